@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs the Debian packages sendsync needs, when any are missing. Idempotent, and silent when
+# everything is already there. Usage: scripts/setup.sh [--test]
+#   --test  also installs what the tests need (PostgreSQL server, PDF and browser tools, load tools)
+set -euo pipefail
+
+# Build and run.
+PACKAGES=(
+  cmake make g++ ccache pkg-config
+  libboost-dev libboost-filesystem-dev
+  libpoco-dev
+  nlohmann-json3-dev libvalijson-dev libsimdjson-dev libyaml-cpp-dev
+  libsqlite3-dev sqlite3 libpq-dev
+  libhpdf-dev
+  libgtest-dev libgmock-dev
+)
+# Tests only.
+TEST_PACKAGES=(
+  postgresql
+  poppler-utils
+  chromium nodejs npm
+  wrk
+)
+
+want=("${PACKAGES[@]}")
+if [[ "${1:-}" == "--test" ]]; then want+=("${TEST_PACKAGES[@]}"); fi
+
+missing=()
+for p in "${want[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+echo "setup: installing ${missing[*]}"
+sudo=""
+if [[ "$(id -u)" -ne 0 ]]; then sudo="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq >/dev/null
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "setup: done"

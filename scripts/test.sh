@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Sets up, builds and runs every test: first the optimised build (warnings as errors), then the
+# AddressSanitizer/UndefinedBehaviorSanitizer build. SENDSYNC_SKIP_ASAN=1 skips the second pass.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --test
+jobs="$(nproc)"
+SECONDS=0
+echo "== release build"
+scripts/build.sh release
+echo "== release tests"
+(cd build && ctest --output-on-failure -j"$jobs" --timeout 900)
+if [[ "${SENDSYNC_SKIP_ASAN:-0}" != "1" ]]; then
+  echo "== asan/ubsan build"
+  scripts/build.sh asan
+  echo "== asan/ubsan tests"
+  (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+     ctest --output-on-failure -j"$jobs" --timeout 1800)
+fi
+echo "== all tests passed in ${SECONDS}s"

@@ -1,0 +1,243 @@
+// jsonl-folder: the example adapter. Copy this file to start your own.
+//
+// It reads canonical records from JSON-lines files in a folder, one file per record kind
+// (<folder>/pupil.jsonl, <folder>/sen.jsonl, ...), and writes changes it is sent to
+// <out_folder>/<kind>.jsonl. Files are treated as append-only logs: the cursor remembers how far
+// into each file the host has read, so appending lines is how an exporting system hands over
+// changes. A line {"delete": {"id": "...", "upn": "..."}} reports a deleted record.
+//
+// What it shows an author:
+//  - Configure() refusing bad configuration with a message naming the key;
+//  - Read() paging with an opaque cursor, passing raw JSON through, and reporting lines it cannot
+//    parse as rejects (the host quarantines them) instead of dropping them;
+//  - Write() being idempotent per key, so the host's at-least-once delivery is effectively-once.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <string>
+
+#include <nlohmann/json.hpp>
+#include <sendsync/sdk/adapter.h>
+#include <sendsync/sdk/records.h>
+
+namespace {
+
+using nlohmann::json;
+using sendsync::Status;
+namespace fs = std::filesystem;
+namespace sdk = sendsync::sdk;
+
+// FNV-1a of the first line: tells a file that was replaced (start again) from one that grew.
+std::string Fingerprint(const std::string& first_line) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : first_line) h = (h ^ c) * 1099511628211ull;
+  char buf[20];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+// Cursor text: "v1:<fingerprint>:<byte offset>". Empty means "from the beginning".
+struct Cursor {
+  std::string fingerprint;
+  uint64_t offset = 0;
+
+  static bool Parse(const std::string& text, Cursor& out) {
+    if (text.empty()) return true;
+    if (text.rfind("v1:", 0) != 0) return false;
+    size_t colon = text.find(':', 3);
+    if (colon == std::string::npos) return false;
+    out.fingerprint = text.substr(3, colon - 3);
+    try {
+      out.offset = std::stoull(text.substr(colon + 1));
+    } catch (...) {
+      return false;
+    }
+    return true;
+  }
+  std::string ToString() const { return "v1:" + fingerprint + ":" + std::to_string(offset); }
+};
+
+class JsonlFolderAdapter : public sdk::Adapter {
+ public:
+  static json Manifest() {
+    json kinds = json::array();
+    for (auto k : sendsync::records::AllKinds()) kinds.push_back(sendsync::records::KindName(k));
+    return {
+        {"id", "jsonl-folder"},
+        {"name", "JSON-lines folder"},
+        {"version", "1.0.0"},
+        {"vendor", "sendsync"},
+        {"description",
+         "Reads canonical records from <kind>.jsonl files in a folder and writes changes to "
+         "<kind>.jsonl files in an out folder. The SDK's example adapter."},
+        {"reads", kinds},
+        {"writes", kinds},
+        {"config_schema",
+         {{"type", "object"},
+          {"required", {"folder"}},
+          {"additionalProperties", false},
+          {"properties",
+           {{"folder",
+             {{"type", "string"},
+              {"minLength", 1},
+              {"description", "folder holding <kind>.jsonl files to read"}}},
+            {"out_folder",
+             {{"type", "string"},
+              {"minLength", 1},
+              {"description", "folder to write changes into (default: <folder>/out)"}}}}}}}};
+  }
+
+  Status Configure(const json& config) override {
+    if (!config.contains("folder") || !config["folder"].is_string() ||
+        config["folder"].get<std::string>().empty())
+      return Status::InvalidArgument("config key 'folder' is required: the folder to read from");
+    folder_ = config["folder"].get<std::string>();
+    if (!fs::is_directory(folder_))
+      return Status::InvalidArgument("config key 'folder': '" + folder_ + "' is not a folder");
+    out_folder_ = config.value("out_folder", (fs::path(folder_) / "out").string());
+    return LoadWrittenKeys();
+  }
+
+  sendsync::Result<json> Describe() override {
+    return json{{"folder", folder_}, {"out_folder", out_folder_}};
+  }
+
+  Status Check() override {
+    if (::access(folder_.c_str(), R_OK | X_OK) != 0)
+      return Status::Unavailable("cannot read folder '" + folder_ + "'");
+    return Status::OK();
+  }
+
+  sendsync::Result<json> Discover() override {
+    json items = json::array();
+    for (auto k : sendsync::records::AllKinds()) {
+      fs::path p = fs::path(folder_) / (std::string(sendsync::records::KindName(k)) + ".jsonl");
+      std::error_code ec;
+      if (fs::exists(p, ec))
+        items.push_back({{"kind", sendsync::records::KindName(k)}, {"bytes", fs::file_size(p, ec)}});
+    }
+    return items;
+  }
+
+  Status Read(const sdk::ReadRequest& req, sdk::ReadResult& res) override {
+    if (!sendsync::records::ParseKind(req.kind))
+      return Status::InvalidArgument("unknown record kind '" + req.kind + "'");
+    Cursor cur;
+    if (!Cursor::Parse(req.cursor, cur))
+      return Status::InvalidArgument("cursor '" + req.cursor + "' was not made by this adapter");
+    fs::path path = fs::path(folder_) / (req.kind + ".jsonl");
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {  // nothing exported for this kind (yet)
+      res.next_cursor = req.cursor;
+      return Status::OK();
+    }
+    std::string first;
+    std::getline(in, first);
+    std::string fp = Fingerprint(first);
+    if (!cur.fingerprint.empty() && cur.fingerprint != fp) {
+      host().Warn("file " + path.filename().string() + " was replaced; reading it from the start");
+      cur.offset = 0;
+    }
+    cur.fingerprint = fp;
+    in.clear();
+    in.seekg(static_cast<std::streamoff>(cur.offset));
+    std::string line;
+    uint64_t offset = cur.offset;
+    size_t taken = 0;
+    while (taken < req.limit && std::getline(in, line)) {
+      bool complete = !in.eof();  // a last line without '\n' may still be being written
+      if (!complete) break;
+      offset += line.size() + 1;
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (line.find_first_not_of(" \t") == std::string::npos) continue;
+      ++taken;
+      AddLine(req.kind, path.filename().string(), line, res);
+      if (host().Cancelled()) break;
+    }
+    cur.offset = offset;
+    res.next_cursor = cur.ToString();
+    res.more = taken == req.limit && in.peek() != EOF;
+    return Status::OK();
+  }
+
+  Status Write(const sdk::WriteRequest& req, sdk::WriteResult& res) override {
+    if (!sendsync::records::ParseKind(req.kind))
+      return Status::InvalidArgument("unknown record kind '" + req.kind + "'");
+    std::lock_guard<std::mutex> lock(mu_);
+    std::error_code ec;
+    fs::create_directories(out_folder_, ec);
+    fs::path path = fs::path(out_folder_) / (req.kind + ".jsonl");
+    FILE* f = std::fopen(path.c_str(), "a");
+    if (!f) return Status::Unavailable("cannot open '" + path.string() + "' for writing");
+    for (const sdk::Change& ch : req.changes) {
+      if (auto it = written_.find(ch.key); it != written_.end()) {
+        res.Applied(ch.key, it->second);  // seen before: applied once, answer the same
+        continue;
+      }
+      std::string remote_id = !ch.remote_id.empty() ? ch.remote_id
+                              : ch.record.contains("id") && ch.record["id"].is_string()
+                                  ? ch.record["id"].get<std::string>()
+                                  : ch.key.substr(0, 16);
+      json line = {{"key", ch.key}, {"op", ch.op}, {"id", remote_id}, {"record", ch.record}};
+      std::string text = line.dump() + "\n";
+      if (std::fwrite(text.data(), 1, text.size(), f) != text.size()) {
+        res.Retry(ch.key, "could not write to '" + path.string() + "'");
+        continue;
+      }
+      written_[ch.key] = remote_id;
+      res.Applied(ch.key, remote_id);
+    }
+    bool ok = std::fflush(f) == 0 && ::fsync(fileno(f)) == 0;
+    std::fclose(f);
+    if (!ok) return Status::Unavailable("could not flush '" + path.string() + "' to disk");
+    return Status::OK();
+  }
+
+ private:
+  void AddLine(const std::string& kind, const std::string& file, const std::string& line,
+               sdk::ReadResult& res) {
+    if (!json::accept(line)) {
+      res.AddReject(line, file, "not valid JSON");
+      return;
+    }
+    // Deletions are the only lines we look inside; records pass through as text.
+    if (line.find("\"delete\"") != std::string::npos) {
+      json j = json::parse(line);
+      if (j.is_object() && j.contains("delete") && j["delete"].is_object()) {
+        const json& d = j["delete"];
+        res.deletions.push_back({kind, d.value("id", ""), d.value("upn", "")});
+        return;
+      }
+    }
+    res.AddRawRecord(line);
+  }
+
+  // Keys already applied, from earlier runs, so that a repeat is answered without a second line.
+  Status LoadWrittenKeys() {
+    std::error_code ec;
+    if (!fs::is_directory(out_folder_, ec)) return Status::OK();
+    for (const auto& e : fs::directory_iterator(out_folder_, ec)) {
+      if (e.path().extension() != ".jsonl") continue;
+      std::ifstream in(e.path());
+      std::string line;
+      while (std::getline(in, line)) {
+        json j = json::parse(line, nullptr, false);
+        if (j.is_object() && j.contains("key")) written_[j["key"]] = j.value("id", "");
+      }
+    }
+    return Status::OK();
+  }
+
+  std::string folder_, out_folder_;
+  std::mutex mu_;
+  std::map<std::string, std::string> written_;
+};
+
+}  // namespace
+
+SENDSYNC_EXPORT_ADAPTER(JsonlFolderAdapter);

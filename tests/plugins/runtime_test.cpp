@@ -1,0 +1,331 @@
+// The plugin runtime: validation refuses every broken plugin with its own reason, adapters that
+// crash, hang or leak cost only their own call, and both loading modes give the same answers.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "core/log/log.h"
+#include "plugins/plugins.h"
+
+namespace fs = std::filesystem;
+using namespace sendsync;
+using namespace sendsync::plugins;
+using nlohmann::json;
+
+namespace {
+
+const std::string kBroken = std::string(FIXTURE_DIR) + "/broken/";
+const std::string kMisbehaving = std::string(FIXTURE_DIR) + "/misbehaving.so";
+const std::string kJsonl = std::string(BUNDLED_PLUGIN_DIR) + "/jsonl-folder.so";
+
+RuntimeOptions Options(Mode mode) {
+  RuntimeOptions o;
+  o.mode = mode;
+  o.worker_path = WORKER_PATH;
+  o.call_timeout = std::chrono::milliseconds(1500);
+  o.memory_limit_mb = 300;
+  o.restart_backoff_base = std::chrono::milliseconds(10);
+  o.restart_backoff_max = std::chrono::milliseconds(100);
+  return o;
+}
+
+std::string TempDir(const std::string& name) {
+  fs::path p = fs::temp_directory_path() / ("sendsync-plugins-test-" + name + "-" +
+                                            std::to_string(::getpid()));
+  fs::remove_all(p);
+  fs::create_directories(p);
+  return p.string();
+}
+
+// A folder with three pupils and one unparseable line for the jsonl-folder adapter.
+std::string JsonlFixture(const std::string& name) {
+  std::string dir = TempDir(name);
+  std::ofstream f(dir + "/pupil.jsonl");
+  for (int i = 1; i <= 3; ++i)
+    f << json{{"kind", "pupil"}, {"id", "P" + std::to_string(i)}, {"upn", "B801200005001"},
+              {"legal_surname", "S"}, {"legal_forename", "F"}, {"dob", "2014-03-02"}, {"sex", "M"}}
+             .dump()
+      << "\n";
+  f << "{this is not json\n";
+  return dir;
+}
+
+std::unique_ptr<Instance> MustOpen(const std::string& path, const json& config, Mode mode) {
+  PluginInfo info = Inspect(path, Options(mode));
+  EXPECT_TRUE(info.ok) << info.reason;
+  auto inst = Open(info, config.dump(), Options(mode));
+  EXPECT_TRUE(inst.ok()) << inst.status().ToString();
+  return inst.ok() ? std::move(*inst) : nullptr;
+}
+
+std::string ReadRequest(const std::string& cursor) {
+  return json{{"kind", "pupil"}, {"cursor", cursor}, {"limit", 10}}.dump();
+}
+
+// ---- validation ----
+
+struct RefusalCase {
+  const char* file;
+  const char* reason_contains;
+};
+
+class Refusal : public testing::TestWithParam<std::tuple<RefusalCase, Mode>> {};
+
+TEST_P(Refusal, EachBrokenPluginIsRefusedWithItsOwnReason) {
+  auto [c, mode] = GetParam();
+  PluginInfo info = Inspect(kBroken + c.file, Options(mode));
+  EXPECT_FALSE(info.ok);
+  EXPECT_NE(info.reason.find(c.reason_contains), std::string::npos)
+      << c.file << " refused with: " << info.reason;
+  EXPECT_EQ(info.reason.find('\n'), std::string::npos) << "a refusal is one line";
+}
+
+const RefusalCase kRefusals[] = {
+    {"abi_newer_major.so", "incompatible with host ABI 1.0 (major version differs)"},
+    {"abi_newer_minor.so", "ABI 1.7 is newer than host ABI 1.0"},
+    {"abi_bad_struct_size.so", "struct_size 8 is not sane"},
+    {"manifest_missing_vendor.so", "manifest: missing \"vendor\""},
+    {"no_entry.so", "no entry symbol 'sendsync_adapter_entry'"},
+    {"text_file.so", "not an ELF shared library"},
+    {"empty.so", "empty file"},
+    {"other_arch_aarch64.so", "built for aarch64, this host is x86-64"},
+};
+
+INSTANTIATE_TEST_SUITE_P(BothModes, Refusal,
+                         testing::Combine(testing::ValuesIn(kRefusals),
+                                          testing::Values(Mode::kWorker, Mode::kInProcess)));
+
+TEST(Validation, LibraryThatCrashesWhileLoadingIsRefusedAndTheHostLives) {
+  PluginInfo info = Inspect(kBroken + "crash_on_load.so", Options(Mode::kWorker));
+  EXPECT_FALSE(info.ok);
+  EXPECT_NE(info.reason.find("SIGSEGV"), std::string::npos) << info.reason;
+  EXPECT_NE(info.reason.find("while being loaded"), std::string::npos) << info.reason;
+}
+
+TEST(Validation, MissingFileIsRefused) {
+  PluginInfo info = Inspect(kBroken + "does_not_exist.so", Options(Mode::kWorker));
+  EXPECT_FALSE(info.ok);
+  EXPECT_EQ(info.reason, "no such file");
+}
+
+TEST(Validation, DiscoverRefusesEveryBrokenFixtureAndCarriesOn) {
+  auto infos = Discover(kBroken, Options(Mode::kWorker));
+  ASSERT_EQ(infos.size(), std::size(kRefusals) + 1);  // + crash_on_load
+  for (const auto& p : infos) EXPECT_FALSE(p.ok) << p.path;
+  auto good = Discover(BUNDLED_PLUGIN_DIR, Options(Mode::kWorker));
+  bool found = false;
+  for (const auto& p : good) found |= p.ok && p.manifest.id == "jsonl-folder";
+  EXPECT_TRUE(found);
+}
+
+TEST(Validation, ManifestRequiresEachField) {
+  json good = {{"id", "x"},       {"name", "X"},      {"version", "1"},
+               {"vendor", "v"},   {"abi", "1.0"},     {"reads", {"pupil"}},
+               {"writes", json::array()},
+               {"config_schema", {{"type", "object"},
+                                  {"properties", {{"token", {{"type", "string"}, {"secret", true}}}}}}}};
+  auto m = ParseManifest(good.dump());
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  EXPECT_EQ(m->secret_fields, std::vector<std::string>{"/token"});
+  for (const char* key : {"id", "name", "version", "vendor", "abi", "reads", "writes",
+                          "config_schema"}) {
+    json bad = good;
+    bad.erase(key);
+    auto r = ParseManifest(bad.dump());
+    EXPECT_FALSE(r.ok()) << key;
+    EXPECT_NE(r.status().message().find(key), std::string::npos) << r.status().message();
+  }
+  json bad_kind = good;
+  bad_kind["reads"] = {"pupils"};
+  EXPECT_NE(ParseManifest(bad_kind.dump()).status().message().find("unknown record kind"),
+            std::string::npos);
+  json bad_id = good;
+  bad_id["id"] = "Has Spaces";
+  EXPECT_FALSE(ParseManifest(bad_id.dump()).ok());
+  EXPECT_FALSE(ParseManifest("not json").ok());
+}
+
+// ---- isolation ----
+
+struct Misbehaviour {
+  const char* cursor;
+  const char* message_contains;
+};
+
+class Isolation : public testing::TestWithParam<Misbehaviour> {};
+
+TEST_P(Isolation, FailureCostsOnlyThatCallAndTheWorkerRestarts) {
+  const Misbehaviour& m = GetParam();
+  auto bad = MustOpen(kMisbehaving, json::object(), Mode::kWorker);
+  auto healthy = MustOpen(kJsonl, {{"folder", JsonlFixture(m.cursor)}}, Mode::kWorker);
+  ASSERT_TRUE(bad && healthy);
+
+  CallResult r = bad->Call("read", ReadRequest(m.cursor));
+  EXPECT_EQ(r.status, CallStatus::kRetry);
+  EXPECT_TRUE(r.worker_failed);
+  EXPECT_NE(r.message.find(m.message_contains), std::string::npos) << r.message;
+  EXPECT_NE(r.message.find("during read"), std::string::npos) << r.message;
+
+  CallResult h = healthy->Call("read", ReadRequest(""));
+  EXPECT_EQ(h.status, CallStatus::kOk) << h.body;
+  EXPECT_EQ(json::parse(h.body)["records"].size(), 3u);
+
+  CallResult again = bad->Call("read", ReadRequest(""));
+  EXPECT_EQ(again.status, CallStatus::kOk) << again.message;
+  EXPECT_EQ(bad->restarts(), 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Worker, Isolation,
+    testing::Values(Misbehaviour{"segfault", "crashed (SIGSEGV"},
+                    Misbehaviour{"abort", "aborted (SIGABRT"},
+                    Misbehaviour{"exit3", "exited with code 3"},
+                    Misbehaviour{"hang", "did not answer within 1.5"},
+                    Misbehaviour{"allocate", "used more than 300 MiB of memory"}),
+    [](const auto& info) { return std::string(info.param.cursor); });
+
+TEST(Isolation, RepeatedCrashesBackOffAndKeepRestarting) {
+  auto bad = MustOpen(kMisbehaving, json::object(), Mode::kWorker);
+  ASSERT_TRUE(bad);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(bad->Call("read", ReadRequest("exit3")).status, CallStatus::kRetry);
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(bad->Call("read", ReadRequest("")).status, CallStatus::kOk);
+  auto waited = std::chrono::steady_clock::now() - start;
+  // Backoff after the third consecutive failure: 10 ms * 2^2 = 40 ms.
+  EXPECT_GE(waited, std::chrono::milliseconds(40));
+  EXPECT_EQ(bad->restarts(), 3);
+}
+
+TEST(Isolation, StdoutNoiseFromTheAdapterDoesNotBreakTheProtocol) {
+  auto inst = MustOpen(kMisbehaving, json::object(), Mode::kWorker);
+  ASSERT_TRUE(inst);
+  CallResult r = inst->Call("read", ReadRequest("print"));
+  EXPECT_EQ(r.status, CallStatus::kOk) << r.message;
+  EXPECT_EQ(json::parse(r.body)["records"].size(), 1u);
+}
+
+// ---- behaviour that must be the same in both modes ----
+
+class BothModes : public testing::TestWithParam<Mode> {};
+
+TEST_P(BothModes, ExceptionInAdapterBecomesFatalWithItsMessage) {
+  auto inst = MustOpen(kMisbehaving, json::object(), GetParam());
+  ASSERT_TRUE(inst);
+  CallResult r = inst->Call("read", ReadRequest("throw"));
+  EXPECT_EQ(r.status, CallStatus::kFatal);
+  EXPECT_FALSE(r.worker_failed);
+  EXPECT_EQ(r.message, "adapter threw: something inside the adapter went wrong");
+}
+
+TEST_P(BothModes, BadConfigIsRefusedWithTheAdaptersMessage) {
+  PluginInfo info = Inspect(kMisbehaving, Options(GetParam()));
+  ASSERT_TRUE(info.ok) << info.reason;
+  auto inst = Open(info, json{{"refuse", true}}.dump(), Options(GetParam()));
+  ASSERT_FALSE(inst.ok());
+  EXPECT_EQ(inst.status().code(), Status::Code::kInvalidArgument);
+  EXPECT_NE(inst.status().message().find("config key 'refuse'"), std::string::npos);
+}
+
+TEST_P(BothModes, CancelStopsALongCall) {
+  auto inst = MustOpen(kMisbehaving, json::object(), GetParam());
+  ASSERT_TRUE(inst);
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    inst->Cancel();
+  });
+  CallResult r = inst->Call("read", ReadRequest("wait-cancel"));
+  canceller.join();
+  EXPECT_EQ(r.status, CallStatus::kRetry);
+  EXPECT_NE(r.message.find("cancelled"), std::string::npos) << r.message;
+}
+
+TEST_P(BothModes, AdapterLogsReachTheHostLog) {
+  std::string dir = TempDir("log");
+  std::string file = dir + "/log.jsonl";
+  log::SetFile(file);
+  auto inst = MustOpen(kMisbehaving, json::object(), GetParam());
+  ASSERT_TRUE(inst);
+  EXPECT_EQ(inst->Call("read", ReadRequest("log")).status, CallStatus::kOk);
+  log::SetFile("");
+  std::ifstream in(file);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  EXPECT_NE(ss.str().find("a warning from the misbehaving adapter"), std::string::npos) << ss.str();
+  EXPECT_NE(ss.str().find("\"adapter\":\"misbehaving\""), std::string::npos);
+}
+
+TEST_P(BothModes, UnknownMethodIsFatal) {
+  auto inst = MustOpen(kMisbehaving, json::object(), GetParam());
+  ASSERT_TRUE(inst);
+  CallResult r = inst->Call("frobnicate", "{}");
+  EXPECT_EQ(r.status, CallStatus::kFatal);
+  EXPECT_EQ(r.message, "unknown method 'frobnicate'");
+}
+
+INSTANTIATE_TEST_SUITE_P(Runtime, BothModes, testing::Values(Mode::kWorker, Mode::kInProcess),
+                         [](const auto& info) { return std::string(ModeName(info.param)) == "worker" ? "Worker" : "InProcess"; });
+
+TEST(Modes, SameAdapterGivesTheSameAnswersInBothModes) {
+  std::string folder = JsonlFixture("same");
+  std::string out_w = TempDir("same-out-w"), out_i = TempDir("same-out-i");
+  auto w = MustOpen(kJsonl, {{"folder", folder}, {"out_folder", out_w}}, Mode::kWorker);
+  auto i = MustOpen(kJsonl, {{"folder", folder}, {"out_folder", out_i}}, Mode::kInProcess);
+  ASSERT_TRUE(w && i);
+  CallResult rw = w->Call("read", ReadRequest(""));
+  CallResult ri = i->Call("read", ReadRequest(""));
+  EXPECT_EQ(rw.status, CallStatus::kOk);
+  EXPECT_EQ(rw.body, ri.body);
+  json body = json::parse(rw.body);
+  EXPECT_EQ(body["records"].size(), 3u);
+  ASSERT_EQ(body["rejects"].size(), 1u) << "the unparseable line is reported, not dropped";
+  EXPECT_EQ(body["rejects"][0]["reason"], "not valid JSON");
+
+  std::string write = json{{"kind", "sen"},
+                           {"changes", {{{"key", "k1"}, {"op", "upsert"},
+                                         {"record", {{"kind", "sen"}, {"provision", "K"}}}}}}}
+                          .dump();
+  EXPECT_EQ(w->Call("write", write).body, i->Call("write", write).body);
+  for (const char* m : {"check", "describe", "discover"}) {
+    CallResult a = w->Call(m, "{}"), b = i->Call(m, "{}");
+    EXPECT_EQ(a.status, b.status) << m;
+  }
+}
+
+bool Mapped(const std::string& path) {
+  std::ifstream maps("/proc/self/maps");
+  std::string line;
+  while (std::getline(maps, line))
+    if (line.find(path) != std::string::npos) return true;
+  return false;
+}
+
+TEST(Modes, InProcessLibraryStaysLoadedWhileAnInstanceLivesAndIsUnloadedAfter) {
+  std::string path = fs::canonical(kMisbehaving).string();
+  std::unique_ptr<Instance> inst;
+  {
+    PluginInfo info = Inspect(path, Options(Mode::kInProcess));
+    ASSERT_TRUE(info.ok);
+    auto r = Open(info, "{}", Options(Mode::kInProcess));
+    ASSERT_TRUE(r.ok());
+    inst = std::move(*r);
+  }
+  EXPECT_TRUE(Mapped(path));
+  EXPECT_EQ(inst->Call("read", ReadRequest("")).status, CallStatus::kOk);
+  inst.reset();
+  EXPECT_FALSE(Mapped(path));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Under AddressSanitizer, let a worker's SIGSEGV kill it as a signal (as in production builds)
+  // rather than be turned into an ASan report and exit code 1.
+  ::setenv("ASAN_OPTIONS", "handle_segv=0:handle_abort=0:detect_leaks=0", 1);
+  testing::InitGoogleTest(&argc, argv);
+  return RUN_ALL_TESTS();
+}
