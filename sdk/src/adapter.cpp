@@ -115,6 +115,7 @@ Result<std::string> DoWrite(Adapter& a, const json& req) {
     ch.op = c.value("op", "upsert");
     ch.remote_id = c.value("remote_id", "");
     if (c.contains("record")) ch.record = c["record"];
+    if (c.contains("context")) ch.context = c["context"];
     if (ch.key.empty()) return Status::InvalidArgument("every change needs an idempotency 'key'");
     w.changes.push_back(std::move(ch));
   }

@@ -80,6 +80,10 @@ struct Change {
   std::string op;             // "upsert" or "delete"
   nlohmann::json record;      // the canonical record (for delete: kind, id and pupil only)
   std::string remote_id;      // your id for this record when the host knows it, else empty
+  // Related hub records the host sends along for kinds that need them, already limited to the
+  // fields the link may receive. For "referral": {"pupil": {...}, "sen": {...}, "cycles": [...],
+  // "reviews": [...], "provision": [...], "plans": [...], "readiness": {...}}. Null otherwise.
+  nlohmann::json context;
 };
 
 struct WriteRequest {
