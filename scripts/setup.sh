@@ -16,7 +16,7 @@ PACKAGES=(
 )
 # Tests only.
 TEST_PACKAGES=(
-  postgresql
+  postgresql openssl
   poppler-utils
   chromium nodejs npm
   wrk
