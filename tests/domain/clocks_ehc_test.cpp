@@ -1,0 +1,242 @@
+// The EHC needs-assessment timeline (6, 16, 20 weeks from the request; 15 days on a draft), with
+// the statutory exceptions: a closure or absence pauses the clock, exceptional personal
+// circumstances excuse a missed limit.
+#include <gtest/gtest.h>
+
+#include "tests/domain/fixtures.h"
+
+using namespace sendsync;
+using namespace sendsync::domain;
+using namespace sendsync::domain::testing;
+
+namespace {
+
+PupilRecords WithReferral(records::Referral r) {
+  PupilRecords pr;
+  pr.pupil = MakePupil();
+  pr.sen = MakeSen("K");
+  pr.referrals = {std::move(r)};
+  return pr;
+}
+
+std::optional<DueItem> Clock(const PupilRecords& pr, const char* as_of, const char* id) {
+  auto items = ClocksNamed(Clocks(pr, D(as_of)), id);
+  if (items.empty()) return std::nullopt;
+  EXPECT_EQ(items.size(), 1u) << Describe(items);
+  return items[0];
+}
+
+// The clocks a request runs (the pupil's school clocks left out).
+std::vector<DueItem> ReferralClocks(const PupilRecords& pr, const char* as_of) {
+  std::vector<DueItem> out;
+  for (const DueItem& i : Clocks(pr, D(as_of)))
+    if (i.record_kind == "referral") out.push_back(i);
+  return out;
+}
+
+records::Referral Assessing() {
+  auto r = MakeReferral();  // received 2025-01-15
+  r.decision = "assess";
+  r.decision_date = D("2025-02-20");
+  r.request_outcome = "Y";
+  r.status = "assessing";
+  return r;
+}
+
+}  // namespace
+
+TEST(EhcDecision6w, DueSixWeeksAfterReceipt) {
+  auto pr = WithReferral(MakeReferral());
+  struct Case {
+    const char* as_of;
+    const char* state;
+  };
+  for (const Case& c :
+       {Case{"2025-02-01", "upcoming"}, Case{"2025-02-20", "due"}, Case{"2025-03-01", "overdue"}}) {
+    auto i = Clock(pr, c.as_of, "ehc_decision_6w");
+    ASSERT_TRUE(i) << c.as_of;
+    EXPECT_EQ(i->due, D("2025-02-26")) << c.as_of;
+    EXPECT_EQ(i->state, c.state) << c.as_of;
+    EXPECT_EQ(i->owner, "la");
+    EXPECT_EQ(i->record_kind, "referral");
+  }
+  // Only the 6-week clock runs before the LA decides to assess.
+  EXPECT_FALSE(Clock(pr, "2025-03-01", "ehc_no_plan_16w"));
+  EXPECT_FALSE(Clock(pr, "2025-03-01", "ehc_final_plan_20w"));
+}
+
+TEST(EhcDecision6w, MetAndMetLate) {
+  auto r = MakeReferral();
+  r.decision = "not_assess";
+  r.decision_date = D("2025-02-20");
+  EXPECT_EQ(Clock(WithReferral(r), "2025-04-01", "ehc_decision_6w")->state, "met");
+  r.decision_date = D("2025-03-05");
+  auto late = Clock(WithReferral(r), "2025-04-01", "ehc_decision_6w");
+  EXPECT_EQ(late->state, "met_late");
+  EXPECT_NE(late->detail.find("7 day(s) after the deadline"), std::string::npos);
+  EXPECT_FALSE(Clock(WithReferral(r), "2025-04-01", "ehc_final_plan_20w"));
+}
+
+TEST(EhcNoPlan16w, DecisionNotToIssue) {
+  auto r = Assessing();
+  auto pr = WithReferral(r);
+  auto running = Clock(pr, "2025-04-01", "ehc_no_plan_16w");
+  ASSERT_TRUE(running);
+  EXPECT_EQ(running->due, D("2025-05-07"));
+  EXPECT_EQ(running->state, "upcoming");
+  EXPECT_EQ(Clock(pr, "2025-05-08", "ehc_no_plan_16w")->state, "overdue");
+
+  r.no_plan_date = D("2025-05-01");
+  r.assessment_outcome = "N";
+  EXPECT_EQ(Clock(WithReferral(r), "2025-06-01", "ehc_no_plan_16w")->state, "met");
+  EXPECT_FALSE(Clock(WithReferral(r), "2025-06-01", "ehc_final_plan_20w"));
+  r.no_plan_date = D("2025-05-20");
+  EXPECT_EQ(Clock(WithReferral(r), "2025-06-01", "ehc_no_plan_16w")->state, "met_late");
+}
+
+TEST(EhcNoPlan16w, DoesNotApplyOnceAPlanIsBeingIssued) {
+  auto r = Assessing();
+  r.draft_plan_date = D("2025-05-12");
+  EXPECT_FALSE(Clock(WithReferral(r), "2025-05-13", "ehc_no_plan_16w"));
+  // … but as of a date before the draft, it was still running.
+  EXPECT_TRUE(Clock(WithReferral(r), "2025-05-01", "ehc_no_plan_16w"));
+}
+
+TEST(EhcFinalPlan20w, OnTimeLateAndOverdue) {
+  auto r = Assessing();
+  auto running = Clock(WithReferral(r), "2025-06-10", "ehc_final_plan_20w");
+  ASSERT_TRUE(running);
+  EXPECT_EQ(running->due, D("2025-06-04"));
+  EXPECT_EQ(running->state, "overdue");
+  r.draft_plan_date = D("2025-05-01");
+  r.final_plan_date = D("2025-06-01");
+  EXPECT_EQ(Clock(WithReferral(r), "2025-06-10", "ehc_final_plan_20w")->state, "met");
+  r.final_plan_date = D("2025-06-20");
+  auto late = Clock(WithReferral(r), "2025-07-01", "ehc_final_plan_20w");
+  EXPECT_EQ(late->state, "met_late");
+  EXPECT_EQ(late->done, D("2025-06-20"));
+}
+
+TEST(DraftComments15d, TheFamilyHasFifteenDays) {
+  auto r = Assessing();
+  r.draft_plan_date = D("2025-05-01");
+  auto open = Clock(WithReferral(r), "2025-05-05", "draft_comments_15d");
+  ASSERT_TRUE(open);
+  EXPECT_EQ(open->due, D("2025-05-16"));
+  EXPECT_EQ(open->state, "due");
+  EXPECT_EQ(open->owner, "family");
+  EXPECT_EQ(Clock(WithReferral(r), "2025-05-20", "draft_comments_15d")->state, "met");
+  r.final_plan_date = D("2025-05-20");
+  EXPECT_EQ(Clock(WithReferral(r), "2025-05-25", "draft_comments_15d")->state, "met");
+}
+
+TEST(DraftComments15d, AFinalPlanInsideThePeriodIsABreach) {
+  auto r = Assessing();
+  r.draft_plan_date = D("2025-05-01");
+  r.final_plan_date = D("2025-05-10");
+  auto i = Clock(WithReferral(r), "2025-05-25", "draft_comments_15d");
+  ASSERT_TRUE(i);
+  EXPECT_EQ(i->state, "breached");
+  EXPECT_EQ(i->done, D("2025-05-10"));
+  EXPECT_NE(i->detail.find("9 day(s) after the draft"), std::string::npos) << i->detail;
+}
+
+TEST(ClockExceptions, SchoolClosurePausesTheClockForTheRegulationsWindow) {
+  auto r = MakeReferral();
+  r.request_date = D("2025-06-10");
+  r.received_date = D("2025-06-16");
+  // Closed 22 July, reopens 3 September: the window runs a week earlier, 15 July – 27 August.
+  r.clock_exceptions = {{"school_closure", D("2025-07-22"), D("2025-09-03")}};
+  auto pr = WithReferral(r);
+  auto during = Clock(pr, "2025-08-01", "ehc_decision_6w");
+  ASSERT_TRUE(during);
+  EXPECT_EQ(during->state, "suspended");
+  EXPECT_EQ(during->due, D("2025-09-09"));  // 29 days before the window + 13 after it
+  EXPECT_NE(during->detail.find("paused 43 day(s): school_closure"), std::string::npos)
+      << during->detail;
+  EXPECT_EQ(Clock(pr, "2025-09-05", "ehc_decision_6w")->state, "due");
+  EXPECT_EQ(Clock(pr, "2025-09-15", "ehc_decision_6w")->state, "overdue");
+  pr.referrals[0].decision = "assess";
+  pr.referrals[0].decision_date = D("2025-09-08");
+  EXPECT_EQ(Clock(pr, "2025-09-15", "ehc_decision_6w")->state, "met");
+}
+
+TEST(ClockExceptions, AClosureShorterThanFourWeeksDoesNotQualify) {
+  auto r = MakeReferral();
+  r.clock_exceptions = {{"school_closure", D("2025-02-10"), D("2025-02-24")}};
+  auto i = Clock(WithReferral(r), "2025-02-20", "ehc_decision_6w");
+  EXPECT_EQ(i->due, D("2025-02-26"));
+  EXPECT_EQ(i->state, "due");
+}
+
+TEST(ClockExceptions, AnOpenAbsenceKeepsTheClockSuspended) {
+  auto r = MakeReferral();  // received 2025-01-15
+  r.clock_exceptions = {{"away_from_area", D("2025-02-01"), std::nullopt}};
+  auto i = Clock(WithReferral(r), "2025-02-20", "ehc_decision_6w");
+  ASSERT_TRUE(i);
+  EXPECT_EQ(i->state, "suspended");
+  // 17 days ran before the absence; 25 remain from the day after as_of.
+  EXPECT_EQ(i->due, D("2025-03-18"));
+  EXPECT_NE(i->detail.find("no end recorded"), std::string::npos) << i->detail;
+}
+
+TEST(ClockExceptions, AnExceptionAfterTheStepWasDoneChangesNothing) {
+  auto r = MakeReferral();
+  r.decision = "not_assess";
+  r.decision_date = D("2025-02-03");
+  r.clock_exceptions = {{"away_from_area", D("2025-02-10"), D("2025-03-20")}};
+  auto i = Clock(WithReferral(r), "2025-04-01", "ehc_decision_6w");
+  EXPECT_EQ(i->due, D("2025-02-26"));
+  EXPECT_EQ(i->state, "met");
+  EXPECT_TRUE(i->detail.empty()) << i->detail;
+}
+
+TEST(ClockExceptions, ExceptionalCircumstancesExcuseAMissedLimit) {
+  auto r = MakeReferral();
+  r.clock_exceptions = {{"exceptional_personal_circumstances", D("2025-02-10"), std::nullopt}};
+  auto overdue = Clock(WithReferral(r), "2025-03-10", "ehc_decision_6w");
+  EXPECT_EQ(overdue->state, "excused");
+  EXPECT_NE(overdue->detail.find("limit excused: exceptional_personal_circumstances"),
+            std::string::npos);
+  r.decision = "assess";
+  r.decision_date = D("2025-03-05");
+  auto late = Clock(WithReferral(r), "2025-03-10", "ehc_decision_6w");
+  EXPECT_EQ(late->state, "excused");
+  EXPECT_EQ(late->done, D("2025-03-05"));
+  r.decision_date = D("2025-02-20");
+  EXPECT_EQ(Clock(WithReferral(r), "2025-03-10", "ehc_decision_6w")->state, "met");
+}
+
+TEST(ClockExceptions, CircumstancesArisingAfterTheDeadlineExcuseNothing) {
+  auto r = MakeReferral();
+  r.clock_exceptions = {{"exceptional_personal_circumstances", D("2025-03-01"), std::nullopt}};
+  EXPECT_EQ(Clock(WithReferral(r), "2025-03-10", "ehc_decision_6w")->state, "overdue");
+}
+
+TEST(ClockExceptions, ThePauseAppliesToTheTwentyWeekClockToo) {
+  auto r = Assessing();  // received 2025-01-15; 20 weeks → 2025-06-04
+  r.clock_exceptions = {{"away_from_area", D("2025-03-01"), D("2025-04-05")}};  // 35 days
+  auto i = Clock(WithReferral(r), "2025-05-01", "ehc_final_plan_20w");
+  EXPECT_EQ(i->due, D("2025-07-09"));
+}
+
+TEST(EhcTimeline, WithdrawnRequestsKeepOnlyWhatHappened) {
+  auto r = MakeReferral();
+  r.status = "withdrawn";
+  r.request_outcome = "W";
+  EXPECT_TRUE(ReferralClocks(WithReferral(r), "2025-04-01").empty());
+  r.decision = "assess";
+  r.decision_date = D("2025-02-20");
+  auto items = ReferralClocks(WithReferral(r), "2025-04-01");
+  ASSERT_EQ(items.size(), 1u) << Describe(items);
+  EXPECT_EQ(items[0].clock, "ehc_decision_6w");
+  EXPECT_EQ(items[0].state, "met");
+}
+
+TEST(EhcTimeline, NothingRunsBeforeTheRequestIsReceived) {
+  auto r = MakeReferral();
+  EXPECT_TRUE(ReferralClocks(WithReferral(r), "2025-01-14").empty());
+  r.received_date.reset();
+  r.status = "draft";
+  EXPECT_TRUE(ReferralClocks(WithReferral(r), "2025-06-01").empty());
+}

@@ -1,0 +1,193 @@
+// School clocks: SEN support reviews and meetings with parents, as of any date.
+#include <gtest/gtest.h>
+
+#include "tests/domain/fixtures.h"
+
+using namespace sendsync;
+using namespace sendsync::domain;
+using namespace sendsync::domain::testing;
+
+namespace {
+
+PupilRecords WithCycle(records::Cycle c) {
+  PupilRecords pr;
+  pr.pupil = MakePupil();
+  pr.sen = MakeSen("K");
+  pr.cycles = {std::move(c)};
+  return pr;
+}
+
+DueItem CycleClock(const PupilRecords& pr, const char* as_of) {
+  auto items = ClocksNamed(Clocks(pr, D(as_of)), "review_overdue");
+  for (const DueItem& i : items)
+    if (i.record_kind == "cycle") return i;
+  ADD_FAILURE() << "no cycle review clock\n" << Describe(items);
+  return {};
+}
+
+}  // namespace
+
+TEST(ReviewClock, StatesByDateWithNoReview) {
+  auto pr = WithCycle(MakeCycle("C1", "2024-09-09", "2024-12-09"));
+  struct Case {
+    const char* as_of;
+    const char* state;
+  };
+  for (const Case& c : {Case{"2024-11-01", "upcoming"}, Case{"2024-11-25", "due"},
+                        Case{"2024-12-09", "due"}, Case{"2024-12-20", "overdue"}}) {
+    DueItem i = CycleClock(pr, c.as_of);
+    EXPECT_EQ(i.state, c.state) << c.as_of << " " << i.detail;
+    EXPECT_EQ(i.due, D("2024-12-09"));
+    EXPECT_EQ(i.owner, "school");
+    EXPECT_EQ(i.record_id, "C1");
+  }
+  EXPECT_NE(CycleClock(pr, "2024-12-20").detail.find("11 day(s) overdue"), std::string::npos);
+}
+
+TEST(ReviewClock, MetOnTimeAndMetLate) {
+  auto pr = WithCycle(MakeCycle("C1", "2024-09-09", "2024-12-09"));
+  pr.reviews = {MakeReview("R1", "C1", "2024-12-05")};
+  DueItem on_time = CycleClock(pr, "2025-01-10");
+  EXPECT_EQ(on_time.state, "met");
+  EXPECT_EQ(on_time.done, D("2024-12-05"));
+  pr.reviews = {MakeReview("R1", "C1", "2024-12-16")};
+  DueItem late = CycleClock(pr, "2025-01-10");
+  EXPECT_EQ(late.state, "met_late");
+  EXPECT_NE(late.detail.find("7 day(s) after the deadline"), std::string::npos) << late.detail;
+}
+
+TEST(ReviewClock, AReviewAfterAsOfHasNotHappenedYet) {
+  auto pr = WithCycle(MakeCycle("C1", "2024-09-09", "2024-12-09"));
+  pr.reviews = {MakeReview("R1", "C1", "2024-12-16")};
+  EXPECT_EQ(CycleClock(pr, "2024-12-10").state, "overdue");
+}
+
+TEST(ReviewClock, WithoutAReviewDateSenSupportIsTermly) {
+  auto c = MakeCycle("C1", "2024-09-09", "2024-12-09");
+  c.review_date.reset();
+  DueItem i = CycleClock(WithCycle(c), "2024-10-01");
+  EXPECT_EQ(i.due, D("2024-12-09"));  // 91 days
+  EXPECT_NE(i.detail.find("at least termly"), std::string::npos) << i.detail;
+}
+
+TEST(ReviewClock, WithoutAReviewDateTheStagesPeriodApplies) {
+  auto c = MakeCycle("C1", "2024-09-09", "2024-12-09");
+  c.review_date.reset();
+  c.stage_model = "six-stage-school";
+  c.stage = "cause_for_concern";
+  DueItem i = CycleClock(WithCycle(c), "2024-10-01");
+  EXPECT_EQ(i.due, D("2024-10-21"));  // 6 weeks
+  EXPECT_NE(i.detail.find("Cause for concern"), std::string::npos) << i.detail;
+}
+
+TEST(ReviewClock, CancelledCyclesHaveNoClock) {
+  auto c = MakeCycle();
+  c.status = "cancelled";
+  auto items = ClocksNamed(Clocks(WithCycle(c), D("2025-01-01")), "review_overdue");
+  for (const DueItem& i : items) EXPECT_NE(i.record_kind, "cycle") << Describe(items);
+}
+
+TEST(ReviewClock, CompletedCycleWithoutReviewUsesItsCompletionDate) {
+  auto c = MakeCycle("C1", "2024-09-09", "2024-12-09");
+  c.status = "completed";
+  c.completed = D("2024-12-06");
+  DueItem i = CycleClock(WithCycle(c), "2025-01-10");
+  EXPECT_EQ(i.state, "met");
+  EXPECT_NE(i.detail.find("no review record is linked"), std::string::npos);
+}
+
+TEST(ReviewClock, SenSupportWithNoOpenPlanIsReviewedTermly) {
+  PupilRecords pr;
+  pr.pupil = MakePupil();
+  pr.sen = MakeSen("K");
+  auto r = MakeReview("R1", "C0", "2024-03-01");
+  pr.reviews = {r};
+  auto items = ClocksNamed(Clocks(pr, D("2024-06-10")), "review_overdue");
+  ASSERT_EQ(items.size(), 1u) << Describe(items);
+  EXPECT_EQ(items[0].record_kind, "sen");
+  EXPECT_EQ(items[0].due, D("2024-05-31"));
+  EXPECT_EQ(items[0].state, "overdue");
+  pr.sen = MakeSen("N");
+  EXPECT_TRUE(ClocksNamed(Clocks(pr, D("2024-06-10")), "review_overdue").empty());
+}
+
+// ---- Meetings with parents ----
+
+namespace {
+
+PupilRecords WithMeetings(std::vector<const char*> dates, std::string provision = "K") {
+  PupilRecords pr;
+  pr.pupil = MakePupil();
+  pr.sen = MakeSen(std::move(provision));
+  int n = 0;
+  for (const char* d : dates) {
+    auto r = MakeReview("M" + std::to_string(++n), "C1", d);
+    pr.reviews.push_back(r);
+  }
+  return pr;
+}
+
+DueItem Meetings(const PupilRecords& pr, const char* as_of) {
+  auto items = ClocksNamed(Clocks(pr, D(as_of)), "parent_meetings");
+  if (items.size() != 1) {
+    ADD_FAILURE() << as_of << "\n" << Describe(items);
+    return {};
+  }
+  return items[0];
+}
+
+}  // namespace
+
+TEST(ParentMeetings, ThreeInTheSchoolYearIsMet) {
+  auto pr = WithMeetings({"2024-10-10", "2025-02-05", "2025-06-20"});
+  DueItem i = Meetings(pr, "2025-07-01");
+  EXPECT_EQ(i.state, "met");
+  EXPECT_EQ(i.done, D("2025-06-20"));
+  EXPECT_NE(i.detail.find("3 of 3 meetings with parents held in school year 2024/25"),
+            std::string::npos)
+      << i.detail;
+}
+
+TEST(ParentMeetings, OnePerTermIsExpected) {
+  auto none = WithMeetings({});
+  DueItem autumn = Meetings(none, "2024-11-01");
+  EXPECT_EQ(autumn.state, "upcoming");
+  EXPECT_EQ(autumn.due, D("2024-12-31"));
+  DueItem missed = Meetings(none, "2025-01-05");
+  EXPECT_EQ(missed.state, "overdue");
+  EXPECT_NE(missed.detail.find("0 of 3"), std::string::npos);
+
+  auto one = WithMeetings({"2024-10-10"});
+  DueItem spring = Meetings(one, "2025-04-20");
+  EXPECT_EQ(spring.state, "due");
+  EXPECT_EQ(spring.due, D("2025-04-30"));
+  EXPECT_EQ(Meetings(one, "2025-05-02").state, "overdue");
+}
+
+TEST(ParentMeetings, OnlyMeetingsWithParentsInThisSchoolYearCount) {
+  auto pr = WithMeetings({"2024-06-10", "2024-07-10", "2024-10-10"});
+  pr.reviews[2].parents_met = false;
+  DueItem i = Meetings(pr, "2024-11-01");
+  EXPECT_NE(i.detail.find("0 of 3"), std::string::npos) << i.detail;
+}
+
+TEST(ParentMeetings, ExpectationStartsWhenSenSupportStarts) {
+  auto pr = WithMeetings({});
+  pr.sen->provision_start = D("2025-01-10");
+  DueItem i = Meetings(pr, "2025-03-01");
+  EXPECT_EQ(i.due, D("2025-04-30"));
+  EXPECT_NE(i.detail.find("0 of 2"), std::string::npos) << i.detail;
+}
+
+TEST(ParentMeetings, AppliesToEButNotN) {
+  EXPECT_EQ(ClocksNamed(Clocks(WithMeetings({}, "E"), D("2024-11-01")), "parent_meetings").size(),
+            1u);
+  EXPECT_TRUE(
+      ClocksNamed(Clocks(WithMeetings({}, "N"), D("2024-11-01")), "parent_meetings").empty());
+}
+
+TEST(SchoolYear, StartsOnTheFirstOfSeptember) {
+  EXPECT_EQ(SchoolYearStart(D("2025-08-31")), D("2024-09-01"));
+  EXPECT_EQ(SchoolYearStart(D("2025-09-01")), D("2025-09-01"));
+  EXPECT_EQ(SchoolYearStart(D("2026-01-15")), D("2025-09-01"));
+}
