@@ -1,0 +1,52 @@
+// The audit log: every change to the hub and every delivery is an append-only entry, chained by
+// SHA-256 over the previous entry's hash, so that an edited, removed or reordered entry is
+// detectable. Also the hashing the rest of the host uses (record hashes, token hashes).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/store/store.h"
+
+namespace sendsync::audit {
+
+// Hex SHA-256 (Poco::Crypto). Cheap to call repeatedly on one thread.
+std::string Sha256Hex(std::string_view data);
+
+struct Entry {
+  int64_t seq = 0;  // assigned by Append
+  int64_t ts = 0;   // assigned by Append when 0
+  std::string actor;   // "link:<name>", "cli:<user>", "token:<name>", "system"
+  std::string action;  // record.create, record.update, record.delete, delivery.applied, …
+  std::string kind;    // record kind, when about a record
+  int64_t record_id = 0, pupil_id = 0;
+  nlohmann::json detail = nlohmann::json::object();
+  std::string prev_hash, hash;  // assigned by Append
+};
+
+// Appends entries in order, extending the chain. Must run inside the transaction that makes the
+// changes it records, so the log and the data commit (or not) together.
+Status Append(store::Conn& conn, std::vector<Entry>& entries);
+
+struct VerifyResult {
+  bool ok = true;
+  int64_t checked = 0;
+  int64_t first_bad_seq = 0;  // 0 when ok
+  std::string problem;        // what is wrong with it
+};
+// Walks the whole chain (in pages, so memory stays flat).
+Result<VerifyResult> Verify(store::Conn& conn);
+
+struct Query {
+  int64_t pupil_id = 0;  // 0 = any
+  int64_t record_id = 0;
+  int64_t after_seq = 0;
+  int64_t limit = 100;
+};
+Result<std::vector<Entry>> List(store::Conn& conn, const Query& query);
+
+}  // namespace sendsync::audit

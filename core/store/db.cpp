@@ -1,0 +1,347 @@
+#include "core/store/db.h"
+
+#include <filesystem>
+#include <mutex>
+
+#include <Poco/Data/MetaColumn.h>
+#include <Poco/Data/PostgreSQL/Connector.h>
+#include <Poco/Data/RecordSet.h>
+#include <Poco/Data/SQLite/Connector.h>
+#include <Poco/Data/Session.h>
+#include <Poco/Data/Statement.h>
+#include <Poco/Exception.h>
+#include <Poco/Nullable.h>
+#include <Poco/URI.h>
+
+namespace sendsync::store {
+
+using namespace Poco::Data::Keywords;
+namespace fs = std::filesystem;
+
+namespace {
+
+void RegisterConnectors() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    Poco::Data::SQLite::Connector::registerConnector();
+    Poco::Data::PostgreSQL::Connector::registerConnector();
+  });
+}
+
+// Quotes a libpq connection-string value.
+std::string PqValue(const std::string& v) {
+  std::string out = "'";
+  for (char c : v) {
+    if (c == '\'' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "'";
+}
+
+Status FromPoco(const Poco::Exception& e, const std::string& what) {
+  std::string m = e.displayText();
+  // libpq sometimes includes the connection string; never let a password through.
+  size_t p = m.find("password=");
+  if (p != std::string::npos) m = m.substr(0, p) + "password=***";
+  if (m.find("database is locked") != std::string::npos || m.find("could not connect") != std::string::npos ||
+      m.find("Connection refused") != std::string::npos)
+    return Status::Unavailable(what + ": " + m);
+  return Status::IoError(what + ": " + m);
+}
+
+void BindAll(Poco::Data::Statement& st, const std::vector<Value>& params) {
+  for (const Value& v : params) {
+    if (std::holds_alternative<int64_t>(v)) {
+      st.addBind(bind(static_cast<Poco::Int64>(std::get<int64_t>(v))));
+    } else if (std::holds_alternative<double>(v)) {
+      st.addBind(bind(std::get<double>(v)));
+    } else if (std::holds_alternative<std::string>(v)) {
+      st.addBind(bind(std::get<std::string>(v)));
+    } else {
+      st.addBind(bind(Poco::Nullable<std::string>()));
+    }
+  }
+}
+
+}  // namespace
+
+Result<StoreUrl> ParseStoreUrl(const std::string& url) {
+  StoreUrl out;
+  if (url.empty()) return Status::InvalidArgument("store URL is empty");
+  if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0) {
+    Poco::URI u;
+    try {
+      u = Poco::URI(url);
+    } catch (const Poco::Exception& e) {
+      return Status::InvalidArgument("store URL is not a valid URL: " + e.message());
+    }
+    std::string db = u.getPath();
+    if (!db.empty() && db[0] == '/') db = db.substr(1);
+    if (u.getHost().empty() || db.empty())
+      return Status::InvalidArgument(
+          "a PostgreSQL store URL needs a host and a database: postgresql://user@host:5432/dbname");
+    std::string user, password;
+    std::string info = u.getUserInfo();
+    size_t colon = info.find(':');
+    user = info.substr(0, colon);
+    if (colon != std::string::npos) password = info.substr(colon + 1);
+    std::string conn = "host=" + PqValue(u.getHost()) + " port=" +
+                       std::to_string(u.getPort() ? u.getPort() : 5432) + " dbname=" + PqValue(db);
+    if (!user.empty()) conn += " user=" + PqValue(user);
+    if (!password.empty()) conn += " password=" + PqValue(password);
+    for (const auto& [k, v] : u.getQueryParameters()) conn += " " + k + "=" + PqValue(v);
+    out.dialect = Dialect::kPostgres;
+    out.connector = "PostgreSQL";
+    out.connection = conn;
+    out.display = "postgresql://" + (user.empty() ? "" : user + (password.empty() ? "" : ":***") + "@") +
+                  u.getHost() + ":" + std::to_string(u.getPort() ? u.getPort() : 5432) + "/" + db;
+    return out;
+  }
+  std::string path = url.rfind("sqlite:", 0) == 0 ? url.substr(7) : url;
+  if (path.rfind("//", 0) == 0) path = path.substr(2);  // sqlite:///abs/path
+  if (path.empty()) return Status::InvalidArgument("store URL names no SQLite file");
+  if (path.find("://") != std::string::npos)
+    return Status::InvalidArgument("unknown store URL scheme in '" + url +
+                                   "' (use sqlite:PATH or postgresql://…)");
+  out.dialect = Dialect::kSqlite;
+  out.connector = "SQLite";
+  out.connection = path;
+  out.display = "sqlite:" + path;
+  return out;
+}
+
+int64_t AsInt(const Value& v, int64_t fallback) {
+  if (std::holds_alternative<int64_t>(v)) return std::get<int64_t>(v);
+  if (std::holds_alternative<double>(v)) return static_cast<int64_t>(std::get<double>(v));
+  if (std::holds_alternative<std::string>(v)) {
+    try {
+      return std::stoll(std::get<std::string>(v));
+    } catch (...) {
+      return fallback;
+    }
+  }
+  return fallback;
+}
+
+std::string AsText(const Value& v, const std::string& fallback) {
+  if (std::holds_alternative<std::string>(v)) return std::get<std::string>(v);
+  if (std::holds_alternative<int64_t>(v)) return std::to_string(std::get<int64_t>(v));
+  if (std::holds_alternative<double>(v)) return std::to_string(std::get<double>(v));
+  return fallback;
+}
+
+std::optional<std::string> AsOptText(const Value& v) {
+  if (IsNull(v)) return std::nullopt;
+  return AsText(v);
+}
+
+bool IsNull(const Value& v) { return std::holds_alternative<std::monostate>(v); }
+
+// ---- Conn ----
+
+Conn::Conn(Db& db, std::unique_ptr<Poco::Data::Session> session)
+    : db_(db), session_(std::move(session)) {}
+
+Conn::~Conn() {
+  if (in_tx_) Rollback();
+  db_.Return(std::move(session_));
+}
+
+Dialect Conn::dialect() const { return db_.dialect(); }
+
+std::string Conn::Sql(const std::string& sql) const {
+  if (dialect() != Dialect::kPostgres) return sql;
+  std::string out;
+  out.reserve(sql.size() + 16);
+  int n = 0;
+  bool quoted = false;
+  for (char c : sql) {
+    if (c == '\'') quoted = !quoted;
+    if (c == '?' && !quoted) {
+      out += "$" + std::to_string(++n);
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+Status Conn::Exec(const std::string& sql, const std::vector<Value>& params, size_t* affected) {
+  try {
+    Poco::Data::Statement st(*session_);
+    st << Sql(sql);
+    BindAll(st, params);
+    size_t n = st.execute();
+    if (affected) *affected = n;
+    return Status::OK();
+  } catch (const Poco::Exception& e) {
+    return FromPoco(e, "database");
+  }
+}
+
+Result<std::vector<Row>> Conn::Query(const std::string& sql, const std::vector<Value>& params) {
+  try {
+    Poco::Data::Statement st(*session_);
+    st << Sql(sql);
+    BindAll(st, params);
+    st.execute();
+    Poco::Data::RecordSet rs(st);
+    std::vector<Row> rows;
+    const size_t cols = rs.columnCount();
+    std::vector<Poco::Data::MetaColumn::ColumnDataType> types(cols);
+    for (size_t c = 0; c < cols; ++c) types[c] = rs.columnType(c);
+    const size_t count = rs.rowCount();
+    rows.reserve(count);
+    for (size_t i = 0; i < count; ++i) {
+      Row row(cols);
+      for (size_t c = 0; c < cols; ++c) {
+        const Poco::Dynamic::Var& v = rs.value(c, i);
+        if (v.isEmpty()) continue;
+        using T = Poco::Data::MetaColumn;
+        switch (types[c]) {
+          case T::FDT_INT8: case T::FDT_UINT8: case T::FDT_INT16: case T::FDT_UINT16:
+          case T::FDT_INT32: case T::FDT_UINT32: case T::FDT_INT64: case T::FDT_UINT64:
+          case T::FDT_BOOL:
+            row[c] = static_cast<int64_t>(v.convert<Poco::Int64>());
+            break;
+          case T::FDT_FLOAT: case T::FDT_DOUBLE:
+            row[c] = v.convert<double>();
+            break;
+          default:
+            row[c] = v.convert<std::string>();
+        }
+      }
+      rows.push_back(std::move(row));
+    }
+    return rows;
+  } catch (const Poco::Exception& e) {
+    return FromPoco(e, "database");
+  }
+}
+
+Status Conn::InsertMany(const std::string& table, const std::vector<std::string>& columns,
+                        const std::vector<Row>& rows, const std::string& suffix) {
+  if (rows.empty()) return Status::OK();
+  // Both databases cap bound parameters per statement (SQLite 32766, PostgreSQL 65535).
+  const size_t per_stmt = std::max<size_t>(1, std::min<size_t>(500, 30000 / columns.size()));
+  std::string head = "INSERT INTO " + table + " (";
+  for (size_t i = 0; i < columns.size(); ++i) head += (i ? "," : "") + columns[i];
+  head += ") VALUES ";
+  std::string one = "(";
+  for (size_t i = 0; i < columns.size(); ++i) one += i ? ",?" : "?";
+  one += ")";
+  for (size_t start = 0; start < rows.size(); start += per_stmt) {
+    size_t end = std::min(rows.size(), start + per_stmt);
+    std::string sql = head;
+    sql.reserve(head.size() + (end - start) * (one.size() + 1) + suffix.size() + 1);
+    std::vector<Value> params;
+    params.reserve((end - start) * columns.size());
+    for (size_t r = start; r < end; ++r) {
+      if (r > start) sql += ',';
+      sql += one;
+      for (const Value& v : rows[r]) params.push_back(v);
+    }
+    if (!suffix.empty()) sql += " " + suffix;
+    SENDSYNC_RETURN_IF_ERROR(Exec(sql, params));
+  }
+  return Status::OK();
+}
+
+Status Conn::Begin() {
+  if (in_tx_) return Status::Internal("transaction already open");
+  Status st = Exec(dialect() == Dialect::kSqlite ? "BEGIN IMMEDIATE" : "BEGIN");
+  if (st.ok()) in_tx_ = true;
+  return st;
+}
+
+Status Conn::Commit() {
+  if (!in_tx_) return Status::Internal("no transaction to commit");
+  Status st = Exec("COMMIT");
+  in_tx_ = false;
+  if (!st.ok()) Exec("ROLLBACK");
+  return st;
+}
+
+Status Conn::Rollback() {
+  if (!in_tx_) return Status::OK();
+  in_tx_ = false;
+  return Exec("ROLLBACK");
+}
+
+// ---- Tx ----
+
+Tx::Tx(Conn& conn) : conn_(conn), begun_(conn.Begin()) {}
+
+Tx::~Tx() {
+  if (!done_ && begun_.ok()) conn_.Rollback();
+}
+
+Status Tx::Commit() {
+  if (!begun_.ok()) return begun_;
+  done_ = true;
+  return conn_.Commit();
+}
+
+// ---- Db ----
+
+Result<std::unique_ptr<Db>> Db::Open(const std::string& url) {
+  RegisterConnectors();
+  auto parsed = ParseStoreUrl(url);
+  if (!parsed.ok()) return parsed.status();
+  if (parsed->dialect == Dialect::kSqlite) {
+    fs::path p(parsed->connection);
+    std::error_code ec;
+    if (p.has_parent_path()) fs::create_directories(p.parent_path(), ec);
+    if (ec)
+      return Status::IoError("cannot create the folder for " + parsed->connection + ": " +
+                             ec.message());
+  }
+  std::unique_ptr<Db> db(new Db(std::move(*parsed)));
+  auto conn = db->Connect();
+  if (!conn.ok()) return conn.status();
+  return db;
+}
+
+Db::Db(StoreUrl url) : url_(std::move(url)) {}
+Db::~Db() = default;
+
+Result<std::unique_ptr<Poco::Data::Session>> Db::NewSession() {
+  try {
+    auto s = std::make_unique<Poco::Data::Session>(url_.connector, url_.connection);
+    if (url_.dialect == Dialect::kSqlite) {
+      // WAL lets readers work while a sync writes; foreign keys are per connection in SQLite.
+      *s << "PRAGMA journal_mode=WAL", now;
+      *s << "PRAGMA synchronous=NORMAL", now;
+      *s << "PRAGMA foreign_keys=ON", now;
+      *s << "PRAGMA busy_timeout=30000", now;
+    }
+    return s;
+  } catch (const Poco::Exception& e) {
+    return FromPoco(e, "cannot open store " + url_.display);
+  }
+}
+
+Result<std::unique_ptr<Conn>> Db::Connect() {
+  std::unique_ptr<Poco::Data::Session> s;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!idle_.empty()) {
+      s = std::move(idle_.back());
+      idle_.pop_back();
+    }
+  }
+  if (!s) {
+    auto fresh = NewSession();
+    if (!fresh.ok()) return fresh.status();
+    s = std::move(*fresh);
+  }
+  return std::make_unique<Conn>(*this, std::move(s));
+}
+
+void Db::Return(std::unique_ptr<Poco::Data::Session> s) {
+  if (!s) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (idle_.size() < 8) idle_.push_back(std::move(s));
+}
+
+}  // namespace sendsync::store

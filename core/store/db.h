@@ -1,0 +1,121 @@
+// The database connection layer under the store: opens SQLite (the embedded default) or PostgreSQL
+// by URL through Poco::Data, pools connections, runs transactions, and hides the few dialect
+// differences (placeholders, BEGIN IMMEDIATE). SQL is written once with `?` placeholders.
+// Internal to core/store; other folders use core/store/store.h.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "sendsync/sdk/status.h"
+
+namespace Poco::Data {
+class Session;
+}
+
+namespace sendsync::store {
+
+enum class Dialect { kSqlite, kPostgres };
+
+// A parsed store URL. Accepted forms:
+//   sqlite:/path/to/file.db   sqlite:relative.db   /path/to/file.db   file.db
+//   postgresql://user[:password]@host[:port]/dbname   (postgres:// too; ?sslmode=... kept)
+struct StoreUrl {
+  Dialect dialect = Dialect::kSqlite;
+  std::string connector;   // Poco connector name: "SQLite" or "PostgreSQL"
+  std::string connection;  // what Poco::Data gets: a file path, or a libpq connection string
+  std::string display;     // the URL with any password replaced by ***, safe to print
+};
+Result<StoreUrl> ParseStoreUrl(const std::string& url);
+
+// One SQL value. Null is std::monostate.
+using Value = std::variant<std::monostate, int64_t, double, std::string>;
+using Row = std::vector<Value>;
+
+// Helpers to read a Value.
+int64_t AsInt(const Value& v, int64_t fallback = 0);
+std::string AsText(const Value& v, const std::string& fallback = "");
+std::optional<std::string> AsOptText(const Value& v);
+bool IsNull(const Value& v);
+
+class Db;
+
+// A pooled connection; returns itself to the pool when destroyed. Not thread-safe: one per thread.
+class Conn {
+ public:
+  Conn(Db& db, std::unique_ptr<Poco::Data::Session> session);
+  ~Conn();
+  Conn(Conn&&) = delete;
+
+  Dialect dialect() const;
+  Poco::Data::Session& session() { return *session_; }
+
+  // Runs one statement with `?` placeholders bound to `params`. *affected gets the row count.
+  Status Exec(const std::string& sql, const std::vector<Value>& params = {},
+              size_t* affected = nullptr);
+  // Runs a query and returns every row (values typed as the database reports them).
+  Result<std::vector<Row>> Query(const std::string& sql, const std::vector<Value>& params = {});
+  // Inserts rows in multi-row INSERT statements of a size both databases accept.
+  // `suffix` is appended to each statement (e.g. "ON CONFLICT (...) DO UPDATE SET ...").
+  Status InsertMany(const std::string& table, const std::vector<std::string>& columns,
+                    const std::vector<Row>& rows, const std::string& suffix = "");
+
+  // Transactions: Begin takes the write lock at once on SQLite (BEGIN IMMEDIATE) so two writers
+  // never deadlock on an upgrade; on PostgreSQL it is a plain BEGIN.
+  Status Begin();
+  Status Commit();
+  Status Rollback();
+  bool in_transaction() const { return in_tx_; }
+
+  // Rewrites `?` placeholders for this connection's dialect ($1, $2, … on PostgreSQL).
+  std::string Sql(const std::string& sql) const;
+
+ private:
+  Db& db_;
+  std::unique_ptr<Poco::Data::Session> session_;
+  bool in_tx_ = false;
+};
+
+// Commits only when told to; rolls back otherwise (early return, error, exception).
+class Tx {
+ public:
+  explicit Tx(Conn& conn);
+  ~Tx();
+  Status status() const { return begun_; }
+  Status Commit();
+
+ private:
+  Conn& conn_;
+  Status begun_;
+  bool done_ = false;
+};
+
+class Db {
+ public:
+  // Opens the database (creating the SQLite file and folder if needed) and checks it answers.
+  static Result<std::unique_ptr<Db>> Open(const std::string& url);
+  ~Db();
+
+  Dialect dialect() const { return url_.dialect; }
+  const StoreUrl& url() const { return url_; }
+
+  // A connection from the pool (opened when none is idle).
+  Result<std::unique_ptr<Conn>> Connect();
+
+ private:
+  friend class Conn;
+  explicit Db(StoreUrl url);
+  Result<std::unique_ptr<Poco::Data::Session>> NewSession();
+  void Return(std::unique_ptr<Poco::Data::Session> s);
+
+  const StoreUrl url_;
+  std::mutex mu_;
+  std::vector<std::unique_ptr<Poco::Data::Session>> idle_;  // guarded by mu_
+};
+
+}  // namespace sendsync::store

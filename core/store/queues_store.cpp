@@ -1,0 +1,383 @@
+// The queues a person works through (quarantine, conflicts, match queue) and the outbox.
+#include "core/store/sql_util.h"
+#include "core/store/store.h"
+
+namespace sendsync::store {
+
+using detail::InList;
+using detail::OptIntOf;
+using detail::TextOrNull;
+using nlohmann::json;
+
+namespace {
+
+json JsonOr(const std::string& text, json fallback) {
+  json j = json::parse(text, nullptr, false);
+  return j.is_discarded() ? fallback : j;
+}
+
+// WHERE clause for a QueueFilter on table alias q (joined to links l for the school filter).
+std::string FilterSql(const QueueFilter& f, std::vector<Value>& params) {
+  std::string w = " WHERE 1 = 1";
+  if (!f.status.empty()) {
+    w += " AND q.status = ?";
+    params.push_back(f.status);
+  }
+  if (f.link_id) {
+    w += " AND q.link_id = ?";
+    params.push_back(f.link_id);
+  }
+  if (!f.school_urn.empty()) {
+    w += " AND q.link_id IN (SELECT id FROM links WHERE school_urn = ?)";
+    params.push_back(f.school_urn);
+  }
+  if (f.after_id) {
+    w += " AND q.id > ?";
+    params.push_back(f.after_id);
+  }
+  w += " ORDER BY q.id LIMIT ?";
+  params.push_back(f.limit > 0 ? f.limit : 100);
+  return w;
+}
+
+Result<int64_t> Ids(Conn& conn, const char* seq, size_t n) {
+  if (n == 0) return int64_t{0};
+  return AllocateIds(conn, seq, static_cast<int64_t>(n));
+}
+
+// ---- quarantine ----
+const char* kQCols =
+    "q.id, q.link_id, q.kind, q.external_id, q.upn, q.raw, q.reasons, q.status, q.run_id, "
+    "q.created_at, q.resolved_at, q.resolved_by, q.note";
+
+QuarantineItem QOf(const Row& r) {
+  QuarantineItem q;
+  q.id = AsInt(r[0]);
+  q.link_id = AsInt(r[1]);
+  q.kind = AsText(r[2]);
+  q.external_id = AsText(r[3]);
+  q.upn = AsText(r[4]);
+  q.raw = AsText(r[5]);
+  q.reasons = JsonOr(AsText(r[6]), json::array());
+  q.status = AsText(r[7]);
+  q.run_id = AsInt(r[8]);
+  q.created_at = AsInt(r[9]);
+  q.resolved_at = OptIntOf(r[10]);
+  q.resolved_by = AsText(r[11]);
+  q.note = AsText(r[12]);
+  return q;
+}
+
+// ---- conflicts ----
+const char* kCCols =
+    "q.id, q.link_id, q.kind, q.record_id, q.external_id, q.field, q.base, q.ours, q.theirs, "
+    "q.status, q.run_id, q.created_at, q.resolved_at, q.resolved_by, q.resolution, "
+    "q.resolved_value";
+
+Conflict COf(const Row& r) {
+  Conflict c;
+  c.id = AsInt(r[0]);
+  c.link_id = AsInt(r[1]);
+  c.kind = AsText(r[2]);
+  c.record_id = AsInt(r[3]);
+  c.external_id = AsText(r[4]);
+  c.field = AsText(r[5]);
+  c.base = AsOptText(r[6]);
+  c.ours = AsOptText(r[7]);
+  c.theirs = AsOptText(r[8]);
+  c.status = AsText(r[9]);
+  c.run_id = AsInt(r[10]);
+  c.created_at = AsInt(r[11]);
+  c.resolved_at = OptIntOf(r[12]);
+  c.resolved_by = AsText(r[13]);
+  c.resolution = AsText(r[14]);
+  c.resolved_value = AsOptText(r[15]);
+  return c;
+}
+
+// ---- matches ----
+const char* kMCols =
+    "q.id, q.link_id, q.kind, q.external_id, q.upn, q.raw, q.candidates, q.reason, q.status, "
+    "q.run_id, q.created_at, q.resolved_at, q.resolved_by, q.resolution";
+
+MatchItem MOf(const Row& r) {
+  MatchItem m;
+  m.id = AsInt(r[0]);
+  m.link_id = AsInt(r[1]);
+  m.kind = AsText(r[2]);
+  m.external_id = AsText(r[3]);
+  m.upn = AsText(r[4]);
+  m.raw = AsText(r[5]);
+  m.candidates = JsonOr(AsText(r[6]), json::array());
+  m.reason = AsText(r[7]);
+  m.status = AsText(r[8]);
+  m.run_id = AsInt(r[9]);
+  m.created_at = AsInt(r[10]);
+  m.resolved_at = OptIntOf(r[11]);
+  m.resolved_by = AsText(r[12]);
+  m.resolution = AsText(r[13]);
+  return m;
+}
+
+// ---- outbox ----
+const char* kOCols =
+    "q.id, q.link_id, q.kind, q.record_id, q.op, q.payload, q.idem_key, q.status, q.attempts, "
+    "q.next_attempt_at, q.last_error, q.remote_id, q.created_at, q.finished_at";
+
+OutboxItem OOf(const Row& r) {
+  OutboxItem o;
+  o.id = AsInt(r[0]);
+  o.link_id = AsInt(r[1]);
+  o.kind = AsText(r[2]);
+  o.record_id = AsInt(r[3]);
+  o.op = AsText(r[4]);
+  o.payload = AsText(r[5]);
+  o.idem_key = AsText(r[6]);
+  o.status = AsText(r[7]);
+  o.attempts = AsInt(r[8]);
+  o.next_attempt_at = AsInt(r[9]);
+  o.last_error = AsText(r[10]);
+  o.remote_id = AsText(r[11]);
+  o.created_at = AsInt(r[12]);
+  o.finished_at = OptIntOf(r[13]);
+  return o;
+}
+
+template <typename T>
+Result<std::vector<T>> List(Conn& conn, const char* cols, const char* table, const QueueFilter& f,
+                            T (*of)(const Row&)) {
+  std::vector<Value> params;
+  std::string sql = std::string("SELECT ") + cols + " FROM " + table + " q" + FilterSql(f, params);
+  auto rows = conn.Query(sql, params);
+  if (!rows.ok()) return rows.status();
+  std::vector<T> out;
+  for (const Row& r : *rows) out.push_back(of(r));
+  return out;
+}
+
+template <typename T>
+Result<T> GetOne(Conn& conn, const char* cols, const char* table, int64_t id, T (*of)(const Row&),
+                 const char* what) {
+  auto rows = conn.Query(std::string("SELECT ") + cols + " FROM " + table + " q WHERE q.id = ?",
+                         {id});
+  if (!rows.ok()) return rows.status();
+  if (rows->empty()) return Status::NotFound(std::string("no ") + what + " " + std::to_string(id));
+  return of((*rows)[0]);
+}
+
+}  // namespace
+
+// ---- quarantine ----
+
+Status InsertQuarantine(Conn& conn, std::vector<QuarantineItem>& items) {
+  auto first = Ids(conn, "quarantine", items.size());
+  if (!first.ok()) return first.status();
+  std::vector<Row> rows;
+  const int64_t now = NowMs();
+  for (size_t i = 0; i < items.size(); ++i) {
+    QuarantineItem& q = items[i];
+    q.id = *first + static_cast<int64_t>(i);
+    q.created_at = now;
+    rows.push_back({q.id, q.link_id, q.kind, TextOrNull(q.external_id), TextOrNull(q.upn), q.raw,
+                    q.reasons.dump(), q.status, q.run_id ? Value(q.run_id) : Value(), now});
+  }
+  return conn.InsertMany("quarantine",
+                         {"id", "link_id", "kind", "external_id", "upn", "raw", "reasons",
+                          "status", "run_id", "created_at"},
+                         rows);
+}
+
+Result<std::vector<QuarantineItem>> ListQuarantine(Conn& conn, const QueueFilter& f) {
+  return List<QuarantineItem>(conn, kQCols, "quarantine", f, QOf);
+}
+
+Result<QuarantineItem> GetQuarantine(Conn& conn, int64_t id) {
+  return GetOne<QuarantineItem>(conn, kQCols, "quarantine", id, QOf, "quarantined record");
+}
+
+Status ResolveQuarantine(Conn& conn, int64_t id, const std::string& status, const std::string& by,
+                         const std::string& note) {
+  size_t n = 0;
+  SENDSYNC_RETURN_IF_ERROR(conn.Exec(
+      "UPDATE quarantine SET status = ?, resolved_at = ?, resolved_by = ?, note = ? "
+      "WHERE id = ? AND status = 'open'",
+      {status, NowMs(), by, TextOrNull(note), id}, &n));
+  if (n == 0) return Status::FailedPrecondition("quarantined record " + std::to_string(id) +
+                                                " is not open");
+  return Status::OK();
+}
+
+Result<std::vector<QuarantineItem>> OpenQuarantineFor(Conn& conn, int64_t link_id,
+                                                      const std::string& kind,
+                                                      const std::vector<std::string>& ids) {
+  std::vector<QuarantineItem> out;
+  Status st = detail::ForChunks(ids.size(), 500, [&](size_t a, size_t b) {
+    std::vector<Value> params = {link_id, kind};
+    params.insert(params.end(), ids.begin() + a, ids.begin() + b);
+    auto rows = conn.Query(std::string("SELECT ") + kQCols +
+                               " FROM quarantine q WHERE q.status = 'open' AND q.link_id = ? AND "
+                               "q.kind = ? AND q.external_id IN " + InList(b - a),
+                           params);
+    if (!rows.ok()) return rows.status();
+    for (const Row& r : *rows) out.push_back(QOf(r));
+    return Status::OK();
+  });
+  if (!st.ok()) return st;
+  return out;
+}
+
+// ---- conflicts ----
+
+Status InsertConflicts(Conn& conn, std::vector<Conflict>& items) {
+  auto first = Ids(conn, "conflicts", items.size());
+  if (!first.ok()) return first.status();
+  std::vector<Row> rows;
+  const int64_t now = NowMs();
+  for (size_t i = 0; i < items.size(); ++i) {
+    Conflict& c = items[i];
+    c.id = *first + static_cast<int64_t>(i);
+    c.created_at = now;
+    rows.push_back({c.id, c.link_id, c.kind, c.record_id, c.external_id, c.field,
+                    detail::Opt(c.base), detail::Opt(c.ours), detail::Opt(c.theirs), c.status,
+                    c.run_id ? Value(c.run_id) : Value(), now});
+  }
+  return conn.InsertMany("conflicts",
+                         {"id", "link_id", "kind", "record_id", "external_id", "field", "base",
+                          "ours", "theirs", "status", "run_id", "created_at"},
+                         rows);
+}
+
+Result<std::vector<Conflict>> ListConflicts(Conn& conn, const QueueFilter& f) {
+  return List<Conflict>(conn, kCCols, "conflicts", f, COf);
+}
+
+Result<Conflict> GetConflict(Conn& conn, int64_t id) {
+  return GetOne<Conflict>(conn, kCCols, "conflicts", id, COf, "conflict");
+}
+
+Result<std::vector<Conflict>> OpenConflictsFor(Conn& conn, const std::vector<int64_t>& ids) {
+  std::vector<Conflict> out;
+  Status st = detail::ForChunks(ids.size(), 500, [&](size_t a, size_t b) {
+    std::vector<Value> params(ids.begin() + a, ids.begin() + b);
+    auto rows = conn.Query(std::string("SELECT ") + kCCols +
+                               " FROM conflicts q WHERE q.status = 'open' AND q.record_id IN " +
+                               InList(b - a) + " ORDER BY q.id",
+                           params);
+    if (!rows.ok()) return rows.status();
+    for (const Row& r : *rows) out.push_back(COf(r));
+    return Status::OK();
+  });
+  if (!st.ok()) return st;
+  return out;
+}
+
+Status ResolveConflict(Conn& conn, int64_t id, const std::string& resolution,
+                       const std::optional<std::string>& value, const std::string& by) {
+  size_t n = 0;
+  SENDSYNC_RETURN_IF_ERROR(conn.Exec(
+      "UPDATE conflicts SET status = 'resolved', resolution = ?, resolved_value = ?, "
+      "resolved_at = ?, resolved_by = ? WHERE id = ? AND status = 'open'",
+      {resolution, detail::Opt(value), NowMs(), by, id}, &n));
+  if (n == 0) return Status::FailedPrecondition("conflict " + std::to_string(id) + " is not open");
+  return Status::OK();
+}
+
+// ---- matches ----
+
+Status InsertMatches(Conn& conn, std::vector<MatchItem>& items) {
+  auto first = Ids(conn, "match_queue", items.size());
+  if (!first.ok()) return first.status();
+  std::vector<Row> rows;
+  const int64_t now = NowMs();
+  for (size_t i = 0; i < items.size(); ++i) {
+    MatchItem& m = items[i];
+    m.id = *first + static_cast<int64_t>(i);
+    m.created_at = now;
+    rows.push_back({m.id, m.link_id, m.kind, m.external_id, TextOrNull(m.upn), m.raw,
+                    m.candidates.dump(), m.reason, m.status, m.run_id ? Value(m.run_id) : Value(),
+                    now});
+  }
+  return conn.InsertMany("match_queue",
+                         {"id", "link_id", "kind", "external_id", "upn", "raw", "candidates",
+                          "reason", "status", "run_id", "created_at"},
+                         rows);
+}
+
+Result<std::vector<MatchItem>> ListMatches(Conn& conn, const QueueFilter& f) {
+  return List<MatchItem>(conn, kMCols, "match_queue", f, MOf);
+}
+
+Result<MatchItem> GetMatch(Conn& conn, int64_t id) {
+  return GetOne<MatchItem>(conn, kMCols, "match_queue", id, MOf, "match");
+}
+
+Status ResolveMatch(Conn& conn, int64_t id, const std::string& resolution, const std::string& by) {
+  size_t n = 0;
+  SENDSYNC_RETURN_IF_ERROR(conn.Exec(
+      "UPDATE match_queue SET status = 'resolved', resolution = ?, resolved_at = ?, "
+      "resolved_by = ? WHERE id = ? AND status = 'open'",
+      {resolution, NowMs(), by, id}, &n));
+  if (n == 0) return Status::FailedPrecondition("match " + std::to_string(id) + " is not open");
+  return Status::OK();
+}
+
+// ---- outbox ----
+
+Status InsertOutbox(Conn& conn, std::vector<OutboxItem>& items) {
+  auto first = Ids(conn, "outbox", items.size());
+  if (!first.ok()) return first.status();
+  std::vector<Row> rows;
+  const int64_t now = NowMs();
+  for (size_t i = 0; i < items.size(); ++i) {
+    OutboxItem& o = items[i];
+    o.id = *first + static_cast<int64_t>(i);
+    o.created_at = now;
+    if (!o.next_attempt_at) o.next_attempt_at = now;
+    rows.push_back({o.id, o.link_id, o.kind, o.record_id, o.op, o.payload, o.idem_key, o.status,
+                    o.attempts, o.next_attempt_at, now});
+  }
+  return conn.InsertMany("outbox",
+                         {"id", "link_id", "kind", "record_id", "op", "payload", "idem_key",
+                          "status", "attempts", "next_attempt_at", "created_at"},
+                         rows, "ON CONFLICT (link_id, idem_key) DO NOTHING");
+}
+
+Result<std::vector<OutboxItem>> DueOutbox(Conn& conn, int64_t link_id, int64_t now,
+                                          int64_t limit) {
+  auto rows = conn.Query(std::string("SELECT ") + kOCols +
+                             " FROM outbox q WHERE q.link_id = ? AND q.status = 'pending' AND "
+                             "q.next_attempt_at <= ? ORDER BY q.id LIMIT ?",
+                         {link_id, now, limit});
+  if (!rows.ok()) return rows.status();
+  std::vector<OutboxItem> out;
+  for (const Row& r : *rows) out.push_back(OOf(r));
+  return out;
+}
+
+Result<std::vector<int64_t>> PendingOutboxRecords(Conn& conn, int64_t link_id, int64_t before_id) {
+  auto rows = conn.Query(
+      "SELECT DISTINCT record_id FROM outbox WHERE link_id = ? AND status = 'pending' AND id < ?",
+      {link_id, before_id});
+  if (!rows.ok()) return rows.status();
+  std::vector<int64_t> out;
+  for (const Row& r : *rows) out.push_back(AsInt(r[0]));
+  return out;
+}
+
+Status UpdateOutbox(Conn& conn, const OutboxItem& o) {
+  return conn.Exec(
+      "UPDATE outbox SET status = ?, attempts = ?, next_attempt_at = ?, last_error = ?, "
+      "remote_id = ?, finished_at = ? WHERE id = ?",
+      {o.status, o.attempts, o.next_attempt_at, TextOrNull(o.last_error), TextOrNull(o.remote_id),
+       detail::OptInt(o.finished_at), o.id});
+}
+
+Result<std::vector<OutboxItem>> ListOutbox(Conn& conn, const QueueFilter& f) {
+  return List<OutboxItem>(conn, kOCols, "outbox", f, OOf);
+}
+
+Result<OutboxItem> GetOutbox(Conn& conn, int64_t id) {
+  return GetOne<OutboxItem>(conn, kOCols, "outbox", id, OOf, "outbox change");
+}
+
+}  // namespace sendsync::store

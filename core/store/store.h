@@ -1,0 +1,278 @@
+// The store: where the hub keeps records, links, the queues people work through, the outbox, runs
+// and leases — on SQLite (the default, one file) or PostgreSQL (by URL), through Poco::Data.
+// The only header of core/store that other folders include.
+//
+// Everything here works on a Conn so that callers compose several operations into one transaction
+// (Tx). Batch operations take and return vectors: per-statement overhead dominates otherwise.
+// Times are milliseconds since the Unix epoch (UTC).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/store/db.h"
+#include "sendsync/sdk/status.h"
+
+namespace sendsync::store {
+
+int64_t NowMs();
+
+// ---- opening and migrations ----
+
+struct Migration {
+  int version;
+  std::string description;
+  std::vector<std::string> statements;
+};
+const std::vector<Migration>& Migrations();
+int LatestSchemaVersion();
+
+class Store {
+ public:
+  // Opens the store at `url` and brings its schema up to date. A database whose schema is newer
+  // than this binary knows is refused (FailedPrecondition) rather than touched.
+  static Result<std::unique_ptr<Store>> Open(const std::string& url);
+  Db& db() { return *db_; }
+  Result<std::unique_ptr<Conn>> Connect() { return db_->Connect(); }
+  int schema_version() const { return schema_version_; }
+  // How many migrations Open applied (0 when the store was already current).
+  int migrations_applied() const { return migrations_applied_; }
+
+ private:
+  Store() = default;
+  std::unique_ptr<Db> db_;
+  int schema_version_ = 0;
+  int migrations_applied_ = 0;
+};
+
+// Hands out ids in blocks so that bulk inserts need no round trip per row and several hosts
+// sharing one PostgreSQL never collide. Runs in its own short transaction when `conn` has none.
+Result<int64_t> AllocateIds(Conn& conn, const std::string& sequence, int64_t count);
+
+// ---- hub records ----
+
+struct RecordRow {
+  int64_t id = 0;
+  std::string kind;
+  int64_t pupil_id = 0;  // 0 for pupils
+  std::string upn, former_upn, dob, school_urn;  // pupils only (school_urn: pupils)
+  std::string body;   // canonical JSON object of the record's fields (no envelope)
+  std::string hash;   // SHA-256 hex of body
+  int64_t version = 1;
+  bool deleted = false;
+  int64_t created_at = 0, updated_at = 0;
+};
+
+Result<std::vector<RecordRow>> LoadRecords(Conn& conn, const std::vector<int64_t>& ids);
+// Live (not deleted) pupils whose UPN or former UPN is one of `upns`.
+Result<std::vector<RecordRow>> PupilsByUpn(Conn& conn, const std::vector<std::string>& upns);
+// Every live record of one pupil (the pupil itself included), by kind then id.
+Result<std::vector<RecordRow>> RecordsOfPupil(Conn& conn, int64_t pupil_id);
+// Live pupils, optionally of one school, by id.
+Result<std::vector<RecordRow>> ListPupils(Conn& conn, const std::string& school_urn = "");
+// Every live record of every kind in id order, `limit` at a time after `after_id` (for export).
+Result<std::vector<RecordRow>> ScanRecords(Conn& conn, int64_t after_id, int64_t limit);
+
+Status InsertRecords(Conn& conn, const std::vector<RecordRow>& rows);
+// Replaces records by id with new versions; the versions they replace go to record_history with
+// `changed_by`. Each row's version must be the stored version + 1.
+Status UpdateRecords(Conn& conn, const std::vector<RecordRow>& rows, const std::string& changed_by);
+struct HistoryRow {
+  int64_t version;
+  std::string body, hash, changed_by;
+  bool deleted;
+  int64_t changed_at;
+};
+Result<std::vector<HistoryRow>> RecordHistory(Conn& conn, int64_t record_id);
+
+// ---- links ----
+
+struct Link {
+  int64_t id = 0;
+  std::string name, school_urn, adapter_id;
+  nlohmann::json config;    // adapter configuration, secrets as references (env:NAME, file:PATH)
+  nlohmann::json settings;  // per kind: direction, authority, code maps, allow-list (core/sync)
+  std::string schedule;     // "manual", "every 15m", "daily 06:30", …
+  bool enabled = true;
+  int64_t created_at = 0;
+  std::optional<int64_t> removed_at;
+};
+
+Result<int64_t> CreateLink(Conn& conn, const Link& link);
+// NotFound when no such link; removed links are found only when `include_removed`.
+Result<Link> GetLink(Conn& conn, const std::string& name, bool include_removed = false);
+Result<Link> GetLinkById(Conn& conn, int64_t id);
+Result<std::vector<Link>> ListLinks(Conn& conn, bool include_removed = false);
+Status SetLinkEnabled(Conn& conn, int64_t id, bool enabled);
+Status UpdateLinkSettings(Conn& conn, int64_t id, const nlohmann::json& settings);
+// Marks removed (history, queues and audit stay); its name becomes free for a new link.
+Status RemoveLink(Conn& conn, int64_t id);
+
+Result<std::string> GetCursor(Conn& conn, int64_t link_id, const std::string& kind);
+Status SetCursor(Conn& conn, int64_t link_id, const std::string& kind, const std::string& cursor);
+
+// ---- what a link calls a hub record, and the base agreed with it ----
+
+struct LinkRecord {
+  int64_t link_id = 0;
+  std::string kind, external_id;
+  int64_t record_id = 0;
+  std::optional<std::string> base;  // JSON fields last agreed with the link; null: none yet
+  std::string base_hash;
+};
+
+Result<std::vector<LinkRecord>> LinkRecordsByExternal(Conn& conn, int64_t link_id,
+                                                      const std::string& kind,
+                                                      const std::vector<std::string>& ids);
+Result<std::vector<LinkRecord>> LinkRecordsByRecord(Conn& conn, int64_t link_id,
+                                                    const std::vector<int64_t>& record_ids);
+// Every link's id for a record (for `pupil show`): link id -> external id.
+Result<std::vector<LinkRecord>> LinkRecordsOf(Conn& conn, int64_t record_id);
+// Inserts or replaces by (link, kind, external id).
+Status UpsertLinkRecords(Conn& conn, const std::vector<LinkRecord>& rows);
+
+// ---- queues ----
+
+struct QuarantineItem {
+  int64_t id = 0, link_id = 0;
+  std::string kind, external_id, upn;
+  std::string raw;               // the payload as received
+  nlohmann::json reasons;        // [{"code","path","message"}]
+  std::string status = "open";   // open, applied, discarded
+  int64_t run_id = 0, created_at = 0;
+  std::optional<int64_t> resolved_at;
+  std::string resolved_by, note;
+};
+
+struct Conflict {
+  int64_t id = 0, link_id = 0;
+  std::string kind;
+  int64_t record_id = 0;
+  std::string external_id, field;
+  std::optional<std::string> base, ours, theirs;  // JSON values; null = absent
+  std::string status = "open";  // open, resolved
+  int64_t run_id = 0, created_at = 0;
+  std::optional<int64_t> resolved_at;
+  std::string resolved_by, resolution;  // resolution: ours, theirs, value
+  std::optional<std::string> resolved_value;
+};
+
+struct MatchItem {
+  int64_t id = 0, link_id = 0;
+  std::string kind, external_id, upn, raw;
+  nlohmann::json candidates;  // [{"record_id", "upn", "dob", "why"}]
+  std::string reason;
+  std::string status = "open";  // open, resolved
+  int64_t run_id = 0, created_at = 0;
+  std::optional<int64_t> resolved_at;
+  std::string resolved_by, resolution;  // "record:<id>", "new", "discard"
+};
+
+// Filters for list calls. Empty strings and zeros mean "any".
+struct QueueFilter {
+  std::string status = "open";
+  int64_t link_id = 0;
+  std::string school_urn;  // via the link
+  int64_t after_id = 0;
+  int64_t limit = 100;
+};
+
+Status InsertQuarantine(Conn& conn, std::vector<QuarantineItem>& items);  // assigns ids
+Result<std::vector<QuarantineItem>> ListQuarantine(Conn& conn, const QueueFilter& filter);
+Result<QuarantineItem> GetQuarantine(Conn& conn, int64_t id);
+Status ResolveQuarantine(Conn& conn, int64_t id, const std::string& status, const std::string& by,
+                         const std::string& note);
+// Open quarantine items of a link for a record id, to close when a good version arrives.
+Result<std::vector<QuarantineItem>> OpenQuarantineFor(Conn& conn, int64_t link_id,
+                                                      const std::string& kind,
+                                                      const std::vector<std::string>& ids);
+
+Status InsertConflicts(Conn& conn, std::vector<Conflict>& items);
+Result<std::vector<Conflict>> ListConflicts(Conn& conn, const QueueFilter& filter);
+Result<Conflict> GetConflict(Conn& conn, int64_t id);
+// Open conflicts on any of `record_ids` (a field in conflict is held until a person decides).
+Result<std::vector<Conflict>> OpenConflictsFor(Conn& conn, const std::vector<int64_t>& record_ids);
+Status ResolveConflict(Conn& conn, int64_t id, const std::string& resolution,
+                       const std::optional<std::string>& value, const std::string& by);
+
+Status InsertMatches(Conn& conn, std::vector<MatchItem>& items);
+Result<std::vector<MatchItem>> ListMatches(Conn& conn, const QueueFilter& filter);
+Result<MatchItem> GetMatch(Conn& conn, int64_t id);
+Status ResolveMatch(Conn& conn, int64_t id, const std::string& resolution, const std::string& by);
+
+// ---- outbox ----
+
+struct OutboxItem {
+  int64_t id = 0, link_id = 0;
+  std::string kind;
+  int64_t record_id = 0;
+  std::string op;       // upsert, delete
+  std::string payload;  // the change as JSON: {"record": …, "context": …}
+  std::string idem_key;
+  std::string status = "pending";  // pending, delivered, rejected, dead, superseded
+  int64_t attempts = 0, next_attempt_at = 0;
+  std::string last_error, remote_id;
+  int64_t created_at = 0;
+  std::optional<int64_t> finished_at;
+};
+
+// Adds changes; one whose (link, idempotency key) is already there is skipped (a re-run of the
+// same commit must not queue a change twice). Assigns ids in order.
+Status InsertOutbox(Conn& conn, std::vector<OutboxItem>& items);
+// Pending items of a link due by `now`, oldest first.
+Result<std::vector<OutboxItem>> DueOutbox(Conn& conn, int64_t link_id, int64_t now, int64_t limit);
+// Pending items (due or waiting) for `record_ids` older than `before_id`: per-record order.
+Result<std::vector<int64_t>> PendingOutboxRecords(Conn& conn, int64_t link_id, int64_t before_id);
+Status UpdateOutbox(Conn& conn, const OutboxItem& item);  // status, attempts, times, error, remote id
+Result<std::vector<OutboxItem>> ListOutbox(Conn& conn, const QueueFilter& filter);
+Result<OutboxItem> GetOutbox(Conn& conn, int64_t id);
+
+// ---- runs and leases ----
+
+struct Run {
+  int64_t id = 0, link_id = 0;
+  std::string mode;    // sync, dry-run, push
+  int64_t started_at = 0;
+  std::optional<int64_t> finished_at;
+  std::string status;  // running, ok, needs_person, failed, abandoned
+  nlohmann::json summary;
+  std::string error, holder;
+};
+
+Result<int64_t> StartRun(Conn& conn, int64_t link_id, const std::string& mode,
+                         const std::string& holder);
+Status FinishRun(Conn& conn, int64_t run_id, const std::string& status,
+                 const nlohmann::json& summary, const std::string& error);
+Result<std::vector<Run>> ListRuns(Conn& conn, int64_t link_id, int64_t limit, int64_t before_id = 0);
+Result<Run> GetRun(Conn& conn, int64_t id);
+// Marks runs of a link left "running" by a holder that lost its lease as abandoned.
+Status AbandonStaleRuns(Conn& conn, int64_t link_id, const std::string& new_holder);
+
+// Takes the lease on a link for `holder` until now + ttl_ms, if it is free, expired or already
+// ours. Returns false when another holder has it.
+Result<bool> AcquireLease(Conn& conn, int64_t link_id, const std::string& holder, int64_t ttl_ms);
+// Extends our lease; false if we lost it (it expired and someone else took it).
+Result<bool> RenewLease(Conn& conn, int64_t link_id, const std::string& holder, int64_t ttl_ms);
+Status ReleaseLease(Conn& conn, int64_t link_id, const std::string& holder);
+
+// ---- tokens (admin API) ----
+
+struct Token {
+  int64_t id = 0;
+  std::string name, role, school_urn, token_hash;
+  int64_t created_at = 0;
+  std::optional<int64_t> last_used_at, revoked_at;
+};
+Result<int64_t> CreateToken(Conn& conn, const Token& token);
+Result<std::optional<Token>> FindTokenByHash(Conn& conn, const std::string& token_hash);
+Result<std::vector<Token>> ListTokens(Conn& conn);
+Status RevokeToken(Conn& conn, const std::string& name);
+Status TouchToken(Conn& conn, int64_t id, int64_t when);
+
+}  // namespace sendsync::store

@@ -1,0 +1,413 @@
+// The store suite, run against SQLite and against a real PostgreSQL server.
+#include <gtest/gtest.h>
+
+#include "core/audit/audit.h"
+#include "core/store/store.h"
+#include "pg_server.h"
+
+using namespace sendsync;
+using namespace sendsync::store;
+using nlohmann::json;
+
+namespace {
+
+class StoreTest : public testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == "postgres" && testing_support::PostgresSkipped())
+      GTEST_SKIP() << "SENDSYNC_SKIP_POSTGRES=1";
+    url_ = GetParam() == "sqlite" ? testing_support::FreshSqliteUrl()
+                                  : testing_support::FreshPostgresUrl();
+    ASSERT_FALSE(url_.empty()) << "could not start a test database for " << GetParam();
+    auto s = Store::Open(url_);
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    store_ = std::move(*s);
+    auto c = store_->Connect();
+    ASSERT_TRUE(c.ok()) << c.status().ToString();
+    conn_ = std::move(*c);
+  }
+  void TearDown() override {
+    conn_.reset();
+    store_.reset();
+  }
+
+  RecordRow Pupil(int64_t id, const std::string& upn, const std::string& former = "") {
+    RecordRow r;
+    r.id = id;
+    r.kind = "pupil";
+    r.upn = upn;
+    r.former_upn = former;
+    r.dob = "2014-03-02";
+    r.school_urn = "100000";
+    r.body = json{{"upn", upn}, {"legal_surname", "S"}}.dump();
+    r.hash = audit::Sha256Hex(r.body);
+    r.created_at = r.updated_at = NowMs();
+    return r;
+  }
+
+  int64_t MakeLink(const std::string& name) {
+    Link l;
+    l.name = name;
+    l.school_urn = "100000";
+    l.adapter_id = "jsonl-folder";
+    l.config = {{"folder", "/x"}};
+    l.settings = json::object();
+    l.schedule = "manual";
+    auto id = CreateLink(*conn_, l);
+    EXPECT_TRUE(id.ok()) << id.status().ToString();
+    return id.ok() ? *id : 0;
+  }
+
+  std::string url_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<Conn> conn_;
+};
+
+TEST_P(StoreTest, FreshStoreIsMigratedAndReopeningAppliesNothing) {
+  EXPECT_EQ(store_->schema_version(), LatestSchemaVersion());
+  EXPECT_EQ(store_->migrations_applied(), LatestSchemaVersion());
+  auto again = Store::Open(url_);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ((*again)->migrations_applied(), 0);
+  EXPECT_EQ((*again)->schema_version(), LatestSchemaVersion());
+}
+
+TEST_P(StoreTest, NewerDatabaseIsRefusedClearly) {
+  ASSERT_TRUE(conn_->Exec("UPDATE schema_info SET value = '99' WHERE key = 'version'").ok());
+  auto s = Store::Open(url_);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), Status::Code::kFailedPrecondition);
+  EXPECT_NE(s.status().message().find("schema version 99, newer than this sendsync"),
+            std::string::npos)
+      << s.status().message();
+}
+
+TEST_P(StoreTest, IdBlocksNeverOverlap) {
+  auto a = AllocateIds(*conn_, "records", 1000);
+  auto b = AllocateIds(*conn_, "records", 5);
+  auto c = AllocateIds(*conn_, "other", 3);
+  ASSERT_TRUE(a.ok() && b.ok() && c.ok());
+  EXPECT_EQ(*a, 1);
+  EXPECT_EQ(*b, 1001);
+  EXPECT_EQ(*c, 1);
+}
+
+TEST_P(StoreTest, RecordsRoundTripInBulkAndUpdatesKeepHistory) {
+  std::vector<RecordRow> rows;
+  for (int i = 1; i <= 1200; ++i) rows.push_back(Pupil(i, "UPN" + std::to_string(i)));
+  {
+    Tx tx(*conn_);
+    ASSERT_TRUE(InsertRecords(*conn_, rows).ok());
+    ASSERT_TRUE(tx.Commit().ok());
+  }
+  std::vector<int64_t> ids;
+  for (int i = 1; i <= 1200; ++i) ids.push_back(i);
+  auto loaded = LoadRecords(*conn_, ids);
+  ASSERT_TRUE(loaded.ok());
+  ASSERT_EQ(loaded->size(), 1200u);
+
+  RecordRow next = rows[41];
+  next.version = 2;
+  next.body = json{{"upn", next.upn}, {"legal_surname", "Changed"}}.dump();
+  next.hash = audit::Sha256Hex(next.body);
+  ASSERT_TRUE(UpdateRecords(*conn_, {next}, "link:mis").ok());
+  auto history = RecordHistory(*conn_, next.id);
+  ASSERT_TRUE(history.ok());
+  ASSERT_EQ(history->size(), 1u);
+  EXPECT_EQ((*history)[0].version, 1);
+  EXPECT_EQ((*history)[0].body, rows[41].body);
+  EXPECT_EQ((*history)[0].changed_by, "link:mis");
+  auto now = LoadRecords(*conn_, {next.id});
+  EXPECT_EQ((*now)[0].body, next.body);
+
+  // A stale writer (expecting version 1 again) is refused, not allowed to overwrite.
+  ASSERT_FALSE(UpdateRecords(*conn_, {next}, "link:other").ok());
+}
+
+TEST_P(StoreTest, PupilsAreFoundByUpnOrFormerUpnButNotWhenDeleted) {
+  RecordRow gone = Pupil(3, "C3");
+  gone.deleted = true;
+  ASSERT_TRUE(InsertRecords(*conn_, {Pupil(1, "A1"), Pupil(2, "B2", "TEMP2"), gone}).ok());
+  auto found = PupilsByUpn(*conn_, {"A1", "TEMP2", "C3", "nobody"});
+  ASSERT_TRUE(found.ok());
+  ASSERT_EQ(found->size(), 2u);
+  EXPECT_EQ((*found)[0].id, 1);
+  EXPECT_EQ((*found)[1].id, 2);
+}
+
+TEST_P(StoreTest, RecordsOfAPupilIncludeItsOtherKinds) {
+  RecordRow sen;
+  sen.id = 10;
+  sen.kind = "sen";
+  sen.pupil_id = 1;
+  sen.body = "{}";
+  sen.hash = audit::Sha256Hex(sen.body);
+  ASSERT_TRUE(InsertRecords(*conn_, {Pupil(1, "A1"), Pupil(2, "B2"), sen}).ok());
+  auto recs = RecordsOfPupil(*conn_, 1);
+  ASSERT_TRUE(recs.ok());
+  ASSERT_EQ(recs->size(), 2u);
+  EXPECT_EQ((*recs)[0].kind, "pupil");
+  EXPECT_EQ((*recs)[1].kind, "sen");
+}
+
+TEST_P(StoreTest, RolledBackTransactionLeavesNothing) {
+  {
+    Tx tx(*conn_);
+    ASSERT_TRUE(InsertRecords(*conn_, {Pupil(1, "A1")}).ok());
+  }  // no commit
+  auto recs = LoadRecords(*conn_, {1});
+  ASSERT_TRUE(recs.ok());
+  EXPECT_TRUE(recs->empty());
+}
+
+TEST_P(StoreTest, LinksAreCreatedListedDisabledAndRemovedKeepingHistory) {
+  int64_t id = MakeLink("mis");
+  Link dup;
+  dup.name = "mis";
+  dup.config = dup.settings = json::object();
+  auto again = CreateLink(*conn_, dup);
+  EXPECT_EQ(again.status().code(), Status::Code::kAlreadyExists);
+  ASSERT_TRUE(SetLinkEnabled(*conn_, id, false).ok());
+  EXPECT_FALSE(GetLink(*conn_, "mis")->enabled);
+  ASSERT_TRUE(RemoveLink(*conn_, id).ok());
+  EXPECT_EQ(GetLink(*conn_, "mis").status().code(), Status::Code::kNotFound);
+  auto removed = GetLink(*conn_, "mis", /*include_removed=*/true);
+  ASSERT_TRUE(removed.ok());
+  EXPECT_TRUE(removed->removed_at.has_value());
+  EXPECT_EQ(removed->id, id);
+  int64_t id2 = MakeLink("mis");  // the name is free again
+  EXPECT_NE(id2, id);
+  EXPECT_EQ(ListLinks(*conn_)->size(), 1u);
+  EXPECT_EQ(ListLinks(*conn_, true)->size(), 2u);
+}
+
+TEST_P(StoreTest, CursorsAreKeptPerLinkAndKind) {
+  int64_t id = MakeLink("mis");
+  EXPECT_EQ(*GetCursor(*conn_, id, "pupil"), "");
+  ASSERT_TRUE(SetCursor(*conn_, id, "pupil", "c1").ok());
+  ASSERT_TRUE(SetCursor(*conn_, id, "pupil", "c2").ok());
+  ASSERT_TRUE(SetCursor(*conn_, id, "sen", "s1").ok());
+  EXPECT_EQ(*GetCursor(*conn_, id, "pupil"), "c2");
+  EXPECT_EQ(*GetCursor(*conn_, id, "sen"), "s1");
+}
+
+TEST_P(StoreTest, LinkRecordsUpsertKeepsTheLastRowForAKey) {
+  int64_t link = MakeLink("mis");
+  ASSERT_TRUE(UpsertLinkRecords(*conn_, {{link, "pupil", "S1", 1, "{\"a\":1}", "h1"},
+                                         {link, "pupil", "S2", 2, std::nullopt, ""},
+                                         {link, "pupil", "S1", 1, "{\"a\":2}", "h2"}})
+                  .ok());
+  auto rows = LinkRecordsByExternal(*conn_, link, "pupil", {"S1", "S2", "S3"});
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), 2u);
+  for (const auto& r : *rows) {
+    if (r.external_id == "S1") {
+      EXPECT_EQ(*r.base, "{\"a\":2}");
+    } else {
+      EXPECT_FALSE(r.base.has_value());
+    }
+  }
+  EXPECT_EQ(LinkRecordsByRecord(*conn_, link, {2})->size(), 1u);
+  EXPECT_EQ(LinkRecordsOf(*conn_, 1)->size(), 1u);
+}
+
+TEST_P(StoreTest, QuarantineIsListedResolvedOnceAndFilteredBySchool) {
+  int64_t link = MakeLink("csv");
+  std::vector<QuarantineItem> items(2);
+  items[0].link_id = items[1].link_id = link;
+  items[0].kind = items[1].kind = "provision";
+  items[0].raw = "row 1";
+  items[1].raw = "row 2";
+  items[0].reasons = json::array({{{"code", "X"}, {"path", "wave"}, {"message", "bad"}}});
+  items[1].reasons = json::array();
+  ASSERT_TRUE(InsertQuarantine(*conn_, items).ok());
+  EXPECT_GT(items[1].id, items[0].id);
+  QueueFilter f;
+  f.school_urn = "100000";
+  EXPECT_EQ(ListQuarantine(*conn_, f)->size(), 2u);
+  f.school_urn = "999999";
+  EXPECT_EQ(ListQuarantine(*conn_, f)->size(), 0u);
+  ASSERT_TRUE(ResolveQuarantine(*conn_, items[0].id, "discarded", "cli:alice", "duplicate").ok());
+  EXPECT_FALSE(ResolveQuarantine(*conn_, items[0].id, "discarded", "cli:alice", "").ok());
+  auto q = GetQuarantine(*conn_, items[0].id);
+  EXPECT_EQ(q->status, "discarded");
+  EXPECT_EQ(q->note, "duplicate");
+  EXPECT_EQ(q->reasons[0]["path"], "wave");
+}
+
+TEST_P(StoreTest, ConflictsKeepBaseOursAndTheirs) {
+  int64_t link = MakeLink("mis");
+  std::vector<Conflict> c(1);
+  c[0].link_id = link;
+  c[0].kind = "sen";
+  c[0].record_id = 7;
+  c[0].external_id = "S1";
+  c[0].field = "provision";
+  c[0].base = "\"K\"";
+  c[0].ours = "\"E\"";
+  c[0].theirs = "\"N\"";
+  ASSERT_TRUE(InsertConflicts(*conn_, c).ok());
+  auto open = OpenConflictsFor(*conn_, {7});
+  ASSERT_EQ(open->size(), 1u);
+  EXPECT_EQ(*(*open)[0].theirs, "\"N\"");
+  ASSERT_TRUE(ResolveConflict(*conn_, c[0].id, "ours", std::nullopt, "cli:senco").ok());
+  EXPECT_TRUE(OpenConflictsFor(*conn_, {7})->empty());
+  EXPECT_EQ(GetConflict(*conn_, c[0].id)->resolution, "ours");
+}
+
+TEST_P(StoreTest, OutboxSkipsARepeatedKeyAndKeepsOrder) {
+  int64_t link = MakeLink("mis");
+  std::vector<OutboxItem> items(3);
+  for (int i = 0; i < 3; ++i) {
+    items[i].link_id = link;
+    items[i].kind = "sen";
+    items[i].record_id = 100 + i;
+    items[i].op = "upsert";
+    items[i].payload = "{}";
+    items[i].idem_key = "k" + std::to_string(i);
+  }
+  ASSERT_TRUE(InsertOutbox(*conn_, items).ok());
+  std::vector<OutboxItem> repeat = {items[1]};
+  ASSERT_TRUE(InsertOutbox(*conn_, repeat).ok());
+  auto due = DueOutbox(*conn_, link, NowMs() + 1, 10);
+  ASSERT_TRUE(due.ok());
+  ASSERT_EQ(due->size(), 3u);
+  EXPECT_EQ((*due)[0].idem_key, "k0");
+  EXPECT_EQ((*due)[2].idem_key, "k2");
+  OutboxItem later = (*due)[0];
+  later.attempts = 1;
+  later.next_attempt_at = NowMs() + 60000;
+  later.last_error = "HTTP 503";
+  ASSERT_TRUE(UpdateOutbox(*conn_, later).ok());
+  EXPECT_EQ(DueOutbox(*conn_, link, NowMs() + 1, 10)->size(), 2u);
+  auto pending = PendingOutboxRecords(*conn_, link, (*due)[2].id);
+  EXPECT_EQ(pending->size(), 2u);
+}
+
+TEST_P(StoreTest, LeaseIsExclusiveUntilItExpires) {
+  int64_t link = MakeLink("mis");
+  EXPECT_TRUE(*AcquireLease(*conn_, link, "host-a", 60000));
+  EXPECT_FALSE(*AcquireLease(*conn_, link, "host-b", 60000));
+  EXPECT_TRUE(*AcquireLease(*conn_, link, "host-a", 60000));  // re-entrant for its holder
+  EXPECT_TRUE(*RenewLease(*conn_, link, "host-a", -1));       // expire it now
+  EXPECT_TRUE(*AcquireLease(*conn_, link, "host-b", 60000));
+  EXPECT_FALSE(*RenewLease(*conn_, link, "host-a", 60000));   // a lost lease cannot be renewed
+  ASSERT_TRUE(ReleaseLease(*conn_, link, "host-b").ok());
+  EXPECT_TRUE(*AcquireLease(*conn_, link, "host-a", 60000));
+}
+
+TEST_P(StoreTest, RunsAreRecordedAndStaleOnesAbandoned) {
+  int64_t link = MakeLink("mis");
+  auto r1 = StartRun(*conn_, link, "sync", "host-a");
+  ASSERT_TRUE(r1.ok());
+  ASSERT_TRUE(AbandonStaleRuns(*conn_, link, "host-b").ok());
+  EXPECT_EQ(GetRun(*conn_, *r1)->status, "abandoned");
+  auto r2 = StartRun(*conn_, link, "sync", "host-b");
+  ASSERT_TRUE(FinishRun(*conn_, *r2, "ok", {{"pulled", 3}}, "").ok());
+  auto runs = ListRuns(*conn_, link, 10);
+  ASSERT_EQ(runs->size(), 2u);
+  EXPECT_EQ((*runs)[0].summary["pulled"], 3);
+}
+
+TEST_P(StoreTest, TokensAreFoundByHashUntilRevoked) {
+  Token t;
+  t.name = "ops";
+  t.role = "operator";
+  t.token_hash = audit::Sha256Hex("secret-token");
+  ASSERT_TRUE(CreateToken(*conn_, t).ok());
+  EXPECT_EQ(CreateToken(*conn_, t).status().code(), Status::Code::kAlreadyExists);
+  auto found = FindTokenByHash(*conn_, t.token_hash);
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ((*found)->role, "operator");
+  ASSERT_TRUE(RevokeToken(*conn_, "ops").ok());
+  EXPECT_FALSE(FindTokenByHash(*conn_, t.token_hash)->has_value());
+}
+
+// ---- audit ----
+
+void AppendThree(Conn& conn) {
+  Tx tx(conn);
+  std::vector<audit::Entry> e(3);
+  for (int i = 0; i < 3; ++i) {
+    e[i].actor = "link:mis";
+    e[i].action = "record.update";
+    e[i].kind = "sen";
+    e[i].record_id = 10 + i;
+    e[i].pupil_id = 1;
+    e[i].detail = {{"fields", {"provision"}}};
+  }
+  ASSERT_TRUE(audit::Append(conn, e).ok());
+  ASSERT_TRUE(tx.Commit().ok());
+}
+
+TEST_P(StoreTest, AuditChainVerifies) {
+  AppendThree(*conn_);
+  AppendThree(*conn_);
+  auto v = audit::Verify(*conn_);
+  ASSERT_TRUE(v.ok());
+  EXPECT_TRUE(v->ok) << v->problem;
+  EXPECT_EQ(v->checked, 6);
+  audit::Query q;
+  q.pupil_id = 1;
+  EXPECT_EQ(audit::List(*conn_, q)->size(), 6u);
+}
+
+TEST_P(StoreTest, AuditDetectsAnEditedEntry) {
+  AppendThree(*conn_);
+  ASSERT_TRUE(conn_->Exec("UPDATE audit SET actor = 'someone-else' WHERE seq = 2").ok());
+  auto v = audit::Verify(*conn_);
+  EXPECT_FALSE(v->ok);
+  EXPECT_EQ(v->first_bad_seq, 2);
+  EXPECT_NE(v->problem.find("edited"), std::string::npos);
+}
+
+TEST_P(StoreTest, AuditDetectsARemovedEntry) {
+  AppendThree(*conn_);
+  ASSERT_TRUE(conn_->Exec("DELETE FROM audit WHERE seq = 2").ok());
+  auto v = audit::Verify(*conn_);
+  EXPECT_FALSE(v->ok);
+  EXPECT_EQ(v->first_bad_seq, 2);
+  EXPECT_NE(v->problem.find("missing"), std::string::npos);
+}
+
+TEST_P(StoreTest, AuditDetectsReorderedEntries) {
+  AppendThree(*conn_);
+  // Swap the contents of entries 2 and 3, keeping their sequence numbers.
+  ASSERT_TRUE(conn_->Exec("UPDATE audit SET seq = -1 WHERE seq = 2").ok());
+  ASSERT_TRUE(conn_->Exec("UPDATE audit SET seq = 2 WHERE seq = 3").ok());
+  ASSERT_TRUE(conn_->Exec("UPDATE audit SET seq = 3 WHERE seq = -1").ok());
+  auto v = audit::Verify(*conn_);
+  EXPECT_FALSE(v->ok);
+  EXPECT_EQ(v->first_bad_seq, 2);
+}
+
+TEST_P(StoreTest, AuditDetectsEntriesCutFromTheEnd) {
+  AppendThree(*conn_);
+  ASSERT_TRUE(conn_->Exec("DELETE FROM audit WHERE seq = 3").ok());
+  auto v = audit::Verify(*conn_);
+  EXPECT_FALSE(v->ok);
+  EXPECT_EQ(v->first_bad_seq, 3);
+  EXPECT_NE(v->problem.find("removed from the end"), std::string::npos);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, testing::Values("sqlite", "postgres"),
+                         [](const auto& info) { return info.param; });
+
+TEST(StoreUrl, PasswordsAreNeverShown) {
+  auto u = ParseStoreUrl("postgresql://hub:s3cret@db.internal:5433/sendsync?sslmode=require");
+  ASSERT_TRUE(u.ok());
+  EXPECT_EQ(u->dialect, Dialect::kPostgres);
+  EXPECT_EQ(u->display, "postgresql://hub:***@db.internal:5433/sendsync");
+  EXPECT_NE(u->connection.find("sslmode='require'"), std::string::npos);
+  EXPECT_EQ(u->display.find("s3cret"), std::string::npos);
+}
+
+TEST(StoreUrl, SqliteFormsAndBadSchemes) {
+  EXPECT_EQ(ParseStoreUrl("sqlite:/var/lib/sendsync/hub.db")->connection, "/var/lib/sendsync/hub.db");
+  EXPECT_EQ(ParseStoreUrl("hub.db")->connection, "hub.db");
+  EXPECT_FALSE(ParseStoreUrl("mysql://x/y").ok());
+  EXPECT_FALSE(ParseStoreUrl("postgresql://hostonly").ok());
+  EXPECT_FALSE(ParseStoreUrl("").ok());
+}
+
+}  // namespace
