@@ -1,0 +1,225 @@
+#include "ctf_reader.h"
+
+#include <fstream>
+
+#include "ctf_parser.h"
+#include "ctf_pupil_records.h"
+#include "file_util.h"
+#include "read_cursor.h"
+
+namespace sendsync::ctf {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+// The lines around `line` of a refused file, for the quarantine: enough to see the fault without
+// carrying a whole file of pupils into another system.
+std::string Excerpt(const fs::path& file, int line) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return "";
+  const int from = line > 10 ? line - 10 : 1, to = line + 10;
+  std::string out, text;
+  for (int n = 1; n <= to && std::getline(in, text); ++n) {
+    if (n < from) continue;
+    if (text.size() > 2000) text = text.substr(0, 2000) + "...";
+    out += text + "\n";
+  }
+  return out;
+}
+
+std::string Where(const std::string& file, const Problem& p) {
+  return file + " line " + std::to_string(p.line) + ", " + p.element;
+}
+
+// Hands each pupil from `start` on to the conversion rules, and the result to the read result.
+class ReadSink : public PupilSink {
+ public:
+  ReadSink(const LedgerEntry& e, const std::string& kind, uint64_t start, size_t& budget,
+           const PupilRules& rules, sdk::ReadResult& res)
+      : e_(e), kind_(kind), start_(start), budget_(budget), rules_(rules), res_(res) {}
+
+  bool OnPupilStart(size_t index) override { return index < start_ || budget_ > 0; }
+  bool WantRaw(size_t index) const override { return index >= start_; }
+
+  void OnPupil(ParsedPupil& p) override {
+    if (p.index < start_) return;
+    --budget_;
+    ++consumed;
+    PupilOutcome o = ConvertPupil(p, rules_);
+    if (kind_ == "pupil") {
+      if (o.identity_problems.empty()) {
+        res_.AddRecord(o.pupil);
+      } else {
+        res_.AddReject(p.raw, Where(e_.name, o.identity_problems.front()),
+                       "this pupil was not imported: " + DescribeProblems(o.identity_problems),
+                       o.upn);
+      }
+      return;
+    }
+    if (!o.has_sen) return;  // no SEN history: nothing to say about SEN
+    if (o.identity_problems.empty() && o.sen_problems.empty()) {
+      res_.AddRecord(o.sen);
+      return;
+    }
+    std::vector<Problem> all = o.identity_problems;
+    all.insert(all.end(), o.sen_problems.begin(), o.sen_problems.end());
+    res_.AddReject(p.raw, Where(e_.name, all.front()),
+                   "this pupil's SEN record was not imported: " + DescribeProblems(all), o.upn);
+  }
+
+  uint64_t consumed = 0;
+
+ private:
+  const LedgerEntry& e_;
+  const std::string& kind_;
+  const uint64_t start_;
+  size_t& budget_;
+  const PupilRules& rules_;
+  sdk::ReadResult& res_;
+};
+
+}  // namespace
+
+Status CtfReader::Read(const sdk::ReadRequest& req, sdk::ReadResult& res) {
+  if (req.kind != "pupil" && req.kind != "sen")
+    return Status::InvalidArgument(
+        "the ctf adapter reads records of kind 'pupil' and 'sen', not '" + req.kind + "'");
+  std::optional<ReadCursor> cursor = ReadCursor::Parse(req.cursor);
+  if (!cursor)
+    return Status::InvalidArgument("cursor '" + req.cursor + "' was not made by the ctf adapter");
+  Result<FolderLock> lock = FolderLock::Acquire(drop_.lock_path());
+  if (!lock.ok()) return lock.status();
+  Result<IngestLedger> loaded = IngestLedger::Load(drop_.ledger_path());
+  if (!loaded.ok()) return loaded.status();
+  IngestLedger& ledger = *loaded;
+
+  ReadCursor pos = *cursor;
+  if (!pos.ledger.empty() && pos.ledger != ledger.id()) {
+    // The ledger was replaced (or the cursor belongs elsewhere): nothing in this ledger is known
+    // to the host, so read all of it. Reading a file again is harmless; skipping one is not.
+    host_.Warn("ctf: the cursor belongs to ingest ledger " + pos.ledger + ", not " + ledger.id() +
+               "; reading this ledger from its start");
+    pos = ReadCursor{};
+  } else if (!pos.ledger.empty()) {
+    SENDSYNC_RETURN_IF_ERROR(drop_.MarkCommitted(ledger, pos.seq));
+  }
+  pos.ledger = ledger.id();
+  SENDSYNC_RETURN_IF_ERROR(drop_.Ingest(ledger));
+
+  size_t budget = req.limit;
+  for (auto it = ledger.entries().lower_bound(pos.seq); it != ledger.entries().end(); ++it) {
+    const LedgerEntry& e = it->second;
+    const uint64_t start = e.seq == pos.seq ? pos.pupils : 0;
+    std::optional<fs::path> file;
+    if (e.state == "accepted" && e.lost.empty()) {
+      Result<fs::path> found = drop_.Locate(e);
+      if (found.ok()) {
+        file = *found;
+      } else if (found.status().code() == Status::Code::kNotFound ||
+                 found.status().code() == Status::Code::kFailedPrecondition) {
+        SENDSYNC_RETURN_IF_ERROR(ledger.MarkLost(e.seq, found.status().message()));
+        host_.Warn("ctf: " + e.name + " (sequence " + std::to_string(e.seq) +
+                   ") cannot be read: " + e.lost);
+      } else {
+        return found.status();
+      }
+    }
+    if (!file) {  // refused or lost: one reject, when the cursor has not passed it yet
+      if (start == 0) {
+        if (budget == 0) {
+          res.more = true;
+          break;
+        }
+        ReportFile(e, res);
+        --budget;
+      }
+      pos = {ledger.id(), e.seq + 1, 0};
+      continue;
+    }
+    uint64_t consumed = 0;
+    Result<bool> stopped = ReadFile(e, *file, req.kind, start, budget, &consumed, res);
+    if (!stopped.ok()) return stopped.status();
+    if (*stopped) {
+      pos = {ledger.id(), e.seq, start + consumed};
+      res.more = true;
+      break;
+    }
+    pos = {ledger.id(), e.seq + 1, 0};
+    if (host_.Cancelled()) {
+      res.more = std::next(it) != ledger.entries().end();
+      break;
+    }
+  }
+  res.next_cursor = pos.ToString();
+  return Status::OK();
+}
+
+Result<bool> CtfReader::ReadFile(const LedgerEntry& e, const fs::path& file,
+                                 const std::string& kind, uint64_t start, size_t& budget,
+                                 uint64_t* consumed, sdk::ReadResult& res) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return Status::Unavailable("cannot open '" + file.string() + "'");
+  PupilRules rules;
+  rules.extra_need_types = config_.extra_need_types;
+  for (const auto& [upn, lines] : e.duplicates) rules.duplicate_upns.insert(upn);
+  ReadSink sink(e, kind, start, budget, rules, res);
+  ParseOutcome outcome = ParseCtf(in, sink);
+  *consumed = sink.consumed;
+  if (outcome.io_error)
+    return Status::Unavailable("reading '" + file.string() + "' failed part-way");
+  if (!outcome.well_formed || !outcome.root_ok)
+    return Status::Corruption(
+        "'" + file.string() + "' (sequence " + std::to_string(e.seq) +
+        ") was a sound CTF when it was taken in but is not now: " + outcome.error);
+  return outcome.stopped;
+}
+
+void CtfReader::ReportFile(const LedgerEntry& e, sdk::ReadResult& res) {
+  if (!e.lost.empty()) {
+    res.AddReject("", e.name,
+                  "nothing from " + e.name + " (ledger sequence " + std::to_string(e.seq) +
+                      ", taken in " + e.ingested_at + ") was imported: " + e.lost +
+                      ". Put the file back into the drop folder to import it.");
+    return;
+  }
+  std::string where = e.name + " line " + std::to_string(e.line);
+  if (!e.element.empty()) where += ", " + e.element;
+  res.AddReject(Excerpt(drop_.root() / e.path, e.line), where,
+                "the whole file was refused and moved to " + e.path + " (see " + e.path +
+                    ".reason.txt): " + e.reason);
+}
+
+Result<json> CtfReader::Describe() {
+  json items = json::array();
+  std::error_code ec;
+  if (fs::exists(drop_.ledger_path(), ec)) {
+    Result<FolderLock> lock = FolderLock::Acquire(drop_.lock_path());
+    if (!lock.ok()) return lock.status();
+    Result<IngestLedger> ledger = IngestLedger::Load(drop_.ledger_path());
+    if (!ledger.ok()) return ledger.status();
+    for (const auto& [seq, e] : ledger->entries()) {
+      json item = {{"file", e.name},
+                   {"sequence", seq},
+                   {"state", e.lost.empty() ? e.state : "lost"},
+                   {"path", e.path},
+                   {"taken_in", e.ingested_at}};
+      if (e.state == "accepted") {
+        item["header"] = e.header;
+        item["pupils"] = e.pupils;
+      } else {
+        item["reason"] = e.reason;
+      }
+      items.push_back(std::move(item));
+    }
+  }
+  for (const fs::path& p : drop_.WaitingFiles()) {
+    bool known = false;
+    for (const json& i : items) known |= i["path"] == p.filename().string();
+    if (!known) items.push_back({{"file", p.filename().string()}, {"state", "waiting"}});
+  }
+  return items;
+}
+
+}  // namespace sendsync::ctf

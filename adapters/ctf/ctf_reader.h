@@ -1,0 +1,40 @@
+// The read side of the CTF adapter: answers the host's read(kind, cursor, limit) from the drop
+// folder. Each call takes new files into the ingest ledger, moves files the cursor shows the host
+// has committed into done/, and then streams files from the cursor's position on, one pupil at a
+// time, until `limit` pupils have been looked at. Records come back as kind "pupil" or "sen";
+// pupils that cannot be imported, refused files and vanished files come back as rejects, each in
+// the read of every kind it holds back. Internal to adapters/ctf.
+#pragma once
+
+#include <sendsync/sdk/adapter.h>
+#include <nlohmann/json.hpp>
+
+#include "ctf_config.h"
+#include "drop_folder.h"
+
+namespace sendsync::ctf {
+
+class CtfReader {
+ public:
+  CtfReader(const CtfConfig& config, const sdk::Host& host)
+      : config_(config), host_(host), drop_(config, host) {}
+
+  Status Read(const sdk::ReadRequest& request, sdk::ReadResult& result);
+
+  // For Discover: the ledger's files (state, header, pupils, where they are) and files waiting.
+  Result<nlohmann::json> Describe();
+
+ private:
+  // Reads pupils of accepted entry `e` from position `start`; sets *consumed to the number of
+  // pupils looked at and returns whether it stopped early because `budget` ran out.
+  Result<bool> ReadFile(const LedgerEntry& e, const std::filesystem::path& file,
+                        const std::string& kind, uint64_t start, size_t& budget, uint64_t* consumed,
+                        sdk::ReadResult& result);
+  void ReportFile(const LedgerEntry& e, sdk::ReadResult& result);
+
+  const CtfConfig& config_;
+  const sdk::Host& host_;
+  DropFolder drop_;
+};
+
+}  // namespace sendsync::ctf
