@@ -1,6 +1,8 @@
 // valijson is header-only and heavy; it is included here and nowhere else.
 #include "core/schema/json_schema.h"
 
+// Without this valijson aborts the process on a schema it cannot compile.
+#define VALIJSON_USE_EXCEPTIONS 1
 #include <nlohmann/json.hpp>
 #include <valijson/adapters/nlohmann_json_adapter.hpp>
 #include <valijson/schema.hpp>

@@ -5,8 +5,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <cstring>
 #include <fstream>
+#include <vector>
 
 #include <boost/dll/library_info.hpp>
 
@@ -36,6 +38,40 @@ std::string MachineName(int m) {
     case EM_S390: return "s390";
     default: return "machine " + std::to_string(m);
   }
+}
+
+// True when the ELF file's dynamic symbol table (.dynsym, what the dynamic loader uses) defines
+// `name`. Boost 1.74's library_info reads only .symtab, which `strip` removes from a perfectly good
+// plugin, so the export is looked up here.
+bool DynamicSymbolDefined(const std::string& path, const std::string& name) {
+  std::ifstream f(path, std::ios::binary);
+  Elf64_Ehdr eh{};
+  if (!f.read(reinterpret_cast<char*>(&eh), sizeof eh)) return false;
+  if (eh.e_shentsize != sizeof(Elf64_Shdr) || eh.e_shnum == 0 || eh.e_shnum > 4096) return false;
+  std::vector<Elf64_Shdr> sections(eh.e_shnum);
+  f.seekg(static_cast<std::streamoff>(eh.e_shoff));
+  if (!f.read(reinterpret_cast<char*>(sections.data()),
+              static_cast<std::streamsize>(sections.size() * sizeof(Elf64_Shdr))))
+    return false;
+  for (const Elf64_Shdr& s : sections) {
+    if (s.sh_type != SHT_DYNSYM || s.sh_link >= sections.size() || s.sh_entsize != sizeof(Elf64_Sym))
+      continue;
+    const Elf64_Shdr& strtab = sections[s.sh_link];
+    if (strtab.sh_size > (64u << 20) || s.sh_size > (64u << 20)) return false;
+    std::string strings(strtab.sh_size, '\0');
+    f.seekg(static_cast<std::streamoff>(strtab.sh_offset));
+    if (!f.read(strings.data(), static_cast<std::streamsize>(strings.size()))) return false;
+    std::vector<Elf64_Sym> syms(s.sh_size / sizeof(Elf64_Sym));
+    f.seekg(static_cast<std::streamoff>(s.sh_offset));
+    if (!f.read(reinterpret_cast<char*>(syms.data()),
+                static_cast<std::streamsize>(syms.size() * sizeof(Elf64_Sym))))
+      return false;
+    for (const Elf64_Sym& sym : syms) {
+      if (sym.st_shndx == SHN_UNDEF || sym.st_name >= strings.size()) continue;
+      if (std::strcmp(strings.c_str() + sym.st_name, name.c_str()) == 0) return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace
@@ -75,7 +111,8 @@ Status StaticCheck(const std::string& path) {
                                    kMachineName);
   if (eh.e_type != ET_DYN) return Status::InvalidArgument("an ELF file but not a shared library");
 
-  if (std::find(symbols.begin(), symbols.end(), SENDSYNC_ENTRY_ALIAS) == symbols.end())
+  if (std::find(symbols.begin(), symbols.end(), SENDSYNC_ENTRY_ALIAS) == symbols.end() &&
+      !DynamicSymbolDefined(path, SENDSYNC_ENTRY_ALIAS))
     return Status::InvalidArgument(std::string("no entry symbol '") + SENDSYNC_ENTRY_ALIAS +
                                    "' (not a sendsync adapter, or not exported)");
   return Status::OK();
@@ -90,8 +127,9 @@ Status CheckTableHeader(uint32_t major, uint32_t minor, uint32_t struct_size) {
   if (minor > SENDSYNC_ABI_MINOR)
     return Status::InvalidArgument("ABI " + ver(major, minor) + " is newer than host ABI " + host +
                                    " (update sendsync to use this adapter)");
-  // Every 1.x table has at least the 1.0 fields; 64 KiB is far beyond any plausible future table.
-  constexpr uint32_t kMin = sizeof(sendsync_plugin);
+  // Every 1.x table has at least the 1.0 fields (up to free_buffer), whatever later minors add;
+  // 64 KiB is far beyond any plausible future table.
+  constexpr uint32_t kMin = offsetof(sendsync_plugin, free_buffer) + sizeof(void (*)(char*));
   if (struct_size < kMin || struct_size > 64 * 1024)
     return Status::InvalidArgument("table struct_size " + std::to_string(struct_size) +
                                    " is not sane for ABI " + ver(major, minor) + " (expected " +

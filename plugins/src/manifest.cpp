@@ -33,14 +33,22 @@ Status KindList(const json& m, const char* key, std::vector<std::string>& out) {
 }
 
 // Collects JSON Pointers of properties marked "secret": true, through nested objects.
-void CollectSecrets(const json& schema, const std::string& prefix, std::vector<std::string>& out) {
+Status CollectSecrets(const json& schema, const std::string& prefix,
+                      std::vector<std::string>& out) {
   auto props = schema.find("properties");
-  if (props == schema.end() || !props->is_object()) return;
+  if (props == schema.end() || !props->is_object()) return Status::OK();
   for (auto it = props->begin(); it != props->end(); ++it) {
     std::string path = prefix + "/" + it.key();
-    if (it->is_object() && it->value("secret", false)) out.push_back(path);
-    if (it->is_object()) CollectSecrets(*it, path, out);
+    if (!it->is_object()) continue;
+    auto secret = it->find("secret");
+    if (secret != it->end()) {
+      if (!secret->is_boolean())
+        return Bad("config_schema: \"secret\" on " + path + " must be true or false");
+      if (secret->get<bool>()) out.push_back(path);
+    }
+    SENDSYNC_RETURN_IF_ERROR(CollectSecrets(*it, path, out));
   }
+  return Status::OK();
 }
 
 }  // namespace
@@ -76,10 +84,11 @@ Result<Manifest> ParseManifest(std::string_view text) {
     return Bad("declares no record kinds to read or write");
   auto schema = m.find("config_schema");
   if (schema == m.end()) return Bad("missing \"config_schema\" (a JSON Schema object)");
-  if (!schema->is_object() || schema->value("type", "") != "object")
+  auto type = schema->is_object() ? schema->find("type") : schema->end();
+  if (!schema->is_object() || type == schema->end() || !type->is_string() || *type != "object")
     return Bad("\"config_schema\" must be a JSON Schema with \"type\": \"object\"");
   out.config_schema = *schema;
-  CollectSecrets(out.config_schema, "", out.secret_fields);
+  SENDSYNC_RETURN_IF_ERROR(CollectSecrets(out.config_schema, "", out.secret_fields));
   out.raw = std::move(m);
   return out;
 }

@@ -76,7 +76,8 @@ Result<Header> HeaderViaWorker(const std::string& path, const RuntimeOptions& op
   if (ended.empty()) ended = (*proc)->KillAndReap();
   json j = json::parse(out, nullptr, false);
   if (!st.ok() || !j.is_object())
-    return Status::InvalidArgument("the library " + ended + " while being loaded");
+    return Status::InvalidArgument("loading the library failed: its worker " + ended +
+                                   " while the library was being loaded");
   if (j.contains("error")) return Status::InvalidArgument(j["error"].get<std::string>());
   Header h;
   h.major = j.value("abi_major", 0u);

@@ -148,20 +148,30 @@ class JsonlFolderAdapter : public sdk::Adapter {
     in.seekg(static_cast<std::streamoff>(cur.offset));
     std::string line;
     uint64_t offset = cur.offset;
+    uint64_t line_start = cur.offset;
     size_t taken = 0;
+    bool cancelled = false;
     while (taken < req.limit && std::getline(in, line)) {
       bool complete = !in.eof();  // a last line without '\n' may still be being written
       if (!complete) break;
       offset += line.size() + 1;
       if (!line.empty() && line.back() == '\r') line.pop_back();
-      if (line.find_first_not_of(" \t") == std::string::npos) continue;
+      if (line.find_first_not_of(" \t") == std::string::npos) {
+        line_start = offset;
+        continue;
+      }
       ++taken;
-      AddLine(req.kind, path.filename().string(), line, res);
-      if (host().Cancelled()) break;
+      AddLine(req.kind, path.filename().string() + " at byte " + std::to_string(line_start), line,
+              res);
+      line_start = offset;
+      if (host().Cancelled()) {
+        cancelled = true;  // stop early; the host resumes from next_cursor
+        break;
+      }
     }
     cur.offset = offset;
     res.next_cursor = cur.ToString();
-    res.more = taken == req.limit && in.peek() != EOF;
+    res.more = cancelled || (taken == req.limit && in.peek() != EOF);
     return Status::OK();
   }
 
@@ -174,11 +184,14 @@ class JsonlFolderAdapter : public sdk::Adapter {
     fs::path path = fs::path(out_folder_) / (req.kind + ".jsonl");
     FILE* f = std::fopen(path.c_str(), "a");
     if (!f) return Status::Unavailable("cannot open '" + path.string() + "' for writing");
+    // Keys count as applied only once their lines are on disk.
+    std::map<std::string, std::string> appended;
     for (const sdk::Change& ch : req.changes) {
       if (auto it = written_.find(ch.key); it != written_.end()) {
         res.Applied(ch.key, it->second);  // seen before: applied once, answer the same
         continue;
       }
+      if (appended.count(ch.key)) continue;  // the same key twice in one batch: one line
       std::string remote_id = !ch.remote_id.empty() ? ch.remote_id
                               : ch.record.contains("id") && ch.record["id"].is_string()
                                   ? ch.record["id"].get<std::string>()
@@ -189,12 +202,14 @@ class JsonlFolderAdapter : public sdk::Adapter {
         res.Retry(ch.key, "could not write to '" + path.string() + "'");
         continue;
       }
-      written_[ch.key] = remote_id;
-      res.Applied(ch.key, remote_id);
+      appended[ch.key] = remote_id;
     }
     bool ok = std::fflush(f) == 0 && ::fsync(fileno(f)) == 0;
     std::fclose(f);
     if (!ok) return Status::Unavailable("could not flush '" + path.string() + "' to disk");
+    for (const auto& [key, remote_id] : appended) written_[key] = remote_id;
+    for (const sdk::Change& ch : req.changes)
+      if (appended.count(ch.key)) res.Applied(ch.key, appended[ch.key]);
     return Status::OK();
   }
 

@@ -53,8 +53,9 @@ typedef struct sendsync_host_api {
   uint32_t struct_size; /* sizeof(sendsync_host_api) as the host compiled it */
   void* host_ctx;       /* pass back unchanged */
   void (*log)(void* host_ctx, int level, const char* message, size_t message_len);
-  /* Non-zero once the host wants the current call to stop early (shutdown, timeout). An adapter
-   * doing long work should poll it and return SENDSYNC_RETRY when it is set. */
+  /* Non-zero once the host wants the current call to stop early (for example on shutdown). An
+   * adapter doing long work should poll it and return SENDSYNC_RETRY when it is set. A worker
+   * that overruns the host's per-call timeout is killed, not asked. */
   int (*is_cancelled)(void* host_ctx);
 } sendsync_host_api;
 
@@ -64,7 +65,8 @@ typedef struct sendsync_plugin {
   uint32_t abi_minor;
   uint32_t struct_size; /* sizeof(sendsync_plugin) as the plugin compiled it */
 
-  /* Manifest: NUL-terminated JSON object (id, name, version, vendor, abi, kinds, config_schema). */
+  /* Manifest: NUL-terminated JSON object (id, name, version, vendor, abi, reads, writes,
+   * config_schema); see docs/adapter-sdk.md. */
   const char* manifest_json;
 
   /* Opens an instance with its configuration (JSON object text; secrets already resolved by the

@@ -1,4 +1,6 @@
 // The kit's default way to run an adapter: load it here with Boost.DLL and call the C table.
+#include <cstddef>
+
 #include <boost/dll/shared_library.hpp>
 #include <nlohmann/json.hpp>
 
@@ -46,7 +48,9 @@ class InProcessCaller : public Caller {
 const sendsync_plugin* Table(boost::dll::shared_library& lib) {
   auto& entry = lib.get_alias<const sendsync_plugin*()>(SENDSYNC_ENTRY_ALIAS);
   const sendsync_plugin* t = entry();
-  if (!t || t->abi_major != SENDSYNC_ABI_MAJOR || t->struct_size < sizeof(sendsync_plugin))
+  constexpr size_t kAbi10Size = offsetof(sendsync_plugin, free_buffer) + sizeof(void (*)(char*));
+  if (!t || t->abi_major != SENDSYNC_ABI_MAJOR || t->abi_minor > SENDSYNC_ABI_MINOR ||
+      t->struct_size < kAbi10Size)
     return nullptr;
   return t;
 }
