@@ -1,0 +1,171 @@
+#include "file_util.h"
+
+#include <Poco/Crypto/DigestEngine.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <vector>
+
+namespace sendsync::csv {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string Errno(const std::string& what, const std::string& path) {
+  return what + " '" + path + "': " + std::strerror(errno);
+}
+
+Status WriteAll(int fd, std::string_view data, const std::string& path) {
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Status::IoError(Errno("cannot write", path));
+    }
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return Status::OK();
+}
+
+Status SyncFolder(const std::string& folder) {
+  int fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return Status::IoError(Errno("cannot open folder", folder));
+  int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) return Status::IoError(Errno("cannot flush folder", folder));
+  return Status::OK();
+}
+
+Status EnsureFolder(const std::string& folder) {
+  std::error_code ec;
+  fs::create_directories(folder, ec);
+  if (ec) return Status::IoError("cannot create folder '" + folder + "': " + ec.message());
+  return Status::OK();
+}
+
+}  // namespace
+
+Status WriteFileAtomically(const std::string& path, std::string_view content) {
+  static std::atomic<unsigned> counter{0};
+  fs::path target(path);
+  std::string folder = target.parent_path().string();
+  SENDSYNC_RETURN_IF_ERROR(EnsureFolder(folder));
+  std::string tmp =
+      (target.parent_path() / ("." + target.filename().string() + ".tmp-" +
+                               std::to_string(::getpid()) + "-" + std::to_string(counter++)))
+          .string();
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+  if (fd < 0) return Status::IoError(Errno("cannot create", tmp));
+  Status st = WriteAll(fd, content, tmp);
+  if (st.ok() && ::fsync(fd) != 0) st = Status::IoError(Errno("cannot flush", tmp));
+  if (::close(fd) != 0 && st.ok()) st = Status::IoError(Errno("cannot close", tmp));
+  if (st.ok() && ::rename(tmp.c_str(), path.c_str()) != 0)
+    st = Status::IoError(Errno("cannot rename into", path));
+  if (!st.ok()) {
+    ::unlink(tmp.c_str());
+    return st;
+  }
+  return SyncFolder(folder);
+}
+
+Status AppendDurably(const std::string& path, std::string_view text) {
+  SENDSYNC_RETURN_IF_ERROR(EnsureFolder(fs::path(path).parent_path().string()));
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  if (fd < 0) return Status::IoError(Errno("cannot open", path));
+  Status st = WriteAll(fd, text, path);
+  if (st.ok() && ::fsync(fd) != 0) st = Status::IoError(Errno("cannot flush", path));
+  ::close(fd);
+  return st;
+}
+
+std::optional<FileStamp> StampOf(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
+  FileStamp s;
+  s.device = st.st_dev;
+  s.inode = st.st_ino;
+  s.size = static_cast<uint64_t>(st.st_size);
+  s.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  return s;
+}
+
+Result<std::optional<std::string>> CurrentFile(const SourceSpec& source) {
+  std::string folder = source.ExportFolder();
+  struct stat st;
+  if (::stat(folder.c_str(), &st) != 0)
+    return Status::Unavailable("the export folder '" + folder + "' cannot be reached (" +
+                               std::strerror(errno) + ")");
+  if (!S_ISDIR(st.st_mode)) return Status::InvalidArgument("'" + folder + "' is not a folder");
+  const int64_t now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  auto settled = [&](const FileStamp& s) {
+    return now_ns - s.mtime_ns >= int64_t{source.settle_seconds} * 1000000000;
+  };
+  if (source.pattern.empty()) {
+    std::optional<FileStamp> s = StampOf(source.path);
+    if (!s || !settled(*s)) return std::optional<std::string>();
+    return std::optional<std::string>(source.path);
+  }
+  std::error_code ec;
+  fs::directory_iterator it(folder, ec);
+  if (ec)
+    return Status::Unavailable("cannot list the export folder '" + folder + "': " + ec.message());
+  std::optional<std::string> best;
+  FileStamp best_stamp;
+  for (; it != fs::directory_iterator(); it.increment(ec)) {
+    if (ec) return Status::Unavailable("cannot list '" + folder + "': " + ec.message());
+    std::string name = it->path().filename().string();
+    if (name.empty() || name[0] == '.' || ::fnmatch(source.pattern.c_str(), name.c_str(), 0) != 0)
+      continue;
+    std::optional<FileStamp> s = StampOf(it->path().string());
+    if (!s || !settled(*s)) continue;
+    bool better = !best;
+    if (best) {
+      std::string best_name = fs::path(*best).filename().string();
+      if (source.pick == Pick::kNewest)
+        better = s->mtime_ns > best_stamp.mtime_ns ||
+                 (s->mtime_ns == best_stamp.mtime_ns && name > best_name);
+      else
+        better = name > best_name;
+    }
+    if (better) {
+      best = it->path().string();
+      best_stamp = *s;
+    }
+  }
+  return best;
+}
+
+Result<std::string> HashPrefix(const std::string& path, uint64_t bytes, uint64_t* hashed) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::IoError(Errno("cannot open", path));
+  Poco::Crypto::DigestEngine sha("SHA256");
+  std::vector<char> buf(64 * 1024);
+  uint64_t done = 0;
+  while (done < bytes) {
+    size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), bytes - done));
+    ssize_t n = ::read(fd, buf.data(), want);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      ::close(fd);
+      return Status::IoError(Errno("cannot read", path));
+    }
+    if (n == 0) break;
+    sha.update(buf.data(), static_cast<size_t>(n));
+    done += static_cast<uint64_t>(n);
+  }
+  ::close(fd);
+  if (hashed) *hashed = done;
+  return Poco::Crypto::DigestEngine::digestToHex(sha.digest());
+}
+
+}  // namespace sendsync::csv
