@@ -1,0 +1,229 @@
+#include "evidence_pack.h"
+
+#include <algorithm>
+#include <map>
+
+namespace sendsync::la_portal {
+
+using nlohmann::json;
+
+namespace {
+
+std::string Lookup(const std::map<std::string, std::string>& m, const std::string& k) {
+  auto it = m.find(k);
+  return it == m.end() ? "" : it->second;
+}
+
+// Sorts objects by a date field (missing dates last), keeping the original order among equals.
+json SortedBy(json list, const char* field) {
+  if (!list.is_array()) return json::array();
+  std::stable_sort(list.begin(), list.end(), [&](const json& a, const json& b) {
+    std::string da = a.value(field, std::string("9999")), db = b.value(field, std::string("9999"));
+    return da < db;
+  });
+  return list;
+}
+
+}  // namespace
+
+std::string NeedLabel(const std::string& t) {
+  static const std::map<std::string, std::string> m = {
+      {"SPLD", "Specific learning difficulty"},
+      {"MLD", "Moderate learning difficulty"},
+      {"SLD", "Severe learning difficulty"},
+      {"PMLD", "Profound and multiple learning difficulty"},
+      {"SEMH", "Social, emotional and mental health"},
+      {"SLCN", "Speech, language and communication needs"},
+      {"ASD", "Autistic spectrum disorder"},
+      {"HI", "Hearing impairment"},
+      {"VI", "Vision impairment"},
+      {"MSI", "Multi-sensory impairment"},
+      {"PD", "Physical disability"},
+      {"OTH", "Other difficulty or disability"},
+      {"NSA", "SEN support but no specialist assessment of type of need"},
+      {"DS", "Down syndrome"}};
+  return Lookup(m, t);
+}
+
+std::string NeedArea(const std::string& t) {
+  static const std::map<std::string, std::string> m = {
+      {"SPLD", "Cognition and learning"},
+      {"MLD", "Cognition and learning"},
+      {"SLD", "Cognition and learning"},
+      {"PMLD", "Cognition and learning"},
+      {"SEMH", "Social, emotional and mental health"},
+      {"SLCN", "Communication and interaction"},
+      {"ASD", "Communication and interaction"},
+      {"HI", "Sensory and/or physical"},
+      {"VI", "Sensory and/or physical"},
+      {"MSI", "Sensory and/or physical"},
+      {"PD", "Sensory and/or physical"},
+      {"OTH", "Other"},
+      {"NSA", "Other"},
+      {"DS", "Other"}};
+  return Lookup(m, t);
+}
+
+std::string ProvisionAreaLabel(const std::string& a) {
+  static const std::map<std::string, std::string> m = {
+      {"CL", "Cognition and learning"},
+      {"SEMH", "Social, emotional and mental health"},
+      {"CI", "Communication and interaction"},
+      {"SP", "Sensory and/or physical"}};
+  return Lookup(m, a);
+}
+
+std::string SenProvisionLabel(const std::string& c) {
+  static const std::map<std::string, std::string> m = {
+      {"N", "No special educational need"}, {"K", "SEN support"}, {"E", "EHC plan"}};
+  return Lookup(m, c);
+}
+
+std::string ProgressLabel(const std::string& p) {
+  static const std::map<std::string, std::string> m = {{"not_started", "Not started"},
+                                                       {"in_progress", "In progress"},
+                                                       {"achieved", "Achieved"},
+                                                       {"partially_achieved", "Partially achieved"},
+                                                       {"not_achieved", "Not achieved"}};
+  return Lookup(m, p);
+}
+
+std::string RequesterRoleLabel(const std::string& r) {
+  static const std::map<std::string, std::string> m = {
+      {"parent", "Parent"}, {"young_person", "Young person"}, {"school", "School or setting"},
+      {"health", "Health"}, {"social_care", "Social care"},   {"other", "Other"}};
+  return Lookup(m, r);
+}
+
+std::string RequestSourceLabel(int s) {
+  switch (s) {
+    case 1:
+      return "Parent or young person";
+    case 2:
+      return "School or setting";
+    case 3:
+      return "Health";
+    case 4:
+      return "Social care";
+    case 5:
+      return "Other";
+  }
+  return "";
+}
+
+std::string ReviewDecisionLabel(const std::string& d) {
+  static const std::map<std::string, std::string> m = {
+      {"continue", "Continue the current support"},
+      {"adjust", "Adjust the plan"},
+      {"escalate", "Escalate the support"},
+      {"end_sen_support", "End SEN support"},
+      {"request_ehc_assessment", "Request an EHC needs assessment"}};
+  return Lookup(m, d);
+}
+
+std::string ReviewKindLabel(const std::string& k) {
+  static const std::map<std::string, std::string> m = {{"sen_support", "SEN support review"},
+                                                       {"ehc_annual", "EHC plan annual review"},
+                                                       {"interim", "Interim review"}};
+  return Lookup(m, k);
+}
+
+json BuildEvidencePack(const json& s, const std::string& prepared_on) {
+  json pack = {{"format", "sendsync-evidence-pack"},
+               {"version", 1},
+               {"title", "Request for an EHC needs assessment"},
+               {"subtitle", "Evidence of the graduated approach"},
+               {"prepared_on", prepared_on},
+               {"client_reference", s.value("client_reference", "")},
+               {"la", s.value("la", "")}};
+  if (s.contains("request_date")) pack["request_date"] = s["request_date"];
+
+  json pupil = s.value("pupil", json::object());
+  std::string forename = pupil.value("preferred_forename", pupil.value("legal_forename", ""));
+  std::string surname = pupil.value("preferred_surname", pupil.value("legal_surname", ""));
+  std::string name = forename + (forename.empty() || surname.empty() ? "" : " ") + surname;
+  if (!name.empty()) pupil["name"] = name;
+  pack["pupil"] = pupil;
+  pack["school"] = s.value("school", json::object());
+
+  json requester = s.value("requester", json::object());
+  if (requester.contains("role"))
+    requester["role_label"] = RequesterRoleLabel(requester["role"].get<std::string>());
+  if (requester.contains("request_source") && requester["request_source"].is_number_integer())
+    requester["request_source_label"] = RequestSourceLabel(requester["request_source"].get<int>());
+  pack["requester"] = requester;
+
+  if (s.contains("sen")) {
+    json needs = s["sen"];
+    if (needs.contains("provision"))
+      needs["provision_label"] = SenProvisionLabel(needs["provision"].get<std::string>());
+    json ranked = json::array();
+    for (json n : needs.value("needs", json::array())) {
+      std::string t = n.value("type", "");
+      n["label"] = NeedLabel(t);
+      n["area"] = NeedArea(t);
+      ranked.push_back(n);
+    }
+    std::stable_sort(ranked.begin(), ranked.end(), [](const json& a, const json& b) {
+      return a.value("rank", 9) < b.value("rank", 9);
+    });
+    needs["needs"] = ranked;
+    pack["needs"] = needs;
+  }
+
+  const json evidence = s.value("evidence", json::object());
+  json provision = evidence.value("provision", json::array());
+  std::map<std::string, std::string> intervention_of;
+  for (json& p : provision) {
+    intervention_of[p.value("id", "")] = p.value("intervention", "");
+    if (p.contains("area")) p["area_label"] = ProvisionAreaLabel(p["area"].get<std::string>());
+  }
+  json reviews = SortedBy(evidence.value("reviews", json::array()), "date");
+  for (json& r : reviews) {
+    if (r.contains("kind")) r["kind_label"] = ReviewKindLabel(r["kind"].get<std::string>());
+    if (r.contains("decision"))
+      r["decision_label"] = ReviewDecisionLabel(r["decision"].get<std::string>());
+    if (r.contains("progress") && r["progress"].is_array())
+      for (json& tp : r["progress"]) tp["progress_label"] = ProgressLabel(tp.value("progress", ""));
+  }
+
+  json cycles = SortedBy(evidence.value("cycles", json::array()), "start");
+  int number = 0;
+  for (json& c : cycles) {
+    c["number"] = ++number;
+    if (c.contains("outcomes") && c["outcomes"].is_array())
+      for (json& o : c["outcomes"])
+        if (o.contains("targets") && o["targets"].is_array())
+          for (json& t : o["targets"])
+            if (t.contains("progress"))
+              t["progress_label"] = ProgressLabel(t["progress"].get<std::string>());
+    json planned = json::array();
+    for (const json& id : c.value("planned_provision", json::array())) {
+      json e = {{"id", id}};
+      auto it = intervention_of.find(id.is_string() ? id.get<std::string>() : "");
+      if (it != intervention_of.end()) e["intervention"] = it->second;
+      planned.push_back(e);
+    }
+    c["planned_provision"] = planned;
+    json review_ids = json::array();
+    for (const json& r : reviews)
+      if (r.value("cycle_id", "") == c.value("id", "")) review_ids.push_back(r["id"]);
+    c["review_ids"] = review_ids;
+  }
+  pack["cycles"] = cycles;
+  pack["cycles_completed"] = std::count_if(cycles.begin(), cycles.end(), [](const json& c) {
+    return c.value("status", "") == "completed";
+  });
+
+  json map = {{"items", provision}};
+  if (evidence.contains("provision_total_per_year"))
+    map["total_per_year"] = evidence["provision_total_per_year"];
+  pack["provision_map"] = map;
+  pack["reviews"] = reviews;
+  pack["external_advice"] = s.value("external_advice", json::array());
+  for (const char* k : {"parent_views", "pupil_views", "consent", "readiness"})
+    if (s.contains(k)) pack[k] = s[k];
+  return pack;
+}
+
+}  // namespace sendsync::la_portal

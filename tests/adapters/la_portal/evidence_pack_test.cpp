@@ -1,0 +1,224 @@
+// The evidence pack: a PDF that opens and reads well (rendered with pdftoppm, read back with
+// pdftotext) and the same content as evidence.json, made only from what the link may send.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "fixtures.h"
+#include "png_probe.h"
+
+using namespace la_portal_test;
+namespace fs = std::filesystem;
+
+namespace {
+
+class TempDir {
+ public:
+  TempDir() {
+    static int n = 0;
+    path_ = fs::temp_directory_path() /
+            ("sendsync-la-pack-" + std::to_string(::getpid()) + "-" + std::to_string(++n));
+    fs::remove_all(path_);
+    fs::create_directories(path_);
+  }
+  ~TempDir() { fs::remove_all(path_); }
+  std::string File(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  fs::path path_;
+};
+
+// The bytes of a referral's document in `category` at the simulated LA.
+std::string Document(sendsync::sims::LaPortalSim& sim, const std::string& client_reference,
+                     const std::string& category) {
+  const std::string id = SimReferralId(sim, client_reference);
+  auto r = sim.Referral(id);
+  if (!r.ok()) return "";
+  for (const json& d : (*r)["documents"])
+    if (d["category"] == category) {
+      auto bytes = sim.DocumentBytes(id, d["id"]);
+      return bytes.ok() ? *bytes : "";
+    }
+  return "";
+}
+
+// Submits `record` with `context` through an adapter configured with `config` and returns the
+// evidence pack PDF the LA received.
+std::string SubmitAndFetchPdf(sendsync::sims::LaPortalSim& sim, json config,
+                              const json& context = ReadyContext(),
+                              const json& record = ReferralRecord()) {
+  Adapter a(config);
+  EXPECT_TRUE(a.ok()) << a.open_error();
+  EXPECT_EQ(a.WriteOne(record, context, "pack-" + record["id"].get<std::string>())["result"],
+            "applied");
+  return Document(sim, record["id"], "evidence_pack");
+}
+
+std::string Save(const TempDir& dir, const std::string& name, const std::string& bytes) {
+  std::string path = dir.File(name);
+  std::ofstream(path, std::ios::binary) << bytes;
+  return path;
+}
+
+std::string PdfText(const std::string& pdf_path) {
+  std::string out;
+  EXPECT_EQ(RunCommand("pdftotext -enc UTF-8 '" + pdf_path + "' - 2>/dev/null", &out), 0);
+  return out;
+}
+
+int PdfPages(const std::string& pdf_path) {
+  std::string out;
+  RunCommand("pdfinfo '" + pdf_path + "' 2>/dev/null", &out);
+  size_t at = out.find("Pages:");
+  return at == std::string::npos ? 0 : std::atoi(out.c_str() + at + 6);
+}
+
+// Collapses runs of whitespace so text wrapped across lines can be searched.
+std::string Squash(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    bool space = c == ' ' || c == '\n' || c == '\t' || c == '\f';
+    if (space) {
+      if (!out.empty() && out.back() != ' ') out += ' ';
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST(EvidencePack, FirstPageRendersToAPngThatIsNotBlank) {
+  auto sim = StartSim();
+  TempDir dir;
+  std::string pdf = SubmitAndFetchPdf(*sim, ApiKeyConfig(*sim));
+  ASSERT_EQ(pdf.rfind("%PDF-", 0), 0u) << "not a PDF";
+  std::string path = Save(dir, "pack.pdf", pdf);
+  ASSERT_EQ(RunCommand("pdftoppm -png -r 60 -f 1 -l 1 -singlefile '" + path + "' '" +
+                       dir.File("page1") + "' 2>&1"),
+            0);
+  std::string error;
+  GrayImage img = ReadGrayPng(dir.File("page1.png"), &error);
+  ASSERT_GT(img.width, 0) << error;
+  EXPECT_GT(img.DarkShare(), 0.005) << "page 1 is blank";
+  EXPECT_LT(img.DarkShare(), 0.5) << "page 1 is mostly dark";
+}
+
+TEST(EvidencePack, PdfTextNamesTheNeedsCostsAndVoices) {
+  auto sim = StartSim();
+  TempDir dir;
+  std::string text =
+      Squash(PdfText(Save(dir, "p.pdf", SubmitAndFetchPdf(*sim, ApiKeyConfig(*sim)))));
+  EXPECT_NE(text.find("Speech, language and communication needs"), std::string::npos) << text;
+  EXPECT_NE(text.find("Social, emotional and mental health"), std::string::npos);
+  EXPECT_NE(text.find("Talk Boost small-group language programme"), std::string::npos);
+  EXPECT_NE(text.find("£390.56"), std::string::npos) << "P1's cost a year";
+  EXPECT_NE(text.find("£2,026.31"), std::string::npos) << "the provision map total";
+  EXPECT_NE(text.find("Cycle 1"), std::string::npos);
+  EXPECT_NE(text.find("Cycle 2"), std::string::npos);
+  EXPECT_NE(text.find("Uses 'because' to join ideas"), std::string::npos) << "a SMART target";
+  EXPECT_NE(text.find("Words are hard"), std::string::npos) << "the pupil's voice";
+  EXPECT_NE(text.find("time to ask for an EHC needs assessment"), std::string::npos);
+  EXPECT_NE(text.find("Dr J Okafor"), std::string::npos) << "external advice";
+  EXPECT_NE(text.find("Readiness checklist"), std::string::npos);
+  EXPECT_NE(text.find("Brookside Primary School"), std::string::npos);
+  EXPECT_NE(text.find("14 May 2016"), std::string::npos) << "date of birth";
+}
+
+TEST(EvidencePack, EmbedsDejaVuSoNamesPrintAsWritten) {
+  auto sim = StartSim();
+  TempDir dir;
+  std::string path = Save(dir, "p.pdf", SubmitAndFetchPdf(*sim, ApiKeyConfig(*sim)));
+  std::string fonts;
+  RunCommand("pdffonts '" + path + "' 2>/dev/null", &fonts);
+  EXPECT_NE(fonts.find("DejaVuSans"), std::string::npos) << fonts;
+  std::string text = PdfText(path);
+  EXPECT_NE(text.find("Zoë Łukasiewicz"), std::string::npos) << text.substr(0, 400);
+}
+
+TEST(EvidencePack, FallsBackToLatin1BaseFontsWithoutDejaVu) {
+  auto sim = StartSim();
+  TempDir dir;
+  json config = ApiKeyConfig(*sim);
+  config["fonts_dir"] = dir.File("no-fonts-here");
+  std::string path = Save(dir, "p.pdf", SubmitAndFetchPdf(*sim, config));
+  std::string fonts;
+  RunCommand("pdffonts '" + path + "' 2>/dev/null", &fonts);
+  EXPECT_NE(fonts.find("Helvetica"), std::string::npos) << fonts;
+  std::string text = PdfText(path);
+  EXPECT_NE(text.find("Zoë Lukasiewicz"), std::string::npos) << "Ł folds to L; ë is Latin-1";
+  EXPECT_NE(text.find("£2,026.31"), std::string::npos);
+  Adapter a(config);
+  EXPECT_NE(
+      a.Call("describe", json::object()).body.value("evidence_pack_font", "").find("Helvetica"),
+      std::string::npos);
+}
+
+TEST(EvidencePack, LongTextWrapsOntoMorePagesAndNothingIsLost) {
+  auto sim = StartSim();
+  TempDir dir;
+  json config = ApiKeyConfig(*sim);
+  const std::string normal = Save(dir, "normal.pdf", SubmitAndFetchPdf(*sim, config));
+  json ctx = ReadyContext();
+  std::string essay;
+  // Just under the API's 20,000-character limit for a summary.
+  for (int i = 0; i < 560; ++i) essay += "observation" + std::to_string(i) + " of the pupil's day ";
+  essay += std::string(400, 'W') + " ENDMARKER";
+  ctx["cycles"][0]["assessment_summary"] = essay;
+  ctx["provision"][0]["intervention"] = std::string(450, 'I');
+  const std::string long_pdf =
+      Save(dir, "long.pdf", SubmitAndFetchPdf(*sim, config, ctx, ReferralRecord("REF-LONG")));
+  EXPECT_GT(PdfPages(long_pdf), PdfPages(normal) + 2);
+  std::string text = PdfText(long_pdf);
+  EXPECT_NE(text.find("ENDMARKER"), std::string::npos);
+  EXPECT_NE(text.find("observation559"), std::string::npos);
+  EXPECT_EQ(sim->Violations()["requests"].size(), 0u);
+}
+
+TEST(EvidencePack, JsonHoldsTheSameContent) {
+  auto sim = StartSim();
+  SubmitAndFetchPdf(*sim, ApiKeyConfig(*sim));
+  json pack = json::parse(Document(*sim, "REF-2024-0001", "evidence_pack_data"));
+  EXPECT_EQ(pack["format"], "sendsync-evidence-pack");
+  EXPECT_EQ(pack["version"], 1);
+  EXPECT_EQ(pack["prepared_on"], "2024-05-01");
+  EXPECT_EQ(pack["pupil"]["name"], "Zoë Łukasiewicz");
+  EXPECT_EQ(pack["needs"]["needs"][0]["label"], "Speech, language and communication needs");
+  EXPECT_EQ(pack["cycles"].size(), 2u);
+  EXPECT_EQ(pack["cycles_completed"], 2);
+  EXPECT_EQ(pack["cycles"][1]["planned_provision"][2]["intervention"],
+            "ELSA emotional literacy sessions");
+  EXPECT_NEAR(pack["provision_map"]["total_per_year"].get<double>(), 2026.31, 0.001);
+  EXPECT_EQ(pack["reviews"][1]["pupil_voice"],
+            "Words are hard. I like it when Mrs Khan draws it for me.");
+  EXPECT_EQ(pack["readiness"]["items"].size(), 3u);
+  EXPECT_EQ(pack["external_advice"].size(), 2u);
+}
+
+TEST(EvidencePack, HoldsOnlyWhatTheLinkMaySend) {
+  auto sim = StartSim();
+  TempDir dir;
+  json ctx = ReadyContext();
+  for (json& r : ctx["reviews"]) r.erase("parent_voice");
+  json record = ReferralRecord();
+  record.erase("parent_views");
+  std::string text =
+      PdfText(Save(dir, "p.pdf", SubmitAndFetchPdf(*sim, ApiKeyConfig(*sim), ctx, record)));
+  EXPECT_EQ(text.find("still gets frustrated"), std::string::npos);
+  EXPECT_EQ(text.find("falling behind"), std::string::npos);
+  json pack = json::parse(Document(*sim, "REF-2024-0001", "evidence_pack_data"));
+  EXPECT_FALSE(pack.contains("parent_views"));
+  EXPECT_FALSE(pack["reviews"][0].contains("parent_voice"));
+}
+
+TEST(EvidencePack, SameReferralGivesTheSameBytes) {
+  auto a = StartSim();
+  auto b = StartSim();
+  std::string first = SubmitAndFetchPdf(*a, ApiKeyConfig(*a));
+  std::string second = SubmitAndFetchPdf(*b, ApiKeyConfig(*b));
+  ASSERT_FALSE(first.empty());
+  EXPECT_TRUE(first == second) << "a retried submission would upload a different document";
+}
