@@ -135,6 +135,9 @@ Result<CtfConfig> ParseConfig(const json& c) {
   SENDSYNC_RETURN_IF_ERROR(Folder(c, "drop_folder", true, drop));
   cfg.drop_folder = *drop;
   SENDSYNC_RETURN_IF_ERROR(Folder(c, "out_folder", false, cfg.out_folder));
+  std::error_code ec;
+  if (cfg.out_folder && fs::equivalent(*cfg.out_folder, cfg.drop_folder, ec))
+    return Bad("out_folder", "must not be the drop folder: sendsync would read its own files");
 
   if (c.contains("ctf_version")) {
     if (!c["ctf_version"].is_string() || !IsVersionText(c["ctf_version"].get<std::string>()))

@@ -67,7 +67,10 @@ class Handler : public Poco::XML::DefaultHandler {
     if (in_pupil_ && stack_.size() == 3) {
       FinishRaw();
       in_pupil_ = false;
-      sink_.OnPupil(pupil_);
+      if (!sink_.OnPupil(pupil_)) {
+        out_.stopped = true;
+        throw StopParse{};
+      }
     }
     stack_.pop_back();
   }
@@ -204,12 +207,7 @@ class Handler : public Poco::XML::DefaultHandler {
   }
 
   void StartPupil(int line) {
-    const size_t index = out_.pupils;
-    if (!sink_.OnPupilStart(index)) {
-      out_.stopped = true;
-      throw StopParse{};
-    }
-    ++out_.pupils;
+    const size_t index = out_.pupils++;
     pupil_ = ParsedPupil{};
     pupil_.index = index;
     pupil_.line = line;

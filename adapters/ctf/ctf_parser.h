@@ -55,11 +55,10 @@ struct ParsedPupil {
 class PupilSink {
  public:
   virtual ~PupilSink() = default;
-  // Pupil `index` starts. Return false to stop the parse here (the pupil is not delivered).
-  virtual bool OnPupilStart(size_t index) = 0;
   // Whether pupil `index` should carry its XML text in ParsedPupil::raw.
   virtual bool WantRaw(size_t index) const = 0;
-  virtual void OnPupil(ParsedPupil& pupil) = 0;
+  // A whole pupil has been read. Return false to stop the parse here.
+  virtual bool OnPupil(ParsedPupil& pupil) = 0;
 };
 
 struct ParseOutcome {

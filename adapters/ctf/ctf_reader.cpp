@@ -20,11 +20,18 @@ std::string Excerpt(const fs::path& file, int line) {
   std::ifstream in(file, std::ios::binary);
   if (!in) return "";
   const int from = line > 10 ? line - 10 : 1, to = line + 10;
-  std::string out, text;
-  for (int n = 1; n <= to && std::getline(in, text); ++n) {
-    if (n < from) continue;
-    if (text.size() > 2000) text = text.substr(0, 2000) + "...";
-    out += text + "\n";
+  std::string out;
+  size_t kept = 0;  // characters kept of the current line: a file on one line stays bounded
+  int n = 1;
+  for (char c; n <= to && in.get(c);) {
+    if (c == '\n') {
+      if (n >= from) out += '\n';
+      ++n;
+      kept = 0;
+    } else if (n >= from && kept < 2000) {
+      out += c;
+      if (++kept == 2000) out += "...";
+    }
   }
   return out;
 }
@@ -33,43 +40,47 @@ std::string Where(const std::string& file, const Problem& p) {
   return file + " line " + std::to_string(p.line) + ", " + p.element;
 }
 
-// Hands each pupil from `start` on to the conversion rules, and the result to the read result.
+// Hands each pupil from `start` on to the conversion rules, and what comes of it to the read
+// result. `budget` counts records and rejects; a pupil that gives this kind nothing (no SEN history
+// in a read of "sen") costs nothing. When the budget is spent the parse stops at the next pupil
+// that would give something, so "more" is only ever set when there is more.
 class ReadSink : public PupilSink {
  public:
   ReadSink(const LedgerEntry& e, const std::string& kind, uint64_t start, size_t& budget,
            const PupilRules& rules, sdk::ReadResult& res)
-      : e_(e), kind_(kind), start_(start), budget_(budget), rules_(rules), res_(res) {}
+      : next(start), e_(e), kind_(kind), start_(start), budget_(budget), rules_(rules), res_(res) {}
 
-  bool OnPupilStart(size_t index) override { return index < start_ || budget_ > 0; }
   bool WantRaw(size_t index) const override { return index >= start_; }
 
-  void OnPupil(ParsedPupil& p) override {
-    if (p.index < start_) return;
-    --budget_;
-    ++consumed;
+  bool OnPupil(ParsedPupil& p) override {
+    if (p.index < start_) return true;
     PupilOutcome o = ConvertPupil(p, rules_);
-    if (kind_ == "pupil") {
-      if (o.identity_problems.empty()) {
-        res_.AddRecord(o.pupil);
-      } else {
-        res_.AddReject(p.raw, Where(e_.name, o.identity_problems.front()),
-                       "this pupil was not imported: " + DescribeProblems(o.identity_problems),
-                       o.upn);
-      }
-      return;
+    const bool as_pupil = kind_ == "pupil";
+    if (!as_pupil && !o.has_sen) {  // no SEN history: nothing to say about SEN
+      next = p.index + 1;
+      return true;
     }
-    if (!o.has_sen) return;  // no SEN history: nothing to say about SEN
-    if (o.identity_problems.empty() && o.sen_problems.empty()) {
+    if (budget_ == 0) return false;  // this pupil is the next page's first
+    --budget_;
+    next = p.index + 1;
+    if (as_pupil && o.identity_problems.empty()) {
+      res_.AddRecord(o.pupil);
+    } else if (as_pupil) {
+      res_.AddReject(p.raw, Where(e_.name, o.identity_problems.front()),
+                     "this pupil was not imported: " + DescribeProblems(o.identity_problems),
+                     o.upn);
+    } else if (o.identity_problems.empty() && o.sen_problems.empty()) {
       res_.AddRecord(o.sen);
-      return;
+    } else {
+      std::vector<Problem> all = o.identity_problems;
+      all.insert(all.end(), o.sen_problems.begin(), o.sen_problems.end());
+      res_.AddReject(p.raw, Where(e_.name, all.front()),
+                     "this pupil's SEN record was not imported: " + DescribeProblems(all), o.upn);
     }
-    std::vector<Problem> all = o.identity_problems;
-    all.insert(all.end(), o.sen_problems.begin(), o.sen_problems.end());
-    res_.AddReject(p.raw, Where(e_.name, all.front()),
-                   "this pupil's SEN record was not imported: " + DescribeProblems(all), o.upn);
+    return true;
   }
 
-  uint64_t consumed = 0;
+  uint64_t next;  // pupils of the file done: the cursor's position within it
 
  private:
   const LedgerEntry& e_;
@@ -138,11 +149,11 @@ Status CtfReader::Read(const sdk::ReadRequest& req, sdk::ReadResult& res) {
       pos = {ledger.id(), e.seq + 1, 0};
       continue;
     }
-    uint64_t consumed = 0;
-    Result<bool> stopped = ReadFile(e, *file, req.kind, start, budget, &consumed, res);
+    uint64_t next = start;
+    Result<bool> stopped = ReadFile(e, *file, req.kind, start, budget, &next, res);
     if (!stopped.ok()) return stopped.status();
     if (*stopped) {
-      pos = {ledger.id(), e.seq, start + consumed};
+      pos = {ledger.id(), e.seq, next};
       res.more = true;
       break;
     }
@@ -158,7 +169,7 @@ Status CtfReader::Read(const sdk::ReadRequest& req, sdk::ReadResult& res) {
 
 Result<bool> CtfReader::ReadFile(const LedgerEntry& e, const fs::path& file,
                                  const std::string& kind, uint64_t start, size_t& budget,
-                                 uint64_t* consumed, sdk::ReadResult& res) {
+                                 uint64_t* next, sdk::ReadResult& res) {
   std::ifstream in(file, std::ios::binary);
   if (!in) return Status::Unavailable("cannot open '" + file.string() + "'");
   PupilRules rules;
@@ -166,7 +177,7 @@ Result<bool> CtfReader::ReadFile(const LedgerEntry& e, const fs::path& file,
   for (const auto& [upn, lines] : e.duplicates) rules.duplicate_upns.insert(upn);
   ReadSink sink(e, kind, start, budget, rules, res);
   ParseOutcome outcome = ParseCtf(in, sink);
-  *consumed = sink.consumed;
+  *next = sink.next;
   if (outcome.io_error)
     return Status::Unavailable("reading '" + file.string() + "' failed part-way");
   if (!outcome.well_formed || !outcome.root_ok)
@@ -216,7 +227,7 @@ Result<json> CtfReader::Describe() {
   }
   for (const fs::path& p : drop_.WaitingFiles()) {
     bool known = false;
-    for (const json& i : items) known |= i["path"] == p.filename().string();
+    for (const json& i : items) known |= i.value("path", "") == p.filename().string();
     if (!known) items.push_back({{"file", p.filename().string()}, {"state", "waiting"}});
   }
   return items;

@@ -1,9 +1,9 @@
 // The read side of the CTF adapter: answers the host's read(kind, cursor, limit) from the drop
 // folder. Each call takes new files into the ingest ledger, moves files the cursor shows the host
 // has committed into done/, and then streams files from the cursor's position on, one pupil at a
-// time, until `limit` pupils have been looked at. Records come back as kind "pupil" or "sen";
-// pupils that cannot be imported, refused files and vanished files come back as rejects, each in
-// the read of every kind it holds back. Internal to adapters/ctf.
+// time, until `limit` records and rejects have been found. Records come back as kind "pupil" or
+// "sen"; pupils that cannot be imported, refused files and vanished files come back as rejects,
+// each in the read of every kind it holds back. Internal to adapters/ctf.
 #pragma once
 
 #include <sendsync/sdk/adapter.h>

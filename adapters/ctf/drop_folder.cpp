@@ -26,10 +26,10 @@ bool IsXmlName(const std::string& name) {
 // Collects what the ingest check needs from each pupil: its UPN and line, nothing else.
 class ScanSink : public PupilSink {
  public:
-  bool OnPupilStart(size_t) override { return true; }
   bool WantRaw(size_t) const override { return false; }
-  void OnPupil(ParsedPupil& p) override {
+  bool OnPupil(ParsedPupil& p) override {
     if (!p.upn.text.empty()) upns[p.upn.text].push_back(p.line);
+    return true;
   }
   std::map<std::string, std::vector<int>> upns;
 };
@@ -103,31 +103,48 @@ Status DropFolder::Ingest(IngestLedger& ledger) {
       SENDSYNC_RETURN_IF_ERROR(ledger.MarkLost(
           pending->seq, "it was overwritten with different content before sendsync read it"));
     }
-    if (const LedgerEntry* known = ledger.FindHash(*sha)) {
+    const LedgerEntry* known = ledger.FindHash(*sha);
+    if (known && known->state == "accepted") {
       SENDSYNC_RETURN_IF_ERROR(HandleKnown(ledger, *known, file));
       continue;
     }
-    SENDSYNC_RETURN_IF_ERROR(IngestNew(ledger, file, *sha));
+    std::optional<Scan> scan = ScanFile(file);
+    if (!scan) continue;  // unreadable for now; next time
+    // Content refused before is judged again: the link's settings (accept_versions) may have
+    // changed since, and the admin may have put the file back for that reason.
+    if (known && !scan->verdict.accepted) {
+      SENDSYNC_RETURN_IF_ERROR(HandleKnown(ledger, *known, file));
+      continue;
+    }
+    SENDSYNC_RETURN_IF_ERROR(IngestNew(ledger, file, *sha, *scan));
   }
   return Status::OK();
 }
 
-Status DropFolder::IngestNew(IngestLedger& ledger, const fs::path& file, const std::string& sha) {
+std::optional<DropFolder::Scan> DropFolder::ScanFile(const fs::path& file) const {
   std::ifstream in(file, std::ios::binary);
   if (!in) {
     host_.Warn("ctf: cannot open " + file.filename().string() +
                "; will try again on the next read");
-    return Status::OK();
+    return std::nullopt;
   }
-  ScanSink scan;
-  ParseOutcome outcome = ParseCtf(in, scan);
-  if (outcome.io_error) {
+  ScanSink sink;
+  Scan scan;
+  scan.outcome = ParseCtf(in, sink);
+  if (scan.outcome.io_error) {
     host_.Warn("ctf: reading " + file.filename().string() +
                " failed part-way; will try again on the next read");
-    return Status::OK();
+    return std::nullopt;
   }
-  FileVerdict verdict = JudgeFile(outcome, config_.accept_versions);
+  scan.verdict = JudgeFile(scan.outcome, config_.accept_versions);
+  for (auto& [upn, lines] : sink.upns)
+    if (lines.size() > 1) scan.duplicates[upn] = lines;
+  return scan;
+}
 
+Status DropFolder::IngestNew(IngestLedger& ledger, const fs::path& file, const std::string& sha,
+                             const Scan& scan) {
+  const FileVerdict& verdict = scan.verdict;
   LedgerEntry e;
   e.sha256 = sha;
   e.name = file.filename().string();
@@ -137,10 +154,9 @@ Status DropFolder::IngestNew(IngestLedger& ledger, const fs::path& file, const s
   if (verdict.accepted) {
     e.state = "accepted";
     e.path = e.name;
-    e.header = HeaderJson(outcome.header);
-    e.pupils = outcome.pupils;
-    for (auto& [upn, lines] : scan.upns)
-      if (lines.size() > 1) e.duplicates[upn] = lines;
+    e.header = HeaderJson(scan.outcome.header);
+    e.pupils = scan.outcome.pupils;
+    e.duplicates = scan.duplicates;
   } else {
     e.state = "refused";
     e.reason = verdict.reason;

@@ -8,6 +8,8 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,6 +17,8 @@
 #include <nlohmann/json.hpp>
 
 #include "ctf_config.h"
+#include "ctf_file_check.h"
+#include "ctf_parser.h"
 #include "ingest_ledger.h"
 
 namespace sendsync::ctf {
@@ -44,7 +48,16 @@ class DropFolder {
   Result<std::filesystem::path> Locate(const LedgerEntry& e) const;
 
  private:
-  Status IngestNew(IngestLedger& ledger, const std::filesystem::path& file, const std::string& sha);
+  // What the full streaming check of a new file found.
+  struct Scan {
+    ParseOutcome outcome;
+    FileVerdict verdict;
+    std::map<std::string, std::vector<int>> duplicates;  // UPN -> lines, for UPNs seen twice
+  };
+  // nullopt when the file cannot be read just now (it is tried again on the next read).
+  std::optional<Scan> ScanFile(const std::filesystem::path& file) const;
+  Status IngestNew(IngestLedger& ledger, const std::filesystem::path& file, const std::string& sha,
+                   const Scan& scan);
   Status HandleKnown(IngestLedger& ledger, const LedgerEntry& known,
                      const std::filesystem::path& file);
   Status Refuse(const LedgerEntry& e, const std::filesystem::path& from);

@@ -114,9 +114,10 @@ Status IngestLedger::Apply(const json& j, size_t n) {
 }
 
 const LedgerEntry* IngestLedger::FindHash(const std::string& sha256) const {
+  const LedgerEntry* found = nullptr;
   for (const auto& [seq, e] : entries_)
-    if (e.sha256 == sha256 && e.lost.empty()) return &e;
-  return nullptr;
+    if (e.sha256 == sha256 && e.lost.empty()) found = &e;
+  return found;
 }
 
 Result<int64_t> IngestLedger::Add(LedgerEntry entry) {

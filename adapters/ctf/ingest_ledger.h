@@ -57,7 +57,8 @@ class IngestLedger {
   const std::string& id() const { return id_; }
   const std::map<int64_t, LedgerEntry>& entries() const { return entries_; }
   int64_t max_seq() const { return entries_.empty() ? 0 : entries_.rbegin()->first; }
-  // The live (not lost) entry holding content `sha256`, or nullptr.
+  // The latest live (not lost) entry holding content `sha256`, or nullptr. (Content refused once
+  // and accepted later, after a settings change, has two entries; the later one counts.)
   const LedgerEntry* FindHash(const std::string& sha256) const;
 
   // Gives `entry` the next sequence number, appends it, and returns the number.

@@ -111,6 +111,27 @@ TEST_F(CtfBroken, AcceptVersionsLetsAnOlderVersionIn) {
   EXPECT_EQ(all["records"].size(), 1u);
 }
 
+TEST_F(CtfBroken, RefusedVersionIsReadOnceAllowedAndTheFileIsPutBack) {
+  json first = ReadOne("broken/wrong_version.xml", "pupil");
+  ASSERT_EQ(first["rejects"].size(), 1u);
+  auto c = Open(w_.Config({{"accept_versions", {"25.0", "24.0", "19.0"}}}));
+  ASSERT_NE(c, nullptr);
+  fs::rename(w_.drop / "rejected/wrong_version.xml", w_.drop / "wrong_version.xml");
+  json again = ReadAll(*c, "pupil", first["next_cursor"]);
+  EXPECT_EQ(again["records"].size(), 1u);
+  EXPECT_TRUE(again["rejects"].empty());
+}
+
+TEST_F(CtfBroken, BrokenFilePutBackUnchangedIsNotReportedAgain) {
+  json first = ReadOne("broken/truncated.xml", "pupil");
+  ASSERT_EQ(first["rejects"].size(), 1u);
+  fs::rename(w_.drop / "rejected/truncated.xml", w_.drop / "truncated.xml");
+  json again = ReadAll(*c_, "pupil", first["next_cursor"]);
+  EXPECT_TRUE(again["rejects"].empty());
+  EXPECT_TRUE(fs::exists(w_.drop / "rejected/truncated.xml")) << "back where it belongs";
+  EXPECT_FALSE(fs::exists(w_.drop / "truncated.xml"));
+}
+
 TEST_F(CtfBroken, MissingHeaderElementRefusesTheFile) {
   json all = ReadOne("broken/missing_version.xml", "pupil");
   ASSERT_EQ(all["rejects"].size(), 1u);

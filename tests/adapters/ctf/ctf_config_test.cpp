@@ -71,6 +71,12 @@ TEST(CtfConfigure, OutFolderWithoutSourceIsRefused) {
   EXPECT_NE(e.find("source"), std::string::npos) << e;
 }
 
+TEST(CtfConfigure, OutFolderThatIsTheDropFolderIsRefused) {
+  Workspace w;
+  std::string e = RefusalOf(w.Config({{"out_folder", w.drop.string()}}));
+  EXPECT_NE(e.find("out_folder"), std::string::npos) << e;
+}
+
 TEST(CtfConfigure, BadCtfVersionIsRefused) {
   Workspace w;
   std::string e = RefusalOf(w.Config({{"ctf_version", "25"}}));

@@ -134,8 +134,13 @@ TEST(CtfLedger, PagesThroughALargeFileWithoutLosingOrRepeatingAPupil) {
   EXPECT_EQ(all["pages"], 25);
   for (int i = 0; i < kPupils; ++i) ASSERT_EQ(all["records"][i]["upn"], MakeUpn(i)) << i;
   json sen = ReadAll(*c, "sen", "", 50);
-  EXPECT_EQ(sen["records"].size(), static_cast<size_t>((kPupils + 2) / 3));
+  const size_t with_sen = (kPupils + 2) / 3;  // 401
+  EXPECT_EQ(sen["records"].size(), with_sen);
+  EXPECT_EQ(sen["pages"], 9) << "the limit counts records, not pupils without SEN";
   EXPECT_EQ(sen["next_cursor"], all["next_cursor"]);
+  json exact = Read(*c, "sen", "", with_sen);
+  EXPECT_EQ(exact["records"].size(), with_sen);
+  EXPECT_FALSE(exact["more"]) << "the pupils after the last one with SEN give nothing more";
 }
 
 TEST(CtfLedger, TempPartHiddenAndOtherFilesAreLeftAlone) {
