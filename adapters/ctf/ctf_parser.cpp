@@ -37,7 +37,7 @@ class Handler : public Poco::XML::DefaultHandler {
 
   void setDocumentLocator(const Poco::XML::Locator* loc) override { locator_ = loc; }
 
-  void startElement(const XMLString& uri, const XMLString& local, const XMLString& qname,
+  void startElement(const XMLString& uri, const XMLString& local, const XMLString&,
                     const Attributes& attrs) override {
     const int line = locator_ ? locator_->getLineNumber() : 0;
     if (stack_.empty()) {
@@ -50,11 +50,13 @@ class Handler : public Poco::XML::DefaultHandler {
     // Elements in a namespace are never CTF elements: keep them on the path under a name that
     // matches nothing, so they and everything inside them are skipped.
     stack_.push_back(uri.empty() ? local : "{" + uri + "}" + local);
-    if (in_pupil_ && raw_) Forward([&] { raw_->startElement(uri, local, qname, attrs); });
+    // The raw text is for a person: elements are written by their local name, without the
+    // namespace bookkeeping that could make the writer refuse what the parser accepted.
+    if (in_pupil_ && raw_) Forward([&] { raw_->startElement("", local, "", attrs); });
     Resolve(line);
   }
 
-  void endElement(const XMLString& uri, const XMLString& local, const XMLString& qname) override {
+  void endElement(const XMLString&, const XMLString& local, const XMLString&) override {
     if (target_ && stack_.size() == target_depth_) {
       if (target_->count == 0) {
         target_->text = Trim(text_);
@@ -63,7 +65,7 @@ class Handler : public Poco::XML::DefaultHandler {
       ++target_->count;
       target_ = nullptr;
     }
-    if (in_pupil_ && raw_) Forward([&] { raw_->endElement(uri, local, qname); });
+    if (in_pupil_ && raw_) Forward([&] { raw_->endElement("", local, ""); });
     if (in_pupil_ && stack_.size() == 3) {
       FinishRaw();
       in_pupil_ = false;
@@ -224,13 +226,18 @@ class Handler : public Poco::XML::DefaultHandler {
 
   // Writes one event into the pupil's raw text unless the text has grown past the cap.
   template <typename F>
+  // A failure to rebuild the text never fails the parse: the text then stops where it failed.
   void Forward(F&& write) {
     if (raw_truncated_) return;
     if (raw_text_.tellp() > kMaxRawBytes) {
       raw_truncated_ = true;
       return;
     }
-    write();
+    try {
+      write();
+    } catch (const std::exception&) {
+      raw_truncated_ = true;
+    }
   }
 
   void FinishRaw() {
@@ -238,7 +245,8 @@ class Handler : public Poco::XML::DefaultHandler {
     if (!raw_truncated_) raw_->endFragment();
     pupil_.raw = raw_text_.str();
     if (raw_truncated_)
-      pupil_.raw += "\n<!-- sendsync: the rest of this pupil (over 1 MiB) is in the file -->";
+      pupil_.raw += "\n<!-- sendsync: the rest of this pupil is in the file (line " +
+                    std::to_string(pupil_.line) + " on) -->";
     raw_.reset();
   }
 

@@ -31,11 +31,13 @@ class Checker {
       Add(f, element, "appears " + std::to_string(f.count) + " times where one is expected");
   }
 
-  // A mandatory element with non-empty text; returns whether it is there.
-  bool Required(const Field& f, const std::string& element, const std::string& what) {
+  // A mandatory element with non-empty text; returns whether it is there. A missing one is
+  // reported at the line of the element that should hold it (`parent_line`, else the pupil's).
+  bool Required(const Field& f, const std::string& element, const std::string& what,
+                int parent_line = 0) {
     Once(f, element);
     if (!f.present()) {
-      AddAt(p_.line, element, "missing: a CTF pupil must have " + what);
+      AddAt(parent_line, element, "missing: a CTF pupil must have " + what);
       return false;
     }
     if (f.text.empty()) {
@@ -46,8 +48,8 @@ class Checker {
   }
 
   std::optional<Date> RequiredDate(const Field& f, const std::string& element,
-                                   const std::string& what) {
-    if (!Required(f, element, what)) return std::nullopt;
+                                   const std::string& what, int parent_line = 0) {
+    if (!Required(f, element, what, parent_line)) return std::nullopt;
     return DateOf(f, element);
   }
 
@@ -149,9 +151,9 @@ void CheckSen(const ParsedPupil& p, const PupilRules& rules, PupilOutcome& o, re
 
   for (const ParsedEpisode& e : p.episodes) {
     std::optional<Date> start = c.RequiredDate(e.start, std::string(kEpisodePath) + "/StartDate",
-                                               "a StartDate for each SEN episode");
+                                               "a StartDate for each SEN episode", e.line);
     bool code_ok = c.Required(e.provision, std::string(kEpisodePath) + "/SENprovision",
-                              "an SENprovision code for each SEN episode") &&
+                              "an SENprovision code for each SEN episode", e.line) &&
                    c.Code(e.provision, std::string(kEpisodePath) + "/SENprovision",
                           ProvisionCodes(), "SENprovision");
     if (start && code_ok) sen.history.push_back({e.provision.text, *start, std::nullopt});
@@ -182,7 +184,7 @@ void CheckSen(const ParsedPupil& p, const PupilRules& rules, PupilOutcome& o, re
   for (const ParsedNeed& n : p.needs) {
     records::SenNeed need;
     const std::string rank_el = std::string(kNeedPath) + "/SENtypeRank";
-    if (c.Required(n.rank, rank_el, "an SENtypeRank for each need")) {
+    if (c.Required(n.rank, rank_el, "an SENtypeRank for each need", n.line)) {
       const std::string& t = n.rank.text;
       bool digits = !t.empty() && t.size() <= 2 &&
                     std::all_of(t.begin(), t.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
@@ -192,7 +194,7 @@ void CheckSen(const ParsedPupil& p, const PupilRules& rules, PupilOutcome& o, re
         need.rank = std::stoi(t);
     }
     const std::string type_el = std::string(kNeedPath) + "/SENtype";
-    if (c.Required(n.type, type_el, "an SENtype for each need"))
+    if (c.Required(n.type, type_el, "an SENtype for each need", n.line))
       c.Code(n.type, type_el, need_codes, "SENtype");
     need.type = n.type.text;
     c.Once(n.start, std::string(kNeedPath) + "/NeedStartDate");
