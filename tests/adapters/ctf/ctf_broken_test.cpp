@@ -91,6 +91,24 @@ TEST_F(CtfBroken, AdmissionsTransferFileIsRefusedAsNotACtf) {
   EXPECT_TRUE(fs::exists(w_.drop / "rejected/8204321_ATF_8201234_001.xml"));
 }
 
+TEST_F(CtfBroken, EntityExpansionBombIsRefusedNotExpanded) {
+  // Each entity refers to the one before ten times: 10^10 copies of "a…" if it were expanded.
+  std::string entities = "<!ENTITY a \"aaaaaaaaaaaaaaaaaaaa\">\n";
+  for (char e = 'b'; e <= 'k'; ++e) {
+    std::string refs;
+    for (int i = 0; i < 10; ++i) refs += std::string("&") + static_cast<char>(e - 1) + ";";
+    entities += std::string("<!ENTITY ") + e + " \"" + refs + "\">\n";
+  }
+  std::ofstream(w_.drop / "bomb.xml")
+      << "<?xml version=\"1.0\"?>\n<!DOCTYPE CTfile [\n"
+      << entities << "]>\n<CTfile><Header><CTFversion>&k;</CTFversion></Header></CTfile>\n";
+  c_ = Open(w_.Config());
+  ASSERT_NE(c_, nullptr);
+  json all = ReadAll(*c_, "pupil");
+  ASSERT_EQ(all["rejects"].size(), 1u);
+  EXPECT_TRUE(fs::exists(w_.drop / "rejected/bomb.xml"));
+}
+
 TEST_F(CtfBroken, VersionNotAcceptedIsRefusedNamingTheAcceptedVersions) {
   json all = ReadOne("broken/wrong_version.xml", "pupil");
   ASSERT_EQ(all["rejects"].size(), 1u);
