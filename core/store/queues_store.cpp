@@ -354,13 +354,24 @@ Result<std::vector<OutboxItem>> DueOutbox(Conn& conn, int64_t link_id, int64_t n
   return out;
 }
 
-Result<std::vector<int64_t>> PendingOutboxRecords(Conn& conn, int64_t link_id, int64_t before_id) {
+Result<std::map<int64_t, int64_t>> WaitingOutbox(Conn& conn, int64_t link_id, int64_t now) {
   auto rows = conn.Query(
-      "SELECT DISTINCT record_id FROM outbox WHERE link_id = ? AND status = 'pending' AND id < ?",
-      {link_id, before_id});
+      "SELECT record_id, MIN(id) FROM outbox WHERE link_id = ? AND status = 'pending' AND "
+      "next_attempt_at > ? GROUP BY record_id",
+      {link_id, now});
   if (!rows.ok()) return rows.status();
-  std::vector<int64_t> out;
-  for (const Row& r : *rows) out.push_back(AsInt(r[0]));
+  std::map<int64_t, int64_t> out;
+  for (const Row& r : *rows) out[AsInt(r[0])] = AsInt(r[1]);
+  return out;
+}
+
+Result<std::map<std::string, int64_t>> OutboxCounts(Conn& conn, int64_t link_id) {
+  auto rows = link_id ? conn.Query("SELECT status, COUNT(*) FROM outbox WHERE link_id = ? GROUP BY status",
+                                   {link_id})
+                      : conn.Query("SELECT status, COUNT(*) FROM outbox GROUP BY status");
+  if (!rows.ok()) return rows.status();
+  std::map<std::string, int64_t> out;
+  for (const Row& r : *rows) out[AsText(r[0])] = AsInt(r[1]);
   return out;
 }
 

@@ -103,6 +103,24 @@ Result<std::vector<RecordRow>> ListPupils(Conn& conn, const std::string& school_
                 {school_urn});
 }
 
+Result<std::vector<RecordRow>> RecordsByPupils(Conn& conn, const std::string& kind,
+                                               const std::vector<int64_t>& pupil_ids) {
+  std::vector<RecordRow> out;
+  Status st = ForChunks(pupil_ids.size(), kChunk, [&](size_t a, size_t b) {
+    std::vector<Value> params = {kind};
+    params.insert(params.end(), pupil_ids.begin() + a, pupil_ids.begin() + b);
+    auto part = Select(conn,
+                       "WHERE kind = ? AND deleted = 0 AND pupil_id IN " + InList(b - a) +
+                           " ORDER BY id",
+                       params);
+    if (!part.ok()) return part.status();
+    out.insert(out.end(), part->begin(), part->end());
+    return Status::OK();
+  });
+  if (!st.ok()) return st;
+  return out;
+}
+
 Result<std::vector<RecordRow>> ScanRecords(Conn& conn, int64_t after_id, int64_t limit) {
   return Select(conn, "WHERE deleted = 0 AND id > ? ORDER BY id LIMIT ?", {after_id, limit});
 }
@@ -235,6 +253,12 @@ Status UpsertLinkRecords(Conn& conn, const std::vector<LinkRecord>& in) {
       {"link_id", "kind", "external_id", "record_id", "base", "base_hash", "updated_at"}, values,
       "ON CONFLICT (link_id, kind, external_id) DO UPDATE SET record_id = excluded.record_id, "
       "base = excluded.base, base_hash = excluded.base_hash, updated_at = excluded.updated_at");
+}
+
+Status DeleteLinkRecord(Conn& conn, int64_t link_id, const std::string& kind,
+                        const std::string& external_id) {
+  return conn.Exec("DELETE FROM link_records WHERE link_id = ? AND kind = ? AND external_id = ?",
+                   {link_id, kind, external_id});
 }
 
 }  // namespace sendsync::store

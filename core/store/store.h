@@ -76,6 +76,9 @@ Result<std::vector<RecordRow>> PupilsByUpn(Conn& conn, const std::vector<std::st
 Result<std::vector<RecordRow>> RecordsOfPupil(Conn& conn, int64_t pupil_id);
 // Live pupils, optionally of one school, by id.
 Result<std::vector<RecordRow>> ListPupils(Conn& conn, const std::string& school_urn = "");
+// Live records of `kind` belonging to any of `pupil_ids`.
+Result<std::vector<RecordRow>> RecordsByPupils(Conn& conn, const std::string& kind,
+                                               const std::vector<int64_t>& pupil_ids);
 // Every live record of every kind in id order, `limit` at a time after `after_id` (for export).
 Result<std::vector<RecordRow>> ScanRecords(Conn& conn, int64_t after_id, int64_t limit);
 
@@ -136,6 +139,9 @@ Result<std::vector<LinkRecord>> LinkRecordsByRecord(Conn& conn, int64_t link_id,
 Result<std::vector<LinkRecord>> LinkRecordsOf(Conn& conn, int64_t record_id);
 // Inserts or replaces by (link, kind, external id).
 Status UpsertLinkRecords(Conn& conn, const std::vector<LinkRecord>& rows);
+// Forgets one id of a link (when the target renames a record, e.g. hub id -> its own id).
+Status DeleteLinkRecord(Conn& conn, int64_t link_id, const std::string& kind,
+                        const std::string& external_id);
 
 // ---- queues ----
 
@@ -227,8 +233,11 @@ struct OutboxItem {
 Status InsertOutbox(Conn& conn, std::vector<OutboxItem>& items);
 // Pending items of a link due by `now`, oldest first.
 Result<std::vector<OutboxItem>> DueOutbox(Conn& conn, int64_t link_id, int64_t now, int64_t limit);
-// Pending items (due or waiting) for `record_ids` older than `before_id`: per-record order.
-Result<std::vector<int64_t>> PendingOutboxRecords(Conn& conn, int64_t link_id, int64_t before_id);
+// Records with a pending change still waiting (not due by `now`), mapped to the oldest such
+// change's id: a later change to the same record must wait behind it (per-record order).
+Result<std::map<int64_t, int64_t>> WaitingOutbox(Conn& conn, int64_t link_id, int64_t now);
+// Counts of outbox items by status (for a link, or all when link_id is 0).
+Result<std::map<std::string, int64_t>> OutboxCounts(Conn& conn, int64_t link_id);
 Status UpdateOutbox(Conn& conn, const OutboxItem& item);  // status, attempts, times, error, remote id
 Result<std::vector<OutboxItem>> ListOutbox(Conn& conn, const QueueFilter& filter);
 Result<OutboxItem> GetOutbox(Conn& conn, int64_t id);

@@ -280,8 +280,10 @@ TEST_P(StoreTest, OutboxSkipsARepeatedKeyAndKeepsOrder) {
   later.last_error = "HTTP 503";
   ASSERT_TRUE(UpdateOutbox(*conn_, later).ok());
   EXPECT_EQ(DueOutbox(*conn_, link, NowMs() + 1, 10)->size(), 2u);
-  auto pending = PendingOutboxRecords(*conn_, link, (*due)[2].id);
-  EXPECT_EQ(pending->size(), 2u);
+  auto waiting = WaitingOutbox(*conn_, link, NowMs() + 1);
+  ASSERT_EQ(waiting->size(), 1u);
+  EXPECT_EQ(waiting->at(100), later.id);
+  EXPECT_EQ(OutboxCounts(*conn_, link)->at("pending"), 3);
 }
 
 TEST_P(StoreTest, LeaseIsExclusiveUntilItExpires) {

@@ -1,0 +1,54 @@
+// Read-side views of the hub shared by the sync engine, the CLI and the admin API: a stored record
+// back in its canonical JSON form, and everything held for one pupil as domain records.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "core/domain/domain.h"
+#include "core/store/store.h"
+
+namespace sendsync::hub {
+
+// Hub ids as they appear in canonical JSON and outbound changes: "h<number>".
+std::string HubId(int64_t id);
+// Parses "h123" (or "123") back; 0 when it is not a hub id.
+int64_t ParseHubId(const std::string& text);
+
+// The stored record as a canonical record: envelope (kind, id = hub id, pupil = {id, upn}) plus
+// its fields.
+nlohmann::json Canonical(const store::RecordRow& row, const std::string& pupil_upn);
+
+// Everything the hub holds for one pupil, as domain records (for clocks, readiness, consistency,
+// `pupil show`). Records that no longer parse (they were valid when stored) are reported as
+// Corruption naming the record.
+Result<domain::PupilRecords> LoadPupilRecords(store::Conn& conn, int64_t pupil_id);
+
+// The live pupil with this UPN (or former UPN); NotFound when none, FailedPrecondition when the
+// UPN is shared by several pupils (a match to resolve).
+Result<store::RecordRow> FindPupil(store::Conn& conn, const std::string& upn);
+
+// ---- references between records ----
+// Some fields name other records (a review's cycle_id, a referral's cycle_ids, …). Links send them
+// in their own id space; the hub keeps hub ids ("h<n>"), or "x:<link id>:<their id>" while the
+// referenced record has not arrived, and gives each target the ids it knows.
+struct RefField {
+  const char* kind;    // record kind holding the reference
+  const char* field;   // field name
+  const char* target;  // kind referred to
+  bool list;           // an array of ids
+};
+const std::vector<RefField>& RefFields();
+
+// Link ids -> hub ids (or pending "x:" references) in the fields of records of `kind`.
+Status RefsIn(store::Conn& conn, int64_t link_id, const std::string& kind,
+              const std::vector<nlohmann::json*>& bodies);
+// Hub ids -> the ids `link_id` knows (hub ids it does not know stay "h<n>").
+Status RefsOut(store::Conn& conn, int64_t link_id, const std::string& kind,
+               const std::vector<nlohmann::json*>& bodies);
+// Pending "x:" references whose record has since arrived -> hub ids.
+Status ResolvePending(store::Conn& conn, const std::string& kind,
+                      const std::vector<nlohmann::json*>& bodies);
+
+}  // namespace sendsync::hub

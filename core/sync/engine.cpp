@@ -1,0 +1,267 @@
+// The engine: runs links (lease, pull in pages, commit each page, push), and reports what it did.
+#include <unistd.h>
+
+#include <chrono>
+#include <mutex>
+#include <random>
+
+#include "core/log/log.h"
+#include "core/sync/engine_impl.h"
+#include "sendsync/sdk/records.h"
+
+namespace sendsync::sync {
+
+using detail::LinkCtx;
+using nlohmann::json;
+
+const char* RunModeName(RunMode mode) {
+  switch (mode) {
+    case RunMode::kSync: return "sync";
+    case RunMode::kDryRun: return "dry-run";
+    case RunMode::kPushOnly: return "push";
+    case RunMode::kPullOnly: return "pull";
+  }
+  return "?";
+}
+
+json RunSummary::ToJson() const {
+  json j = {{"link", link},         {"run_id", run_id},       {"mode", mode},
+            {"status", status},     {"pulled", pulled},       {"created", created},
+            {"updated", updated},   {"deleted", deleted},     {"applied", created + updated + deleted},
+            {"unchanged", unchanged}, {"quarantined", quarantined}, {"conflicts", conflicts},
+            {"matches", matches},   {"pushed", pushed},       {"retried", retried},
+            {"dead_lettered", dead_lettered}, {"rejected", rejected}, {"duration_ms", duration_ms}};
+  if (!error.empty()) j["error"] = error;
+  return j;
+}
+
+Engine::Engine(store::Store& store, EngineOptions options)
+    : impl_(std::make_unique<Impl>(store, std::move(options))) {}
+Engine::~Engine() = default;
+
+void Engine::RequestStop() { impl_->stop = true; }
+
+Engine::Impl::Impl(store::Store& s, EngineOptions o) : store(s), opt(std::move(o)) {
+  if (opt.holder.empty()) {
+    char host[256] = {0};
+    ::gethostname(host, sizeof host - 1);
+    std::random_device rd;
+    opt.holder = std::string(host) + ":" + std::to_string(::getpid()) + ":" + std::to_string(rd() % 100000);
+  }
+  if (opt.plugin_dir.empty()) opt.plugin_dir = plugins::DefaultPluginDir();
+}
+
+Result<plugins::PluginInfo> Engine::Impl::FindPlugin(const std::string& adapter_id) {
+  std::lock_guard<std::mutex> lock(plugins_mu);
+  if (!discovered) {
+    plugins_found = plugins::Discover(opt.plugin_dir, opt.runtime);
+    discovered = true;
+  }
+  for (const auto& p : plugins_found)
+    if (p.ok && p.manifest.id == adapter_id) return p;
+  for (const auto& p : plugins_found)
+    if (!p.ok && p.reason.find(adapter_id) != std::string::npos)
+      return Status::FailedPrecondition("adapter '" + adapter_id + "' was refused: " + p.reason);
+  return Status::NotFound("no usable adapter '" + adapter_id + "' in " + opt.plugin_dir +
+                          " (see sendsync plugins list)");
+}
+
+namespace {
+
+void Add(RunSummary& s, const detail::BatchResult& b, size_t cap) {
+  s.created += b.created;
+  s.updated += b.updated;
+  s.deleted += b.deleted;
+  s.unchanged += b.unchanged;
+  s.quarantined += b.quarantined;
+  s.conflicts += b.conflicts;
+  s.matches += b.matches;
+  for (const json& c : b.changes)
+    if (s.changes.size() < cap) s.changes.push_back(c);
+}
+
+}  // namespace
+
+// Pulls every kind the link reads, one page per transaction (or all in one rolled-back
+// transaction for a dry run).
+Status Engine::Impl::Pull(store::Conn& conn, store::Conn& lease_conn, const LinkCtx& ctx,
+                          const plugins::PluginInfo& plugin, plugins::Instance& adapter,
+                          bool dry_run, int64_t run_id, RunSummary& sum) {
+  std::optional<store::Tx> dry;
+  if (dry_run) {
+    dry.emplace(conn);
+    SENDSYNC_RETURN_IF_ERROR(dry->status());
+  }
+  for (auto k : records::AllKinds()) {
+    const std::string kind = records::KindName(k);
+    const KindSettings* ks = ctx.settings.Find(kind);
+    if (!ks || !ks->read || !plugin.manifest.CanRead(kind)) continue;
+    auto cursor = store::GetCursor(conn, ctx.link.id, kind);
+    if (!cursor.ok()) return cursor.status();
+    std::string cur = *cursor;
+    auto started = std::chrono::steady_clock::now();
+    int64_t kind_records = 0;
+    for (;;) {
+      if (stop) return Status::Cancelled("stopped on request");
+      json req = {{"kind", kind}, {"cursor", cur}, {"limit", opt.page_size}};
+      plugins::CallResult r = adapter.Call("read", req.dump());
+      if (r.status != plugins::CallStatus::kOk)
+        return (r.status == plugins::CallStatus::kRetry ? Status::Unavailable(r.message)
+                                                        : Status::InvalidArgument(r.message))
+            .WithContext("read " + kind);
+      detail::FaultPoint("pull.after_read");
+      json page = json::parse(r.body, nullptr, false);
+      if (!page.is_object() || !page.contains("records") || !page["records"].is_array() ||
+          !page.contains("next_cursor") || !page["next_cursor"].is_string())
+        return Status::InvalidArgument("read " + kind +
+                                       ": the adapter's answer is not a read result (records, "
+                                       "next_cursor)");
+      std::vector<detail::Incoming> items;
+      items.reserve(page["records"].size());
+      for (json& rec : page["records"]) {
+        detail::Incoming in;
+        in.ext_id = detail::ExternalIdOf(kind, rec);
+        in.raw = std::move(rec);
+        items.push_back(std::move(in));
+      }
+      std::vector<detail::Deletion> dels;
+      if (page.contains("deletions") && page["deletions"].is_array())
+        for (const json& d : page["deletions"])
+          if (d.is_object()) {
+            std::string id = d.value("id", "");
+            if (kind == "sen" && id.empty()) id = "upn:" + d.value("upn", "");
+            dels.push_back({id, d.value("upn", "")});
+          }
+      std::vector<detail::Reject> rejects;
+      if (page.contains("rejects") && page["rejects"].is_array())
+        for (const json& x : page["rejects"])
+          if (x.is_object())
+            rejects.push_back({x.value("raw", ""), x.value("where", ""), x.value("reason", ""),
+                               x.value("id", "")});
+      const std::string next = page["next_cursor"].get<std::string>();
+      const bool more = page.value("more", false);
+      sum.pulled += static_cast<int64_t>(items.size() + dels.size() + rejects.size());
+      kind_records += static_cast<int64_t>(items.size());
+
+      detail::BatchOptions bo;
+      bo.run_id = run_id;
+      bo.cursor = next;
+      bo.set_cursor = true;
+      bo.max_changes = opt.max_reported_changes;
+      detail::BatchResult br;
+      if (dry_run) {
+        SENDSYNC_RETURN_IF_ERROR(detail::ApplyBatch(conn, ctx, kind, items, dels, rejects, bo, br));
+      } else {
+        store::Tx tx(conn);
+        SENDSYNC_RETURN_IF_ERROR(tx.status());
+        detail::FaultPoint("commit.begin");
+        SENDSYNC_RETURN_IF_ERROR(detail::ApplyBatch(conn, ctx, kind, items, dels, rejects, bo, br));
+        SENDSYNC_RETURN_IF_ERROR(tx.Commit());
+        detail::FaultPoint("commit.after_commit");
+      }
+      Add(sum, br, opt.max_reported_changes);
+      auto renewed = store::RenewLease(lease_conn, ctx.link.id, opt.holder, opt.lease_ttl_ms);
+      if (!renewed.ok()) return renewed.status();
+      if (!*renewed)
+        return Status::FailedPrecondition("lost the lease on link " + ctx.link.name +
+                                          " (another host took over); stopping");
+      if (opt.on_progress) {
+        double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        opt.on_progress({ctx.link.name, kind, "pull", kind_records, secs > 0 ? kind_records / secs : 0});
+      }
+      if (!more) break;
+      if (next == cur)
+        return Status::InvalidArgument("read " + kind +
+                                       ": the adapter said more=true but returned the same cursor; "
+                                       "stopping rather than loop");
+      cur = next;
+    }
+  }
+  return Status::OK();  // a dry run's transaction rolls back here
+}
+
+Result<RunSummary> Engine::RunLink(const std::string& name, RunMode mode) {
+  Impl& I = *impl_;
+  auto t0 = std::chrono::steady_clock::now();
+  auto conn_r = I.store.Connect();
+  if (!conn_r.ok()) return conn_r.status();
+  auto lease_r = I.store.Connect();
+  if (!lease_r.ok()) return lease_r.status();
+  store::Conn& conn = **conn_r;
+  store::Conn& lease = **lease_r;
+  auto ctx = detail::LoadLink(conn, name);
+  if (!ctx.ok()) return ctx.status();
+  if (ctx->link.adapter_id == kImportAdapter)
+    return Status::FailedPrecondition("'" + name + "' is the built-in import link; it has nothing to run");
+  if (!ctx->link.enabled)
+    return Status::FailedPrecondition("link '" + name + "' is disabled (sendsync link enable " + name + ")");
+  auto got = store::AcquireLease(lease, ctx->link.id, I.opt.holder, I.opt.lease_ttl_ms);
+  if (!got.ok()) return got.status();
+  if (!*got)
+    return Status::FailedPrecondition("link '" + name + "' is being run elsewhere right now; try again later");
+  SENDSYNC_RETURN_IF_ERROR(store::AbandonStaleRuns(lease, ctx->link.id, I.opt.holder));
+  auto run_id = store::StartRun(lease, ctx->link.id, RunModeName(mode), I.opt.holder);
+  if (!run_id.ok()) return run_id.status();
+
+  RunSummary sum;
+  sum.link = name;
+  sum.run_id = *run_id;
+  sum.mode = RunModeName(mode);
+  Status st = [&]() -> Status {
+    auto plugin = I.FindPlugin(ctx->link.adapter_id);
+    if (!plugin.ok()) return plugin.status();
+    auto config = ResolveSecrets(ctx->link.config, plugin->manifest.secret_fields);
+    if (!config.ok()) return config.status();
+    auto adapter = plugins::Open(*plugin, config->dump(), I.opt.runtime);
+    if (!adapter.ok()) return adapter.status().WithContext("opening adapter " + ctx->link.adapter_id);
+    if (mode != RunMode::kPushOnly)
+      SENDSYNC_RETURN_IF_ERROR(
+          I.Pull(conn, lease, *ctx, *plugin, **adapter, mode == RunMode::kDryRun, *run_id, sum));
+    if (mode == RunMode::kSync || mode == RunMode::kPushOnly)
+      SENDSYNC_RETURN_IF_ERROR(detail::Push(conn, *ctx, **adapter, I.opt, I.stop, sum));
+    return Status::OK();
+  }();
+  sum.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::steady_clock::now() - t0)
+                        .count();
+  if (!st.ok()) {
+    sum.status = "failed";
+    sum.error = st.message();
+    log::Write(log::Level::kWarn, "run.failed", {{"link", name}, {"error", st.message()}});
+  } else {
+    sum.status = sum.NeedsPerson() ? "needs_person" : "ok";
+  }
+  json summary = sum.ToJson();
+  if (mode == RunMode::kDryRun) summary["changes"] = sum.changes;
+  store::FinishRun(lease, *run_id, sum.status, summary, sum.error);
+  store::ReleaseLease(lease, ctx->link.id, I.opt.holder);
+  log::Write(log::Level::kInfo, "run.finished", summary);
+  return sum;
+}
+
+std::vector<RunSummary> Engine::RunAll(RunMode mode, const std::string& school_urn) {
+  std::vector<RunSummary> out;
+  auto conn = impl_->store.Connect();
+  if (!conn.ok()) return out;
+  auto links = store::ListLinks(**conn);
+  if (!links.ok()) return out;
+  for (const auto& l : *links) {
+    if (!l.enabled || l.adapter_id == kImportAdapter) continue;
+    if (!school_urn.empty() && l.school_urn != school_urn) continue;
+    if (impl_->stop) break;
+    auto r = RunLink(l.name, mode);
+    if (r.ok()) {
+      out.push_back(std::move(*r));
+    } else {
+      RunSummary s;
+      s.link = l.name;
+      s.mode = RunModeName(mode);
+      s.status = "failed";
+      s.error = r.status().message();
+      out.push_back(std::move(s));
+    }
+  }
+  return out;
+}
+
+}  // namespace sendsync::sync

@@ -1,0 +1,34 @@
+// Internal to core/sync: the engine's state, shared by engine.cpp, queues.cpp and import.cpp.
+#pragma once
+
+#include <atomic>
+#include <mutex>
+#include <vector>
+
+#include "core/store/store.h"
+#include "core/sync/internal.h"
+#include "core/sync/sync.h"
+
+namespace sendsync::sync {
+
+// The adapter id of the built-in link that admin imports go through.
+inline constexpr const char* kImportAdapter = "builtin-import";
+inline constexpr const char* kImportLink = "admin-import";
+
+struct Engine::Impl {
+  Impl(store::Store& s, EngineOptions o);
+
+  Result<plugins::PluginInfo> FindPlugin(const std::string& adapter_id);
+  Status Pull(store::Conn& conn, store::Conn& lease_conn, const detail::LinkCtx& ctx,
+              const plugins::PluginInfo& plugin, plugins::Instance& adapter, bool dry_run,
+              int64_t run_id, RunSummary& sum);
+
+  store::Store& store;
+  EngineOptions opt;
+  std::atomic<bool> stop{false};
+  std::mutex plugins_mu;
+  bool discovered = false;
+  std::vector<plugins::PluginInfo> plugins_found;
+};
+
+}  // namespace sendsync::sync

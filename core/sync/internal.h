@@ -1,0 +1,101 @@
+// Internal to core/sync: the pieces of the pipeline shared by runs, queue resolutions and imports.
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/audit/audit.h"
+#include "core/store/store.h"
+#include "core/sync/sync.h"
+
+namespace sendsync::sync::detail {
+
+// A link as a run sees it.
+struct LinkCtx {
+  store::Link link;
+  LinkSettings settings;
+  std::string actor;  // audit actor: "link:<name>"
+};
+
+// One record a link sent, on its way through the pipeline.
+struct Incoming {
+  nlohmann::json raw;  // as received, before code maps
+  std::string ext_id;  // the link's id for the record
+};
+
+struct Deletion {
+  std::string ext_id, upn;
+};
+
+struct Reject {
+  std::string raw, where, reason, ext_id;
+};
+
+// What ApplyBatch did (added to a RunSummary).
+struct BatchResult {
+  int64_t created = 0, updated = 0, deleted = 0, unchanged = 0;
+  int64_t quarantined = 0, conflicts = 0, matches = 0;
+  nlohmann::json changes = nlohmann::json::array();
+  std::vector<std::string> errors;  // per-record problems (for imports)
+};
+
+struct BatchOptions {
+  int64_t run_id = 0;
+  std::string cursor;        // set the link's cursor for the kind to this in the same commit
+  bool set_cursor = false;
+  bool force_new_pupil = false;         // match queue: "new"
+  int64_t force_pupil_id = 0;           // match queue: "record:<id>"
+  bool quarantine_failures = true;      // false for imports: report instead
+  size_t max_changes = 2000;
+  int64_t quarantine_id = 0;            // retrying this quarantine item: close it when applied
+};
+
+// Strips the envelope (kind, id, pupil, updated_at) from a record: the fields the hub merges.
+nlohmann::json FieldsOf(const nlohmann::json& record);
+// The link's id for a record of `kind`, or "" when it has none.
+std::string ExternalIdOf(const std::string& kind, const nlohmann::json& record);
+std::string HashOf(const nlohmann::json& fields);
+
+// Runs map → validate → match → merge on a batch of one kind and writes everything (records,
+// history, bases, queues, outbox, audit, optionally the cursor) on `conn`, which must be inside a
+// transaction the caller commits.
+Status ApplyBatch(store::Conn& conn, const LinkCtx& link, const std::string& kind,
+                  std::vector<Incoming>& items, const std::vector<Deletion>& deletions,
+                  const std::vector<Reject>& rejects, const BatchOptions& options,
+                  BatchResult& result);
+
+// Queues the changes that links which write `kind` need, for the hub records in `record_ids`
+// (current versions), comparing each link's base with what the hub now holds — the source link
+// included, since the merged result may differ from what it sent. Deleted records get delete
+// changes for links that know them. `extra_context` is merged into each change's context.
+Status FanOut(store::Conn& conn, const std::string& kind, const std::vector<int64_t>& record_ids,
+              const nlohmann::json& extra_context = nullptr);
+
+// The record as `link` should receive it: allowed fields only, local codes, the link's ids.
+struct Projection {
+  nlohmann::json fields;  // canonical, allowed fields (what becomes the link's base)
+  nlohmann::json record;  // envelope + fields in the link's codes
+  std::string remote_id;  // the link's id for the record, "" if it has none yet
+};
+
+// Delivers the link's due outbox changes through `adapter` until none is due or `stop` is set.
+Status Push(store::Conn& conn, const LinkCtx& link, plugins::Instance& adapter,
+            const EngineOptions& opt, const std::atomic<bool>& stop, RunSummary& sum);
+
+// Crash-test fault points (SENDSYNC_FAULT_POINT=name[:n] kills the process with SIGKILL at the
+// n-th time `name` is reached). Compiled in only with SENDSYNC_FAULT_POINTS.
+void FaultPoint(const char* name);
+
+// Backoff for the n-th failed delivery (1-based): base·2^(n-1) capped, ±20 % jitter.
+int64_t BackoffMs(int attempt, int64_t base_ms, int64_t max_ms);
+
+// Loads a link and parses its settings.
+Result<LinkCtx> LoadLink(store::Conn& conn, const std::string& name);
+Result<LinkCtx> LoadLinkById(store::Conn& conn, int64_t id);
+
+}  // namespace sendsync::sync::detail

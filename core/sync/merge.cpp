@@ -1,0 +1,77 @@
+// The three-way field merge. Pure: no store, no adapter.
+#include <algorithm>
+
+#include "core/sync/sync.h"
+
+namespace sendsync::sync {
+
+using nlohmann::json;
+
+namespace {
+
+std::optional<json> Field(const json* obj, const std::string& f) {
+  if (!obj || !obj->is_object()) return std::nullopt;
+  auto it = obj->find(f);
+  if (it == obj->end() || it->is_null()) return std::nullopt;
+  return *it;
+}
+
+void Set(json& obj, const std::string& f, const std::optional<json>& v) {
+  if (v)
+    obj[f] = *v;
+  else
+    obj.erase(f);
+}
+
+}  // namespace
+
+MergeOutcome Merge(const json* base, const json* ours, const json& theirs,
+                   const KindSettings& settings, const std::set<std::string>& held) {
+  MergeOutcome out;
+  out.merged = ours && ours->is_object() ? *ours : json::object();
+  out.agreed_base = base && base->is_object() ? *base : json::object();
+
+  std::set<std::string> fields;
+  for (const json* side : {base, ours, &theirs})
+    if (side && side->is_object())
+      for (auto it = side->begin(); it != side->end(); ++it) fields.insert(it.key());
+
+  for (const std::string& f : fields) {
+    std::optional<json> b = Field(base, f), h = Field(ours, f), t = Field(&theirs, f);
+    // A field the link leaves out is "no opinion", never "cleared": systems that do not store a
+    // field we pushed them must not wipe it from the hub. Clearing takes an explicit null.
+    if (!theirs.is_object() || !theirs.contains(f)) continue;
+    if (held.count(f)) continue;  // a person is deciding this field
+    if (!ours) {
+      Set(out.merged, f, t);
+      Set(out.agreed_base, f, t);
+      if (t) out.changed.push_back(f);
+      continue;
+    }
+    if (t == h) {
+      Set(out.agreed_base, f, t);
+      continue;
+    }
+    if (t == b) continue;  // only the hub changed it; the base stays until the link has it
+    if (h == b) {          // only the link changed it
+      Set(out.merged, f, t);
+      Set(out.agreed_base, f, t);
+      out.changed.push_back(f);
+      continue;
+    }
+    // Both changed it, differently.
+    const std::string who = settings.AuthorityFor(f);
+    if (who == "link") {
+      Set(out.merged, f, t);
+      Set(out.agreed_base, f, t);
+      out.changed.push_back(f);
+    } else if (who == "hub") {
+      Set(out.agreed_base, f, t);  // the link has t; the hub's value will be pushed to it
+    } else {
+      out.conflicts.push_back({f, b, h, t});
+    }
+  }
+  return out;
+}
+
+}  // namespace sendsync::sync

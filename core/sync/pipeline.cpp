@@ -1,0 +1,614 @@
+// map → validate → match → merge → commit for one batch of one kind from one link.
+#include <map>
+#include <set>
+
+#include "core/domain/domain.h"
+#include "core/hub/hub.h"
+#include "core/sync/internal.h"
+#include "sendsync/sdk/date.h"
+#include "sendsync/sdk/records.h"
+
+namespace sendsync::sync::detail {
+
+using nlohmann::json;
+
+json FieldsOf(const json& record) {
+  json f = json::object();
+  if (!record.is_object()) return f;
+  for (auto it = record.begin(); it != record.end(); ++it) {
+    const std::string& k = it.key();
+    if (k == "kind" || k == "id" || k == "pupil" || k == "updated_at") continue;
+    f[k] = it.value();
+  }
+  return f;
+}
+
+std::string ExternalIdOf(const std::string& kind, const json& r) {
+  auto str = [](const json& j, const char* k) {
+    auto it = j.find(k);
+    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  if (!r.is_object()) return "";
+  if (kind == "pupil") {
+    std::string id = str(r, "id");
+    return id.empty() ? str(r, "upn") : id;
+  }
+  if (kind == "sen") {  // one SEN record per pupil per system: keyed by the pupil
+    auto p = r.find("pupil");
+    if (p == r.end() || !p->is_object()) return "";
+    std::string id = str(*p, "id");
+    return id.empty() ? "upn:" + str(*p, "upn") : id;
+  }
+  return str(r, "id");
+}
+
+std::string HashOf(const json& fields) { return audit::Sha256Hex(fields.dump()); }
+
+namespace {
+
+std::string Str(const json& j, const char* k) {
+  auto it = j.find(k);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+json Reason(const std::string& code, const std::string& path, const std::string& message) {
+  return {{"code", code}, {"path", path}, {"message", message}};
+}
+
+// The SEN status history the hub keeps: every episode any source reported, plus the current
+// status, oldest first, each ended the day before the next begins.
+json NormalizeSenHistory(const json& merged, const json* previous, const json& theirs) {
+  std::map<std::pair<std::string, std::string>, json> episodes;  // (start, provision)
+  auto add_all = [&](const json* src) {
+    if (!src || !src->is_object() || !src->contains("history") || !(*src)["history"].is_array())
+      return;
+    for (const json& e : (*src)["history"])
+      if (e.is_object() && e.contains("start") && e.contains("provision"))
+        episodes[{Str(e, "start"), Str(e, "provision")}] = e;
+  };
+  add_all(previous);
+  add_all(&theirs);
+  const std::string current = Str(merged, "provision");
+  if (!current.empty()) {
+    std::string start = Str(merged, "provision_start");
+    bool present = false;
+    std::string latest_provision;
+    if (!episodes.empty()) latest_provision = std::prev(episodes.end())->first.second;
+    for (const auto& [key, e] : episodes)
+      if (key.second == current && (start.empty() || key.first == start)) present = true;
+    if (!present && (latest_provision != current || !start.empty())) {
+      if (start.empty()) start = Today().ToString();
+      episodes[{start, current}] = {{"provision", current}, {"start", start}};
+    }
+  }
+  json out = json::array();
+  for (auto it = episodes.begin(); it != episodes.end(); ++it) {
+    json e = it->second;
+    auto next = std::next(it);
+    if (next != episodes.end()) {
+      auto d = Date::Parse(next->first.first);
+      if (d && !e.contains("end")) e["end"] = d->AddDays(-1).ToString();
+    } else {
+      e.erase("end");  // the current episode is open
+    }
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+struct Work {
+  Incoming* in = nullptr;
+  json mapped;
+  std::string ext, upn, former_upn, dob, pupil_ext, pupil_upn;
+  json fields;  // after code maps and reference translation
+  int64_t record_id = 0, pupil_id = 0;
+};
+
+}  // namespace
+
+Status ApplyBatch(store::Conn& conn, const LinkCtx& link, const std::string& kind,
+                  std::vector<Incoming>& items, const std::vector<Deletion>& deletions,
+                  const std::vector<Reject>& rejects, const BatchOptions& opt, BatchResult& res) {
+  static const KindSettings kEmpty;
+  const KindSettings& ks = link.settings.Find(kind) ? *link.settings.Find(kind) : kEmpty;
+  const int64_t link_id = link.link.id;
+  std::vector<store::QuarantineItem> quarantine;
+  std::vector<store::MatchItem> matches;
+  std::vector<store::Conflict> conflicts;
+  std::vector<audit::Entry> audit_entries;
+  std::set<std::string> applied_ext;  // ext ids that went in (to close old quarantine items)
+
+  auto report = [&](json change) {
+    if (res.changes.size() < opt.max_changes) res.changes.push_back(std::move(change));
+  };
+  auto quarantine_one = [&](const std::string& raw, const std::string& ext, const std::string& upn,
+                            json reasons, const std::string& where) {
+    if (!opt.quarantine_failures) {
+      std::string msg = where.empty() ? "" : where + ": ";
+      for (size_t i = 0; i < reasons.size(); ++i)
+        msg += (i ? "; " : "") + Str(reasons[i], "path") + (Str(reasons[i], "path").empty() ? "" : ": ") +
+               Str(reasons[i], "message");
+      res.errors.push_back(msg);
+      return;
+    }
+    store::QuarantineItem q;
+    q.link_id = link_id;
+    q.kind = kind;
+    q.external_id = ext;
+    q.upn = upn;
+    q.raw = raw;
+    q.reasons = std::move(reasons);
+    q.run_id = opt.run_id;
+    quarantine.push_back(std::move(q));
+    ++res.quarantined;
+    report({{"kind", kind}, {"id", ext}, {"upn", upn}, {"action", "quarantine"},
+            {"reasons", quarantine.back().reasons}});
+  };
+
+  // ---- rejects the adapter could not even turn into records ----
+  for (const Reject& r : rejects)
+    quarantine_one(r.raw, r.ext_id, "", json::array({Reason("ADAPTER_REJECT", r.where, r.reason)}),
+                   r.where);
+
+  // ---- map and validate; the last version of a record in the batch wins ----
+  std::map<std::string, size_t> position;
+  std::vector<Work> work;
+  for (Incoming& in : items) {
+    Work w;
+    w.in = &in;
+    w.mapped = in.raw;
+    json reasons = json::array();
+    if (!w.mapped.is_object()) {
+      quarantine_one(in.raw.dump(), in.ext_id, "",
+                     json::array({Reason("RECORD_SHAPE", "$", "expected a JSON object")}), in.ext_id);
+      continue;
+    }
+    if (Str(w.mapped, "kind") != kind)
+      reasons.push_back(Reason("RECORD_KIND", "kind",
+                               "a " + kind + " read returned a record of kind \"" +
+                                   Str(w.mapped, "kind") + "\""));
+    for (const std::string& p : ApplyCodeMaps(w.mapped, ks))
+      reasons.push_back(Reason("CODE_UNMAPPED", p.substr(0, p.find(':')), p));
+    for (const domain::Issue& i : domain::ValidateJson(w.mapped))
+      if (i.severity == domain::Severity::kError) reasons.push_back(Reason(i.code, i.path, i.message));
+    w.ext = ExternalIdOf(kind, w.mapped);
+    if (w.ext.empty() || w.ext == "upn:")
+      reasons.push_back(Reason("RECORD_ID_MISSING", "id", "the record has no id to know it by"));
+    if (kind == "pupil") {
+      w.upn = Str(w.mapped, "upn");
+      w.former_upn = Str(w.mapped, "former_upn");
+      w.dob = Str(w.mapped, "dob");
+    } else if (w.mapped.contains("pupil") && w.mapped["pupil"].is_object()) {
+      w.pupil_ext = Str(w.mapped["pupil"], "id");
+      w.pupil_upn = Str(w.mapped["pupil"], "upn");
+    }
+    if (!reasons.empty()) {
+      quarantine_one(in.raw.dump(), w.ext.empty() ? in.ext_id : w.ext,
+                     kind == "pupil" ? w.upn : w.pupil_upn, std::move(reasons), in.ext_id);
+      continue;
+    }
+    w.fields = FieldsOf(w.mapped);
+    auto pos = position.find(w.ext);
+    if (pos != position.end()) {
+      work[pos->second] = std::move(w);
+    } else {
+      position[w.ext] = work.size();
+      work.push_back(std::move(w));
+    }
+  }
+
+  // ---- what this link already calls each record ----
+  std::vector<std::string> exts;
+  for (const Work& w : work) exts.push_back(w.ext);
+  auto known = store::LinkRecordsByExternal(conn, link_id, kind, exts);
+  if (!known.ok()) return known.status();
+  std::map<std::string, store::LinkRecord> by_ext;
+  for (auto& lr : *known) by_ext[lr.external_id] = lr;
+
+  // ---- match ----
+  std::vector<Work*> resolved;
+  auto to_match_queue = [&](Work& w, const std::string& reason, const json& candidates) {
+    store::MatchItem m;
+    m.link_id = link_id;
+    m.kind = kind;
+    m.external_id = w.ext;
+    m.upn = w.upn;
+    m.raw = w.in->raw.dump();
+    m.candidates = candidates;
+    m.reason = reason;
+    m.run_id = opt.run_id;
+    matches.push_back(std::move(m));
+    ++res.matches;
+    report({{"kind", kind}, {"id", w.ext}, {"upn", w.upn}, {"action", "match_queue"}, {"reason", reason}});
+  };
+
+  if (kind == "pupil") {
+    std::vector<std::string> upns;
+    for (const Work& w : work)
+      if (!by_ext.count(w.ext)) {
+        upns.push_back(w.upn);
+        if (!w.former_upn.empty()) upns.push_back(w.former_upn);
+      }
+    auto cands = store::PupilsByUpn(conn, upns);
+    if (!cands.ok()) return cands.status();
+    std::vector<int64_t> cand_ids;
+    for (const auto& c : *cands) cand_ids.push_back(c.id);
+    auto cand_links = store::LinkRecordsByRecord(conn, link_id, cand_ids);
+    if (!cand_links.ok()) return cand_links.status();
+    std::map<int64_t, std::string> linked_as;
+    for (const auto& lr : *cand_links)
+      if (lr.kind == "pupil") linked_as[lr.record_id] = lr.external_id;
+    std::map<std::string, std::string> new_in_batch;  // upn -> ext
+    for (Work& w : work) {
+      if (auto it = by_ext.find(w.ext); it != by_ext.end()) {
+        w.record_id = it->second.record_id;
+        resolved.push_back(&w);
+        continue;
+      }
+      if (opt.force_pupil_id) {
+        w.record_id = opt.force_pupil_id;
+        resolved.push_back(&w);
+        continue;
+      }
+      std::map<int64_t, const store::RecordRow*> found;
+      for (const auto& c : *cands)
+        if (c.upn == w.upn || c.former_upn == w.upn ||
+            (!w.former_upn.empty() && (c.upn == w.former_upn || c.former_upn == w.former_upn)))
+          found[c.id] = &c;
+      json cj = json::array();
+      for (const auto& [id, c] : found)
+        cj.push_back({{"record_id", id}, {"upn", c->upn}, {"dob", c->dob},
+                      {"linked_as", linked_as.count(id) ? linked_as[id] : ""}});
+      if (opt.force_new_pupil || found.empty()) {
+        if (!opt.force_new_pupil && new_in_batch.count(w.upn)) {
+          to_match_queue(w, "another record in the same pull has this UPN (duplicate UPN, census error 1520)",
+                         json::array({{{"external_id", new_in_batch[w.upn]}}}));
+          continue;
+        }
+        new_in_batch[w.upn] = w.ext;
+        resolved.push_back(&w);  // record_id 0: new pupil
+        continue;
+      }
+      if (found.size() > 1) {
+        to_match_queue(w, "the UPN matches " + std::to_string(found.size()) + " pupils in the hub", cj);
+        continue;
+      }
+      const store::RecordRow& c = *found.begin()->second;
+      if (linked_as.count(c.id) && linked_as[c.id] != w.ext) {
+        to_match_queue(w, "this link already has another pupil with this UPN (duplicate UPN, census error 1520)", cj);
+        continue;
+      }
+      if (c.dob != w.dob) {
+        to_match_queue(w, "a pupil with this UPN has a different date of birth", cj);
+        continue;
+      }
+      w.record_id = c.id;
+      resolved.push_back(&w);
+    }
+  } else {
+    // Whose record is it? The link's own pupil id first, then a verified UPN.
+    std::vector<std::string> pupil_exts;
+    for (const Work& w : work)
+      if (!w.pupil_ext.empty()) pupil_exts.push_back(w.pupil_ext);
+    auto plinks = store::LinkRecordsByExternal(conn, link_id, "pupil", pupil_exts);
+    if (!plinks.ok()) return plinks.status();
+    std::map<std::string, int64_t> pupil_by_ext;
+    for (const auto& lr : *plinks) pupil_by_ext[lr.external_id] = lr.record_id;
+    std::vector<std::string> upns;
+    for (const Work& w : work)
+      if (!pupil_by_ext.count(w.pupil_ext) && !w.pupil_upn.empty()) upns.push_back(w.pupil_upn);
+    auto byupn = store::PupilsByUpn(conn, upns);
+    if (!byupn.ok()) return byupn.status();
+    std::map<std::string, std::vector<int64_t>> pupils_by_upn;
+    for (const auto& p : *byupn) {
+      pupils_by_upn[p.upn].push_back(p.id);
+      if (!p.former_upn.empty()) pupils_by_upn[p.former_upn].push_back(p.id);
+    }
+    for (Work& w : work) {
+      if (auto it = pupil_by_ext.find(w.pupil_ext); it != pupil_by_ext.end()) {
+        w.pupil_id = it->second;
+      } else if (pupils_by_upn[w.pupil_upn].size() == 1) {
+        w.pupil_id = pupils_by_upn[w.pupil_upn][0];
+      } else {
+        std::string why = pupils_by_upn[w.pupil_upn].size() > 1
+                              ? "the pupil's UPN matches several pupils in the hub; resolve the match queue, then retry"
+                              : "no pupil with this id or UPN is in the hub yet (it must arrive with the pupil roll, or wait in the match queue); retry once it has";
+        quarantine_one(w.in->raw.dump(), w.ext, w.pupil_upn,
+                       json::array({Reason("PUPIL_UNKNOWN", "pupil", why)}), w.ext);
+        continue;
+      }
+      if (auto it = by_ext.find(w.ext); it != by_ext.end()) w.record_id = it->second.record_id;
+      resolved.push_back(&w);
+    }
+    // One SEN record per pupil in the hub, whichever systems report it.
+    if (kind == "sen") {
+      std::vector<int64_t> pids;
+      for (Work* w : resolved)
+        if (!w->record_id) pids.push_back(w->pupil_id);
+      auto sens = store::RecordsByPupils(conn, "sen", pids);
+      if (!sens.ok()) return sens.status();
+      std::map<int64_t, int64_t> sen_of;
+      for (const auto& r : *sens) sen_of[r.pupil_id] = r.id;
+      for (Work* w : resolved)
+        if (!w->record_id && sen_of.count(w->pupil_id)) w->record_id = sen_of[w->pupil_id];
+    }
+  }
+
+  // ---- references in the link's id space -> hub ids ----
+  {
+    std::vector<json*> bodies;
+    for (Work* w : resolved) bodies.push_back(&w->fields);
+    SENDSYNC_RETURN_IF_ERROR(hub::RefsIn(conn, link_id, kind, bodies));
+  }
+
+  // ---- current hub versions and fields a person is deciding ----
+  std::vector<int64_t> ids;
+  for (Work* w : resolved)
+    if (w->record_id) ids.push_back(w->record_id);
+  auto rows = store::LoadRecords(conn, ids);
+  if (!rows.ok()) return rows.status();
+  std::map<int64_t, store::RecordRow> hub_rows;
+  for (auto& r : *rows) hub_rows[r.id] = std::move(r);
+  auto open = store::OpenConflictsFor(conn, ids);
+  if (!open.ok()) return open.status();
+  std::map<int64_t, std::set<std::string>> held;
+  for (const auto& c : *open) held[c.record_id].insert(c.field);
+
+  int64_t new_count = 0;
+  for (Work* w : resolved)
+    if (!w->record_id) ++new_count;
+  int64_t next_id = 0;
+  if (new_count) {
+    auto first = store::AllocateIds(conn, "records", new_count);
+    if (!first.ok()) return first.status();
+    next_id = *first;
+  }
+
+  // ---- merge ----
+  std::vector<store::RecordRow> inserts, updates;
+  std::vector<store::LinkRecord> link_rows;
+  std::vector<int64_t> fanout;
+  const int64_t now = store::NowMs();
+  for (Work* w : resolved) {
+    const bool is_new = w->record_id == 0;
+    if (is_new) w->record_id = next_id++;
+    const store::RecordRow* hub_row = is_new ? nullptr : &hub_rows[w->record_id];
+    if (hub_row && hub_row->id == 0) hub_row = nullptr;  // mapped, but the row is gone
+    json ours_json, base_json;
+    const json* ours = nullptr;
+    const json* base = nullptr;
+    if (hub_row && !hub_row->deleted) {
+      ours_json = json::parse(hub_row->body, nullptr, false);
+      if (ours_json.is_discarded())
+        return Status::Corruption("stored record " + hub::HubId(hub_row->id) + " is not JSON");
+      ours = &ours_json;
+    }
+    auto lr = by_ext.find(w->ext);
+    if (lr != by_ext.end() && lr->second.base) {
+      base_json = json::parse(*lr->second.base, nullptr, false);
+      if (base_json.is_object()) base = &base_json;
+    }
+    json theirs = w->fields;
+    json theirs_history;
+    if (kind == "sen") {  // history is kept as a union, not merged field by field
+      if (theirs.contains("history")) theirs_history = theirs["history"];
+      theirs.erase("history");
+      if (base) base_json.erase("history");
+    }
+    json ours_no_history = ours ? *ours : json();
+    if (kind == "sen" && ours) ours_no_history.erase("history");
+    MergeOutcome m = Merge(base, ours ? &ours_no_history : nullptr, theirs, ks,
+                           held.count(w->record_id) ? held[w->record_id] : std::set<std::string>());
+    if (kind == "sen") {
+      json src = json::object();
+      if (!theirs_history.is_null()) src["history"] = theirs_history;
+      m.merged["history"] = NormalizeSenHistory(m.merged, ours, src);
+      if (!theirs_history.is_null()) m.agreed_base["history"] = theirs_history;
+      if (ours && (*ours).value("history", json::array()) != m.merged["history"] &&
+          std::find(m.changed.begin(), m.changed.end(), "history") == m.changed.end())
+        m.changed.push_back("history");
+    }
+    const std::string upn = kind == "pupil" ? Str(m.merged, "upn") : w->pupil_upn;
+    for (const FieldConflict& c : m.conflicts) {
+      store::Conflict row;
+      row.link_id = link_id;
+      row.kind = kind;
+      row.record_id = w->record_id;
+      row.external_id = w->ext;
+      row.field = c.field;
+      if (c.base) row.base = c.base->dump();
+      if (c.ours) row.ours = c.ours->dump();
+      if (c.theirs) row.theirs = c.theirs->dump();
+      row.run_id = opt.run_id;
+      conflicts.push_back(std::move(row));
+      ++res.conflicts;
+      audit::Entry e;
+      e.actor = link.actor;
+      e.action = "conflict.open";
+      e.kind = kind;
+      e.record_id = w->record_id;
+      e.pupil_id = kind == "pupil" ? w->record_id : w->pupil_id;
+      e.detail = {{"field", c.field}};
+      audit_entries.push_back(std::move(e));
+      report({{"kind", kind}, {"id", w->ext}, {"upn", upn}, {"action", "conflict"}, {"field", c.field}});
+    }
+    const std::string hash = HashOf(m.merged);
+    const bool revived = hub_row && hub_row->deleted;
+    const bool changed = is_new || !hub_row || revived || hash != hub_row->hash;
+    store::RecordRow row;
+    row.id = w->record_id;
+    row.kind = kind;
+    row.pupil_id = kind == "pupil" ? 0 : w->pupil_id;
+    if (kind == "pupil") {
+      row.upn = Str(m.merged, "upn");
+      row.former_upn = Str(m.merged, "former_upn");
+      row.dob = Str(m.merged, "dob");
+      row.school_urn = Str(m.merged, "school_urn");
+    }
+    row.body = m.merged.dump();
+    row.hash = hash;
+    row.updated_at = now;
+    if (changed) {
+      audit::Entry e;
+      e.actor = link.actor;
+      e.kind = kind;
+      e.record_id = w->record_id;
+      e.pupil_id = kind == "pupil" ? w->record_id : w->pupil_id;
+      if (is_new || !hub_row) {
+        row.version = 1;
+        row.created_at = now;
+        inserts.push_back(row);
+        ++res.created;
+        e.action = "record.create";
+        e.detail = {{"hash", hash}, {"version", 1}, {"source_id", w->ext}};
+        report({{"kind", kind}, {"id", w->ext}, {"upn", upn}, {"action", "create"},
+                {"fields", m.changed}});
+      } else {
+        row.version = hub_row->version + 1;
+        row.created_at = hub_row->created_at;
+        updates.push_back(row);
+        ++res.updated;
+        e.action = revived ? "record.restore" : "record.update";
+        json fields = json::object();
+        for (const std::string& f : m.changed) {
+          json old_v = ours && ours->contains(f) ? (*ours)[f] : json();
+          json new_v = m.merged.contains(f) ? m.merged[f] : json();
+          fields[f] = {{"old", old_v.is_null() ? "" : audit::Sha256Hex(old_v.dump())},
+                       {"new", new_v.is_null() ? "" : audit::Sha256Hex(new_v.dump())}};
+        }
+        e.detail = {{"old_hash", hub_row->hash}, {"hash", hash}, {"version", row.version},
+                    {"fields", fields}, {"source_id", w->ext}};
+        report({{"kind", kind}, {"id", w->ext}, {"upn", upn}, {"action", revived ? "restore" : "update"},
+                {"fields", m.changed}});
+      }
+      audit_entries.push_back(std::move(e));
+    } else if (m.conflicts.empty()) {
+      ++res.unchanged;
+    }
+    // The link's base and the hub's view differ when the hub won a field: the link needs it.
+    if (changed || m.agreed_base != m.merged) fanout.push_back(w->record_id);
+    store::LinkRecord l;
+    l.link_id = link_id;
+    l.kind = kind;
+    l.external_id = w->ext;
+    l.record_id = w->record_id;
+    l.base = m.agreed_base.dump();
+    l.base_hash = HashOf(m.agreed_base);
+    link_rows.push_back(std::move(l));
+    applied_ext.insert(w->ext);
+  }
+
+  // ---- deletions ----
+  std::vector<std::string> del_exts;
+  for (const Deletion& d : deletions) del_exts.push_back(d.ext_id);
+  auto del_links = store::LinkRecordsByExternal(conn, link_id, kind, del_exts);
+  if (!del_links.ok()) return del_links.status();
+  std::vector<int64_t> del_ids;
+  for (const auto& lr : *del_links) del_ids.push_back(lr.record_id);
+  auto del_rows = store::LoadRecords(conn, del_ids);
+  if (!del_rows.ok()) return del_rows.status();
+  std::map<int64_t, store::RecordRow> del_hub;
+  for (auto& r : *del_rows) del_hub[r.id] = std::move(r);
+  for (const auto& lr : *del_links) {
+    auto it = del_hub.find(lr.record_id);
+    if (it == del_hub.end() || it->second.deleted) continue;
+    store::RecordRow& r = it->second;
+    const int64_t pupil = r.kind == "pupil" ? r.id : r.pupil_id;
+    if (r.hash == lr.base_hash) {
+      r.version += 1;
+      r.deleted = true;
+      r.updated_at = now;
+      updates.push_back(r);
+      ++res.deleted;
+      fanout.push_back(r.id);
+      audit::Entry e;
+      e.actor = link.actor;
+      e.action = "record.delete";
+      e.kind = kind;
+      e.record_id = r.id;
+      e.pupil_id = pupil;
+      e.detail = {{"old_hash", r.hash}, {"version", r.version}, {"source_id", lr.external_id}};
+      audit_entries.push_back(std::move(e));
+      report({{"kind", kind}, {"id", lr.external_id}, {"upn", r.upn}, {"action", "delete"}});
+    } else {
+      // The hub holds changes this link never agreed to: deleting would lose them.
+      store::Conflict c;
+      c.link_id = link_id;
+      c.kind = kind;
+      c.record_id = r.id;
+      c.external_id = lr.external_id;
+      c.field = "(deleted)";
+      c.base = lr.base;
+      c.ours = r.body;
+      c.run_id = opt.run_id;
+      conflicts.push_back(std::move(c));
+      ++res.conflicts;
+      audit::Entry e;
+      e.actor = link.actor;
+      e.action = "conflict.open";
+      e.kind = kind;
+      e.record_id = r.id;
+      e.pupil_id = pupil;
+      e.detail = {{"field", "(deleted)"}};
+      audit_entries.push_back(std::move(e));
+      report({{"kind", kind}, {"id", lr.external_id}, {"upn", r.upn}, {"action", "conflict"},
+              {"field", "(deleted)"}});
+    }
+  }
+
+  // ---- write it all ----
+  FaultPoint("commit.before_records");
+  SENDSYNC_RETURN_IF_ERROR(store::InsertRecords(conn, inserts));
+  SENDSYNC_RETURN_IF_ERROR(store::UpdateRecords(conn, updates, link.actor));
+  SENDSYNC_RETURN_IF_ERROR(store::UpsertLinkRecords(conn, link_rows));
+  FaultPoint("commit.after_records");
+  SENDSYNC_RETURN_IF_ERROR(store::InsertConflicts(conn, conflicts));
+  SENDSYNC_RETURN_IF_ERROR(store::InsertMatches(conn, matches));
+  SENDSYNC_RETURN_IF_ERROR(store::InsertQuarantine(conn, quarantine));
+  for (const auto& m : matches) {
+    audit::Entry e;
+    e.actor = link.actor;
+    e.action = "match.queued";
+    e.kind = kind;
+    e.detail = {{"match_id", m.id}, {"source_id", m.external_id}};
+    audit_entries.push_back(std::move(e));
+  }
+  for (const auto& q : quarantine) {
+    audit::Entry e;
+    e.actor = link.actor;
+    e.action = "quarantine.add";
+    e.kind = kind;
+    json codes = json::array();
+    for (const json& r : q.reasons) codes.push_back(Str(r, "code"));
+    e.detail = {{"quarantine_id", q.id}, {"codes", codes}, {"raw_hash", audit::Sha256Hex(q.raw)}};
+    audit_entries.push_back(std::move(e));
+  }
+  // A good version supersedes what was quarantined for the same record.
+  if (!applied_ext.empty()) {
+    auto old = store::OpenQuarantineFor(conn, link_id, kind,
+                                        std::vector<std::string>(applied_ext.begin(), applied_ext.end()));
+    if (!old.ok()) return old.status();
+    for (const auto& q : *old) {
+      if (q.id == opt.quarantine_id) continue;
+      SENDSYNC_RETURN_IF_ERROR(store::ResolveQuarantine(conn, q.id, "superseded", link.actor,
+                                                        "a valid version of the record arrived"));
+      audit::Entry e;
+      e.actor = link.actor;
+      e.action = "quarantine.superseded";
+      e.kind = kind;
+      e.detail = {{"quarantine_id", q.id}};
+      audit_entries.push_back(std::move(e));
+    }
+  }
+  FaultPoint("commit.before_outbox");
+  SENDSYNC_RETURN_IF_ERROR(FanOut(conn, kind, fanout));
+  FaultPoint("commit.after_outbox");
+  SENDSYNC_RETURN_IF_ERROR(audit::Append(conn, audit_entries));
+  if (opt.set_cursor) {
+    FaultPoint("commit.before_cursor");
+    SENDSYNC_RETURN_IF_ERROR(store::SetCursor(conn, link_id, kind, opt.cursor));
+  }
+  return Status::OK();
+}
+
+}  // namespace sendsync::sync::detail

@@ -1,0 +1,196 @@
+// Push: drain a link's outbox through the adapter's write, in order per record, with an
+// idempotency key per change, exponential backoff with jitter, dead letters after the limit.
+#include <algorithm>
+#include <map>
+#include <random>
+
+#include "core/hub/hub.h"
+#include "core/log/log.h"
+#include "core/sync/internal.h"
+
+namespace sendsync::sync::detail {
+
+using nlohmann::json;
+
+int64_t BackoffMs(int attempt, int64_t base_ms, int64_t max_ms) {
+  double d = static_cast<double>(base_ms);
+  for (int i = 1; i < attempt && d < static_cast<double>(max_ms); ++i) d *= 2;
+  d = std::min(d, static_cast<double>(max_ms));
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  double jitter = std::uniform_real_distribution<double>(0.8, 1.2)(rng);
+  return static_cast<int64_t>(d * jitter);
+}
+
+namespace {
+
+struct Outcome {
+  std::string result;  // applied, rejected, retry
+  std::string remote_id, reason;
+};
+
+}  // namespace
+
+Status Push(store::Conn& conn, const LinkCtx& link, plugins::Instance& adapter,
+            const EngineOptions& opt, const std::atomic<bool>& stop, RunSummary& sum) {
+  const int64_t link_id = link.link.id;
+  for (int round = 0; !stop.load(); ++round) {
+    const int64_t now = store::NowMs();
+    auto due = store::DueOutbox(conn, link_id, now, static_cast<int64_t>(opt.push_batch));
+    if (!due.ok()) return due.status();
+    if (due->empty()) break;
+    auto waiting = store::WaitingOutbox(conn, link_id, now);
+    if (!waiting.ok()) return waiting.status();
+
+    // Per record: wait behind an older change in backoff; of several due, only the newest goes
+    // (the older ones are superseded by it).
+    std::map<int64_t, size_t> newest;  // record -> index in due
+    std::vector<size_t> superseded;
+    for (size_t i = 0; i < due->size(); ++i) {
+      const auto& o = (*due)[i];
+      if (auto w = waiting->find(o.record_id); w != waiting->end() && w->second < o.id) continue;
+      auto [it, fresh] = newest.emplace(o.record_id, i);
+      if (!fresh) {
+        superseded.push_back(it->second);
+        it->second = i;
+      }
+    }
+    if (newest.empty()) break;  // everything due waits behind something in backoff
+    std::vector<size_t> send;
+    for (const auto& [rec, i] : newest) send.push_back(i);
+    std::sort(send.begin(), send.end());
+
+    // One write call per kind, kinds in the order their first change was queued.
+    std::vector<std::string> kinds;
+    for (size_t i : send)
+      if (std::find(kinds.begin(), kinds.end(), (*due)[i].kind) == kinds.end())
+        kinds.push_back((*due)[i].kind);
+    std::map<int64_t, Outcome> outcomes;  // outbox id -> what happened
+    std::string call_error;
+    bool fatal = false;
+    for (const std::string& kind : kinds) {
+      json changes = json::array();
+      std::map<std::string, int64_t> by_key;
+      for (size_t i : send) {
+        const auto& o = (*due)[i];
+        if (o.kind != kind) continue;
+        json payload = json::parse(o.payload, nullptr, false);
+        json c = {{"key", o.idem_key}, {"op", o.op}};
+        if (payload.is_object()) {
+          c["record"] = payload.value("record", json::object());
+          if (payload.contains("context")) c["context"] = payload["context"];
+        }
+        if (!o.remote_id.empty()) c["remote_id"] = o.remote_id;
+        changes.push_back(std::move(c));
+        by_key[o.idem_key] = o.id;
+      }
+      FaultPoint("push.before_write");
+      plugins::CallResult r =
+          adapter.Call("write", json{{"kind", kind}, {"changes", changes}}.dump());
+      FaultPoint("push.after_ack");
+      json body = r.status == plugins::CallStatus::kOk ? json::parse(r.body, nullptr, false) : json();
+      if (r.status != plugins::CallStatus::kOk || !body.is_object() || !body.contains("results")) {
+        std::string why = r.status == plugins::CallStatus::kOk ? "the adapter's write answer has no results"
+                                                               : r.message;
+        call_error = "write " + kind + ": " + why;
+        fatal = r.status == plugins::CallStatus::kFatal;
+        for (const auto& [key, id] : by_key) outcomes[id] = {"retry", "", why};
+        if (fatal) break;
+        continue;
+      }
+      for (const json& res : body["results"]) {
+        auto it = by_key.find(res.value("key", ""));
+        if (it == by_key.end()) continue;
+        outcomes[it->second] = {res.value("result", "retry"), res.value("remote_id", ""),
+                                res.value("reason", "")};
+      }
+      for (const auto& [key, id] : by_key)
+        if (!outcomes.count(id)) outcomes[id] = {"retry", "", "the adapter gave no result for this change"};
+    }
+
+    // Record what happened, with the bases of what the link now has, in one transaction.
+    store::Tx tx(conn);
+    SENDSYNC_RETURN_IF_ERROR(tx.status());
+    std::vector<audit::Entry> entries;
+    std::vector<store::LinkRecord> bases;
+    const int64_t done_at = store::NowMs();
+    for (size_t i : superseded) {
+      store::OutboxItem o = (*due)[i];
+      o.status = "superseded";
+      o.finished_at = done_at;
+      SENDSYNC_RETURN_IF_ERROR(store::UpdateOutbox(conn, o));
+    }
+    for (size_t i : send) {
+      store::OutboxItem o = (*due)[i];
+      auto oc = outcomes.find(o.id);
+      if (oc == outcomes.end()) continue;  // its kind was not sent (an earlier call was fatal)
+      const Outcome& r = oc->second;
+      audit::Entry e;
+      e.actor = link.actor;
+      e.kind = o.kind;
+      e.record_id = o.record_id;
+      e.detail = {{"outbox_id", o.id}, {"key", o.idem_key}, {"op", o.op}};
+      if (r.result == "applied") {
+        o.status = "delivered";
+        o.finished_at = done_at;
+        std::string remote = !r.remote_id.empty() ? r.remote_id
+                             : !o.remote_id.empty() ? o.remote_id
+                                                    : hub::HubId(o.record_id);
+        if (!o.remote_id.empty() && o.remote_id != remote)
+          SENDSYNC_RETURN_IF_ERROR(store::DeleteLinkRecord(conn, link_id, o.kind, o.remote_id));
+        if (o.remote_id.empty() && remote != hub::HubId(o.record_id))
+          SENDSYNC_RETURN_IF_ERROR(
+              store::DeleteLinkRecord(conn, link_id, o.kind, hub::HubId(o.record_id)));
+        o.remote_id = remote;
+        if (o.op == "delete") {
+          SENDSYNC_RETURN_IF_ERROR(store::DeleteLinkRecord(conn, link_id, o.kind, remote));
+        } else {
+          json payload = json::parse(o.payload, nullptr, false);
+          json base = payload.is_object() ? payload.value("base", json::object()) : json::object();
+          bases.push_back({link_id, o.kind, remote, o.record_id, base.dump(), HashOf(base)});
+        }
+        e.action = "delivery.applied";
+        e.detail["remote_id"] = remote;
+        ++sum.pushed;
+      } else if (r.result == "rejected") {
+        o.status = "rejected";
+        o.finished_at = done_at;
+        o.last_error = r.reason.empty() ? "rejected by the target (no reason given)" : r.reason;
+        e.action = "delivery.rejected";
+        e.detail["reason"] = o.last_error;
+        ++sum.rejected;
+      } else {
+        o.attempts += 1;
+        o.last_error = r.reason;
+        if (o.attempts >= opt.max_attempts) {
+          o.status = "dead";
+          o.finished_at = done_at;
+          e.action = "delivery.dead_letter";
+          e.detail["reason"] = r.reason;
+          e.detail["attempts"] = o.attempts;
+          ++sum.dead_lettered;
+        } else {
+          o.next_attempt_at = done_at + BackoffMs(static_cast<int>(o.attempts), opt.backoff_base_ms,
+                                                  opt.backoff_max_ms);
+          ++sum.retried;
+          SENDSYNC_RETURN_IF_ERROR(store::UpdateOutbox(conn, o));
+          continue;  // a retry is not an audit event; the delivery will be
+        }
+      }
+      SENDSYNC_RETURN_IF_ERROR(store::UpdateOutbox(conn, o));
+      entries.push_back(std::move(e));
+    }
+    SENDSYNC_RETURN_IF_ERROR(store::UpsertLinkRecords(conn, bases));
+    SENDSYNC_RETURN_IF_ERROR(audit::Append(conn, entries));
+    SENDSYNC_RETURN_IF_ERROR(tx.Commit());
+    FaultPoint("push.after_mark");
+    if (!call_error.empty()) {
+      log::Write(log::Level::kWarn, "push.failed", {{"link", link.link.name}, {"error", call_error}});
+      if (fatal) return Status::InvalidArgument(call_error);
+      // Transient: what failed is now in backoff; carry on with what else is due.
+    }
+    if (opt.on_progress) opt.on_progress({link.link.name, "", "push", sum.pushed, 0});
+  }
+  return Status::OK();
+}
+
+}  // namespace sendsync::sync::detail

@@ -1,0 +1,342 @@
+// What people do with the queues: resolve conflicts and matches, retry or discard quarantined
+// records, retry dead letters; and admin imports. Every resolution is audited.
+#include <fstream>
+
+#include "core/domain/domain.h"
+#include "core/hub/hub.h"
+#include "core/sync/engine_impl.h"
+#include "sendsync/sdk/records.h"
+
+namespace sendsync::sync {
+
+using detail::LinkCtx;
+using nlohmann::json;
+
+namespace {
+
+Status AuditOne(store::Conn& conn, const std::string& actor, const std::string& action,
+                const std::string& kind, int64_t record_id, int64_t pupil_id, json detail) {
+  std::vector<audit::Entry> e(1);
+  e[0].actor = actor;
+  e[0].action = action;
+  e[0].kind = kind;
+  e[0].record_id = record_id;
+  e[0].pupil_id = pupil_id;
+  e[0].detail = std::move(detail);
+  return audit::Append(conn, e);
+}
+
+// Checks a hub record body is still a valid record of its kind (after a person's edit).
+Status CheckBody(store::Conn& conn, const store::RecordRow& row, const json& body) {
+  std::string upn = row.upn;
+  if (row.kind != "pupil") {
+    auto p = store::LoadRecords(conn, {row.pupil_id});
+    if (p.ok() && !p->empty()) upn = (*p)[0].upn;
+  }
+  store::RecordRow probe = row;
+  probe.body = body.dump();
+  json canonical = hub::Canonical(probe, upn);
+  std::string problems;
+  for (const domain::Issue& i : domain::ValidateJson(canonical))
+    if (i.severity == domain::Severity::kError) problems += "\n  " + domain::FormatIssue(i);
+  if (!problems.empty())
+    return Status::InvalidArgument("that would make the record invalid:" + problems);
+  return Status::OK();
+}
+
+}  // namespace
+
+Status Engine::ResolveConflict(int64_t id, const std::string& resolution,
+                               const std::optional<std::string>& value, const std::string& actor) {
+  if (resolution != "ours" && resolution != "theirs" && resolution != "value")
+    return Status::InvalidArgument("resolution must be ours, theirs or value");
+  if (resolution == "value" && !value)
+    return Status::InvalidArgument("resolution 'value' needs the value (JSON)");
+  auto conn_r = impl_->store.Connect();
+  if (!conn_r.ok()) return conn_r.status();
+  store::Conn& conn = **conn_r;
+  store::Tx tx(conn);
+  SENDSYNC_RETURN_IF_ERROR(tx.status());
+  auto c = store::GetConflict(conn, id);
+  if (!c.ok()) return c.status();
+  if (c->status != "open") return Status::FailedPrecondition("conflict " + std::to_string(id) + " is already resolved");
+  auto rows = store::LoadRecords(conn, {c->record_id});
+  if (!rows.ok()) return rows.status();
+  if (rows->empty()) return Status::NotFound("the record of conflict " + std::to_string(id) + " is gone");
+  store::RecordRow row = (*rows)[0];
+  const int64_t pupil_id = row.kind == "pupil" ? row.id : row.pupil_id;
+  auto links = store::LinkRecordsByExternal(conn, c->link_id, c->kind, {c->external_id});
+  if (!links.ok()) return links.status();
+
+  if (c->field == "(deleted)") {
+    if (resolution == "value") return Status::InvalidArgument("a deletion conflict is resolved with ours or theirs");
+    if (resolution == "theirs") {  // delete it, as the link did
+      row.version += 1;
+      row.deleted = true;
+      row.updated_at = store::NowMs();
+      SENDSYNC_RETURN_IF_ERROR(store::UpdateRecords(conn, {row}, actor));
+      SENDSYNC_RETURN_IF_ERROR(store::DeleteLinkRecord(conn, c->link_id, c->kind, c->external_id));
+      SENDSYNC_RETURN_IF_ERROR(AuditOne(conn, actor, "record.delete", row.kind, row.id, pupil_id,
+                                        {{"conflict_id", id}, {"version", row.version}}));
+    } else if (!links->empty()) {  // keep it; the link no longer has it, so it must be resent
+      store::LinkRecord lr = (*links)[0];
+      lr.base.reset();
+      lr.base_hash.clear();
+      SENDSYNC_RETURN_IF_ERROR(store::UpsertLinkRecords(conn, {lr}));
+    }
+  } else {
+    json body = json::parse(row.body, nullptr, false);
+    json chosen;
+    bool present = true;
+    if (resolution == "ours") {
+      present = c->ours.has_value();
+      if (present) chosen = json::parse(*c->ours, nullptr, false);
+    } else if (resolution == "theirs") {
+      present = c->theirs.has_value();
+      if (present) chosen = json::parse(*c->theirs, nullptr, false);
+    } else {
+      chosen = json::parse(*value, nullptr, false);
+      if (chosen.is_discarded())
+        return Status::InvalidArgument("the value must be JSON (a quoted string like \"K\", a number, a list …)");
+      present = !chosen.is_null();
+    }
+    json before = body;
+    if (present)
+      body[c->field] = chosen;
+    else
+      body.erase(c->field);
+    SENDSYNC_RETURN_IF_ERROR(CheckBody(conn, row, body));
+    if (body != before) {
+      row.version += 1;
+      row.body = body.dump();
+      row.hash = detail::HashOf(body);
+      row.updated_at = store::NowMs();
+      if (row.kind == "pupil") {
+        row.upn = body.value("upn", "");
+        row.former_upn = body.value("former_upn", "");
+        row.dob = body.value("dob", "");
+        row.school_urn = body.value("school_urn", "");
+      }
+      SENDSYNC_RETURN_IF_ERROR(store::UpdateRecords(conn, {row}, actor));
+      SENDSYNC_RETURN_IF_ERROR(AuditOne(
+          conn, actor, "record.update", row.kind, row.id, pupil_id,
+          {{"conflict_id", id}, {"fields", {c->field}}, {"version", row.version}, {"hash", row.hash}}));
+    }
+    // The link still has its value: that is the base, so the hub's choice is pushed if it differs.
+    if (!links->empty()) {
+      store::LinkRecord lr = (*links)[0];
+      json base = lr.base ? json::parse(*lr.base, nullptr, false) : json::object();
+      if (!base.is_object()) base = json::object();
+      if (c->theirs)
+        base[c->field] = json::parse(*c->theirs, nullptr, false);
+      else
+        base.erase(c->field);
+      lr.base = base.dump();
+      lr.base_hash = detail::HashOf(base);
+      SENDSYNC_RETURN_IF_ERROR(store::UpsertLinkRecords(conn, {lr}));
+    }
+  }
+  SENDSYNC_RETURN_IF_ERROR(store::ResolveConflict(conn, id, resolution, value, actor));
+  SENDSYNC_RETURN_IF_ERROR(AuditOne(conn, actor, "conflict.resolve", c->kind, c->record_id, pupil_id,
+                                    {{"conflict_id", id}, {"field", c->field}, {"resolution", resolution}}));
+  SENDSYNC_RETURN_IF_ERROR(detail::FanOut(conn, c->kind, {c->record_id}));
+  return tx.Commit();
+}
+
+Status Engine::RetryQuarantine(int64_t id, const std::optional<std::string>& edited,
+                               const std::string& actor) {
+  auto conn_r = impl_->store.Connect();
+  if (!conn_r.ok()) return conn_r.status();
+  store::Conn& conn = **conn_r;
+  store::Tx tx(conn);
+  SENDSYNC_RETURN_IF_ERROR(tx.status());
+  auto q = store::GetQuarantine(conn, id);
+  if (!q.ok()) return q.status();
+  if (q->status != "open") return Status::FailedPrecondition("quarantined record " + std::to_string(id) + " is not open");
+  json raw = json::parse(edited ? *edited : q->raw, nullptr, false);
+  if (!raw.is_object())
+    return Status::InvalidArgument(
+        edited ? "the edited payload is not a JSON object"
+               : "this quarantined item is not a record the hub can read (" +
+                     (q->reasons.empty() ? std::string("?") : q->reasons[0].value("message", "")) +
+                     "); give a corrected canonical record with --payload FILE");
+  auto ctx = detail::LoadLinkById(conn, q->link_id);
+  if (!ctx.ok()) return ctx.status();
+  ctx->actor = actor;
+  std::vector<detail::Incoming> items(1);
+  items[0].raw = raw;
+  items[0].ext_id = "quarantine #" + std::to_string(id);
+  detail::BatchOptions bo;
+  bo.quarantine_failures = false;
+  bo.quarantine_id = id;
+  detail::BatchResult br;
+  SENDSYNC_RETURN_IF_ERROR(detail::ApplyBatch(conn, *ctx, q->kind, items, {}, {}, bo, br));
+  if (!br.errors.empty()) {
+    std::string all;
+    for (const auto& e : br.errors) all += "\n  " + e;
+    return Status::InvalidArgument("still not valid, left in quarantine:" + all);  // rolls back
+  }
+  SENDSYNC_RETURN_IF_ERROR(store::ResolveQuarantine(conn, id, "applied", actor,
+                                                    edited ? "applied after an edit" : "applied on retry"));
+  SENDSYNC_RETURN_IF_ERROR(AuditOne(conn, actor, "quarantine.applied", q->kind, 0, 0,
+                                    {{"quarantine_id", id}, {"edited", edited.has_value()}}));
+  return tx.Commit();
+}
+
+Status Engine::DiscardQuarantine(int64_t id, const std::string& reason, const std::string& actor) {
+  if (reason.empty()) return Status::InvalidArgument("say why the record is discarded (--reason)");
+  auto conn_r = impl_->store.Connect();
+  if (!conn_r.ok()) return conn_r.status();
+  store::Conn& conn = **conn_r;
+  store::Tx tx(conn);
+  SENDSYNC_RETURN_IF_ERROR(tx.status());
+  auto q = store::GetQuarantine(conn, id);
+  if (!q.ok()) return q.status();
+  SENDSYNC_RETURN_IF_ERROR(store::ResolveQuarantine(conn, id, "discarded", actor, reason));
+  SENDSYNC_RETURN_IF_ERROR(AuditOne(conn, actor, "quarantine.discard", q->kind, 0, 0,
+                                    {{"quarantine_id", id}, {"reason", reason}}));
+  return tx.Commit();
+}
+
+Status Engine::ResolveMatch(int64_t id, const std::string& resolution, const std::string& actor) {
+  auto conn_r = impl_->store.Connect();
+  if (!conn_r.ok()) return conn_r.status();
+  store::Conn& conn = **conn_r;
+  store::Tx tx(conn);
+  SENDSYNC_RETURN_IF_ERROR(tx.status());
+  auto m = store::GetMatch(conn, id);
+  if (!m.ok()) return m.status();
+  if (m->status != "open") return Status::FailedPrecondition("match " + std::to_string(id) + " is already resolved");
+  detail::BatchOptions bo;
+  bo.quarantine_failures = false;
+  if (resolution == "new") {
+    bo.force_new_pupil = true;
+  } else if (resolution.rfind("record:", 0) == 0) {
+    int64_t target = hub::ParseHubId(resolution.substr(7));
+    auto rows = store::LoadRecords(conn, {target});
+    if (!rows.ok()) return rows.status();
+    if (!target || rows->empty() || (*rows)[0].kind != "pupil" || (*rows)[0].deleted)
+      return Status::InvalidArgument("'" + resolution.substr(7) + "' is not a pupil in the hub");
+    bo.force_pupil_id = target;
+  } else if (resolution != "discard") {
+    return Status::InvalidArgument("resolution must be record:<hub id>, new or discard");
+  }
+  if (resolution != "discard") {
+    auto ctx = detail::LoadLinkById(conn, m->link_id);
+    if (!ctx.ok()) return ctx.status();
+    std::vector<detail::Incoming> items(1);
+    items[0].raw = json::parse(m->raw, nullptr, false);
+    items[0].ext_id = "match #" + std::to_string(id);
+    detail::BatchResult br;
+    SENDSYNC_RETURN_IF_ERROR(detail::ApplyBatch(conn, *ctx, m->kind, items, {}, {}, bo, br));
+    if (!br.errors.empty()) return Status::InvalidArgument("cannot apply it: " + br.errors[0]);
+  }
+  SENDSYNC_RETURN_IF_ERROR(store::ResolveMatch(conn, id, resolution, actor));
+  SENDSYNC_RETURN_IF_ERROR(AuditOne(conn, actor, "match.resolve", m->kind, bo.force_pupil_id, bo.force_pupil_id,
+                                    {{"match_id", id}, {"resolution", resolution}}));
+  return tx.Commit();
+}
+
+Status Engine::RetryOutbox(int64_t id, const std::string& actor) {
+  auto conn_r = impl_->store.Connect();
+  if (!conn_r.ok()) return conn_r.status();
+  store::Conn& conn = **conn_r;
+  store::Tx tx(conn);
+  SENDSYNC_RETURN_IF_ERROR(tx.status());
+  auto o = store::GetOutbox(conn, id);
+  if (!o.ok()) return o.status();
+  if (o->status != "dead" && o->status != "rejected")
+    return Status::FailedPrecondition("change " + std::to_string(id) + " is " + o->status +
+                                      "; only dead-lettered or rejected changes can be retried");
+  o->status = "pending";
+  o->attempts = 0;
+  o->next_attempt_at = store::NowMs();
+  o->finished_at.reset();
+  SENDSYNC_RETURN_IF_ERROR(store::UpdateOutbox(conn, *o));
+  SENDSYNC_RETURN_IF_ERROR(AuditOne(conn, actor, "outbox.retry", o->kind, o->record_id, 0, {{"outbox_id", id}}));
+  return tx.Commit();
+}
+
+Result<Engine::ImportReport> Engine::ImportJsonLines(const std::string& path, const std::string& actor) {
+  std::ifstream in(path);
+  if (!in) return Status::NotFound("cannot read " + path);
+  ImportReport rep;
+  std::map<std::string, std::vector<detail::Incoming>> by_kind;
+  std::string line;
+  while (std::getline(in, line)) {
+    ++rep.lines;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.find_first_not_of(" \t") == std::string::npos) continue;
+    const std::string where = "line " + std::to_string(rep.lines);
+    json j = json::parse(line, nullptr, false);
+    if (!j.is_object()) {
+      rep.errors.push_back(where + ": not a JSON object");
+      continue;
+    }
+    bool bad = false;
+    for (const domain::Issue& i : domain::ValidateJson(j))
+      if (i.severity == domain::Severity::kError) {
+        rep.errors.push_back(where + ": " + i.path + ": " + i.message);
+        bad = true;
+      }
+    if (bad) continue;
+    detail::Incoming inc;
+    inc.raw = std::move(j);
+    inc.ext_id = where;
+    by_kind[inc.raw.value("kind", "")].push_back(std::move(inc));
+  }
+  if (!rep.errors.empty()) return rep;
+
+  auto conn_r = impl_->store.Connect();
+  if (!conn_r.ok()) return conn_r.status();
+  store::Conn& conn = **conn_r;
+  store::Tx tx(conn);
+  SENDSYNC_RETURN_IF_ERROR(tx.status());
+  // The import link owns every field it sends: an admin's file is an instruction.
+  auto link = store::GetLink(conn, kImportLink);
+  if (!link.ok()) {
+    store::Link l;
+    l.name = kImportLink;
+    l.school_urn = "000000";
+    l.adapter_id = kImportAdapter;
+    l.config = json::object();
+    LinkSettings s;
+    for (auto k : records::AllKinds()) {
+      KindSettings ks;
+      ks.read = true;
+      ks.authority["*"] = "link";
+      ks.allow = DefaultAllow(records::KindName(k));
+      s.kinds[records::KindName(k)] = ks;
+    }
+    l.settings = s.ToJson();
+    l.schedule = "manual";
+    auto id = store::CreateLink(conn, l);
+    if (!id.ok()) return id.status();
+  }
+  auto ctx = detail::LoadLink(conn, kImportLink);
+  if (!ctx.ok()) return ctx.status();
+  ctx->actor = actor;
+  for (auto k : records::AllKinds()) {
+    auto it = by_kind.find(records::KindName(k));
+    if (it == by_kind.end()) continue;
+    detail::BatchOptions bo;
+    bo.quarantine_failures = false;
+    detail::BatchResult br;
+    SENDSYNC_RETURN_IF_ERROR(detail::ApplyBatch(conn, *ctx, it->first, it->second, {}, {}, bo, br));
+    rep.created += br.created;
+    rep.updated += br.updated;
+    rep.unchanged += br.unchanged;
+    for (const auto& e : br.errors) rep.errors.push_back(e);
+    if (br.matches > 0)
+      rep.errors.push_back(std::to_string(br.matches) + " " + it->first +
+                           " record(s) match a pupil ambiguously (same UPN, different date of birth, "
+                           "or shared UPN); fix the file");
+    if (br.conflicts > 0)
+      rep.errors.push_back(std::to_string(br.conflicts) + " " + it->first + " field(s) conflict");
+  }
+  if (!rep.errors.empty()) return rep;  // nothing half-written: the transaction rolls back
+  SENDSYNC_RETURN_IF_ERROR(tx.Commit());
+  return rep;
+}
+
+}  // namespace sendsync::sync

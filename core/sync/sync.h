@@ -1,0 +1,202 @@
+// The sync engine: per link and record kind, pull → map → validate → match → merge → commit →
+// push, with conflicts, quarantine and the match queue for people, an outbox delivered with
+// idempotency keys, the audit log, leases, dry runs and crash safety. The only header of core/sync
+// other folders include. docs/sync.md describes the model.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "plugins/plugins.h"
+#include "sendsync/sdk/status.h"
+
+namespace sendsync::store {
+class Store;
+struct Link;
+}  // namespace sendsync::store
+
+namespace sendsync::sync {
+
+// ---- link settings --------------------------------------------------------------------------
+
+// How one link treats one record kind.
+struct KindSettings {
+  bool read = false;   // pull this kind from the link
+  bool write = false;  // push hub changes of this kind to the link
+  // Who wins a field both sides changed: "link" (this link owns it), "hub" (the hub's value is
+  // kept), absent = nobody: a conflict for a person. "*" sets the default for other fields.
+  std::map<std::string, std::string> authority;
+  // Local code -> canonical code, per field path ("provision", "needs.type", "history.provision").
+  // When a field has a map, a value missing from it is a validation failure, never a guess.
+  std::map<std::string, std::map<std::string, std::string>> code_maps;
+  // Fields allowed to leave the hub through this link. {"*"} allows all.
+  std::vector<std::string> allow;
+
+  std::string AuthorityFor(const std::string& field) const;
+  bool Allows(const std::string& field) const;
+};
+
+struct LinkSettings {
+  std::map<std::string, KindSettings> kinds;
+
+  // Parses the settings JSON: {"kinds": {"sen": {"direction": "read|write|both", "authority":
+  // {...}, "code_maps": {...}, "allow": [...]}}}. Errors name the key. With a manifest, a kind the
+  // adapter cannot read or write is refused.
+  static Result<LinkSettings> Parse(const nlohmann::json& j, const plugins::Manifest* manifest);
+  nlohmann::json ToJson() const;
+  // Every kind the adapter supports, in the directions it supports, with no authority, no code maps
+  // and the default allow-lists.
+  static LinkSettings Defaults(const plugins::Manifest& manifest);
+  const KindSettings* Find(const std::string& kind) const;
+};
+
+// The fields of `kind` that may leave the hub when a link says nothing (data minimisation).
+const std::vector<std::string>& DefaultAllow(const std::string& kind);
+
+// ---- the three-way merge (pure) ---------------------------------------------------------------
+
+struct FieldConflict {
+  std::string field;
+  std::optional<nlohmann::json> base, ours, theirs;  // nullopt = the field is absent
+};
+
+struct MergeOutcome {
+  nlohmann::json merged;       // the hub's fields after the merge
+  nlohmann::json agreed_base;  // what the link and the hub now agree on (the link's new base)
+  std::vector<std::string> changed;  // hub fields that changed
+  std::vector<FieldConflict> conflicts;
+};
+
+// Merges `theirs` (the fields a link sent) into `ours` (the hub's fields; null when the hub has no
+// such record) against `base` (what this link last agreed; null when never). A field absent from
+// `theirs` means the link has no opinion on it; an explicit null clears it. Fields in `held` (open
+// conflicts) are left alone. Authority settles fields both sides changed.
+MergeOutcome Merge(const nlohmann::json* base, const nlohmann::json* ours,
+                   const nlohmann::json& theirs, const KindSettings& settings,
+                   const std::set<std::string>& held);
+
+// Applies the link's code maps to a record in place; returns a problem per unmapped value.
+std::vector<std::string> ApplyCodeMaps(nlohmann::json& record, const KindSettings& settings);
+// Maps canonical codes back to the link's local codes (where several local codes map to one
+// canonical code, the alphabetically first is used).
+void ReverseCodeMaps(nlohmann::json& record, const KindSettings& settings);
+
+// ---- runs -----------------------------------------------------------------------------------
+
+enum class RunMode { kSync, kDryRun, kPushOnly, kPullOnly };
+const char* RunModeName(RunMode mode);
+
+// What a run did, per link.
+struct RunSummary {
+  std::string link;
+  int64_t run_id = 0;
+  std::string mode;
+  int64_t pulled = 0, created = 0, updated = 0, deleted = 0, unchanged = 0;
+  int64_t quarantined = 0, conflicts = 0, matches = 0;
+  int64_t pushed = 0, retried = 0, dead_lettered = 0, rejected = 0;
+  int64_t duration_ms = 0;
+  std::string status;  // ok, needs_person, failed
+  std::string error;
+  // Dry runs: what would change, per pupil and field (also filled for real runs, capped).
+  nlohmann::json changes = nlohmann::json::array();
+
+  bool NeedsPerson() const { return quarantined + conflicts + matches + dead_lettered + rejected > 0; }
+  nlohmann::json ToJson() const;
+};
+
+struct Progress {
+  std::string link, kind, phase;  // phase: pull, push
+  int64_t records = 0;
+  double rate = 0;  // records per second so far
+};
+
+struct EngineOptions {
+  plugins::RuntimeOptions runtime;
+  std::string plugin_dir;  // empty: plugins::DefaultPluginDir()
+  size_t page_size = 1000;
+  size_t push_batch = 200;
+  int max_attempts = 8;                  // deliveries before a change is dead-lettered
+  int64_t backoff_base_ms = 2000;        // first retry delay; doubles, with ±20 % jitter
+  int64_t backoff_max_ms = 3600 * 1000;
+  int64_t lease_ttl_ms = 120000;
+  std::string holder;                    // lease holder name; empty: host:pid:random
+  std::string actor_prefix = "link:";    // audit actor for link runs
+  std::function<void(const Progress&)> on_progress;
+  size_t max_reported_changes = 2000;    // cap on RunSummary::changes
+};
+
+class Engine {
+ public:
+  Engine(store::Store& store, EngineOptions options);
+  ~Engine();
+
+  // Runs one link. Fails (FailedPrecondition) without doing anything when another run holds the
+  // link's lease. An adapter failure ends that link's run with status "failed"; what was committed
+  // before it stays committed.
+  Result<RunSummary> RunLink(const std::string& link_name, RunMode mode);
+  // Runs every enabled link in turn; one link's failure does not stop the others.
+  std::vector<RunSummary> RunAll(RunMode mode, const std::string& school_urn = "");
+
+  // Asks a run in progress to stop at the next safe point (between pages or deliveries).
+  void RequestStop();
+
+  // ---- people's queues (each resolution is audited with `actor`) ----
+  // resolution: "ours" keeps the hub's value (and pushes it), "theirs" takes the link's,
+  // "value" sets `value` (JSON text).
+  Status ResolveConflict(int64_t id, const std::string& resolution,
+                         const std::optional<std::string>& value, const std::string& actor);
+  // Re-runs a quarantined record through the pipeline, optionally with an edited payload (JSON
+  // text). Stays quarantined (with fresh reasons) if it still fails.
+  Status RetryQuarantine(int64_t id, const std::optional<std::string>& edited,
+                         const std::string& actor);
+  Status DiscardQuarantine(int64_t id, const std::string& reason, const std::string& actor);
+  // resolution: "record:<hub id>" links to that pupil, "new" creates a new pupil, "discard".
+  Status ResolveMatch(int64_t id, const std::string& resolution, const std::string& actor);
+  // Puts a dead-lettered or rejected change back in the queue for delivery.
+  Status RetryOutbox(int64_t id, const std::string& actor);
+
+  // Applies canonical records from an admin's file (one JSON object per line) through the same
+  // pipeline as a link named "admin-import" that owns every field. All-or-nothing: when any line
+  // is bad, nothing is written and every bad line is reported with its number and reasons.
+  struct ImportReport {
+    int64_t lines = 0, created = 0, updated = 0, unchanged = 0;
+    std::vector<std::string> errors;  // "line 7: dob: expected a date yyyy-mm-dd"
+  };
+  Result<ImportReport> ImportJsonLines(const std::string& path, const std::string& actor);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// ---- links (what `sendsync link …` and the admin API do) --------------------------------------
+
+struct LinkSpec {
+  std::string name, school_urn, adapter_id, schedule = "manual";
+  nlohmann::json config;    // secret fields as env:NAME or file:PATH references
+  nlohmann::json settings;  // null: defaults from the adapter's manifest
+};
+
+// Checks the adapter exists and is usable, the config against its schema (secret fields must be
+// references, never the secret itself), the settings, the schedule; then stores the link.
+Result<int64_t> AddLink(store::Store& store, const LinkSpec& spec,
+                        const plugins::RuntimeOptions& runtime, const std::string& plugin_dir,
+                        const std::string& actor);
+// Calls the adapter's check with the link's configuration.
+Status TestLink(store::Store& store, const std::string& name,
+                const plugins::RuntimeOptions& runtime, const std::string& plugin_dir);
+// Resolves env:NAME / file:PATH references in the secret fields of `config`.
+Result<nlohmann::json> ResolveSecrets(const nlohmann::json& config,
+                                      const std::vector<std::string>& secret_fields);
+// Parses a schedule: "manual", "every 30s|15m|2h", "daily HH:MM", "hourly". Errors say the forms.
+Status ValidateSchedule(const std::string& schedule);
+
+}  // namespace sendsync::sync
