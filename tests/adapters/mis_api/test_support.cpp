@@ -41,7 +41,7 @@ std::string FixtureUpn(int n) {
 json SchoolFixture(int students) {
   json list = json::array();
   for (int n = 1; n <= students; ++n) {
-    char stamp[32];
+    char stamp[64];
     std::snprintf(stamp, sizeof stamp, "2025-01-%02dT%02d:00:00.000Z", 10 + (8 + n) / 24,
                   (8 + n) % 24);
     json s = {{"id", StudentId(n)},

@@ -90,6 +90,14 @@ Status MisApiSim::Start(uint16_t port, const std::string& cert, const std::strin
 
 void MisApiSim::Stop() {
   server_->Stop();
+  // SimServer::Stop does not wait for requests already accepted: one sleeping through injected
+  // latency would call into this object after it is gone. Wait until every request the server
+  // decided to hand over has come and gone (bounded, in case one never arrives).
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::milliseconds(server_->faults().latency_ms + 5000);
+  while (std::chrono::steady_clock::now() < deadline &&
+         (entered_.load() < server_->stats().handled || active_.load() > 0))
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
 }
 
 std::string MisApiSim::api_url() const {
