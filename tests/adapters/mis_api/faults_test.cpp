@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <thread>
 
 #include "test_support.h"
 
@@ -40,6 +41,43 @@ TEST_F(MisApiFaults, Read_ShortRetryAfterIsWaitedOutInsideTheCall) {
   EXPECT_EQ(r.body["records"].size(), 3u);
   EXPECT_GE(waited, std::chrono::milliseconds(900)) << "the Retry-After was not honoured";
   EXPECT_EQ(sim_.server().stats().injected_rate_limits, 1u);
+}
+
+TEST_F(MisApiFaults, Read_ShortBurstOfRateLimitsIsWaitedOutAndALongOneHandedBack) {
+  FaultConfig f;
+  f.rate_limit_next = 3;
+  f.retry_after_seconds = 0;
+  sim_.server().SetFaults(f);
+  Reply ok = ReadPupils();
+  EXPECT_EQ(ok.status, 0) << ok.text;
+  EXPECT_EQ(sim_.server().stats().injected_rate_limits, 3u);
+  f.rate_limit_next = 50;
+  sim_.server().SetFaults(f);
+  Reply burst = ReadPupils();
+  EXPECT_EQ(burst.status, 1) << burst.text;
+  EXPECT_NE(burst.text.find("429"), std::string::npos) << burst.text;
+  EXPECT_LT(sim_.server().stats().injected_rate_limits, 10u) << "the adapter kept hammering";
+}
+
+TEST_F(MisApiFaults, Read_CancelDuringARetryAfterWaitEndsTheCallAsRetry) {
+  for (auto mode : {sendsync::plugins::Mode::kInProcess, sendsync::plugins::Mode::kWorker}) {
+    FaultConfig f;
+    f.rate_limit_next = 1;
+    f.retry_after_seconds = 20;  // within max_retry_after_seconds: the adapter waits it out
+    sim_.server().SetFaults(f);
+    auto inst = OpenInstance(AdapterConfig(sim_), mode);
+    ASSERT_NE(inst, nullptr);
+    auto start = Clock::now();
+    std::thread canceller([&] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      inst->Cancel();
+    });
+    auto r = inst->Call("read", R"({"kind":"pupil","cursor":"","limit":50})");
+    canceller.join();
+    EXPECT_EQ(r.status, sendsync::plugins::CallStatus::kRetry) << r.body;
+    EXPECT_NE(r.body.find("Retry-After"), std::string::npos) << r.body;
+    EXPECT_LT(Clock::now() - start, std::chrono::seconds(10)) << "the wait ignored the cancel";
+  }
 }
 
 TEST_F(MisApiFaults, Read_RetryAfterLongerThanTheMaximumIsRetryForTheHost) {

@@ -157,6 +157,27 @@ TEST_F(MisApiRead, Read_PageLargerThanALaterLimitIsSplitAcrossCallsWithoutLoss) 
   EXPECT_EQ(Ids(records).size(), 10u);
 }
 
+TEST_F(MisApiRead, Read_OnePupilsReviewsStayTogetherAndNoneIsLostAcrossCalls) {
+  json school = SchoolFixture(4);
+  for (json& s : school["students"]) {
+    json reviews = json::array();
+    for (int i = 1; i <= 3; ++i)
+      reviews.push_back({{"id", s["id"].get<std::string>() + "-R" + std::to_string(i)},
+                         {"date", "2025-01-0" + std::to_string(i)},
+                         {"kind", "interim"}});
+    s["sen_reviews"] = reviews;
+  }
+  ASSERT_TRUE(sim_.LoadSchool(school).ok());
+  auto c = OpenAdapter();
+  ASSERT_NE(c, nullptr);
+  Pull p = ReadAll(*c, "review", "", /*limit=*/2);
+  std::set<std::string> ids;
+  for (const json& r : p.records) ids.insert(r["id"]);
+  EXPECT_EQ(p.records.size(), 12u);
+  EXPECT_EQ(ids.size(), 12u);
+  EXPECT_EQ(p.largest_call, 3u) << "a pupil's three reviews come in one call, nothing more";
+}
+
 TEST_F(MisApiRead, Read_ChangesMadeWhilePagingArriveByTheNextPull) {
   auto c = OpenAdapter({{"per_page", 3}});
   ASSERT_NE(c, nullptr);

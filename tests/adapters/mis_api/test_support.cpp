@@ -111,6 +111,19 @@ std::unique_ptr<Caller> OpenWorker(const std::string& path, const std::string& c
   return std::make_unique<WorkerCaller>(std::move(*inst));
 }
 
+std::unique_ptr<sendsync::plugins::Instance> OpenInstance(const json& config,
+                                                          sendsync::plugins::Mode mode) {
+  sendsync::plugins::RuntimeOptions o;
+  o.mode = mode;
+  o.worker_path = WORKER_PATH;
+  auto info = sendsync::plugins::Inspect(PluginPath(), o);
+  EXPECT_TRUE(info.ok) << info.reason;
+  if (!info.ok) return nullptr;
+  auto inst = sendsync::plugins::Open(info, config.dump(), o);
+  EXPECT_TRUE(inst.ok()) << inst.status().ToString();
+  return inst.ok() ? std::move(*inst) : nullptr;
+}
+
 Reply Call(Caller& c, const std::string& method, const json& request) {
   Caller::Reply r = c.Call(method, request.dump());
   Reply out;

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "mis_api_sim.h"
+#include "plugins/plugins.h"
 #include "sendsync/testkit/conformance.h"
 
 namespace mis_test {
@@ -37,6 +38,10 @@ std::unique_ptr<Caller> Open(const json& config);
 // Opens the adapter through sendsync-adapter-host, as the host does by default.
 std::unique_ptr<Caller> OpenWorker(const std::string& path, const std::string& config,
                                    std::string* error);
+
+// Opens the adapter through the host's plugin runtime in `mode`, for tests that need Cancel().
+std::unique_ptr<sendsync::plugins::Instance> OpenInstance(const json& config,
+                                                          sendsync::plugins::Mode mode);
 
 struct Reply {
   int status = 2;  // 0 ok, 1 retry, 2 fatal
