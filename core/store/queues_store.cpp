@@ -334,11 +334,11 @@ Status InsertOutbox(Conn& conn, std::vector<OutboxItem>& items) {
     o.created_at = now;
     if (!o.next_attempt_at) o.next_attempt_at = now;
     rows.push_back({o.id, o.link_id, o.kind, o.record_id, o.op, o.payload, o.idem_key, o.status,
-                    o.attempts, o.next_attempt_at, now});
+                    o.attempts, o.next_attempt_at, TextOrNull(o.remote_id), now});
   }
   return conn.InsertMany("outbox",
                          {"id", "link_id", "kind", "record_id", "op", "payload", "idem_key",
-                          "status", "attempts", "next_attempt_at", "created_at"},
+                          "status", "attempts", "next_attempt_at", "remote_id", "created_at"},
                          rows, "ON CONFLICT (link_id, idem_key) DO NOTHING");
 }
 

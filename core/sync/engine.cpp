@@ -160,7 +160,10 @@ Status Engine::Impl::Pull(store::Conn& conn, store::Conn& lease_conn, const Link
         detail::FaultPoint("commit.after_commit");
       }
       Add(sum, br, opt.max_reported_changes);
-      auto renewed = store::RenewLease(lease_conn, ctx.link.id, opt.holder, opt.lease_ttl_ms);
+      // A SQLite dry run holds the write lock for its whole transaction, so renew inside it.
+      store::Conn& renew_on =
+          dry_run && conn.dialect() == store::Dialect::kSqlite ? conn : lease_conn;
+      auto renewed = store::RenewLease(renew_on, ctx.link.id, opt.holder, opt.lease_ttl_ms);
       if (!renewed.ok()) return renewed.status();
       if (!*renewed)
         return Status::FailedPrecondition("lost the lease on link " + ctx.link.name +

@@ -56,29 +56,28 @@ json Reason(const std::string& code, const std::string& path, const std::string&
 }
 
 // The SEN status history the hub keeps: every episode any source reported, plus the current
-// status, oldest first, each ended the day before the next begins.
+// status, oldest first, each ended the day before the next begins. One episode per start date: a
+// later report of the same start date corrects it (the earlier version stays in record history).
 json NormalizeSenHistory(const json& merged, const json* previous, const json& theirs) {
-  std::map<std::pair<std::string, std::string>, json> episodes;  // (start, provision)
+  std::map<std::string, json> episodes;  // start -> episode
   auto add_all = [&](const json* src) {
     if (!src || !src->is_object() || !src->contains("history") || !(*src)["history"].is_array())
       return;
     for (const json& e : (*src)["history"])
       if (e.is_object() && e.contains("start") && e.contains("provision"))
-        episodes[{Str(e, "start"), Str(e, "provision")}] = e;
+        episodes[Str(e, "start")] = e;
   };
   add_all(previous);
   add_all(&theirs);
   const std::string current = Str(merged, "provision");
   if (!current.empty()) {
     std::string start = Str(merged, "provision_start");
-    bool present = false;
-    std::string latest_provision;
-    if (!episodes.empty()) latest_provision = std::prev(episodes.end())->first.second;
-    for (const auto& [key, e] : episodes)
-      if (key.second == current && (start.empty() || key.first == start)) present = true;
-    if (!present && (latest_provision != current || !start.empty())) {
-      if (start.empty()) start = Today().ToString();
-      episodes[{start, current}] = {{"provision", current}, {"start", start}};
+    if (!start.empty()) {
+      if (!episodes.count(start) || Str(episodes[start], "provision") != current)
+        episodes[start] = {{"provision", current}, {"start", start}};
+    } else if (episodes.empty() || Str(std::prev(episodes.end())->second, "provision") != current) {
+      start = Today().ToString();
+      episodes[start] = {{"provision", current}, {"start", start}};
     }
   }
   json out = json::array();
@@ -86,8 +85,8 @@ json NormalizeSenHistory(const json& merged, const json* previous, const json& t
     json e = it->second;
     auto next = std::next(it);
     if (next != episodes.end()) {
-      auto d = Date::Parse(next->first.first);
-      if (d && !e.contains("end")) e["end"] = d->AddDays(-1).ToString();
+      auto d = Date::Parse(next->first);
+      if (d) e["end"] = d->AddDays(-1).ToString();
     } else {
       e.erase("end");  // the current episode is open
     }

@@ -47,11 +47,14 @@ Status CheckBody(store::Conn& conn, const store::RecordRow& row, const json& bod
 }  // namespace
 
 Status Engine::ResolveConflict(int64_t id, const std::string& resolution,
-                               const std::optional<std::string>& value, const std::string& actor) {
+                               const std::optional<std::string>& value, const std::string& actor,
+                               bool whole_record) {
   if (resolution != "ours" && resolution != "theirs" && resolution != "value")
     return Status::InvalidArgument("resolution must be ours, theirs or value");
   if (resolution == "value" && !value)
     return Status::InvalidArgument("resolution 'value' needs the value (JSON)");
+  if (resolution == "value" && whole_record)
+    return Status::InvalidArgument("a value resolves one field; resolve the others on their own");
   auto conn_r = impl_->store.Connect();
   if (!conn_r.ok()) return conn_r.status();
   store::Conn& conn = **conn_r;
@@ -67,6 +70,14 @@ Status Engine::ResolveConflict(int64_t id, const std::string& resolution,
   const int64_t pupil_id = row.kind == "pupil" ? row.id : row.pupil_id;
   auto links = store::LinkRecordsByExternal(conn, c->link_id, c->kind, {c->external_id});
   if (!links.ok()) return links.status();
+
+  std::vector<store::Conflict> group = {*c};
+  if (whole_record) {
+    auto open = store::OpenConflictsFor(conn, {c->record_id});
+    if (!open.ok()) return open.status();
+    for (const auto& o : *open)
+      if (o.id != c->id && o.link_id == c->link_id && o.field != "(deleted)") group.push_back(o);
+  }
 
   if (c->field == "(deleted)") {
     if (resolution == "value") return Status::InvalidArgument("a deletion conflict is resolved with ours or theirs");
@@ -86,26 +97,38 @@ Status Engine::ResolveConflict(int64_t id, const std::string& resolution,
     }
   } else {
     json body = json::parse(row.body, nullptr, false);
-    json chosen;
-    bool present = true;
-    if (resolution == "ours") {
-      present = c->ours.has_value();
-      if (present) chosen = json::parse(*c->ours, nullptr, false);
-    } else if (resolution == "theirs") {
-      present = c->theirs.has_value();
-      if (present) chosen = json::parse(*c->theirs, nullptr, false);
-    } else {
-      chosen = json::parse(*value, nullptr, false);
-      if (chosen.is_discarded())
-        return Status::InvalidArgument("the value must be JSON (a quoted string like \"K\", a number, a list …)");
-      present = !chosen.is_null();
-    }
     json before = body;
-    if (present)
-      body[c->field] = chosen;
-    else
-      body.erase(c->field);
-    SENDSYNC_RETURN_IF_ERROR(CheckBody(conn, row, body));
+    json fields = json::array();
+    for (const store::Conflict& g : group) {
+      json chosen;
+      bool present = true;
+      if (resolution == "ours") {
+        present = g.ours.has_value();
+        if (present) chosen = json::parse(*g.ours, nullptr, false);
+      } else if (resolution == "theirs") {
+        present = g.theirs.has_value();
+        if (present) chosen = json::parse(*g.theirs, nullptr, false);
+      } else {
+        chosen = json::parse(*value, nullptr, false);
+        if (chosen.is_discarded())
+          return Status::InvalidArgument("the value must be JSON (a quoted string like \"K\", a number, a list …)");
+        present = !chosen.is_null();
+      }
+      if (present)
+        body[g.field] = chosen;
+      else
+        body.erase(g.field);
+      fields.push_back(g.field);
+    }
+    Status valid = CheckBody(conn, row, body);
+    if (!valid.ok() && !whole_record && group.size() == 1) {
+      auto open = store::OpenConflictsFor(conn, {c->record_id});
+      if (open.ok() && open->size() > 1)
+        return Status::InvalidArgument(valid.message() +
+                                       "\nThis record has other open conflicts; resolve them together "
+                                       "(whole record).");
+    }
+    SENDSYNC_RETURN_IF_ERROR(valid);
     if (body != before) {
       row.version += 1;
       row.body = body.dump();
@@ -120,25 +143,29 @@ Status Engine::ResolveConflict(int64_t id, const std::string& resolution,
       SENDSYNC_RETURN_IF_ERROR(store::UpdateRecords(conn, {row}, actor));
       SENDSYNC_RETURN_IF_ERROR(AuditOne(
           conn, actor, "record.update", row.kind, row.id, pupil_id,
-          {{"conflict_id", id}, {"fields", {c->field}}, {"version", row.version}, {"hash", row.hash}}));
+          {{"conflict_id", id}, {"fields", fields}, {"version", row.version}, {"hash", row.hash}}));
     }
-    // The link still has its value: that is the base, so the hub's choice is pushed if it differs.
+    // The link still has its values: they are the base, so the hub's choice is pushed if it differs.
     if (!links->empty()) {
       store::LinkRecord lr = (*links)[0];
       json base = lr.base ? json::parse(*lr.base, nullptr, false) : json::object();
       if (!base.is_object()) base = json::object();
-      if (c->theirs)
-        base[c->field] = json::parse(*c->theirs, nullptr, false);
-      else
-        base.erase(c->field);
+      for (const store::Conflict& g : group) {
+        if (g.theirs)
+          base[g.field] = json::parse(*g.theirs, nullptr, false);
+        else
+          base.erase(g.field);
+      }
       lr.base = base.dump();
       lr.base_hash = detail::HashOf(base);
       SENDSYNC_RETURN_IF_ERROR(store::UpsertLinkRecords(conn, {lr}));
     }
   }
-  SENDSYNC_RETURN_IF_ERROR(store::ResolveConflict(conn, id, resolution, value, actor));
-  SENDSYNC_RETURN_IF_ERROR(AuditOne(conn, actor, "conflict.resolve", c->kind, c->record_id, pupil_id,
-                                    {{"conflict_id", id}, {"field", c->field}, {"resolution", resolution}}));
+  for (const store::Conflict& g : group) {
+    SENDSYNC_RETURN_IF_ERROR(store::ResolveConflict(conn, g.id, resolution, value, actor));
+    SENDSYNC_RETURN_IF_ERROR(AuditOne(conn, actor, "conflict.resolve", g.kind, g.record_id, pupil_id,
+                                      {{"conflict_id", g.id}, {"field", g.field}, {"resolution", resolution}}));
+  }
   SENDSYNC_RETURN_IF_ERROR(detail::FanOut(conn, c->kind, {c->record_id}));
   return tx.Commit();
 }

@@ -150,9 +150,12 @@ class Engine {
 
   // ---- people's queues (each resolution is audited with `actor`) ----
   // resolution: "ours" keeps the hub's value (and pushes it), "theirs" takes the link's,
-  // "value" sets `value` (JSON text).
+  // "value" sets `value` (JSON text). Fields often belong together (provision and needs): with
+  // `whole_record`, every open conflict of the same record from the same link is resolved the
+  // same way at once, since resolving one alone could leave the record invalid.
   Status ResolveConflict(int64_t id, const std::string& resolution,
-                         const std::optional<std::string>& value, const std::string& actor);
+                         const std::optional<std::string>& value, const std::string& actor,
+                         bool whole_record = false);
   // Re-runs a quarantined record through the pipeline, optionally with an edited payload (JSON
   // text). Stays quarantined (with fresh reasons) if it still fails.
   Status RetryQuarantine(int64_t id, const std::optional<std::string>& edited,
