@@ -1,5 +1,6 @@
 #include "evidence_pdf.h"
 
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -39,12 +40,30 @@ json O(const json& j, const char* key) {
   return j[key];
 }
 
-// "educational_psychologist" -> "Educational psychologist".
+// "educational_psychologist" -> "Educational psychologist"; "senco" -> "SENCO".
 std::string Human(std::string s) {
-  for (char& c : s)
-    if (c == '_') c = ' ';
-  if (!s.empty() && s[0] >= 'a' && s[0] <= 'z') s[0] = static_cast<char>(s[0] - 'a' + 'A');
-  return s;
+  static const char* kAcronyms[] = {"sen", "senco", "ta",  "elsa", "slt",
+                                    "ehc", "camhs", "nhs", "apdr", "send"};
+  std::string out, word;
+  auto flush = [&]() {
+    for (const char* a : kAcronyms)
+      if (word == a)
+        for (char& c : word) c = static_cast<char>(c - 'a' + 'A');
+    out += word;
+    word.clear();
+  };
+  for (char c : s) {
+    if (c == '_' || c == ' ') {
+      flush();
+      out += ' ';
+    } else {
+      word += c;
+    }
+  }
+  flush();
+  if (!out.empty() && out[0] >= 'a' && out[0] <= 'z')
+    out[0] = static_cast<char>(out[0] - 'a' + 'A');
+  return out;
 }
 
 std::string YearGroup(const std::string& nc) {
@@ -231,7 +250,11 @@ void ProvisionMap(PdfDocument& pdf, const json& pack) {
         S(p, "group_size").empty()
             ? ""
             : (S(p, "group_size") == "1" ? "1:1" : "group of " + S(p, "group_size"));
-    if (!S(p, "delivery").empty()) group += (group.empty() ? "" : ", ") + Human(S(p, "delivery"));
+    if (!S(p, "delivery").empty()) {
+      std::string d = Human(S(p, "delivery"));
+      if (!group.empty()) d[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(d[0])));
+      group += (group.empty() ? "" : ", ") + d;
+    }
     std::string dates = LongDate(S(p, "start"));
     if (!S(p, "end").empty()) dates += " to " + LongDate(S(p, "end"));
     const json cost = O(p, "cost");
@@ -247,13 +270,13 @@ void ProvisionMap(PdfDocument& pdf, const json& pack) {
   if (total)
     rows.push_back(
         {"Total a year", "", "", "", "", "", Money(map["total_per_year"].get<double>())});
-  pdf.Table({{"Intervention", 2.6},
-             {"Area", 1.6},
-             {"Group", 1.2},
-             {"Time", 1.4},
-             {"Staff", 1.4},
-             {"Dates", 1.6},
-             {"Cost a year", 1.2, true}},
+  pdf.Table({{"Intervention", 2.2},
+             {"Area", 1.8},
+             {"Group", 1.3},
+             {"Time", 1.2},
+             {"Staff", 1.3},
+             {"Dates", 1.5},
+             {"Cost a year", 1.3, true}},
             rows, total);
   pdf.Note(
       "Costs are the school's own figures: staff time at the hourly rate, divided by the "
@@ -341,7 +364,7 @@ void Rest(PdfDocument& pdf, const json& pack) {
   for (const json& i : L(readiness, "items"))
     rows.push_back({S(i, "label"), i.value("met", false) ? "Met" : "Not met", S(i, "missing")});
   if (!rows.empty())
-    pdf.Table({{"What an LA expects", 3.6}, {"", 1.0}, {"What is missing", 3.4}}, rows);
+    pdf.Table({{"What an LA expects", 3.6}, {"Result", 1.0}, {"What is missing", 3.4}}, rows);
   if (readiness.value("forced", false))
     pdf.Note("An administrator chose to send this request although some items were not met.");
 }

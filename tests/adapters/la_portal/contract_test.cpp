@@ -218,3 +218,19 @@ TEST(Contract, YamlScalarsKeepTheirTypes) {
   EXPECT_TRUE((*j)["f"].is_string());
   EXPECT_FALSE(sendsync::sims::YamlToJson("a: [1, 2").ok());
 }
+
+TEST(Contract, DocumentExamplesKeepToTheirSchemas) {
+  auto sim = StartSim();
+  const json& doc = sim->contract()->document();
+  json submit = doc["paths"]["/v1/referrals"]["post"]["requestBody"]["content"]["application/json"]
+                   ["example"];
+  json page = doc["paths"]["/v1/status-changes"]["get"]["responses"]["200"]["content"]
+                 ["application/json"]["example"];
+  ASSERT_TRUE(submit.is_object());
+  ASSERT_TRUE(page.is_object());
+  for (const auto& v : sim->contract()->CheckSchema("ReferralSubmission", submit))
+    ADD_FAILURE() << "submit example: " << v.path << " " << v.message;
+  for (const auto& v : sim->contract()->CheckSchema("StatusChangePage", page))
+    ADD_FAILURE() << "status change example: " << v.path << " " << v.message;
+  EXPECT_FALSE(sim->contract()->CheckSchema("ReferralSubmission", json::object()).empty());
+}

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -100,6 +101,13 @@ TEST(EvidencePack, FirstPageRendersToAPngThatIsNotBlank) {
   ASSERT_EQ(RunCommand("pdftoppm -png -r 60 -f 1 -l 1 -singlefile '" + path + "' '" +
                        dir.File("page1") + "' 2>&1"),
             0);
+  // SENDSYNC_LA_PACK_OUT=<folder> keeps the PDF and the page image for a person to look at.
+  if (const char* keep = std::getenv("SENDSYNC_LA_PACK_OUT")) {
+    fs::create_directories(keep);
+    fs::copy_file(path, fs::path(keep) / "evidence-pack.pdf", fs::copy_options::overwrite_existing);
+    fs::copy_file(dir.File("page1.png"), fs::path(keep) / "evidence-pack-page1.png",
+                  fs::copy_options::overwrite_existing);
+  }
   std::string error;
   GrayImage img = ReadGrayPng(dir.File("page1.png"), &error);
   ASSERT_GT(img.width, 0) << error;

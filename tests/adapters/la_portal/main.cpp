@@ -3,6 +3,8 @@
 // behaviours are in the *_test.cpp files beside this one.
 #include <gtest/gtest.h>
 
+#include <Poco/ThreadPool.h>
+
 #include "fixtures.h"
 #include "plugins/plugins.h"
 
@@ -128,6 +130,10 @@ int main(int argc, char** argv) {
       LaPortalTarget("LaPortalInProcess", sendsync::testkit::OpenInProcess));
   sendsync::testkit::RegisterConformanceTests(LaPortalTarget("LaPortalWorker", OpenWorker));
   int rc = RUN_ALL_TESTS();
+  sim.Stop();
   g_sim = nullptr;
+  // The simulators' connection threads come from Poco's default pool and would outlive main;
+  // ending them lets OpenSSL free its per-thread state, which LeakSanitizer otherwise reports.
+  Poco::ThreadPool::defaultPool().stopAll();
   return rc;
 }

@@ -1,10 +1,12 @@
 #include "la_portal_sim.h"
 
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <mutex>
 #include <random>
 #include <sstream>
+#include <thread>
 
 #include <Poco/Base64Decoder.h>
 #include <Poco/Exception.h>
@@ -164,6 +166,8 @@ struct LaPortalSim::Impl {
   json request_violations = json::array(), response_violations = json::array();
   std::map<std::string, uint64_t> counters;
   std::unique_ptr<SimServer> api, control;
+  std::atomic<uint64_t> api_entered{0};  // requests the API handler began (token ones too)
+  std::atomic<int> active{0};
 
   explicit Impl(LaPortalSimOptions o)
       : options(std::move(o)),
@@ -385,6 +389,7 @@ struct LaPortalSim::Impl {
   }
 
   void HandleApi(const SimRequest& rq, SimResponse& rs) {
+    ++api_entered;
     if (rq.path == kLaPortalTokenPath) return HandleToken(rq, rs);
     std::lock_guard<std::mutex> lock(mu);
     auto op = contract->Find(rq.method, rq.path);
@@ -426,12 +431,30 @@ struct LaPortalSim::Impl {
   }
 };
 
+namespace {
+
+// Counts a handler call in progress, so Stop can wait for it.
+class InFlight {
+ public:
+  explicit InFlight(LaPortalSim::Impl& impl) : impl_(impl) { ++impl_.active; }
+  ~InFlight() { --impl_.active; }
+
+ private:
+  LaPortalSim::Impl& impl_;
+};
+
+}  // namespace
+
 LaPortalSim::LaPortalSim(LaPortalSimOptions options)
     : impl_(std::make_unique<Impl>(std::move(options))) {
-  impl_->api = std::make_unique<SimServer>(
-      [this](const SimRequest& rq, SimResponse& rs) { impl_->HandleApi(rq, rs); });
-  impl_->control = std::make_unique<SimServer>(
-      [this](const SimRequest& rq, SimResponse& rs) { HandleControl(rq, rs); });
+  impl_->api = std::make_unique<SimServer>([this](const SimRequest& rq, SimResponse& rs) {
+    InFlight guard(*impl_);
+    impl_->HandleApi(rq, rs);
+  });
+  impl_->control = std::make_unique<SimServer>([this](const SimRequest& rq, SimResponse& rs) {
+    InFlight guard(*impl_);
+    HandleControl(rq, rs);
+  });
 }
 
 LaPortalSim::~LaPortalSim() {
@@ -460,8 +483,19 @@ Status LaPortalSim::Start(uint16_t api_port, uint16_t control_port, const std::s
 }
 
 void LaPortalSim::Stop() {
+  // Each server's acceptor notices a stop only at its next poll timeout (a quarter second in
+  // Poco), so the two are stopped side by side rather than one after the other.
+  std::thread control([this] { impl_->control->Stop(); });
   impl_->api->Stop();
-  impl_->control->Stop();
+  control.join();
+  // SimServer::Stop does not wait for requests already accepted (one may be sleeping through
+  // injected latency); wait until every request handed to the API handler has come and gone,
+  // so none calls into this object after it is destroyed. Bounded, in case one never arrives.
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::milliseconds(impl_->api->faults().latency_ms + 5000);
+  while (std::chrono::steady_clock::now() < deadline &&
+         (impl_->api_entered.load() < impl_->api->stats().handled || impl_->active.load() > 0))
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
 }
 
 std::string LaPortalSim::base_url() const {

@@ -24,8 +24,17 @@ using namespace sendsync::sims;
 
 namespace {
 
+const char kUsage[] =
+    "usage: sendsync-sim-la-portal [--port N] [--port-file FILE] [--tls-cert PEM --tls-key PEM]\n"
+    "    [--faults JSON] [--control-port N] [--control-port-file FILE] [--spec YAML] [--la CODE]\n"
+    "    [--today yyyy-mm-dd] [--scenario manual|on_time|late_decision|more_information|\n"
+    "    not_to_assess|no_plan] [--api-key KEY [--api-key-header NAME]]\n"
+    "    [--client-id ID --client-secret SECRET [--token-ttl SECONDS]]\n"
+    "The API listens on --port, control endpoints (/control/...) on --control-port; both on\n"
+    "127.0.0.1. docs/adapters/la-portal.md describes them.\n";
+
 int Usage(const std::string& message) {
-  std::fprintf(stderr, "sendsync-sim-la-portal: %s\n", message.c_str());
+  std::fprintf(stderr, "sendsync-sim-la-portal: %s\n%s", message.c_str(), kUsage);
   return 2;
 }
 
@@ -41,6 +50,10 @@ int main(int argc, char** argv) {
   std::string control_port_file;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
+    if (a == "--help" || a == "-h") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    }
     if (i + 1 >= args.size()) return Usage(a + " needs a value (or is unknown)");
     const std::string v = args[++i];
     if (a == "--control-port")
