@@ -152,26 +152,26 @@ std::optional<double> ParseMoney(std::string_view t) {
 }
 
 Result<nlohmann::json> CellToJson(ValueType type, std::string_view text, const DateFormat& dates) {
-  std::string quoted = "'" + std::string(text) + "'";
+  auto quoted = [&] { return "'" + std::string(text) + "'"; };
   switch (type) {
     case ValueType::kText:
       return nlohmann::json(std::string(text));
     case ValueType::kDate:
       if (auto d = dates.Read(text)) return nlohmann::json(d->ToString());
-      return Status::InvalidArgument(quoted + " is not a date in the format " + dates.pattern());
+      return Status::InvalidArgument(quoted() + " is not a date in the format " + dates.pattern());
     case ValueType::kInt:
       if (auto v = ParseInt(text)) return nlohmann::json(*v);
-      return Status::InvalidArgument(quoted + " is not a whole number");
+      return Status::InvalidArgument(quoted() + " is not a whole number");
     case ValueType::kNumber:
       if (auto v = ParseNumber(text)) return nlohmann::json(*v);
-      return Status::InvalidArgument(quoted + " is not a number (use a point for decimals: 1.5)");
+      return Status::InvalidArgument(quoted() + " is not a number (use a point for decimals: 1.5)");
     case ValueType::kMoney:
       if (auto v = ParseMoney(text)) return nlohmann::json(*v);
-      return Status::InvalidArgument(quoted +
+      return Status::InvalidArgument(quoted() +
                                      " is not an amount of money (e.g. 18.50 or £1,250.00)");
     case ValueType::kBool:
       if (auto v = ParseBool(text)) return nlohmann::json(*v);
-      return Status::InvalidArgument(quoted + " is not yes or no (Y/N, Yes/No, TRUE/FALSE, 1/0)");
+      return Status::InvalidArgument(quoted() + " is not yes or no (Y/N, Yes/No, TRUE/FALSE, 1/0)");
     case ValueType::kList: {
       nlohmann::json items = nlohmann::json::array();
       size_t start = 0;

@@ -26,10 +26,6 @@ const FieldSpec* SpecOf(const std::string& kind, const std::string& field) {
   return FindField("pupil", field);
 }
 
-bool IsMeasureField(const std::string& f) {
-  return f.rfind("baseline_", 0) == 0 || f.rfind("exit_", 0) == 0;
-}
-
 }  // namespace
 
 Result<RowReader> RowReader::Bind(const SourceSpec& source, const CsvRecord* header) {
@@ -73,6 +69,30 @@ Result<RowReader> RowReader::Bind(const SourceSpec& source, const CsvRecord* hea
           "); map config key '" + key + "' by column number instead");
     r.column_index_[field] = found[0];
   }
+  for (const std::string& kind : source.kinds) {
+    Plan& plan = r.plans_[kind];
+    plan.by_pupil = kind == "pupil" || kind == "sen";
+    const std::vector<std::string>& required = RequiredFields(kind);
+    for (const FieldSpec& f : KindFields(kind)) {
+      if (f.name == "pupil_id") plan.pupil_id = plan.fields.size();
+      if (f.name == "upn") plan.upn = plan.fields.size();
+      if (f.name == "id") plan.id = plan.fields.size();
+      Binding b = r.BindField(kind, f.name);
+      b.required = std::find(required.begin(), required.end(), f.name) != required.end();
+      if (f.name == "id" || f.name == "pupil_id" || (f.name == "upn" && kind != "pupil"))
+        b.role = Role::kReference;
+      else if (f.name == "need1")
+        b.role = Role::kNeed1;
+      else if (f.name == "need2")
+        b.role = Role::kNeed2;
+      else if (f.name.rfind("baseline_", 0) == 0)
+        b.role = Role::kBaseline;
+      else if (f.name.rfind("exit_", 0) == 0)
+        b.role = Role::kExit;
+      plan.fields.push_back(std::move(b));
+    }
+    for (const std::string& f : source.id_from) plan.id_from.push_back(r.BindField(kind, f));
+  }
   return r;
 }
 
@@ -81,14 +101,18 @@ std::string RowReader::ColumnLabel(size_t index) const {
   return "column " + std::to_string(index + 1);
 }
 
-size_t RowReader::ColumnOf(const std::string& field) const {
-  auto it = column_index_.find(field);
-  return it == column_index_.end() ? std::string::npos : it->second;
+RowReader::Binding RowReader::BindField(const std::string& kind, const std::string& field) const {
+  Binding b;
+  b.field = field;
+  if (const FieldSpec* spec = SpecOf(kind, field)) b.type = spec->type;
+  if (auto it = column_index_.find(field); it != column_index_.end()) b.column = it->second;
+  if (auto it = source_->defaults.find(field); it != source_->defaults.end())
+    b.fallback = &it->second;
+  return b;
 }
 
-std::string RowReader::Label(const std::string& field) const {
-  size_t i = ColumnOf(field);
-  return i == std::string::npos ? "default for '" + field + "'" : ColumnLabel(i);
+std::string RowReader::Label(const Binding& b) const {
+  return b.column == std::string::npos ? "default for '" + b.field + "'" : ColumnLabel(b.column);
 }
 
 std::string RowReader::CheckStructure(const CsvRecord& row) const {
@@ -119,26 +143,23 @@ std::string RowReader::CheckStructure(const CsvRecord& row) const {
   return "";
 }
 
-json RowReader::Value(const std::string& kind, const std::string& field, const CsvRecord& row,
+json RowReader::Value(const Binding& b, const CsvRecord& row,
                       std::vector<std::string>& errors) const {
-  const FieldSpec* spec = SpecOf(kind, field);
-  if (!spec) return nullptr;
-  size_t i = ColumnOf(field);
-  std::string_view text = i != std::string::npos && i < row.size() ? Trim(row[i]) : "";
+  std::string_view text = b.column < row.size() ? Trim(row[b.column]) : std::string_view();
   bool from_default = false;
   if (text.empty()) {
-    auto d = source_->defaults.find(field);
-    if (d == source_->defaults.end()) return nullptr;
-    text = d->second;
+    if (!b.fallback) return nullptr;
+    text = *b.fallback;
     from_default = true;
   }
-  Result<json> v = CellToJson(spec->type, text, source_->date_format);
+  if (b.type == ValueType::kText) return json(std::string(text));
+  Result<json> v = CellToJson(b.type, text, source_->date_format);
   if (!v.ok()) {
-    errors.push_back((from_default ? "default for '" + field + "'" : Label(field)) + ": " +
+    errors.push_back((from_default ? "default for '" + b.field + "'" : Label(b)) + ": " +
                      v.status().message());
     return nullptr;
   }
-  return *v;
+  return std::move(*v);
 }
 
 std::string RowReader::DerivedId(const std::vector<json>& values) {
@@ -150,86 +171,111 @@ std::string RowReader::DerivedId(const std::vector<json>& values) {
   return "csv-" + Poco::DigestEngine::digestToHex(sha.digest()).substr(0, 16);
 }
 
-RowReader::Identity RowReader::IdentityOf(const std::string& kind, const CsvRecord& row) const {
-  std::vector<std::string> errors;
-  Identity id;
-  json upn = Value(kind, "upn", row, errors);
-  if (upn.is_string()) id.upn = upn.get<std::string>();
-  if (kind == "pupil" || kind == "sen") {
-    json pid = Value(kind, "pupil_id", row, errors);
-    id.id = pid.is_string() ? pid.get<std::string>() : id.upn;
-  } else if (source_->columns.count("id")) {
-    json v = Value(kind, "id", row, errors);
-    if (v.is_string()) id.id = v.get<std::string>();
+RowReader::Identity RowReader::IdentityFrom(const Plan& plan, const json& pupil_id, const json& upn,
+                                            const json& id, const CsvRecord& row) const {
+  Identity out;
+  if (upn.is_string()) out.upn = upn.get<std::string>();
+  bool ok = true;
+  if (plan.by_pupil) {
+    out.id = pupil_id.is_string() ? pupil_id.get<std::string>() : out.upn;
+  } else if (plan.id != std::string::npos && plan.fields[plan.id].column != std::string::npos) {
+    if (id.is_string()) out.id = id.get<std::string>();
   } else {
+    std::vector<std::string> errors;
     std::vector<json> values;
-    for (const std::string& f : source_->id_from) values.push_back(Value(kind, f, row, errors));
-    if (errors.empty()) id.id = DerivedId(values);
+    values.reserve(plan.id_from.size());
+    for (const Binding& b : plan.id_from) values.push_back(Value(b, row, errors));
+    ok = errors.empty();
+    if (ok) out.id = DerivedId(values);
   }
-  id.known = errors.empty() && !id.id.empty();
-  return id;
+  out.known = ok && !out.id.empty();
+  return out;
+}
+
+RowReader::Identity RowReader::IdentityOf(const std::string& kind, const CsvRecord& row) const {
+  const Plan& plan = plans_.at(kind);
+  std::vector<std::string> errors;  // text fields: conversions cannot fail
+  json pid = Value(plan.fields[plan.pupil_id], row, errors);
+  json upn = Value(plan.fields[plan.upn], row, errors);
+  json id = plan.id != std::string::npos ? Value(plan.fields[plan.id], row, errors) : json();
+  return IdentityFrom(plan, pid, upn, id, row);
 }
 
 RowReader::Converted RowReader::Convert(const std::string& kind, const CsvRecord& row) const {
+  const Plan& plan = plans_.at(kind);
   Converted out;
   std::vector<std::string> errors;
-  out.identity = IdentityOf(kind, row);
+  std::vector<json> values(plan.fields.size());
+  for (size_t i = 0; i < plan.fields.size(); ++i) {
+    size_t before = errors.size();
+    values[i] = Value(plan.fields[i], row, errors);
+    if (values[i].is_null() && errors.size() == before && plan.fields[i].required)
+      errors.push_back(Label(plan.fields[i]) + ": empty, but " + plan.fields[i].field +
+                       " is required");
+  }
+  const json& pid = values[plan.pupil_id];
+  const json& upn = values[plan.upn];
+  const json no_id;
+  out.identity =
+      IdentityFrom(plan, pid, upn, plan.id != std::string::npos ? values[plan.id] : no_id, row);
+
   json rec = json::object();
   rec["kind"] = kind;
-  json pid = Value(kind, "pupil_id", row, errors);
-  json upn = Value(kind, "upn", row, errors);
-  if (kind != "pupil" && pid.is_null() && upn.is_null()) {
-    std::string cols;
-    for (const char* f : {"upn", "pupil_id"})
-      if (ColumnOf(f) != std::string::npos) cols += (cols.empty() ? "" : " and ") + Label(f);
-    errors.push_back(cols + ": empty, so the row does not say which pupil it is about");
-  }
   if (kind == "pupil") {
     if (!pid.is_null()) rec["id"] = pid;
   } else {
+    if (pid.is_null() && upn.is_null()) {
+      std::string cols;
+      for (size_t i : {plan.upn, plan.pupil_id})
+        if (plan.fields[i].column != std::string::npos)
+          cols += (cols.empty() ? "" : " and ") + Label(plan.fields[i]);
+      errors.push_back(cols + ": empty, so the row does not say which pupil it is about");
+    }
     if (!out.identity.id.empty()) rec["id"] = out.identity.id;
     json ref = json::object();
     if (!pid.is_null()) ref["id"] = pid;
     if (!upn.is_null()) ref["upn"] = upn;
-    rec["pupil"] = ref;
-    if (source_->columns.count("id") && kind != "sen" && out.identity.id.empty())
-      errors.push_back(Label("id") + ": empty, but every " + kind + " row needs its record id");
+    rec["pupil"] = std::move(ref);
+    if (plan.id != std::string::npos && plan.fields[plan.id].column != std::string::npos &&
+        out.identity.id.empty())
+      errors.push_back(Label(plan.fields[plan.id]) + ": empty, but every " + kind +
+                       " row needs its record id");
   }
-  const std::vector<std::string>& required = RequiredFields(kind);
   json needs = json::array();
   json baseline = json::object(), exit = json::object();
-  for (const FieldSpec& f : KindFields(kind)) {
-    if (f.name == "id" || f.name == "pupil_id" || (f.name == "upn" && kind != "pupil")) continue;
-    size_t errors_before = errors.size();
-    json v = f.name == "upn" ? upn : Value(kind, f.name, row, errors);
-    if (v.is_null()) {
-      if (errors.size() == errors_before &&
-          std::find(required.begin(), required.end(), f.name) != required.end() &&
-          (ColumnOf(f.name) != std::string::npos || f.name == "upn"))
-        errors.push_back(Label(f.name) + ": empty, but " + f.name + " is required");
-      continue;
-    }
-    if (f.name == "need1" || f.name == "need2") {
-      needs.push_back({{"type", v}, {"rank", f.name == "need1" ? 1 : 2}});
-    } else if (IsMeasureField(f.name)) {
-      bool is_baseline = f.name.rfind("baseline_", 0) == 0;
-      (is_baseline ? baseline : exit)[f.name.substr(f.name.find('_') + 1)] = v;
-    } else {
-      rec[f.name] = v;
+  for (size_t i = 0; i < plan.fields.size(); ++i) {
+    const Binding& b = plan.fields[i];
+    if (values[i].is_null()) continue;
+    switch (b.role) {
+      case Role::kReference:
+        break;
+      case Role::kNeed1:
+      case Role::kNeed2:
+        needs.push_back({{"type", std::move(values[i])}, {"rank", b.role == Role::kNeed1 ? 1 : 2}});
+        break;
+      case Role::kBaseline:
+      case Role::kExit:
+        (b.role == Role::kBaseline ? baseline : exit)[b.field.substr(b.field.find('_') + 1)] =
+            std::move(values[i]);
+        break;
+      case Role::kPlain:
+        rec[b.field] = std::move(values[i]);
+        break;
     }
   }
-  if (kind == "sen") rec["needs"] = needs;
+  if (kind == "sen") rec["needs"] = std::move(needs);
   for (const char* which : {"baseline", "exit"}) {
     json& m = std::string(which) == "baseline" ? baseline : exit;
     if (m.empty()) continue;
     for (const char* part : {"measure", "value"}) {
       if (m.contains(part)) continue;
       std::string field = std::string(which) + "_" + part;
-      errors.push_back((ColumnOf(field) != std::string::npos ? Label(field) : field) +
+      size_t col = column_index_.count(field) ? column_index_.at(field) : std::string::npos;
+      errors.push_back((col != std::string::npos ? ColumnLabel(col) : field) +
                        ": empty, but the row has other " + which + " fields; a " + which +
                        " needs a measure and a value (map a column or give a default)");
     }
-    rec[which] = m;
+    rec[which] = std::move(m);
   }
   for (size_t i = 0; i < errors.size(); ++i) out.errors += (i ? "; " : "") + errors[i];
   out.record = std::move(rec);

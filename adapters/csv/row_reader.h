@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config.h"
+#include "fields.h"
 #include "rfc4180.h"
 #include "sendsync/sdk/status.h"
 
@@ -53,18 +54,39 @@ class RowReader {
   static std::string DerivedId(const std::vector<nlohmann::json>& values);
 
  private:
-  RowReader(const SourceSpec& source) : source_(&source) {}
-  // The value of `field` in `row` (after default), or null when empty; adds to `errors` when the
-  // text cannot be converted.
-  nlohmann::json Value(const std::string& kind, const std::string& field, const CsvRecord& row,
+  // Where one field of a kind comes from, worked out once when binding.
+  enum class Role { kPlain, kReference, kNeed1, kNeed2, kBaseline, kExit };
+  struct Binding {
+    std::string field;
+    Role role = Role::kPlain;
+    bool required = false;
+    ValueType type = ValueType::kText;
+    size_t column = std::string::npos;      // 0-based; npos when not mapped
+    const std::string* fallback = nullptr;  // the configured default, if any
+  };
+  // How rows become records of one kind.
+  struct Plan {
+    bool by_pupil = false;        // pupil and sen records are identified by pupil_id or upn
+    std::vector<Binding> fields;  // the kind's fields, in KindFields order
+    size_t pupil_id = 0, upn = 0, id = std::string::npos;  // indexes into fields
+    std::vector<Binding> id_from;
+  };
+
+  explicit RowReader(const SourceSpec& source) : source_(&source) {}
+  Binding BindField(const std::string& kind, const std::string& field) const;
+  // The value of a field in `row` (after its default), or null when empty; adds to `errors` when
+  // the text cannot be converted.
+  nlohmann::json Value(const Binding& b, const CsvRecord& row,
                        std::vector<std::string>& errors) const;
-  // Where field `field` is read from: column index, or npos when not mapped.
-  size_t ColumnOf(const std::string& field) const;
-  std::string Label(const std::string& field) const;
+  std::string Label(const Binding& b) const;
+  // The identity from the pupil reference / id values already converted.
+  Identity IdentityFrom(const Plan& plan, const nlohmann::json& pupil_id, const nlohmann::json& upn,
+                        const nlohmann::json& id, const CsvRecord& row) const;
 
   const SourceSpec* source_;
   std::vector<std::string> header_;             // trimmed header texts (empty without a header)
   std::map<std::string, size_t> column_index_;  // field -> 0-based column
+  std::map<std::string, Plan> plans_;           // per kind of the source
   size_t width_ = 0;                            // fields a row must have
 };
 

@@ -15,6 +15,7 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 constexpr uint64_t kFingerprintBytes = 1024;
+const std::string kNoId;
 
 std::vector<std::string_view> Split(std::string_view text, char sep) {
   std::vector<std::string_view> out;
@@ -198,7 +199,8 @@ Status SourceReader::ReadSnapshot(const std::string& kind, CursorPart& part, siz
   if (!scanned.ok()) return scanned.status();
   const Scan& scan = **scanned;
   if (part.hash == scan.hash) {
-    if (part.row >= scan.last_data_row) return Status::OK();  // read to the end (or beyond)
+    // Read to the end, or a cursor from beyond it: nothing more.
+    if (part.row >= scan.last_data_row || part.offset >= scan.stamp.size) return Status::OK();
   } else {
     SENDSYNC_RETURN_IF_ERROR(Deletions(kind, part.hash, scan, result));
     part.mode = 's';
@@ -277,22 +279,23 @@ Status SourceReader::Emit(const std::string& kind, const std::string& path, cons
     part.line = reader.line();
     if (rec.blank()) continue;
     --budget;
-    std::string where =
-        file + " row " + std::to_string(row) + " (line " + std::to_string(rec.line) + ")";
+    auto where = [&] {
+      return file + " row " + std::to_string(row) + " (line " + std::to_string(rec.line) + ")";
+    };
     std::string bad = rows.CheckStructure(rec);
     if (!bad.empty()) {
-      result.AddReject(rec.raw, where, bad);
+      result.AddReject(rec.raw, where(), bad);
       continue;
     }
     RowReader::Converted c = rows.Convert(kind, rec);
-    std::string id = c.identity.known ? c.identity.id : "";
+    const std::string& id = c.identity.known ? c.identity.id : kNoId;
     if (!c.errors.empty()) {
-      result.AddReject(rec.raw, where, c.errors, id);
+      result.AddReject(rec.raw, where(), c.errors, id);
       continue;
     }
     if (ks) {
       if (auto dup = ks->duplicate_of.find(row); dup != ks->duplicate_of.end()) {
-        result.AddReject(rec.raw, where,
+        result.AddReject(rec.raw, where(),
                          "record id '" + id + "' is also on row " + std::to_string(dup->second) +
                              "; only the first is read (remove or correct the repeat)",
                          id);

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -80,7 +81,7 @@ struct RecordingHost {
     api.log = [](void* ctx, int, const char* m, size_t n) {
       static_cast<RecordingHost*>(ctx)->log.emplace_back(m, n);
     };
-    api.is_cancelled = [](void*) { return 0; };
+    api.is_cancelled = [](void* ctx) { return static_cast<RecordingHost*>(ctx)->cancel ? 1 : 0; };
   }
   bool Logged(const std::string& text) const {
     for (const std::string& l : log)
@@ -89,6 +90,7 @@ struct RecordingHost {
   }
   sendsync_host_api api{};
   std::vector<std::string> log;
+  bool cancel = false;  // what is_cancelled() answers
 };
 
 // An adapter configured with `config`; fails the test when the configuration is refused.

@@ -403,4 +403,41 @@ TEST(CsvRead, LargeExportPagesThroughEveryRow) {
   EXPECT_EQ(all.records[7]["pupil_voice"], "said \"ok\", twice");
 }
 
+TEST(CsvRead, CancelledReadStopsAndAsksToBeRetried) {
+  TempDir dir;
+  std::string text = "Review ID,UPN,Review Date,Review Type\r\n";
+  for (int i = 0; i < 5000; ++i)
+    text += "R-" + std::to_string(i) + ",B801200005001,2024-12-10,x\r\n";
+  WriteFile(dir / "reviews.csv", text);
+  json src = ReviewSource(dir / "reviews.csv");
+  src["columns"] = {
+      {"id", "Review ID"}, {"upn", "UPN"}, {"date", "Review Date"}, {"review_kind", "Review Type"}};
+  auto o = Open(Config(src));
+  o->host.cancel = true;
+  sendsync::Status st;
+  ReadPage(o->adapter, "review", "", 500, &st);
+  EXPECT_EQ(st.code(), sendsync::Status::Code::kCancelled);
+  EXPECT_TRUE(st.transient());
+}
+
+TEST(CsvRead, DescribeAndDiscoverShowWhatIsConfiguredAndWaiting) {
+  TempDir dir;
+  WriteFile(dir / "roll.csv", Fixture("roll_sims.csv"));
+  json write_only = {{"name", "sen-import"},
+                     {"kind", "sen"},
+                     {"columns", {{"upn", "UPN"}, {"provision", "SEN Status"}}},
+                     {"write", {{"out_folder", dir / "out"}}}};
+  auto o = Open({{"sources", {RollSource(dir / "roll.csv"), write_only}}});
+  json d = *o->adapter.Describe();
+  ASSERT_EQ(d["sources"].size(), 2u);
+  EXPECT_EQ(d["sources"][0]["mode"], "snapshot");
+  EXPECT_EQ(d["sources"][0]["date_format"], "dd/mm/yyyy");
+  EXPECT_EQ(d["sources"][1]["writes"]["kind"], "sen");
+  json items = *o->adapter.Discover();
+  EXPECT_EQ(items[0]["current"]["file"], dir / "roll.csv");
+  EXPECT_EQ(items[0]["current"]["bytes"], Fixture("roll_sims.csv").size());
+  EXPECT_EQ(items[1]["writes"], "sen");
+  EXPECT_TRUE(o->adapter.Check().ok()) << o->adapter.Check().ToString();
+}
+
 }  // namespace

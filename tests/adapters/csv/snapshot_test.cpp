@@ -216,6 +216,17 @@ TEST(CsvSnapshot, FutureCursorReturnsNothing) {
   EXPECT_FALSE(r.more);
 }
 
+TEST(CsvSnapshot, CursorWhoseOffsetIsPastTheEndGivesNothingAndNoMore) {
+  TempDir dir;
+  WriteFile(dir / "r.csv", kHeader + Row("R-1") + Row("R-2"));
+  auto o = Open(Config(Source(dir / "r.csv")));
+  auto parts = *sendsync::csv::ParseCursor(ReadPage(o->adapter, "review", "", 1).next_cursor);
+  parts[0].offset += 1000000;  // row 1 of 2, but the offset is past the end
+  sendsync::sdk::ReadResult r = ReadPage(o->adapter, "review", sendsync::csv::FormatCursor(parts));
+  EXPECT_TRUE(r.records.empty());
+  EXPECT_FALSE(r.more) << "a host looping on 'more' must stop";
+}
+
 TEST(CsvSnapshot, FolderOfDatedExportsReadsTheNewest) {
   TempDir dir;
   auto at = [](int minutes_ago) {
