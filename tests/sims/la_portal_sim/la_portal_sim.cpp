@@ -13,6 +13,8 @@
 #include <Poco/SHA2Engine.h>
 #include <Poco/URI.h>
 
+#include "sim_state.h"
+
 namespace sendsync::sims {
 
 using nlohmann::json;
@@ -104,6 +106,11 @@ json ProblemErrors(const std::vector<ContractViolation>& vs) {
   return out;
 }
 
+std::string LowerCase(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
 HttpExchange RequestExchange(const SimRequest& rq) {
   HttpExchange ex;
   ex.method = rq.method;
@@ -151,285 +158,261 @@ std::string DefaultReferralApiSpec() {
   return LA_PORTAL_SPEC;
 }
 
-struct LaPortalSim::Impl {
-  LaPortalSimOptions options;
-  std::shared_ptr<const OpenApiContract> contract;
-  mutable std::mutex mu;
-  ReferralBook book;
-  LaPortalAuth auth;
-  std::map<std::string, Clock::time_point> tokens;  // access token -> expiry
-  struct Kept {
-    std::string operation, fingerprint;
-    SimResponse response;
+LaPortalSim::Impl::Impl(LaPortalSimOptions o)
+    : options(std::move(o)), book(options.la, options.today.value_or(Today())), auth(options.auth) {
+  book.SetDefaultSteps(Scenario(options.default_scenario).value_or(std::vector<ScriptStep>{}));
+}
+
+void LaPortalSim::Impl::Count(const std::string& name) {
+  ++counters[name];
+}
+
+void LaPortalSim::Impl::RecordRequestViolations(const SimRequest& rq,
+                                                const std::vector<ContractViolation>& vs) {
+  for (const auto& v : vs)
+    request_violations.push_back(
+        {{"method", rq.method}, {"path", rq.path}, {"at", v.path}, {"message", v.message}});
+}
+
+void LaPortalSim::Impl::CheckOwnResponse(const SimRequest& rq, const SimResponse& rs) {
+  HttpExchange ex;
+  ex.status = rs.status;
+  ex.content_type = rs.content_type;
+  ex.body = rs.body;
+  for (const auto& v : contract->CheckResponse(rq.method, rq.path, ex))
+    response_violations.push_back({{"method", rq.method},
+                                   {"path", rq.path},
+                                   {"status", rs.status},
+                                   {"at", v.path},
+                                   {"message", v.message}});
+}
+
+bool LaPortalSim::Impl::Authorised(const SimRequest& rq) {
+  if (auth.mode == "none") return true;
+  if (auth.mode == "api_key") return rq.Header(LowerCase(auth.api_key_header)) == auth.api_key;
+  std::string h = rq.Header("authorization");
+  if (h.rfind("Bearer ", 0) != 0) return false;
+  auto it = tokens.find(h.substr(7));
+  return it != tokens.end() && Clock::now() < it->second;
+}
+
+void LaPortalSim::Impl::HandleToken(const SimRequest& rq, SimResponse& rs) {
+  std::lock_guard<std::mutex> lock(mu);
+  Count("token_requests");
+  auto oauth_error = [&](int status, const std::string& error, const std::string& description) {
+    rs.Json(status, {{"error", error}, {"error_description", description}});
+    if (status == 401) rs.headers.push_back({"WWW-Authenticate", "Basic realm=\"token\""});
   };
-  std::map<std::string, Kept> keys;  // Idempotency-Key -> first answer
-  json request_violations = json::array(), response_violations = json::array();
-  std::map<std::string, uint64_t> counters;
-  std::unique_ptr<SimServer> api, control;
-  std::atomic<uint64_t> api_entered{0};  // requests the API handler began (token ones too)
-  std::atomic<int> active{0};
-
-  explicit Impl(LaPortalSimOptions o)
-      : options(std::move(o)),
-        book(options.la, options.today.value_or(Today())),
-        auth(options.auth) {
-    book.SetDefaultSteps(Scenario(options.default_scenario).value_or(std::vector<ScriptStep>{}));
-  }
-
-  void Count(const std::string& name) { ++counters[name]; }
-
-  void RecordRequestViolations(const SimRequest& rq, const std::vector<ContractViolation>& vs) {
-    for (const auto& v : vs)
-      request_violations.push_back(
-          {{"method", rq.method}, {"path", rq.path}, {"at", v.path}, {"message", v.message}});
-  }
-
-  void CheckOwnResponse(const SimRequest& rq, const SimResponse& rs) {
-    HttpExchange ex;
-    ex.status = rs.status;
-    ex.content_type = rs.content_type;
-    ex.body = rs.body;
-    for (const auto& v : contract->CheckResponse(rq.method, rq.path, ex))
-      response_violations.push_back({{"method", rq.method},
-                                     {"path", rq.path},
-                                     {"status", rs.status},
-                                     {"at", v.path},
-                                     {"message", v.message}});
-  }
-
-  bool Authorised(const SimRequest& rq) {
-    if (auth.mode == "none") return true;
-    if (auth.mode == "api_key") return rq.Header(Lower(auth.api_key_header)) == auth.api_key;
-    std::string h = rq.Header("authorization");
-    if (h.rfind("Bearer ", 0) != 0) return false;
-    auto it = tokens.find(h.substr(7));
-    return it != tokens.end() && Clock::now() < it->second;
-  }
-
-  static std::string Lower(std::string s) {
-    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-  }
-
-  void HandleToken(const SimRequest& rq, SimResponse& rs) {
-    std::lock_guard<std::mutex> lock(mu);
-    Count("token_requests");
-    auto oauth_error = [&](int status, const std::string& error, const std::string& description) {
-      rs.Json(status, {{"error", error}, {"error_description", description}});
-      if (status == 401) rs.headers.push_back({"WWW-Authenticate", "Basic realm=\"token\""});
-    };
-    if (rq.method != "POST") return oauth_error(400, "invalid_request", "use POST");
-    if (rq.Header("content-type").rfind("application/x-www-form-urlencoded", 0) != 0)
-      return oauth_error(400, "invalid_request", "the body must be form-encoded");
-    if (auth.mode != "oauth2")
-      return oauth_error(400, "unauthorized_client", "this LA does not use OAuth 2.0");
-    auto form = ParseForm(rq.body);
-    if (form["grant_type"] != "client_credentials")
-      return oauth_error(400, "unsupported_grant_type", "only client_credentials is supported");
-    std::string id = form["client_id"], secret = form["client_secret"];
-    std::string basic = rq.Header("authorization");
-    if (basic.rfind("Basic ", 0) == 0) {
-      auto decoded = Base64Decode(basic.substr(6));
-      if (decoded) {
-        size_t colon = decoded->find(':');
-        // RFC 6749 §2.3.1: both parts are form-encoded before they are joined.
-        std::string raw_id = decoded->substr(0, colon);
-        std::string raw_secret = colon == std::string::npos ? "" : decoded->substr(colon + 1);
-        id.clear();
-        secret.clear();
-        Poco::URI::decode(raw_id, id);
-        Poco::URI::decode(raw_secret, secret);
-      }
+  if (rq.method != "POST") return oauth_error(400, "invalid_request", "use POST");
+  if (rq.Header("content-type").rfind("application/x-www-form-urlencoded", 0) != 0)
+    return oauth_error(400, "invalid_request", "the body must be form-encoded");
+  if (auth.mode != "oauth2")
+    return oauth_error(400, "unauthorized_client", "this LA does not use OAuth 2.0");
+  auto form = ParseForm(rq.body);
+  if (form["grant_type"] != "client_credentials")
+    return oauth_error(400, "unsupported_grant_type", "only client_credentials is supported");
+  std::string id = form["client_id"], secret = form["client_secret"];
+  std::string basic = rq.Header("authorization");
+  if (basic.rfind("Basic ", 0) == 0) {
+    auto decoded = Base64Decode(basic.substr(6));
+    if (decoded) {
+      size_t colon = decoded->find(':');
+      // RFC 6749 §2.3.1: both parts are form-encoded before they are joined.
+      std::string raw_id = decoded->substr(0, colon);
+      std::string raw_secret = colon == std::string::npos ? "" : decoded->substr(colon + 1);
+      id.clear();
+      secret.clear();
+      Poco::URI::decode(raw_id, id);
+      Poco::URI::decode(raw_secret, secret);
     }
-    if (id != auth.client_id || secret != auth.client_secret) {
-      Count("token_refusals");
-      return oauth_error(401, "invalid_client", "unknown client or wrong secret");
-    }
-    std::string token = RandomHex(24);
-    tokens[token] = Clock::now() + std::chrono::seconds(auth.token_ttl_seconds);
-    Count("tokens_issued");
-    rs.Json(200, {{"access_token", token},
-                  {"token_type", "Bearer"},
-                  {"expires_in", auth.token_ttl_seconds},
-                  {"scope", "referrals"}});
-    rs.headers.push_back({"Cache-Control", "no-store"});
   }
+  if (id != auth.client_id || secret != auth.client_secret) {
+    Count("token_refusals");
+    return oauth_error(401, "invalid_client", "unknown client or wrong secret");
+  }
+  std::string token = RandomHex(24);
+  tokens[token] = Clock::now() + std::chrono::seconds(auth.token_ttl_seconds);
+  Count("tokens_issued");
+  rs.Json(200, {{"access_token", token},
+                {"token_type", "Bearer"},
+                {"expires_in", auth.token_ttl_seconds},
+                {"scope", "referrals"}});
+  rs.headers.push_back({"Cache-Control", "no-store"});
+}
 
-  // Answers a repeated key from its first answer; true when it did.
-  bool Replay(const std::string& operation, const std::string& key, const std::string& body,
-              SimResponse& rs) {
-    auto it = keys.find(key);
-    if (it == keys.end()) return false;
-    if (it->second.operation != operation || it->second.fingerprint != Sha256Hex(body)) {
-      rs.Problem(422, "Idempotency-Key reused",
-                 "this Idempotency-Key was used for a different request",
-                 json::array({{{"path", "header.Idempotency-Key"},
-                               {"message", "already used with a different body"}}}));
-      json p = json::parse(rs.body);
-      p["type"] = "https://sendsync.org/problems/idempotency-key-reused";
-      json first = json::parse(it->second.response.body, nullptr, false);
-      if (operation == "submit" && first.is_object() && first.contains("id"))
-        p["referral_id"] = first["id"];
-      rs.body = p.dump();
-      return true;
-    }
-    rs = it->second.response;
-    rs.headers.push_back({"Idempotent-Replayed", "true"});
-    Count("replays");
+// Answers a repeated key from its first answer; true when it did.
+bool LaPortalSim::Impl::Replay(const std::string& operation, const std::string& key,
+                               const std::string& body, SimResponse& rs) {
+  auto it = keys.find(key);
+  if (it == keys.end()) return false;
+  if (it->second.operation != operation || it->second.fingerprint != Sha256Hex(body)) {
+    rs.Problem(422, "Idempotency-Key reused",
+               "this Idempotency-Key was used for a different request",
+               json::array({{{"path", "header.Idempotency-Key"},
+                             {"message", "already used with a different body"}}}));
+    json p = json::parse(rs.body);
+    p["type"] = "https://sendsync.org/problems/idempotency-key-reused";
+    json first = json::parse(it->second.response.body, nullptr, false);
+    if (operation == "submit" && first.is_object() && first.contains("id"))
+      p["referral_id"] = first["id"];
+    rs.body = p.dump();
     return true;
   }
+  rs = it->second.response;
+  rs.headers.push_back({"Idempotent-Replayed", "true"});
+  Count("replays");
+  return true;
+}
 
-  void Keep(const std::string& operation, const std::string& key, const std::string& body,
-            const SimResponse& rs) {
-    keys[key] = {operation, Sha256Hex(body), rs};
-  }
+void LaPortalSim::Impl::Keep(const std::string& operation, const std::string& key,
+                             const std::string& body, const SimResponse& rs) {
+  keys[key] = {operation, Sha256Hex(body), rs};
+}
 
-  void Submit(const SimRequest& rq, SimResponse& rs) {
-    Count("submit_requests");
-    const std::string key = rq.Header("idempotency-key");
-    if (Replay("submit", key, rq.body, rs)) return;
-    json body = json::parse(rq.body);
-    json errors = json::array();
-    if (body["la"] != book.la())
-      errors.push_back({{"path", "/la"},
-                        {"message", "this server takes requests for LA " + book.la() + " only"}});
-    for (const char* f : {"upn", "former_upn"}) {
-      if (body["pupil"].contains(f) && !UpnCheckLetterOk(body["pupil"][f].get<std::string>()))
-        errors.push_back({{"path", std::string("/pupil/") + f},
-                          {"message", "the check letter does not match (census error 1510)"}});
-    }
-    if (!errors.empty())
-      return rs.Problem(422, "Unprocessable referral", "the referral breaks the LA's rules",
-                        errors);
-    const std::string ref = body["client_reference"];
-    if (StoredReferral* existing = book.FindByClientReference(ref)) {
-      rs.Problem(409, "Already received",
-                 "a referral with this client_reference was received under another "
-                 "Idempotency-Key; attach further evidence to it as documents");
-      json p = json::parse(rs.body);
-      p["referral_id"] = existing->id;
-      rs.body = p.dump();
-      return;
-    }
-    StoredReferral& r = book.Receive(body, key);
-    Count("referrals");
-    json receipt = {{"id", r.id},
-                    {"client_reference", r.client_reference},
-                    {"la_reference", r.la_reference},
-                    {"status", "received"},
-                    {"received_date", r.received.ToString()},
-                    {"decision_due_date", r.received.AddDays(42).ToString()},
-                    {"documents_url", "/v1/referrals/" + r.id + "/documents"}};
-    rs.Json(201, receipt);
-    rs.headers.push_back({"Location", "/v1/referrals/" + r.id});
-    Keep("submit", key, rq.body, rs);
+void LaPortalSim::Impl::Submit(const SimRequest& rq, SimResponse& rs) {
+  Count("submit_requests");
+  const std::string key = rq.Header("idempotency-key");
+  if (Replay("submit", key, rq.body, rs)) return;
+  json body = json::parse(rq.body);
+  json errors = json::array();
+  if (body["la"] != book.la())
+    errors.push_back(
+        {{"path", "/la"}, {"message", "this server takes requests for LA " + book.la() + " only"}});
+  for (const char* f : {"upn", "former_upn"}) {
+    if (body["pupil"].contains(f) && !UpnCheckLetterOk(body["pupil"][f].get<std::string>()))
+      errors.push_back({{"path", std::string("/pupil/") + f},
+                        {"message", "the check letter does not match (census error 1510)"}});
   }
+  if (!errors.empty())
+    return rs.Problem(422, "Unprocessable referral", "the referral breaks the LA's rules", errors);
+  const std::string ref = body["client_reference"];
+  if (StoredReferral* existing = book.FindByClientReference(ref)) {
+    rs.Problem(409, "Already received",
+               "a referral with this client_reference was received under another "
+               "Idempotency-Key; attach further evidence to it as documents");
+    json p = json::parse(rs.body);
+    p["referral_id"] = existing->id;
+    rs.body = p.dump();
+    return;
+  }
+  StoredReferral& r = book.Receive(body, key);
+  Count("referrals");
+  json receipt = {{"id", r.id},
+                  {"client_reference", r.client_reference},
+                  {"la_reference", r.la_reference},
+                  {"status", "received"},
+                  {"received_date", r.received.ToString()},
+                  {"decision_due_date", r.received.AddDays(42).ToString()},
+                  {"documents_url", "/v1/referrals/" + r.id + "/documents"}};
+  rs.Json(201, receipt);
+  rs.headers.push_back({"Location", "/v1/referrals/" + r.id});
+  Keep("submit", key, rq.body, rs);
+}
 
-  void Upload(const SimRequest& rq, const std::string& id, SimResponse& rs) {
-    Count("upload_requests");
-    StoredReferral* r = book.Find(id);
-    if (!r) return rs.Problem(404, "Not Found", "no referral " + id);
-    const std::string key = rq.Header("idempotency-key");
-    if (Replay("upload " + id, key, rq.body, rs)) return;
-    if (r->status == "withdrawn")
-      return rs.Problem(409, "Withdrawn", "the referral is withdrawn and takes no documents");
-    json body = json::parse(rq.body);
-    auto bytes = Base64Decode(body["content_base64"].get<std::string>());
-    if (!bytes)
-      return rs.Problem(422, "Bad document", "content_base64 is not base64",
-                        json::array({{{"path", "/content_base64"}, {"message", "not base64"}}}));
-    if (bytes->size() > (size_t{25} << 20))
-      return rs.Problem(413, "Too large", "documents are limited to 25 MiB");
-    if (Sha256Hex(*bytes) != body["sha256"])
-      return rs.Problem(
-          422, "Bad document", "the SHA-256 does not match the content",
-          json::array({{{"path", "/sha256"}, {"message", "does not match the decoded content"}}}));
-    StoredDocument d;
-    d.filename = body["filename"];
-    d.media_type = body["media_type"];
-    d.category = body["category"];
-    d.title = body.value("title", "");
-    d.sha256 = body["sha256"];
-    d.bytes = std::move(*bytes);
-    const StoredDocument& stored = book.AddDocument(*r, std::move(d));
-    Count("documents");
-    rs.Json(201, stored.ToJson(id));
-    Keep("upload " + id, key, rq.body, rs);
-  }
+void LaPortalSim::Impl::Upload(const SimRequest& rq, const std::string& id, SimResponse& rs) {
+  Count("upload_requests");
+  StoredReferral* r = book.Find(id);
+  if (!r) return rs.Problem(404, "Not Found", "no referral " + id);
+  const std::string key = rq.Header("idempotency-key");
+  if (Replay("upload " + id, key, rq.body, rs)) return;
+  if (r->status == "withdrawn")
+    return rs.Problem(409, "Withdrawn", "the referral is withdrawn and takes no documents");
+  json body = json::parse(rq.body);
+  auto bytes = Base64Decode(body["content_base64"].get<std::string>());
+  if (!bytes)
+    return rs.Problem(422, "Bad document", "content_base64 is not base64",
+                      json::array({{{"path", "/content_base64"}, {"message", "not base64"}}}));
+  if (bytes->size() > (size_t{25} << 20))
+    return rs.Problem(413, "Too large", "documents are limited to 25 MiB");
+  if (Sha256Hex(*bytes) != body["sha256"])
+    return rs.Problem(
+        422, "Bad document", "the SHA-256 does not match the content",
+        json::array({{{"path", "/sha256"}, {"message", "does not match the decoded content"}}}));
+  StoredDocument d;
+  d.filename = body["filename"];
+  d.media_type = body["media_type"];
+  d.category = body["category"];
+  d.title = body.value("title", "");
+  d.sha256 = body["sha256"];
+  d.bytes = std::move(*bytes);
+  const StoredDocument& stored = book.AddDocument(*r, std::move(d));
+  Count("documents");
+  rs.Json(201, stored.ToJson(id));
+  Keep("upload " + id, key, rq.body, rs);
+}
 
-  void GetReferral(const std::string& id, SimResponse& rs) {
-    StoredReferral* r = book.Find(id);
-    if (!r) return rs.Problem(404, "Not Found", "no referral " + id);
-    json docs = json::array();
-    for (const auto& d : r->documents) docs.push_back(d.ToJson(r->id));
-    rs.Json(200, {{"referral", r->State()}, {"documents", docs}});
-  }
+void LaPortalSim::Impl::GetReferral(const std::string& id, SimResponse& rs) {
+  StoredReferral* r = book.Find(id);
+  if (!r) return rs.Problem(404, "Not Found", "no referral " + id);
+  json docs = json::array();
+  for (const auto& d : r->documents) docs.push_back(d.ToJson(r->id));
+  rs.Json(200, {{"referral", r->State()}, {"documents", docs}});
+}
 
-  void ListChanges(const SimRequest& rq, SimResponse& rs) {
-    Count("change_reads");
-    uint64_t since = 0;
-    auto s = rq.params.find("since");
-    if (s != rq.params.end()) {
-      const std::string& c = s->second;
-      bool digits =
-          !c.empty() && c.size() <= 18 && c.find_first_not_of("0123456789") == std::string::npos;
-      if (!digits)
-        return rs.Problem(400, "Bad cursor", "since is not a cursor this server issued",
-                          json::array({{{"path", "query.since"}, {"message", "unknown cursor"}}}));
-      since = std::stoull(c);
-    }
-    size_t limit = 100;
-    auto l = rq.params.find("limit");
-    if (l != rq.params.end()) limit = static_cast<size_t>(std::stoul(l->second));
-    bool more = false;
-    std::vector<json> changes = book.ChangesAfter(since, limit, &more);
-    std::string next =
-        changes.empty() ? std::to_string(since) : changes.back()["cursor"].get<std::string>();
-    rs.Json(200, {{"changes", changes}, {"next_cursor", next}, {"more", more}});
+void LaPortalSim::Impl::ListChanges(const SimRequest& rq, SimResponse& rs) {
+  Count("change_reads");
+  uint64_t since = 0;
+  auto s = rq.params.find("since");
+  if (s != rq.params.end()) {
+    const std::string& c = s->second;
+    bool digits =
+        !c.empty() && c.size() <= 18 && c.find_first_not_of("0123456789") == std::string::npos;
+    if (!digits)
+      return rs.Problem(400, "Bad cursor", "since is not a cursor this server issued",
+                        json::array({{{"path", "query.since"}, {"message", "unknown cursor"}}}));
+    since = std::stoull(c);
   }
+  size_t limit = 100;
+  auto l = rq.params.find("limit");
+  if (l != rq.params.end()) limit = static_cast<size_t>(std::stoul(l->second));
+  bool more = false;
+  std::vector<json> changes = book.ChangesAfter(since, limit, &more);
+  std::string next =
+      changes.empty() ? std::to_string(since) : changes.back()["cursor"].get<std::string>();
+  rs.Json(200, {{"changes", changes}, {"next_cursor", next}, {"more", more}});
+}
 
-  void HandleApi(const SimRequest& rq, SimResponse& rs) {
-    ++api_entered;
-    if (rq.path == kLaPortalTokenPath) return HandleToken(rq, rs);
-    std::lock_guard<std::mutex> lock(mu);
-    auto op = contract->Find(rq.method, rq.path);
-    if (!op) {
-      RecordRequestViolations(rq, {{"", "no operation " + rq.method + " " + rq.path}});
-      return rs.Problem(404, "Not Found", "no such endpoint: " + rq.method + " " + rq.path);
-    }
-    if (!Authorised(rq)) {
-      Count("unauthorized");
-      rs.Problem(401, "Unauthorized",
-                 auth.mode == "oauth2" ? "a valid bearer token is required"
-                                       : "a valid API key is required in " + auth.api_key_header);
-      rs.headers.push_back({"WWW-Authenticate",
-                            auth.mode == "oauth2" ? "Bearer error=\"invalid_token\"" : "ApiKey"});
-      return CheckOwnResponse(rq, rs);
-    }
-    std::vector<ContractViolation> vs = contract->CheckRequest(RequestExchange(rq));
-    if (!vs.empty()) {
-      RecordRequestViolations(rq, vs);
-      // Body paths are JSON Pointers; parameter paths are "<in>.<name>"; "" is the whole body.
-      bool body_schema = true;
-      for (const auto& v : vs)
-        if (v.path.empty() || v.path[0] != '/') body_schema = false;
-      rs.Problem(body_schema ? 422 : 400, body_schema ? "Unprocessable request" : "Bad request",
-                 "the request does not keep to the Referral API", ProblemErrors(vs));
-      return CheckOwnResponse(rq, rs);
-    }
-    if (op->id == "submitReferral")
-      Submit(rq, rs);
-    else if (op->id == "uploadDocument")
-      Upload(rq, op->path_params["referralId"], rs);
-    else if (op->id == "getReferral")
-      GetReferral(op->path_params["referralId"], rs);
-    else if (op->id == "listStatusChanges")
-      ListChanges(rq, rs);
-    else
-      rs.Problem(404, "Not Found", "not implemented by the simulator: " + op->id);
-    CheckOwnResponse(rq, rs);
+void LaPortalSim::Impl::HandleApi(const SimRequest& rq, SimResponse& rs) {
+  ++api_entered;
+  if (rq.path == kLaPortalTokenPath) return HandleToken(rq, rs);
+  std::lock_guard<std::mutex> lock(mu);
+  auto op = contract->Find(rq.method, rq.path);
+  if (!op) {
+    RecordRequestViolations(rq, {{"", "no operation " + rq.method + " " + rq.path}});
+    return rs.Problem(404, "Not Found", "no such endpoint: " + rq.method + " " + rq.path);
   }
-};
+  if (!Authorised(rq)) {
+    Count("unauthorized");
+    rs.Problem(401, "Unauthorized",
+               auth.mode == "oauth2" ? "a valid bearer token is required"
+                                     : "a valid API key is required in " + auth.api_key_header);
+    rs.headers.push_back(
+        {"WWW-Authenticate", auth.mode == "oauth2" ? "Bearer error=\"invalid_token\"" : "ApiKey"});
+    return CheckOwnResponse(rq, rs);
+  }
+  std::vector<ContractViolation> vs = contract->CheckRequest(RequestExchange(rq));
+  if (!vs.empty()) {
+    RecordRequestViolations(rq, vs);
+    // Body paths are JSON Pointers; parameter paths are "<in>.<name>"; "" is the whole body.
+    bool body_schema = true;
+    for (const auto& v : vs)
+      if (v.path.empty() || v.path[0] != '/') body_schema = false;
+    rs.Problem(body_schema ? 422 : 400, body_schema ? "Unprocessable request" : "Bad request",
+               "the request does not keep to the Referral API", ProblemErrors(vs));
+    return CheckOwnResponse(rq, rs);
+  }
+  if (op->id == "submitReferral")
+    Submit(rq, rs);
+  else if (op->id == "uploadDocument")
+    Upload(rq, op->path_params["referralId"], rs);
+  else if (op->id == "getReferral")
+    GetReferral(op->path_params["referralId"], rs);
+  else if (op->id == "listStatusChanges")
+    ListChanges(rq, rs);
+  else
+    rs.Problem(404, "Not Found", "not implemented by the simulator: " + op->id);
+  CheckOwnResponse(rq, rs);
+}
 
 namespace {
 
@@ -512,159 +495,6 @@ SimServer& LaPortalSim::api_server() {
 }
 const OpenApiContract* LaPortalSim::contract() const {
   return impl_->contract.get();
-}
-
-Date LaPortalSim::today() const {
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  return impl_->book.today();
-}
-
-Status LaPortalSim::SetToday(Date today) {
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  return impl_->book.SetToday(today);
-}
-
-Status LaPortalSim::Advance(int days) {
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  return impl_->book.Advance(days);
-}
-
-Status LaPortalSim::AddScript(const json& script) {
-  auto steps = StepsFromJson(script);
-  if (!steps.ok()) return steps.status();
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  if (script.value("default", false))
-    impl_->book.SetDefaultSteps(std::move(*steps));
-  else
-    impl_->book.AddScript(script.value("match", json::object()), std::move(*steps));
-  return Status::OK();
-}
-
-Status LaPortalSim::ScriptReferral(const std::string& id, const json& script) {
-  auto steps = StepsFromJson(script);
-  if (!steps.ok()) return steps.status();
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  return impl_->book.ScriptReferral(id, std::move(*steps));
-}
-
-Status LaPortalSim::Act(const std::string& id, const json& action) {
-  if (!action.is_object() || !action.contains("action") || !action["action"].is_string())
-    return Status::InvalidArgument("an action needs \"action\"");
-  std::optional<Date> date;
-  if (action.contains("date")) {
-    date =
-        action["date"].is_string() ? Date::Parse(action["date"].get<std::string>()) : std::nullopt;
-    if (!date) return Status::InvalidArgument("\"date\" must be yyyy-mm-dd");
-  }
-  json params = action;
-  params.erase("action");
-  params.erase("date");
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  return impl_->book.Act(id, action["action"], params, date);
-}
-
-void LaPortalSim::SetAuth(const LaPortalAuth& auth) {
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  impl_->auth = auth;
-  impl_->tokens.clear();
-}
-
-void LaPortalSim::RevokeTokens() {
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  impl_->tokens.clear();
-}
-
-void LaPortalSim::Reset() {
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  impl_->book = ReferralBook(impl_->options.la, impl_->book.today());
-  impl_->book.SetDefaultSteps(
-      Scenario(impl_->options.default_scenario).value_or(std::vector<ScriptStep>{}));
-  impl_->keys.clear();
-  impl_->request_violations = json::array();
-  impl_->response_violations = json::array();
-  impl_->counters.clear();
-}
-
-json LaPortalSim::Referrals() const {
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  json out = json::array();
-  for (const auto& r : impl_->book.referrals()) {
-    json docs = json::array();
-    for (const auto& d : r.documents) docs.push_back(d.ToJson(r.id));
-    out.push_back({{"id", r.id},
-                   {"client_reference", r.client_reference},
-                   {"la_reference", r.la_reference},
-                   {"idempotency_key", r.idempotency_key},
-                   {"status", r.status},
-                   {"received_date", r.received.ToString()},
-                   {"documents", docs}});
-  }
-  return out;
-}
-
-Result<json> LaPortalSim::Referral(const std::string& id) const {
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  for (const auto& r : impl_->book.referrals()) {
-    if (r.id != id) continue;
-    json docs = json::array();
-    for (const auto& d : r.documents) docs.push_back(d.ToJson(r.id));
-    json pending = json::array();
-    for (const auto& s : r.pending) {
-      json p = s.params;
-      p["day"] = s.day;
-      p["action"] = s.action;
-      p["due"] = r.received.AddDays(s.day).ToString();
-      pending.push_back(p);
-    }
-    return json{{"state", r.State()},
-                {"submission", r.submission},
-                {"idempotency_key", r.idempotency_key},
-                {"documents", docs},
-                {"pending_steps", pending}};
-  }
-  return Status::NotFound("no referral " + id);
-}
-
-Result<std::string> LaPortalSim::DocumentBytes(const std::string& rid,
-                                               const std::string& did) const {
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  for (const auto& r : impl_->book.referrals())
-    if (r.id == rid)
-      for (const auto& d : r.documents)
-        if (d.id == did) return d.bytes;
-  return Status::NotFound("no document " + did + " on referral " + rid);
-}
-
-json LaPortalSim::Violations() const {
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  return {{"requests", impl_->request_violations}, {"responses", impl_->response_violations}};
-}
-
-json LaPortalSim::Counters() const {
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  json j = json::object();
-  for (const char* k :
-       {"referrals", "submit_requests", "replays", "upload_requests", "documents", "change_reads",
-        "token_requests", "tokens_issued", "token_refusals", "unauthorized"})
-    j[k] = 0;
-  for (const auto& [k, v] : impl_->counters) j[k] = v;
-  return j;
-}
-
-json LaPortalSim::State() const {
-  json counters = Counters();
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  return {{"today", impl_->book.today().ToString()},
-          {"la", impl_->book.la()},
-          {"auth", impl_->auth.ToJson()},
-          {"default_scenario", impl_->options.default_scenario},
-          {"scenarios", ScenarioNames()},
-          {"referrals", impl_->book.referrals().size()},
-          {"last_cursor", std::to_string(impl_->book.last_seq())},
-          {"counters", counters},
-          {"request_violations", impl_->request_violations.size()},
-          {"response_violations", impl_->response_violations.size()},
-          {"script_errors", impl_->book.script_errors()}};
 }
 
 }  // namespace sendsync::sims

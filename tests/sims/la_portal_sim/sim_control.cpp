@@ -1,6 +1,9 @@
-// The control port of the LA portal simulator: the in-process control methods as JSON over HTTP,
-// for tests and scripts that run the simulator as a separate program. Faults never touch it.
+// Controlling the LA portal simulator: the in-process control methods, and the control port that
+// offers them as JSON over HTTP to tests and scripts running the simulator as a separate program.
+// Faults never touch the control port.
+
 #include "la_portal_sim.h"
+#include "sim_state.h"
 
 namespace sendsync::sims {
 
@@ -29,6 +32,159 @@ std::vector<std::string> Segments(const std::string& path) {
 }
 
 }  // namespace
+
+Date LaPortalSim::today() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->book.today();
+}
+
+Status LaPortalSim::SetToday(Date today) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->book.SetToday(today);
+}
+
+Status LaPortalSim::Advance(int days) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->book.Advance(days);
+}
+
+Status LaPortalSim::AddScript(const json& script) {
+  auto steps = StepsFromJson(script);
+  if (!steps.ok()) return steps.status();
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  if (script.value("default", false))
+    impl_->book.SetDefaultSteps(std::move(*steps));
+  else
+    impl_->book.AddScript(script.value("match", json::object()), std::move(*steps));
+  return Status::OK();
+}
+
+Status LaPortalSim::ScriptReferral(const std::string& id, const json& script) {
+  auto steps = StepsFromJson(script);
+  if (!steps.ok()) return steps.status();
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->book.ScriptReferral(id, std::move(*steps));
+}
+
+Status LaPortalSim::Act(const std::string& id, const json& action) {
+  if (!action.is_object() || !action.contains("action") || !action["action"].is_string())
+    return Status::InvalidArgument("an action needs \"action\"");
+  std::optional<Date> date;
+  if (action.contains("date")) {
+    date =
+        action["date"].is_string() ? Date::Parse(action["date"].get<std::string>()) : std::nullopt;
+    if (!date) return Status::InvalidArgument("\"date\" must be yyyy-mm-dd");
+  }
+  json params = action;
+  params.erase("action");
+  params.erase("date");
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->book.Act(id, action["action"], params, date);
+}
+
+void LaPortalSim::SetAuth(const LaPortalAuth& auth) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  impl_->auth = auth;
+  impl_->tokens.clear();
+}
+
+void LaPortalSim::RevokeTokens() {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  impl_->tokens.clear();
+}
+
+void LaPortalSim::Reset() {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  impl_->book = ReferralBook(impl_->options.la, impl_->book.today());
+  impl_->book.SetDefaultSteps(
+      Scenario(impl_->options.default_scenario).value_or(std::vector<ScriptStep>{}));
+  impl_->keys.clear();
+  impl_->request_violations = json::array();
+  impl_->response_violations = json::array();
+  impl_->counters.clear();
+}
+
+json LaPortalSim::Referrals() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  json out = json::array();
+  for (const auto& r : impl_->book.referrals()) {
+    json docs = json::array();
+    for (const auto& d : r.documents) docs.push_back(d.ToJson(r.id));
+    out.push_back({{"id", r.id},
+                   {"client_reference", r.client_reference},
+                   {"la_reference", r.la_reference},
+                   {"idempotency_key", r.idempotency_key},
+                   {"status", r.status},
+                   {"received_date", r.received.ToString()},
+                   {"documents", docs}});
+  }
+  return out;
+}
+
+Result<json> LaPortalSim::Referral(const std::string& id) const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  for (const auto& r : impl_->book.referrals()) {
+    if (r.id != id) continue;
+    json docs = json::array();
+    for (const auto& d : r.documents) docs.push_back(d.ToJson(r.id));
+    json pending = json::array();
+    for (const auto& s : r.pending) {
+      json p = s.params;
+      p["day"] = s.day;
+      p["action"] = s.action;
+      p["due"] = r.received.AddDays(s.day).ToString();
+      pending.push_back(p);
+    }
+    return json{{"state", r.State()},
+                {"submission", r.submission},
+                {"idempotency_key", r.idempotency_key},
+                {"documents", docs},
+                {"pending_steps", pending}};
+  }
+  return Status::NotFound("no referral " + id);
+}
+
+Result<std::string> LaPortalSim::DocumentBytes(const std::string& rid,
+                                               const std::string& did) const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  for (const auto& r : impl_->book.referrals())
+    if (r.id == rid)
+      for (const auto& d : r.documents)
+        if (d.id == did) return d.bytes;
+  return Status::NotFound("no document " + did + " on referral " + rid);
+}
+
+json LaPortalSim::Violations() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return {{"requests", impl_->request_violations}, {"responses", impl_->response_violations}};
+}
+
+json LaPortalSim::Counters() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  json j = json::object();
+  for (const char* k :
+       {"referrals", "submit_requests", "replays", "upload_requests", "documents", "change_reads",
+        "token_requests", "tokens_issued", "token_refusals", "unauthorized"})
+    j[k] = 0;
+  for (const auto& [k, v] : impl_->counters) j[k] = v;
+  return j;
+}
+
+json LaPortalSim::State() const {
+  json counters = Counters();
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return {{"today", impl_->book.today().ToString()},
+          {"la", impl_->book.la()},
+          {"auth", impl_->auth.ToJson()},
+          {"default_scenario", impl_->options.default_scenario},
+          {"scenarios", ScenarioNames()},
+          {"referrals", impl_->book.referrals().size()},
+          {"last_cursor", std::to_string(impl_->book.last_seq())},
+          {"counters", counters},
+          {"request_violations", impl_->request_violations.size()},
+          {"response_violations", impl_->response_violations.size()},
+          {"script_errors", impl_->book.script_errors()}};
+}
 
 void LaPortalSim::HandleControl(const SimRequest& rq, SimResponse& rs) {
   const std::vector<std::string> seg = Segments(rq.path);
