@@ -131,9 +131,16 @@ int Main(const Registry& reg, int argc, char** argv, std::ostream& out, std::ost
   }
 
   Invocation inv;
+  inv.command = spec->name;
   inv.out = &out;
   inv.err = &err;
-  Poco::Util::OptionSet set = OptionsOf(*spec);
+  Poco::Util::OptionSet set;
+  try {
+    set = OptionsOf(*spec);
+  } catch (const Poco::Exception& e) {  // a bug in a command's option table
+    err << "sendsync " << spec->name << ": internal error in its options: " << e.displayText() << "\n";
+    return kExitFailed;
+  }
   Poco::Util::OptionProcessor proc(set);
   proc.setUnixStyle(true);
   try {

@@ -28,6 +28,7 @@ enum ExitCode : int {
 
 // What a command sees when it runs.
 struct Invocation {
+  std::string command;                                   // "link add"
   std::vector<std::string> args;                        // positional arguments
   std::map<std::string, std::vector<std::string>> opts;  // option name -> values (flags: {""})
   bool json = false;

@@ -5,7 +5,9 @@
 
 namespace sendsync::cli {
 
-void RegisterBasicCommands(Registry& registry);   // version, plugins list / inspect
+void RegisterBasicCommands(Registry& registry);  // version, plugins list / inspect
+void RegisterHubCommands(Registry& registry);    // init, pupil show, due, referral check, import/export
+void RegisterSyncCommands(Registry& registry);   // link, sync, queues, runs, audit
 void RegisterAll(Registry& registry);
 
 }  // namespace sendsync::cli

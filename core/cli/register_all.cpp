@@ -2,6 +2,10 @@
 
 namespace sendsync::cli {
 
-void RegisterAll(Registry& registry) { RegisterBasicCommands(registry); }
+void RegisterAll(Registry& registry) {
+  RegisterBasicCommands(registry);
+  RegisterHubCommands(registry);
+  RegisterSyncCommands(registry);
+}
 
 }  // namespace sendsync::cli

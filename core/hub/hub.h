@@ -29,6 +29,23 @@ Result<domain::PupilRecords> LoadPupilRecords(store::Conn& conn, int64_t pupil_i
 // UPN is shared by several pupils (a match to resolve).
 Result<store::RecordRow> FindPupil(store::Conn& conn, const std::string& upn);
 
+// ---- views for people (CLI and admin API) ----
+
+// Everything about one pupil: identity, each system's id for them, SEN status and history, needs,
+// cycles, provision with costs, reviews, referrals, plans, clocks as of `as_of`, and consistency
+// warnings. Hub ids throughout.
+Result<nlohmann::json> PupilSummary(store::Conn& conn, int64_t pupil_id, Date as_of);
+
+// Reviews and statutory deadlines due or overdue as of `as_of` (with `upcoming_days` > 0, also
+// those due within that many days), soonest first, for one school or all.
+Result<nlohmann::json> DueList(store::Conn& conn, Date as_of, const std::string& school_urn,
+                               int upcoming_days = 0);
+
+// The referral readiness checklist for one pupil.
+Result<nlohmann::json> ReadinessOf(store::Conn& conn, int64_t pupil_id, Date as_of);
+
+nlohmann::json DueItemJson(const domain::DueItem& d);
+
 // ---- references between records ----
 // Some fields name other records (a review's cycle_id, a referral's cycle_ids, …). Links send them
 // in their own id space; the hub keeps hub ids ("h<n>"), or "x:<link id>:<their id>" while the

@@ -218,6 +218,21 @@ Result<bool> AcquireLease(Conn& conn, int64_t link_id, const std::string& holder
   return !rows->empty() && AsText((*rows)[0][0]) == holder;
 }
 
+Result<std::string> LeaseHolder(Conn& conn, int64_t link_id) {
+  auto rows = conn.Query("SELECT holder FROM leases WHERE link_id = ?", {link_id});
+  if (!rows.ok()) return rows.status();
+  return rows->empty() ? std::string() : AsText((*rows)[0][0]);
+}
+
+Result<bool> TakeOverLease(Conn& conn, int64_t link_id, const std::string& old_holder,
+                           const std::string& holder, int64_t ttl_ms) {
+  size_t n = 0;
+  SENDSYNC_RETURN_IF_ERROR(conn.Exec(
+      "UPDATE leases SET holder = ?, expires_at = ? WHERE link_id = ? AND holder = ?",
+      {holder, NowMs() + ttl_ms, link_id, old_holder}, &n));
+  return n == 1;
+}
+
 Result<bool> RenewLease(Conn& conn, int64_t link_id, const std::string& holder, int64_t ttl_ms) {
   size_t n = 0;
   SENDSYNC_RETURN_IF_ERROR(conn.Exec(

@@ -103,6 +103,22 @@ Result<std::vector<RecordRow>> ListPupils(Conn& conn, const std::string& school_
                 {school_urn});
 }
 
+Result<std::vector<int64_t>> PupilsWithRecords(Conn& conn, const std::string& school_urn) {
+  std::string sql =
+      "SELECT DISTINCT p.id FROM records p JOIN records r ON r.pupil_id = p.id "
+      "WHERE p.kind = 'pupil' AND p.deleted = 0 AND r.deleted = 0";
+  std::vector<Value> params;
+  if (!school_urn.empty()) {
+    sql += " AND p.school_urn = ?";
+    params.push_back(school_urn);
+  }
+  auto rows = conn.Query(sql + " ORDER BY p.id", params);
+  if (!rows.ok()) return rows.status();
+  std::vector<int64_t> out;
+  for (const Row& r : *rows) out.push_back(AsInt(r[0]));
+  return out;
+}
+
 Result<std::vector<RecordRow>> RecordsByPupils(Conn& conn, const std::string& kind,
                                                const std::vector<int64_t>& pupil_ids) {
   std::vector<RecordRow> out;

@@ -76,6 +76,9 @@ Result<std::vector<RecordRow>> PupilsByUpn(Conn& conn, const std::vector<std::st
 Result<std::vector<RecordRow>> RecordsOfPupil(Conn& conn, int64_t pupil_id);
 // Live pupils, optionally of one school, by id.
 Result<std::vector<RecordRow>> ListPupils(Conn& conn, const std::string& school_urn = "");
+// Live pupils (optionally of one school) that have at least one other live record: the pupils
+// clocks can concern.
+Result<std::vector<int64_t>> PupilsWithRecords(Conn& conn, const std::string& school_urn = "");
 // Live records of `kind` belonging to any of `pupil_ids`.
 Result<std::vector<RecordRow>> RecordsByPupils(Conn& conn, const std::string& kind,
                                                const std::vector<int64_t>& pupil_ids);
@@ -266,6 +269,11 @@ Status AbandonStaleRuns(Conn& conn, int64_t link_id, const std::string& new_hold
 // Takes the lease on a link for `holder` until now + ttl_ms, if it is free, expired or already
 // ours. Returns false when another holder has it.
 Result<bool> AcquireLease(Conn& conn, int64_t link_id, const std::string& holder, int64_t ttl_ms);
+// Who holds the lease now ("" when nobody).
+Result<std::string> LeaseHolder(Conn& conn, int64_t link_id);
+// Takes the lease from `old_holder` (known dead) for `holder`; false if it changed hands meanwhile.
+Result<bool> TakeOverLease(Conn& conn, int64_t link_id, const std::string& old_holder,
+                           const std::string& holder, int64_t ttl_ms);
 // Extends our lease; false if we lost it (it expired and someone else took it).
 Result<bool> RenewLease(Conn& conn, int64_t link_id, const std::string& holder, int64_t ttl_ms);
 Status ReleaseLease(Conn& conn, int64_t link_id, const std::string& holder);

@@ -1,5 +1,9 @@
 // The engine: runs links (lease, pull in pages, commit each page, push), and reports what it did.
+#include <signal.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
 
 #include <chrono>
 #include <mutex>
@@ -49,6 +53,17 @@ Engine::Impl::Impl(store::Store& s, EngineOptions o) : store(s), opt(std::move(o
     opt.holder = std::string(host) + ":" + std::to_string(::getpid()) + ":" + std::to_string(rd() % 100000);
   }
   if (opt.plugin_dir.empty()) opt.plugin_dir = plugins::DefaultPluginDir();
+}
+
+bool Engine::Impl::HolderIsDeadHere(const std::string& holder, const std::string& me) {
+  // Holders are "<host>:<pid>:<nonce>".
+  auto host_of = [](const std::string& h) { return h.substr(0, h.find(':')); };
+  if (host_of(holder) != host_of(me) || holder == me) return false;
+  size_t a = holder.find(':'), b = holder.find(':', a + 1);
+  if (a == std::string::npos || b == std::string::npos) return false;
+  long pid = std::strtol(holder.c_str() + a + 1, nullptr, 10);
+  if (pid <= 0) return false;
+  return ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
 }
 
 Result<plugins::PluginInfo> Engine::Impl::FindPlugin(const std::string& adapter_id) {
@@ -170,7 +185,8 @@ Status Engine::Impl::Pull(store::Conn& conn, store::Conn& lease_conn, const Link
                                           " (another host took over); stopping");
       if (opt.on_progress) {
         double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-        opt.on_progress({ctx.link.name, kind, "pull", kind_records, secs > 0 ? kind_records / secs : 0});
+        opt.on_progress({ctx.link.name, kind, "pull", kind_records, secs > 0 ? kind_records / secs : 0,
+                         more ? page.value("remaining", int64_t{-1}) : 0});
       }
       if (!more) break;
       if (next == cur)
@@ -200,6 +216,18 @@ Result<RunSummary> Engine::RunLink(const std::string& name, RunMode mode) {
     return Status::FailedPrecondition("link '" + name + "' is disabled (sendsync link enable " + name + ")");
   auto got = store::AcquireLease(lease, ctx->link.id, I.opt.holder, I.opt.lease_ttl_ms);
   if (!got.ok()) return got.status();
+  if (!*got) {
+    // A run on this machine that crashed leaves its lease until it expires; its process is gone,
+    // so waiting would only delay the recovery.
+    auto holder = store::LeaseHolder(lease, ctx->link.id);
+    if (!holder.ok()) return holder.status();
+    if (Impl::HolderIsDeadHere(*holder, I.opt.holder)) {
+      got = store::TakeOverLease(lease, ctx->link.id, *holder, I.opt.holder, I.opt.lease_ttl_ms);
+      if (!got.ok()) return got.status();
+      if (*got)
+        log::Write(log::Level::kInfo, "lease.taken_over", {{"link", name}, {"from", *holder}});
+    }
+  }
   if (!*got)
     return Status::FailedPrecondition("link '" + name + "' is being run elsewhere right now; try again later");
   SENDSYNC_RETURN_IF_ERROR(store::AbandonStaleRuns(lease, ctx->link.id, I.opt.holder));

@@ -19,6 +19,8 @@ struct Engine::Impl {
   Impl(store::Store& s, EngineOptions o);
 
   Result<plugins::PluginInfo> FindPlugin(const std::string& adapter_id);
+  // True when `holder` names a process on this host that no longer exists.
+  static bool HolderIsDeadHere(const std::string& holder, const std::string& me);
   Status Pull(store::Conn& conn, store::Conn& lease_conn, const detail::LinkCtx& ctx,
               const plugins::PluginInfo& plugin, plugins::Instance& adapter, bool dry_run,
               int64_t run_id, RunSummary& sum);

@@ -188,7 +188,7 @@ Status Push(store::Conn& conn, const LinkCtx& link, plugins::Instance& adapter,
       if (fatal) return Status::InvalidArgument(call_error);
       // Transient: what failed is now in backoff; carry on with what else is due.
     }
-    if (opt.on_progress) opt.on_progress({link.link.name, "", "push", sum.pushed, 0});
+    if (opt.on_progress) opt.on_progress({link.link.name, "", "push", sum.pushed, 0, -1});
   }
   return Status::OK();
 }

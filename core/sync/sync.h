@@ -115,7 +115,8 @@ struct RunSummary {
 struct Progress {
   std::string link, kind, phase;  // phase: pull, push
   int64_t records = 0;
-  double rate = 0;  // records per second so far
+  double rate = 0;         // records per second so far
+  int64_t remaining = -1;  // the adapter's estimate of what is left, -1 when unknown
 };
 
 struct EngineOptions {

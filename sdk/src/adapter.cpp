@@ -98,6 +98,7 @@ Result<std::string> DoRead(Adapter& a, const json& req) {
     out += ",\"rejects\":" + rej.dump(-1, ' ', false, json::error_handler_t::replace);
   }
   out += ",\"next_cursor\":" + json(res.next_cursor).dump();
+  if (res.remaining >= 0) out += ",\"remaining\":" + std::to_string(res.remaining);
   out += res.more ? ",\"more\":true}" : ",\"more\":false}";
   return out;
 }

@@ -148,6 +148,7 @@ class JsonlFolderAdapter : public sdk::Adapter {
     in.seekg(static_cast<std::streamoff>(cur.offset));
     std::string line;
     uint64_t offset = cur.offset;
+    const uint64_t start_offset = cur.offset;
     uint64_t line_start = cur.offset;
     size_t taken = 0;
     bool cancelled = false;
@@ -172,6 +173,12 @@ class JsonlFolderAdapter : public sdk::Adapter {
     cur.offset = offset;
     res.next_cursor = cur.ToString();
     res.more = cancelled || (taken == req.limit && in.peek() != EOF);
+    if (res.more && taken > 0 && offset > start_offset) {  // a rough estimate, for progress bars
+      std::error_code ec;
+      uint64_t size = fs::file_size(path, ec);
+      if (!ec && size > offset)
+        res.remaining = static_cast<int64_t>((size - offset) * taken / (offset - start_offset));
+    }
     return Status::OK();
   }
 

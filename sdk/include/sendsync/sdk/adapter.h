@@ -65,6 +65,7 @@ struct ReadResult {
   std::vector<Reject> rejects;
   std::string next_cursor;  // opaque to the host; returned to you on the next read
   bool more = false;        // true when another read with next_cursor would return more
+  int64_t remaining = -1;   // optional estimate of records still to come (for progress and ETA)
 
   void AddRecord(const nlohmann::json& record) { records.push_back(record.dump()); }
   void AddRawRecord(std::string json_object_text) { records.push_back(std::move(json_object_text)); }

@@ -1,0 +1,134 @@
+#include "core/cli/context.h"
+
+#include <pwd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <ctime>
+#include <fstream>
+#include <iomanip>
+#include <sstream>
+
+#include <Poco/Util/OptionSet.h>
+
+#include "core/log/log.h"
+#include "plugins/plugins.h"
+
+namespace sendsync::cli {
+
+void AddCommonOptions(Poco::Util::OptionSet& set, bool with_config) {
+  if (with_config) AddValueOption(set, "config", "FILE", "config file (default: $SENDSYNC_CONFIG)");
+  AddValueOption(set, "db", "URL",
+                 "store: sqlite:PATH or postgresql://user@host/db (default: $SENDSYNC_DB, the config, "
+                 "or sqlite:var/sendsync.db)");
+  AddValueOption(set, "plugins", "DIR", "plugin folder (default: $SENDSYNC_PLUGINS or the bundled one)");
+  AddFlag(set, "in-process", "run adapters in this process instead of a worker (trusted only)");
+  AddValueOption(set, "log-level", "LEVEL", "debug, info, warn (default) or error");
+}
+
+void CommonOptions(Poco::Util::OptionSet& set) { AddCommonOptions(set, true); }
+
+Result<std::unique_ptr<Context>> MakeContext(const Invocation& inv, bool open_store) {
+  auto ctx = std::make_unique<Context>();
+  // `link add` has its own --config (the adapter's); its host config comes as --host-config.
+  std::string cfg_path = inv.command == "link add" ? inv.Get("host-config") : inv.Get("config");
+  if (cfg_path.empty())
+    if (const char* e = std::getenv("SENDSYNC_CONFIG"); e && *e) cfg_path = e;
+  if (!cfg_path.empty()) {
+    auto c = config::Load(cfg_path);
+    if (!c.ok()) return c.status();
+    ctx->cfg = std::move(*c);
+  }
+  std::string level = inv.Get("log-level", ctx->cfg.log_level);
+  log::Level lv;
+  if (!log::ParseLevel(level, lv))
+    return Status::InvalidArgument("--log-level must be debug, info, warn, error or off");
+  log::SetLevel(lv);
+  if (!ctx->cfg.log_file.empty() && !log::SetFile(ctx->cfg.log_file))
+    return Status::IoError("cannot open the log file " + ctx->cfg.log_file);
+
+  ctx->store_url = inv.Get("db");
+  if (ctx->store_url.empty())
+    if (const char* e = std::getenv("SENDSYNC_DB"); e && *e) ctx->store_url = e;
+  if (ctx->store_url.empty()) ctx->store_url = ctx->cfg.StoreUrl();
+  ctx->plugin_dir = inv.Get("plugins");
+  if (ctx->plugin_dir.empty())
+    if (const char* e = std::getenv("SENDSYNC_PLUGINS"); e && *e) ctx->plugin_dir = e;
+  if (ctx->plugin_dir.empty()) ctx->plugin_dir = ctx->cfg.plugin_dir;
+  if (ctx->plugin_dir.empty()) ctx->plugin_dir = plugins::DefaultPluginDir();
+
+  auto& e = ctx->engine;
+  e.plugin_dir = ctx->plugin_dir;
+  e.runtime.mode = inv.Has("in-process") || ctx->cfg.worker_mode == "in-process"
+                       ? plugins::Mode::kInProcess
+                       : plugins::Mode::kWorker;
+  e.runtime.call_timeout = std::chrono::seconds(ctx->cfg.call_timeout_seconds);
+  e.runtime.memory_limit_mb = static_cast<size_t>(ctx->cfg.memory_limit_mb);
+  e.max_attempts = ctx->cfg.max_attempts;
+  e.backoff_base_ms = int64_t{ctx->cfg.backoff_base_seconds} * 1000;
+  e.backoff_max_ms = int64_t{ctx->cfg.backoff_max_seconds} * 1000;
+
+  std::string user;
+  if (passwd* pw = ::getpwuid(::geteuid())) user = pw->pw_name;
+  if (const char* su = std::getenv("SUDO_USER"); su && *su) user = su;
+  ctx->actor = "cli:" + (user.empty() ? std::string("unknown") : user);
+
+  if (open_store) {
+    auto s = store::Store::Open(ctx->store_url);
+    if (!s.ok()) return s.status();
+    ctx->store = std::move(*s);
+  }
+  return ctx;
+}
+
+int Fail(const Invocation& inv, const Status& st) {
+  int code = st.code() == Status::Code::kInvalidArgument && st.message().rfind("--", 0) == 0
+                 ? kExitUsage
+                 : kExitFailed;
+  return inv.Fail(st.message(), code);
+}
+
+void PrintTable(std::ostream& out, const std::vector<std::string>& headers,
+                const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> w(headers.size());
+  auto width = [](const std::string& s) {  // count UTF-8 code points, not bytes
+    size_t n = 0;
+    for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+    return n;
+  };
+  for (size_t i = 0; i < headers.size(); ++i) w[i] = width(headers[i]);
+  for (const auto& r : rows)
+    for (size_t i = 0; i < r.size() && i < w.size(); ++i) w[i] = std::max(w[i], std::min<size_t>(width(r[i]), 60));
+  auto line = [&](const std::vector<std::string>& cells) {
+    for (size_t i = 0; i < cells.size() && i < w.size(); ++i) {
+      std::string c = cells[i];
+      if (width(c) > 60) c = c.substr(0, 57) + "...";
+      out << c;
+      if (i + 1 < cells.size()) out << std::string(w[i] - std::min(w[i], width(c)) + 2, ' ');
+    }
+    out << "\n";
+  };
+  line(headers);
+  for (const auto& r : rows) line(r);
+}
+
+std::string FormatTime(int64_t ms) {
+  if (ms <= 0) return "-";
+  std::time_t t = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M", &tm);
+  return buf;
+}
+
+Result<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Status::NotFound("cannot read " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace sendsync::cli

@@ -1,0 +1,50 @@
+// What most sendsync commands share: the common options (--config, --db, --plugins, --in-process,
+// --log-level), opening the store and building the engine's options from flags, environment and
+// the config file (in that order of precedence), who is acting (for the audit log), and printing.
+#pragma once
+
+#include <memory>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "core/cli/command.h"
+#include "core/config/config.h"
+#include "core/store/store.h"
+#include "core/sync/sync.h"
+
+namespace sendsync::cli {
+
+// `with_config` false for commands whose own --config means something else (link add); they still
+// read $SENDSYNC_CONFIG.
+void AddCommonOptions(Poco::Util::OptionSet& set, bool with_config = true);
+// The same with --config, as a plain function to pass where an option table is expected.
+void CommonOptions(Poco::Util::OptionSet& set);
+
+struct Context {
+  config::Config cfg;
+  std::string store_url;
+  std::string plugin_dir;
+  std::unique_ptr<store::Store> store;
+  sync::EngineOptions engine;
+  std::string actor;  // "cli:<user>"
+};
+
+// Reads the config (--config, else $SENDSYNC_CONFIG, else defaults) and applies flags and
+// environment; opens (and migrates) the store when `open_store`.
+Result<std::unique_ptr<Context>> MakeContext(const Invocation& inv, bool open_store = true);
+
+// Prints a failed Status for people (or as JSON) and returns the exit code for it.
+int Fail(const Invocation& inv, const Status& st);
+
+// A plain text table with a header row, columns padded to their widest cell.
+void PrintTable(std::ostream& out, const std::vector<std::string>& headers,
+                const std::vector<std::vector<std::string>>& rows);
+
+// "2026-11-23 14:03" in local time, or "-" for 0.
+std::string FormatTime(int64_t ms);
+
+// Reads a whole file; NotFound naming it when it cannot.
+Result<std::string> ReadFile(const std::string& path);
+
+}  // namespace sendsync::cli

@@ -1,0 +1,139 @@
+#include "core/config/config.h"
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace sendsync::config {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+Status Bad(const std::string& key, const std::string& why) {
+  return Status::InvalidArgument("config: " + key + ": " + why);
+}
+
+std::string Under(const std::string& base, const std::string& p) {
+  if (p.empty() || fs::path(p).is_absolute() || base.empty()) return p;
+  return (fs::path(base) / p).lexically_normal().string();
+}
+
+}  // namespace
+
+std::string Config::StoreUrl() const {
+  if (!store_url.empty()) return store_url;
+  return "sqlite:" + (fs::path(data_dir) / "sendsync.db").string();
+}
+
+json Config::ToJson() const {
+  return {{"data_dir", data_dir},
+          {"store_url", StoreUrl()},
+          {"plugin_dir", plugin_dir},
+          {"listen", listen},
+          {"tls_cert", tls_cert},
+          {"tls_key", tls_key},
+          {"log_level", log_level},
+          {"log_file", log_file},
+          {"worker_mode", worker_mode},
+          {"call_timeout_seconds", call_timeout_seconds},
+          {"memory_limit_mb", memory_limit_mb},
+          {"max_attempts", max_attempts},
+          {"backoff_base_seconds", backoff_base_seconds},
+          {"backoff_max_seconds", backoff_max_seconds},
+          {"max_request_bytes", max_request_bytes}};
+}
+
+Result<Config> FromJson(const json& j, const std::string& base) {
+  if (!j.is_object()) return Bad("(top)", "must be a JSON object");
+  Config c;
+  static const std::set<std::string> kStrings = {"data_dir", "store_url", "plugin_dir", "listen",
+                                                 "tls_cert", "tls_key",   "log_level",  "log_file",
+                                                 "worker_mode"};
+  static const std::set<std::string> kInts = {"call_timeout_seconds", "memory_limit_mb",
+                                              "max_attempts",         "backoff_base_seconds",
+                                              "backoff_max_seconds",  "max_request_bytes"};
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    const std::string& k = it.key();
+    if (kStrings.count(k)) {
+      if (!it->is_string()) return Bad(k, "must be text");
+    } else if (kInts.count(k)) {
+      if (!it->is_number_integer() || it->get<int64_t>() <= 0 || it->get<int64_t>() > 1 << 30)
+        return Bad(k, "must be a positive whole number");
+    } else {
+      return Bad(k, "unknown key");
+    }
+  }
+  auto str = [&](const char* k, std::string& out) {
+    if (j.contains(k)) out = j[k].get<std::string>();
+  };
+  auto num = [&](const char* k, int& out) {
+    if (j.contains(k)) out = j[k].get<int>();
+  };
+  str("data_dir", c.data_dir);
+  str("store_url", c.store_url);
+  str("plugin_dir", c.plugin_dir);
+  str("listen", c.listen);
+  str("tls_cert", c.tls_cert);
+  str("tls_key", c.tls_key);
+  str("log_level", c.log_level);
+  str("log_file", c.log_file);
+  str("worker_mode", c.worker_mode);
+  num("call_timeout_seconds", c.call_timeout_seconds);
+  num("memory_limit_mb", c.memory_limit_mb);
+  num("max_attempts", c.max_attempts);
+  num("backoff_base_seconds", c.backoff_base_seconds);
+  num("backoff_max_seconds", c.backoff_max_seconds);
+  num("max_request_bytes", c.max_request_bytes);
+
+  c.data_dir = Under(base, c.data_dir);
+  c.plugin_dir = Under(base, c.plugin_dir);
+  c.tls_cert = Under(base, c.tls_cert);
+  c.tls_key = Under(base, c.tls_key);
+  c.log_file = Under(base, c.log_file);
+  if (c.store_url.rfind("sqlite:", 0) == 0) c.store_url = "sqlite:" + Under(base, c.store_url.substr(7));
+
+  static const std::set<std::string> kLevels = {"debug", "info", "warn", "error", "off"};
+  if (!kLevels.count(c.log_level)) return Bad("log_level", "must be debug, info, warn, error or off");
+  if (c.worker_mode != "worker" && c.worker_mode != "in-process")
+    return Bad("worker_mode", "must be \"worker\" or \"in-process\"");
+  size_t colon = c.listen.rfind(':');
+  if (colon == std::string::npos || colon == 0)
+    return Bad("listen", "must be host:port, e.g. 127.0.0.1:8470");
+  std::string port = c.listen.substr(colon + 1);
+  if (port.empty() || port.find_first_not_of("0123456789") != std::string::npos ||
+      std::stoi(port.substr(0, 6)) > 65535)
+    return Bad("listen", "port must be 0..65535");
+  if (c.tls_cert.empty() != c.tls_key.empty())
+    return Bad(c.tls_cert.empty() ? "tls_cert" : "tls_key",
+               "give both tls_cert and tls_key (PEM files), or neither");
+  for (const auto& [k, v] : {std::pair<const char*, std::string>{"tls_cert", c.tls_cert},
+                             {"tls_key", c.tls_key}})
+    if (!v.empty() && !fs::is_regular_file(v)) return Bad(k, "no such file " + v);
+  if (!c.plugin_dir.empty() && !fs::is_directory(c.plugin_dir))
+    return Bad("plugin_dir", "no such folder " + c.plugin_dir);
+  if (c.backoff_base_seconds > c.backoff_max_seconds)
+    return Bad("backoff_base_seconds", "is larger than backoff_max_seconds");
+  return c;
+}
+
+Result<Config> Load(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Status::NotFound("config: cannot read " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  json j;
+  try {
+    j = json::parse(ss.str());
+  } catch (const json::parse_error& e) {
+    return Status::InvalidArgument("config: " + path + " is not valid JSON: " + e.what());
+  }
+  auto c = FromJson(j, fs::path(path).parent_path().string());
+  if (!c.ok()) return c.status().WithContext(path);
+  c->source = path;
+  return c;
+}
+
+}  // namespace sendsync::config

@@ -1,0 +1,41 @@
+// The host's configuration file (JSON): where data lives, which store, which plugins, how the
+// service listens and logs. Validated on load with errors that name the key. The CLI and
+// `sendsync serve` both read it; command-line flags and environment variables override it.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "sendsync/sdk/status.h"
+
+namespace sendsync::config {
+
+struct Config {
+  std::string data_dir = "var";  // relative paths are taken from the config file's folder
+  std::string store_url;         // default: sqlite:<data_dir>/sendsync.db
+  std::string plugin_dir;        // default: the bundled folder next to the binary
+  std::string listen = "127.0.0.1:8470";
+  std::string tls_cert, tls_key;  // both or neither: HTTPS when given
+  std::string log_level = "warn";
+  std::string log_file;  // empty: stderr
+  std::string worker_mode = "worker";  // or "in-process" (trusted adapters only)
+  int call_timeout_seconds = 120;
+  int memory_limit_mb = 2048;
+  int max_attempts = 8;
+  int backoff_base_seconds = 2;
+  int backoff_max_seconds = 3600;
+  int max_request_bytes = 1 << 20;
+  std::string source;  // the file it came from, "" for defaults
+
+  // The store URL after defaults.
+  std::string StoreUrl() const;
+  nlohmann::json ToJson() const;
+};
+
+// Parses and checks a config file. Every problem names the key ("listen: ..."); unknown keys are
+// refused so a typo is not silently ignored.
+Result<Config> Load(const std::string& path);
+Result<Config> FromJson(const nlohmann::json& j, const std::string& base_dir);
+
+}  // namespace sendsync::config

@@ -1,0 +1,131 @@
+// Views of the hub for people: a pupil's summary, the due list, readiness.
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "core/hub/hub.h"
+
+namespace sendsync::hub {
+
+using nlohmann::json;
+
+json DueItemJson(const domain::DueItem& d) {
+  json j = {{"clock", d.clock}, {"title", d.title}, {"due", d.due.ToString()}, {"state", d.state},
+            {"owner", d.owner}, {"record_kind", d.record_kind}, {"record_id", d.record_id}};
+  if (!d.detail.empty()) j["detail"] = d.detail;
+  if (d.done) j["done"] = d.done->ToString();
+  return j;
+}
+
+namespace {
+
+json CostJson(const domain::ProvisionCost& c) {
+  auto r = [](double v) { return std::round(v * 100) / 100; };
+  return {{"per_week", r(c.per_week)}, {"per_term", r(c.per_term)}, {"per_year", r(c.per_year)},
+          {"staff_hours_per_week", r(c.staff_hours_per_week)}};
+}
+
+json ReadinessJson(const domain::Readiness& ready) {
+  json items = json::array();
+  for (const auto& i : ready.items)
+    items.push_back({{"id", i.id}, {"label", i.label}, {"met", i.met}, {"evidence", i.evidence},
+                     {"missing", i.missing}});
+  return {{"ready", ready.ready}, {"items", items}};
+}
+
+}  // namespace
+
+Result<json> PupilSummary(store::Conn& conn, int64_t pupil_id, Date as_of) {
+  auto recs = LoadPupilRecords(conn, pupil_id);
+  if (!recs.ok()) return recs.status();
+  auto rows = store::RecordsOfPupil(conn, pupil_id);
+  if (!rows.ok()) return rows.status();
+  std::string upn;
+  for (const auto& r : *rows)
+    if (r.kind == "pupil") upn = r.upn;
+  json out;
+  json cycles = json::array(), provision = json::array(), reviews = json::array(),
+       referrals = json::array(), plans = json::array();
+  double total = 0;
+  for (const auto& r : *rows) {
+    json c = Canonical(r, upn);
+    std::vector<json*> one = {&c};
+    SENDSYNC_RETURN_IF_ERROR(ResolvePending(conn, r.kind, one));
+    if (r.kind == "pupil") out["pupil"] = c;
+    if (r.kind == "sen") out["sen"] = c;
+    if (r.kind == "cycle") cycles.push_back(c);
+    if (r.kind == "review") reviews.push_back(c);
+    if (r.kind == "referral") referrals.push_back(c);
+    if (r.kind == "ehc_plan") plans.push_back(c);
+    if (r.kind == "provision") {
+      for (const auto& p : recs->provision)
+        if (p.id == HubId(r.id)) {
+          domain::ProvisionCost cost = domain::Cost(p);
+          c["cost"] = CostJson(cost);
+          total += cost.per_year;
+        }
+      provision.push_back(c);
+    }
+  }
+  if (!out.contains("sen")) out["sen"] = nullptr;
+  out["cycles"] = cycles;
+  out["provision"] = provision;
+  out["provision_cost_per_year"] = std::round(total * 100) / 100;
+  out["reviews"] = reviews;
+  out["referrals"] = referrals;
+  out["plans"] = plans;
+
+  json ids = json::array();
+  auto links = store::LinkRecordsOf(conn, pupil_id);
+  if (!links.ok()) return links.status();
+  for (const auto& lr : *links) {
+    auto l = store::GetLinkById(conn, lr.link_id);
+    ids.push_back({{"link", l.ok() ? l->name.substr(0, l->name.find("#removed-")) : "?"},
+                   {"id", lr.external_id}});
+  }
+  out["system_ids"] = ids;
+  json clocks = json::array();
+  for (const auto& d : domain::Clocks(*recs, as_of)) clocks.push_back(DueItemJson(d));
+  out["clocks"] = clocks;
+  out["as_of"] = as_of.ToString();
+  json issues = json::array();
+  for (const auto& i : domain::CheckConsistency(*recs))
+    issues.push_back({{"code", i.code}, {"path", i.path}, {"message", i.message},
+                      {"severity", domain::SeverityName(i.severity)}});
+  out["consistency"] = issues;
+  return out;
+}
+
+Result<json> DueList(store::Conn& conn, Date as_of, const std::string& school, int upcoming_days) {
+  auto ids = store::PupilsWithRecords(conn, school);
+  if (!ids.ok()) return ids.status();
+  std::vector<std::pair<Date, json>> items;
+  domain::ClockConfig cfg;
+  if (upcoming_days > 0) cfg.due_soon_days = upcoming_days;
+  for (int64_t id : *ids) {
+    auto recs = LoadPupilRecords(conn, id);
+    if (!recs.ok()) return recs.status();
+    for (const auto& d : domain::Clocks(*recs, as_of, cfg)) {
+      if (d.state != "due" && d.state != "overdue") continue;
+      json j = DueItemJson(d);
+      j["pupil_id"] = HubId(id);
+      j["upn"] = recs->pupil.upn;
+      j["name"] = recs->pupil.legal_forename + " " + recs->pupil.legal_surname;
+      j["school_urn"] = recs->pupil.school_urn.value_or("");
+      items.push_back({d.due, std::move(j)});
+    }
+  }
+  std::stable_sort(items.begin(), items.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  json out = json::array();
+  for (auto& [d, j] : items) out.push_back(std::move(j));
+  return out;
+}
+
+Result<json> ReadinessOf(store::Conn& conn, int64_t pupil_id, Date as_of) {
+  auto recs = LoadPupilRecords(conn, pupil_id);
+  if (!recs.ok()) return recs.status();
+  return ReadinessJson(domain::CheckReadiness(*recs, as_of));
+}
+
+}  // namespace sendsync::hub
