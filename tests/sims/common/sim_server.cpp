@@ -25,6 +25,7 @@
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Net/SSLManager.h>
 #include <Poco/StreamCopier.h>
+#include <Poco/ThreadPool.h>
 #include <Poco/URI.h>
 
 namespace sendsync::sims {
@@ -92,6 +93,8 @@ json SimStats::ToJson() const {
 
 struct SimServer::Impl {
   Handler handler;
+  Handler control;
+  std::unique_ptr<Poco::ThreadPool> pool;
   mutable std::mutex mu;  // guards faults, rng, stats
   FaultConfig faults;
   std::mt19937_64 rng{42};
@@ -223,6 +226,13 @@ class Handler : public Poco::Net::HTTPRequestHandler {
     }
     if (req.path == "/_sim/faults") return resp.Json(200, owner_.faults().ToJson());
     if (req.path == "/_sim/stats") return resp.Json(200, owner_.stats().ToJson());
+    if (impl_.control) {
+      try {
+        return impl_.control(req, resp);
+      } catch (const std::exception& e) {
+        return resp.Problem(500, "Simulator error", e.what());
+      }
+    }
     resp.Problem(404, "Not Found", "no such control endpoint");
   }
 
@@ -268,8 +278,10 @@ Status SimServer::Start(uint16_t port, const std::string& cert, const std::strin
     params->setMaxThreads(16);
     params->setKeepAlive(true);
     params->setTimeout(Poco::Timespan(10, 0));
-    impl_->server = std::make_unique<Poco::Net::HTTPServer>(new Factory(*impl_, *this), *socket,
-                                                            params);
+    // Our own pool, so Stop can wait for every handler (Poco's default pool outlives us).
+    impl_->pool = std::make_unique<Poco::ThreadPool>(2, 16);
+    impl_->server = std::make_unique<Poco::Net::HTTPServer>(new Factory(*impl_, *this), *impl_->pool,
+                                                            *socket, params);
     impl_->server->start();
   } catch (const Poco::Exception& e) {
     return Status::Unavailable("simulator cannot listen: " + e.displayText());
@@ -282,7 +294,13 @@ void SimServer::Stop() {
     impl_->server->stopAll(true);
     impl_->server.reset();
   }
+  if (impl_ && impl_->pool) {
+    impl_->pool->joinAll();
+    impl_->pool.reset();
+  }
 }
+
+void SimServer::SetControlHandler(Handler handler) { impl_->control = std::move(handler); }
 
 uint16_t SimServer::port() const { return impl_->port; }
 

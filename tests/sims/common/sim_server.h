@@ -75,9 +75,15 @@ class SimServer {
   // Listens on 127.0.0.1:`port` (0 = ephemeral). With cert and key files (PEM), speaks HTTPS.
   Status Start(uint16_t port = 0, const std::string& cert_file = "",
                const std::string& key_file = "");
+  // Stops listening and waits for every request in progress to finish, so nothing the handlers
+  // use may be freed while one still runs.
   void Stop();
   uint16_t port() const;
   std::string base_url() const;  // "http://127.0.0.1:<port>" (https when TLS)
+
+  // Handles /_sim/ paths the server does not know itself (a simulator's own control endpoints).
+  // Control requests are never subject to faults and are not counted in stats. Set before Start.
+  void SetControlHandler(Handler handler);
 
   void SetFaults(const FaultConfig& faults);
   FaultConfig faults() const;
