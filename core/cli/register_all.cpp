@@ -6,6 +6,9 @@ void RegisterAll(Registry& registry) {
   RegisterBasicCommands(registry);
   RegisterHubCommands(registry);
   RegisterSyncCommands(registry);
+#ifdef SENDSYNC_HAVE_SERVER
+  RegisterServerCommands(registry);
+#endif
 }
 
 }  // namespace sendsync::cli
