@@ -16,6 +16,8 @@ namespace {
 const std::set<std::string> kStatuses = {
     "received",   "more_info_requested", "assessing", "not_assessing",
     "draft_plan", "plan_issued",         "no_plan",   "withdrawn"};
+const std::set<std::string> kRoles = {"parent", "young_person", "school",
+                                      "health", "social_care",  "other"};
 const std::set<std::string> kOutcomes = {"Y", "N", "A", "W", "H"};
 const std::set<std::string> kExceptionReasons = {
     "school_closure", "exceptional_personal_circumstances", "away_from_area"};
@@ -83,6 +85,23 @@ json ReferralRecord(const json& change, Check& c) {
     s.Absorb(p);
   }
   Put(r, "la_reference", s.Str("la_reference", true));
+  // The requester as the LA records it for SEN2 (role and RequestSource): a referral record
+  // needs its role, and the hub checks the source against it.
+  const json& req = state.contains("requester") ? state["requester"] : json();
+  if (!req.is_object()) {
+    s.Fail("requester", "is missing");
+  } else {
+    Check q(req, "state.requester.");
+    Put(r, "requester_role", q.OneOf("role", kRoles, true));
+    if (req.contains("request_source")) {
+      const json& src = req["request_source"];
+      if (src.is_number_integer() && src.get<int>() >= 1 && src.get<int>() <= 5)
+        r["request_source"] = src.get<int>();
+      else
+        q.Fail("request_source", "must be a SEN2 RequestSource 1 to 5");
+    }
+    s.Absorb(q);
+  }
   Put(r, "status", s.OneOf("status", kStatuses, true));
   Put(r, "received_date", s.Date("received_date", true));
   Put(r, "decision_date", s.Date("decision_date", false));

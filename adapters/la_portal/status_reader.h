@@ -1,7 +1,8 @@
 // Reading the LA's decisions back: pages of status changes (GET /v1/status-changes) turned into
 // canonical records. Kind "referral": one partial referral per referral in the page (its latest
-// state: id = the LA's referral id, pupil {upn}, and the LA-owned fields — la_reference, status,
-// received/decision/plan dates, decision and reason, SEN2 outcomes, clock exceptions). Kind
+// state: id = the LA's referral id, pupil {upn}, the requester's role and SEN2 RequestSource as the
+// LA records them, and the LA-owned fields — la_reference, status, received/decision/plan dates,
+// decision and reason, SEN2 outcomes, clock exceptions). Kind
 // "ehc_plan": one record per final plan issued (id = the LA's plan id). The cursor is the API's
 // change cursor, passed through unchanged. A change that does not make a valid record is reported
 // as a reject with its raw JSON and the reason, never dropped.

@@ -3,6 +3,7 @@
 // dates the hub's statutory clocks run from.
 #include <gtest/gtest.h>
 
+#include "core/domain/domain.h"
 #include "fixtures.h"
 
 using namespace la_portal_test;
@@ -47,6 +48,21 @@ TEST(Read, ReceivedReferralCarriesTheLaReferenceAndReceivedDate) {
   EXPECT_EQ(r["request_outcome"], "A");
   EXPECT_EQ(r["la_reference"].get<std::string>().rfind("EHC-820-2024-", 0), 0u);
   EXPECT_FALSE(r.contains("decision_date"));
+  EXPECT_EQ(r["requester_role"], "school");
+  EXPECT_EQ(r["request_source"], 2);
+}
+
+TEST(Read, RecordsPassTheHubsValidation) {
+  Scenario s("on_time", 140);
+  std::string last;
+  for (const char* kind : {"referral", "ehc_plan"}) {
+    json records = s.adapter->ReadAll(kind, "", &last, nullptr, 1);
+    ASSERT_FALSE(records.empty()) << kind;
+    for (const json& r : records)
+      for (const auto& issue : sendsync::domain::ValidateJson(r))
+        EXPECT_NE(issue.severity, sendsync::domain::Severity::kError)
+            << kind << " " << r.dump() << ": " << sendsync::domain::FormatIssue(issue);
+  }
 }
 
 TEST(Read, DecisionToAssessOnTime) {
@@ -194,6 +210,7 @@ TEST(Read, MalformedChangeIsReportedAsARejectNotDropped) {
                      {"la", "820"},           {"la_reference", "EHC-1"},
                      {"status", "received"},  {"received_date", "2024-05-01"},
                      {"request_outcome", "A"}};
+  good_state["requester"] = {{"role", "school"}, {"request_source", 2}};
   json bad_state = good_state;
   bad_state["id"] = "ref-2";
   bad_state["received_date"] = "2024-13-40";

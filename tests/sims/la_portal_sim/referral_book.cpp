@@ -127,6 +127,11 @@ json StoredReferral::State() const {
             {"plan_due_date", received.AddDays(140).ToString()},
             {"request_outcome", request_outcome}};
   if (!upn.empty()) j["pupil"] = {{"upn", upn}};
+  // The requester as the LA records it for SEN2: role and RequestSource from the submission.
+  const json requester = submission.value("requester", json::object());
+  j["requester"] = {{"role", requester.value("role", "other")}};
+  if (requester.contains("request_source"))
+    j["requester"]["request_source"] = requester["request_source"];
   auto put = [&](const char* k, const std::optional<std::string>& v) {
     if (v) j[k] = *v;
   };
