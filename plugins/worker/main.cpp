@@ -130,9 +130,11 @@ int Serve(const std::string& path) {
     return 4;
   }
   sendsync_host_api host{sizeof(sendsync_host_api), nullptr, &HostLog, &HostCancelled};
-  Inbox inbox;
-  std::thread reader([&] { inbox.Run(); });
-  reader.detach();  // it ends when the host closes stdin, or with the process
+  // The reader thread blocks on stdin and may outlive Serve (after a 'Q' frame the host may keep
+  // the pipe open a moment), so the inbox it uses lives until the process ends.
+  Inbox& inbox = *new Inbox();
+  std::thread reader([&inbox] { inbox.Run(); });
+  reader.detach();
 
   void* instance = nullptr;
   Frame f;
