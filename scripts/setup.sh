@@ -18,12 +18,17 @@ PACKAGES=(
 TEST_PACKAGES=(
   postgresql openssl
   poppler-utils
-  chromium nodejs npm
+  chromium
   wrk
 )
 
 want=("${PACKAGES[@]}")
-if [[ "${1:-}" == "--test" ]]; then want+=("${TEST_PACKAGES[@]}"); fi
+if [[ "${1:-}" == "--test" ]]; then
+  want+=("${TEST_PACKAGES[@]}")
+  # Node.js may already come from another packager (with its own npm, which Debian's npm package
+  # conflicts with); only ask Debian for it when there is no node at all.
+  if ! command -v node >/dev/null 2>&1; then want+=(nodejs npm); fi
+fi
 
 missing=()
 for p in "${want[@]}"; do
