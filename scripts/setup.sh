@@ -18,7 +18,7 @@ PACKAGES=(
 TEST_PACKAGES=(
   postgresql openssl
   poppler-utils
-  chromium
+  chromium chromium-driver
   wrk
 )
 
