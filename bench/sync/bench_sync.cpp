@@ -1,0 +1,189 @@
+// sendsync-bench-sync: the sync benchmark of issue 4. Generates an LA-scale dataset, then times,
+// each in a fresh process:
+//   floor       the same rows loaded into equivalent SQLite tables by sqlite3's .import
+//   full        initial sync through the jsonl-folder adapter into a fresh SQLite store
+//               (out of process, the default, and in process)
+//   no-change   a re-sync with nothing new
+//   1% change   a re-sync after 1 % of the SEN records changed
+// and prints wall time, records/s and peak resident memory of the sendsync process as a table.
+//
+//   sendsync-bench-sync [--pupils N] [--schools N] [--work DIR] [--page-size N]
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Measure {
+  double seconds = 0;
+  long max_rss_kb = 0;      // the process itself
+  long worker_rss_kb = 0;   // the largest of its children (the adapter worker)
+  int status = 0;
+  std::string output;
+};
+
+Measure Run(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
+            const std::string& stdin_file = "") {
+  fs::path log = fs::temp_directory_path() / ("sendsync-bench-" + std::to_string(::getpid()) + ".log");
+  auto t0 = std::chrono::steady_clock::now();
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
+    FILE* f = std::fopen(log.c_str(), "w");
+    ::dup2(fileno(f), 1);
+    ::dup2(fileno(f), 2);
+    if (!stdin_file.empty()) {
+      FILE* in = std::fopen(stdin_file.c_str(), "r");
+      if (in) ::dup2(fileno(in), 0);
+    }
+    std::vector<char*> argv;
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    ::execvp(argv[0], argv.data());
+    _exit(127);
+  }
+  int st = 0;
+  rusage ru{};
+  ::wait4(pid, &st, 0, &ru);
+  Measure m;
+  m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  m.max_rss_kb = ru.ru_maxrss;
+  rusage children{};
+  ::getrusage(RUSAGE_CHILDREN, &children);  // includes grandchildren the child waited for
+  m.worker_rss_kb = children.ru_maxrss;
+  m.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  std::ifstream in(log);
+  m.output.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  fs::remove(log);
+  return m;
+}
+
+void Check(const Measure& m, const char* what) {
+  if (m.status != 0 && m.status != 3) {
+    std::fprintf(stderr, "%s failed (exit %d):\n%s\n", what, m.status, m.output.c_str());
+    std::exit(1);
+  }
+}
+
+long CountLines(const fs::path& dir) {
+  long n = 0;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    if (e.path().extension() != ".jsonl") continue;
+    std::ifstream in(e.path());
+    std::string line;
+    while (std::getline(in, line)) ++n;
+  }
+  return n;
+}
+
+std::string Row(const char* step, const Measure& m, long records, double floor_s) {
+  char buf[256];
+  std::snprintf(buf, sizeof buf, "| %-26s | %8.2f | %9ld | %10.0f | %7.0f | %9.0f | %6s |", step, m.seconds,
+                records, m.seconds > 0 ? records / m.seconds : 0.0, m.max_rss_kb / 1024.0,
+                m.worker_rss_kb / 1024.0,
+                floor_s > 0 ? (std::to_string(m.seconds / floor_s).substr(0, 4) + "x").c_str() : "");
+  return buf;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  long pupils = 300000, schools = 400, page = 2000;
+  fs::path work = fs::current_path() / "bench-out";
+  for (int i = 1; i < argc; ++i) {
+    auto next = [&]() { return i + 1 < argc ? argv[++i] : (std::exit(2), argv[0]); };
+    if (!std::strcmp(argv[i], "--pupils")) pupils = std::atol(next());
+    else if (!std::strcmp(argv[i], "--schools")) schools = std::atol(next());
+    else if (!std::strcmp(argv[i], "--work")) work = next();
+    else if (!std::strcmp(argv[i], "--page-size")) page = std::atol(next());
+    else {
+      std::fprintf(stderr, "usage: sendsync-bench-sync [--pupils N] [--schools N] [--work DIR] [--page-size N]\n");
+      return 2;
+    }
+  }
+  fs::remove_all(work);
+  fs::create_directories(work / "data");
+  const std::string data = (work / "data").string();
+  const std::map<std::string, std::string> none;
+
+  std::printf("generating %ld pupils in %ld schools ...\n", pupils, schools);
+  Measure gen = Run({BENCH_GEN, "--out", data, "--pupils", std::to_string(pupils), "--schools",
+                     std::to_string(schools)},
+                    none);
+  Check(gen, "the generator");
+  std::printf("%s", gen.output.c_str());
+  const long records = CountLines(data);
+
+  // The floor: sqlite3 importing the same rows (id, pupil, JSON body) into one table per kind.
+  std::string script = (work / "floor.sql").string();
+  {
+    std::ofstream s(script);
+    s << "PRAGMA journal_mode=WAL;\nPRAGMA synchronous=NORMAL;\n";
+    for (const char* k : {"pupil", "sen", "cycle", "provision", "review"})
+      s << "CREATE TABLE " << k << " (id TEXT, pupil TEXT, body TEXT);\n";
+    s << ".mode csv\n";
+    for (const char* k : {"pupil", "sen", "cycle", "provision", "review"})
+      s << ".import " << (work / "data" / "csv" / (std::string(k) + ".csv")).string() << " " << k << "\n";
+  }
+  Measure floor = Run({"sqlite3", (work / "floor.db").string()}, none, script);
+  Check(floor, "sqlite3 .import");
+
+  std::ofstream(work / "source.json") << "{\"folder\": \"" << data << "\"}";
+  std::ofstream(work / "settings.json")
+      << R"({"kinds": {"pupil": {"direction": "read"}, "sen": {"direction": "read"},)"
+      << R"( "cycle": {"direction": "read"}, "provision": {"direction": "read"}, "review": {"direction": "read"}}})";
+  auto store_env = [&](const char* name) {
+    return std::map<std::string, std::string>{{"SENDSYNC_DB", "sqlite:" + (work / name).string()}};
+  };
+  auto add_link = [&](const char* db) {
+    Check(Run({SENDSYNC_BIN, "link", "add", "--school", "100000", "--adapter", "jsonl-folder", "--name",
+               "mis", "--config", (work / "source.json").string(), "--settings",
+               (work / "settings.json").string()},
+              store_env(db)),
+          "link add");
+  };
+  const std::string ps = std::to_string(page);
+  add_link("worker.db");
+  Measure full = Run({SENDSYNC_BIN, "sync", "--link", "mis", "--json", "--page-size", ps}, store_env("worker.db"));
+  Check(full, "full sync (worker)");
+  add_link("inproc.db");
+  Measure inproc = Run({SENDSYNC_BIN, "sync", "--link", "mis", "--json", "--in-process", "--page-size", ps},
+                       store_env("inproc.db"));
+  Check(inproc, "full sync (in-process)");
+  Measure again = Run({SENDSYNC_BIN, "sync", "--link", "mis", "--json", "--page-size", ps}, store_env("worker.db"));
+  Check(again, "no-change re-sync");
+  Measure change = Run({BENCH_GEN, "--out", data, "--pupils", std::to_string(pupils), "--schools",
+                        std::to_string(schools), "--change-percent", "1"},
+                       none);
+  Check(change, "the change generator");
+  long changed = CountLines(data) - records;
+  Measure one = Run({SENDSYNC_BIN, "sync", "--link", "mis", "--json", "--page-size", ps}, store_env("worker.db"));
+  Check(one, "1% change re-sync");
+
+  std::printf("\n%ld records (%ld pupils); %ld changed for the 1%% run; page size %ld\n\n", records, pupils,
+              changed, page);
+  std::printf("| %-26s | %8s | %9s | %10s | %7s | %9s | %6s |\n", "step", "wall s", "records", "records/s",
+              "RSS MB", "worker MB", "floor");
+  std::printf("|%s|\n", std::string(97, '-').c_str());
+  std::printf("%s\n", Row("floor: sqlite3 .import", floor, records, 0).c_str());
+  std::printf("%s\n", Row("full sync, out of process", full, records, floor.seconds).c_str());
+  std::printf("%s\n", Row("full sync, in process", inproc, records, floor.seconds).c_str());
+  std::printf("%s\n", Row("no-change re-sync", again, 0, 0).c_str());
+  std::printf("%s\n", Row("1% change re-sync", one, changed, 0).c_str());
+  std::printf("\nout of process / in process: %.2fx\n", full.seconds / inproc.seconds);
+  std::printf("targets: full <= 15 s and <= 2.5x floor; RSS <= 400 MB; no-change <= 2 s; 1%% <= 0.5 s; "
+              "out/in <= 1.1x\n");
+  return 0;
+}
