@@ -1,0 +1,401 @@
+// The sendsync dashboard: signs in with an admin API token (kept in sessionStorage, never in the
+// URL) and shows the service's state and the queues people act on, through /api/v1. Every value
+// from the API is children's personal data: it reaches the page only as text nodes (el() below),
+// never as HTML. Views are chosen by the URL's #fragment; ids in it are record ids, never data.
+'use strict';
+
+const API = '/api/v1';
+const TOKEN_KEY = 'sendsync.token';
+
+// ---- DOM helpers ------------------------------------------------------------------------------
+
+// Builds an element. Children that are strings become text nodes; null/false are skipped.
+function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
+    else node.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined || c === false) continue;
+    node.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return node;
+}
+
+const $ = (id) => document.getElementById(id);
+const show = (node, on) => { node.hidden = !on; };
+
+function announce(text) { $('announce').textContent = text; }
+
+// A JSON value as readable text; `undefined`/null mean the side has no value.
+function valueText(v) {
+  if (v === undefined || v === null) return '(absent)';
+  return typeof v === 'string' ? v : JSON.stringify(v, null, 2);
+}
+
+function stateTag(state) {
+  const s = String(state || 'unknown');
+  return el('span', { class: 'state state-' + s.replace(/[^a-z_]/g, '') }, s.replace(/_/g, ' '));
+}
+
+// A table with a header row; `rows` are arrays of cells (strings or nodes).
+function table(caption, headers, rows) {
+  return el('table', {},
+    el('caption', { class: 'meta' }, caption),
+    el('thead', {}, el('tr', {}, headers.map((h) => el('th', { scope: 'col' }, h)))),
+    el('tbody', {}, rows.map((r) => el('tr', {}, r.map((c) => el('td', {}, c))))));
+}
+
+function empty(text) { return el('p', { class: 'empty' }, text); }
+
+// ---- API --------------------------------------------------------------------------------------
+
+class ApiError extends Error {
+  constructor(status, title, detail) {
+    super(detail ? title + ': ' + detail : title);
+    this.status = status;
+  }
+}
+
+async function api(method, path, body) {
+  const headers = { Authorization: 'Bearer ' + (sessionStorage.getItem(TOKEN_KEY) || '') };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  let res;
+  try {
+    res = await fetch(API + path, {
+      method, headers, cache: 'no-store', credentials: 'omit',
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (e) {
+    throw new ApiError(0, 'Cannot reach sendsync', 'check that the service is running and try again');
+  }
+  const text = await res.text();
+  let data = null;
+  try { data = text ? JSON.parse(text) : null; } catch (e) { data = null; }
+  if (!res.ok) {
+    const title = (data && data.title) || res.statusText || 'Request failed';
+    throw new ApiError(res.status, title, data && data.detail);
+  }
+  return data;
+}
+
+// Up to `pages` pages of a list ({items, next_cursor}); `more` says whether items were left.
+async function list(path, pages = 4) {
+  let items = [];
+  let cursor = null;
+  for (let page = 0; page < pages; page++) {
+    const sep = path.includes('?') ? '&' : '?';
+    const q = 'limit=200' + (cursor ? '&cursor=' + encodeURIComponent(cursor) : '');
+    const data = await api('GET', path + sep + q);
+    items = items.concat((data && data.items) || []);
+    cursor = data && data.next_cursor;
+    if (!cursor) break;
+  }
+  items.more = Boolean(cursor);
+  return items;
+}
+
+const enc = encodeURIComponent;
+
+// ---- sign in / out ----------------------------------------------------------------------------
+
+function signOut(message) {
+  sessionStorage.removeItem(TOKEN_KEY);
+  show($('view'), false);
+  show($('nav'), false);
+  show($('sign-out'), false);
+  show($('login'), true);
+  $('login-error').textContent = message || '';
+  $('token').value = '';
+  $('token').focus();
+}
+
+async function signIn(event) {
+  event.preventDefault();
+  const token = $('token').value.trim();
+  if (!token) {
+    $('login-error').textContent = 'Enter your API token.';
+    return;
+  }
+  sessionStorage.setItem(TOKEN_KEY, token);
+  $('token').value = '';
+  try {
+    who = await api('GET', '/whoami');
+  } catch (e) {
+    who = null;
+    signOut(e.status === 401
+      ? 'That token was not accepted. Check it was copied whole, or ask your IT admin for a new one.'
+      : e.message);
+    return;
+  }
+  $('login-error').textContent = '';
+  if (!location.hash || location.hash === '#login') location.hash = '#overview';
+  route();
+}
+
+// ---- views ------------------------------------------------------------------------------------
+
+// What each view needs to be allowed, for the 403 message ("your token's role cannot ...").
+const VIEWS = {
+  overview: { title: 'Overview', may: 'see the links', render: overview },
+  run: { title: 'Run', may: 'see runs', render: runDetail },
+  conflicts: { title: 'Conflicts', may: 'see conflicts', render: conflicts },
+  quarantine: { title: 'Quarantine', may: 'see quarantined records', render: quarantine },
+  matches: { title: 'Match queue', may: 'see the match queue', render: matches },
+  'dead-letters': { title: 'Dead letters', may: 'see undelivered changes', render: deadLetters },
+  due: { title: 'Due reviews and statutory clocks', may: 'see due reviews', render: due },
+  referrals: { title: 'Referrals', may: 'see referrals', render: referrals },
+  plugins: { title: 'Plugins', may: 'see plugins', render: plugins },
+};
+
+let who = null;  // {name, role, school_urn} of the signed-in token
+
+async function route() {
+  if (!sessionStorage.getItem(TOKEN_KEY)) {
+    signOut('');
+    return;
+  }
+  const [name, arg] = (location.hash.slice(1) || 'overview').split('/');
+  const view = VIEWS[name] || VIEWS.overview;
+  show($('login'), false);
+  show($('nav'), true);
+  show($('sign-out'), true);
+  for (const a of document.querySelectorAll('#nav a')) {
+    if (a.getAttribute('href') === '#' + name) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  }
+  const root = $('view');
+  root.replaceChildren(el('h1', { id: 'view-title', tabindex: '-1' }, view.title),
+    el('p', { class: 'meta' }, 'Loading…'));
+  show(root, true);
+  try {
+    if (!who) who = await api('GET', '/whoami');
+    const body = await view.render(arg);
+    root.replaceChildren(el('h1', { id: 'view-title', tabindex: '-1' }, view.title),
+      el('p', { class: 'meta' }, 'Signed in as ' + who.name + ' (' + who.role +
+        (who.school_urn ? ', school ' + who.school_urn : '') + ')'), body);
+  } catch (e) {
+    fail(e, view.may);
+  }
+}
+
+// Shows an error from the API in the current view; a rejected token goes back to sign-in.
+function fail(e, may) {
+  if (e.status === 401) {
+    who = null;
+    signOut('Your session has ended or the token was revoked. Sign in again.');
+    return;
+  }
+  const text = e.status === 403
+    ? 'Your token\'s role cannot ' + may + (who ? ' (' + who.role + ')' : '') + '. Ask your IT admin if you need it.'
+    : e.message;
+  const root = $('view');
+  const old = root.querySelector('.problem');
+  if (old) old.remove();
+  root.insertBefore(el('p', { class: 'problem', role: 'alert' }, text), root.children[1] || null);
+  const loading = root.querySelector('p.meta');
+  if (loading && loading.textContent === 'Loading…') loading.remove();
+}
+
+// A button that calls the API, then announces the outcome and redraws the view.
+function action(label, may, fn, done, attrs) {
+  return el('button', Object.assign({ type: 'button' }, attrs || {}, {
+    onclick: async (ev) => {
+      const button = ev.currentTarget;  // gone from the event once we await
+      button.disabled = true;
+      try {
+        await fn();
+        announce(done);
+        await route();
+      } catch (e) {
+        button.disabled = false;
+        fail(e, may);
+      }
+    },
+  }), label);
+}
+
+// Whether the signed-in token may do `permission` (the server decides; this only hides buttons
+// that would be refused).
+function can(permission) {
+  return Boolean(who && Array.isArray(who.permissions) && who.permissions.includes(permission));
+}
+
+function when(t) { return t ? String(t).replace('T', ' ').replace(/:\d\dZ$/, ' UTC') : '—'; }
+
+function counts(summary) {
+  const s = summary || {};
+  const keys = ['pulled', 'applied', 'quarantined', 'conflicts', 'matches', 'pushed', 'dead_lettered'];
+  return keys.filter((k) => s[k] !== undefined).map((k) => k.replace('_', '-') + ' ' + s[k]).join(', ') || '—';
+}
+
+function more(items) {
+  return items.more ? el('p', { class: 'meta' }, 'Showing the first ' + items.length + '; narrow by school or link to see the rest.') : null;
+}
+
+// Overview: per school, its links with state, last run, counts and next run; then recent runs.
+async function overview() {
+  const [schools, links] = await Promise.all([list('/schools'), list('/links')]);
+  if (!links.length) return empty('No links yet. An IT admin adds them with sendsync link add.');
+  const out = [];
+  for (const school of schools) {
+    const rows = links.filter((l) => l.school_urn === school.urn).map((l) => [
+      l.name, l.adapter,
+      el('span', {}, stateTag(l.running ? 'running' : l.enabled ? 'enabled' : 'disabled'),
+        l.consecutive_failures ? ' (' + l.consecutive_failures + ' failed in a row)' : ''),
+      l.schedule,
+      l.last_run ? el('a', { href: '#run/' + l.last_run.id }, stateTag(l.last_run.status), ' ' + when(l.last_run.started_at)) : 'never run',
+      l.last_run ? counts(l.last_run.summary) : '—',
+      l.next_run_at ? when(l.next_run_at) : (l.enabled ? 'on demand' : '—'),
+      can('links.run') && l.enabled
+        ? action('Run ' + l.name + ' now', 'run links', () => api('POST', '/links/' + enc(l.name) + '/run'), 'Run of ' + l.name + ' started.')
+        : '',
+    ]);
+    out.push(el('section', { class: 'school' }, el('h2', {}, 'School ' + school.urn),
+      table('Links of school ' + school.urn, ['Link', 'Adapter', 'State', 'Schedule', 'Last run', 'Counts', 'Next run', ''], rows)));
+  }
+  if (can('runs.read')) {
+    const runs = (await api('GET', '/runs?limit=10')).items || [];
+    out.push(el('h2', {}, 'Recent runs'), runs.length
+      ? table('The ten most recent runs', ['Run', 'Link', 'Mode', 'Status', 'Started', 'Counts'],
+        runs.map((r) => [el('a', { href: '#run/' + r.id }, 'Run ' + r.id), r.link, r.mode, stateTag(r.status), when(r.started_at), counts(r.summary)]))
+      : empty('No runs yet.'));
+  }
+  return el('div', {}, out);
+}
+
+async function runDetail(id) {
+  const r = await api('GET', '/runs/' + enc(id || ''));
+  const s = r.summary || {};
+  const keys = Object.keys(s).filter((k) => typeof s[k] === 'number');
+  return el('div', {},
+    el('h2', {}, 'Run ' + r.id + ' of ' + r.link),
+    el('p', {}, stateTag(r.status), ' — ' + r.mode + ', school ' + r.school_urn + ', started ' + when(r.started_at) + ', finished ' + when(r.finished_at)),
+    r.error ? el('p', { class: 'problem' }, 'Error: ' + r.error) : null,
+    table('What the run did', keys.map((k) => k.replace(/_/g, ' ')), [keys.map((k) => String(s[k]))]),
+    Array.isArray(s.changes) && s.changes.length
+      ? el('div', {}, el('h2', {}, 'Changes'), el('ul', {}, s.changes.map((c) =>
+        el('li', {}, [c.action, c.kind, c.id, c.upn ? '(pupil ' + c.upn + ')' : '', (c.fields || []).join(', ')].join(' ')))))
+      : null,
+    el('p', {}, el('a', { href: '#overview' }, 'Back to the overview')));
+}
+
+function side(cls, heading, value) {
+  return el('div', { class: 'side ' + cls }, el('h3', {}, heading), el('pre', {}, valueText(value)));
+}
+
+async function conflicts() {
+  const items = await list('/conflicts?status=open');
+  if (!items.length) return empty('No conflicts — nothing needs you.');
+  return el('div', {}, more(items), items.map((c) => {
+    const whole = el('input', { type: 'checkbox', id: 'whole-' + c.id });
+    const resolve = (take) => () => api('POST', '/conflicts/' + c.id + '/resolve', { take, whole_record: whole.checked });
+    const allowed = can('conflicts.resolve');
+    return el('article', { class: 'card conflict', 'aria-labelledby': 'conflict-' + c.id },
+      el('h2', { id: 'conflict-' + c.id }, c.field + ' of ' + c.kind + ' ' + c.record_id + (c.upn ? ' (pupil ' + c.upn + ')' : '')),
+      el('p', { class: 'meta' }, 'Conflict ' + c.id + ' from link ' + c.link + ', school ' + c.school_urn + ', raised ' + when(c.created_at)),
+      el('div', { class: 'sides' },
+        side('side-base', 'Base (last agreed)', c.base),
+        side('side-ours', 'Ours (the hub)', c.ours),
+        side('side-theirs', 'Theirs (' + c.link + ')', c.theirs)),
+      allowed ? el('div', { class: 'actions' },
+        action('Keep ours', 'resolve conflicts', resolve('ours'), 'Conflict ' + c.id + ' resolved: kept the hub\'s value.', { class: 'take-ours' }),
+        action('Take theirs', 'resolve conflicts', resolve('theirs'), 'Conflict ' + c.id + ' resolved: took ' + c.link + '\'s value.', { class: 'take-theirs primary' }),
+        el('span', {}, whole, ' ', el('label', { for: 'whole-' + c.id }, 'the same for every open conflict of this record from ' + c.link)))
+        : el('p', { class: 'meta' }, 'Your token\'s role cannot resolve conflicts.'));
+  }));
+}
+
+// The list omits raw payloads; each item is fetched whole to show what arrived.
+async function withDetails(path, items) {
+  return Promise.all(items.map((i) => api('GET', path + '/' + i.id)));
+}
+
+async function quarantine() {
+  const items = await withDetails('/quarantine', await list('/quarantine?status=open', 1));
+  if (!items.length) return empty('Nothing in quarantine — nothing needs you.');
+  return el('div', {}, items.map((q) => {
+    const reason = el('input', { type: 'text', id: 'discard-' + q.id, maxlength: 2000 });
+    const allowed = can('quarantine.resolve');
+    return el('article', { class: 'card quarantined', 'aria-labelledby': 'q-' + q.id },
+      el('h2', { id: 'q-' + q.id }, q.kind + ' ' + q.source_id + ' from ' + q.link + (q.upn ? ' (pupil ' + q.upn + ')' : '')),
+      el('p', { class: 'meta' }, 'Quarantined record ' + q.id + ', school ' + q.school_urn + ', since ' + when(q.created_at)),
+      el('h3', {}, 'Why it was held'),
+      el('ul', { class: 'reasons' }, (q.reasons || []).map((r) => el('li', {}, (r.path || '(record)') + ': ' + r.message + (r.code ? ' [' + r.code + ']' : '')))),
+      el('h3', {}, 'Payload as received'),
+      el('pre', { class: 'raw' }, q.raw || ''),
+      allowed ? el('div', { class: 'actions' },
+        action('Retry', 'retry quarantined records', () => api('POST', '/quarantine/' + q.id + '/retry'), 'Quarantined record ' + q.id + ' applied.', { class: 'retry' }),
+        el('label', { for: 'discard-' + q.id }, 'Reason to discard'), reason,
+        action('Discard', 'discard quarantined records', () => api('POST', '/quarantine/' + q.id + '/discard', { reason: reason.value }),
+          'Quarantined record ' + q.id + ' discarded.', { class: 'discard danger' }))
+        : null);
+  }));
+}
+
+async function matches() {
+  const items = await withDetails('/matches', await list('/matches?status=open', 1));
+  if (!items.length) return empty('No pupils waiting to be matched — nothing needs you.');
+  return el('div', {}, items.map((m) => {
+    const to = (target, label, done) => action(label, 'resolve matches', () => api('POST', '/matches/' + m.id + '/resolve', { to: target }), done);
+    const allowed = can('matches.resolve');
+    return el('article', { class: 'card match', 'aria-labelledby': 'm-' + m.id },
+      el('h2', { id: 'm-' + m.id }, m.kind + ' ' + m.source_id + ' from ' + m.link + (m.upn ? ' (UPN ' + m.upn + ')' : '')),
+      el('p', {}, m.reason),
+      el('ul', {}, (m.candidates || []).map((c) => el('li', {}, 'Hub pupil ' + c.record_id + ', UPN ' + (c.upn || '—') + ', born ' + (c.dob || '—') + (c.why ? ' — ' + c.why : ''),
+        allowed ? [' ', to(c.record_id, 'Same pupil as ' + c.record_id, 'Match ' + m.id + ' linked to ' + c.record_id + '.')] : null))),
+      el('h3', {}, 'Record as received'), el('pre', { class: 'raw' }, m.raw || ''),
+      allowed ? el('div', { class: 'actions' },
+        to('new', 'A new pupil', 'Match ' + m.id + ': created a new pupil.'),
+        to('discard', 'Discard', 'Match ' + m.id + ' discarded.')) : null);
+  }));
+}
+
+async function deadLetters() {
+  const [dead, rejected] = await Promise.all([list('/outbox?status=dead'), list('/outbox?status=rejected')]);
+  const items = dead.concat(rejected);
+  if (!items.length) return empty('No dead letters — every change was delivered or is on its way.');
+  return table('Changes that could not be delivered', ['Change', 'Link', 'Record', 'Status', 'Tries', 'Last error', ''],
+    items.map((x) => ['#' + x.id + ' ' + x.op, x.link, x.kind + ' ' + x.record_id, stateTag(x.status), String(x.attempts), x.last_error,
+      can('outbox.retry') ? action('Retry change ' + x.id, 'retry changes', () => api('POST', '/outbox/' + x.id + '/retry'), 'Change ' + x.id + ' queued again.') : '']));
+}
+
+async function due() {
+  const items = await list('/due?within=30');
+  if (!items.length) return empty('Nothing due or overdue in the next 30 days.');
+  return el('div', {}, more(items), table('Reviews and statutory deadlines, soonest first', ['Due', 'State', 'Pupil', 'What', 'Who', 'Note'],
+    items.map((d) => [d.due, stateTag(d.state), (d.name || '') + ' ' + (d.upn || ''), d.title, d.owner, d.detail || ''])));
+}
+
+async function referrals() {
+  const items = await list('/referrals');
+  if (!items.length) return empty('No requests for an EHC needs assessment yet.');
+  return el('div', {}, more(items), table('Requests for an EHC needs assessment', ['Pupil', 'Status', 'LA', 'LA reference', 'Requested', 'Received', 'Decision'],
+    items.map((r) => [(r.name || '') + ' ' + (r.upn || ''), stateTag(r.status), r.la || '—', r.la_reference || '—', r.request_date || '—',
+      r.received_date || '—', r.decision ? r.decision + ' (' + (r.decision_date || '—') + ')' : '—'])));
+}
+
+async function plugins() {
+  const items = await list('/plugins');
+  const ok = items.filter((p) => p.ok);
+  const refused = items.filter((p) => !p.ok);
+  return el('div', {},
+    el('h2', {}, 'Loaded'),
+    ok.length ? table('Adapters that passed validation', ['Adapter', 'Name', 'Version', 'Vendor', 'ABI', 'Reads', 'Writes', 'File'],
+      ok.map((p) => [p.id, p.name, p.version, p.vendor, p.abi, (p.reads || []).join(', '), (p.writes || []).join(', '), p.file]))
+      : empty('No adapters in the plugin folder.'),
+    el('h2', {}, 'Refused'),
+    refused.length ? table('Files refused, with the reason', ['File', 'Reason'], refused.map((p) => [p.file, p.reason]))
+      : empty('No plugin was refused.'));
+}
+
+// ---- start ------------------------------------------------------------------------------------
+
+document.addEventListener('DOMContentLoaded', () => {
+  $('login-form').addEventListener('submit', signIn);
+  $('sign-out').addEventListener('click', () => { who = null; announce(''); signOut('You have signed out.'); });
+  window.addEventListener('hashchange', () => { announce(''); route(); });
+  route();
+});
