@@ -43,7 +43,8 @@ Status FromPoco(const Poco::Exception& e, const std::string& what) {
   // libpq sometimes includes the connection string; never let a password through.
   size_t p = m.find("password=");
   if (p != std::string::npos) m = m.substr(0, p) + "password=***";
-  if (m.find("database is locked") != std::string::npos || m.find("could not connect") != std::string::npos ||
+  if (m.find("database is locked") != std::string::npos ||
+      m.find("could not connect") != std::string::npos ||
       m.find("Connection refused") != std::string::npos)
     return Status::Unavailable(what + ": " + m);
   return Status::IoError(what + ": " + m);
@@ -85,15 +86,17 @@ Result<StoreUrl> ParseStoreUrl(const std::string& url) {
     size_t colon = info.find(':');
     user = info.substr(0, colon);
     if (colon != std::string::npos) password = info.substr(colon + 1);
-    std::string conn = "host=" + PqValue(u.getHost()) + " port=" +
-                       std::to_string(u.getPort() ? u.getPort() : 5432) + " dbname=" + PqValue(db);
+    std::string conn = "host=" + PqValue(u.getHost()) +
+                       " port=" + std::to_string(u.getPort() ? u.getPort() : 5432) +
+                       " dbname=" + PqValue(db);
     if (!user.empty()) conn += " user=" + PqValue(user);
     if (!password.empty()) conn += " password=" + PqValue(password);
     for (const auto& [k, v] : u.getQueryParameters()) conn += " " + k + "=" + PqValue(v);
     out.dialect = Dialect::kPostgres;
     out.connector = "PostgreSQL";
     out.connection = conn;
-    out.display = "postgresql://" + (user.empty() ? "" : user + (password.empty() ? "" : ":***") + "@") +
+    out.display = "postgresql://" +
+                  (user.empty() ? "" : user + (password.empty() ? "" : ":***") + "@") +
                   u.getHost() + ":" + std::to_string(u.getPort() ? u.getPort() : 5432) + "/" + db;
     return out;
   }
@@ -135,7 +138,9 @@ std::optional<std::string> AsOptText(const Value& v) {
   return AsText(v);
 }
 
-bool IsNull(const Value& v) { return std::holds_alternative<std::monostate>(v); }
+bool IsNull(const Value& v) {
+  return std::holds_alternative<std::monostate>(v);
+}
 
 // ---- Conn ----
 
@@ -147,7 +152,9 @@ Conn::~Conn() {
   db_.Return(std::move(session_));
 }
 
-Dialect Conn::dialect() const { return db_.dialect(); }
+Dialect Conn::dialect() const {
+  return db_.dialect();
+}
 
 std::string Conn::Sql(const std::string& sql) const {
   if (dialect() != Dialect::kPostgres) return sql;
@@ -199,12 +206,19 @@ Result<std::vector<Row>> Conn::Query(const std::string& sql, const std::vector<V
         if (v.isEmpty()) continue;
         using T = Poco::Data::MetaColumn;
         switch (types[c]) {
-          case T::FDT_INT8: case T::FDT_UINT8: case T::FDT_INT16: case T::FDT_UINT16:
-          case T::FDT_INT32: case T::FDT_UINT32: case T::FDT_INT64: case T::FDT_UINT64:
+          case T::FDT_INT8:
+          case T::FDT_UINT8:
+          case T::FDT_INT16:
+          case T::FDT_UINT16:
+          case T::FDT_INT32:
+          case T::FDT_UINT32:
+          case T::FDT_INT64:
+          case T::FDT_UINT64:
           case T::FDT_BOOL:
             row[c] = static_cast<int64_t>(v.convert<Poco::Int64>());
             break;
-          case T::FDT_FLOAT: case T::FDT_DOUBLE:
+          case T::FDT_FLOAT:
+          case T::FDT_DOUBLE:
             row[c] = v.convert<double>();
             break;
           default:
@@ -219,9 +233,103 @@ Result<std::vector<Row>> Conn::Query(const std::string& sql, const std::vector<V
   }
 }
 
+namespace {
+
+// One column of an InsertMany batch, bound as a container so SQLite compiles the statement once and
+// steps it per row. The column's type is its first non-null value's; a value of another type in the
+// same column is bound as text (SQLite's column affinity converts it back).
+struct ColumnValues {
+  enum class Type { kInt, kDouble, kText } type = Type::kText;
+  std::vector<Poco::Nullable<Poco::Int64>> ints;
+  std::vector<Poco::Nullable<double>> doubles;
+  std::vector<Poco::Nullable<std::string>> texts;
+};
+
+ColumnValues CollectColumn(const std::vector<Row>& rows, size_t c) {
+  ColumnValues col;
+  for (const Row& r : rows) {
+    if (std::holds_alternative<int64_t>(r[c])) {
+      col.type = ColumnValues::Type::kInt;
+      break;
+    }
+    if (std::holds_alternative<double>(r[c])) {
+      col.type = ColumnValues::Type::kDouble;
+      break;
+    }
+    if (std::holds_alternative<std::string>(r[c])) break;
+  }
+  for (const Row& r : rows) {
+    const Value& v = r[c];
+    switch (col.type) {
+      case ColumnValues::Type::kInt:
+        if (IsNull(v))
+          col.ints.emplace_back();
+        else
+          col.ints.emplace_back(static_cast<Poco::Int64>(AsInt(v)));
+        break;
+      case ColumnValues::Type::kDouble:
+        if (IsNull(v))
+          col.doubles.emplace_back();
+        else
+          col.doubles.emplace_back(std::holds_alternative<double>(v)
+                                       ? std::get<double>(v)
+                                       : static_cast<double>(AsInt(v)));
+        break;
+      case ColumnValues::Type::kText:
+        if (IsNull(v))
+          col.texts.emplace_back();
+        else
+          col.texts.emplace_back(AsText(v));
+        break;
+    }
+  }
+  return col;
+}
+
+}  // namespace
+
 Status Conn::InsertMany(const std::string& table, const std::vector<std::string>& columns,
                         const std::vector<Row>& rows, const std::string& suffix) {
   if (rows.empty()) return Status::OK();
+  for (const Row& r : rows)
+    if (r.size() != columns.size())
+      return Status::Internal("InsertMany into " + table + ": a row has " +
+                              std::to_string(r.size()) + " values for " +
+                              std::to_string(columns.size()) + " columns");
+  if (dialect() == Dialect::kSqlite) {
+    // SQLite: one prepared single-row statement stepped per row; compiling a statement with
+    // hundreds of VALUES groups cost more than the inserts themselves.
+    std::string sql = "INSERT INTO " + table + " (";
+    for (size_t i = 0; i < columns.size(); ++i) sql += (i ? "," : "") + columns[i];
+    sql += ") VALUES (";
+    for (size_t i = 0; i < columns.size(); ++i) sql += i ? ",?" : "?";
+    sql += ")";
+    if (!suffix.empty()) sql += " " + suffix;
+    std::vector<ColumnValues> cols;
+    cols.reserve(columns.size());
+    for (size_t c = 0; c < columns.size(); ++c) cols.push_back(CollectColumn(rows, c));
+    try {
+      Poco::Data::Statement st(*session_);
+      st << sql;
+      for (ColumnValues& col : cols) {
+        switch (col.type) {
+          case ColumnValues::Type::kInt:
+            st.addBind(use(col.ints));
+            break;
+          case ColumnValues::Type::kDouble:
+            st.addBind(use(col.doubles));
+            break;
+          case ColumnValues::Type::kText:
+            st.addBind(use(col.texts));
+            break;
+        }
+      }
+      st.execute();
+      return Status::OK();
+    } catch (const Poco::Exception& e) {
+      return FromPoco(e, "database");
+    }
+  }
   // Both databases cap bound parameters per statement (SQLite 32766, PostgreSQL 65535).
   const size_t per_stmt = std::max<size_t>(1, std::min<size_t>(500, 30000 / columns.size()));
   std::string head = "INSERT INTO " + table + " (";

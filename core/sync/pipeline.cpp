@@ -42,7 +42,9 @@ std::string ExternalIdOf(const std::string& kind, const json& r) {
   return str(r, "id");
 }
 
-std::string HashOf(const json& fields) { return audit::Sha256Hex(fields.dump()); }
+std::string HashOf(const json& fields) {
+  return audit::Sha256Hex(fields.dump());
+}
 
 namespace {
 
@@ -125,8 +127,8 @@ Status ApplyBatch(store::Conn& conn, const LinkCtx& link, const std::string& kin
     if (!opt.quarantine_failures) {
       std::string msg = where.empty() ? "" : where + ": ";
       for (size_t i = 0; i < reasons.size(); ++i)
-        msg += (i ? "; " : "") + Str(reasons[i], "path") + (Str(reasons[i], "path").empty() ? "" : ": ") +
-               Str(reasons[i], "message");
+        msg += (i ? "; " : "") + Str(reasons[i], "path") +
+               (Str(reasons[i], "path").empty() ? "" : ": ") + Str(reasons[i], "message");
       res.errors.push_back(msg);
       return;
     }
@@ -140,7 +142,10 @@ Status ApplyBatch(store::Conn& conn, const LinkCtx& link, const std::string& kin
     q.run_id = opt.run_id;
     quarantine.push_back(std::move(q));
     ++res.quarantined;
-    report({{"kind", kind}, {"id", ext}, {"upn", upn}, {"action", "quarantine"},
+    report({{"kind", kind},
+            {"id", ext},
+            {"upn", upn},
+            {"action", "quarantine"},
             {"reasons", quarantine.back().reasons}});
   };
 
@@ -159,17 +164,19 @@ Status ApplyBatch(store::Conn& conn, const LinkCtx& link, const std::string& kin
     json reasons = json::array();
     if (!w.mapped.is_object()) {
       quarantine_one(in.raw.dump(), in.ext_id, "",
-                     json::array({Reason("RECORD_SHAPE", "$", "expected a JSON object")}), in.ext_id);
+                     json::array({Reason("RECORD_SHAPE", "$", "expected a JSON object")}),
+                     in.ext_id);
       continue;
     }
     if (Str(w.mapped, "kind") != kind)
-      reasons.push_back(Reason("RECORD_KIND", "kind",
-                               "a " + kind + " read returned a record of kind \"" +
-                                   Str(w.mapped, "kind") + "\""));
+      reasons.push_back(Reason(
+          "RECORD_KIND", "kind",
+          "a " + kind + " read returned a record of kind \"" + Str(w.mapped, "kind") + "\""));
     for (const std::string& p : ApplyCodeMaps(w.mapped, ks))
       reasons.push_back(Reason("CODE_UNMAPPED", p.substr(0, p.find(':')), p));
     for (const domain::Issue& i : domain::ValidateJson(w.mapped))
-      if (i.severity == domain::Severity::kError) reasons.push_back(Reason(i.code, i.path, i.message));
+      if (i.severity == domain::Severity::kError)
+        reasons.push_back(Reason(i.code, i.path, i.message));
     w.ext = ExternalIdOf(kind, w.mapped);
     if (w.ext.empty() || w.ext == "upn:")
       reasons.push_back(Reason("RECORD_ID_MISSING", "id", "the record has no id to know it by"));
@@ -218,7 +225,11 @@ Status ApplyBatch(store::Conn& conn, const LinkCtx& link, const std::string& kin
     m.run_id = opt.run_id;
     matches.push_back(std::move(m));
     ++res.matches;
-    report({{"kind", kind}, {"id", w.ext}, {"upn", w.upn}, {"action", "match_queue"}, {"reason", reason}});
+    report({{"kind", kind},
+            {"id", w.ext},
+            {"upn", w.upn},
+            {"action", "match_queue"},
+            {"reason", reason}});
   };
 
   if (kind == "pupil") {
@@ -256,12 +267,15 @@ Status ApplyBatch(store::Conn& conn, const LinkCtx& link, const std::string& kin
           found[c.id] = &c;
       json cj = json::array();
       for (const auto& [id, c] : found)
-        cj.push_back({{"record_id", id}, {"upn", c->upn}, {"dob", c->dob},
+        cj.push_back({{"record_id", id},
+                      {"upn", c->upn},
+                      {"dob", c->dob},
                       {"linked_as", linked_as.count(id) ? linked_as[id] : ""}});
       if (opt.force_new_pupil || found.empty()) {
         if (!opt.force_new_pupil && new_in_batch.count(w.upn)) {
-          to_match_queue(w, "another record in the same pull has this UPN (duplicate UPN, census error 1520)",
-                         json::array({{{"external_id", new_in_batch[w.upn]}}}));
+          to_match_queue(
+              w, "another record in the same pull has this UPN (duplicate UPN, census error 1520)",
+              json::array({{{"external_id", new_in_batch[w.upn]}}}));
           continue;
         }
         new_in_batch[w.upn] = w.ext;
@@ -269,12 +283,16 @@ Status ApplyBatch(store::Conn& conn, const LinkCtx& link, const std::string& kin
         continue;
       }
       if (found.size() > 1) {
-        to_match_queue(w, "the UPN matches " + std::to_string(found.size()) + " pupils in the hub", cj);
+        to_match_queue(w, "the UPN matches " + std::to_string(found.size()) + " pupils in the hub",
+                       cj);
         continue;
       }
       const store::RecordRow& c = *found.begin()->second;
       if (linked_as.count(c.id) && linked_as[c.id] != w.ext) {
-        to_match_queue(w, "this link already has another pupil with this UPN (duplicate UPN, census error 1520)", cj);
+        to_match_queue(
+            w,
+            "this link already has another pupil with this UPN (duplicate UPN, census error 1520)",
+            cj);
         continue;
       }
       if (c.dob != w.dob) {
@@ -309,9 +327,12 @@ Status ApplyBatch(store::Conn& conn, const LinkCtx& link, const std::string& kin
       } else if (pupils_by_upn[w.pupil_upn].size() == 1) {
         w.pupil_id = pupils_by_upn[w.pupil_upn][0];
       } else {
-        std::string why = pupils_by_upn[w.pupil_upn].size() > 1
-                              ? "the pupil's UPN matches several pupils in the hub; resolve the match queue, then retry"
-                              : "no pupil with this id or UPN is in the hub yet (it must arrive with the pupil roll, or wait in the match queue); retry once it has";
+        std::string why =
+            pupils_by_upn[w.pupil_upn].size() > 1
+                ? "the pupil's UPN matches several pupils in the hub; resolve the match queue, "
+                  "then retry"
+                : "no pupil with this id or UPN is in the hub yet (it must arrive with the pupil "
+                  "roll, or wait in the match queue); retry once it has";
         quarantine_one(w.in->raw.dump(), w.ext, w.pupil_upn,
                        json::array({Reason("PUPIL_UNKNOWN", "pupil", why)}), w.ext);
         continue;
@@ -429,9 +450,14 @@ Status ApplyBatch(store::Conn& conn, const LinkCtx& link, const std::string& kin
       e.pupil_id = kind == "pupil" ? w->record_id : w->pupil_id;
       e.detail = {{"field", c.field}};
       audit_entries.push_back(std::move(e));
-      report({{"kind", kind}, {"id", w->ext}, {"upn", upn}, {"action", "conflict"}, {"field", c.field}});
+      report({{"kind", kind},
+              {"id", w->ext},
+              {"upn", upn},
+              {"action", "conflict"},
+              {"field", c.field}});
     }
-    const std::string hash = HashOf(m.merged);
+    std::string body = m.merged.dump();
+    const std::string hash = audit::Sha256Hex(body);  // = HashOf(m.merged), without a second dump
     const bool revived = hub_row && hub_row->deleted;
     const bool changed = is_new || !hub_row || revived || hash != hub_row->hash;
     store::RecordRow row;
@@ -444,7 +470,7 @@ Status ApplyBatch(store::Conn& conn, const LinkCtx& link, const std::string& kin
       row.dob = Str(m.merged, "dob");
       row.school_urn = Str(m.merged, "school_urn");
     }
-    row.body = m.merged.dump();
+    row.body = body;
     row.hash = hash;
     row.updated_at = now;
     if (changed) {
@@ -456,16 +482,18 @@ Status ApplyBatch(store::Conn& conn, const LinkCtx& link, const std::string& kin
       if (is_new || !hub_row) {
         row.version = 1;
         row.created_at = now;
-        inserts.push_back(row);
+        inserts.push_back(std::move(row));
         ++res.created;
         e.action = "record.create";
         e.detail = {{"hash", hash}, {"version", 1}, {"source_id", w->ext}};
-        report({{"kind", kind}, {"id", w->ext}, {"upn", upn}, {"action", "create"},
+        report({{"kind", kind},
+                {"id", w->ext},
+                {"upn", upn},
+                {"action", "create"},
                 {"fields", m.changed}});
       } else {
         row.version = hub_row->version + 1;
         row.created_at = hub_row->created_at;
-        updates.push_back(row);
         ++res.updated;
         e.action = revived ? "record.restore" : "record.update";
         json fields = json::object();
@@ -475,9 +503,16 @@ Status ApplyBatch(store::Conn& conn, const LinkCtx& link, const std::string& kin
           fields[f] = {{"old", old_v.is_null() ? "" : audit::Sha256Hex(old_v.dump())},
                        {"new", new_v.is_null() ? "" : audit::Sha256Hex(new_v.dump())}};
         }
-        e.detail = {{"old_hash", hub_row->hash}, {"hash", hash}, {"version", row.version},
-                    {"fields", fields}, {"source_id", w->ext}};
-        report({{"kind", kind}, {"id", w->ext}, {"upn", upn}, {"action", revived ? "restore" : "update"},
+        e.detail = {{"old_hash", hub_row->hash},
+                    {"hash", hash},
+                    {"version", row.version},
+                    {"fields", fields},
+                    {"source_id", w->ext}};
+        updates.push_back(std::move(row));
+        report({{"kind", kind},
+                {"id", w->ext},
+                {"upn", upn},
+                {"action", revived ? "restore" : "update"},
                 {"fields", m.changed}});
       }
       audit_entries.push_back(std::move(e));
@@ -485,14 +520,20 @@ Status ApplyBatch(store::Conn& conn, const LinkCtx& link, const std::string& kin
       ++res.unchanged;
     }
     // The link's base and the hub's view differ when the hub won a field: the link needs it.
-    if (changed || m.agreed_base != m.merged) fanout.push_back(w->record_id);
+    const bool base_is_merged = m.agreed_base == m.merged;
+    if (changed || !base_is_merged) fanout.push_back(w->record_id);
     store::LinkRecord l;
     l.link_id = link_id;
     l.kind = kind;
     l.external_id = w->ext;
     l.record_id = w->record_id;
-    l.base = m.agreed_base.dump();
-    l.base_hash = HashOf(m.agreed_base);
+    if (base_is_merged) {  // the usual case: the link agrees with the hub, so reuse the dump
+      l.base = std::move(body);
+      l.base_hash = hash;
+    } else {
+      l.base = m.agreed_base.dump();
+      l.base_hash = HashOf(m.agreed_base);
+    }
     link_rows.push_back(std::move(l));
     applied_ext.insert(w->ext);
   }
@@ -550,7 +591,10 @@ Status ApplyBatch(store::Conn& conn, const LinkCtx& link, const std::string& kin
       e.pupil_id = pupil;
       e.detail = {{"field", "(deleted)"}};
       audit_entries.push_back(std::move(e));
-      report({{"kind", kind}, {"id", lr.external_id}, {"upn", r.upn}, {"action", "conflict"},
+      report({{"kind", kind},
+              {"id", lr.external_id},
+              {"upn", r.upn},
+              {"action", "conflict"},
               {"field", "(deleted)"}});
     }
   }
@@ -584,8 +628,8 @@ Status ApplyBatch(store::Conn& conn, const LinkCtx& link, const std::string& kin
   }
   // A good version supersedes what was quarantined for the same record.
   if (!applied_ext.empty()) {
-    auto old = store::OpenQuarantineFor(conn, link_id, kind,
-                                        std::vector<std::string>(applied_ext.begin(), applied_ext.end()));
+    auto old = store::OpenQuarantineFor(
+        conn, link_id, kind, std::vector<std::string>(applied_ext.begin(), applied_ext.end()));
     if (!old.ok()) return old.status();
     for (const auto& q : *old) {
       if (q.id == opt.quarantine_id) continue;
