@@ -80,6 +80,10 @@ const std::vector<IssueCodeInfo>& Catalogue() {
       // Reviews
       {"REVIEW_KIND_CODE", E, 0, "Review kind is not sen_support, ehc_annual or interim."},
       {"REVIEW_DECISION_CODE", E, 0, "Review decision is not a known value."},
+      {"REVIEW_OUTCOME_CODE", E, 0,
+       "The LA's annual review decision is not A, C or M (SEN2 ReviewOutcome)."},
+      {"REVIEW_STEPS_NOT_ANNUAL", W, 0,
+       "Annual review steps are recorded on a review that is not ehc_annual."},
       {"REVIEW_NO_CYCLE", W, 0, "A SEN support review does not say which cycle it reviews."},
       {"REVIEW_PROGRESS_DUPLICATE", W, 0, "Progress for the same target is recorded twice."},
       // Referrals

@@ -111,6 +111,15 @@ std::vector<Issue> Validate(const records::Review& r, const CodeSets& sets) {
       Add(out, "REVIEW_PROGRESS_DUPLICATE", Join(path, "target_id"),
           "progress for target " + r.progress[i].target_id + " is recorded twice");
   }
+  if (r.la_decision)
+    CheckCode(out, sets, sets::kReviewOutcome, *r.la_decision, r.la_decision_date.value_or(on),
+              "REVIEW_OUTCOME_CODE", "la_decision", "LA decision");
+  if (r.review_kind != "ehc_annual" && (r.notice_sent || r.report_sent || r.la_decision_date ||
+                                        r.la_decision || r.proposals_sent || r.amended_plan_issued))
+    Add(out, "REVIEW_STEPS_NOT_ANNUAL", "review_kind",
+        "annual review steps (notice, report, LA decision, proposals, amended plan) are recorded "
+        "on a " +
+            r.review_kind + " review; they belong to an ehc_annual review");
   if (r.review_kind == "sen_support" && (!r.cycle_id || r.cycle_id->empty()))
     Add(out, "REVIEW_NO_CYCLE", "cycle_id",
         "a SEN support review should name the cycle it reviews");

@@ -6,7 +6,9 @@ namespace sendsync::hub {
 
 using nlohmann::json;
 
-std::string HubId(int64_t id) { return "h" + std::to_string(id); }
+std::string HubId(int64_t id) {
+  return "h" + std::to_string(id);
+}
 
 int64_t ParseHubId(const std::string& text) {
   std::string digits = !text.empty() && text[0] == 'h' ? text.substr(1) : text;
@@ -67,11 +69,27 @@ Result<domain::PupilRecords> LoadPupilRecords(store::Conn& conn, int64_t pupil_i
       ok = records::FromJson(j, out.plans.emplace_back(), problems);
     }
     if (!ok)
-      return Status::Corruption("stored " + r.kind + " record " + HubId(r.id) +
-                                " no longer parses: " +
-                                (problems.empty() ? "" : problems[0].path + ": " + problems[0].message));
+      return Status::Corruption(
+          "stored " + r.kind + " record " + HubId(r.id) + " no longer parses: " +
+          (problems.empty() ? "" : problems[0].path + ": " + problems[0].message));
   }
   if (!have_pupil) return Status::NotFound("no pupil " + HubId(pupil_id));
+  // The annual review's follow-up steps, as recorded on the ehc_annual review itself.
+  for (const records::Review& r : out.reviews) {
+    if (r.review_kind != "ehc_annual") continue;
+    if (!(r.notice_sent || r.report_sent || r.la_decision_date || r.la_decision ||
+          r.proposals_sent || r.amended_plan_issued))
+      continue;
+    domain::AnnualReviewSteps s;
+    s.meeting = r.date;
+    s.notice_sent = r.notice_sent;
+    s.report_sent = r.report_sent;
+    s.decision = r.la_decision_date;
+    s.outcome = r.la_decision;
+    s.proposals_sent = r.proposals_sent;
+    s.amended_plan_issued = r.amended_plan_issued;
+    out.annual_review_steps.push_back(std::move(s));
+  }
   return out;
 }
 

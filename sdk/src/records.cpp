@@ -15,8 +15,12 @@ const char* const kKindNames[] = {"pupil",  "sen",      "cycle",   "provision",
                                   "review", "referral", "ehc_plan"};
 
 // Writers that omit absent optionals, so the JSON form stays minimal and stable.
-void Put(json& j, const char* k, const std::string& v) { j[k] = v; }
-void Put(json& j, const char* k, const Date& v) { j[k] = v.ToString(); }
+void Put(json& j, const char* k, const std::string& v) {
+  j[k] = v;
+}
+void Put(json& j, const char* k, const Date& v) {
+  j[k] = v.ToString();
+}
 void Put(json& j, const char* k, const std::optional<std::string>& v) {
   if (v) j[k] = *v;
 }
@@ -98,7 +102,9 @@ void ReadEnvelope(JsonReader& r, const json& j, Kind kind, std::string& id, Pupi
 
 }  // namespace
 
-const char* KindName(Kind kind) { return kKindNames[static_cast<int>(kind)]; }
+const char* KindName(Kind kind) {
+  return kKindNames[static_cast<int>(kind)];
+}
 
 std::optional<Kind> ParseKind(std::string_view name) {
   for (int i = 0; i < 7; ++i)
@@ -107,17 +113,28 @@ std::optional<Kind> ParseKind(std::string_view name) {
 }
 
 const std::vector<Kind>& AllKinds() {
-  static const std::vector<Kind> kAll = {Kind::kPupil,  Kind::kSen,      Kind::kCycle,
+  static const std::vector<Kind> kAll = {Kind::kPupil,     Kind::kSen,    Kind::kCycle,
                                          Kind::kProvision, Kind::kReview, Kind::kReferral,
                                          Kind::kEhcPlan};
   return kAll;
 }
 
 // ---- Pupil ----
-static const std::vector<std::string> kPupilFields = {
-    "upn",           "former_upn",         "uln",       "legal_surname", "legal_forename",
-    "middle_names",  "preferred_surname",  "preferred_forename", "dob", "sex",
-    "nc_year",       "school_urn",         "laestab",   "on_roll_from",  "on_roll_to"};
+static const std::vector<std::string> kPupilFields = {"upn",
+                                                      "former_upn",
+                                                      "uln",
+                                                      "legal_surname",
+                                                      "legal_forename",
+                                                      "middle_names",
+                                                      "preferred_surname",
+                                                      "preferred_forename",
+                                                      "dob",
+                                                      "sex",
+                                                      "nc_year",
+                                                      "school_urn",
+                                                      "laestab",
+                                                      "on_roll_from",
+                                                      "on_roll_to"};
 
 void ToJson(const Pupil& r, json& j) {
   j = json::object();
@@ -166,8 +183,8 @@ bool FromJson(const json& j, Pupil& out, Problems& problems) {
 
 // ---- Sen ----
 static const std::vector<std::string> kSenFields = {
-    "provision", "provision_start", "local_status", "needs", "history", "sen_unit",
-    "resourced_provision"};
+    "provision", "provision_start", "local_status",       "needs",
+    "history",   "sen_unit",        "resourced_provision"};
 
 void ToJson(const Sen& r, json& j) {
   j = json::object();
@@ -231,9 +248,16 @@ bool FromJson(const json& j, Sen& out, Problems& problems) {
 }
 
 // ---- Cycle ----
-static const std::vector<std::string> kCycleFields = {
-    "stage_model", "stage",     "start",       "assessment_summary", "assessment_sources",
-    "outcomes",    "planned_provision", "review_date", "status",    "completed"};
+static const std::vector<std::string> kCycleFields = {"stage_model",
+                                                      "stage",
+                                                      "start",
+                                                      "assessment_summary",
+                                                      "assessment_sources",
+                                                      "outcomes",
+                                                      "planned_provision",
+                                                      "review_date",
+                                                      "status",
+                                                      "completed"};
 
 void ToJson(const Cycle& r, json& j) {
   j = json::object();
@@ -311,11 +335,23 @@ bool FromJson(const json& j, Cycle& out, Problems& problems) {
 }
 
 // ---- Provision ----
-static const std::vector<std::string> kProvisionFields = {
-    "area",       "intervention", "wave",          "group_size",     "delivery",
-    "sessions_per_week", "minutes_per_session", "staff_role", "provider", "start",
-    "end",        "hourly_rate",  "resources_cost", "baseline",      "exit",
-    "target_ids", "cycle_id"};
+static const std::vector<std::string> kProvisionFields = {"area",
+                                                          "intervention",
+                                                          "wave",
+                                                          "group_size",
+                                                          "delivery",
+                                                          "sessions_per_week",
+                                                          "minutes_per_session",
+                                                          "staff_role",
+                                                          "provider",
+                                                          "start",
+                                                          "end",
+                                                          "hourly_rate",
+                                                          "resources_cost",
+                                                          "baseline",
+                                                          "exit",
+                                                          "target_ids",
+                                                          "cycle_id"};
 
 void ToJson(const Provision& r, json& j) {
   j = json::object();
@@ -374,9 +410,23 @@ bool FromJson(const json& j, Provision& out, Problems& problems) {
 }
 
 // ---- Review ----
-static const std::vector<std::string> kReviewFields = {
-    "cycle_id",    "date",     "review_kind", "attendees", "pupil_voice", "parent_voice",
-    "parents_met", "progress", "impact",      "decision",  "next_review"};
+static const std::vector<std::string> kReviewFields = {"cycle_id",
+                                                       "date",
+                                                       "review_kind",
+                                                       "attendees",
+                                                       "pupil_voice",
+                                                       "parent_voice",
+                                                       "parents_met",
+                                                       "progress",
+                                                       "impact",
+                                                       "decision",
+                                                       "next_review",
+                                                       "notice_sent",
+                                                       "report_sent",
+                                                       "la_decision_date",
+                                                       "la_decision",
+                                                       "proposals_sent",
+                                                       "amended_plan_issued"};
 
 void ToJson(const Review& r, json& j) {
   j = json::object();
@@ -405,6 +455,12 @@ void ToJson(const Review& r, json& j) {
   Put(j, "impact", r.impact);
   Put(j, "decision", r.decision);
   Put(j, "next_review", r.next_review);
+  Put(j, "notice_sent", r.notice_sent);
+  Put(j, "report_sent", r.report_sent);
+  Put(j, "la_decision_date", r.la_decision_date);
+  Put(j, "la_decision", r.la_decision);
+  Put(j, "proposals_sent", r.proposals_sent);
+  Put(j, "amended_plan_issued", r.amended_plan_issued);
 }
 
 bool FromJson(const json& j, Review& out, Problems& problems) {
@@ -433,6 +489,12 @@ bool FromJson(const json& j, Review& out, Problems& problems) {
   r.OptStr("impact", out.impact);
   r.OptStr("decision", out.decision);
   r.OptDt("next_review", out.next_review);
+  r.OptDt("notice_sent", out.notice_sent);
+  r.OptDt("report_sent", out.report_sent);
+  r.OptDt("la_decision_date", out.la_decision_date);
+  r.OptStr("la_decision", out.la_decision);
+  r.OptDt("proposals_sent", out.proposals_sent);
+  r.OptDt("amended_plan_issued", out.amended_plan_issued);
   std::set<std::string> known(kReviewFields.begin(), kReviewFields.end());
   known.insert({"kind", "id", "pupil", "updated_at"});
   r.RejectUnknown(known);
@@ -441,12 +503,12 @@ bool FromJson(const json& j, Review& out, Problems& problems) {
 
 // ---- Referral ----
 static const std::vector<std::string> kReferralFields = {
-    "requester_role", "request_source",  "requester_name",   "la",
-    "request_date",   "cycle_ids",       "review_ids",       "provision_ids",
-    "external_advice", "parent_views",   "pupil_views",      "consent",
-    "la_reference",   "status",          "received_date",    "decision_date",
-    "decision",       "decision_reason", "draft_plan_date",  "final_plan_date",
-    "no_plan_date",   "request_outcome", "assessment_outcome", "clock_exceptions"};
+    "requester_role",  "request_source",  "requester_name",     "la",
+    "request_date",    "cycle_ids",       "review_ids",         "provision_ids",
+    "external_advice", "parent_views",    "pupil_views",        "consent",
+    "la_reference",    "status",          "received_date",      "decision_date",
+    "decision",        "decision_reason", "draft_plan_date",    "final_plan_date",
+    "no_plan_date",    "request_outcome", "assessment_outcome", "clock_exceptions"};
 
 void ToJson(const Referral& r, json& j) {
   j = json::object();
@@ -545,7 +607,7 @@ bool FromJson(const json& j, Referral& out, Problems& problems) {
 
 // ---- EhcPlan ----
 static const std::vector<std::string> kEhcPlanFields = {
-    "la", "issued", "named_setting", "last_annual_review", "next_annual_review",
+    "la",     "issued",       "named_setting", "last_annual_review", "next_annual_review",
     "ceased", "cease_reason", "referral_id"};
 
 void ToJson(const EhcPlan& r, json& j) {
@@ -582,13 +644,20 @@ bool FromJson(const json& j, EhcPlan& out, Problems& problems) {
 
 const std::vector<std::string>& FieldNames(Kind kind) {
   switch (kind) {
-    case Kind::kPupil: return kPupilFields;
-    case Kind::kSen: return kSenFields;
-    case Kind::kCycle: return kCycleFields;
-    case Kind::kProvision: return kProvisionFields;
-    case Kind::kReview: return kReviewFields;
-    case Kind::kReferral: return kReferralFields;
-    case Kind::kEhcPlan: return kEhcPlanFields;
+    case Kind::kPupil:
+      return kPupilFields;
+    case Kind::kSen:
+      return kSenFields;
+    case Kind::kCycle:
+      return kCycleFields;
+    case Kind::kProvision:
+      return kProvisionFields;
+    case Kind::kReview:
+      return kReviewFields;
+    case Kind::kReferral:
+      return kReferralFields;
+    case Kind::kEhcPlan:
+      return kEhcPlanFields;
   }
   return kPupilFields;
 }
@@ -607,13 +676,41 @@ std::optional<Kind> CheckShape(const json& j, Problems& problems) {
   }
   bool ok = false;
   switch (*kind) {
-    case Kind::kPupil: { Pupil v; ok = FromJson(j, v, problems); break; }
-    case Kind::kSen: { Sen v; ok = FromJson(j, v, problems); break; }
-    case Kind::kCycle: { Cycle v; ok = FromJson(j, v, problems); break; }
-    case Kind::kProvision: { Provision v; ok = FromJson(j, v, problems); break; }
-    case Kind::kReview: { Review v; ok = FromJson(j, v, problems); break; }
-    case Kind::kReferral: { Referral v; ok = FromJson(j, v, problems); break; }
-    case Kind::kEhcPlan: { EhcPlan v; ok = FromJson(j, v, problems); break; }
+    case Kind::kPupil: {
+      Pupil v;
+      ok = FromJson(j, v, problems);
+      break;
+    }
+    case Kind::kSen: {
+      Sen v;
+      ok = FromJson(j, v, problems);
+      break;
+    }
+    case Kind::kCycle: {
+      Cycle v;
+      ok = FromJson(j, v, problems);
+      break;
+    }
+    case Kind::kProvision: {
+      Provision v;
+      ok = FromJson(j, v, problems);
+      break;
+    }
+    case Kind::kReview: {
+      Review v;
+      ok = FromJson(j, v, problems);
+      break;
+    }
+    case Kind::kReferral: {
+      Referral v;
+      ok = FromJson(j, v, problems);
+      break;
+    }
+    case Kind::kEhcPlan: {
+      EhcPlan v;
+      ok = FromJson(j, v, problems);
+      break;
+    }
   }
   return ok ? kind : std::nullopt;
 }

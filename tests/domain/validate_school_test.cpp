@@ -199,6 +199,15 @@ TEST(ValidateReview, Cases) {
        Severity::kWarning},
       {"next before this", [](records::Review& r) { r.next_review = D("2024-12-01"); },
        "DATES_OUT_OF_ORDER", Severity::kError},
+      {"LA decision code",
+       [](records::Review& r) {
+         r.review_kind = "ehc_annual";
+         r.la_decision = "X";
+       },
+       "REVIEW_OUTCOME_CODE", Severity::kError},
+      {"annual steps on a support review",
+       [](records::Review& r) { r.report_sent = D("2024-12-20"); }, "REVIEW_STEPS_NOT_ANNUAL",
+       Severity::kWarning},
   };
   for (const Case& c : cases) {
     auto r = MakeReview("R1", "C1", "2024-12-09");
@@ -208,6 +217,17 @@ TEST(ValidateReview, Cases) {
     ASSERT_TRUE(i) << c.name << "\n" << Codes(issues);
     EXPECT_EQ(i->severity, c.severity) << c.name;
   }
+}
+
+TEST(ValidateReview, AnnualReviewStepsWithAKnownOutcomeAreClean) {
+  auto r = MakeReview("R1", "C1", "2024-12-09");
+  r.review_kind = "ehc_annual";
+  r.report_sent = D("2024-12-20");
+  r.la_decision_date = D("2025-01-03");
+  r.la_decision = "M";
+  auto issues = Validate(r);
+  EXPECT_FALSE(HasCode(issues, "REVIEW_OUTCOME_CODE")) << Codes(issues);
+  EXPECT_FALSE(HasCode(issues, "REVIEW_STEPS_NOT_ANNUAL")) << Codes(issues);
 }
 
 TEST(ValidateReview, AnnualReviewNeedsNoCycle) {

@@ -11,9 +11,15 @@ using nlohmann::json;
 namespace {
 
 json PupilJson() {
-  return {{"kind", "pupil"},      {"id", "S1"},           {"upn", "B801200005001"},
-          {"legal_surname", "Ng"}, {"legal_forename", "Ada"}, {"dob", "2014-03-02"},
-          {"sex", "F"},           {"nc_year", "6"},       {"school_urn", "100000"}};
+  return {{"kind", "pupil"},
+          {"id", "S1"},
+          {"upn", "B801200005001"},
+          {"legal_surname", "Ng"},
+          {"legal_forename", "Ada"},
+          {"dob", "2014-03-02"},
+          {"sex", "F"},
+          {"nc_year", "6"},
+          {"school_urn", "100000"}};
 }
 
 std::string Paths(const Problems& p) {
@@ -44,7 +50,8 @@ TEST(Records, EveryProblemIsReportedWithItsPath) {
   Problems problems;
   EXPECT_FALSE(FromJson(j, p, problems));
   std::string all = Paths(problems);
-  EXPECT_NE(all.find("dob: expected a date yyyy-mm-dd, got \"02/03/2014\""), std::string::npos) << all;
+  EXPECT_NE(all.find("dob: expected a date yyyy-mm-dd, got \"02/03/2014\""), std::string::npos)
+      << all;
   EXPECT_NE(all.find("legal_surname: is required"), std::string::npos) << all;
   EXPECT_NE(all.find("sex: expected a string"), std::string::npos) << all;
   EXPECT_NE(all.find("shoe_size: is not a field of this record"), std::string::npos) << all;
@@ -67,28 +74,73 @@ TEST(Records, NestedPathsNameTheElement) {
 TEST(Records, EveryKindRoundTripsThroughItsJsonForm) {
   std::vector<json> samples = {
       PupilJson(),
-      {{"kind", "sen"}, {"pupil", {{"id", "S1"}, {"upn", "B801200005001"}}}, {"provision", "E"},
-       {"provision_start", "2025-02-10"}, {"needs", {{{"type", "ASD"}, {"rank", 1}}}},
+      {{"kind", "sen"},
+       {"pupil", {{"id", "S1"}, {"upn", "B801200005001"}}},
+       {"provision", "E"},
+       {"provision_start", "2025-02-10"},
+       {"needs", {{{"type", "ASD"}, {"rank", 1}}}},
        {"history", {{{"provision", "K"}, {"start", "2023-09-04"}, {"end", "2025-02-09"}}}},
-       {"sen_unit", false}, {"resourced_provision", true}},
-      {{"kind", "cycle"}, {"id", "C1"}, {"pupil", {{"id", "S1"}}}, {"start", "2025-09-08"},
-       {"stage_model", "four-part"}, {"stage", "plan"},
-       {"outcomes", {{{"id", "O1"}, {"description", "Read aloud"},
-                      {"targets", {{{"id", "T1"}, {"description", "Decode CVC words"},
-                                    {"success_criteria", "8 of 10 words"}, {"due", "2025-12-12"},
-                                    {"progress", "in_progress"}}}}}}},
-       {"review_date", "2025-12-12"}, {"status", "open"}},
-      {{"kind", "provision"}, {"id", "PR1"}, {"pupil", {{"id", "S1"}}}, {"area", "CL"},
-       {"intervention", "Precision teaching"}, {"wave", 3}, {"group_size", 1},
-       {"sessions_per_week", 3.0}, {"minutes_per_session", 20}, {"start", "2025-09-08"},
-       {"hourly_rate", 18.5}, {"resources_cost", 40.0}},
-      {{"kind", "review"}, {"id", "R1"}, {"pupil", {{"id", "S1"}}}, {"date", "2025-12-12"},
-       {"review_kind", "sen_support"}, {"parents_met", true}, {"decision", "continue"}},
-      {{"kind", "referral"}, {"id", "RF1"}, {"pupil", {{"upn", "B801200005001"}}},
-       {"requester_role", "school"}, {"consent", {{"given", true}, {"date", "2026-01-05"}}},
+       {"sen_unit", false},
+       {"resourced_provision", true}},
+      {{"kind", "cycle"},
+       {"id", "C1"},
+       {"pupil", {{"id", "S1"}}},
+       {"start", "2025-09-08"},
+       {"stage_model", "four-part"},
+       {"stage", "plan"},
+       {"outcomes",
+        {{{"id", "O1"},
+          {"description", "Read aloud"},
+          {"targets",
+           {{{"id", "T1"},
+             {"description", "Decode CVC words"},
+             {"success_criteria", "8 of 10 words"},
+             {"due", "2025-12-12"},
+             {"progress", "in_progress"}}}}}}},
+       {"review_date", "2025-12-12"},
+       {"status", "open"}},
+      {{"kind", "provision"},
+       {"id", "PR1"},
+       {"pupil", {{"id", "S1"}}},
+       {"area", "CL"},
+       {"intervention", "Precision teaching"},
+       {"wave", 3},
+       {"group_size", 1},
+       {"sessions_per_week", 3.0},
+       {"minutes_per_session", 20},
+       {"start", "2025-09-08"},
+       {"hourly_rate", 18.5},
+       {"resources_cost", 40.0}},
+      {{"kind", "review"},
+       {"id", "R1"},
+       {"pupil", {{"id", "S1"}}},
+       {"date", "2025-12-12"},
+       {"review_kind", "sen_support"},
+       {"parents_met", true},
+       {"decision", "continue"}},
+      {{"kind", "review"},
+       {"id", "R2"},
+       {"pupil", {{"id", "S1"}}},
+       {"date", "2026-02-20"},
+       {"review_kind", "ehc_annual"},
+       {"parents_met", true},
+       {"notice_sent", "2026-02-02"},
+       {"report_sent", "2026-03-02"},
+       {"la_decision_date", "2026-03-16"},
+       {"la_decision", "A"},
+       {"proposals_sent", "2026-03-16"},
+       {"amended_plan_issued", "2026-05-08"}},
+      {{"kind", "referral"},
+       {"id", "RF1"},
+       {"pupil", {{"upn", "B801200005001"}}},
+       {"requester_role", "school"},
+       {"consent", {{"given", true}, {"date", "2026-01-05"}}},
        {"status", "submitted"}},
-      {{"kind", "ehc_plan"}, {"id", "EP1"}, {"pupil", {{"upn", "B801200005001"}}},
-       {"issued", "2025-02-10"}, {"la", "820"}},
+      {{"kind", "ehc_plan"},
+       {"id", "EP1"},
+       {"pupil", {{"upn", "B801200005001"}}},
+       {"issued", "2025-02-10"},
+       {"la", "820"}},
   };
   for (const json& j : samples) {
     Problems problems;
@@ -96,13 +148,48 @@ TEST(Records, EveryKindRoundTripsThroughItsJsonForm) {
     ASSERT_TRUE(kind) << j.dump() << "\n" << Paths(problems);
     json back;
     switch (*kind) {
-      case Kind::kPupil: { Pupil v; FromJson(j, v, problems); ToJson(v, back); break; }
-      case Kind::kSen: { Sen v; FromJson(j, v, problems); ToJson(v, back); break; }
-      case Kind::kCycle: { Cycle v; FromJson(j, v, problems); ToJson(v, back); break; }
-      case Kind::kProvision: { Provision v; FromJson(j, v, problems); ToJson(v, back); break; }
-      case Kind::kReview: { Review v; FromJson(j, v, problems); ToJson(v, back); break; }
-      case Kind::kReferral: { Referral v; FromJson(j, v, problems); ToJson(v, back); break; }
-      case Kind::kEhcPlan: { EhcPlan v; FromJson(j, v, problems); ToJson(v, back); break; }
+      case Kind::kPupil: {
+        Pupil v;
+        FromJson(j, v, problems);
+        ToJson(v, back);
+        break;
+      }
+      case Kind::kSen: {
+        Sen v;
+        FromJson(j, v, problems);
+        ToJson(v, back);
+        break;
+      }
+      case Kind::kCycle: {
+        Cycle v;
+        FromJson(j, v, problems);
+        ToJson(v, back);
+        break;
+      }
+      case Kind::kProvision: {
+        Provision v;
+        FromJson(j, v, problems);
+        ToJson(v, back);
+        break;
+      }
+      case Kind::kReview: {
+        Review v;
+        FromJson(j, v, problems);
+        ToJson(v, back);
+        break;
+      }
+      case Kind::kReferral: {
+        Referral v;
+        FromJson(j, v, problems);
+        ToJson(v, back);
+        break;
+      }
+      case Kind::kEhcPlan: {
+        EhcPlan v;
+        FromJson(j, v, problems);
+        ToJson(v, back);
+        break;
+      }
     }
     for (auto it = j.begin(); it != j.end(); ++it)
       EXPECT_EQ(back[it.key()], it.value()) << KindName(*kind) << "." << it.key();

@@ -74,7 +74,8 @@ TEST_F(Engine, QuarantinedRecordCanBeFixedAndRetriedOrDiscarded) {
   ASSERT_TRUE(engine_->RetryQuarantine(dob_item, bad.dump(), "cli:alice").ok());
   EXPECT_TRUE(Hub("pupil").count(Upn(2)));
   EXPECT_EQ(store::GetQuarantine(*c, dob_item)->status, "applied");
-  EXPECT_FALSE(engine_->DiscardQuarantine(sex_item, "", "cli:alice").ok()) << "a reason is required";
+  EXPECT_FALSE(engine_->DiscardQuarantine(sex_item, "", "cli:alice").ok())
+      << "a reason is required";
   ASSERT_TRUE(engine_->DiscardQuarantine(sex_item, "pupil left before census", "cli:alice").ok());
   EXPECT_EQ(store::GetQuarantine(*c, sex_item)->status, "discarded");
 }
@@ -82,9 +83,11 @@ TEST_F(Engine, QuarantinedRecordCanBeFixedAndRetriedOrDiscarded) {
 TEST_F(Engine, LocalCodesAreMappedAndAnUnmappedCodeIsQuarantinedNotGuessed) {
   AddSource("mis", {{"kinds",
                      {{"pupil", {{"direction", "read"}}},
-                      {"sen", {{"direction", "read"},
-                               {"code_maps", {{"provision", {{"SEN Support", "K"}, {"No SEN", "N"}}},
-                                              {"needs.type", {{"Speech and language", "SLCN"}}}}}}}}}});
+                      {"sen",
+                       {{"direction", "read"},
+                        {"code_maps",
+                         {{"provision", {{"SEN Support", "K"}, {"No SEN", "N"}}},
+                          {"needs.type", {{"Speech and language", "SLCN"}}}}}}}}}});
   json a = SenRec("S1", 1, "SEN Support", "Speech and language");
   json b = SenRec("S2", 2, "Monitoring");
   Source({PupilRec("S1", 1), PupilRec("S2", 2), a, b});
@@ -94,7 +97,8 @@ TEST_F(Engine, LocalCodesAreMappedAndAnUnmappedCodeIsQuarantinedNotGuessed) {
   EXPECT_EQ(s.quarantined, 1);
   auto c = Conn();
   auto q = store::ListQuarantine(*c, {});
-  EXPECT_NE((*q)[0].reasons.dump().find("no code map entry for \\\"Monitoring\\\""), std::string::npos)
+  EXPECT_NE((*q)[0].reasons.dump().find("no code map entry for \\\"Monitoring\\\""),
+            std::string::npos)
       << (*q)[0].reasons.dump();
 }
 
@@ -112,7 +116,8 @@ TEST_F(Engine, SameUpnWithADifferentDateOfBirthWaitsInTheMatchQueue) {
   ASSERT_EQ(m->size(), 1u);
   EXPECT_NE((*m)[0].reason.find("different date of birth"), std::string::npos);
   int64_t pupil = (*m)[0].candidates[0]["record_id"];
-  ASSERT_TRUE(engine_->ResolveMatch((*m)[0].id, "record:h" + std::to_string(pupil), "cli:senco").ok());
+  ASSERT_TRUE(
+      engine_->ResolveMatch((*m)[0].id, "record:h" + std::to_string(pupil), "cli:senco").ok());
   // Linked to the existing pupil: the differing date of birth is now a conflict for a person.
   auto conflicts = store::ListConflicts(*c, {});
   ASSERT_EQ(conflicts->size(), 1u);
@@ -122,7 +127,8 @@ TEST_F(Engine, SameUpnWithADifferentDateOfBirthWaitsInTheMatchQueue) {
 
 TEST_F(Engine, PupilsFromTwoSystemsMatchByUpnAndTheirRecordsMeet) {
   AddSource("mis");
-  AddSource("tool", {{"kinds", {{"pupil", {{"direction", "read"}}}, {"sen", {{"direction", "read"}}}}}},
+  AddSource("tool",
+            {{"kinds", {{"pupil", {{"direction", "read"}}}, {"sen", {{"direction", "read"}}}}}},
             "tool");
   Source({PupilRec("S1", 1), SenRec("S1", 1, "K")});
   json other = PupilRec("X-77", 1);
@@ -140,7 +146,8 @@ TEST_F(Engine, PupilsFromTwoSystemsMatchByUpnAndTheirRecordsMeet) {
 
 TEST_F(Engine, ConflictWhenTwoSystemsChangeTheSameFieldDifferently) {
   AddSource("mis");
-  AddSource("tool", {{"kinds", {{"pupil", {{"direction", "read"}}}, {"sen", {{"direction", "read"}}}}}},
+  AddSource("tool",
+            {{"kinds", {{"pupil", {{"direction", "read"}}}, {"sen", {{"direction", "read"}}}}}},
             "tool");
   Source({PupilRec("S1", 1), SenRec("S1", 1, "K")});
   Source({PupilRec("T1", 1), SenRec("T1", 1, "K")}, "tool");
@@ -192,12 +199,15 @@ TEST_F(Engine, ResolutionThatWouldMakeTheRecordInvalidIsRefused) {
   auto st = engine_->ResolveConflict((*conflicts)[0].id, "value", "42", "cli:senco");
   EXPECT_FALSE(st.ok());
   EXPECT_NE(st.message().find("invalid"), std::string::npos) << st.message();
-  ASSERT_TRUE(engine_->ResolveConflict((*conflicts)[0].id, "value", "\"Jones-Brown\"", "cli:senco").ok());
+  ASSERT_TRUE(
+      engine_->ResolveConflict((*conflicts)[0].id, "value", "\"Jones-Brown\"", "cli:senco").ok());
   EXPECT_EQ(Hub("pupil")[Upn(1)]["legal_surname"], "Jones-Brown");
 }
 
 TEST_F(Engine, AuthorityMeansNoConflictForTheOwnedField) {
-  AddSource("mis", {{"kinds", {{"pupil", {{"direction", "read"}, {"authority", {{"legal_surname", "link"}}}}}}}});
+  AddSource("mis",
+            {{"kinds",
+              {{"pupil", {{"direction", "read"}, {"authority", {{"legal_surname", "link"}}}}}}}});
   AddSource("tool", {{"kinds", {{"pupil", {{"direction", "read"}}}}}}, "tool");
   Source({PupilRec("S1", 1)});
   Source({PupilRec("T1", 1)}, "tool");
@@ -255,7 +265,8 @@ TEST_F(Engine, ChangesArePushedToTheTargetOnceEachWithOnlyAllowedFields) {
   EXPECT_EQ(Run("target").pushed, 1);
   EXPECT_EQ(TargetLines().size(), 4u);
   EXPECT_EQ(TargetLines().back()["record"]["provision"], "E");
-  EXPECT_EQ(TargetLines().back()["remote_id"], applied[2]["remote_id"]) << "the target's id is used";
+  EXPECT_EQ(TargetLines().back()["remote_id"], applied[2]["remote_id"])
+      << "the target's id is used";
 }
 
 TEST_F(Engine, RetriesBackOffThenDeadLetterAndCanBeRetriedByAPerson) {
@@ -353,7 +364,8 @@ TEST_F(Engine, EveryChangeIsAuditedAndTheChainVerifies) {
   auto v = audit::Verify(*c);
   EXPECT_TRUE(v->ok) << v->problem;
   EXPECT_GT(v->checked, 3);
-  for (const auto& e : *entries) EXPECT_EQ(e.detail.dump().find("Smith"), std::string::npos) << "no names";
+  for (const auto& e : *entries)
+    EXPECT_EQ(e.detail.dump().find("Smith"), std::string::npos) << "no names";
 }
 
 TEST_F(Engine, SenHistoryIsKeptNotOverwritten) {
@@ -374,10 +386,13 @@ TEST_F(Engine, SenHistoryIsKeptNotOverwritten) {
 
 TEST_F(Engine, ReferencesBetweenRecordsAreTranslatedToHubIds) {
   AddSource();
-  json cycle = {{"kind", "cycle"}, {"id", "C1"}, {"pupil", {{"id", "S1"}}}, {"start", "2025-09-08"},
+  json cycle = {{"kind", "cycle"},
+                {"id", "C1"},
+                {"pupil", {{"id", "S1"}}},
+                {"start", "2025-09-08"},
                 {"review_date", "2025-12-12"}};
-  json review = {{"kind", "review"}, {"id", "R1"}, {"pupil", {{"id", "S1"}}}, {"cycle_id", "C1"},
-                 {"date", "2025-12-12"}, {"review_kind", "sen_support"}};
+  json review = {{"kind", "review"}, {"id", "R1"},           {"pupil", {{"id", "S1"}}},
+                 {"cycle_id", "C1"}, {"date", "2025-12-12"}, {"review_kind", "sen_support"}};
   Source({PupilRec("S1", 1), cycle, review});
   Run("mis");
   auto c = Conn();
@@ -387,6 +402,31 @@ TEST_F(Engine, ReferencesBetweenRecordsAreTranslatedToHubIds) {
   ASSERT_EQ(recs->reviews.size(), 1u);
   ASSERT_EQ(recs->cycles.size(), 1u);
   EXPECT_EQ(*recs->reviews[0].cycle_id, recs->cycles[0].id);
+}
+
+TEST_F(Engine, AnnualReviewStepsOnTheReviewDriveTheFollowUpClocks) {
+  AddSource();
+  json review = {{"kind", "review"},
+                 {"id", "R1"},
+                 {"pupil", {{"id", "S1"}}},
+                 {"date", "2025-02-20"},
+                 {"review_kind", "ehc_annual"},
+                 {"report_sent", "2025-03-01"},
+                 {"la_decision_date", "2025-03-10"},
+                 {"la_decision", "M"}};
+  Source({PupilRec("S1", 1), review});
+  Run("mis");
+  auto c = Conn();
+  auto pupil = hub::FindPupil(*c, Upn(1));
+  auto recs = hub::LoadPupilRecords(*c, pupil->id);
+  ASSERT_TRUE(recs.ok()) << recs.status().ToString();
+  ASSERT_EQ(recs->annual_review_steps.size(), 1u);
+  const domain::AnnualReviewSteps& s = recs->annual_review_steps[0];
+  EXPECT_EQ(s.meeting.ToString(), "2025-02-20");
+  ASSERT_TRUE(s.report_sent && s.decision && s.outcome);
+  EXPECT_EQ(s.report_sent->ToString(), "2025-03-01");
+  EXPECT_EQ(s.decision->ToString(), "2025-03-10");
+  EXPECT_EQ(*s.outcome, "M");
 }
 
 TEST_F(Engine, SecretsAreReferencesAndAMissingOneIsNamedNotShown) {
@@ -404,7 +444,8 @@ TEST_F(Engine, SecretsAreReferencesAndAMissingOneIsNamedNotShown) {
   auto r = engine_->RunLink("t", sync::RunMode::kSync);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->status, "failed");
-  EXPECT_NE(r->error.find("environment variable SENDSYNC_TEST_TOKEN_UNSET is not set"), std::string::npos);
+  EXPECT_NE(r->error.find("environment variable SENDSYNC_TEST_TOKEN_UNSET is not set"),
+            std::string::npos);
   ::setenv("SENDSYNC_TEST_TOKEN_SET", "hunter2", 1);
   auto resolved = sync::ResolveSecrets({{"token", "env:SENDSYNC_TEST_TOKEN_SET"}}, {"/token"});
   EXPECT_EQ((*resolved)["token"], "hunter2");

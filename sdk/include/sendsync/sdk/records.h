@@ -146,8 +146,8 @@ struct Provision {
   std::optional<std::string> provider;
   Date start;
   std::optional<Date> end;
-  double hourly_rate = 0;      // pounds per staff hour
-  double resources_cost = 0;   // pounds per year for materials and licences
+  double hourly_rate = 0;     // pounds per staff hour
+  double resources_cost = 0;  // pounds per year for materials and licences
   std::optional<Measure> baseline;
   std::optional<Measure> exit;
   std::vector<std::string> target_ids;
@@ -175,6 +175,14 @@ struct Review {
   // continue, adjust, escalate, end_sen_support, request_ehc_assessment
   std::optional<std::string> decision;
   std::optional<Date> next_review;
+  // Annual review (ehc_annual) follow-up steps, when the school or LA records them. They drive the
+  // statutory clocks after the meeting (report within 2 weeks, LA decision within 4 weeks, ...).
+  std::optional<Date> notice_sent;          // invitations and advice requests sent
+  std::optional<Date> report_sent;          // the review report sent to the LA
+  std::optional<Date> la_decision_date;     // the LA's decision to maintain, amend or cease
+  std::optional<std::string> la_decision;   // SEN2 ReviewOutcome: A amend, C cease, M maintain
+  std::optional<Date> proposals_sent;       // amendment notice with the proposed changes
+  std::optional<Date> amended_plan_issued;  // the final amended plan
 };
 
 struct Consent {
@@ -214,7 +222,7 @@ struct Referral {
   // plan_issued, no_plan, withdrawn
   std::string status = "draft";
   std::optional<Date> received_date;
-  std::optional<Date> decision_date;  // decision whether to assess
+  std::optional<Date> decision_date;    // decision whether to assess
   std::optional<std::string> decision;  // assess, not_assess
   std::optional<std::string> decision_reason;
   std::optional<Date> draft_plan_date;
