@@ -50,7 +50,8 @@ const std::vector<std::string>& DefaultAllow(const std::string& kind) {
       {"provision", {"*"}},
       {"review",
        {"cycle_id", "date", "review_kind", "attendees", "parents_met", "progress", "impact",
-        "decision", "next_review"}},
+        "decision", "next_review", "notice_sent", "report_sent", "la_decision_date", "la_decision",
+        "proposals_sent", "amended_plan_issued"}},
       {"referral", {"*"}},
       {"ehc_plan", {"*"}},
   };
