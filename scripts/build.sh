@@ -12,6 +12,8 @@ case "$kind" in
   *) echo "usage: scripts/build.sh [release|asan] [cmake --build args]" >&2; exit 2 ;;
 esac
 export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/sendsync-ccache}"
+# Paths relative to the checkout, so a second clone of the same code reuses the cache.
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}"
 if [[ ! -f "$dir/CMakeCache.txt" ]]; then
   cmake -S . -B "$dir" "${flags[@]}" >/dev/null
 fi
