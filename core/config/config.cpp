@@ -43,18 +43,24 @@ json Config::ToJson() const {
           {"max_attempts", max_attempts},
           {"backoff_base_seconds", backoff_base_seconds},
           {"backoff_max_seconds", backoff_max_seconds},
-          {"max_request_bytes", max_request_bytes}};
+          {"max_request_bytes", max_request_bytes},
+          {"web_root", web_root},
+          {"retry_base_seconds", retry_base_seconds},
+          {"retry_max_seconds", retry_max_seconds},
+          {"max_parallel_runs", max_parallel_runs},
+          {"http_threads", http_threads}};
 }
 
 Result<Config> FromJson(const json& j, const std::string& base) {
   if (!j.is_object()) return Bad("(top)", "must be a JSON object");
   Config c;
-  static const std::set<std::string> kStrings = {"data_dir", "store_url", "plugin_dir", "listen",
-                                                 "tls_cert", "tls_key",   "log_level",  "log_file",
-                                                 "worker_mode"};
-  static const std::set<std::string> kInts = {"call_timeout_seconds", "memory_limit_mb",
-                                              "max_attempts",         "backoff_base_seconds",
-                                              "backoff_max_seconds",  "max_request_bytes"};
+  static const std::set<std::string> kStrings = {
+      "data_dir", "store_url", "plugin_dir", "listen",      "tls_cert",
+      "tls_key",  "log_level", "log_file",   "worker_mode", "web_root"};
+  static const std::set<std::string> kInts = {
+      "call_timeout_seconds", "memory_limit_mb",   "max_attempts",       "backoff_base_seconds",
+      "backoff_max_seconds",  "max_request_bytes", "retry_base_seconds", "retry_max_seconds",
+      "max_parallel_runs",    "http_threads"};
   for (auto it = j.begin(); it != j.end(); ++it) {
     const std::string& k = it.key();
     if (kStrings.count(k)) {
@@ -87,16 +93,24 @@ Result<Config> FromJson(const json& j, const std::string& base) {
   num("backoff_base_seconds", c.backoff_base_seconds);
   num("backoff_max_seconds", c.backoff_max_seconds);
   num("max_request_bytes", c.max_request_bytes);
+  str("web_root", c.web_root);
+  num("retry_base_seconds", c.retry_base_seconds);
+  num("retry_max_seconds", c.retry_max_seconds);
+  num("max_parallel_runs", c.max_parallel_runs);
+  num("http_threads", c.http_threads);
 
   c.data_dir = Under(base, c.data_dir);
   c.plugin_dir = Under(base, c.plugin_dir);
   c.tls_cert = Under(base, c.tls_cert);
   c.tls_key = Under(base, c.tls_key);
   c.log_file = Under(base, c.log_file);
-  if (c.store_url.rfind("sqlite:", 0) == 0) c.store_url = "sqlite:" + Under(base, c.store_url.substr(7));
+  c.web_root = Under(base, c.web_root);
+  if (c.store_url.rfind("sqlite:", 0) == 0)
+    c.store_url = "sqlite:" + Under(base, c.store_url.substr(7));
 
   static const std::set<std::string> kLevels = {"debug", "info", "warn", "error", "off"};
-  if (!kLevels.count(c.log_level)) return Bad("log_level", "must be debug, info, warn, error or off");
+  if (!kLevels.count(c.log_level))
+    return Bad("log_level", "must be debug, info, warn, error or off");
   if (c.worker_mode != "worker" && c.worker_mode != "in-process")
     return Bad("worker_mode", "must be \"worker\" or \"in-process\"");
   size_t colon = c.listen.rfind(':');
@@ -109,13 +123,19 @@ Result<Config> FromJson(const json& j, const std::string& base) {
   if (c.tls_cert.empty() != c.tls_key.empty())
     return Bad(c.tls_cert.empty() ? "tls_cert" : "tls_key",
                "give both tls_cert and tls_key (PEM files), or neither");
-  for (const auto& [k, v] : {std::pair<const char*, std::string>{"tls_cert", c.tls_cert},
-                             {"tls_key", c.tls_key}})
+  for (const auto& [k, v] :
+       {std::pair<const char*, std::string>{"tls_cert", c.tls_cert}, {"tls_key", c.tls_key}})
     if (!v.empty() && !fs::is_regular_file(v)) return Bad(k, "no such file " + v);
   if (!c.plugin_dir.empty() && !fs::is_directory(c.plugin_dir))
     return Bad("plugin_dir", "no such folder " + c.plugin_dir);
+  if (!c.web_root.empty() && !fs::is_directory(c.web_root))
+    return Bad("web_root", "no such folder " + c.web_root);
   if (c.backoff_base_seconds > c.backoff_max_seconds)
     return Bad("backoff_base_seconds", "is larger than backoff_max_seconds");
+  if (c.retry_base_seconds > c.retry_max_seconds)
+    return Bad("retry_base_seconds", "is larger than retry_max_seconds");
+  if (c.max_parallel_runs > 64) return Bad("max_parallel_runs", "must be at most 64");
+  if (c.http_threads < 2 || c.http_threads > 1024) return Bad("http_threads", "must be 2..1024");
   return c;
 }
 

@@ -18,7 +18,7 @@ struct Config {
   std::string listen = "127.0.0.1:8470";
   std::string tls_cert, tls_key;  // both or neither: HTTPS when given
   std::string log_level = "warn";
-  std::string log_file;  // empty: stderr
+  std::string log_file;                // empty: stderr
   std::string worker_mode = "worker";  // or "in-process" (trusted adapters only)
   int call_timeout_seconds = 120;
   int memory_limit_mb = 2048;
@@ -26,7 +26,13 @@ struct Config {
   int backoff_base_seconds = 2;
   int backoff_max_seconds = 3600;
   int max_request_bytes = 1 << 20;
-  std::string source;  // the file it came from, "" for defaults
+  // `sendsync serve` only.
+  std::string web_root;  // dashboard files; default <sendsync's folder>/../share/sendsync/web
+  int retry_base_seconds = 60;   // a scheduled run that failed is retried after this, doubling
+  int retry_max_seconds = 3600;  // ... up to this
+  int max_parallel_runs = 2;     // links the scheduler runs at the same time
+  int http_threads = 64;  // connections served at once (each keep-alive connection holds one)
+  std::string source;     // the file it came from, "" for defaults
 
   // The store URL after defaults.
   std::string StoreUrl() const;

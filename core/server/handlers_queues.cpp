@@ -1,0 +1,369 @@
+// Conflicts, quarantine, the match queue and the outbox: list, show, and resolve through the
+// engine (which audits each resolution with the token's name).
+#include <set>
+
+#include "core/hub/hub.h"
+#include "core/server/handlers.h"
+
+namespace sendsync::server::handlers {
+
+using nlohmann::json;
+
+namespace {
+
+const char* kOtherSchool = "this token is limited to another school";
+
+// Parses status (default `fallback`; "all" = any), link, school and the page into a filter.
+std::optional<Reply> QueueFilterOf(Call& call, const std::set<std::string>& statuses,
+                                   const std::string& fallback, store::QueueFilter& f, Page& page) {
+  if (auto r = ParsePage(call, page)) return r;
+  f.status = call.Query("status", fallback);
+  if (f.status != "all" && !statuses.count(f.status)) {
+    std::string all;
+    for (const auto& s : statuses) all += s + ", ";
+    Errors e;
+    e.Add("query:status", "must be one of " + all + "or all");
+    return e.ToReply();
+  }
+  if (f.status == "all") f.status.clear();
+  if (auto r = LinkFilter(call, f.link_id)) return r;
+  f.school_urn = call.School();
+  f.after_id = page.cursor.empty() ? 0 : std::stoll(page.cursor);
+  f.limit = page.limit + 1;
+  return std::nullopt;
+}
+
+// Wraps a page read with limit + 1: the extra item only says there is a next page.
+template <typename T, typename F>
+json PageOf(std::vector<T>& items, const Page& page, F&& to_json) {
+  std::string next;
+  if (static_cast<int64_t>(items.size()) > page.limit) {
+    items.resize(static_cast<size_t>(page.limit));
+    next = std::to_string(items.back().id);
+  }
+  json out = json::array();
+  for (const auto& x : items) out.push_back(to_json(x));
+  return Page::Wrap(std::move(out), next);
+}
+
+json ParseOpt(const std::optional<std::string>& v) {
+  return v ? json::parse(*v, nullptr, false) : json();
+}
+
+std::string UpnOfRecord(store::Conn& conn, int64_t record_id) {
+  auto rec = store::LoadRecords(conn, {record_id});
+  if (!rec.ok() || rec->empty()) return "";
+  const int64_t pid = (*rec)[0].kind == "pupil" ? (*rec)[0].id : (*rec)[0].pupil_id;
+  if (pid == (*rec)[0].id) return (*rec)[0].upn;
+  auto p = store::LoadRecords(conn, {pid});
+  return p.ok() && !p->empty() ? (*p)[0].upn : "";
+}
+
+json ConflictJson(store::Conn& conn, LinkCache& links, const store::Conflict& c) {
+  return {{"id", c.id},
+          {"link", links.Name(c.link_id)},
+          {"school_urn", links.School(c.link_id)},
+          {"kind", c.kind},
+          {"record_id", hub::HubId(c.record_id)},
+          {"upn", UpnOfRecord(conn, c.record_id)},
+          {"field", c.field},
+          {"base", ParseOpt(c.base)},
+          {"ours", ParseOpt(c.ours)},
+          {"theirs", ParseOpt(c.theirs)},
+          {"status", c.status},
+          {"created_at", IsoTime(c.created_at)},
+          {"resolved_by", c.resolved_by.empty() ? json() : json(c.resolved_by)},
+          {"resolution", c.resolution.empty() ? json() : json(c.resolution)}};
+}
+
+json QuarantineJson(LinkCache& links, const store::QuarantineItem& q, bool with_raw) {
+  json j = {{"id", q.id},
+            {"link", links.Name(q.link_id)},
+            {"school_urn", links.School(q.link_id)},
+            {"kind", q.kind},
+            {"source_id", q.external_id},
+            {"upn", q.upn},
+            {"reasons", q.reasons},
+            {"status", q.status},
+            {"created_at", IsoTime(q.created_at)},
+            {"note", q.note}};
+  if (with_raw) j["raw"] = q.raw;
+  return j;
+}
+
+json MatchJson(LinkCache& links, const store::MatchItem& m, bool with_raw) {
+  json cands = m.candidates.is_array() ? m.candidates : json::array();
+  for (json& c : cands)
+    if (c.contains("record_id") && c["record_id"].is_number())
+      c["record_id"] = hub::HubId(c["record_id"].get<int64_t>());
+  json j = {{"id", m.id},
+            {"link", links.Name(m.link_id)},
+            {"school_urn", links.School(m.link_id)},
+            {"kind", m.kind},
+            {"source_id", m.external_id},
+            {"upn", m.upn},
+            {"reason", m.reason},
+            {"candidates", cands},
+            {"status", m.status},
+            {"resolution", m.resolution}};
+  if (with_raw) j["raw"] = m.raw;
+  return j;
+}
+
+json OutboxJson(LinkCache& links, const store::OutboxItem& x) {
+  return {{"id", x.id},
+          {"link", links.Name(x.link_id)},
+          {"school_urn", links.School(x.link_id)},
+          {"kind", x.kind},
+          {"record_id", hub::HubId(x.record_id)},
+          {"op", x.op},
+          {"key", x.idem_key},
+          {"status", x.status},
+          {"attempts", x.attempts},
+          {"next_attempt_at", x.status == "pending" ? IsoTime(x.next_attempt_at) : json()},
+          {"last_error", x.last_error},
+          {"remote_id", x.remote_id}};
+}
+
+// Only the listed fields are accepted in a body.
+void OnlyFields(const json& body, const std::set<std::string>& allowed, Errors& e) {
+  if (!body.is_object()) return;
+  for (auto it = body.begin(); it != body.end(); ++it)
+    if (!allowed.count(it.key())) e.Add("/" + it.key(), "unknown field");
+}
+
+}  // namespace
+
+// ---- conflicts ----
+
+Reply ListConflicts(Call& call) {
+  store::QueueFilter f;
+  Page page;
+  if (auto r = QueueFilterOf(call, {"open", "resolved"}, "open", f, page)) return *r;
+  auto items = store::ListConflicts(*call.conn, f);
+  if (!items.ok()) return FromStatus(items.status());
+  LinkCache links(*call.conn);
+  return {200, PageOf(*items, page, [&](const store::Conflict& c) {
+            return ConflictJson(*call.conn, links, c);
+          })};
+}
+
+Reply ShowConflict(Call& call) {
+  int64_t id = 0;
+  if (auto r = IdParam(call, "conflict_id", id)) return *r;
+  auto c = store::GetConflict(*call.conn, id);
+  if (!c.ok()) return FromStatus(c.status());
+  LinkCache links(*call.conn);
+  if (!call.MaySee(links.School(c->link_id))) return Problem(403, kOtherSchool);
+  return {200, ConflictJson(*call.conn, links, *c)};
+}
+
+Reply ResolveConflict(Call& call) {
+  int64_t id = 0;
+  if (auto r = IdParam(call, "conflict_id", id)) return *r;
+  auto c = store::GetConflict(*call.conn, id);
+  if (!c.ok()) return FromStatus(c.status());
+  LinkCache links(*call.conn);
+  if (!call.MaySee(links.School(c->link_id))) return Problem(403, kOtherSchool);
+  Errors e;
+  const json& b = call.body;
+  std::string take;
+  if (!b.is_object() || !b.contains("take"))
+    e.Add("/take", "is required: ours, theirs or value");
+  else if (!b["take"].is_string() ||
+           (b["take"] != "ours" && b["take"] != "theirs" && b["take"] != "value"))
+    e.Add("/take", "must be ours, theirs or value");
+  else
+    take = b["take"].get<std::string>();
+  OnlyFields(b, {"take", "value", "whole_record"}, e);
+  std::optional<std::string> value;
+  if (take == "value") {
+    if (!b.contains("value"))
+      e.Add("/value", "is required with take=value (any JSON value)");
+    else
+      value = b["value"].dump();
+  } else if (b.is_object() && b.contains("value")) {
+    e.Add("/value", "only goes with take=value");
+  }
+  bool whole = false;
+  if (b.is_object() && b.contains("whole_record")) {
+    if (!b["whole_record"].is_boolean())
+      e.Add("/whole_record", "must be true or false");
+    else
+      whole = b["whole_record"].get<bool>();
+  }
+  if (!e.empty()) return e.ToReply();
+  Status st = call.env.engine.ResolveConflict(id, take, value, call.caller.Actor(), whole);
+  if (!st.ok()) return FromStatus(st);
+  auto after = store::GetConflict(*call.conn, id);
+  if (!after.ok()) return FromStatus(after.status());
+  return {200, ConflictJson(*call.conn, links, *after)};
+}
+
+// ---- quarantine ----
+
+Reply ListQuarantine(Call& call) {
+  store::QueueFilter f;
+  Page page;
+  if (auto r = QueueFilterOf(call, {"open", "applied", "discarded", "superseded"}, "open", f, page))
+    return *r;
+  auto items = store::ListQuarantine(*call.conn, f);
+  if (!items.ok()) return FromStatus(items.status());
+  LinkCache links(*call.conn);
+  return {200, PageOf(*items, page, [&](const store::QuarantineItem& q) {
+            return QuarantineJson(links, q, false);
+          })};
+}
+
+namespace {
+// The quarantined item named by the path, checked against the caller's school.
+std::optional<Reply> QuarantineParam(Call& call, LinkCache& links, store::QuarantineItem& out) {
+  int64_t id = 0;
+  if (auto r = IdParam(call, "quarantine_id", id)) return r;
+  auto q = store::GetQuarantine(*call.conn, id);
+  if (!q.ok()) return FromStatus(q.status());
+  if (!call.MaySee(links.School(q->link_id))) return Problem(403, kOtherSchool);
+  out = *q;
+  return std::nullopt;
+}
+}  // namespace
+
+Reply ShowQuarantine(Call& call) {
+  LinkCache links(*call.conn);
+  store::QuarantineItem q;
+  if (auto r = QuarantineParam(call, links, q)) return *r;
+  return {200, QuarantineJson(links, q, true)};
+}
+
+Reply RetryQuarantine(Call& call) {
+  LinkCache links(*call.conn);
+  store::QuarantineItem q;
+  if (auto r = QuarantineParam(call, links, q)) return *r;
+  Errors e;
+  OnlyFields(call.body, {"payload"}, e);
+  std::optional<std::string> payload;
+  if (call.body.is_object() && call.body.contains("payload")) {
+    if (!call.body["payload"].is_object())
+      e.Add("/payload", "must be a JSON object (a canonical record)");
+    else
+      payload = call.body["payload"].dump();
+  }
+  if (!e.empty()) return e.ToReply();
+  Status st = call.env.engine.RetryQuarantine(q.id, payload, call.caller.Actor());
+  if (st.code() == Status::Code::kInvalidArgument) return Problem(422, st.message());
+  if (!st.ok()) return FromStatus(st);
+  auto after = store::GetQuarantine(*call.conn, q.id);
+  if (!after.ok()) return FromStatus(after.status());
+  return {200, QuarantineJson(links, *after, true)};
+}
+
+Reply DiscardQuarantine(Call& call) {
+  LinkCache links(*call.conn);
+  store::QuarantineItem q;
+  if (auto r = QuarantineParam(call, links, q)) return *r;
+  Errors e;
+  OnlyFields(call.body, {"reason"}, e);
+  std::string reason;
+  if (!call.body.is_object() || !call.body.contains("reason"))
+    e.Add("/reason", "is required: say why");
+  else if (!call.body["reason"].is_string() || call.body["reason"].get<std::string>().empty() ||
+           call.body["reason"].get<std::string>().size() > 2000)
+    e.Add("/reason", "must be text of 1..2000 characters");
+  else
+    reason = call.body["reason"].get<std::string>();
+  if (!e.empty()) return e.ToReply();
+  Status st = call.env.engine.DiscardQuarantine(q.id, reason, call.caller.Actor());
+  if (!st.ok()) return FromStatus(st);
+  auto after = store::GetQuarantine(*call.conn, q.id);
+  if (!after.ok()) return FromStatus(after.status());
+  return {200, QuarantineJson(links, *after, true)};
+}
+
+// ---- match queue ----
+
+Reply ListMatches(Call& call) {
+  store::QueueFilter f;
+  Page page;
+  if (auto r = QueueFilterOf(call, {"open", "resolved"}, "open", f, page)) return *r;
+  auto items = store::ListMatches(*call.conn, f);
+  if (!items.ok()) return FromStatus(items.status());
+  LinkCache links(*call.conn);
+  return {200, PageOf(*items, page,
+                      [&](const store::MatchItem& m) { return MatchJson(links, m, false); })};
+}
+
+namespace {
+std::optional<Reply> MatchParam(Call& call, LinkCache& links, store::MatchItem& out) {
+  int64_t id = 0;
+  if (auto r = IdParam(call, "match_id", id)) return r;
+  auto m = store::GetMatch(*call.conn, id);
+  if (!m.ok()) return FromStatus(m.status());
+  if (!call.MaySee(links.School(m->link_id))) return Problem(403, kOtherSchool);
+  out = *m;
+  return std::nullopt;
+}
+}  // namespace
+
+Reply ShowMatch(Call& call) {
+  LinkCache links(*call.conn);
+  store::MatchItem m;
+  if (auto r = MatchParam(call, links, m)) return *r;
+  return {200, MatchJson(links, m, true)};
+}
+
+Reply ResolveMatch(Call& call) {
+  LinkCache links(*call.conn);
+  store::MatchItem m;
+  if (auto r = MatchParam(call, links, m)) return *r;
+  Errors e;
+  OnlyFields(call.body, {"to"}, e);
+  std::string to;
+  if (!call.body.is_object() || !call.body.contains("to")) {
+    e.Add("/to", "is required: a hub pupil id (h12), new, or discard");
+  } else if (!call.body["to"].is_string()) {
+    e.Add("/to", "must be text: a hub pupil id (h12), new, or discard");
+  } else {
+    to = call.body["to"].get<std::string>();
+    if (to != "new" && to != "discard" &&
+        (to.size() < 2 || to[0] != 'h' || hub::ParseHubId(to) == 0))
+      e.Add("/to", "must be a hub pupil id (h12), new, or discard");
+  }
+  if (!e.empty()) return e.ToReply();
+  const std::string resolution = to == "new" || to == "discard" ? to : "record:" + to;
+  Status st = call.env.engine.ResolveMatch(m.id, resolution, call.caller.Actor());
+  if (!st.ok()) return FromStatus(st);
+  auto after = store::GetMatch(*call.conn, m.id);
+  if (!after.ok()) return FromStatus(after.status());
+  return {200, MatchJson(links, *after, true)};
+}
+
+// ---- outbox ----
+
+Reply ListOutbox(Call& call) {
+  store::QueueFilter f;
+  Page page;
+  if (auto r = QueueFilterOf(call, {"pending", "delivered", "rejected", "dead", "superseded"},
+                             "all", f, page))
+    return *r;
+  auto items = store::ListOutbox(*call.conn, f);
+  if (!items.ok()) return FromStatus(items.status());
+  LinkCache links(*call.conn);
+  return {200,
+          PageOf(*items, page, [&](const store::OutboxItem& x) { return OutboxJson(links, x); })};
+}
+
+Reply RetryOutbox(Call& call) {
+  int64_t id = 0;
+  if (auto r = IdParam(call, "outbox_id", id)) return *r;
+  auto x = store::GetOutbox(*call.conn, id);
+  if (!x.ok()) return FromStatus(x.status());
+  LinkCache links(*call.conn);
+  if (!call.MaySee(links.School(x->link_id))) return Problem(403, kOtherSchool);
+  Status st = call.env.engine.RetryOutbox(id, call.caller.Actor());
+  if (!st.ok()) return FromStatus(st);
+  auto after = store::GetOutbox(*call.conn, id);
+  if (!after.ok()) return FromStatus(after.status());
+  return {200, OutboxJson(links, *after)};
+}
+
+}  // namespace sendsync::server::handlers

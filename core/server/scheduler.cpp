@@ -1,0 +1,199 @@
+#include "core/server/scheduler.h"
+
+#include "core/log/log.h"
+
+namespace sendsync::server {
+
+namespace {
+// A link leased by another host is not asked for again before this.
+constexpr int64_t kBusyElsewhereMs = 30000;
+}  // namespace
+
+Scheduler::Scheduler(store::Store& store, sync::Engine& engine, Metrics& metrics,
+                     SchedulerOptions options)
+    : store_(store), engine_(engine), metrics_(metrics), options_(options) {}
+
+Scheduler::~Scheduler() {
+  Stop();
+}
+
+void Scheduler::Start() {
+  last_tick_ms_ = store::NowMs();
+  if (options_.enabled) loop_ = std::thread([this] { Loop(); });
+}
+
+void Scheduler::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_ && !loop_.joinable() && workers_.empty()) return;
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (loop_.joinable()) loop_.join();
+  engine_.RequestStop();
+  std::vector<Worker> workers;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    workers.swap(workers_);
+  }
+  for (auto& w : workers) w.thread.join();
+}
+
+bool Scheduler::Claim(const std::string& link) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (stopping_ || running_.count(link)) return false;
+  running_.insert(link);
+  metrics_.SetRunning(static_cast<int>(running_.size()));
+  return true;
+}
+
+void Scheduler::Release(const std::string& link) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    running_.erase(link);
+    metrics_.SetRunning(static_cast<int>(running_.size()));
+  }
+  cv_.notify_all();
+}
+
+Result<sync::RunSummary> Scheduler::RunClaimed(const std::string& link, sync::RunMode mode) {
+  auto r = engine_.RunLink(link, mode);
+  if (!r.ok()) {
+    metrics_.RecordRefused(link);
+    if (r.status().code() == Status::Code::kFailedPrecondition) {
+      std::lock_guard<std::mutex> lock(mu_);
+      not_before_[link] = store::NowMs() + kBusyElsewhereMs;
+    }
+    log::Write(log::Level::kWarn, "run.not_started",
+               {{"link", link}, {"error", r.status().message()}});
+  } else {
+    metrics_.RecordRun(*r);
+  }
+  Release(link);
+  return r;
+}
+
+Result<sync::RunSummary> Scheduler::RunNow(const std::string& link, sync::RunMode mode) {
+  if (!Claim(link))
+    return Status::FailedPrecondition("link '" + link +
+                                      "' is running already (or the service is stopping)");
+  return RunClaimed(link, mode);
+}
+
+Status Scheduler::StartRun(const std::string& link) {
+  if (!Claim(link))
+    return Status::FailedPrecondition("link '" + link +
+                                      "' is running already (or the service is stopping)");
+  auto done = std::make_shared<std::atomic<bool>>(false);
+  std::lock_guard<std::mutex> lock(mu_);
+  workers_.push_back({std::thread([this, link, done] {
+                        RunClaimed(link, sync::RunMode::kSync);
+                        *done = true;
+                        cv_.notify_all();
+                      }),
+                      done});
+  return Status::OK();
+}
+
+bool Scheduler::Running(const std::string& link) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return running_.count(link) > 0;
+}
+
+int Scheduler::RunningCount() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return static_cast<int>(running_.size());
+}
+
+bool Scheduler::Alive() const {
+  if (!options_.enabled) return true;
+  const int64_t late = 10 * options_.tick.count() + 5000;
+  return store::NowMs() - last_tick_ms_.load() < late;
+}
+
+RunHistory Scheduler::HistoryOf(store::Conn& conn, int64_t link_id) const {
+  RunHistory h;
+  auto runs = store::ListRuns(conn, link_id, 50);
+  if (!runs.ok()) return h;
+  bool counting = true;
+  for (const auto& r : *runs) {  // newest first
+    if (r.mode == "dry-run") continue;
+    if (h.last_started_at == 0) h.last_started_at = r.started_at;
+    if (h.last_finished_at == 0 && r.finished_at) h.last_finished_at = *r.finished_at;
+    if (r.status == "running") continue;
+    if (counting && r.status == "failed")
+      ++h.consecutive_failures;
+    else
+      counting = false;
+    if (!counting && h.last_finished_at) break;
+  }
+  return h;
+}
+
+std::optional<int64_t> Scheduler::NextRunAt(const store::Link& link, const RunHistory& h) const {
+  if (!link.enabled || link.removed_at) return std::nullopt;
+  auto s = ParseSchedule(link.schedule);
+  if (!s.ok()) return std::nullopt;
+  return server::NextRunAt(*s, h, store::NowMs(), options_.backoff);
+}
+
+void Scheduler::ReapFinished() {
+  for (auto it = workers_.begin(); it != workers_.end();) {
+    if (*it->done) {
+      it->thread.join();
+      it = workers_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void Scheduler::Tick() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ReapFinished();
+    if (stopping_) return;
+  }
+  auto conn = store_.Connect();
+  if (!conn.ok()) {
+    log::Write(log::Level::kError, "scheduler.store_unreachable",
+               {{"error", conn.status().message()}});
+    return;
+  }
+  auto links = store::ListLinks(**conn);
+  if (!links.ok()) {
+    log::Write(log::Level::kError, "scheduler.store_unreachable",
+               {{"error", links.status().message()}});
+    return;
+  }
+  const int64_t now = store::NowMs();
+  for (const auto& l : *links) {
+    if (!l.enabled || l.schedule == "manual") continue;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (stopping_ || static_cast<int>(running_.size()) >= options_.max_parallel_runs) return;
+      if (running_.count(l.name)) continue;
+      auto nb = not_before_.find(l.name);
+      if (nb != not_before_.end() && nb->second > now) continue;
+    }
+    auto next = NextRunAt(l, HistoryOf(**conn, l.id));
+    if (next && *next <= now) {
+      log::Write(log::Level::kInfo, "scheduler.start",
+                 {{"link", l.name}, {"schedule", l.schedule}});
+      StartRun(l.name);
+    }
+  }
+}
+
+void Scheduler::Loop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stopping_) {
+    lock.unlock();
+    Tick();
+    last_tick_ms_ = store::NowMs();
+    lock.lock();
+    cv_.wait_for(lock, options_.tick, [this] { return stopping_; });
+  }
+}
+
+}  // namespace sendsync::server

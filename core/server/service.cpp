@@ -1,0 +1,181 @@
+#include "core/server/service.h"
+
+#include <signal.h>
+
+#include <chrono>
+#include <filesystem>
+
+#include "core/log/log.h"
+#include "core/server/api.h"
+#include "core/server/http_server.h"
+#include "core/server/metrics.h"
+#include "sendsync/sdk/version.h"
+
+namespace sendsync::server {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+ServiceOptions OptionsFrom(const config::Config& cfg, const std::string& store_url,
+                           const std::string& plugin_dir, const sync::EngineOptions& engine) {
+  ServiceOptions o;
+  o.store_url = store_url;
+  o.plugin_dir = plugin_dir;
+  o.listen = cfg.listen;
+  o.tls_cert = cfg.tls_cert;
+  o.tls_key = cfg.tls_key;
+  o.web_root = cfg.web_root;
+  o.http_threads = cfg.http_threads;
+  o.max_request_bytes = cfg.max_request_bytes;
+  o.engine = engine;
+  o.scheduler.backoff.base_ms = int64_t{cfg.retry_base_seconds} * 1000;
+  o.scheduler.backoff.max_ms = int64_t{cfg.retry_max_seconds} * 1000;
+  o.scheduler.max_parallel_runs = cfg.max_parallel_runs;
+  return o;
+}
+
+std::string DefaultWebRoot() {
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) return "";
+  return (exe.parent_path() / ".." / "share" / "sendsync" / "web").lexically_normal().string();
+}
+
+Status ParseListen(const std::string& listen, const std::string& what, std::string& host,
+                   uint16_t& port) {
+  const size_t colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0)
+    return Status::InvalidArgument(what + " must be host:port, e.g. 127.0.0.1:8470");
+  host = listen.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  const std::string p = listen.substr(colon + 1);
+  if (p.empty() || p.size() > 5 || p.find_first_not_of("0123456789") != std::string::npos ||
+      std::stoi(p) > 65535)
+    return Status::InvalidArgument(what + ": port must be 0..65535");
+  port = static_cast<uint16_t>(std::stoi(p));
+  return Status::OK();
+}
+
+struct Service::Impl {
+  ServiceOptions options;
+  std::unique_ptr<store::Store> store;
+  std::unique_ptr<sync::Engine> engine;
+  Metrics metrics;
+  std::unique_ptr<Scheduler> scheduler;
+  std::unique_ptr<ApiEnv> env;
+  std::unique_ptr<HttpServer> http;
+  std::string host;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  bool stopped = false;
+};
+
+Result<std::unique_ptr<Service>> Service::Start(const ServiceOptions& options) {
+  std::unique_ptr<Service> svc(new Service());
+  svc->impl_ = std::make_unique<Impl>();
+  Impl& I = *svc->impl_;
+  I.options = options;
+  uint16_t port = 0;
+  SENDSYNC_RETURN_IF_ERROR(ParseListen(options.listen, "listen", I.host, port));
+  auto st = store::Store::Open(options.store_url);
+  if (!st.ok()) return st.status();
+  I.store = std::move(*st);
+  sync::EngineOptions eo = options.engine;
+  if (eo.plugin_dir.empty()) eo.plugin_dir = options.plugin_dir;
+  I.engine = std::make_unique<sync::Engine>(*I.store, eo);
+  I.scheduler = std::make_unique<Scheduler>(*I.store, *I.engine, I.metrics, options.scheduler);
+  I.env = std::make_unique<ApiEnv>(ApiEnv{*I.store, *I.engine, *I.scheduler, I.metrics,
+                                          eo.plugin_dir, eo.runtime, options.max_request_bytes});
+
+  HttpOptions h;
+  h.host = I.host;
+  h.port = port;
+  h.tls_cert = options.tls_cert;
+  h.tls_key = options.tls_key;
+  h.threads = options.http_threads;
+  h.web_root = options.web_root.empty() ? DefaultWebRoot() : options.web_root;
+  Impl* impl = &I;
+  h.health = [impl]() {
+    json j = {{"version", SENDSYNC_VERSION}};
+    bool store_ok = false;
+    if (auto c = impl->store->Connect(); c.ok()) store_ok = (*c)->Query("SELECT 1").ok();
+    const bool sched_ok = impl->scheduler->Alive();
+    j["store"] = store_ok ? "ok" : "unreachable";
+    j["scheduler"] = sched_ok ? "ok" : "stalled";
+    j["ok"] = store_ok && sched_ok;
+    j["uptime_seconds"] = std::chrono::duration_cast<std::chrono::seconds>(
+                              std::chrono::steady_clock::now() - impl->started)
+                              .count();
+    return std::make_pair(store_ok && sched_ok, j);
+  };
+  h.metrics = [impl]() {
+    auto c = impl->store->Connect();
+    return impl->metrics.Render(c.ok() ? c->get() : nullptr);
+  };
+  I.scheduler->Start();
+  I.http = std::make_unique<HttpServer>(*I.env);
+  Status hs = I.http->Start(h);
+  if (!hs.ok()) {
+    I.scheduler->Stop();
+    return hs;
+  }
+  log::Write(log::Level::kInfo, "service.started",
+             {{"listen", I.host + ":" + std::to_string(I.http->port())},
+              {"tls", I.http->tls()},
+              {"scheduler", options.scheduler.enabled},
+              {"web_root", h.web_root}});
+  return svc;
+}
+
+Service::~Service() {
+  Stop();
+}
+
+void Service::Stop() {
+  if (!impl_ || impl_->stopped) return;
+  impl_->stopped = true;
+  log::Write(log::Level::kInfo, "service.stopping",
+             {{"running_runs", impl_->scheduler->RunningCount()}});
+  impl_->scheduler->Stop();
+  impl_->http->Stop();
+  log::Write(log::Level::kInfo, "service.stopped");
+}
+
+uint16_t Service::port() const {
+  return impl_->http->port();
+}
+
+std::string Service::base_url() const {
+  const std::string host =
+      impl_->host.find(':') != std::string::npos ? "[" + impl_->host + "]" : impl_->host;
+  return std::string(impl_->http->tls() ? "https" : "http") + "://" + host + ":" +
+         std::to_string(port());
+}
+
+Scheduler& Service::scheduler() {
+  return *impl_->scheduler;
+}
+store::Store& Service::store() {
+  return *impl_->store;
+}
+
+void BlockStopSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+int WaitForStopSignal() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  int sig = 0;
+  while (sigwait(&set, &sig) != 0) {
+  }
+  return sig;
+}
+
+}  // namespace sendsync::server

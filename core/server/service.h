@@ -1,0 +1,68 @@
+// `sendsync serve` as an object: the store, the engine, the scheduler, the metrics and the HTTP
+// server wired together, started and stopped in the right order. The serve command and the
+// server's tests use it; WaitForStopSignal is the command's main loop.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "core/config/config.h"
+#include "core/server/scheduler.h"
+#include "core/store/store.h"
+#include "core/sync/sync.h"
+
+namespace sendsync::server {
+
+struct ServiceOptions {
+  std::string store_url;
+  std::string plugin_dir;
+  std::string listen = "127.0.0.1:0";  // host:port; port 0 picks a free one
+  std::string tls_cert, tls_key;
+  std::string web_root;  // "" : DefaultWebRoot()
+  int http_threads = 64;
+  int64_t max_request_bytes = 1 << 20;
+  sync::EngineOptions engine;
+  SchedulerOptions scheduler;
+};
+
+// The service's options from a loaded config (listen, TLS, web root, limits, retries) on top of
+// the engine options the CLI context built.
+ServiceOptions OptionsFrom(const config::Config& cfg, const std::string& store_url,
+                           const std::string& plugin_dir, const sync::EngineOptions& engine);
+
+// <folder of the running executable>/../share/sendsync/web.
+std::string DefaultWebRoot();
+
+// Splits "host:port" ("[::1]:80" too); InvalidArgument naming `what` when it is not one.
+Status ParseListen(const std::string& listen, const std::string& what, std::string& host,
+                   uint16_t& port);
+
+class Service {
+ public:
+  // Opens the store, builds the engine, starts the scheduler and the HTTP server.
+  static Result<std::unique_ptr<Service>> Start(const ServiceOptions& options);
+  ~Service();
+
+  // Stops the scheduler (runs stop at their next safe point and are joined), then the HTTP
+  // server (requests in flight finish). Safe to call more than once.
+  void Stop();
+
+  uint16_t port() const;
+  std::string base_url() const;  // http(s)://host:port
+  Scheduler& scheduler();
+  store::Store& store();
+
+ private:
+  Service() = default;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Blocks SIGTERM and SIGINT in this thread and every thread it starts afterwards, so that
+// WaitForStopSignal receives them. Call before Service::Start.
+void BlockStopSignals();
+// Waits for SIGTERM or SIGINT; returns the signal's number.
+int WaitForStopSignal();
+
+}  // namespace sendsync::server
