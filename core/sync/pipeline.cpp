@@ -160,40 +160,46 @@ Status ApplyBatch(store::Conn& conn, const LinkCtx& link, const std::string& kin
   for (Incoming& in : items) {
     Work w;
     w.in = &in;
-    w.mapped = in.raw;
+    // Without code maps the record is checked as received; with them, on a mapped copy. Either
+    // way in.raw stays as received for the queues.
+    const bool maps = !ks.code_maps.empty();
+    if (maps) w.mapped = in.raw;
+    const json& rec = maps ? w.mapped : in.raw;
     json reasons = json::array();
-    if (!w.mapped.is_object()) {
+    if (!rec.is_object()) {
       quarantine_one(in.raw.dump(), in.ext_id, "",
                      json::array({Reason("RECORD_SHAPE", "$", "expected a JSON object")}),
                      in.ext_id);
       continue;
     }
-    if (Str(w.mapped, "kind") != kind)
-      reasons.push_back(Reason(
-          "RECORD_KIND", "kind",
-          "a " + kind + " read returned a record of kind \"" + Str(w.mapped, "kind") + "\""));
-    for (const std::string& p : ApplyCodeMaps(w.mapped, ks))
-      reasons.push_back(Reason("CODE_UNMAPPED", p.substr(0, p.find(':')), p));
-    for (const domain::Issue& i : domain::ValidateJson(w.mapped))
+    if (Str(rec, "kind") != kind)
+      reasons.push_back(
+          Reason("RECORD_KIND", "kind",
+                 "a " + kind + " read returned a record of kind \"" + Str(rec, "kind") + "\""));
+    if (maps)
+      for (const std::string& p : ApplyCodeMaps(w.mapped, ks))
+        reasons.push_back(Reason("CODE_UNMAPPED", p.substr(0, p.find(':')), p));
+    for (const domain::Issue& i : domain::ValidateJson(rec))
       if (i.severity == domain::Severity::kError)
         reasons.push_back(Reason(i.code, i.path, i.message));
-    w.ext = ExternalIdOf(kind, w.mapped);
+    w.ext = ExternalIdOf(kind, rec);
     if (w.ext.empty() || w.ext == "upn:")
       reasons.push_back(Reason("RECORD_ID_MISSING", "id", "the record has no id to know it by"));
     if (kind == "pupil") {
-      w.upn = Str(w.mapped, "upn");
-      w.former_upn = Str(w.mapped, "former_upn");
-      w.dob = Str(w.mapped, "dob");
-    } else if (w.mapped.contains("pupil") && w.mapped["pupil"].is_object()) {
-      w.pupil_ext = Str(w.mapped["pupil"], "id");
-      w.pupil_upn = Str(w.mapped["pupil"], "upn");
+      w.upn = Str(rec, "upn");
+      w.former_upn = Str(rec, "former_upn");
+      w.dob = Str(rec, "dob");
+    } else if (auto p = rec.find("pupil"); p != rec.end() && p->is_object()) {
+      w.pupil_ext = Str(*p, "id");
+      w.pupil_upn = Str(*p, "upn");
     }
     if (!reasons.empty()) {
       quarantine_one(in.raw.dump(), w.ext.empty() ? in.ext_id : w.ext,
                      kind == "pupil" ? w.upn : w.pupil_upn, std::move(reasons), in.ext_id);
       continue;
     }
-    w.fields = FieldsOf(w.mapped);
+    w.fields = FieldsOf(rec);
+    w.mapped = json();  // done with it
     auto pos = position.find(w.ext);
     if (pos != position.end()) {
       work[pos->second] = std::move(w);
@@ -408,7 +414,7 @@ Status ApplyBatch(store::Conn& conn, const LinkCtx& link, const std::string& kin
       base_json = json::parse(*lr->second.base, nullptr, false);
       if (base_json.is_object()) base = &base_json;
     }
-    json theirs = w->fields;
+    json theirs = std::move(w->fields);  // not needed after the merge
     json theirs_history;
     if (kind == "sen") {  // history is kept as a union, not merged field by field
       if (theirs.contains("history")) theirs_history = theirs["history"];
