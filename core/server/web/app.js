@@ -76,7 +76,11 @@ async function api(method, path, body) {
   try { data = text ? JSON.parse(text) : null; } catch (e) { data = null; }
   if (!res.ok) {
     const title = (data && data.title) || res.statusText || 'Request failed';
-    throw new ApiError(res.status, title, data && data.detail);
+    // Invalid input and failed checks list each problem; they say more than the summary.
+    const problems = data && Array.isArray(data.errors) && data.errors.length
+      ? data.errors.map((e) => (e.path ? e.path + ': ' : '') + e.message).join('; ')
+      : data && data.detail;
+    throw new ApiError(res.status, title, problems);
   }
   return data;
 }
@@ -294,7 +298,7 @@ async function conflicts() {
     const resolve = (take) => () => api('POST', '/conflicts/' + c.id + '/resolve', { take, whole_record: whole.checked });
     const allowed = can('conflicts.resolve');
     return el('article', { class: 'card conflict', 'aria-labelledby': 'conflict-' + c.id },
-      el('h2', { id: 'conflict-' + c.id }, c.field + ' of ' + c.kind + ' ' + c.record_id + (c.upn ? ' (pupil ' + c.upn + ')' : '')),
+      el('h2', { id: 'conflict-' + c.id }, c.field + ' of ' + c.kind + ' record ' + c.record_id + (c.upn ? ', pupil UPN ' + c.upn : '')),
       el('p', { class: 'meta' }, 'Conflict ' + c.id + ' from link ' + c.link + ', school ' + c.school_urn + ', raised ' + when(c.created_at)),
       el('div', { class: 'sides' },
         side('side-base', 'Base (last agreed)', c.base),
@@ -396,6 +400,13 @@ async function plugins() {
 document.addEventListener('DOMContentLoaded', () => {
   $('login-form').addEventListener('submit', signIn);
   $('sign-out').addEventListener('click', () => { who = null; announce(''); signOut('You have signed out.'); });
-  window.addEventListener('hashchange', () => { announce(''); route(); });
+  // The skip link moves focus without touching the #fragment, which names the view.
+  document.querySelector('.skip').addEventListener('click', (e) => { e.preventDefault(); $('main').focus(); });
+  window.addEventListener('hashchange', async () => {
+    announce('');
+    await route();
+    const title = $('view-title');
+    if (title && !$('view').hidden) title.focus();
+  });
   route();
 });

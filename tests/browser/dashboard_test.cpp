@@ -1,0 +1,349 @@
+// The dashboard in a real browser. One world for the whole binary (starting chromium is the slow
+// part): a store seeded through the `sendsync` CLI with two jsonl-folder links that disagree about
+// a pupil's surname (one conflict) and a record that fails validation (one quarantined record),
+// tokens for an admin and an auditor, `sendsync serve` on an ephemeral loopback port, and headless
+// chromium driven through chromedriver. Screenshots go to <build>/test-artifacts/browser/.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <thread>
+
+#include <Poco/Exception.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/StreamCopier.h>
+#include <nlohmann/json.hpp>
+
+#include "child_process.h"
+#include "core/domain/domain.h"
+#include "webdriver.h"
+
+namespace sendsync::browser {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+constexpr char kSchool[] = "100000";
+
+// A valid UPN (check letter computed by the domain, not typed in) for serial n.
+std::string Upn(int n) {
+  char body[16];
+  std::snprintf(body, sizeof body, "?82012000%04d", n % 10000);
+  std::string s(body);
+  s[0] = *domain::UpnCheckLetter(s);
+  return s;
+}
+
+json Pupil(const std::string& id, int n, const std::string& surname,
+           const std::string& dob = "2014-03-02") {
+  return {{"kind", "pupil"},         {"id", id},   {"upn", Upn(n)}, {"legal_surname", surname},
+          {"legal_forename", "Sam"}, {"dob", dob}, {"sex", "F"},    {"nc_year", "6"},
+          {"school_urn", kSchool}};
+}
+
+struct ApiReply {
+  int status = 0;  // 0: no answer
+  json body;
+  std::string error;
+};
+
+// Everything the tests share; `error` says why it could not be built.
+struct World {
+  fs::path dir;
+  std::string error;
+  std::map<std::string, std::string> env;
+  int port = 0;
+  std::string base;  // http://127.0.0.1:<port>
+  std::string admin_token, auditor_token;
+  Background serve;
+  WebDriver browser;
+
+  // The sendsync CLI with the world's host config; output on failure.
+  bool Cli(const std::vector<std::string>& args, std::string* out = nullptr) {
+    std::vector<std::string> a = args;
+    a.insert(a.end(), {args[0] == "link" && args[1] == "add" ? "--host-config" : "--config",
+                       (dir / "sendsync.json").string()});
+    CliResult r = RunToEnd(SENDSYNC_BIN, a, env, dir / "cli.log");
+    if (out) *out = r.output;
+    // 3: finished with records needing a person, which is what the seed wants.
+    if (r.exit_code == 0 || (args[0] == "sync" && r.exit_code == 3)) return true;
+    error = "sendsync";
+    for (const auto& x : a) error += " " + x;
+    error += " exited " + std::to_string(r.exit_code) + ": " + r.output;
+    return false;
+  }
+
+  void AppendTo(const std::string& folder, const json& rec) {
+    std::ofstream(dir / folder / (rec["kind"].get<std::string>() + ".jsonl"), std::ios::app)
+        << rec.dump() << "\n";
+  }
+
+  bool AddLink(const std::string& name, const std::string& folder) {
+    fs::create_directories(dir / folder);
+    std::ofstream(dir / (name + ".json")) << json{{"folder", (dir / folder).string()}}.dump();
+    std::ofstream(dir / (name + "-settings.json"))
+        << json{{"kinds", {{"pupil", {{"direction", "read"}}}}}}.dump();
+    return Cli({"link", "add", "--school", kSchool, "--adapter", "jsonl-folder", "--name", name,
+                "--config", (dir / (name + ".json")).string(), "--settings",
+                (dir / (name + "-settings.json")).string()});
+  }
+
+  std::string Token(const std::string& role, const std::string& name) {
+    std::string out;
+    if (!Cli({"token", "create", "--role", role, "--name", name, "--json"}, &out)) return "";
+    json j = json::parse(out, nullptr, false);
+    if (j.is_discarded() || !j.contains("token")) {
+      error = "token create printed no token: " + out;
+      return "";
+    }
+    return j["token"];
+  }
+
+  // Two links that agree on a pupil, then change her surname differently: one conflict. A third
+  // record with an impossible date of birth and markup in its name: one quarantined record.
+  bool Seed() {
+    std::ofstream(dir / "sendsync.json") << json{
+        {"data_dir", (dir / "data").string()},
+        {"plugin_dir", PLUGIN_DIR},
+        {"worker_mode", "in-process"},
+        {"log_level", "warn"}}.dump();
+    if (!Cli({"init"}) || !AddLink("mis", "mis") || !AddLink("tool", "tool")) return false;
+    AppendTo("mis", Pupil("S1", 1, "Smith"));
+    AppendTo("tool", Pupil("T1", 1, "Smith"));
+    if (!Cli({"sync", "--link", "mis"}) || !Cli({"sync", "--link", "tool"})) return false;
+    AppendTo("mis", Pupil("S1", 1, "Jones"));
+    AppendTo("tool", Pupil("T1", 1, "Brown"));
+    AppendTo("tool", Pupil("T2", 2, "<img src=x onerror=\"window.pwned=1\">", "2014-02-30"));
+    if (!Cli({"sync", "--link", "mis"}) || !Cli({"sync", "--link", "tool"})) return false;
+    admin_token = Token("admin", "browser-admin");
+    if (admin_token.empty()) return false;
+    auditor_token = Token("auditor", "browser-auditor");
+    return !auditor_token.empty();
+  }
+
+  // Starts `sendsync serve` on an ephemeral loopback port; the base URL, or "" with `error` set.
+  std::string StartServe(Background& proc, const std::string& name) {
+    fs::path port_file = dir / (name + ".port");
+    if (!proc.Start(SENDSYNC_BIN,
+                    {"serve", "--config", (dir / "sendsync.json").string(), "--listen",
+                     "127.0.0.1:0", "--port-file", port_file.string()},
+                    env, dir / (name + ".log"))) {
+      error = "cannot start sendsync serve";
+      return "";
+    }
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (std::chrono::steady_clock::now() < deadline && proc.Running()) {
+      std::ifstream in(port_file);
+      int p = 0;
+      if (in >> p && p > 0) return "http://127.0.0.1:" + std::to_string(p);
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    error = "sendsync serve wrote no port file: " + proc.Log();
+    return "";
+  }
+
+  ApiReply Api(const std::string& method, const std::string& path, const std::string& token,
+               const json* body = nullptr) {
+    ApiReply r;
+    try {
+      Poco::Net::HTTPClientSession http("127.0.0.1", static_cast<Poco::UInt16>(port));
+      http.setTimeout(Poco::Timespan(10, 0));
+      Poco::Net::HTTPRequest req(method, "/api/v1" + path, Poco::Net::HTTPMessage::HTTP_1_1);
+      req.set("Authorization", "Bearer " + token);
+      std::string text = body ? body->dump() : "";
+      if (body) {
+        req.setContentType("application/json");
+        req.setContentLength(static_cast<std::streamsize>(text.size()));
+      }
+      http.sendRequest(req) << text;
+      Poco::Net::HTTPResponse res;
+      std::string reply;
+      Poco::StreamCopier::copyToString(http.receiveResponse(res), reply);
+      r.status = res.getStatus();
+      r.body = json::parse(reply, nullptr, false);
+    } catch (const Poco::Exception& e) {
+      r.error = e.displayText();
+    }
+    return r;
+  }
+
+  void Build() {
+    dir = fs::temp_directory_path() / ("sendsync-browser-" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    env = {{"ASAN_OPTIONS", "detect_leaks=0"}};
+    if (!Seed()) return;
+    base = StartServe(serve, "serve");
+    if (base.empty()) return;
+    port = std::stoi(base.substr(base.rfind(':') + 1));
+    error = browser.Start(dir / "chromium");
+  }
+
+  ~World() {
+    browser.Quit();
+    serve.Stop();
+    std::error_code ec;
+    if (!::testing::UnitTest::GetInstance()->Failed()) fs::remove_all(dir, ec);
+  }
+};
+
+World* TheWorld() {
+  static std::unique_ptr<World> w = [] {
+    auto p = std::make_unique<World>();
+    p->Build();
+    return p;
+  }();
+  return w.get();
+}
+
+class Dashboard : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    w_ = TheWorld();
+    ASSERT_TRUE(w_->error.empty()) << w_->error;
+    // Each test starts signed out on a fresh page.
+    ASSERT_EQ(w_->browser.Navigate(w_->base + "/"), "");
+    json ignored;
+    ASSERT_EQ(w_->browser.Execute("sessionStorage.clear();", ignored), "");
+    ASSERT_EQ(w_->browser.Navigate(w_->base + "/#overview"), "");
+  }
+
+  // Types the token into the sign-in form and submits it with the Enter key (keyboard use).
+  void SignIn(const std::string& token) {
+    ASSERT_EQ(w_->browser.TypeCss("#token", token + "\xee\x80\x87"), "");  // U+E007: Enter
+  }
+
+  // Saves a screenshot as a test artefact and prints where it went.
+  void Shot(const std::string& name) {
+    fs::create_directories(ARTIFACT_DIR);
+    fs::path png = fs::path(ARTIFACT_DIR) / (name + ".png");
+    ASSERT_EQ(w_->browser.Screenshot(png), "");
+    std::cout << "screenshot: " << png.string() << std::endl;
+  }
+
+  std::string Seen(const std::string& css, const std::string& needle) {
+    std::string seen;
+    return w_->browser.WaitForText(css, needle, seen);
+  }
+
+  World* w_ = nullptr;
+};
+
+TEST_F(Dashboard, SignIn_WrongTokenStaysOnSignInWithAClearMessage) {
+  SignIn("not-a-real-token");
+  EXPECT_EQ(Seen("#login-error", "not accepted"), "");
+  size_t nav = 0;
+  ASSERT_EQ(w_->browser.Count("#nav:not([hidden])", nav), "");
+  EXPECT_EQ(nav, 0u) << "nothing but the sign-in form is shown";
+  Shot("sign-in-refused");
+}
+
+TEST_F(Dashboard, SignIn_TokenIsKeptInSessionStorageAndNeverInTheUrl) {
+  SignIn(w_->admin_token);
+  ASSERT_EQ(Seen("#view h1", "Overview"), "");
+  std::string url;
+  ASSERT_EQ(w_->browser.CurrentUrl(url), "");
+  EXPECT_EQ(url.find(w_->admin_token), std::string::npos) << url;
+  json stored;
+  ASSERT_EQ(w_->browser.Execute("return sessionStorage.getItem('sendsync.token');", stored), "");
+  EXPECT_EQ(stored, w_->admin_token);
+  json local;
+  ASSERT_EQ(w_->browser.Execute("return localStorage.length + document.cookie.length;", local), "");
+  EXPECT_EQ(local, 0) << "the token is kept nowhere that outlives the tab";
+}
+
+TEST_F(Dashboard, Overview_ShowsEachLinkOfTheSchoolWithItsLastRun) {
+  SignIn(w_->admin_token);
+  ASSERT_EQ(Seen("#view", "School " + std::string(kSchool)), "");
+  std::string text;
+  ASSERT_EQ(w_->browser.WaitForText("#view", "tool", text), "");
+  EXPECT_NE(text.find("mis"), std::string::npos) << text;
+  EXPECT_NE(text.find("needs person"), std::string::npos) << "the last run's state: " << text;
+  Shot("overview");
+}
+
+TEST_F(Dashboard, Conflicts_TakingTheirsInThePageResolvesItInTheApi) {
+  SignIn(w_->admin_token);
+  ASSERT_EQ(Seen("#view h1", "Overview"), "");
+  ASSERT_EQ(w_->browser.ClickCss("#nav a[href='#conflicts']"), "");
+  // Base, ours and theirs side by side.
+  ASSERT_EQ(Seen(".conflict .side-base", "Smith"), "");
+  ASSERT_EQ(Seen(".conflict .side-ours", "Jones"), "");
+  ASSERT_EQ(Seen(".conflict .side-theirs", "Brown"), "");
+  Shot("conflict-open");
+  ASSERT_EQ(w_->browser.ClickCss(".conflict button.take-theirs"), "");
+  EXPECT_EQ(Seen("#announce", "resolved"), "");
+  EXPECT_EQ(Seen("#view", "No conflicts"), "");
+  Shot("conflict-resolved");
+
+  // The service agrees: nothing open, the one conflict resolved by this token taking theirs,
+  // and the hub now holds the link's value.
+  ApiReply open = w_->Api("GET", "/conflicts?status=open", w_->admin_token);
+  ASSERT_EQ(open.status, 200) << open.error << open.body.dump();
+  EXPECT_TRUE(open.body["items"].empty()) << open.body.dump();
+  ApiReply all = w_->Api("GET", "/conflicts?status=all", w_->admin_token);
+  ASSERT_EQ(all.status, 200) << all.error << all.body.dump();
+  ASSERT_EQ(all.body["items"].size(), 1u) << all.body.dump();
+  const json& c = all.body["items"][0];
+  EXPECT_EQ(c["field"], "legal_surname");
+  EXPECT_EQ(c["status"], "resolved");
+  EXPECT_EQ(c["resolved_by"], "token:browser-admin");
+  ApiReply pupil = w_->Api("GET", "/pupils/" + Upn(1), w_->admin_token);
+  ASSERT_EQ(pupil.status, 200) << pupil.error << pupil.body.dump();
+  EXPECT_EQ(pupil.body["pupil"]["legal_surname"], "Brown");
+}
+
+TEST_F(Dashboard, Matches_EmptyQueueSaysNothingNeedsYou) {
+  SignIn(w_->admin_token);
+  ASSERT_EQ(Seen("#view h1", "Overview"), "");
+  ASSERT_EQ(w_->browser.ClickCss("#nav a[href='#matches']"), "");
+  EXPECT_EQ(Seen("#view .empty", "nothing needs you"), "");
+  Shot("matches-empty");
+}
+
+TEST_F(Dashboard, Quarantine_ShowsTheRawPayloadAsTextNeverAsMarkup) {
+  SignIn(w_->admin_token);
+  ASSERT_EQ(Seen("#view h1", "Overview"), "");
+  ASSERT_EQ(w_->browser.ClickCss("#nav a[href='#quarantine']"), "");
+  ASSERT_EQ(Seen(".quarantined pre.raw", "<img src=x"), "") << "the payload as received";
+  EXPECT_EQ(Seen(".quarantined .reasons", "dob"), "") << "and why it was held";
+  size_t images = 1;
+  ASSERT_EQ(w_->browser.Count("#view img", images), "");
+  EXPECT_EQ(images, 0u) << "data became markup";
+  json pwned;
+  ASSERT_EQ(w_->browser.Execute("return window.pwned === undefined;", pwned), "");
+  EXPECT_EQ(pwned, true);
+  Shot("quarantine");
+}
+
+TEST_F(Dashboard, Forbidden_AuditorIsToldTheirRoleCannotSeeConflicts) {
+  SignIn(w_->auditor_token);
+  ASSERT_EQ(Seen("#view h1", "Overview"), "");
+  ASSERT_EQ(w_->browser.ClickCss("#nav a[href='#conflicts']"), "");
+  EXPECT_EQ(Seen("#view .problem", "role cannot"), "");
+  size_t login = 0;
+  ASSERT_EQ(w_->browser.Count("#login:not([hidden])", login), "");
+  EXPECT_EQ(login, 0u) << "a 403 keeps the person signed in";
+  Shot("forbidden");
+}
+
+TEST_F(Dashboard, NetworkError_ServiceGoneSaysItCannotBeReached) {
+  // A second service on the same store, stopped while the page is open.
+  Background second;
+  std::string base = w_->StartServe(second, "second");
+  ASSERT_FALSE(base.empty()) << w_->error;
+  ASSERT_EQ(w_->browser.Navigate(base + "/#overview"), "");
+  SignIn(w_->admin_token);
+  ASSERT_EQ(Seen("#view h1", "Overview"), "");
+  second.Stop();
+  ASSERT_EQ(w_->browser.ClickCss("#nav a[href='#conflicts']"), "");
+  EXPECT_EQ(Seen("#view .problem", "Cannot reach sendsync"), "");
+  Shot("network-error");
+}
+
+}  // namespace
+}  // namespace sendsync::browser
