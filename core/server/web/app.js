@@ -7,6 +7,11 @@
 const API = '/api/v1';
 const TOKEN_KEY = 'sendsync.token';
 
+let who = null;  // {name, role, school_urn, permissions} of the signed-in token
+// Bumped by every route, sign-in and sign-out: an answer that arrives for an older one is dropped,
+// so a slow view never paints over a newer one or another token's session.
+let generation = 0;
+
 // ---- DOM helpers ------------------------------------------------------------------------------
 
 // Builds an element. Children that are strings become text nodes; null/false are skipped.
@@ -41,8 +46,8 @@ function stateTag(state) {
 }
 
 // A table with a header row; `rows` are arrays of cells (strings or nodes).
-function table(caption, headers, rows) {
-  return el('table', {},
+function table(caption, headers, rows, cls) {
+  return el('table', { class: cls },
     el('caption', { class: 'meta' }, caption),
     el('thead', {}, el('tr', {}, headers.map((h) => el('th', { scope: 'col' }, h)))),
     el('tbody', {}, rows.map((r) => el('tr', {}, r.map((c) => el('td', {}, c))))));
@@ -106,6 +111,7 @@ const enc = encodeURIComponent;
 // ---- sign in / out ----------------------------------------------------------------------------
 
 function signOut(message) {
+  generation++;
   sessionStorage.removeItem(TOKEN_KEY);
   show($('view'), false);
   show($('nav'), false);
@@ -123,6 +129,7 @@ async function signIn(event) {
     $('login-error').textContent = 'Enter your API token.';
     return;
   }
+  generation++;  // whatever was loading for an earlier token is stale now
   sessionStorage.setItem(TOKEN_KEY, token);
   $('token').value = '';
   try {
@@ -154,9 +161,8 @@ const VIEWS = {
   plugins: { title: 'Plugins', may: 'see plugins', render: plugins },
 };
 
-let who = null;  // {name, role, school_urn} of the signed-in token
-
 async function route() {
+  const mine = ++generation;
   if (!sessionStorage.getItem(TOKEN_KEY)) {
     signOut('');
     return;
@@ -175,13 +181,18 @@ async function route() {
     el('p', { class: 'meta' }, 'Loading…'));
   show(root, true);
   try {
-    if (!who) who = await api('GET', '/whoami');
+    if (!who) {
+      const me = await api('GET', '/whoami');
+      if (mine !== generation) return;
+      who = me;
+    }
     const body = await view.render(arg);
+    if (mine !== generation) return;
     root.replaceChildren(el('h1', { id: 'view-title', tabindex: '-1' }, view.title),
       el('p', { class: 'meta' }, 'Signed in as ' + who.name + ' (' + who.role +
         (who.school_urn ? ', school ' + who.school_urn : '') + ')'), body);
   } catch (e) {
-    fail(e, view.may);
+    if (mine === generation) fail(e, view.may);
   }
 }
 
@@ -388,10 +399,10 @@ async function plugins() {
   return el('div', {},
     el('h2', {}, 'Loaded'),
     ok.length ? table('Adapters that passed validation', ['Adapter', 'Name', 'Version', 'Vendor', 'ABI', 'Reads', 'Writes', 'File'],
-      ok.map((p) => [p.id, p.name, p.version, p.vendor, p.abi, (p.reads || []).join(', '), (p.writes || []).join(', '), p.file]))
+      ok.map((p) => [p.id, p.name, p.version, p.vendor, p.abi, (p.reads || []).join(', '), (p.writes || []).join(', '), p.file]), 'loaded')
       : empty('No adapters in the plugin folder.'),
     el('h2', {}, 'Refused'),
-    refused.length ? table('Files refused, with the reason', ['File', 'Reason'], refused.map((p) => [p.file, p.reason]))
+    refused.length ? table('Files refused, with the reason', ['File', 'Reason'], refused.map((p) => [p.file, p.reason]), 'refused')
       : empty('No plugin was refused.'));
 }
 

@@ -1,0 +1,328 @@
+// The admin API's behaviour: pagination, problem+json input errors, size limits, changes audited
+// with the token's name, school-limited lists, metrics after a run, the dashboard's static files.
+#include "core/server/api.h"
+#include "core/audit/audit.h"
+#include "core/server/http_server.h"
+#include "server_fixture.h"
+
+namespace sendsync::server_test {
+namespace {
+
+class ApiTest : public ServerTest {
+ protected:
+  void SetUp() override {
+    ServerTest::SetUp();
+    WritePupils("mis", 1, 5);
+    link_id_ = AddLink("mis", "mis");
+  }
+
+  // Open conflicts on pupil 1's surname, one per call.
+  std::vector<int64_t> AddConflicts(int n) {
+    auto c = Conn();
+    auto pupil = store::PupilsByUpn(*c, {Upn(1)});
+    EXPECT_TRUE(pupil.ok() && pupil->size() == 1);
+    std::vector<store::Conflict> items(static_cast<size_t>(n));
+    for (auto& x : items) {
+      x.link_id = link_id_;
+      x.kind = "pupil";
+      x.record_id = (*pupil)[0].id;
+      x.external_id = "p1";
+      x.field = "legal_surname";
+      x.base = "\"Smith\"";
+      x.ours = "\"Smith\"";
+      x.theirs = "\"Smyth\"";
+    }
+    EXPECT_TRUE(store::InsertConflicts(*c, items).ok());
+    std::vector<int64_t> ids;
+    for (const auto& x : items) ids.push_back(x.id);
+    return ids;
+  }
+
+  void RunMis() {
+    auto r = svc_->scheduler().RunNow("mis", sync::RunMode::kSync);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+  }
+
+  int64_t link_id_ = 0;
+};
+
+TEST_F(ApiTest, ListsArePagedWithLimitAndCursorUntilNextCursorIsNull) {
+  Start();
+  RunMis();
+  auto ids = AddConflicts(7);
+  const std::string token = Token(server::Role::kOperator);
+  std::vector<int64_t> seen;
+  std::string cursor;
+  int pages = 0;
+  do {
+    Response r =
+        Get("/api/v1/conflicts?limit=3" + (cursor.empty() ? "" : "&cursor=" + cursor), token);
+    ASSERT_EQ(r.status, 200) << r.body;
+    json j = r.Json();
+    EXPECT_LE(j["items"].size(), 3u);
+    for (const json& c : j["items"]) seen.push_back(c["id"].get<int64_t>());
+    cursor = j["next_cursor"].is_null() ? "" : j["next_cursor"].get<std::string>();
+    ++pages;
+  } while (!cursor.empty() && pages < 10);
+  EXPECT_EQ(pages, 3);
+  EXPECT_EQ(seen, ids);
+}
+
+TEST_F(ApiTest, InMemoryListsArePagedToo) {
+  for (int i = 0; i < 4; ++i) AddLink("extra" + std::to_string(i), "mis");
+  Start();
+  const std::string token = Token(server::Role::kAdmin);
+  json first = Get("/api/v1/links?limit=2", token).Json();
+  ASSERT_EQ(first["items"].size(), 2u);
+  json second =
+      Get("/api/v1/links?limit=2&cursor=" + first["next_cursor"].get<std::string>(), token).Json();
+  json third =
+      Get("/api/v1/links?limit=2&cursor=" + second["next_cursor"].get<std::string>(), token).Json();
+  EXPECT_EQ(third["items"].size(), 1u);
+  EXPECT_TRUE(third["next_cursor"].is_null());
+  EXPECT_NE(first["items"][0]["name"], second["items"][0]["name"]);
+}
+
+TEST_F(ApiTest, BadPagingParametersAreProblemsNamingTheQueryParameter) {
+  Start();
+  const std::string token = Token(server::Role::kAdmin);
+  Response r = Get("/api/v1/runs?limit=0&cursor=abc", token);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.content_type, "application/problem+json");
+  json j = r.Json();
+  ASSERT_EQ(j["errors"].size(), 2u);
+  EXPECT_EQ(j["errors"][0]["path"], "query:limit");
+  EXPECT_EQ(j["errors"][1]["path"], "query:cursor");
+  EXPECT_EQ(Get("/api/v1/quarantine?status=nonsense", token).Json()["errors"][0]["path"],
+            "query:status");
+}
+
+TEST_F(ApiTest, InvalidResolutionIsA400ListingEachFieldPath) {
+  Start();
+  RunMis();
+  auto ids = AddConflicts(1);
+  Response r = Post("/api/v1/conflicts/" + std::to_string(ids[0]) + "/resolve",
+                    Token(server::Role::kSenco), R"({"take": "maybe", "colour": "red"})");
+  ASSERT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(r.content_type, "application/problem+json");
+  json j = r.Json();
+  EXPECT_EQ(j["type"], "urn:sendsync:problem:invalid-input");
+  std::set<std::string> paths;
+  for (const json& e : j["errors"]) paths.insert(e["path"].get<std::string>());
+  EXPECT_EQ(paths, (std::set<std::string>{"/take", "/colour"}));
+  EXPECT_EQ(store::GetConflict(*Conn(), ids[0])->status, "open");
+}
+
+TEST_F(ApiTest, BodyThatIsNotJsonIsA400) {
+  Start();
+  RunMis();
+  auto ids = AddConflicts(1);
+  Response r = Post("/api/v1/conflicts/" + std::to_string(ids[0]) + "/resolve",
+                    Token(server::Role::kAdmin), "{take");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.Json()["errors"][0]["message"], "not valid JSON");
+}
+
+TEST_F(ApiTest, BodyOverTheLimitIsA413) {
+  auto o = Options();
+  o.max_request_bytes = 1024;
+  Start(o);
+  Response r = Post("/api/v1/links", Token(server::Role::kAdmin), std::string(2000, ' '));
+  EXPECT_EQ(r.status, 413);
+  EXPECT_EQ(r.content_type, "application/problem+json");
+}
+
+TEST_F(ApiTest, ResolvingAConflictIsAuditedWithTheTokensName) {
+  Start();
+  RunMis();
+  auto ids = AddConflicts(1);
+  const std::string token = Token(server::Role::kSenco, "100000");
+  Response r = Post("/api/v1/conflicts/" + std::to_string(ids[0]) + "/resolve", token,
+                    R"({"take": "theirs"})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Json()["status"], "resolved");
+  auto entries = audit::List(*Conn(), {0, 0, 0, 1000});
+  ASSERT_TRUE(entries.ok());
+  bool found = false;
+  for (const auto& e : *entries) found |= e.actor == "token:senco-1";
+  EXPECT_TRUE(found) << "no audit entry by token:senco-1";
+  EXPECT_EQ(
+      Get("/api/v1/pupils/" + Upn(1), Token(server::Role::kAdmin)).Json()["pupil"]["legal_surname"],
+      "Smyth");
+}
+
+TEST_F(ApiTest, ResolvingTwiceIsAConflict) {
+  Start();
+  RunMis();
+  auto ids = AddConflicts(1);
+  const std::string token = Token(server::Role::kOperator);
+  const std::string path = "/api/v1/conflicts/" + std::to_string(ids[0]) + "/resolve";
+  ASSERT_EQ(Post(path, token, R"({"take": "ours"})").status, 200);
+  EXPECT_EQ(Post(path, token, R"({"take": "ours"})").status, 409);
+}
+
+TEST_F(ApiTest, EnablingAndDisablingALinkIsAudited) {
+  Start();
+  const std::string token = Token(server::Role::kAdmin);
+  Response r = Post("/api/v1/links/mis/disable", token);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_FALSE(r.Json()["enabled"].get<bool>());
+  EXPECT_EQ(Post("/api/v1/links/mis/run", token).status, 409);
+  auto entries = audit::List(*Conn(), {0, 0, 0, 1000});
+  ASSERT_TRUE(entries.ok());
+  EXPECT_EQ(entries->back().action, "link.disable");
+  EXPECT_EQ(entries->back().actor, "token:admin-1");
+}
+
+TEST_F(ApiTest, RunThroughTheApiShowsItsCountsInMetrics) {
+  Start();
+  const std::string token = Token(server::Role::kOperator);
+  Response r = Post("/api/v1/links/mis/run?wait=true", token);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Json()["pulled"], 5);
+  Response m = Http(port(), "GET", "/metrics");
+  ASSERT_EQ(m.status, 200);
+  EXPECT_EQ(m.content_type.rfind("text/plain", 0), 0u);
+  EXPECT_NE(m.body.find("sendsync_runs_total{link=\"mis\",outcome=\"ok\"} 1\n"), std::string::npos)
+      << m.body;
+  EXPECT_NE(m.body.find("sendsync_records_total{link=\"mis\",what=\"pulled\"} 5\n"),
+            std::string::npos);
+  EXPECT_NE(m.body.find("sendsync_records_total{link=\"mis\",what=\"applied\"} 5\n"),
+            std::string::npos);
+  EXPECT_NE(m.body.find("sendsync_run_duration_seconds_count{link=\"mis\"} 1\n"),
+            std::string::npos);
+  EXPECT_NE(m.body.find("sendsync_queue_size{queue=\"conflicts\"} 0\n"), std::string::npos);
+  EXPECT_EQ(m.body.find(Upn(1)), std::string::npos);
+  auto entries = audit::List(*Conn(), {0, 0, 0, 1000});
+  bool requested = false;
+  for (const auto& e : *entries)
+    requested |= e.action == "link.run" && e.actor == "token:operator-1";
+  EXPECT_TRUE(requested);
+}
+
+TEST_F(ApiTest, RunWithoutWaitStartsInTheBackgroundAndShowsUpInRuns) {
+  Start();
+  const std::string token = Token(server::Role::kAdmin);
+  Response r = Post("/api/v1/links/mis/run", token);
+  ASSERT_EQ(r.status, 202) << r.body;
+  EXPECT_TRUE(WaitFor([&] {
+    json runs = Get("/api/v1/runs?link=mis", token).Json();
+    return !runs["items"].empty() && runs["items"][0]["status"] == "ok";
+  }));
+}
+
+TEST_F(ApiTest, DryRunReportsChangesAndWritesNothing) {
+  Start();
+  Response r = Post("/api/v1/links/mis/dry-run", Token(server::Role::kOperator));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Json()["mode"], "dry-run");
+  EXPECT_EQ(r.Json()["changes"].size(), 5u);
+  EXPECT_TRUE(store::ListPupils(*Conn())->empty());
+}
+
+TEST_F(ApiTest, SchoolLimitedTokenSeesOnlyItsSchool) {
+  WritePupils("other", 100, 2, "200000");
+  AddLink("other-mis", "other", "200000");
+  Start();
+  RunMis();
+  AddConflicts(2);
+  json mine = Get("/api/v1/conflicts", Token(server::Role::kSenco, "100000")).Json();
+  EXPECT_EQ(mine["items"].size(), 2u);
+  json theirs = Get("/api/v1/conflicts", Token(server::Role::kSenco, "200000")).Json();
+  EXPECT_EQ(theirs["items"].size(), 0u);
+  json links = Get("/api/v1/links", Token(server::Role::kAuditor, "200000")).Json();
+  ASSERT_EQ(links["items"].size(), 1u);
+  EXPECT_EQ(links["items"][0]["name"], "other-mis");
+  EXPECT_EQ(Get("/api/v1/schools", Token(server::Role::kAuditor, "200000")).Json()["items"].size(),
+            1u);
+  EXPECT_EQ(Get("/api/v1/schools", Token(server::Role::kAuditor)).Json()["items"].size(), 2u);
+}
+
+TEST_F(ApiTest, PupilSummaryIsTheHubsViewAndUnknownUpnsSayNothingAboutThem) {
+  Start();
+  RunMis();
+  const std::string token = Token(server::Role::kSenco, "100000");
+  json j = Get("/api/v1/pupils/" + Upn(2), token).Json();
+  EXPECT_EQ(j["pupil"]["upn"], Upn(2));
+  EXPECT_EQ(j["system_ids"][0]["link"], "mis");
+  Response missing = Get("/api/v1/pupils/" + Upn(77), token);
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(missing.body.find(Upn(77)), std::string::npos);
+  Response bad = Get("/api/v1/pupils/not-a-upn", token);
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(bad.Json()["errors"][0]["path"], "path:upn");
+}
+
+TEST_F(ApiTest, AddingALinkChecksItsConfigAndNamesBadFields) {
+  Start();
+  const std::string token = Token(server::Role::kAdmin);
+  Response bad =
+      Post("/api/v1/links", token,
+           R"({"name": "x y", "school_urn": "12", "adapter": "jsonl-folder", "config": 3})");
+  ASSERT_EQ(bad.status, 400) << bad.body;
+  const json problem = bad.Json();
+  std::set<std::string> paths;
+  for (const json& e : problem["errors"]) paths.insert(e["path"].get<std::string>());
+  EXPECT_EQ(paths, (std::set<std::string>{"/name", "/school_urn", "/config"})) << bad.body;
+  json body = {{"name", "tool"},
+               {"school_urn", "100000"},
+               {"adapter", "jsonl-folder"},
+               {"schedule", "every 15m"},
+               {"config", {{"folder", (dir_ / "mis").string()}}}};
+  Response ok = Post("/api/v1/links", token, body.dump());
+  ASSERT_EQ(ok.status, 201) << ok.body;
+  EXPECT_EQ(ok.Json()["schedule"], "every 15m");
+  EXPECT_EQ(Post("/api/v1/links", token, body.dump()).status, 409);
+}
+
+TEST_F(ApiTest, WhoAmIListsTheTokensPermissions) {
+  Start();
+  json j = Get("/api/v1/whoami", Token(server::Role::kAuditor, "100000")).Json();
+  EXPECT_EQ(j["role"], "auditor");
+  EXPECT_EQ(j["school_urn"], "100000");
+  EXPECT_EQ(j["permissions"], json({"whoami", "links.read", "runs.read", "audit.read"}));
+}
+
+TEST_F(ApiTest, HealthzNeedsNoTokenAndReportsStoreAndScheduler) {
+  Start(true);
+  Response r = Http(port(), "GET", "/healthz");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.Json()["store"], "ok");
+  EXPECT_EQ(r.Json()["scheduler"], "ok");
+  EXPECT_TRUE(r.Json()["ok"].get<bool>());
+}
+
+TEST_F(ApiTest, DashboardFilesAreServedWithTheirTypesAndAStrictPolicy) {
+  Start();
+  Response index = Http(port(), "GET", "/");
+  ASSERT_EQ(index.status, 200);
+  EXPECT_EQ(index.content_type, "text/html; charset=utf-8");
+  EXPECT_NE(index.headers["Content-Security-Policy"].find("script-src 'self'"), std::string::npos);
+  EXPECT_EQ(index.headers["Content-Security-Policy"].find("unsafe-inline"), std::string::npos);
+  EXPECT_EQ(index.headers["X-Content-Type-Options"], "nosniff");
+  Response js = Http(port(), "GET", "/ui/app.js");
+  EXPECT_EQ(js.status, 200);
+  EXPECT_EQ(js.content_type, "text/javascript; charset=utf-8");
+  EXPECT_EQ(Http(port(), "GET", "/ui/missing.js").status, 404);
+}
+
+TEST_F(ApiTest, StaticPathsCannotLeaveTheWebRoot) {
+  Start();
+  for (const char* p :
+       {"/ui/../secret.txt", "/ui/%2e%2e/secret.txt", "/ui/..%2fsecret.txt", "/ui//etc/passwd"}) {
+    Response r = Http(port(), "GET", p);
+    EXPECT_EQ(r.status, 404) << p;
+    EXPECT_EQ(r.body.find("outside the web root"), std::string::npos) << p;
+  }
+  EXPECT_EQ(server::SafeStaticPath((dir_ / "web").string(), "../secret.txt"), "");
+  EXPECT_NE(server::SafeStaticPath((dir_ / "web").string(), "app.js"), "");
+}
+
+TEST_F(ApiTest, UnknownApiPathIs404AndWrongMethodIs405) {
+  Start();
+  EXPECT_EQ(Get("/api/v1/nothing-here", "").status, 404);
+  EXPECT_EQ(Http(port(), "DELETE", "/api/v1/links", Token(server::Role::kAdmin)).status, 405);
+}
+
+}  // namespace
+}  // namespace sendsync::server_test

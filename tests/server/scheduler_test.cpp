@@ -1,0 +1,138 @@
+// When links run: schedules, back-off after failures, runs due links, never two runs of one link.
+#include <thread>
+
+#include "core/server/schedule.h"
+#include "server_fixture.h"
+
+namespace sendsync::server_test {
+namespace {
+
+using server::Backoff;
+using server::NextRunAt;
+using server::ParseSchedule;
+using server::RunHistory;
+using server::Schedule;
+
+TEST(Schedule, ParsesEveryFormValidateScheduleAccepts) {
+  EXPECT_EQ(ParseSchedule("manual")->kind, Schedule::Kind::kManual);
+  EXPECT_EQ(ParseSchedule("hourly")->every_ms, 3600000);
+  EXPECT_EQ(ParseSchedule("every 30s")->every_ms, 30000);
+  EXPECT_EQ(ParseSchedule("every 15m")->every_ms, 900000);
+  EXPECT_EQ(ParseSchedule("every 2h")->every_ms, 7200000);
+  auto d = ParseSchedule("daily 06:30");
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->kind, Schedule::Kind::kDaily);
+  EXPECT_EQ(d->hour, 6);
+  EXPECT_EQ(d->minute, 30);
+  EXPECT_FALSE(ParseSchedule("sometimes").ok());
+}
+
+TEST(Schedule, ManualLinksAreNeverDue) {
+  EXPECT_FALSE(NextRunAt(*ParseSchedule("manual"), {}, 1000, {}).has_value());
+}
+
+TEST(Schedule, IntervalLinkNeverRunIsDueAtOnceThenAnIntervalAfterItsLastStart) {
+  Schedule s = *ParseSchedule("every 15m");
+  EXPECT_EQ(NextRunAt(s, {}, 5000, {}), 5000);
+  RunHistory h{1000000, 1005000, 0};
+  EXPECT_EQ(NextRunAt(s, h, 1100000, {}), 1000000 + 900000);
+}
+
+TEST(Schedule, DailyLinkIsDueAtTheNextTimeOfDayAfterItsLastStart) {
+  Schedule s = *ParseSchedule("daily 06:30");
+  std::tm tm{};
+  tm.tm_year = 126;
+  tm.tm_mon = 10;
+  tm.tm_mday = 23;
+  tm.tm_hour = 7;
+  tm.tm_isdst = -1;
+  const int64_t last = static_cast<int64_t>(std::mktime(&tm)) * 1000;  // 23 Nov 07:00 local
+  auto next = NextRunAt(s, {last, last + 1000, 0}, last + 2000, {});
+  ASSERT_TRUE(next.has_value());
+  std::time_t t = static_cast<std::time_t>(*next / 1000);
+  std::tm got{};
+  localtime_r(&t, &got);
+  EXPECT_EQ(got.tm_mday, 24);
+  EXPECT_EQ(got.tm_hour, 6);
+  EXPECT_EQ(got.tm_min, 30);
+}
+
+TEST(Schedule, FailedRunsBackOffDoublingUpToTheLimit) {
+  Backoff b{60000, 300000};
+  EXPECT_EQ(server::RetryDelayMs(1, b), 60000);
+  EXPECT_EQ(server::RetryDelayMs(2, b), 120000);
+  EXPECT_EQ(server::RetryDelayMs(3, b), 240000);
+  EXPECT_EQ(server::RetryDelayMs(4, b), 300000);
+  EXPECT_EQ(server::RetryDelayMs(40, b), 300000);
+  Schedule s = *ParseSchedule("every 30s");
+  EXPECT_EQ(NextRunAt(s, {1000, 2000, 2}, 3000, b), 2000 + 120000);
+}
+
+class SchedulerTest : public ServerTest {
+ protected:
+  std::vector<store::Run> Runs(int64_t link_id) {
+    auto r = store::ListRuns(*Conn(), link_id, 1000);
+    EXPECT_TRUE(r.ok());
+    return r.ok() ? *r : std::vector<store::Run>{};
+  }
+};
+
+TEST_F(SchedulerTest, RunsADueLinkOnItsOwn) {
+  WritePupils("mis", 1, 3);
+  const int64_t id = AddLink("mis", "mis", "100000", "every 1h");
+  AddLink("by-hand", "mis", "100000", "manual");
+  Start(true);
+  ASSERT_TRUE(WaitFor([&] {
+    auto runs = Runs(id);
+    return !runs.empty() && runs[0].status == "ok";
+  }));
+  Stop();
+  EXPECT_EQ(Runs(id).size(), 1u) << "an hourly link runs once, not every tick";
+  EXPECT_TRUE(Runs(store::GetLink(*Conn(), "by-hand")->id).empty())
+      << "manual links wait to be asked";
+  EXPECT_EQ(store::ListPupils(*Conn())->size(), 3u);
+}
+
+TEST_F(SchedulerTest, NeverRunsOneLinkTwiceAtOnce) {
+  WritePupils("slow", 1, 40);
+  // Each run takes about 4 pages x 150 ms, longer than the link's 1 s interval allows between
+  // ticks.
+  const int64_t id = AddLink("slow", "slow", "100000", "every 1s", "slow-source",
+                             {{"delay_ms", 150}, {"page", 10}});
+  Start(true);
+  ASSERT_TRUE(WaitFor([&] { return svc_->scheduler().Running("slow"); }));
+  // Asking for another run while one is in flight is refused, here and through the API.
+  EXPECT_EQ(svc_->scheduler().StartRun("slow").code(), Status::Code::kFailedPrecondition);
+  EXPECT_EQ(Post("/api/v1/links/slow/run", Token(server::Role::kAdmin)).status, 409);
+  ASSERT_TRUE(WaitFor([&] { return Runs(id).size() >= 3; }, std::chrono::seconds(20)));
+  Stop();
+  auto runs = Runs(id);
+  std::sort(runs.begin(), runs.end(),
+            [](const auto& a, const auto& b) { return a.started_at < b.started_at; });
+  for (size_t i = 1; i < runs.size(); ++i) {
+    ASSERT_TRUE(runs[i - 1].finished_at.has_value());
+    EXPECT_GE(runs[i].started_at, *runs[i - 1].finished_at)
+        << "run " << runs[i].id << " overlapped";
+  }
+}
+
+TEST_F(SchedulerTest, FailingLinkBacksOffInsteadOfRunningEveryInterval) {
+  const int64_t id = AddLink("broken", "gone", "100000", "every 1s");
+  std::filesystem::remove_all(dir_ / "gone");  // the adapter now refuses its configuration
+  auto o = Options(true);
+  o.scheduler.backoff = {60000, 600000};
+  Start(o);
+  ASSERT_TRUE(WaitFor([&] {
+    auto runs = Runs(id);
+    return !runs.empty() && runs[0].status == "failed";
+  }));
+  std::this_thread::sleep_for(
+      std::chrono::milliseconds(2500));  // long enough for two more intervals
+  EXPECT_EQ(Runs(id).size(), 1u);
+  json link = Get("/api/v1/links/broken", Token(server::Role::kAdmin)).Json();
+  EXPECT_EQ(link["consecutive_failures"], 1);
+  EXPECT_FALSE(link["next_run_at"].is_null());
+}
+
+}  // namespace
+}  // namespace sendsync::server_test
