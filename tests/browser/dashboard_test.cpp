@@ -1,8 +1,10 @@
 // The dashboard in a real browser. One world for the whole binary (starting chromium is the slow
 // part): a store seeded through the `sendsync` CLI with two jsonl-folder links that disagree about
-// a pupil's surname (one conflict) and a record that fails validation (one quarantined record),
-// tokens for an admin and an auditor, `sendsync serve` on an ephemeral loopback port, and headless
-// chromium driven through chromedriver. Screenshots go to <build>/test-artifacts/browser/.
+// a pupil's surname (one conflict), two records that fail validation (quarantine), a referral
+// the LA has not decided in time (an overdue statutory clock), a plugin folder with one file that
+// is not a plugin, tokens for an admin and an auditor, `sendsync serve` on an ephemeral loopback
+// port, and headless chromium driven through chromedriver. Screenshots go to
+// <build>/test-artifacts/browser/.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -82,11 +84,10 @@ struct World {
         << rec.dump() << "\n";
   }
 
-  bool AddLink(const std::string& name, const std::string& folder) {
+  bool AddLink(const std::string& name, const std::string& folder, const json& kinds) {
     fs::create_directories(dir / folder);
     std::ofstream(dir / (name + ".json")) << json{{"folder", (dir / folder).string()}}.dump();
-    std::ofstream(dir / (name + "-settings.json"))
-        << json{{"kinds", {{"pupil", {{"direction", "read"}}}}}}.dump();
+    std::ofstream(dir / (name + "-settings.json")) << json{{"kinds", kinds}}.dump();
     return Cli({"link", "add", "--school", kSchool, "--adapter", "jsonl-folder", "--name", name,
                 "--config", (dir / (name + ".json")).string(), "--settings",
                 (dir / (name + "-settings.json")).string()});
@@ -103,21 +104,39 @@ struct World {
     return j["token"];
   }
 
-  // Two links that agree on a pupil, then change her surname differently: one conflict. A third
-  // record with an impossible date of birth and markup in its name: one quarantined record.
+  // Two links that agree on a pupil, then change her surname differently: one conflict. Records
+  // with impossible dates of birth (one with markup in its name): quarantined. A referral the LA
+  // received in January 2024 and never decided: its 6-week decision clock is overdue.
   bool Seed() {
+    fs::create_directories(dir / "plugins");
+    fs::copy_file(fs::path(PLUGIN_DIR) / "jsonl-folder.so", dir / "plugins" / "jsonl-folder.so");
+    std::ofstream(dir / "plugins" / "not-a-plugin.so") << "this is text, not a shared library\n";
     std::ofstream(dir / "sendsync.json") << json{
         {"data_dir", (dir / "data").string()},
-        {"plugin_dir", PLUGIN_DIR},
+        {"plugin_dir", (dir / "plugins").string()},
         {"worker_mode", "in-process"},
         {"log_level", "warn"}}.dump();
-    if (!Cli({"init"}) || !AddLink("mis", "mis") || !AddLink("tool", "tool")) return false;
+    const json read = {{"direction", "read"}};
+    if (!Cli({"init"}) || !AddLink("mis", "mis", {{"pupil", read}, {"referral", read}}) ||
+        !AddLink("tool", "tool", {{"pupil", read}}))
+      return false;
     AppendTo("mis", Pupil("S1", 1, "Smith"));
+    AppendTo("mis", {{"kind", "referral"},
+                     {"id", "RF1"},
+                     {"pupil", {{"id", "S1"}, {"upn", Upn(1)}}},
+                     {"requester_role", "school"},
+                     {"request_source", 2},
+                     {"la", "820"},
+                     {"la_reference", "EHC-820-2024-00001"},
+                     {"request_date", "2024-01-05"},
+                     {"received_date", "2024-01-08"},
+                     {"status", "received"}});
     AppendTo("tool", Pupil("T1", 1, "Smith"));
     if (!Cli({"sync", "--link", "mis"}) || !Cli({"sync", "--link", "tool"})) return false;
     AppendTo("mis", Pupil("S1", 1, "Jones"));
     AppendTo("tool", Pupil("T1", 1, "Brown"));
     AppendTo("tool", Pupil("T2", 2, "<img src=x onerror=\"window.pwned=1\">", "2014-02-30"));
+    AppendTo("tool", Pupil("T3", 3, "Green", "2014-13-01"));
     if (!Cli({"sync", "--link", "mis"}) || !Cli({"sync", "--link", "tool"})) return false;
     admin_token = Token("admin", "browser-admin");
     if (admin_token.empty()) return false;
@@ -128,6 +147,7 @@ struct World {
   // Starts `sendsync serve` on an ephemeral loopback port; the base URL, or "" with `error` set.
   std::string StartServe(Background& proc, const std::string& name) {
     fs::path port_file = dir / (name + ".port");
+    fs::remove(port_file);  // a file left by an earlier start would name a port nobody serves
     if (!proc.Start(SENDSYNC_BIN,
                     {"serve", "--config", (dir / "sendsync.json").string(), "--listen",
                      "127.0.0.1:0", "--port-file", port_file.string()},
@@ -171,6 +191,15 @@ struct World {
     return r;
   }
 
+  // The id of the open quarantined record that came with `source_id`; 0 when none.
+  int64_t QuarantineId(const std::string& source_id) {
+    ApiReply r = Api("GET", "/quarantine?status=open", admin_token);
+    if (r.status == 200)
+      for (const json& q : r.body["items"])
+        if (q.value("source_id", "") == source_id) return q.value("id", int64_t{0});
+    return 0;
+  }
+
   void Build() {
     dir = fs::temp_directory_path() / ("sendsync-browser-" + std::to_string(::getpid()));
     fs::remove_all(dir);
@@ -205,11 +234,12 @@ class Dashboard : public ::testing::Test {
   void SetUp() override {
     w_ = TheWorld();
     ASSERT_TRUE(w_->error.empty()) << w_->error;
-    // Each test starts signed out on a fresh page.
-    ASSERT_EQ(w_->browser.Navigate(w_->base + "/"), "");
+    // Each test starts signed out on a freshly loaded page (a reload, since a change of #fragment
+    // alone would keep the page and what it was doing).
+    ASSERT_EQ(w_->browser.Navigate(w_->base + "/#overview"), "");
     json ignored;
     ASSERT_EQ(w_->browser.Execute("sessionStorage.clear();", ignored), "");
-    ASSERT_EQ(w_->browser.Navigate(w_->base + "/#overview"), "");
+    ASSERT_EQ(w_->browser.Refresh(), "");
   }
 
   // Types the token into the sign-in form and submits it with the Enter key (keyboard use).
@@ -309,8 +339,10 @@ TEST_F(Dashboard, Quarantine_ShowsTheRawPayloadAsTextNeverAsMarkup) {
   SignIn(w_->admin_token);
   ASSERT_EQ(Seen("#view h1", "Overview"), "");
   ASSERT_EQ(w_->browser.ClickCss("#nav a[href='#quarantine']"), "");
-  ASSERT_EQ(Seen(".quarantined pre.raw", "<img src=x"), "") << "the payload as received";
-  EXPECT_EQ(Seen(".quarantined .reasons", "dob"), "") << "and why it was held";
+  const std::string card =
+      "article[aria-labelledby='q-" + std::to_string(w_->QuarantineId("T2")) + "']";
+  ASSERT_EQ(Seen(card + " pre.raw", "<img src=x"), "") << "the payload as received";
+  EXPECT_EQ(Seen(card + " .reasons", "dob"), "") << "and why it was held";
   size_t images = 1;
   ASSERT_EQ(w_->browser.Count("#view img", images), "");
   EXPECT_EQ(images, 0u) << "data became markup";
@@ -318,6 +350,56 @@ TEST_F(Dashboard, Quarantine_ShowsTheRawPayloadAsTextNeverAsMarkup) {
   ASSERT_EQ(w_->browser.Execute("return window.pwned === undefined;", pwned), "");
   EXPECT_EQ(pwned, true);
   Shot("quarantine");
+}
+
+TEST_F(Dashboard, Quarantine_DiscardNeedsAReasonAndIsRecorded) {
+  const int64_t id = w_->QuarantineId("T3");
+  ASSERT_NE(id, 0);
+  const std::string card = "article[aria-labelledby='q-" + std::to_string(id) + "']";
+  SignIn(w_->admin_token);
+  ASSERT_EQ(Seen("#view h1", "Overview"), "");
+  ASSERT_EQ(w_->browser.ClickCss("#nav a[href='#quarantine']"), "");
+  ASSERT_EQ(w_->browser.ClickCss(card + " button.discard"), "");
+  EXPECT_EQ(Seen("#view .problem", "reason"), "") << "refused without a reason, saying so";
+  ASSERT_EQ(w_->browser.TypeCss(card + " input[type=text]", "Duplicate of a corrected record"), "");
+  ASSERT_EQ(w_->browser.ClickCss(card + " button.discard"), "");
+  EXPECT_EQ(Seen("#announce", "discarded"), "");
+  ApiReply q = w_->Api("GET", "/quarantine/" + std::to_string(id), w_->admin_token);
+  ASSERT_EQ(q.status, 200) << q.error << q.body.dump();
+  EXPECT_EQ(q.body["status"], "discarded");
+}
+
+TEST_F(Dashboard, Due_ShowsTheLasOverdueDecisionClockWithThePupil) {
+  SignIn(w_->admin_token);
+  ASSERT_EQ(Seen("#view h1", "Overview"), "");
+  ASSERT_EQ(w_->browser.ClickCss("#nav a[href='#due']"), "");
+  std::string row;
+  ASSERT_EQ(w_->browser.WaitForText("#view tbody tr", Upn(1), row), "");
+  EXPECT_NE(row.find("overdue"), std::string::npos) << row;
+  EXPECT_NE(row.find("la"), std::string::npos) << "who owns it: " << row;
+  Shot("due");
+}
+
+TEST_F(Dashboard, Referrals_ShowEachRequestWithItsLaReferenceAndStatus) {
+  SignIn(w_->admin_token);
+  ASSERT_EQ(Seen("#view h1", "Overview"), "");
+  ASSERT_EQ(w_->browser.ClickCss("#nav a[href='#referrals']"), "");
+  std::string row;
+  ASSERT_EQ(w_->browser.WaitForText("#view tbody tr", "EHC-820-2024-00001", row), "");
+  EXPECT_NE(row.find("received"), std::string::npos) << row;
+  EXPECT_NE(row.find(Upn(1)), std::string::npos) << row;
+  Shot("referrals");
+}
+
+TEST_F(Dashboard, Plugins_ListLoadedAdaptersAndRefusedFilesWithTheReason) {
+  SignIn(w_->admin_token);
+  ASSERT_EQ(Seen("#view h1", "Overview"), "");
+  ASSERT_EQ(w_->browser.ClickCss("#nav a[href='#plugins']"), "");
+  EXPECT_EQ(Seen("table.loaded", "jsonl-folder"), "");
+  std::string refused;
+  ASSERT_EQ(w_->browser.WaitForText("table.refused", "not-a-plugin.so", refused), "");
+  EXPECT_NE(refused.find("not an ELF"), std::string::npos) << "the reason: " << refused;
+  Shot("plugins");
 }
 
 TEST_F(Dashboard, Forbidden_AuditorIsToldTheirRoleCannotSeeConflicts) {

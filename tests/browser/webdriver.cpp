@@ -121,6 +121,11 @@ std::string WebDriver::Navigate(const std::string& url) {
   return Call("POST", "/session/" + session_ + "/url", &body, v);
 }
 
+std::string WebDriver::Refresh() {
+  json body = json::object(), v;
+  return Call("POST", "/session/" + session_ + "/refresh", &body, v);
+}
+
 std::string WebDriver::CurrentUrl(std::string& url) {
   json v;
   std::string err = Call("GET", "/session/" + session_ + "/url", nullptr, v);

@@ -34,6 +34,8 @@ class WebDriver {
 
   // Each call returns an empty string on success, else the driver's error.
   std::string Navigate(const std::string& url);
+  // Reloads the page and waits for it to load.
+  std::string Refresh();
   std::string CurrentUrl(std::string& url);
   // The first element matching `css`, waiting up to `wait` for it to appear.
   std::string Find(const std::string& css, std::string& element_id,
