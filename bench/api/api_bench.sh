@@ -1,0 +1,91 @@
+#!/bin/sh
+# sendsync admin API read load: builds a store from the bench generator, starts `sendsync serve`
+# on a loopback port, and runs wrk against GET /api/v1/pupils/{upn} (a pupil's SEN summary) with
+# rotating UPNs and a bearer token. Prints p50/p99 latency and requests/s. Target: p99 <= 20 ms.
+#
+#   bench/api/api_bench.sh [--bin DIR] [--work DIR] [--pupils N] [--schools N]
+#                          [--connections N] [--threads N] [--duration S] [--http-threads N]
+#
+# --bin is the folder holding sendsync, sendsync-bench-gen and plugins/ (default build/bin).
+# The store is made once per --work folder and --pupils; delete the folder to start again.
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+bin=build/bin
+work=bench-out/api
+pupils=20000
+schools=40
+connections=200
+threads=2
+duration=20
+http_threads=256
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --bin) bin=$2; shift 2 ;;
+    --work) work=$2; shift 2 ;;
+    --pupils) pupils=$2; shift 2 ;;
+    --schools) schools=$2; shift 2 ;;
+    --connections) connections=$2; shift 2 ;;
+    --threads) threads=$2; shift 2 ;;
+    --duration) duration=$2; shift 2 ;;
+    --http-threads) http_threads=$2; shift 2 ;;
+    *) echo "usage: $0 [--bin DIR] [--work DIR] [--pupils N] [--schools N] [--connections N] [--threads N] [--duration S] [--http-threads N]" >&2; exit 2 ;;
+  esac
+done
+command -v wrk >/dev/null || { echo "api_bench: wrk is not installed (scripts/setup.sh --test)" >&2; exit 1; }
+bin=$(cd "$bin" && pwd)
+mkdir -p "$work"
+work=$(cd "$work" && pwd)
+sendsync="$bin/sendsync"
+db="$work/api-$pupils.db"
+export SENDSYNC_DB="sqlite:$db"
+export SENDSYNC_PLUGINS="$bin/plugins"
+
+if [ ! -f "$db" ]; then
+  echo "generating $pupils pupils in $schools schools ..."
+  rm -rf "$work/data"
+  "$bin/sendsync-bench-gen" --out "$work/data" --pupils "$pupils" --schools "$schools" >/dev/null
+  printf '{"folder": "%s"}\n' "$work/data" > "$work/source.json"
+  cat > "$work/settings.json" <<'JSON'
+{"kinds": {"pupil": {"direction": "read"}, "sen": {"direction": "read"}, "cycle": {"direction": "read"},
+           "provision": {"direction": "read"}, "review": {"direction": "read"}}}
+JSON
+  "$sendsync" link add --school 100000 --adapter jsonl-folder --name mis \
+    --config "$work/source.json" --settings "$work/settings.json" >/dev/null
+  echo "syncing them into $db ..."
+  "$sendsync" sync --link mis --in-process >/dev/null || [ $? -eq 3 ]
+fi
+"$sendsync" token revoke bench >/dev/null 2>&1 || true
+SENDSYNC_TOKEN=$("$sendsync" token create --role admin --name bench 2>/dev/null)
+export SENDSYNC_TOKEN
+# UPNs of pupils the hub holds (every generated pupil line has one).
+grep -o '"upn":"[A-Z0-9]*"' "$work/data/pupil.jsonl" | cut -d'"' -f4 | head -n 5000 > "$work/upns.txt"
+export UPNS_FILE="$work/upns.txt"
+
+printf '{"listen": "127.0.0.1:0", "log_level": "warn", "http_threads": %s}\n' "$http_threads" > "$work/serve.json"
+rm -f "$work/port"
+"$sendsync" serve --config "$work/serve.json" --db "$SENDSYNC_DB" --no-scheduler --port-file "$work/port" \
+  > "$work/serve.out" 2> "$work/serve.err" &
+serve_pid=$!
+trap 'kill -TERM $serve_pid 2>/dev/null; wait $serve_pid 2>/dev/null' EXIT INT TERM
+n=0
+while [ ! -s "$work/port" ]; do
+  n=$((n + 1))
+  [ $n -lt 100 ] || { echo "serve did not start:" >&2; cat "$work/serve.err" >&2; exit 1; }
+  sleep 0.1
+done
+port=$(cat "$work/port")
+url="http://127.0.0.1:$port"
+first=$(head -n 1 "$UPNS_FILE")
+status=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $SENDSYNC_TOKEN" "$url/api/v1/pupils/$first")
+[ "$status" = 200 ] || { echo "a pupil's summary answered $status" >&2; exit 1; }
+
+echo "wrk: $connections connections, $threads threads, ${duration}s, GET /api/v1/pupils/{upn} over $(wc -l < "$UPNS_FILE") UPNs"
+wrk -t"$threads" -c"$connections" -d"${duration}s" --timeout 10s -s "$here/pupils.lua" "$url" > "$work/wrk.out"
+p50=$(sed -n 's/^p50_ms=//p' "$work/wrk.out")
+p99=$(sed -n 's/^p99_ms=//p' "$work/wrk.out")
+rps=$(sed -n 's/^rps=//p' "$work/wrk.out")
+errors=$(sed -n 's/^errors=//p' "$work/wrk.out")
+echo "p50 ${p50} ms   p99 ${p99} ms   ${rps} requests/s   errors ${errors}"
+if [ "$errors" != 0 ]; then echo "some requests failed (see $work/wrk.out)" >&2; exit 1; fi
+awk -v p="$p99" 'BEGIN { exit !(p <= 20) }' && echo "p99 target (<= 20 ms): met" || echo "p99 target (<= 20 ms): NOT met"
