@@ -150,7 +150,7 @@ TEST_F(ThreeLinkSchool, QuarantineShowGivesEveryReasonAndThePayloadAsReceived) {
 
 TEST_F(ThreeLinkSchool, FirstSyncSummarySaysWhatNeedsAPersonAndExitsThree) {
   ProgramResult r = Sync(3);
-  EXPECT_NE(r.out.find("mis: ok — pulled 11, created 11,"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("mis: ok — pulled 12, created 12,"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("ctf: needs_person — "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("quarantined 2, conflicts 0"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("provision-map: needs_person — "), std::string::npos) << r.out;
@@ -167,7 +167,7 @@ TEST_F(ThreeLinkSchool, FirstSyncJsonSummaryCountsEachLinkAndTheTotal) {
   json mis = LinkSummary(s, "mis"), ctf = LinkSummary(s, "ctf"),
        csv = LinkSummary(s, "provision-map");
   EXPECT_EQ(mis["status"], "ok");
-  EXPECT_EQ(mis["created"], 11) << "5 pupils, 5 SEN records, 1 review";
+  EXPECT_EQ(mis["created"], 12) << "5 pupils, 5 SEN records, 2 reviews";
   EXPECT_EQ(ctf["status"], "needs_person");
   EXPECT_EQ(ctf["quarantined"], 2);
   EXPECT_EQ(ctf["unchanged"], 4) << "Amara's and Jayden's pupil and SEN records agree with the MIS";
