@@ -106,7 +106,8 @@ struct World {
 
   // Two links that agree on a pupil, then change her surname differently: one conflict. Records
   // with impossible dates of birth (one with markup in its name): quarantined. A referral the LA
-  // received in January 2024 and never decided: its 6-week decision clock is overdue.
+  // received in January 2024 and never decided: its 6-week decision clock is overdue. A target
+  // link whose output file is a folder, with one delivery attempt allowed: a dead letter.
   bool Seed() {
     fs::create_directories(dir / "plugins");
     fs::copy_file(fs::path(PLUGIN_DIR) / "jsonl-folder.so", dir / "plugins" / "jsonl-folder.so");
@@ -115,11 +116,14 @@ struct World {
         {"data_dir", (dir / "data").string()},
         {"plugin_dir", (dir / "plugins").string()},
         {"worker_mode", "in-process"},
+        {"max_attempts", 1},
         {"log_level", "warn"}}.dump();
     const json read = {{"direction", "read"}};
     if (!Cli({"init"}) || !AddLink("mis", "mis", {{"pupil", read}, {"referral", read}}) ||
-        !AddLink("tool", "tool", {{"pupil", read}}))
+        !AddLink("tool", "tool", {{"pupil", read}}) ||
+        !AddLink("target", "target", {{"pupil", {{"direction", "write"}}}}))
       return false;
+    fs::create_directories(dir / "target" / "out" / "pupil.jsonl");
     AppendTo("mis", Pupil("S1", 1, "Smith"));
     AppendTo("mis", {{"kind", "referral"},
                      {"id", "RF1"},
@@ -137,7 +141,9 @@ struct World {
     AppendTo("tool", Pupil("T1", 1, "Brown"));
     AppendTo("tool", Pupil("T2", 2, "<img src=x onerror=\"window.pwned=1\">", "2014-02-30"));
     AppendTo("tool", Pupil("T3", 3, "Green", "2014-13-01"));
-    if (!Cli({"sync", "--link", "mis"}) || !Cli({"sync", "--link", "tool"})) return false;
+    if (!Cli({"sync", "--link", "mis"}) || !Cli({"sync", "--link", "tool"}) ||
+        !Cli({"sync", "--link", "target"}))
+      return false;
     admin_token = Token("admin", "browser-admin");
     if (admin_token.empty()) return false;
     auditor_token = Token("auditor", "browser-auditor");
@@ -296,6 +302,20 @@ TEST_F(Dashboard, Overview_ShowsEachLinkOfTheSchoolWithItsLastRun) {
   Shot("overview");
 }
 
+TEST_F(Dashboard, RunDetail_OpensFromTheOverviewWithWhatTheRunDid) {
+  ApiReply link = w_->Api("GET", "/links/tool", w_->admin_token);
+  ASSERT_EQ(link.status, 200) << link.error << link.body.dump();
+  const std::string id = std::to_string(link.body["last_run"]["id"].get<int64_t>());
+  SignIn(w_->admin_token);
+  ASSERT_EQ(w_->browser.ClickCss("#view a[href='#run/" + id + "']"), "");
+  ASSERT_EQ(Seen("#view h2", "Run " + id + " of tool"), "");
+  std::string text;
+  ASSERT_EQ(w_->browser.WaitForText("#view", "quarantined", text), "");
+  EXPECT_NE(text.find("needs person"), std::string::npos) << text;
+  EXPECT_NE(text.find("conflicts"), std::string::npos) << text;
+  Shot("run");
+}
+
 TEST_F(Dashboard, Conflicts_TakingTheirsInThePageResolvesItInTheApi) {
   SignIn(w_->admin_token);
   ASSERT_EQ(Seen("#view h1", "Overview"), "");
@@ -367,6 +387,25 @@ TEST_F(Dashboard, Quarantine_DiscardNeedsAReasonAndIsRecorded) {
   ApiReply q = w_->Api("GET", "/quarantine/" + std::to_string(id), w_->admin_token);
   ASSERT_EQ(q.status, 200) << q.error << q.body.dump();
   EXPECT_EQ(q.body["status"], "discarded");
+}
+
+TEST_F(Dashboard, DeadLetters_RetryPutsTheChangeBackInTheQueue) {
+  ApiReply dead = w_->Api("GET", "/outbox?status=dead", w_->admin_token);
+  ASSERT_EQ(dead.status, 200) << dead.error << dead.body.dump();
+  ASSERT_FALSE(dead.body["items"].empty()) << "the seed made a dead letter";
+  const std::string id = std::to_string(dead.body["items"][0]["id"].get<int64_t>());
+  SignIn(w_->admin_token);
+  ASSERT_EQ(Seen("#view h1", "Overview"), "");
+  ASSERT_EQ(w_->browser.ClickCss("#nav a[href='#dead-letters']"), "");
+  EXPECT_EQ(Seen("#view tbody", "cannot open"), "") << "the last error is shown";
+  Shot("dead-letters");
+  ASSERT_EQ(w_->browser.ClickCss("#retry-outbox-" + id), "");
+  EXPECT_EQ(Seen("#announce", "queued again"), "");
+  ApiReply pending = w_->Api("GET", "/outbox?status=pending", w_->admin_token);
+  ASSERT_EQ(pending.status, 200) << pending.error << pending.body.dump();
+  bool queued = false;
+  for (const json& x : pending.body["items"]) queued |= std::to_string(x.value("id", 0)) == id;
+  EXPECT_TRUE(queued) << pending.body.dump();
 }
 
 TEST_F(Dashboard, Due_ShowsTheLasOverdueDecisionClockWithThePupil) {

@@ -284,12 +284,13 @@ async function overview() {
 async function runDetail(id) {
   const r = await api('GET', '/runs/' + enc(id || ''));
   const s = r.summary || {};
-  const keys = Object.keys(s).filter((k) => typeof s[k] === 'number');
+  const keys = ['pulled', 'created', 'updated', 'deleted', 'unchanged', 'applied', 'quarantined', 'conflicts',
+    'matches', 'pushed', 'retried', 'dead_lettered', 'rejected', 'duration_ms'].filter((k) => typeof s[k] === 'number');
   return el('div', {},
     el('h2', {}, 'Run ' + r.id + ' of ' + r.link),
     el('p', {}, stateTag(r.status), ' — ' + r.mode + ', school ' + r.school_urn + ', started ' + when(r.started_at) + ', finished ' + when(r.finished_at)),
     r.error ? el('p', { class: 'problem' }, 'Error: ' + r.error) : null,
-    table('What the run did', keys.map((k) => k.replace(/_/g, ' ')), [keys.map((k) => String(s[k]))]),
+    table('What the run did', ['Count', 'Number'], keys.map((k) => [k.replace(/_/g, ' ').replace('ms', '(ms)'), String(s[k])]), 'counts'),
     Array.isArray(s.changes) && s.changes.length
       ? el('div', {}, el('h2', {}, 'Changes'), el('ul', {}, s.changes.map((c) =>
         el('li', {}, [c.action, c.kind, c.id, c.upn ? '(pupil ' + c.upn + ')' : '', (c.fields || []).join(', ')].join(' ')))))
@@ -374,7 +375,8 @@ async function deadLetters() {
   if (!items.length) return empty('No dead letters — every change was delivered or is on its way.');
   return table('Changes that could not be delivered', ['Change', 'Link', 'Record', 'Status', 'Tries', 'Last error', ''],
     items.map((x) => ['#' + x.id + ' ' + x.op, x.link, x.kind + ' ' + x.record_id, stateTag(x.status), String(x.attempts), x.last_error,
-      can('outbox.retry') ? action('Retry change ' + x.id, 'retry changes', () => api('POST', '/outbox/' + x.id + '/retry'), 'Change ' + x.id + ' queued again.') : '']));
+      can('outbox.retry') ? action('Retry change ' + x.id, 'retry changes', () => api('POST', '/outbox/' + x.id + '/retry'),
+        'Change ' + x.id + ' queued again; it goes with the link\'s next run.', { id: 'retry-outbox-' + x.id }) : '']));
 }
 
 async function due() {
