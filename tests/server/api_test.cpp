@@ -1,6 +1,14 @@
 // The admin API's behaviour: pagination, problem+json input errors, size limits, changes audited
 // with the token's name, school-limited lists, metrics after a run, the dashboard's static files.
 #include "core/server/api.h"
+#include <Poco/Net/Context.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/HTTPSClientSession.h>
+#include <Poco/Net/SSLManager.h>
+#include <Poco/StreamCopier.h>
+
 #include "core/audit/audit.h"
 #include "core/server/http_server.h"
 #include "server_fixture.h"
@@ -316,6 +324,36 @@ TEST_F(ApiTest, StaticPathsCannotLeaveTheWebRoot) {
   }
   EXPECT_EQ(server::SafeStaticPath((dir_ / "web").string(), "../secret.txt"), "");
   EXPECT_NE(server::SafeStaticPath((dir_ / "web").string(), "app.js"), "");
+}
+
+TEST_F(ApiTest, WithACertificateTheServiceSpeaksOnlyHttps) {
+  auto o = Options();
+  o.tls_cert = TEST_CERT;
+  o.tls_key = TEST_KEY;
+  Start(o);
+  EXPECT_EQ(svc_->base_url().rfind("https://127.0.0.1:", 0), 0u);
+  Poco::Net::initializeSSL();
+  Poco::Net::Context::Ptr ctx = new Poco::Net::Context(
+      Poco::Net::Context::TLS_CLIENT_USE, "", "", TEST_CERT, Poco::Net::Context::VERIFY_RELAXED);
+  Poco::Net::HTTPSClientSession session("127.0.0.1", port(), ctx);
+  Poco::Net::HTTPRequest req("GET", "/healthz", Poco::Net::HTTPMessage::HTTP_1_1);
+  session.sendRequest(req);
+  Poco::Net::HTTPResponse res;
+  std::string body;
+  Poco::StreamCopier::copyToString(session.receiveResponse(res), body);
+  EXPECT_EQ(res.getStatus(), 200);
+  EXPECT_TRUE(json::parse(body)["ok"].get<bool>());
+  // Plain HTTP to the same port gets no answer.
+  Poco::Net::HTTPClientSession plain("127.0.0.1", port());
+  plain.setTimeout(Poco::Timespan(5, 0));
+  Poco::Net::HTTPRequest preq("GET", "/healthz", Poco::Net::HTTPMessage::HTTP_1_1);
+  EXPECT_THROW(
+      {
+        plain.sendRequest(preq);
+        Poco::Net::HTTPResponse pres;
+        plain.receiveResponse(pres);
+      },
+      Poco::Exception);
 }
 
 TEST_F(ApiTest, UnknownApiPathIs404AndWrongMethodIs405) {
