@@ -278,6 +278,19 @@ TEST_F(SampleCli, ExportJsonImportedIntoAFreshStoreExportsTheSameLines) {
   EXPECT_EQ(ReadText(second), ReadText(first));
 }
 
+// Known fault: export-json writes hub ids ("h1") and import-json takes every id as one of its own
+// import link's ids, so an exported file cannot be applied back to the hub it came from; the
+// pupils are refused as "matching a pupil ambiguously" (core/sync/queues.cpp ImportJsonLines).
+// Enable when import-json recognises hub ids of existing records.
+TEST_F(SampleCli, DISABLED_ExportJsonImportedBackIntoTheSameHubChangesNothing) {
+  const fs::path exported = dir_ / "export.jsonl";
+  ASSERT_EQ(cli_.Run({"export-json", exported.string()}).exit_code, 0);
+  json rep = cli_.RunJson({"import-json", exported.string()});
+  ASSERT_TRUE(rep.is_object());
+  EXPECT_EQ(rep.value("unchanged", 0), static_cast<int>(ReadJsonLines(exported).size()))
+      << rep.dump(2);
+}
+
 TEST_F(SampleCli, ExportJsonToStandardOutputWritesOneRecordPerLine) {
   ProgramResult r = cli_.Run({"export-json"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
