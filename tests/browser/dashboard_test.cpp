@@ -53,10 +53,11 @@ struct ApiReply {
   std::string error;
 };
 
-// Everything the tests share; `error` says why it could not be built.
+// Everything the tests share. `broken` says why it could not be built; `error` holds the last
+// failure of a helper (a CLI call, a server start).
 struct World {
   fs::path dir;
-  std::string error;
+  std::string broken, error;
   std::map<std::string, std::string> env;
   int port = 0;
   std::string base;  // http://127.0.0.1:<port>
@@ -106,7 +107,8 @@ struct World {
 
   // Two links that agree on a pupil, then change her surname differently: one conflict. Records
   // with impossible dates of birth (one with markup in its name): quarantined. A referral the LA
-  // received in January 2024 and never decided: its 6-week decision clock is overdue. A target
+  // received in January 2024 and never decided: its 6-week decision clock is overdue. The same UPN
+  // with two dates of birth: an item in the match queue. A target
   // link whose output file is a folder, with one delivery attempt allowed: a dead letter.
   bool Seed() {
     fs::create_directories(dir / "plugins");
@@ -136,6 +138,8 @@ struct World {
                      {"received_date", "2024-01-08"},
                      {"status", "received"}});
     AppendTo("tool", Pupil("T1", 1, "Smith"));
+    AppendTo("mis", Pupil("S5", 5, "White"));
+    AppendTo("tool", Pupil("T5", 5, "White", "2015-01-01"));  // same UPN, another birthday
     if (!Cli({"sync", "--link", "mis"}) || !Cli({"sync", "--link", "tool"})) return false;
     AppendTo("mis", Pupil("S1", 1, "Jones"));
     AppendTo("tool", Pupil("T1", 1, "Brown"));
@@ -211,11 +215,13 @@ struct World {
     fs::remove_all(dir);
     fs::create_directories(dir);
     env = {{"ASAN_OPTIONS", "detect_leaks=0"}};
-    if (!Seed()) return;
-    base = StartServe(serve, "serve");
-    if (base.empty()) return;
+    base = Seed() ? StartServe(serve, "serve") : "";
+    if (base.empty()) {
+      broken = error;
+      return;
+    }
     port = std::stoi(base.substr(base.rfind(':') + 1));
-    error = browser.Start(dir / "chromium");
+    broken = browser.Start(dir / "chromium");
   }
 
   ~World() {
@@ -239,7 +245,7 @@ class Dashboard : public ::testing::Test {
  protected:
   void SetUp() override {
     w_ = TheWorld();
-    ASSERT_TRUE(w_->error.empty()) << w_->error;
+    ASSERT_TRUE(w_->broken.empty()) << w_->broken;
     // Each test starts signed out on a freshly loaded page (a reload, since a change of #fragment
     // alone would keep the page and what it was doing).
     ASSERT_EQ(w_->browser.Navigate(w_->base + "/#overview"), "");
@@ -347,12 +353,20 @@ TEST_F(Dashboard, Conflicts_TakingTheirsInThePageResolvesItInTheApi) {
   EXPECT_EQ(pupil.body["pupil"]["legal_surname"], "Brown");
 }
 
-TEST_F(Dashboard, Matches_EmptyQueueSaysNothingNeedsYou) {
+TEST_F(Dashboard, Matches_DiscardingTheLastItemLeavesAQueueThatSaysNothingNeedsYou) {
   SignIn(w_->admin_token);
   ASSERT_EQ(Seen("#view h1", "Overview"), "");
   ASSERT_EQ(w_->browser.ClickCss("#nav a[href='#matches']"), "");
+  ASSERT_EQ(Seen(".match", "date of birth"), "") << "why it could not be matched";
+  EXPECT_EQ(Seen(".match", Upn(5)), "");
+  Shot("matches-open");
+  ASSERT_EQ(w_->browser.ClickCss(".match button.match-discard"), "");
+  EXPECT_EQ(Seen("#announce", "discarded"), "");
   EXPECT_EQ(Seen("#view .empty", "nothing needs you"), "");
   Shot("matches-empty");
+  ApiReply open = w_->Api("GET", "/matches?status=open", w_->admin_token);
+  ASSERT_EQ(open.status, 200) << open.error << open.body.dump();
+  EXPECT_TRUE(open.body["items"].empty()) << open.body.dump();
 }
 
 TEST_F(Dashboard, Quarantine_ShowsTheRawPayloadAsTextNeverAsMarkup) {
@@ -450,6 +464,19 @@ TEST_F(Dashboard, Forbidden_AuditorIsToldTheirRoleCannotSeeConflicts) {
   ASSERT_EQ(w_->browser.Count("#login:not([hidden])", login), "");
   EXPECT_EQ(login, 0u) << "a 403 keeps the person signed in";
   Shot("forbidden");
+}
+
+TEST_F(Dashboard, SignIn_RevokedTokenSendsThePersonBackToSignInWithAMessage) {
+  std::string token = w_->Token("operator", "browser-revoked");
+  ASSERT_FALSE(token.empty()) << w_->error;
+  SignIn(token);
+  ASSERT_EQ(Seen("#view h1", "Overview"), "");
+  ASSERT_TRUE(w_->Cli({"token", "revoke", "browser-revoked"})) << w_->error;
+  ASSERT_EQ(w_->browser.ClickCss("#nav a[href='#conflicts']"), "");
+  EXPECT_EQ(Seen("#login-error", "Sign in again"), "");
+  json stored;
+  ASSERT_EQ(w_->browser.Execute("return sessionStorage.getItem('sendsync.token');", stored), "");
+  EXPECT_TRUE(stored.is_null()) << "the dead token is forgotten";
 }
 
 TEST_F(Dashboard, NetworkError_ServiceGoneSaysItCannotBeReached) {

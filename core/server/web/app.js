@@ -355,17 +355,17 @@ async function matches() {
   const items = await withDetails('/matches', await list('/matches?status=open', 1));
   if (!items.length) return empty('No pupils waiting to be matched — nothing needs you.');
   return el('div', {}, items.map((m) => {
-    const to = (target, label, done) => action(label, 'resolve matches', () => api('POST', '/matches/' + m.id + '/resolve', { to: target }), done);
+    const to = (target, label, done, cls) => action(label, 'resolve matches', () => api('POST', '/matches/' + m.id + '/resolve', { to: target }), done, { class: cls });
     const allowed = can('matches.resolve');
     return el('article', { class: 'card match', 'aria-labelledby': 'm-' + m.id },
       el('h2', { id: 'm-' + m.id }, m.kind + ' ' + m.source_id + ' from ' + m.link + (m.upn ? ' (UPN ' + m.upn + ')' : '')),
       el('p', {}, m.reason),
       el('ul', {}, (m.candidates || []).map((c) => el('li', {}, 'Hub pupil ' + c.record_id + ', UPN ' + (c.upn || '—') + ', born ' + (c.dob || '—') + (c.why ? ' — ' + c.why : ''),
-        allowed ? [' ', to(c.record_id, 'Same pupil as ' + c.record_id, 'Match ' + m.id + ' linked to ' + c.record_id + '.')] : null))),
+        allowed ? [' ', to(c.record_id, 'Same pupil as ' + c.record_id, 'Match ' + m.id + ' linked to ' + c.record_id + '.', 'match-to')] : null))),
       el('h3', {}, 'Record as received'), el('pre', { class: 'raw' }, m.raw || ''),
       allowed ? el('div', { class: 'actions' },
-        to('new', 'A new pupil', 'Match ' + m.id + ': created a new pupil.'),
-        to('discard', 'Discard', 'Match ' + m.id + ' discarded.')) : null);
+        to('new', 'A new pupil', 'Match ' + m.id + ': created a new pupil.', 'match-new'),
+        to('discard', 'Discard', 'Match ' + m.id + ' discarded.', 'match-discard danger')) : null);
   }));
 }
 
