@@ -8,6 +8,7 @@ namespace sendsync::cli {
 void RegisterBasicCommands(Registry& registry);  // version, plugins list / inspect
 void RegisterHubCommands(Registry& registry);    // init, pupil show, due, referral check, import/export
 void RegisterSyncCommands(Registry& registry);   // link, sync, queues, runs, audit
+void RegisterReferralCommands(Registry& registry);  // referral submit (referral check: hub)
 void RegisterServerCommands(Registry& registry); // serve, token, config check (core/server)
 void RegisterAll(Registry& registry);
 

@@ -6,6 +6,7 @@ void RegisterAll(Registry& registry) {
   RegisterBasicCommands(registry);
   RegisterHubCommands(registry);
   RegisterSyncCommands(registry);
+  RegisterReferralCommands(registry);
 #ifdef SENDSYNC_HAVE_SERVER
   RegisterServerCommands(registry);
 #endif

@@ -36,8 +36,24 @@ Result<store::RecordRow> FindPupil(store::Conn& conn, const std::string& upn);
 // warnings. Hub ids throughout.
 Result<nlohmann::json> PupilSummary(store::Conn& conn, int64_t pupil_id, Date as_of);
 
-// Reviews and statutory deadlines due or overdue as of `as_of` (with `upcoming_days` > 0, also
-// those due within that many days), soonest first, for one school or all.
+// The referral extension field in which an LA portal adapter reports what the LA asked the school
+// for ({"requested_on", "items", "respond_by"}); the canonical referral has no field for it.
+inline constexpr const char* kInformationRequestedField = "x_information_requested";
+
+// Every clock for one pupil (domain::Clocks), plus "la_information_requested" (owner school) while
+// a referral's status is more_info_requested: due by the LA's respond-by date, overdue after it.
+Result<std::vector<domain::DueItem>> ClocksOf(store::Conn& conn, int64_t pupil_id,
+                                              const domain::PupilRecords& recs, Date as_of,
+                                              const domain::ClockConfig& cfg = {});
+
+// True for a statutory EHC needs-assessment clock that is running (upcoming or suspended): the
+// due list shows these however far off, so a request's 20-week date is in view from the day the
+// LA receives it.
+bool RunningStatutoryClock(const domain::DueItem& item);
+
+// Reviews and deadlines due or overdue as of `as_of` (with `upcoming_days` > 0, also those due
+// within that many days), and the running statutory EHC clocks, soonest first, for one school or
+// all.
 Result<nlohmann::json> DueList(store::Conn& conn, Date as_of, const std::string& school_urn,
                                int upcoming_days = 0);
 

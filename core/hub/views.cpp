@@ -85,7 +85,9 @@ Result<json> PupilSummary(store::Conn& conn, int64_t pupil_id, Date as_of) {
   }
   out["system_ids"] = ids;
   json clocks = json::array();
-  for (const auto& d : domain::Clocks(*recs, as_of)) clocks.push_back(DueItemJson(d));
+  auto all_clocks = ClocksOf(conn, pupil_id, *recs, as_of);
+  if (!all_clocks.ok()) return all_clocks.status();
+  for (const auto& d : *all_clocks) clocks.push_back(DueItemJson(d));
   out["clocks"] = clocks;
   out["as_of"] = as_of.ToString();
   json issues = json::array();
@@ -105,8 +107,10 @@ Result<json> DueList(store::Conn& conn, Date as_of, const std::string& school, i
   for (int64_t id : *ids) {
     auto recs = LoadPupilRecords(conn, id);
     if (!recs.ok()) return recs.status();
-    for (const auto& d : domain::Clocks(*recs, as_of, cfg)) {
-      if (d.state != "due" && d.state != "overdue") continue;
+    auto clocks = ClocksOf(conn, id, *recs, as_of, cfg);
+    if (!clocks.ok()) return clocks.status();
+    for (const auto& d : *clocks) {
+      if (d.state != "due" && d.state != "overdue" && !RunningStatutoryClock(d)) continue;
       json j = DueItemJson(d);
       j["pupil_id"] = HubId(id);
       j["upn"] = recs->pupil.upn;

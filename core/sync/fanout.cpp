@@ -104,6 +104,14 @@ Result<json> ReferralEvidence(store::Conn& conn, Target& t, const store::RecordR
   return ctx;
 }
 
+// A request for an EHC needs assessment still being prepared goes nowhere until an admin submits
+// it (`sendsync referral submit`, referral_submit.cpp).
+bool IsDraftReferral(const store::RecordRow& row) {
+  if (row.kind != "referral" || row.deleted) return false;
+  json body = json::parse(row.body, nullptr, false);
+  return body.is_object() && body.value("status", std::string("draft")) == "draft";
+}
+
 }  // namespace
 
 Status FanOut(store::Conn& conn, const std::string& kind, const std::vector<int64_t>& record_ids,
@@ -139,6 +147,7 @@ Status FanOut(store::Conn& conn, const std::string& kind, const std::vector<int6
     if (!known.ok()) return known.status();
     for (const auto& lr : *known) t.known[{lr.kind, lr.record_id}] = lr;
     for (const auto& row : *rows) {
+      if (IsDraftReferral(row)) continue;
       const store::RecordRow* pupil = nullptr;
       if (row.kind != "pupil") {
         auto p = pupils.find(row.pupil_id);
