@@ -6,7 +6,7 @@ set -euo pipefail
 
 # Build and run.
 PACKAGES=(
-  cmake make g++ ccache pkg-config
+  cmake make g++ ccache pkg-config openssl
   libboost-dev libboost-filesystem-dev
   libpoco-dev
   nlohmann-json3-dev libvalijson-dev libsimdjson-dev libyaml-cpp-dev
