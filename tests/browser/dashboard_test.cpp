@@ -1,16 +1,20 @@
 // The dashboard in a real browser. One world for the whole binary (starting chromium is the slow
-// part): a store seeded through the `sendsync` CLI with two jsonl-folder links that disagree about
-// a pupil's surname (one conflict), two records that fail validation (quarantine), a referral
-// the LA has not decided in time (an overdue statutory clock), a plugin folder with one file that
-// is not a plugin, tokens for an admin and an auditor, `sendsync serve` on an ephemeral loopback
-// port, and headless chromium driven through chromedriver. Screenshots go to
-// <build>/test-artifacts/browser/.
+// part): a store seeded through the `sendsync` CLI (see World::Seed: a conflict, quarantined
+// records, a match, a dead letter, an overdue statutory clock, a refused plugin file), tokens made
+// with `sendsync token create`, `sendsync serve` on an ephemeral loopback port, and headless
+// chromium driven through chromedriver. What the page does is checked through the API.
+// Screenshots go to <build>/test-artifacts/browser/.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
+#include <map>
 #include <memory>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include <Poco/Exception.h>
 #include <Poco/Net/HTTPClientSession.h>
