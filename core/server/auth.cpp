@@ -43,8 +43,8 @@ const std::vector<Perm>& AllPerms() {
       Perm::kLinksRun,         Perm::kRunsRead,       Perm::kConflictsRead,
       Perm::kConflictsResolve, Perm::kQuarantineRead, Perm::kQuarantineResolve,
       Perm::kMatchesRead,      Perm::kMatchesResolve, Perm::kOutboxRead,
-      Perm::kOutboxRetry,      Perm::kPupilsRead,     Perm::kAuditRead,
-      Perm::kPluginsRead};
+      Perm::kOutboxRetry,      Perm::kPupilsRead,     Perm::kReferralsSubmit,
+      Perm::kAuditRead,        Perm::kPluginsRead};
   return kAll;
 }
 
@@ -78,6 +78,8 @@ const char* PermName(Perm perm) {
       return "outbox.retry";
     case Perm::kPupilsRead:
       return "pupils.read";
+    case Perm::kReferralsSubmit:
+      return "referrals.submit";
     case Perm::kAuditRead:
       return "audit.read";
     case Perm::kPluginsRead:
@@ -92,12 +94,14 @@ bool RoleAllows(Role role, Perm perm) {
       return true;
     case Role::kOperator:
       // Runs links and works the queues; reads no pupil records and no audit log.
-      return perm != Perm::kLinksAdmin && perm != Perm::kPupilsRead && perm != Perm::kAuditRead;
+      return perm != Perm::kLinksAdmin && perm != Perm::kPupilsRead &&
+             perm != Perm::kReferralsSubmit && perm != Perm::kAuditRead;
     case Role::kSenco:
-      // Their school's pupils, and the conflicts and quarantine about them.
+      // Their school's pupils and referrals, and the conflicts and quarantine about them.
       return perm == Perm::kWhoAmI || perm == Perm::kLinksRead || perm == Perm::kPupilsRead ||
-             perm == Perm::kConflictsRead || perm == Perm::kConflictsResolve ||
-             perm == Perm::kQuarantineRead || perm == Perm::kQuarantineResolve;
+             perm == Perm::kReferralsSubmit || perm == Perm::kConflictsRead ||
+             perm == Perm::kConflictsResolve || perm == Perm::kQuarantineRead ||
+             perm == Perm::kQuarantineResolve;
     case Role::kAuditor:
       return perm == Perm::kWhoAmI || perm == Perm::kLinksRead || perm == Perm::kRunsRead ||
              perm == Perm::kAuditRead;

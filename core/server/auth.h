@@ -33,7 +33,8 @@ enum class Perm {
   kMatchesResolve,
   kOutboxRead,
   kOutboxRetry,
-  kPupilsRead,  // pupil summary, readiness, due reviews and clocks, referrals
+  kPupilsRead,       // pupil summary, readiness, due reviews and clocks, referrals
+  kReferralsSubmit,  // a request for an EHC needs assessment, through the hub's pipeline
   kAuditRead,
   kPluginsRead,
 };

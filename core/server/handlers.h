@@ -84,6 +84,7 @@ Reply ShowPupil(Call& call);
 Reply PupilReadiness(Call& call);
 Reply ListDue(Call& call);
 Reply ListReferrals(Call& call);
+Reply SubmitReferral(Call& call);
 Reply ListAudit(Call& call);
 Reply VerifyAudit(Call& call);
 Reply ListPlugins(Call& call);

@@ -1,4 +1,8 @@
 // Pupils' SEN summaries, referral readiness, due reviews and clocks, referrals, and the audit log.
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
 #include <regex>
 #include <set>
 
@@ -194,6 +198,86 @@ Reply VerifyAudit(Call& call) {
            {"checked", v->checked},
            {"first_bad_seq", v->first_bad_seq},
            {"problem", v->problem}}};
+}
+
+}  // namespace sendsync::server::handlers
+
+namespace sendsync::server::handlers {
+
+namespace {
+
+// "line 1: consent.given: expected true or false" -> {"path": "/consent/given", "message": ...}
+// (the domain names fields as a.b[2].c; the API's paths are JSON Pointers).
+json ImportErrorToProblem(const std::string& error) {
+  std::string rest = error;
+  if (rest.rfind("line ", 0) == 0 && rest.find(": ") != std::string::npos)
+    rest = rest.substr(rest.find(": ") + 2);
+  const size_t colon = rest.find(": ");
+  const std::string field = colon == std::string::npos ? "" : rest.substr(0, colon);
+  if (field.empty() || field.find(' ') != std::string::npos)
+    return {{"path", ""}, {"message", rest}};
+  std::string pointer = field[0] == '/' ? "" : "/";
+  for (char c : field) {
+    if (c == '.' || c == '[')
+      pointer += '/';
+    else if (c != ']')
+      pointer += c;
+  }
+  return {{"path", pointer}, {"message", rest.substr(colon + 2)}};
+}
+
+}  // namespace
+
+Reply SubmitReferral(Call& call) {
+  static const std::regex kUpn(R"([A-Z][0-9]{11}[0-9A-Z])");
+  Errors e;
+  const json& b = call.body;
+  if (!b.is_object()) {
+    e.Add("", "a canonical referral record (docs/records.md, \"referral\") is needed");
+    return e.ToReply();
+  }
+  if (b.value("kind", "") != "referral") e.Add("/kind", "must be \"referral\"");
+  std::string upn;
+  if (!b.contains("pupil") || !b["pupil"].is_object() || !b["pupil"].contains("upn") ||
+      !b["pupil"]["upn"].is_string())
+    e.Add("/pupil/upn", "is required: the pupil's UPN");
+  else if (!std::regex_match(upn = b["pupil"]["upn"].get<std::string>(), kUpn))
+    e.Add("/pupil/upn", "must be a UPN: a letter, 11 digits, and a digit or letter");
+  if (!e.empty()) return e.ToReply();
+  // Only for a pupil the hub already holds, of a school the caller may act for.
+  auto p = hub::FindPupil(*call.conn, upn);
+  if (!p.ok()) {
+    if (p.status().code() == Status::Code::kNotFound) return Problem(404, "no pupil with that UPN");
+    if (p.status().code() == Status::Code::kFailedPrecondition)
+      return Problem(409, "several pupils share that UPN; resolve the match queue first");
+    return FromStatus(p.status());
+  }
+  if (!call.MaySee(p->school_urn)) return Problem(403, "this token is limited to another school");
+
+  // The engine's import is the hub's pipeline for records a person gives (validation, merge,
+  // audit, fan-out to the links that write referrals); it reads a file, so the record goes through
+  // a private temporary one that is removed at once.
+  std::string tmpl = (std::filesystem::temp_directory_path() / "sendsync-referral-XXXXXX").string();
+  std::vector<char> path(tmpl.begin(), tmpl.end());
+  path.push_back('\0');
+  const int fd = ::mkstemp(path.data());  // mode 0600: it holds personal data for a moment
+  if (fd < 0) return FromStatus(Status::IoError("cannot make a temporary file"));
+  const std::string line = b.dump() + "\n";
+  const bool written = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+  ::close(fd);
+  Result<sync::Engine::ImportReport> rep =
+      written
+          ? call.env.engine.ImportJsonLines(path.data(), call.caller.Actor())
+          : Result<sync::Engine::ImportReport>(Status::IoError("cannot write a temporary file"));
+  ::unlink(path.data());
+  if (!rep.ok()) return FromStatus(rep.status());
+  if (!rep->errors.empty()) {
+    json errors = json::array();
+    for (const auto& err : rep->errors) errors.push_back(ImportErrorToProblem(err));
+    return Problem(400, "the referral was not accepted; nothing was written", errors);
+  }
+  return {200,
+          {{"created", rep->created}, {"updated", rep->updated}, {"unchanged", rep->unchanged}}};
 }
 
 }  // namespace sendsync::server::handlers

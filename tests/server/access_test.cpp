@@ -206,6 +206,11 @@ TEST_F(AccessTest, EveryChangeKeepsToTheApiDocument) {
       {"/api/v1/quarantine/{quarantine_id}/discard", R"({"reason": "test"})"},
       {"/api/v1/matches/{match_id}/resolve", R"({"to": "discard"})"},
       {"/api/v1/outbox/{outbox_id}/retry", ""},
+      {"/api/v1/referrals", json{{"kind", "referral"},
+                                 {"id", "RF1"},
+                                 {"pupil", {{"upn", Upn(1)}}},
+                                 {"requester_role", "school"}}
+                                .dump()},
   };
   const std::string admin = Token(server::Role::kAdmin);
   for (const auto& r : server::Routes()) {
