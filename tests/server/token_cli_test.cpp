@@ -1,0 +1,94 @@
+// `sendsync token create / list / revoke` and `sendsync config check` as an admin runs them.
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include "core/audit/audit.h"
+#include "server_fixture.h"
+
+namespace sendsync::server_test {
+namespace {
+
+struct Output {
+  int code = -1;
+  std::string out;
+};
+
+// Runs the sendsync binary with `args` against the test's store; stdout only.
+Output Sendsync(const std::string& store_url, const std::string& args) {
+  Output o;
+  const std::string cmd =
+      "SENDSYNC_DB='" + store_url + "' " SENDSYNC_BIN " " + args + " 2>/dev/null";
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (!p) return o;
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) o.out.append(buf, n);
+  const int st = ::pclose(p);
+  o.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return o;
+}
+
+class TokenCliTest : public ServerTest {};
+
+TEST_F(TokenCliTest, CreatePrintsTheTokenOnceAndStoresOnlyItsHash) {
+  Output made = Sendsync(store_url_, "token create --role senco --name st-marys --school 100000");
+  ASSERT_EQ(made.code, 0);
+  const std::string token = made.out.substr(0, made.out.find('\n'));
+  ASSERT_EQ(token.rfind("sst_", 0), 0u) << made.out;
+  EXPECT_EQ(token.size(), 4u + 43u);  // 32 random bytes in base64url without padding
+  auto tokens = store::ListTokens(*Conn());
+  ASSERT_EQ(tokens->size(), 1u);
+  EXPECT_EQ((*tokens)[0].token_hash, audit::Sha256Hex(token));
+  EXPECT_EQ((*tokens)[0].role, "senco");
+  EXPECT_EQ((*tokens)[0].school_urn, "100000");
+  // Listing shows the token's name and role, never the token or its hash.
+  Output list = Sendsync(store_url_, "token list --json");
+  EXPECT_NE(list.out.find("st-marys"), std::string::npos);
+  EXPECT_EQ(list.out.find(token), std::string::npos);
+  EXPECT_EQ(list.out.find((*tokens)[0].token_hash), std::string::npos);
+  // Nothing in the store holds the token itself.
+  std::ifstream db(dir_ / "store.db", std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(db)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(bytes.find(token), std::string::npos);
+}
+
+TEST_F(TokenCliTest, TwoTokensNeverShareAValueAndNamesAreUnique) {
+  Output a = Sendsync(store_url_, "token create --role admin --name a");
+  Output b = Sendsync(store_url_, "token create --role admin --name b");
+  ASSERT_EQ(a.code, 0);
+  ASSERT_EQ(b.code, 0);
+  EXPECT_NE(a.out, b.out);
+  EXPECT_EQ(Sendsync(store_url_, "token create --role admin --name a").code, 1);
+  EXPECT_EQ(Sendsync(store_url_, "token create --role chief --name c").code, 2);
+  EXPECT_EQ(Sendsync(store_url_, "token create --role admin --name 'bad name'").code, 2);
+}
+
+TEST_F(TokenCliTest, RevokedTokenGets401AtOnce) {
+  Output made = Sendsync(store_url_, "token create --role auditor --name temp");
+  const std::string token = made.out.substr(0, made.out.find('\n'));
+  Start();
+  EXPECT_EQ(Get("/api/v1/whoami", token).status, 200);
+  EXPECT_EQ(Sendsync(store_url_, "token revoke temp").code, 0);
+  EXPECT_EQ(Get("/api/v1/whoami", token).status, 401);
+  EXPECT_EQ(Sendsync(store_url_, "token revoke temp").code, 1) << "already revoked";
+  auto entries = audit::List(*Conn(), {0, 0, 0, 100});
+  ASSERT_GE(entries->size(), 2u);
+  EXPECT_EQ(entries->back().action, "token.revoke");
+}
+
+TEST_F(TokenCliTest, ConfigCheckNamesTheBadKeyAndExitsNonZero) {
+  std::ofstream(dir_ / "bad.json") << R"({"listen": "127.0.0.1", "log_level": "info"})";
+  Output bad = Sendsync(store_url_, "config check " + (dir_ / "bad.json").string() + " --json");
+  EXPECT_EQ(bad.code, 1);
+  EXPECT_NE(bad.out.find("listen:"), std::string::npos) << bad.out;
+  std::ofstream(dir_ / "good.json")
+      << R"({"listen": "127.0.0.1:8470", "store_url": "postgresql://u:secret@db/x"})";
+  Output good = Sendsync(store_url_, "config check " + (dir_ / "good.json").string() + " --json");
+  EXPECT_EQ(good.code, 0);
+  EXPECT_EQ(good.out.find("secret"), std::string::npos) << "a password was printed: " << good.out;
+}
+
+}  // namespace
+}  // namespace sendsync::server_test
