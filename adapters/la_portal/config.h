@@ -32,6 +32,8 @@ struct Config {
   bool verify_tls = true;
   std::chrono::milliseconds timeout{30000};
   std::string fonts_dir = "/usr/share/fonts/truetype/dejavu";  // DejaVuSans(.ttf, -Bold.ttf)
+  // The school's name for submissions whose context has none (the hub keeps no school record).
+  std::string school_name;
 };
 
 nlohmann::json ConfigSchema();

@@ -214,7 +214,7 @@ class LaPortalAdapter : public sdk::Adapter {
     if (ch.remote_id.empty()) {
       if (auto not_ready = NotReadyReason(ch.context)) return Outcome::Rejected(*not_ready);
     }
-    auto submission = BuildSubmission(ch.record, ch.context, config_.la);
+    auto submission = BuildSubmission(ch.record, WithSchoolName(ch.context), config_.la);
     if (!submission.ok()) return Outcome::Rejected(submission.status().message());
     auto pack = MakePack(*submission, ch.record);
     if (!pack.ok()) return Outcome::From(pack.status(), "could not build the evidence pack: ");
@@ -250,6 +250,15 @@ class LaPortalAdapter : public sdk::Adapter {
       }
     }
     return Attach(id, key, *pack);
+  }
+
+  // The host has no school record to send a name from: the link's school_name fills the gap.
+  json WithSchoolName(const json& context) const {
+    if (config_.school_name.empty() || !context.is_object()) return context;
+    json c = context;
+    if (!c.contains("school") || !c["school"].is_object()) c["school"] = json::object();
+    if (!c["school"].contains("name")) c["school"]["name"] = config_.school_name;
+    return c;
   }
 
   Result<Pack> MakePack(const json& submission, const json& record) {

@@ -162,6 +162,23 @@ json PlanRecord(const json& change, const std::string& la, Check& c) {
   return r;
 }
 
+// {"requested_on", "items", "respond_by"} of a more_information_requested change (the API's
+// `requested`; respond_by when the LA gave one).
+json Requested(const json& change) {
+  json out = json::object();
+  if (change.contains("date") && change["date"].is_string()) out["requested_on"] = change["date"];
+  const json& req = change.contains("requested") ? change["requested"] : json();
+  json items = json::array();
+  if (req.is_object() && req.contains("items") && req["items"].is_array())
+    for (const json& i : req["items"])
+      if (i.is_string()) items.push_back(i);
+  out["items"] = items;
+  if (req.is_object() && req.contains("respond_by") && req["respond_by"].is_string() &&
+      sendsync::Date::Parse(req["respond_by"].get<std::string>()))
+    out["respond_by"] = req["respond_by"];
+  return out;
+}
+
 }  // namespace
 
 Status PageToRecords(const json& page, const std::string& kind, const std::string& la,
@@ -176,6 +193,7 @@ Status PageToRecords(const json& page, const std::string& kind, const std::strin
   // change, so the host sees each referral once per page.
   std::vector<std::string> order;
   std::map<std::string, json> latest;
+  std::map<std::string, json> asked;  // referral -> what its latest more-information request asks
   for (const json& change : page["changes"]) {
     Check c(change, "");
     const std::string type = c.Str("type", true);
@@ -195,6 +213,7 @@ Status PageToRecords(const json& page, const std::string& kind, const std::strin
         continue;
       }
       const std::string id = r["id"];
+      if (type == "more_information_requested") asked[id] = Requested(change);
       order.erase(std::remove(order.begin(), order.end(), id), order.end());
       order.push_back(id);
       latest[id] = std::move(r);
@@ -209,7 +228,16 @@ Status PageToRecords(const json& page, const std::string& kind, const std::strin
       result.AddRecord(r);
     }
   }
-  for (const std::string& id : order) result.AddRecord(latest[id]);
+  for (const std::string& id : order) {
+    json& r = latest[id];
+    // What the school owes: kept while the LA waits for it, cleared (explicit null) once the
+    // referral moves on. A request read in an earlier page is left as the hub has it.
+    if (r.value("status", "") != "more_info_requested")
+      r[kInformationRequested] = nullptr;
+    else if (auto a = asked.find(id); a != asked.end())
+      r[kInformationRequested] = a->second;
+    result.AddRecord(r);
+  }
   result.next_cursor = page["next_cursor"].get<std::string>();
   result.more = page["more"].get<bool>();
   return Status::OK();

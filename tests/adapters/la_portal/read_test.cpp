@@ -246,3 +246,23 @@ TEST(Read, MalformedChangeIsReportedAsARejectNotDropped) {
   EXPECT_NE(r.body["rejects"][0]["raw"].get<std::string>().find("2024-13-40"), std::string::npos);
   EXPECT_EQ(r.body["next_cursor"], "2");
 }
+
+TEST(Read, MoreInformationRequestedCarriesWhatTheLaAskedForAndByWhen) {
+  Scenario s("more_information", 20);
+  json r = s.Latest();
+  ASSERT_EQ(r["status"], "more_info_requested");
+  const json& asked = r["x_information_requested"];
+  ASSERT_TRUE(asked.is_object()) << r.dump();
+  EXPECT_EQ(asked["requested_on"], "2024-05-15");  // day 14
+  EXPECT_EQ(asked["respond_by"], "2024-05-29");    // 14 days to respond
+  ASSERT_FALSE(asked["items"].empty());
+  EXPECT_TRUE(asked["items"][0].is_string());
+}
+
+TEST(Read, InformationRequestIsClearedOnceTheReferralMovesOn) {
+  Scenario s("more_information", 45);
+  json r = s.Latest();
+  EXPECT_EQ(r["status"], "assessing");
+  ASSERT_TRUE(r.contains("x_information_requested"));
+  EXPECT_TRUE(r["x_information_requested"].is_null()) << "an explicit null clears it in the hub";
+}

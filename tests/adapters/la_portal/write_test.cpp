@@ -313,3 +313,35 @@ TEST(Write, WorksOverHttpsWithTheLinksCaFile) {
   ASSERT_TRUE(a.ok()) << a.open_error();
   EXPECT_EQ(a.WriteOne(ReferralRecord(), ReadyContext(), "tls-key")["result"], "applied");
 }
+
+TEST(Write, SchoolNameComesFromTheLinkWhenTheHostSendsNone) {
+  auto sim = StartSim();
+  json config = ApiKeyConfig(*sim);
+  config["school_name"] = "Brookside Primary (from the link)";
+  Adapter a(config);
+  ASSERT_TRUE(a.ok()) << a.open_error();
+  json ctx = ReadyContext();
+  ctx["school"].erase("name");  // the hub keeps no school record, so the host sends no name
+  EXPECT_EQ(a.WriteOne(ReferralRecord(), ctx, "key-1")["result"], "applied");
+  EXPECT_EQ(Submission(*sim, "REF-2024-0001")["school"]["name"],
+            "Brookside Primary (from the link)");
+}
+
+TEST(Write, SchoolNameInTheContextWinsOverTheLinks) {
+  auto sim = StartSim();
+  json config = ApiKeyConfig(*sim);
+  config["school_name"] = "Another name";
+  Adapter a(config);
+  EXPECT_EQ(a.WriteOne(ReferralRecord(), ReadyContext(), "key-1")["result"], "applied");
+  EXPECT_EQ(Submission(*sim, "REF-2024-0001")["school"]["name"], "Brookside Primary School");
+}
+
+TEST(Write, WithoutASchoolNameTheLasRefusalNamesTheField) {
+  auto sim = StartSim();
+  Adapter a(ApiKeyConfig(*sim));
+  json ctx = ReadyContext();
+  ctx["school"].erase("name");
+  json res = a.WriteOne(ReferralRecord(), ctx, "key-1");
+  EXPECT_EQ(res["result"], "rejected");
+  EXPECT_NE(res.value("reason", "").find("/school/name"), std::string::npos) << res.dump();
+}
