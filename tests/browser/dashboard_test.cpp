@@ -218,7 +218,6 @@ struct World {
     dir = fs::temp_directory_path() / ("sendsync-browser-" + std::to_string(::getpid()));
     fs::remove_all(dir);
     fs::create_directories(dir);
-    env = {{"ASAN_OPTIONS", "detect_leaks=0"}};
     base = Seed() ? StartServe(serve, "serve") : "";
     if (base.empty()) {
       broken = error;
