@@ -30,6 +30,7 @@ struct ApiEnv {
   Metrics& metrics;
   std::string plugin_dir;
   plugins::RuntimeOptions runtime;
+  sync::EngineOptions engine_options;  // for work outside the engine object (referral submission)
   int64_t max_request_bytes = 1 << 20;
 };
 

@@ -1,8 +1,4 @@
 // Pupils' SEN summaries, referral readiness, due reviews and clocks, referrals, and the audit log.
-#include <unistd.h>
-
-#include <cstdlib>
-#include <filesystem>
 #include <regex>
 #include <set>
 
@@ -206,78 +202,70 @@ namespace sendsync::server::handlers {
 
 namespace {
 
-// "line 1: consent.given: expected true or false" -> {"path": "/consent/given", "message": ...}
-// (the domain names fields as a.b[2].c; the API's paths are JSON Pointers).
-json ImportErrorToProblem(const std::string& error) {
-  std::string rest = error;
-  if (rest.rfind("line ", 0) == 0 && rest.find(": ") != std::string::npos)
-    rest = rest.substr(rest.find(": ") + 2);
-  const size_t colon = rest.find(": ");
-  const std::string field = colon == std::string::npos ? "" : rest.substr(0, colon);
-  if (field.empty() || field.find(' ') != std::string::npos)
-    return {{"path", ""}, {"message", rest}};
-  std::string pointer = field[0] == '/' ? "" : "/";
-  for (char c : field) {
-    if (c == '.' || c == '[')
-      pointer += '/';
-    else if (c != ']')
-      pointer += c;
-  }
-  return {{"path", pointer}, {"message", rest.substr(colon + 2)}};
+// The engine's messages name the pupil by UPN; the API's error bodies do not.
+std::string WithoutUpn(std::string message, const std::string& upn) {
+  for (size_t at; !upn.empty() && (at = message.find(upn)) != std::string::npos;)
+    message.replace(at, upn.size(), "the pupil");
+  return message;
 }
 
 }  // namespace
 
 Reply SubmitReferral(Call& call) {
-  static const std::regex kUpn(R"([A-Z][0-9]{11}[0-9A-Z])");
+  store::RecordRow p;
+  if (auto r = PupilParam(call, p)) return *r;
   Errors e;
   const json& b = call.body;
-  if (!b.is_object()) {
-    e.Add("", "a canonical referral record (docs/records.md, \"referral\") is needed");
-    return e.ToReply();
+  sync::ReferralSubmitOptions opt;
+  opt.upn = call.params["upn"];
+  opt.actor = call.caller.Actor();
+  opt.wait_ms = 10000;
+  if (b.is_object()) {
+    for (auto it = b.begin(); it != b.end(); ++it)
+      if (it.key() != "link" && it.key() != "force" && it.key() != "wait_seconds")
+        e.Add("/" + it.key(), "unknown field");
+    if (b.contains("link")) {
+      if (!b["link"].is_string())
+        e.Add("/link", "must be a link name");
+      else
+        opt.link = b["link"].get<std::string>();
+    }
+    if (b.contains("force")) {
+      if (!b["force"].is_boolean())
+        e.Add("/force", "must be true or false");
+      else
+        opt.force = b["force"].get<bool>();
+    }
+    if (b.contains("wait_seconds")) {
+      if (!b["wait_seconds"].is_number_integer() || b["wait_seconds"].get<int64_t>() < 0 ||
+          b["wait_seconds"].get<int64_t>() > 120)
+        e.Add("/wait_seconds", "must be a whole number of seconds 0..120");
+      else
+        opt.wait_ms = b["wait_seconds"].get<int64_t>() * 1000;
+    }
   }
-  if (b.value("kind", "") != "referral") e.Add("/kind", "must be \"referral\"");
-  std::string upn;
-  if (!b.contains("pupil") || !b["pupil"].is_object() || !b["pupil"].contains("upn") ||
-      !b["pupil"]["upn"].is_string())
-    e.Add("/pupil/upn", "is required: the pupil's UPN");
-  else if (!std::regex_match(upn = b["pupil"]["upn"].get<std::string>(), kUpn))
-    e.Add("/pupil/upn", "must be a UPN: a letter, 11 digits, and a digit or letter");
   if (!e.empty()) return e.ToReply();
-  // Only for a pupil the hub already holds, of a school the caller may act for.
-  auto p = hub::FindPupil(*call.conn, upn);
-  if (!p.ok()) {
-    if (p.status().code() == Status::Code::kNotFound) return Problem(404, "no pupil with that UPN");
-    if (p.status().code() == Status::Code::kFailedPrecondition)
-      return Problem(409, "several pupils share that UPN; resolve the match queue first");
-    return FromStatus(p.status());
+  if (!opt.link.empty()) {
+    auto l = store::GetLink(*call.conn, opt.link);
+    if (!l.ok()) return FromStatus(l.status());
+    if (!call.MaySee(l->school_urn)) return Problem(403, "this token is limited to another school");
   }
-  if (!call.MaySee(p->school_urn)) return Problem(403, "this token is limited to another school");
-
-  // The engine's import is the hub's pipeline for records a person gives (validation, merge,
-  // audit, fan-out to the links that write referrals); it reads a file, so the record goes through
-  // a private temporary one that is removed at once.
-  std::string tmpl = (std::filesystem::temp_directory_path() / "sendsync-referral-XXXXXX").string();
-  std::vector<char> path(tmpl.begin(), tmpl.end());
-  path.push_back('\0');
-  const int fd = ::mkstemp(path.data());  // mode 0600: it holds personal data for a moment
-  if (fd < 0) return FromStatus(Status::IoError("cannot make a temporary file"));
-  const std::string line = b.dump() + "\n";
-  const bool written = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
-  ::close(fd);
-  Result<sync::Engine::ImportReport> rep =
-      written
-          ? call.env.engine.ImportJsonLines(path.data(), call.caller.Actor())
-          : Result<sync::Engine::ImportReport>(Status::IoError("cannot write a temporary file"));
-  ::unlink(path.data());
-  if (!rep.ok()) return FromStatus(rep.status());
-  if (!rep->errors.empty()) {
-    json errors = json::array();
-    for (const auto& err : rep->errors) errors.push_back(ImportErrorToProblem(err));
-    return Problem(400, "the referral was not accepted; nothing was written", errors);
+  auto r = sync::SubmitReferral(call.env.store, call.env.engine_options, opt);
+  if (!r.ok()) {
+    Reply reply = FromStatus(r.status());
+    if (reply.status < 500)
+      reply.body["detail"] = WithoutUpn(reply.body.value("detail", ""), opt.upn);
+    return reply;
   }
-  return {200,
-          {{"created", rep->created}, {"updated", rep->updated}, {"unchanged", rep->unchanged}}};
+  if (r->outcome == "not_ready") {
+    Reply reply =
+        Problem(422, "the request is not ready; nothing was sent (see readiness, or force it)");
+    reply.body["readiness"] = r->readiness;
+    return reply;
+  }
+  json j = r->ToJson();
+  if (j.contains("error")) j["error"] = WithoutUpn(j["error"].get<std::string>(), opt.upn);
+  return {200, j};
 }
 
 }  // namespace sendsync::server::handlers

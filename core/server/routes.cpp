@@ -40,7 +40,7 @@ const std::vector<Route>& Routes() {
       {"GET", "/api/v1/pupils/{upn}/readiness", P::kPupilsRead, S, PupilReadiness},
       {"GET", "/api/v1/due", P::kPupilsRead, S, ListDue},
       {"GET", "/api/v1/referrals", P::kPupilsRead, S, ListReferrals},
-      {"POST", "/api/v1/referrals", P::kReferralsSubmit, S, SubmitReferral},
+      {"POST", "/api/v1/pupils/{upn}/referral/submit", P::kReferralsSubmit, S, SubmitReferral},
       {"GET", "/api/v1/audit", P::kAuditRead, G, ListAudit},
       {"GET", "/api/v1/audit/verify", P::kAuditRead, G, VerifyAudit},
       {"GET", "/api/v1/plugins", P::kPluginsRead, G, ListPlugins},

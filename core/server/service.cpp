@@ -84,8 +84,9 @@ Result<std::unique_ptr<Service>> Service::Start(const ServiceOptions& options) {
   if (eo.plugin_dir.empty()) eo.plugin_dir = options.plugin_dir;
   I.engine = std::make_unique<sync::Engine>(*I.store, eo);
   I.scheduler = std::make_unique<Scheduler>(*I.store, *I.engine, I.metrics, options.scheduler);
-  I.env = std::make_unique<ApiEnv>(ApiEnv{*I.store, *I.engine, *I.scheduler, I.metrics,
-                                          eo.plugin_dir, eo.runtime, options.max_request_bytes});
+  I.env =
+      std::make_unique<ApiEnv>(ApiEnv{*I.store, *I.engine, *I.scheduler, I.metrics, eo.plugin_dir,
+                                      eo.runtime, eo, options.max_request_bytes});
 
   HttpOptions h;
   h.host = I.host;

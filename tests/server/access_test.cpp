@@ -206,11 +206,7 @@ TEST_F(AccessTest, EveryChangeKeepsToTheApiDocument) {
       {"/api/v1/quarantine/{quarantine_id}/discard", R"({"reason": "test"})"},
       {"/api/v1/matches/{match_id}/resolve", R"({"to": "discard"})"},
       {"/api/v1/outbox/{outbox_id}/retry", ""},
-      {"/api/v1/referrals", json{{"kind", "referral"},
-                                 {"id", "RF1"},
-                                 {"pupil", {{"upn", Upn(1)}}},
-                                 {"requester_role", "school"}}
-                                .dump()},
+      {"/api/v1/pupils/{upn}/referral/submit", R"({"wait_seconds": 0})"},
   };
   const std::string admin = Token(server::Role::kAdmin);
   for (const auto& r : server::Routes()) {

@@ -261,44 +261,32 @@ TEST_F(ApiTest, PupilSummaryIsTheHubsViewAndUnknownUpnsSayNothingAboutThem) {
   EXPECT_EQ(bad.Json()["errors"][0]["path"], "path:upn");
 }
 
-TEST_F(ApiTest, SencoSubmitsAReferralForAPupilOfTheirSchool) {
+TEST_F(ApiTest, SubmittingAReferralGoesThroughTheEnginesSubmissionAndNamesNoPupil) {
   Start();
   RunMis();
-  const std::string senco = Token(server::Role::kSenco, "100000");
-  json referral = {{"kind", "referral"},           {"id", "RF1"},
-                   {"pupil", {{"upn", Upn(2)}}},   {"requester_role", "school"},
-                   {"request_source", 2},          {"la", "820"},
-                   {"request_date", "2026-11-20"}, {"status", "submitted"}};
-  Response r = Post("/api/v1/referrals", senco, referral.dump());
-  ASSERT_EQ(r.status, 200) << r.body;
-  EXPECT_EQ(r.Json()["created"], 1);
-  json list = Get("/api/v1/referrals", senco).Json();
-  ASSERT_EQ(list["items"].size(), 1u);
-  EXPECT_EQ(list["items"][0]["upn"], Upn(2));
-  EXPECT_EQ(list["items"][0]["status"], "submitted");
-  EXPECT_EQ(Get("/api/v1/referrals?status=draft", senco).Json()["items"].size(), 0u);
-  auto entries = audit::List(*Conn(), {0, 0, 0, 1000});
-  bool by_token = false;
-  for (const auto& e : *entries) by_token |= e.actor == "token:senco-1" && e.kind == "referral";
-  EXPECT_TRUE(by_token);
-  EXPECT_EQ(
-      Post("/api/v1/referrals", Token(server::Role::kSenco, "200000"), referral.dump()).status,
-      403);
+  // The hub holds no request being prepared for this pupil: the engine refuses, and says so
+  // without repeating the UPN.
+  Response r = Post("/api/v1/pupils/" + Upn(2) + "/referral/submit",
+                    Token(server::Role::kSenco, "100000"), R"({"wait_seconds": 0})");
+  EXPECT_EQ(r.status, 409) << r.body;
+  EXPECT_EQ(r.body.find(Upn(2)), std::string::npos) << r.body;
+  EXPECT_FALSE(r.Json().value("detail", "").empty());
 }
 
-TEST_F(ApiTest, InvalidReferralIsRefusedWholeWithThePathsOfItsProblems) {
+TEST_F(ApiTest, SubmittingAReferralChecksItsOptions) {
   Start();
   RunMis();
-  json referral = {{"kind", "referral"},
-                   {"id", "RF1"},
-                   {"pupil", {{"upn", Upn(2)}}},
-                   {"requester_role", "aunt"}};
-  Response r = Post("/api/v1/referrals", Token(server::Role::kAdmin), referral.dump());
+  Response r = Post("/api/v1/pupils/" + Upn(2) + "/referral/submit", Token(server::Role::kAdmin),
+                    R"({"force": "yes", "wait_seconds": 900, "colour": 1})");
   ASSERT_EQ(r.status, 400) << r.body;
   const json problem = r.Json();
-  ASSERT_FALSE(problem["errors"].empty());
-  EXPECT_EQ(problem["errors"][0]["path"], "/requester_role") << r.body;
-  EXPECT_EQ(Get("/api/v1/referrals", Token(server::Role::kAdmin)).Json()["items"].size(), 0u);
+  std::set<std::string> paths;
+  for (const json& e : problem["errors"]) paths.insert(e["path"].get<std::string>());
+  EXPECT_EQ(paths, (std::set<std::string>{"/force", "/wait_seconds", "/colour"}));
+  EXPECT_EQ(
+      Post("/api/v1/pupils/" + Upn(2) + "/referral/submit", Token(server::Role::kOperator), "")
+          .status,
+      403);
 }
 
 TEST_F(ApiTest, AddingALinkChecksItsConfigAndNamesBadFields) {
