@@ -43,7 +43,9 @@ int WaitWithDeadline(pid_t pid, std::chrono::steady_clock::time_point deadline, 
   }
 }
 
-// fork + exec with stdin from /dev/null and stdout/stderr into the given files.
+// fork + exec with stdin from /dev/null and stdout/stderr into the given files. Everything the
+// child needs (arguments, environment, file descriptors) is made before fork, so the child only
+// calls async-signal-safe functions.
 pid_t Spawn(const std::string& program, const std::vector<std::string>& args,
             const std::map<std::string, std::string>& env, const fs::path& out_file,
             const fs::path& err_file) {
@@ -52,18 +54,32 @@ pid_t Spawn(const std::string& program, const std::vector<std::string>& args,
   std::vector<char*> argv;
   for (auto& a : argv_s) argv.push_back(a.data());
   argv.push_back(nullptr);
-  pid_t pid = ::fork();
-  if (pid != 0) return pid;
-  for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
-  int in = ::open("/dev/null", O_RDONLY);
-  int out = ::open(out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  int err = ::open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  if (in < 0 || out < 0 || err < 0) _exit(126);
-  ::dup2(in, 0);
-  ::dup2(out, 1);
-  ::dup2(err, 2);
-  ::execv(program.c_str(), argv.data());
-  _exit(127);
+  std::map<std::string, std::string> merged;
+  for (char** e = environ; *e; ++e) {
+    std::string kv = *e;
+    size_t eq = kv.find('=');
+    if (eq != std::string::npos) merged[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  for (const auto& [k, v] : env) merged[k] = v;
+  std::vector<std::string> envp_s;
+  for (const auto& [k, v] : merged) envp_s.push_back(k + "=" + v);
+  std::vector<char*> envp;
+  for (auto& e : envp_s) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  int in = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  int out = ::open(out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  int err = ::open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  pid_t pid = in < 0 || out < 0 || err < 0 ? -1 : ::fork();
+  if (pid == 0) {
+    ::dup2(in, 0);
+    ::dup2(out, 1);
+    ::dup2(err, 2);
+    ::execve(program.c_str(), argv.data(), envp.data());
+    _exit(127);
+  }
+  for (int fd : {in, out, err})
+    if (fd >= 0) ::close(fd);
+  return pid;
 }
 
 std::string TestName() {
