@@ -55,8 +55,10 @@ JSON
   echo "syncing them into $db ..."
   "$sendsync" sync --link mis --in-process >/dev/null || [ $? -eq 3 ]
 fi
-"$sendsync" token revoke bench >/dev/null 2>&1 || true
-SENDSYNC_TOKEN=$("$sendsync" token create --role admin --name bench 2>/dev/null)
+# A token for this run only (names stay taken after revocation); revoked when the run ends.
+token_name="bench-$(date +%s)-$$"
+SENDSYNC_TOKEN=$("$sendsync" token create --role admin --name "$token_name" 2>/dev/null) ||
+  { echo "api_bench: cannot make a token" >&2; exit 1; }
 export SENDSYNC_TOKEN
 # UPNs of pupils the hub holds (every generated pupil line has one).
 grep -o '"upn":"[A-Z0-9]*"' "$work/data/pupil.jsonl" | cut -d'"' -f4 | head -n 5000 > "$work/upns.txt"
@@ -67,7 +69,7 @@ rm -f "$work/port"
 "$sendsync" serve --config "$work/serve.json" --db "$SENDSYNC_DB" --no-scheduler --port-file "$work/port" \
   > "$work/serve.out" 2> "$work/serve.err" &
 serve_pid=$!
-trap 'kill -TERM $serve_pid 2>/dev/null; wait $serve_pid 2>/dev/null' EXIT INT TERM
+trap 'kill -TERM $serve_pid 2>/dev/null; wait $serve_pid 2>/dev/null; "$sendsync" token revoke "$token_name" >/dev/null 2>&1' EXIT INT TERM
 n=0
 while [ ! -s "$work/port" ]; do
   n=$((n + 1))
