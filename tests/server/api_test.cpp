@@ -1,6 +1,9 @@
 // The admin API's behaviour: pagination, problem+json input errors, size limits, changes audited
 // with the token's name, school-limited lists, metrics after a run, the dashboard's static files.
 #include "core/server/api.h"
+#include <filesystem>
+#include <fstream>
+
 #include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
@@ -309,6 +312,26 @@ TEST_F(ApiTest, AddingALinkChecksItsConfigAndNamesBadFields) {
   ASSERT_EQ(ok.status, 201) << ok.body;
   EXPECT_EQ(ok.Json()["schedule"], "every 15m");
   EXPECT_EQ(Post("/api/v1/links", token, body.dump()).status, 409);
+}
+
+TEST_F(ApiTest, PluginsListShowsRefusedPluginsWithTheirReason) {
+  const fs::path plugins = dir_ / "plugins";
+  fs::create_directories(plugins);
+  fs::copy_file(fs::path(SERVER_PLUGIN_DIR) / "jsonl-folder.so", plugins / "jsonl-folder.so");
+  std::ofstream(plugins / "broken.so") << "not a shared library";
+  auto o = Options();
+  o.plugin_dir = plugins.string();
+  o.engine.plugin_dir = plugins.string();
+  Start(o);
+  const json list = Get("/api/v1/plugins", Token(server::Role::kOperator)).Json();
+  ASSERT_EQ(list["items"].size(), 2u) << list.dump();
+  std::map<std::string, json> by_file;
+  for (const json& p : list["items"]) by_file[p["file"].get<std::string>()] = p;
+  EXPECT_FALSE(by_file["broken.so"]["ok"].get<bool>());
+  EXPECT_FALSE(by_file["broken.so"]["reason"].get<std::string>().empty());
+  EXPECT_TRUE(by_file["jsonl-folder.so"]["ok"].get<bool>());
+  EXPECT_EQ(by_file["jsonl-folder.so"]["id"], "jsonl-folder");
+  EXPECT_EQ(Get("/api/v1/plugins", Token(server::Role::kOperator, "100000")).status, 403);
 }
 
 TEST_F(ApiTest, WhoAmIListsTheTokensPermissions) {
