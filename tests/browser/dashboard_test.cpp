@@ -6,9 +6,11 @@
 // Screenshots go to <build>/test-artifacts/browser/.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <iostream>
 #include <string>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -82,6 +84,30 @@ TEST_F(Dashboard, Overview_ShowsEachLinkOfTheSchoolWithItsLastRun) {
   EXPECT_NE(text.find("mis"), std::string::npos) << text;
   EXPECT_NE(text.find("needs person"), std::string::npos) << "the last run's state: " << text;
   Shot("overview");
+}
+
+TEST_F(Dashboard, Overview_RunNowStartsARunOfTheLink) {
+  ApiReply before = w_->Api("GET", "/runs?link=mis", w_->admin_token);
+  ASSERT_EQ(before.status, 200) << before.error << before.body.dump();
+  const size_t runs = before.body["items"].size();
+  SignIn(w_->admin_token);
+  ASSERT_EQ(w_->browser.ClickCss("button[id='run-link-mis']"), "");
+  EXPECT_EQ(Seen("#announce", "Run of mis started"), "");
+  // The run happens in the service's scheduler: wait until it is listed and has finished, so
+  // that it is over before the next test.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  json latest;
+  size_t now = runs;
+  while (std::chrono::steady_clock::now() < deadline) {
+    ApiReply after = w_->Api("GET", "/runs?link=mis", w_->admin_token);
+    ASSERT_EQ(after.status, 200) << after.error << after.body.dump();
+    now = after.body["items"].size();
+    if (now > runs) latest = after.body["items"][0];
+    if (now > runs && latest.value("status", "") != "running") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(now, runs + 1);
+  EXPECT_EQ(latest.value("status", ""), "ok") << latest.dump();
 }
 
 TEST_F(Dashboard, RunDetail_OpensFromTheOverviewWithWhatTheRunDid) {

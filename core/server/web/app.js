@@ -265,7 +265,8 @@ async function overview() {
       l.last_run ? counts(l.last_run.summary) : '—',
       l.next_run_at ? when(l.next_run_at) : (l.enabled ? 'on demand' : '—'),
       can('links.run') && l.enabled
-        ? action('Run ' + l.name + ' now', 'run links', () => api('POST', '/links/' + enc(l.name) + '/run'), 'Run of ' + l.name + ' started.')
+        ? action('Run ' + l.name + ' now', 'run links', () => api('POST', '/links/' + enc(l.name) + '/run'),
+          'Run of ' + l.name + ' started; it shows under Recent runs when it has finished.', { id: 'run-link-' + l.name })
         : '',
     ]);
     out.push(el('section', { class: 'school' }, el('h2', {}, 'School ' + school.urn),
