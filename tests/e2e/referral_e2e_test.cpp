@@ -22,7 +22,8 @@ const char kReceived[] = "2025-11-03";     // the simulator's today when the req
 // One pupil at Brookside (URN 100001) with a draft request. `cycles` completed cycles, each with
 // SMART targets, a review with progress and both voices, specialist advice; costed provision;
 // consent to share.
-std::string Pupil(const std::string& upn, const std::string& tag, int cycles) {
+std::string Pupil(const std::string& upn, const std::string& tag, int cycles,
+                  const std::string& la = "820") {
   const json p = {{"id", tag}, {"upn", upn}};
   std::vector<json> lines;
   lines.push_back({{"kind", "pupil"},
@@ -102,10 +103,11 @@ std::string Pupil(const std::string& upn, const std::string& tag, int cycles) {
                    {"requester_role", "school"},
                    {"request_source", 2},
                    {"requester_name", "Mrs D. Hale (SENCO)"},
-                   {"la", "820"},
+
                    {"request_date", kReceived},
                    {"consent", {{"given", true}, {"date", "2025-10-17"}, {"by", "parent"}}},
                    {"status", "draft"}});
+  if (!la.empty()) lines.back()["la"] = la;
   std::string out;
   for (const json& l : lines) out += l.dump() + "\n";
   return out;
@@ -144,7 +146,7 @@ class ReferralE2e : public ::testing::Test {
                   "--config", (dir_ / "la.json").string()});
     ASSERT_EQ(add.exit_code, 0) << add.Describe();
     // The link exists before the drafts arrive, so the fan-out sees them (and must hold them).
-    WriteText(dir_ / "hub.jsonl", Pupil(kReady, "P1", 2) + Pupil(kNotReady, "P2", 1));
+    WriteText(dir_ / "hub.jsonl", Pupil(kReady, "P1", 2) + Pupil(kNotReady, "P2", 1, ""));
     ProgramResult imp = cli_.Run({"import-json", (dir_ / "hub.jsonl").string()});
     ASSERT_EQ(imp.exit_code, 0) << imp.Describe();
   }
@@ -271,7 +273,20 @@ TEST_F(ReferralE2e, NotReadyPupilIsSentWhenForcedAndTheLaSeesItWasForced) {
   json held = Control("GET", "/control/referrals/" + sub.value("remote_id", ""));
   EXPECT_EQ(held["submission"]["readiness"]["ready"], false);
   EXPECT_EQ(held["submission"]["readiness"]["forced"], true);
-  EXPECT_EQ(Referral(kNotReady, kReceived)["status"], "submitted");
+  json r = Referral(kNotReady, kReceived);
+  EXPECT_EQ(r["status"], "submitted");
+  EXPECT_EQ(r["la"], "820") << "the request records the LA it went to";
+}
+
+TEST_F(ReferralE2e, RequestForAnotherLaIsRefusedBeforeAnythingChanges) {
+  WriteText(dir_ / "other.jsonl", Pupil("C820200122003", "P3", 2, "821"));
+  ASSERT_EQ(cli_.Run({"import-json", (dir_ / "other.jsonl").string()}).exit_code, 0);
+  ProgramResult r = cli_.Run({"referral", "submit", "C820200122003"});
+  EXPECT_EQ(r.exit_code, 1) << r.Describe();
+  EXPECT_NE(r.err.find("is for LA 821 but link la820 submits to LA 820"), std::string::npos)
+      << r.Describe();
+  EXPECT_EQ(Referral("C820200122003", kReceived)["status"], "draft");
+  EXPECT_EQ(Counters()["submit_requests"], 0);
 }
 
 TEST_F(ReferralE2e, SubmitAgainOnceDeliveredIsRefused) {
