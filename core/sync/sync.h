@@ -207,10 +207,11 @@ Status ValidateSchedule(const std::string& schedule);
 // Sends a pupil's request for an EHC needs assessment to an LA link now. The hub holds the request
 // as a referral record; while its status is "draft" fan-out sends it nowhere. Submitting checks
 // readiness (domain::CheckReadiness as of today), marks the record "submitted" (request_date =
-// today when it has none), queues it through the ordinary fan-out — with {"force": true} in the
-// change's context when forced — and delivers the link's outbox at once, retrying with the
-// engine's backoff for up to `wait_ms`. A submitted request that never reached the link (pending,
-// rejected or dead-lettered) can be submitted again; one the link has received cannot.
+// today and la = the link's "la" setting when it has none; a request for another LA is refused),
+// queues it through the ordinary fan-out — with {"force": true} in the change's context when
+// forced — and delivers the link's outbox at once, retrying with the engine's backoff for up to
+// `wait_ms`. A submitted request that never reached the link (pending, rejected or dead-lettered)
+// can be submitted again; one the link has received cannot.
 
 struct ReferralSubmitOptions {
   std::string upn;
