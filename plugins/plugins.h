@@ -23,10 +23,10 @@ struct Manifest {
   std::string name;     // for people
   std::string version;  // the adapter's own version
   std::string vendor;
-  std::string abi;      // "major.minor" the adapter was built against
-  std::vector<std::string> reads;   // record kinds it can read
-  std::vector<std::string> writes;  // record kinds it can write
-  nlohmann::json config_schema;     // JSON Schema of its configuration
+  std::string abi;                         // "major.minor" the adapter was built against
+  std::vector<std::string> reads;          // record kinds it can read
+  std::vector<std::string> writes;         // record kinds it can write
+  nlohmann::json config_schema;            // JSON Schema of its configuration
   std::vector<std::string> secret_fields;  // JSON Pointers of config fields marked "secret": true
   nlohmann::json raw;                      // the whole manifest as declared
 
@@ -80,8 +80,8 @@ const char* CallStatusName(CallStatus s);
 
 struct CallResult {
   CallStatus status = CallStatus::kFatal;
-  std::string body;     // JSON text: the result on kOk, {"message":...} otherwise
-  std::string message;  // for people when not kOk (from the body, or what the host saw)
+  std::string body;            // JSON text: the result on kOk, {"message":...} otherwise
+  std::string message;         // for people when not kOk (from the body, or what the host saw)
   bool worker_failed = false;  // the worker crashed, hung, ran out of memory or exited
 };
 
@@ -96,6 +96,14 @@ class Instance {
   virtual int restarts() const = 0;
   virtual Mode mode() const = 0;
 };
+
+// Process-wide counts of adapter worker failures (a worker that crashed, hung, ran out of memory
+// or broke the protocol) and of workers started again after one, for monitoring.
+struct WorkerCounts {
+  int64_t failures = 0;
+  int64_t restarts = 0;
+};
+WorkerCounts WorkerCountsTotal();
 
 // Opens an instance of a validated plugin with its configuration (secrets already resolved by the
 // caller). The library stays loaded for as long as any instance made from it lives.

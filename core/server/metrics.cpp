@@ -1,5 +1,7 @@
 #include "core/server/metrics.h"
 
+#include "plugins/plugins.h"
+
 #include <cstdio>
 #include <sstream>
 
@@ -138,6 +140,18 @@ std::string Metrics::Render(store::Conn* conn) const {
     }
   }
   if (store_ok) o << q.str();
+  const plugins::WorkerCounts workers = plugins::WorkerCountsTotal();
+  o << "# HELP sendsync_adapter_worker_failures_total Adapter workers that crashed, hung, ran out "
+       "of "
+       "memory or broke the protocol.\n"
+       "# TYPE sendsync_adapter_worker_failures_total counter\n"
+       "sendsync_adapter_worker_failures_total "
+    << workers.failures << "\n"
+    << "# HELP sendsync_adapter_worker_restarts_total Adapter workers started again after a "
+       "failure.\n"
+       "# TYPE sendsync_adapter_worker_restarts_total counter\n"
+       "sendsync_adapter_worker_restarts_total "
+    << workers.restarts << "\n";
   o << "# HELP sendsync_store_up Whether the store answered this scrape.\n"
        "# TYPE sendsync_store_up gauge\n"
        "sendsync_store_up "

@@ -13,6 +13,18 @@
 #include "instances.h"
 #include "worker_process.h"
 
+namespace sendsync::plugins {
+namespace {
+std::atomic<int64_t> g_worker_failures{0};
+std::atomic<int64_t> g_worker_restarts{0};
+}  // namespace
+
+WorkerCounts WorkerCountsTotal() {
+  return {g_worker_failures.load(), g_worker_restarts.load()};
+}
+
+}  // namespace sendsync::plugins
+
 namespace sendsync::plugins::detail {
 namespace {
 
@@ -30,10 +42,12 @@ class WorkerInstance final : public Instance {
   Status Start() {
     if (proc_) return Status::OK();
     if (consecutive_failures_ > 0) {
-      auto backoff = options_.restart_backoff_base * (1LL << std::min(consecutive_failures_ - 1, 16));
+      auto backoff =
+          options_.restart_backoff_base * (1LL << std::min(consecutive_failures_ - 1, 16));
       backoff = std::min<std::chrono::milliseconds>(backoff, options_.restart_backoff_max);
       std::this_thread::sleep_until(last_failure_ + backoff);
       ++restarts_;
+      ++g_worker_restarts;
       log::Write(log::Level::kInfo, "adapter.worker_restart",
                  {{"adapter", plugin_.manifest.id}, {"restarts", restarts_}});
     }
@@ -125,12 +139,12 @@ class WorkerInstance final : public Instance {
             " s (hung) and was killed";
     } else {
       std::string ended = proc_->WaitFor(2000);
-      how = ended.empty() ? "stopped answering (" + st.message() + ") and was killed"
-                          : ended;
+      how = ended.empty() ? "stopped answering (" + st.message() + ") and was killed" : ended;
       if (ended.empty()) proc_->KillAndReap();
     }
     proc_.reset();
     ++consecutive_failures_;
+    ++g_worker_failures;
     last_failure_ = Clock::now();
     std::string msg = "adapter worker for '" + plugin_.manifest.id + "' " + how + " during " + what;
     log::Write(log::Level::kWarn, "adapter.worker_failed",

@@ -36,8 +36,8 @@ RuntimeOptions Options(Mode mode) {
 }
 
 std::string TempDir(const std::string& name) {
-  fs::path p = fs::temp_directory_path() / ("sendsync-plugins-test-" + name + "-" +
-                                            std::to_string(::getpid()));
+  fs::path p = fs::temp_directory_path() /
+               ("sendsync-plugins-test-" + name + "-" + std::to_string(::getpid()));
   fs::remove_all(p);
   fs::create_directories(p);
   return p.string();
@@ -48,8 +48,13 @@ std::string JsonlFixture(const std::string& name) {
   std::string dir = TempDir(name);
   std::ofstream f(dir + "/pupil.jsonl");
   for (int i = 1; i <= 3; ++i)
-    f << json{{"kind", "pupil"}, {"id", "P" + std::to_string(i)}, {"upn", "B801200005001"},
-              {"legal_surname", "S"}, {"legal_forename", "F"}, {"dob", "2014-03-02"}, {"sex", "M"}}
+    f << json{{"kind", "pupil"},
+              {"id", "P" + std::to_string(i)},
+              {"upn", "B801200005001"},
+              {"legal_surname", "S"},
+              {"legal_forename", "F"},
+              {"dob", "2014-03-02"},
+              {"sex", "M"}}
              .dump()
       << "\n";
   f << "{this is not json\n";
@@ -105,24 +110,27 @@ TEST(Validation, LibraryThatCrashesWhileLoadingIsRefusedAndTheHostLives) {
   PluginInfo info = Inspect(kBroken + "crash_on_load.so", Options(Mode::kWorker));
   EXPECT_FALSE(info.ok);
   EXPECT_NE(info.reason.find("SIGSEGV"), std::string::npos) << info.reason;
-  EXPECT_NE(info.reason.find("while the library was being loaded"), std::string::npos) << info.reason;
+  EXPECT_NE(info.reason.find("while the library was being loaded"), std::string::npos)
+      << info.reason;
 }
 
 TEST(Validation, StrippedPluginIsAccepted) {
   for (Mode mode : {Mode::kWorker, Mode::kInProcess}) {
-    PluginInfo info = Inspect(std::string(FIXTURE_DIR) + "/stripped/jsonl-folder.so", Options(mode));
+    PluginInfo info =
+        Inspect(std::string(FIXTURE_DIR) + "/stripped/jsonl-folder.so", Options(mode));
     EXPECT_TRUE(info.ok) << info.reason;
   }
 }
 
 TEST(Validation, MalformedSecretMarksAndSchemasAreRefusedNotFatal) {
-  json m = {{"id", "x"},     {"name", "X"},       {"version", "1"},           {"vendor", "v"},
-            {"abi", "1.0"},  {"reads", {"pupil"}}, {"writes", json::array()}};
+  json m = {{"id", "x"},    {"name", "X"},        {"version", "1"},         {"vendor", "v"},
+            {"abi", "1.0"}, {"reads", {"pupil"}}, {"writes", json::array()}};
   m["config_schema"] = {{"type", "object"}, {"properties", {{"token", {{"secret", "yes"}}}}}};
   auto r = ParseManifest(m.dump());
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("\"secret\" on /token must be true or false"),
-            std::string::npos) << r.status().message();
+            std::string::npos)
+      << r.status().message();
   m["config_schema"] = {{"type", {"object"}}};
   EXPECT_FALSE(ParseManifest(m.dump()).ok());
   m["config_schema"] = {{"type", "object"}, {"properties", {{"a", {{"type", "strin"}}}}}};
@@ -148,16 +156,21 @@ TEST(Validation, DiscoverRefusesEveryBrokenFixtureAndCarriesOn) {
 }
 
 TEST(Validation, ManifestRequiresEachField) {
-  json good = {{"id", "x"},       {"name", "X"},      {"version", "1"},
-               {"vendor", "v"},   {"abi", "1.0"},     {"reads", {"pupil"}},
-               {"writes", json::array()},
-               {"config_schema", {{"type", "object"},
-                                  {"properties", {{"token", {{"type", "string"}, {"secret", true}}}}}}}};
+  json good = {
+      {"id", "x"},
+      {"name", "X"},
+      {"version", "1"},
+      {"vendor", "v"},
+      {"abi", "1.0"},
+      {"reads", {"pupil"}},
+      {"writes", json::array()},
+      {"config_schema",
+       {{"type", "object"}, {"properties", {{"token", {{"type", "string"}, {"secret", true}}}}}}}};
   auto m = ParseManifest(good.dump());
   ASSERT_TRUE(m.ok()) << m.status().ToString();
   EXPECT_EQ(m->secret_fields, std::vector<std::string>{"/token"});
-  for (const char* key : {"id", "name", "version", "vendor", "abi", "reads", "writes",
-                          "config_schema"}) {
+  for (const char* key :
+       {"id", "name", "version", "vendor", "abi", "reads", "writes", "config_schema"}) {
     json bad = good;
     bad.erase(key);
     auto r = ParseManifest(bad.dump());
@@ -204,25 +217,30 @@ TEST_P(Isolation, FailureCostsOnlyThatCallAndTheWorkerRestarts) {
   EXPECT_EQ(bad->restarts(), 1);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Worker, Isolation,
-    testing::Values(Misbehaviour{"segfault", "crashed (SIGSEGV"},
-                    Misbehaviour{"abort", "aborted (SIGABRT"},
-                    Misbehaviour{"exit3", "exited with code 3"},
-                    Misbehaviour{"hang", "did not answer within 1.5"},
-                    Misbehaviour{"allocate", "used more than 300 MiB of memory"}),
-    [](const auto& info) { return std::string(info.param.cursor); });
+INSTANTIATE_TEST_SUITE_P(Worker, Isolation,
+                         testing::Values(Misbehaviour{"segfault", "crashed (SIGSEGV"},
+                                         Misbehaviour{"abort", "aborted (SIGABRT"},
+                                         Misbehaviour{"exit3", "exited with code 3"},
+                                         Misbehaviour{"hang", "did not answer within 1.5"},
+                                         Misbehaviour{"allocate",
+                                                      "used more than 300 MiB of memory"}),
+                         [](const auto& info) { return std::string(info.param.cursor); });
 
 TEST(Isolation, RepeatedCrashesBackOffAndKeepRestarting) {
   auto bad = MustOpen(kMisbehaving, json::object(), Mode::kWorker);
   ASSERT_TRUE(bad);
-  for (int i = 0; i < 3; ++i) EXPECT_EQ(bad->Call("read", ReadRequest("exit3")).status, CallStatus::kRetry);
+  const WorkerCounts before = WorkerCountsTotal();
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(bad->Call("read", ReadRequest("exit3")).status, CallStatus::kRetry);
   auto start = std::chrono::steady_clock::now();
   EXPECT_EQ(bad->Call("read", ReadRequest("")).status, CallStatus::kOk);
   auto waited = std::chrono::steady_clock::now() - start;
   // Backoff after the third consecutive failure: 10 ms * 2^2 = 40 ms.
   EXPECT_GE(waited, std::chrono::milliseconds(40));
   EXPECT_EQ(bad->restarts(), 3);
+  const WorkerCounts after = WorkerCountsTotal();
+  EXPECT_EQ(after.failures - before.failures, 3) << "the process-wide counts feed /metrics";
+  EXPECT_EQ(after.restarts - before.restarts, 3);
 }
 
 TEST(Isolation, StdoutNoiseFromTheAdapterDoesNotBreakTheProtocol) {
@@ -292,7 +310,10 @@ TEST_P(BothModes, UnknownMethodIsFatal) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Runtime, BothModes, testing::Values(Mode::kWorker, Mode::kInProcess),
-                         [](const auto& info) { return std::string(ModeName(info.param)) == "worker" ? "Worker" : "InProcess"; });
+                         [](const auto& info) {
+                           return std::string(ModeName(info.param)) == "worker" ? "Worker"
+                                                                                : "InProcess";
+                         });
 
 TEST(Modes, SameAdapterGivesTheSameAnswersInBothModes) {
   std::string folder = JsonlFixture("same");
@@ -309,10 +330,11 @@ TEST(Modes, SameAdapterGivesTheSameAnswersInBothModes) {
   ASSERT_EQ(body["rejects"].size(), 1u) << "the unparseable line is reported, not dropped";
   EXPECT_EQ(body["rejects"][0]["reason"], "not valid JSON");
 
-  std::string write = json{{"kind", "sen"},
-                           {"changes", {{{"key", "k1"}, {"op", "upsert"},
-                                         {"record", {{"kind", "sen"}, {"provision", "K"}}}}}}}
-                          .dump();
+  std::string write =
+      json{{"kind", "sen"},
+           {"changes",
+            {{{"key", "k1"}, {"op", "upsert"}, {"record", {{"kind", "sen"}, {"provision", "K"}}}}}}}
+          .dump();
   EXPECT_EQ(w->Call("write", write).body, i->Call("write", write).body);
   for (const char* m : {"check", "describe", "discover"}) {
     CallResult a = w->Call(m, "{}"), b = i->Call(m, "{}");

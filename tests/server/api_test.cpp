@@ -203,6 +203,10 @@ TEST_F(ApiTest, RunThroughTheApiShowsItsCountsInMetrics) {
   EXPECT_NE(m.body.find("sendsync_run_duration_seconds_count{link=\"mis\"} 1\n"),
             std::string::npos);
   EXPECT_NE(m.body.find("sendsync_queue_size{queue=\"conflicts\"} 0\n"), std::string::npos);
+  EXPECT_NE(m.body.find("# TYPE sendsync_adapter_worker_restarts_total counter\n"),
+            std::string::npos);
+  EXPECT_NE(m.body.find("# TYPE sendsync_adapter_worker_failures_total counter\n"),
+            std::string::npos);
   EXPECT_EQ(m.body.find(Upn(1)), std::string::npos);
   auto entries = audit::List(*Conn(), {0, 0, 0, 1000});
   bool requested = false;
