@@ -416,6 +416,11 @@ Status ApplyBatch(store::Conn& conn, const LinkCtx& link, const std::string& kin
     }
     json theirs = std::move(w->fields);  // not needed after the merge
     json theirs_history;
+    // A pupil's school is the link's school when the system does not say (a school's own MIS or
+    // export rarely names itself), so the school's lists and due dates include its pupils.
+    if (kind == "pupil" && !link.link.school_urn.empty() &&
+        (!theirs.contains("school_urn") || theirs["school_urn"].is_null()))
+      theirs["school_urn"] = link.link.school_urn;
     if (kind == "sen") {  // history is kept as a union, not merged field by field
       if (theirs.contains("history")) theirs_history = theirs["history"];
       theirs.erase("history");
@@ -429,7 +434,10 @@ Status ApplyBatch(store::Conn& conn, const LinkCtx& link, const std::string& kin
       json src = json::object();
       if (!theirs_history.is_null()) src["history"] = theirs_history;
       m.merged["history"] = NormalizeSenHistory(m.merged, ours, src);
-      if (!theirs_history.is_null()) m.agreed_base["history"] = theirs_history;
+      // What the link agrees with is its own report, normalised the same way as the hub's (ends
+      // filled in, the current episode added): when that is what the hub now holds, the link needs
+      // nothing back; it is sent the history only when the hub knows more.
+      m.agreed_base["history"] = NormalizeSenHistory(theirs, nullptr, src);
       if (ours && (*ours).value("history", json::array()) != m.merged["history"] &&
           std::find(m.changed.begin(), m.changed.end(), "history") == m.changed.end())
         m.changed.push_back("history");

@@ -272,12 +272,9 @@ TEST_F(ThreeLinkSchool, DISABLED_ResolvingTheConflictLeavesAHistoryThatAgreesWit
     EXPECT_NE(e["start"].get<std::string>(), "2025-11-17") << history.dump();
 }
 
-// Known engine fault (see the e2e report): a SEN record read from a link is queued straight back
-// to that link when the link's history lacks the current episode, because the hub normalises the
-// history and the link's stored base keeps the history as sent (core/sync/pipeline.cpp, where
-// agreed_base["history"] is set). The first sync then POSTs all five students' SEN status back to
-// the MIS it just read them from. Enable when fixed.
-TEST_F(ThreeLinkSchool, DISABLED_FirstSyncWritesNothingBackToTheMisItReadFrom) {
+// A SEN record read from a link is not queued straight back to it: the link's base holds its own
+// history normalised the way the hub normalises it, so the first sync sends the MIS nothing.
+TEST_F(ThreeLinkSchool, FirstSyncWritesNothingBackToTheMisItReadFrom) {
   json s = cli().RunJson({"sync"}, 3);
   EXPECT_EQ(LinkSummary(s, "mis")["pushed"], 0);
   EXPECT_TRUE(school_.MisWriteBacks()["write_backs"].empty());
