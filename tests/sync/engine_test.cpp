@@ -429,6 +429,19 @@ TEST_F(Engine, AnnualReviewStepsOnTheReviewDriveTheFollowUpClocks) {
   EXPECT_EQ(*s.outcome, "M");
 }
 
+TEST_F(Engine, APupilWithoutASchoolTakesTheLinksSchool) {
+  AddSource();
+  json p = PupilRec("S1", 1);
+  p.erase("school_urn");
+  json q = PupilRec("S2", 2);
+  q["school_urn"] = "100001";  // a system that names the school is believed
+  Source({p, q});
+  Run("mis");
+  auto hub = Hub("pupil");
+  EXPECT_EQ(hub[Upn(1)]["school_urn"], "100000");
+  EXPECT_EQ(hub[Upn(2)]["school_urn"], "100001");
+}
+
 TEST_F(Engine, SecretsAreReferencesAndAMissingOneIsNamedNotShown) {
   sync::LinkSpec spec;
   spec.name = "t";
