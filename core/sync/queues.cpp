@@ -1,6 +1,7 @@
 // What people do with the queues: resolve conflicts and matches, retry or discard quarantined
 // records, retry dead letters; and admin imports. Every resolution is audited.
 #include <fstream>
+#include <set>
 
 #include "core/domain/domain.h"
 #include "core/hub/hub.h"
@@ -62,10 +63,12 @@ Status Engine::ResolveConflict(int64_t id, const std::string& resolution,
   SENDSYNC_RETURN_IF_ERROR(tx.status());
   auto c = store::GetConflict(conn, id);
   if (!c.ok()) return c.status();
-  if (c->status != "open") return Status::FailedPrecondition("conflict " + std::to_string(id) + " is already resolved");
+  if (c->status != "open")
+    return Status::FailedPrecondition("conflict " + std::to_string(id) + " is already resolved");
   auto rows = store::LoadRecords(conn, {c->record_id});
   if (!rows.ok()) return rows.status();
-  if (rows->empty()) return Status::NotFound("the record of conflict " + std::to_string(id) + " is gone");
+  if (rows->empty())
+    return Status::NotFound("the record of conflict " + std::to_string(id) + " is gone");
   store::RecordRow row = (*rows)[0];
   const int64_t pupil_id = row.kind == "pupil" ? row.id : row.pupil_id;
   auto links = store::LinkRecordsByExternal(conn, c->link_id, c->kind, {c->external_id});
@@ -80,7 +83,8 @@ Status Engine::ResolveConflict(int64_t id, const std::string& resolution,
   }
 
   if (c->field == "(deleted)") {
-    if (resolution == "value") return Status::InvalidArgument("a deletion conflict is resolved with ours or theirs");
+    if (resolution == "value")
+      return Status::InvalidArgument("a deletion conflict is resolved with ours or theirs");
     if (resolution == "theirs") {  // delete it, as the link did
       row.version += 1;
       row.deleted = true;
@@ -111,7 +115,8 @@ Status Engine::ResolveConflict(int64_t id, const std::string& resolution,
       } else {
         chosen = json::parse(*value, nullptr, false);
         if (chosen.is_discarded())
-          return Status::InvalidArgument("the value must be JSON (a quoted string like \"K\", a number, a list …)");
+          return Status::InvalidArgument(
+              "the value must be JSON (a quoted string like \"K\", a number, a list …)");
         present = !chosen.is_null();
       }
       if (present)
@@ -124,9 +129,10 @@ Status Engine::ResolveConflict(int64_t id, const std::string& resolution,
     if (!valid.ok() && !whole_record && group.size() == 1) {
       auto open = store::OpenConflictsFor(conn, {c->record_id});
       if (open.ok() && open->size() > 1)
-        return Status::InvalidArgument(valid.message() +
-                                       "\nThis record has other open conflicts; resolve them together "
-                                       "(whole record).");
+        return Status::InvalidArgument(
+            valid.message() +
+            "\nThis record has other open conflicts; resolve them together "
+            "(whole record).");
     }
     SENDSYNC_RETURN_IF_ERROR(valid);
     if (body != before) {
@@ -145,7 +151,8 @@ Status Engine::ResolveConflict(int64_t id, const std::string& resolution,
           conn, actor, "record.update", row.kind, row.id, pupil_id,
           {{"conflict_id", id}, {"fields", fields}, {"version", row.version}, {"hash", row.hash}}));
     }
-    // The link still has its values: they are the base, so the hub's choice is pushed if it differs.
+    // The link still has its values: they are the base, so the hub's choice is pushed if it
+    // differs.
     if (!links->empty()) {
       store::LinkRecord lr = (*links)[0];
       json base = lr.base ? json::parse(*lr.base, nullptr, false) : json::object();
@@ -163,8 +170,9 @@ Status Engine::ResolveConflict(int64_t id, const std::string& resolution,
   }
   for (const store::Conflict& g : group) {
     SENDSYNC_RETURN_IF_ERROR(store::ResolveConflict(conn, g.id, resolution, value, actor));
-    SENDSYNC_RETURN_IF_ERROR(AuditOne(conn, actor, "conflict.resolve", g.kind, g.record_id, pupil_id,
-                                      {{"conflict_id", g.id}, {"field", g.field}, {"resolution", resolution}}));
+    SENDSYNC_RETURN_IF_ERROR(
+        AuditOne(conn, actor, "conflict.resolve", g.kind, g.record_id, pupil_id,
+                 {{"conflict_id", g.id}, {"field", g.field}, {"resolution", resolution}}));
   }
   SENDSYNC_RETURN_IF_ERROR(detail::FanOut(conn, c->kind, {c->record_id}));
   return tx.Commit();
@@ -179,7 +187,8 @@ Status Engine::RetryQuarantine(int64_t id, const std::optional<std::string>& edi
   SENDSYNC_RETURN_IF_ERROR(tx.status());
   auto q = store::GetQuarantine(conn, id);
   if (!q.ok()) return q.status();
-  if (q->status != "open") return Status::FailedPrecondition("quarantined record " + std::to_string(id) + " is not open");
+  if (q->status != "open")
+    return Status::FailedPrecondition("quarantined record " + std::to_string(id) + " is not open");
   json raw = json::parse(edited ? *edited : q->raw, nullptr, false);
   if (!raw.is_object())
     return Status::InvalidArgument(
@@ -203,8 +212,8 @@ Status Engine::RetryQuarantine(int64_t id, const std::optional<std::string>& edi
     for (const auto& e : br.errors) all += "\n  " + e;
     return Status::InvalidArgument("still not valid, left in quarantine:" + all);  // rolls back
   }
-  SENDSYNC_RETURN_IF_ERROR(store::ResolveQuarantine(conn, id, "applied", actor,
-                                                    edited ? "applied after an edit" : "applied on retry"));
+  SENDSYNC_RETURN_IF_ERROR(store::ResolveQuarantine(
+      conn, id, "applied", actor, edited ? "applied after an edit" : "applied on retry"));
   SENDSYNC_RETURN_IF_ERROR(AuditOne(conn, actor, "quarantine.applied", q->kind, 0, 0,
                                     {{"quarantine_id", id}, {"edited", edited.has_value()}}));
   return tx.Commit();
@@ -233,7 +242,8 @@ Status Engine::ResolveMatch(int64_t id, const std::string& resolution, const std
   SENDSYNC_RETURN_IF_ERROR(tx.status());
   auto m = store::GetMatch(conn, id);
   if (!m.ok()) return m.status();
-  if (m->status != "open") return Status::FailedPrecondition("match " + std::to_string(id) + " is already resolved");
+  if (m->status != "open")
+    return Status::FailedPrecondition("match " + std::to_string(id) + " is already resolved");
   detail::BatchOptions bo;
   bo.quarantine_failures = false;
   if (resolution == "new") {
@@ -259,7 +269,8 @@ Status Engine::ResolveMatch(int64_t id, const std::string& resolution, const std
     if (!br.errors.empty()) return Status::InvalidArgument("cannot apply it: " + br.errors[0]);
   }
   SENDSYNC_RETURN_IF_ERROR(store::ResolveMatch(conn, id, resolution, actor));
-  SENDSYNC_RETURN_IF_ERROR(AuditOne(conn, actor, "match.resolve", m->kind, bo.force_pupil_id, bo.force_pupil_id,
+  SENDSYNC_RETURN_IF_ERROR(AuditOne(conn, actor, "match.resolve", m->kind, bo.force_pupil_id,
+                                    bo.force_pupil_id,
                                     {{"match_id", id}, {"resolution", resolution}}));
   return tx.Commit();
 }
@@ -280,11 +291,13 @@ Status Engine::RetryOutbox(int64_t id, const std::string& actor) {
   o->next_attempt_at = store::NowMs();
   o->finished_at.reset();
   SENDSYNC_RETURN_IF_ERROR(store::UpdateOutbox(conn, *o));
-  SENDSYNC_RETURN_IF_ERROR(AuditOne(conn, actor, "outbox.retry", o->kind, o->record_id, 0, {{"outbox_id", id}}));
+  SENDSYNC_RETURN_IF_ERROR(
+      AuditOne(conn, actor, "outbox.retry", o->kind, o->record_id, 0, {{"outbox_id", id}}));
   return tx.Commit();
 }
 
-Result<Engine::ImportReport> Engine::ImportJsonLines(const std::string& path, const std::string& actor) {
+Result<Engine::ImportReport> Engine::ImportJsonLines(const std::string& path,
+                                                     const std::string& actor) {
   std::ifstream in(path);
   if (!in) return Status::NotFound("cannot read " + path);
   ImportReport rep;
@@ -343,6 +356,54 @@ Result<Engine::ImportReport> Engine::ImportJsonLines(const std::string& path, co
   auto ctx = detail::LoadLink(conn, kImportLink);
   if (!ctx.ok()) return ctx.status();
   ctx->actor = actor;
+  // A file written by export-json names records by their hub ids ("h12"). Where such an id is a
+  // hub record of the same kind — a pupil with the same UPN, or a record of the same pupil — it is
+  // that record: the import link learns the id, so the file applies to the hub it came from
+  // instead of looking like new, ambiguous pupils. A file from another hub matches nothing here.
+  {
+    struct FileRef {
+      std::string kind, upn, pupil_id;
+    };
+    std::map<int64_t, FileRef> hub_ids;  // record id -> what the file says of it
+    for (const auto& [kind, items] : by_kind)
+      for (const detail::Incoming& inc : items) {
+        const std::string id = inc.raw.value("id", "");
+        if (kind == "sen" || id.empty() || id[0] != 'h') continue;
+        int64_t rid = hub::ParseHubId(id);
+        if (!rid) continue;
+        FileRef f{kind, inc.raw.value("upn", ""), ""};
+        if (auto p = inc.raw.find("pupil"); p != inc.raw.end() && p->is_object())
+          f.pupil_id = p->value("id", "");
+        hub_ids[rid] = f;
+      }
+    std::vector<int64_t> ids;
+    for (const auto& [rid, f] : hub_ids) ids.push_back(rid);
+    auto rows = store::LoadRecords(conn, ids);
+    if (!rows.ok()) return rows.status();
+    std::set<int64_t> same_pupils;  // hub pupils the file names by their hub id and UPN
+    for (const store::RecordRow& r : *rows)
+      if (r.id && r.kind == "pupil" && hub_ids[r.id].kind == "pupil" && !r.upn.empty() &&
+          hub_ids[r.id].upn == r.upn)
+        same_pupils.insert(r.id);
+    std::vector<store::LinkRecord> learn;
+    for (const store::RecordRow& r : *rows) {
+      const FileRef& f = hub_ids[r.id];
+      if (!r.id || r.kind != f.kind) continue;
+      const bool same = r.kind == "pupil" ? same_pupils.count(r.id) > 0
+                                          : same_pupils.count(r.pupil_id) > 0 &&
+                                                f.pupil_id == hub::HubId(r.pupil_id);
+      if (!same) continue;
+      store::LinkRecord lr;
+      lr.link_id = ctx->link.id;
+      lr.kind = r.kind;
+      lr.external_id = hub::HubId(r.id);
+      lr.record_id = r.id;
+      auto known = store::LinkRecordsByExternal(conn, ctx->link.id, r.kind, {lr.external_id});
+      if (!known.ok()) return known.status();
+      if (known->empty()) learn.push_back(std::move(lr));
+    }
+    SENDSYNC_RETURN_IF_ERROR(store::UpsertLinkRecords(conn, learn));
+  }
   for (auto k : records::AllKinds()) {
     auto it = by_kind.find(records::KindName(k));
     if (it == by_kind.end()) continue;
@@ -355,9 +416,10 @@ Result<Engine::ImportReport> Engine::ImportJsonLines(const std::string& path, co
     rep.unchanged += br.unchanged;
     for (const auto& e : br.errors) rep.errors.push_back(e);
     if (br.matches > 0)
-      rep.errors.push_back(std::to_string(br.matches) + " " + it->first +
-                           " record(s) match a pupil ambiguously (same UPN, different date of birth, "
-                           "or shared UPN); fix the file");
+      rep.errors.push_back(
+          std::to_string(br.matches) + " " + it->first +
+          " record(s) match a pupil ambiguously (same UPN, different date of birth, "
+          "or shared UPN); fix the file");
     if (br.conflicts > 0)
       rep.errors.push_back(std::to_string(br.conflicts) + " " + it->first + " field(s) conflict");
   }

@@ -12,8 +12,10 @@
 // Clocks are worked out as of 1 November 2025, where the sample's story stands.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <map>
 #include <set>
+#include <sstream>
 
 #include "e2e_support.h"
 
@@ -278,17 +280,62 @@ TEST_F(SampleCli, ExportJsonImportedIntoAFreshStoreExportsTheSameLines) {
   EXPECT_EQ(ReadText(second), ReadText(first));
 }
 
-// Known fault: export-json writes hub ids ("h1") and import-json takes every id as one of its own
-// import link's ids, so an exported file cannot be applied back to the hub it came from; the
-// pupils are refused as "matching a pupil ambiguously" (core/sync/queues.cpp ImportJsonLines).
-// Enable when import-json recognises hub ids of existing records.
-TEST_F(SampleCli, DISABLED_ExportJsonImportedBackIntoTheSameHubChangesNothing) {
+// export-json writes hub ids ("h1"); import-json recognises them as the records they name (same
+// pupil by UPN), so a backup applies to the hub it came from: nothing new is created and the hub
+// exports the same lines afterwards. (References the first import left pending may be stored
+// resolved now, which counts as an update but exports identically.)
+TEST_F(SampleCli, ExportJsonImportedBackIntoTheSameHubChangesNothing) {
   const fs::path exported = dir_ / "export.jsonl";
   ASSERT_EQ(cli_.Run({"export-json", exported.string()}).exit_code, 0);
   json rep = cli_.RunJson({"import-json", exported.string()});
   ASSERT_TRUE(rep.is_object());
-  EXPECT_EQ(rep.value("unchanged", 0), static_cast<int>(ReadJsonLines(exported).size()))
+  EXPECT_EQ(rep.value("created", -1), 0) << rep.dump(2);
+  EXPECT_TRUE(rep["errors"].empty()) << rep.dump(2);
+  EXPECT_EQ(rep.value("created", 0) + rep.value("updated", 0) + rep.value("unchanged", 0),
+            static_cast<int>(ReadJsonLines(exported).size()))
       << rep.dump(2);
+  const fs::path again = dir_ / "again.jsonl";
+  ASSERT_EQ(cli_.Run({"export-json", again.string()}).exit_code, 0);
+  EXPECT_EQ(ReadJsonLines(again), ReadJsonLines(exported));
+}
+
+// A backup from another hub names records by that hub's ids; here h1 is another pupil, so the
+// backup's h1 must not be taken for it: every record of the backup is new here.
+TEST_F(SampleCli, ExportFromAnotherHubIsNotMistakenForThisHubsRecords) {
+  const fs::path exported = dir_ / "export.jsonl";
+  ASSERT_EQ(cli_.Run({"export-json", exported.string()}).exit_code, 0);
+  const fs::path other_dir = dir_.path() / "other-hub";
+  fs::create_directories(other_dir);
+  Cli other(other_dir);
+  ASSERT_EQ(other.Run({"init"}).exit_code, 0);
+  // Another pupil, not in the backup, goes in first, so h1 here is someone else.
+  std::vector<json> lines = ReadJsonLines(SampleFile());
+  const fs::path one = other_dir / "one.jsonl";
+  for (const json& j : lines)
+    if (j["kind"] == "pupil") {
+      json other_pupil = j;
+      other_pupil["id"] = "OTHER-1";
+      other_pupil["upn"] = "B801200005001";  // a valid UPN no pupil of the sample has
+      std::ofstream(one) << other_pupil.dump() << "\n";
+      break;
+    }
+  ASSERT_EQ(other.Run({"import-json", one.string()}).exit_code, 0);
+  json rep = other.RunJson({"import-json", exported.string()});
+  ASSERT_TRUE(rep.is_object());
+  EXPECT_EQ(rep.value("created", 0), static_cast<int>(lines.size())) << rep.dump(2);
+  ProgramResult out = other.Run({"export-json"});
+  ASSERT_EQ(out.exit_code, 0);
+  size_t pupils_with_h1 = 0;
+  std::istringstream in(out.out);
+  std::string line;
+  while (std::getline(in, line)) {
+    json j = json::parse(line);
+    if (j["kind"] == "pupil" && j["id"] == "h1") {
+      ++pupils_with_h1;
+      EXPECT_EQ(j["upn"], "B801200005001") << "a pupil of the backup was merged into h1";
+    }
+  }
+  EXPECT_EQ(pupils_with_h1, 1u);
 }
 
 TEST_F(SampleCli, ExportJsonToStandardOutputWritesOneRecordPerLine) {
