@@ -53,9 +53,9 @@ int Init(const Invocation& inv) {
     inv.PrintJson(j);
   } else {
     *inv.out << "store " << url->display << " is at schema version " << (*s)->schema_version()
-             << ((*s)->migrations_applied() ? " (" + std::to_string((*s)->migrations_applied()) +
-                                                  " migration(s) applied)"
-                                            : " (already up to date)")
+             << ((*s)->migrations_applied()
+                     ? " (" + std::to_string((*s)->migrations_applied()) + " migration(s) applied)"
+                     : " (already up to date)")
              << "\n";
   }
   return kExitOk;
@@ -65,7 +65,8 @@ void PrintPupil(std::ostream& out, const json& s) {
   const json& p = s["pupil"];
   out << "Pupil " << S(p, "legal_forename") << " " << S(p, "legal_surname");
   if (p.contains("preferred_forename")) out << " (known as " << S(p, "preferred_forename") << ")";
-  out << "\n  UPN " << S(p, "upn") << (p.contains("former_upn") ? ", former " + S(p, "former_upn") : "")
+  out << "\n  UPN " << S(p, "upn")
+      << (p.contains("former_upn") ? ", former " + S(p, "former_upn") : "")
       << (p.contains("uln") ? ", ULN " + S(p, "uln") : "") << "\n  born " << S(p, "dob") << ", sex "
       << S(p, "sex") << ", NC year " << S(p, "nc_year", "-") << ", school URN "
       << S(p, "school_urn", "-") << "\n  hub id " << S(p, "id") << "; in other systems:";
@@ -77,7 +78,8 @@ void PrintPupil(std::ostream& out, const json& s) {
     const json& sen = s["sen"];
     out << "  " << Label(domain::sets::kSenProvision, S(sen, "provision"))
         << (sen.contains("provision_start") ? " since " + S(sen, "provision_start") : "")
-        << (sen.contains("local_status") ? "  [local: " + S(sen, "local_status") + "]" : "") << "\n";
+        << (sen.contains("local_status") ? "  [local: " + S(sen, "local_status") + "]" : "")
+        << "\n";
     for (const json& n : sen.value("needs", json::array()))
       out << "  need " << n.value("rank", 0) << ": " << Label(domain::sets::kNeedType, S(n, "type"))
           << "\n";
@@ -117,9 +119,12 @@ void PrintPupil(std::ostream& out, const json& s) {
         << (r.contains("next_review") ? ", next " + S(r, "next_review") : "") << "\n";
   out << "\nRequests for EHC needs assessment (" << s["referrals"].size() << ")\n";
   for (const json& r : s["referrals"])
-    out << "  " << S(r, "id") << "  " << S(r, "status") << (r.contains("la_reference") ? ", LA ref " + S(r, "la_reference") : "")
+    out << "  " << S(r, "id") << "  " << S(r, "status")
+        << (r.contains("la_reference") ? ", LA ref " + S(r, "la_reference") : "")
         << (r.contains("received_date") ? ", received " + S(r, "received_date") : "")
-        << (r.contains("decision_date") ? ", decided " + S(r, "decision_date") + " (" + S(r, "decision") + ")" : "")
+        << (r.contains("decision_date")
+                ? ", decided " + S(r, "decision_date") + " (" + S(r, "decision") + ")"
+                : "")
         << "\n";
   out << "\nEHC plans (" << s["plans"].size() << ")\n";
   for (const json& p : s["plans"])
@@ -137,7 +142,8 @@ void PrintPupil(std::ostream& out, const json& s) {
   if (!any) out << "  nothing outstanding\n";
   if (!s["consistency"].empty()) {
     out << "\nTo check\n";
-    for (const json& i : s["consistency"]) out << "  " << S(i, "severity") << " " << S(i, "code") << ": " << S(i, "message") << "\n";
+    for (const json& i : s["consistency"])
+      out << "  " << S(i, "severity") << " " << S(i, "code") << ": " << S(i, "message") << "\n";
   }
 }
 
@@ -183,8 +189,8 @@ int Due(const Invocation& inv) {
   }
   std::vector<std::vector<std::string>> rows;
   for (const json& d : *due)
-    rows.push_back({S(d, "due"), S(d, "state"), S(d, "upn"), S(d, "name"), S(d, "title"), S(d, "owner"),
-                    S(d, "detail")});
+    rows.push_back({S(d, "due"), S(d, "state"), S(d, "upn"), S(d, "name"), S(d, "title"),
+                    S(d, "owner"), S(d, "detail")});
   PrintTable(*inv.out, {"DUE", "STATE", "UPN", "PUPIL", "WHAT", "WHO", "NOTE"}, rows);
   return kExitOk;
 }
@@ -209,11 +215,13 @@ int ReferralCheck(const Invocation& inv) {
       *inv.out << "  [" << (i["met"].get<bool>() ? "x" : " ") << "] " << S(i, "label");
       if (!i["evidence"].empty()) {
         *inv.out << "  (";
-        for (size_t k = 0; k < i["evidence"].size(); ++k) *inv.out << (k ? ", " : "") << i["evidence"][k].get<std::string>();
+        for (size_t k = 0; k < i["evidence"].size(); ++k)
+          *inv.out << (k ? ", " : "") << i["evidence"][k].get<std::string>();
         *inv.out << ")";
       }
       *inv.out << "\n";
-      if (!i["met"].get<bool>() && !S(i, "missing").empty()) *inv.out << "      missing: " << S(i, "missing") << "\n";
+      if (!i["met"].get<bool>() && !S(i, "missing").empty())
+        *inv.out << "      missing: " << S(i, "missing") << "\n";
     }
   }
   return (*r)["ready"].get<bool>() ? kExitOk : kExitNeedsPerson;
@@ -225,8 +233,9 @@ int ImportJson(const Invocation& inv) {
   sync::Engine engine(*(*ctx)->store, (*ctx)->engine);
   auto rep = engine.ImportJsonLines(inv.args[0], (*ctx)->actor);
   if (!rep.ok()) return Fail(inv, rep.status());
-  json j = {{"file", inv.args[0]}, {"lines", rep->lines}, {"created", rep->created},
-            {"updated", rep->updated}, {"unchanged", rep->unchanged}, {"errors", rep->errors},
+  json j = {{"file", inv.args[0]},           {"lines", rep->lines},
+            {"created", rep->created},       {"updated", rep->updated},
+            {"unchanged", rep->unchanged},   {"errors", rep->errors},
             {"written", rep->errors.empty()}};
   if (inv.json) {
     inv.PrintJson(j);
@@ -262,8 +271,10 @@ int ExportJson(const Invocation& inv) {
     if (rows->empty()) break;
     std::vector<int64_t> missing;
     for (const auto& r : *rows) {
-      if (r.kind == "pupil") upn[r.id] = r.upn;
-      else if (!upn.count(r.pupil_id)) missing.push_back(r.pupil_id);
+      if (r.kind == "pupil")
+        upn[r.id] = r.upn;
+      else if (!upn.count(r.pupil_id))
+        missing.push_back(r.pupil_id);
     }
     auto pupils = store::LoadRecords(**conn, missing);
     if (!pupils.ok()) return Fail(inv, pupils.status());
@@ -287,7 +298,8 @@ int ExportJson(const Invocation& inv) {
 }
 
 void AsOfOption(Poco::Util::OptionSet& set) {
-  AddValueOption(set, "as-of", "DATE", "work out clocks as of this date (yyyy-mm-dd; default today)");
+  AddValueOption(set, "as-of", "DATE",
+                 "work out clocks as of this date (yyyy-mm-dd; default today)");
 }
 
 }  // namespace
@@ -297,13 +309,16 @@ void RegisterHubCommands(Registry& reg) {
            "Migrations also run whenever any command opens the store; a store newer than this "
            "sendsync is refused.",
            0, 0, CommonOptions, Init});
-  reg.Add({"pupil show", "everything the hub holds for one pupil, with costs and clocks", "UPN", "", 1, 1,
+  reg.Add({"pupil show", "everything the hub holds for one pupil, with costs and clocks", "UPN", "",
+           1, 1,
            [](Poco::Util::OptionSet& s) {
              AddCommonOptions(s);
              AsOfOption(s);
            },
            PupilShow});
-  reg.Add({"due", "reviews and statutory deadlines due or overdue, soonest first", "", "", 0, 0,
+  reg.Add({"due",
+           "reviews and statutory deadlines due or overdue, and running EHC clocks, soonest first",
+           "", "", 0, 0,
            [](Poco::Util::OptionSet& s) {
              AddCommonOptions(s);
              AsOfOption(s);
@@ -320,7 +335,8 @@ void RegisterHubCommands(Registry& reg) {
            ReferralCheck});
   reg.Add({"import-json", "apply canonical records from a file (one JSON object per line)", "FILE",
            "All or nothing: if any line is bad, every bad line is reported with its number and "
-           "nothing is written. Imported values win over the hub's (an admin's file is an instruction).",
+           "nothing is written. Imported values win over the hub's (an admin's file is an "
+           "instruction).",
            1, 1, CommonOptions, ImportJson});
   reg.Add({"export-json", "write every hub record as canonical JSON lines", "[FILE]",
            "Writes to FILE atomically, or to standard output when FILE is - or absent.", 0, 1,
