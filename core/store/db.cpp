@@ -288,6 +288,47 @@ ColumnValues CollectColumn(const std::vector<Row>& rows, size_t c) {
 
 }  // namespace
 
+Status Conn::ExecEach(const std::string& sql, const std::vector<Row>& rows, bool each_changes_one) {
+  if (rows.empty()) return Status::OK();
+  if (dialect() != Dialect::kSqlite) {  // libpq binds no containers: one statement per row
+    for (size_t i = 0; i < rows.size(); ++i) {
+      size_t n = 0;
+      SENDSYNC_RETURN_IF_ERROR(Exec(sql, rows[i], &n));
+      if (each_changes_one && n != 1)
+        return Status::FailedPrecondition("row " + std::to_string(i) + " of the batch changed " +
+                                          std::to_string(n) + " rows, not 1");
+    }
+    return Status::OK();
+  }
+  const size_t ncols = rows.front().size();
+  for (const Row& r : rows)
+    if (r.size() != ncols) return Status::Internal("ExecEach: rows of different widths");
+  std::vector<ColumnValues> cols;
+  cols.reserve(ncols);
+  for (size_t c = 0; c < ncols; ++c) cols.push_back(CollectColumn(rows, c));
+  try {
+    Poco::Data::Statement st(*session_);
+    st << sql;
+    for (ColumnValues& col : cols) {
+      switch (col.type) {
+        case ColumnValues::Type::kInt:
+          st.addBind(use(col.ints));
+          break;
+        case ColumnValues::Type::kDouble:
+          st.addBind(use(col.doubles));
+          break;
+        case ColumnValues::Type::kText:
+          st.addBind(use(col.texts));
+          break;
+      }
+    }
+    st.execute();
+    return Status::OK();
+  } catch (const Poco::Exception& e) {
+    return FromPoco(e, "database");
+  }
+}
+
 Status Conn::InsertMany(const std::string& table, const std::vector<std::string>& columns,
                         const std::vector<Row>& rows, const std::string& suffix) {
   if (rows.empty()) return Status::OK();
@@ -305,30 +346,7 @@ Status Conn::InsertMany(const std::string& table, const std::vector<std::string>
     for (size_t i = 0; i < columns.size(); ++i) sql += i ? ",?" : "?";
     sql += ")";
     if (!suffix.empty()) sql += " " + suffix;
-    std::vector<ColumnValues> cols;
-    cols.reserve(columns.size());
-    for (size_t c = 0; c < columns.size(); ++c) cols.push_back(CollectColumn(rows, c));
-    try {
-      Poco::Data::Statement st(*session_);
-      st << sql;
-      for (ColumnValues& col : cols) {
-        switch (col.type) {
-          case ColumnValues::Type::kInt:
-            st.addBind(use(col.ints));
-            break;
-          case ColumnValues::Type::kDouble:
-            st.addBind(use(col.doubles));
-            break;
-          case ColumnValues::Type::kText:
-            st.addBind(use(col.texts));
-            break;
-        }
-      }
-      st.execute();
-      return Status::OK();
-    } catch (const Poco::Exception& e) {
-      return FromPoco(e, "database");
-    }
+    return ExecEach(sql, rows);
   }
   // Both databases cap bound parameters per statement (SQLite 32766, PostgreSQL 65535).
   const size_t per_stmt = std::max<size_t>(1, std::min<size_t>(500, 30000 / columns.size()));

@@ -64,6 +64,11 @@ class Conn {
   // `suffix` is appended to each statement (e.g. "ON CONFLICT (...) DO UPDATE SET ...").
   Status InsertMany(const std::string& table, const std::vector<std::string>& columns,
                     const std::vector<Row>& rows, const std::string& suffix = "");
+  // Runs one statement once per row of parameters (SQLite: compiled once and stepped per row).
+  // With `each_changes_one`, a row that changes no row fails with FailedPrecondition (checked per
+  // row on PostgreSQL; on SQLite the caller's write lock makes the check before it enough).
+  Status ExecEach(const std::string& sql, const std::vector<Row>& rows,
+                  bool each_changes_one = false);
 
   // Transactions: Begin takes the write lock at once on SQLite (BEGIN IMMEDIATE) so two writers
   // never deadlock on an upgrade; on PostgreSQL it is a plain BEGIN.

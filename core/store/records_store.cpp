@@ -91,8 +91,7 @@ Result<std::vector<RecordRow>> PupilsByUpn(Conn& conn, const std::vector<std::st
 }
 
 Result<std::vector<RecordRow>> RecordsOfPupil(Conn& conn, int64_t pupil_id) {
-  return Select(conn,
-                "WHERE deleted = 0 AND (id = ? OR pupil_id = ?) ORDER BY kind, id",
+  return Select(conn, "WHERE deleted = 0 AND (id = ? OR pupil_id = ?) ORDER BY kind, id",
                 {pupil_id, pupil_id});
 }
 
@@ -125,10 +124,9 @@ Result<std::vector<RecordRow>> RecordsByPupils(Conn& conn, const std::string& ki
   Status st = ForChunks(pupil_ids.size(), kChunk, [&](size_t a, size_t b) {
     std::vector<Value> params = {kind};
     params.insert(params.end(), pupil_ids.begin() + a, pupil_ids.begin() + b);
-    auto part = Select(conn,
-                       "WHERE kind = ? AND deleted = 0 AND pupil_id IN " + InList(b - a) +
-                           " ORDER BY id",
-                       params);
+    auto part = Select(
+        conn, "WHERE kind = ? AND deleted = 0 AND pupil_id IN " + InList(b - a) + " ORDER BY id",
+        params);
     if (!part.ok()) return part.status();
     out.insert(out.end(), part->begin(), part->end());
     return Status::OK();
@@ -157,10 +155,32 @@ Status InsertRecords(Conn& conn, const std::vector<RecordRow>& rows) {
 
 Status UpdateRecords(Conn& conn, const std::vector<RecordRow>& rows, const std::string& by) {
   if (rows.empty()) return Status::OK();
-  // Keep the versions being replaced, in one statement per chunk.
   std::vector<int64_t> ids;
   ids.reserve(rows.size());
   for (const RecordRow& r : rows) ids.push_back(r.id);
+  // Every row must still be at the version it was read at (optimistic concurrency).
+  std::map<int64_t, int64_t> version_now;
+  SENDSYNC_RETURN_IF_ERROR(ForChunks(ids.size(), kChunk, [&](size_t a, size_t b) {
+    auto found = conn.Query("SELECT id, version FROM records WHERE id IN " + InList(b - a),
+                            std::vector<Value>(ids.begin() + a, ids.begin() + b));
+    if (!found.ok()) return found.status();
+    for (const Row& f : *found) version_now[AsInt(f[0])] = AsInt(f[1]);
+    return Status::OK();
+  }));
+  std::vector<Row> params;
+  params.reserve(rows.size());
+  for (const RecordRow& r : rows) {
+    auto v = version_now.find(r.id);
+    if (v == version_now.end() || v->second != r.version - 1)
+      return Status::FailedPrecondition("record " + std::to_string(r.id) +
+                                        " changed under us (expected version " +
+                                        std::to_string(r.version - 1) + ")");
+    params.push_back({r.pupil_id ? Value(r.pupil_id) : Value(), detail::TextOrNull(r.upn),
+                      detail::TextOrNull(r.former_upn), detail::TextOrNull(r.dob),
+                      detail::TextOrNull(r.school_urn), r.body, r.hash, r.version,
+                      int64_t{r.deleted ? 1 : 0}, r.updated_at, r.id, r.version - 1});
+  }
+  // Keep the versions being replaced, in one statement per chunk.
   const int64_t now = NowMs();
   SENDSYNC_RETURN_IF_ERROR(ForChunks(ids.size(), kChunk, [&](size_t a, size_t b) {
     std::vector<Value> params = {now, by};
@@ -171,23 +191,13 @@ Status UpdateRecords(Conn& conn, const std::vector<RecordRow>& rows, const std::
             InList(b - a),
         params);
   }));
-  for (const RecordRow& r : rows) {
-    size_t n = 0;
-    SENDSYNC_RETURN_IF_ERROR(conn.Exec(
-        "UPDATE records SET pupil_id = ?, upn = ?, former_upn = ?, dob = ?, school_urn = ?, "
-        "body = ?, hash = ?, version = ?, deleted = ?, updated_at = ? "
-        "WHERE id = ? AND version = ?",
-        {r.pupil_id ? Value(r.pupil_id) : Value(), detail::TextOrNull(r.upn),
-         detail::TextOrNull(r.former_upn), detail::TextOrNull(r.dob),
-         detail::TextOrNull(r.school_urn), r.body, r.hash, r.version,
-         int64_t{r.deleted ? 1 : 0}, r.updated_at, r.id, r.version - 1},
-        &n));
-    if (n != 1)
-      return Status::FailedPrecondition("record " + std::to_string(r.id) +
-                                        " changed under us (expected version " +
-                                        std::to_string(r.version - 1) + ")");
-  }
-  return Status::OK();
+  // The version in the WHERE clause still guards PostgreSQL writers racing between the check
+  // and the update; SQLite's write lock (BEGIN IMMEDIATE) already excludes them.
+  return conn.ExecEach(
+      "UPDATE records SET pupil_id = ?, upn = ?, former_upn = ?, dob = ?, school_urn = ?, "
+      "body = ?, hash = ?, version = ?, deleted = ?, updated_at = ? "
+      "WHERE id = ? AND version = ?",
+      params, /*each_changes_one=*/true);
 }
 
 Result<std::vector<HistoryRow>> RecordHistory(Conn& conn, int64_t record_id) {
@@ -198,8 +208,8 @@ Result<std::vector<HistoryRow>> RecordHistory(Conn& conn, int64_t record_id) {
   if (!rows.ok()) return rows.status();
   std::vector<HistoryRow> out;
   for (const Row& r : *rows)
-    out.push_back({AsInt(r[0]), AsText(r[1]), AsText(r[2]), AsText(r[3]), AsInt(r[4]) != 0,
-                   AsInt(r[5])});
+    out.push_back(
+        {AsInt(r[0]), AsText(r[1]), AsText(r[2]), AsText(r[3]), AsInt(r[4]) != 0, AsInt(r[5])});
   return out;
 }
 
@@ -212,7 +222,8 @@ Result<std::vector<LinkRecord>> LinkRecordsByExternal(Conn& conn, int64_t link_i
     params.insert(params.end(), ids.begin() + a, ids.begin() + b);
     auto rows = conn.Query(
         "SELECT link_id, kind, external_id, record_id, base, base_hash FROM link_records "
-        "WHERE link_id = ? AND kind = ? AND external_id IN " + InList(b - a),
+        "WHERE link_id = ? AND kind = ? AND external_id IN " +
+            InList(b - a),
         params);
     if (!rows.ok()) return rows.status();
     for (const Row& r : *rows) out.push_back(LinkRecordOf(r));
@@ -230,7 +241,8 @@ Result<std::vector<LinkRecord>> LinkRecordsByRecord(Conn& conn, int64_t link_id,
     params.insert(params.end(), record_ids.begin() + a, record_ids.begin() + b);
     auto rows = conn.Query(
         "SELECT link_id, kind, external_id, record_id, base, base_hash FROM link_records "
-        "WHERE link_id = ? AND record_id IN " + InList(b - a),
+        "WHERE link_id = ? AND record_id IN " +
+            InList(b - a),
         params);
     if (!rows.ok()) return rows.status();
     for (const Row& r : *rows) out.push_back(LinkRecordOf(r));

@@ -120,8 +120,10 @@ TEST_P(StoreTest, RecordsRoundTripInBulkAndUpdatesKeepHistory) {
   auto now = LoadRecords(*conn_, {next.id});
   EXPECT_EQ((*now)[0].body, next.body);
 
-  // A stale writer (expecting version 1 again) is refused, not allowed to overwrite.
+  // A stale writer (expecting version 1 again) is refused, not allowed to overwrite, and leaves
+  // no history behind.
   ASSERT_FALSE(UpdateRecords(*conn_, {next}, "link:other").ok());
+  EXPECT_EQ(RecordHistory(*conn_, next.id)->size(), 1u);
 }
 
 TEST_P(StoreTest, PupilsAreFoundByUpnOrFormerUpnButNotWhenDeleted) {
@@ -293,7 +295,7 @@ TEST_P(StoreTest, LeaseIsExclusiveUntilItExpires) {
   EXPECT_TRUE(*AcquireLease(*conn_, link, "host-a", 60000));  // re-entrant for its holder
   EXPECT_TRUE(*RenewLease(*conn_, link, "host-a", -1));       // expire it now
   EXPECT_TRUE(*AcquireLease(*conn_, link, "host-b", 60000));
-  EXPECT_FALSE(*RenewLease(*conn_, link, "host-a", 60000));   // a lost lease cannot be renewed
+  EXPECT_FALSE(*RenewLease(*conn_, link, "host-a", 60000));  // a lost lease cannot be renewed
   ASSERT_TRUE(ReleaseLease(*conn_, link, "host-b").ok());
   EXPECT_TRUE(*AcquireLease(*conn_, link, "host-a", 60000));
 }
@@ -405,7 +407,8 @@ TEST(StoreUrl, PasswordsAreNeverShown) {
 }
 
 TEST(StoreUrl, SqliteFormsAndBadSchemes) {
-  EXPECT_EQ(ParseStoreUrl("sqlite:/var/lib/sendsync/hub.db")->connection, "/var/lib/sendsync/hub.db");
+  EXPECT_EQ(ParseStoreUrl("sqlite:/var/lib/sendsync/hub.db")->connection,
+            "/var/lib/sendsync/hub.db");
   EXPECT_EQ(ParseStoreUrl("hub.db")->connection, "hub.db");
   EXPECT_FALSE(ParseStoreUrl("mysql://x/y").ok());
   EXPECT_FALSE(ParseStoreUrl("postgresql://hostonly").ok());
