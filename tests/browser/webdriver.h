@@ -37,9 +37,10 @@ class WebDriver {
   // Reloads the page and waits for it to load.
   std::string Refresh();
   std::string CurrentUrl(std::string& url);
-  // The first element matching `css`, waiting up to `wait` for it to appear.
+  // The first element matching `css`, waiting up to `wait` for it to appear (generous: CI runs
+  // this under ASan on two busy cores; a present element returns at once).
   std::string Find(const std::string& css, std::string& element_id,
-                   std::chrono::milliseconds wait = std::chrono::milliseconds(5000));
+                   std::chrono::milliseconds wait = std::chrono::milliseconds(20000));
   std::string Count(const std::string& css, size_t& n);
   std::string Click(const std::string& element_id);
   std::string Type(const std::string& element_id, const std::string& text);
@@ -52,7 +53,7 @@ class WebDriver {
   // Convenience: waits until the element matching `css` is visible with text containing
   // `needle`; the text seen last is in `seen`.
   std::string WaitForText(const std::string& css, const std::string& needle, std::string& seen,
-                          std::chrono::milliseconds wait = std::chrono::milliseconds(5000));
+                          std::chrono::milliseconds wait = std::chrono::milliseconds(20000));
   // Find + Click, and Find + Type.
   std::string ClickCss(const std::string& css);
   std::string TypeCss(const std::string& css, const std::string& text);
