@@ -82,6 +82,27 @@ json NormalizeSenHistory(const json& merged, const json* previous, const json& t
       episodes[start] = {{"provision", current}, {"start", start}};
     }
   }
+  // Consecutive episodes of one status are one episode: a later report of the same status with
+  // another start date (a corrected date, or two systems that disagreed) does not split it. The
+  // current episode starts when the record says it did.
+  for (auto it = episodes.begin(); it != episodes.end();) {
+    if (it != episodes.begin() &&
+        Str(std::prev(it)->second, "provision") == Str(it->second, "provision"))
+      it = episodes.erase(it);
+    else
+      ++it;
+  }
+  const std::string said_start = Str(merged, "provision_start");
+  if (!current.empty() && !said_start.empty() && !episodes.empty()) {
+    auto last = std::prev(episodes.end());
+    const bool after_previous = last == episodes.begin() || std::prev(last)->first < said_start;
+    if (Str(last->second, "provision") == current && last->first != said_start && after_previous) {
+      json e = last->second;
+      e["start"] = said_start;
+      episodes.erase(last);
+      episodes[said_start] = std::move(e);
+    }
+  }
   json out = json::array();
   for (auto it = episodes.begin(); it != episodes.end(); ++it) {
     json e = it->second;

@@ -249,11 +249,9 @@ TEST_F(ThreeLinkSchool, ResolvingTheConflictSendsThePersonsDecisionToTheMis) {
   EXPECT_EQ(school_.MisStudent("STU-0002")["sen_status"]["code"], "E");
 }
 
-// Known engine fault: the SEN history is a union of every link's episodes and is not re-derived
-// when a person resolves provision_start, so after taking the CTF's 12 November the history still
-// ends with the MIS's episode "E from 17 November" (core/sync/queues.cpp ResolveConflict and
-// NormalizeSenHistory in core/sync/pipeline.cpp). Enable when fixed.
-TEST_F(ThreeLinkSchool, DISABLED_ResolvingTheConflictLeavesAHistoryThatAgreesWithTheDecision) {
+// After a person settles provision_start, the SEN history agrees with the decision: one E
+// episode from the chosen date, none from the rejected one.
+TEST_F(ThreeLinkSchool, ResolvingTheConflictLeavesAHistoryThatAgreesWithTheDecision) {
   Sync(3);
   EditBothSidesOfJaydensPlanDate();
   Sync(3);

@@ -384,6 +384,25 @@ TEST_F(Engine, SenHistoryIsKeptNotOverwritten) {
   EXPECT_FALSE(h[1].contains("end"));
 }
 
+TEST_F(Engine, AStatusReportedAgainWithAnEarlierStartIsOneEpisodeFromThatStart) {
+  AddSource();
+  Source({PupilRec("S1", 1), SenRec("S1", 1, "K")});
+  Run("mis");
+  json e = SenRec("S1", 1, "E", "ASD");
+  e["provision_start"] = "2025-11-17";
+  Source({e});
+  Run("mis");
+  e["provision_start"] = "2025-11-12";  // the date corrected
+  Source({e});
+  Run("mis");
+  json h = Hub("sen")[Upn(1)]["history"];
+  ASSERT_EQ(h.size(), 2u) << h.dump();
+  EXPECT_EQ(h[0]["provision"], "K");
+  EXPECT_EQ(h[0]["end"], "2025-11-11");
+  EXPECT_EQ(h[1]["provision"], "E");
+  EXPECT_EQ(h[1]["start"], "2025-11-12");
+}
+
 TEST_F(Engine, ReferencesBetweenRecordsAreTranslatedToHubIds) {
   AddSource();
   json cycle = {{"kind", "cycle"},
