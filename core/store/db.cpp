@@ -7,11 +7,15 @@
 #include <Poco/Data/PostgreSQL/Connector.h>
 #include <Poco/Data/RecordSet.h>
 #include <Poco/Data/SQLite/Connector.h>
+#include <Poco/Data/SQLite/Utility.h>
 #include <Poco/Data/Session.h>
 #include <Poco/Data/Statement.h>
 #include <Poco/Exception.h>
 #include <Poco/Nullable.h>
 #include <Poco/URI.h>
+#include <sqlite3.h>
+
+#include "core/store/sqlite_stmts.h"
 
 namespace sendsync::store {
 
@@ -23,6 +27,10 @@ namespace {
 void RegisterConnectors() {
   static std::once_flag once;
   std::call_once(once, [] {
+    // SQLite's memory statistics take one process-wide mutex on every allocation, which the API
+    // server's threads then queue on; nothing here reads them. Must precede the first connection
+    // (SQLITE_MISUSE, harmless, if SQLite was already started).
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     Poco::Data::SQLite::Connector::registerConnector();
     Poco::Data::PostgreSQL::Connector::registerConnector();
   });
@@ -142,10 +150,22 @@ bool IsNull(const Value& v) {
   return std::holds_alternative<std::monostate>(v);
 }
 
+// ---- PooledSession ----
+
+struct PooledSession {
+  std::unique_ptr<Poco::Data::Session> session;
+  std::unique_ptr<SqliteStatements> stmts;  // SQLite only; finalized before the session closes
+  ~PooledSession() { stmts.reset(); }
+};
+
 // ---- Conn ----
 
-Conn::Conn(Db& db, std::unique_ptr<Poco::Data::Session> session)
+Conn::Conn(Db& db, std::unique_ptr<PooledSession> session)
     : db_(db), session_(std::move(session)) {}
+
+Poco::Data::Session& Conn::session() {
+  return *session_->session;
+}
 
 Conn::~Conn() {
   if (in_tx_) Rollback();
@@ -174,8 +194,10 @@ std::string Conn::Sql(const std::string& sql) const {
 }
 
 Status Conn::Exec(const std::string& sql, const std::vector<Value>& params, size_t* affected) {
+  if (session_->stmts && SqliteStatements::IsSingle(sql))
+    return session_->stmts->Run(sql, params, nullptr, affected);
   try {
-    Poco::Data::Statement st(*session_);
+    Poco::Data::Statement st(session());
     st << Sql(sql);
     BindAll(st, params);
     size_t n = st.execute();
@@ -187,8 +209,13 @@ Status Conn::Exec(const std::string& sql, const std::vector<Value>& params, size
 }
 
 Result<std::vector<Row>> Conn::Query(const std::string& sql, const std::vector<Value>& params) {
+  if (session_->stmts) {
+    std::vector<Row> rows;
+    SENDSYNC_RETURN_IF_ERROR(session_->stmts->Run(sql, params, &rows, nullptr));
+    return rows;
+  }
   try {
-    Poco::Data::Statement st(*session_);
+    Poco::Data::Statement st(session());
     st << Sql(sql);
     BindAll(st, params);
     st.execute();
@@ -233,61 +260,6 @@ Result<std::vector<Row>> Conn::Query(const std::string& sql, const std::vector<V
   }
 }
 
-namespace {
-
-// One column of an InsertMany batch, bound as a container so SQLite compiles the statement once and
-// steps it per row. The column's type is its first non-null value's; a value of another type in the
-// same column is bound as text (SQLite's column affinity converts it back).
-struct ColumnValues {
-  enum class Type { kInt, kDouble, kText } type = Type::kText;
-  std::vector<Poco::Nullable<Poco::Int64>> ints;
-  std::vector<Poco::Nullable<double>> doubles;
-  std::vector<Poco::Nullable<std::string>> texts;
-};
-
-ColumnValues CollectColumn(const std::vector<Row>& rows, size_t c) {
-  ColumnValues col;
-  for (const Row& r : rows) {
-    if (std::holds_alternative<int64_t>(r[c])) {
-      col.type = ColumnValues::Type::kInt;
-      break;
-    }
-    if (std::holds_alternative<double>(r[c])) {
-      col.type = ColumnValues::Type::kDouble;
-      break;
-    }
-    if (std::holds_alternative<std::string>(r[c])) break;
-  }
-  for (const Row& r : rows) {
-    const Value& v = r[c];
-    switch (col.type) {
-      case ColumnValues::Type::kInt:
-        if (IsNull(v))
-          col.ints.emplace_back();
-        else
-          col.ints.emplace_back(static_cast<Poco::Int64>(AsInt(v)));
-        break;
-      case ColumnValues::Type::kDouble:
-        if (IsNull(v))
-          col.doubles.emplace_back();
-        else
-          col.doubles.emplace_back(std::holds_alternative<double>(v)
-                                       ? std::get<double>(v)
-                                       : static_cast<double>(AsInt(v)));
-        break;
-      case ColumnValues::Type::kText:
-        if (IsNull(v))
-          col.texts.emplace_back();
-        else
-          col.texts.emplace_back(AsText(v));
-        break;
-    }
-  }
-  return col;
-}
-
-}  // namespace
-
 Status Conn::ExecEach(const std::string& sql, const std::vector<Row>& rows, bool each_changes_one) {
   if (rows.empty()) return Status::OK();
   if (dialect() != Dialect::kSqlite) {  // libpq binds no containers: one statement per row
@@ -303,26 +275,14 @@ Status Conn::ExecEach(const std::string& sql, const std::vector<Row>& rows, bool
   const size_t ncols = rows.front().size();
   for (const Row& r : rows)
     if (r.size() != ncols) return Status::Internal("ExecEach: rows of different widths");
-  std::vector<ColumnValues> cols;
-  cols.reserve(ncols);
-  for (size_t c = 0; c < ncols; ++c) cols.push_back(CollectColumn(rows, c));
-  try {
-    Poco::Data::Statement st(*session_);
-    st << sql;
-    for (ColumnValues& col : cols) {
-      switch (col.type) {
-        case ColumnValues::Type::kInt:
-          st.addBind(use(col.ints));
-          break;
-        case ColumnValues::Type::kDouble:
-          st.addBind(use(col.doubles));
-          break;
-        case ColumnValues::Type::kText:
-          st.addBind(use(col.texts));
-          break;
-      }
+  if (session_->stmts) return session_->stmts->RunEach(sql, rows);
+  try {  // not reached today: every SQLite session has its statements
+    for (const Row& r : rows) {
+      Poco::Data::Statement st(session());
+      st << sql;
+      BindAll(st, r);
+      st.execute();
     }
-    st.execute();
     return Status::OK();
   } catch (const Poco::Exception& e) {
     return FromPoco(e, "database");
@@ -431,24 +391,27 @@ Result<std::unique_ptr<Db>> Db::Open(const std::string& url) {
 Db::Db(StoreUrl url) : url_(std::move(url)) {}
 Db::~Db() = default;
 
-Result<std::unique_ptr<Poco::Data::Session>> Db::NewSession() {
+Result<std::unique_ptr<PooledSession>> Db::NewSession() {
   try {
-    auto s = std::make_unique<Poco::Data::Session>(url_.connector, url_.connection);
+    auto p = std::make_unique<PooledSession>();
+    p->session = std::make_unique<Poco::Data::Session>(url_.connector, url_.connection);
     if (url_.dialect == Dialect::kSqlite) {
+      Poco::Data::Session& s = *p->session;
       // WAL lets readers work while a sync writes; foreign keys are per connection in SQLite.
-      *s << "PRAGMA journal_mode=WAL", now;
-      *s << "PRAGMA synchronous=NORMAL", now;
-      *s << "PRAGMA foreign_keys=ON", now;
-      *s << "PRAGMA busy_timeout=30000", now;
+      s << "PRAGMA journal_mode=WAL", now;
+      s << "PRAGMA synchronous=NORMAL", now;
+      s << "PRAGMA foreign_keys=ON", now;
+      s << "PRAGMA busy_timeout=30000", now;
+      p->stmts = std::make_unique<SqliteStatements>(Poco::Data::SQLite::Utility::dbHandle(s));
     }
-    return s;
+    return p;
   } catch (const Poco::Exception& e) {
     return FromPoco(e, "cannot open store " + url_.display);
   }
 }
 
 Result<std::unique_ptr<Conn>> Db::Connect() {
-  std::unique_ptr<Poco::Data::Session> s;
+  std::unique_ptr<PooledSession> s;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!idle_.empty()) {
@@ -464,10 +427,13 @@ Result<std::unique_ptr<Conn>> Db::Connect() {
   return std::make_unique<Conn>(*this, std::move(s));
 }
 
-void Db::Return(std::unique_ptr<Poco::Data::Session> s) {
+void Db::Return(std::unique_ptr<PooledSession> s) {
   if (!s) return;
+  // Enough idle connections for the API server's concurrent calls and the scheduler's runs, so a
+  // busy server reuses connections (and their prepared statements) instead of opening new ones.
+  constexpr size_t kMaxIdle = 32;
   std::lock_guard<std::mutex> lock(mu_);
-  if (idle_.size() < 8) idle_.push_back(std::move(s));
+  if (idle_.size() < kMaxIdle) idle_.push_back(std::move(s));
 }
 
 }  // namespace sendsync::store

@@ -44,16 +44,16 @@ std::optional<std::string> AsOptText(const Value& v);
 bool IsNull(const Value& v);
 
 class Db;
+struct PooledSession;  // a Poco::Data session and, on SQLite, its prepared statements
 
 // A pooled connection; returns itself to the pool when destroyed. Not thread-safe: one per thread.
 class Conn {
  public:
-  Conn(Db& db, std::unique_ptr<Poco::Data::Session> session);
+  Conn(Db& db, std::unique_ptr<PooledSession> session);
   ~Conn();
   Conn(Conn&&) = delete;
 
   Dialect dialect() const;
-  Poco::Data::Session& session() { return *session_; }
 
   // Runs one statement with `?` placeholders bound to `params`. *affected gets the row count.
   Status Exec(const std::string& sql, const std::vector<Value>& params = {},
@@ -81,8 +81,10 @@ class Conn {
   std::string Sql(const std::string& sql) const;
 
  private:
+  Poco::Data::Session& session();
+
   Db& db_;
-  std::unique_ptr<Poco::Data::Session> session_;
+  std::unique_ptr<PooledSession> session_;
   bool in_tx_ = false;
 };
 
@@ -115,12 +117,12 @@ class Db {
  private:
   friend class Conn;
   explicit Db(StoreUrl url);
-  Result<std::unique_ptr<Poco::Data::Session>> NewSession();
-  void Return(std::unique_ptr<Poco::Data::Session> s);
+  Result<std::unique_ptr<PooledSession>> NewSession();
+  void Return(std::unique_ptr<PooledSession> s);
 
   const StoreUrl url_;
   std::mutex mu_;
-  std::vector<std::unique_ptr<Poco::Data::Session>> idle_;  // guarded by mu_
+  std::vector<std::unique_ptr<PooledSession>> idle_;  // guarded by mu_
 };
 
 }  // namespace sendsync::store
