@@ -86,6 +86,7 @@ Result<int64_t> CreateLink(Conn& conn, const Link& link) {
     return Status::AlreadyExists("a link named '" + link.name + "' already exists");
   auto id = AllocateIds(conn, "links", 1);
   if (!id.ok()) return id.status();
+  SENDSYNC_RETURN_IF_ERROR(detail::BumpHubGeneration(conn));
   SENDSYNC_RETURN_IF_ERROR(conn.Exec(
       "INSERT INTO links (id, name, school_urn, adapter_id, config, settings, schedule, enabled, "
       "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -95,11 +96,11 @@ Result<int64_t> CreateLink(Conn& conn, const Link& link) {
 }
 
 Result<Link> GetLink(Conn& conn, const std::string& name, bool include_removed) {
-  auto links = SelectLinks(conn,
-                           include_removed ? "WHERE name = ? OR name LIKE ? ORDER BY id DESC"
-                                           : "WHERE name = ? AND removed_at IS NULL",
-                           include_removed ? std::vector<Value>{name, name + "#removed-%"}
-                                           : std::vector<Value>{name});
+  auto links = SelectLinks(
+      conn,
+      include_removed ? "WHERE name = ? OR name LIKE ? ORDER BY id DESC"
+                      : "WHERE name = ? AND removed_at IS NULL",
+      include_removed ? std::vector<Value>{name, name + "#removed-%"} : std::vector<Value>{name});
   if (!links.ok()) return links.status();
   if (links->empty()) return Status::NotFound("no link named '" + name + "'");
   return links->front();
@@ -118,14 +119,17 @@ Result<std::vector<Link>> ListLinks(Conn& conn, bool include_removed) {
 }
 
 Status SetLinkEnabled(Conn& conn, int64_t id, bool enabled) {
+  SENDSYNC_RETURN_IF_ERROR(detail::BumpHubGeneration(conn));
   return conn.Exec("UPDATE links SET enabled = ? WHERE id = ?", {int64_t{enabled ? 1 : 0}, id});
 }
 
 Status UpdateLinkSettings(Conn& conn, int64_t id, const json& settings) {
+  SENDSYNC_RETURN_IF_ERROR(detail::BumpHubGeneration(conn));
   return conn.Exec("UPDATE links SET settings = ? WHERE id = ?", {settings.dump(), id});
 }
 
 Status RemoveLink(Conn& conn, int64_t id) {
+  SENDSYNC_RETURN_IF_ERROR(detail::BumpHubGeneration(conn));
   return conn.Exec(
       "UPDATE links SET removed_at = ?, enabled = 0, name = name || '#removed-' || id "
       "WHERE id = ? AND removed_at IS NULL",
@@ -133,8 +137,8 @@ Status RemoveLink(Conn& conn, int64_t id) {
 }
 
 Result<std::string> GetCursor(Conn& conn, int64_t link_id, const std::string& kind) {
-  auto rows = conn.Query("SELECT cursor FROM link_cursors WHERE link_id = ? AND kind = ?",
-                         {link_id, kind});
+  auto rows =
+      conn.Query("SELECT cursor FROM link_cursors WHERE link_id = ? AND kind = ?", {link_id, kind});
   if (!rows.ok()) return rows.status();
   return rows->empty() ? std::string() : AsText((*rows)[0][0]);
 }
@@ -153,10 +157,10 @@ Result<int64_t> StartRun(Conn& conn, int64_t link_id, const std::string& mode,
                          const std::string& holder) {
   auto id = AllocateIds(conn, "runs", 1);
   if (!id.ok()) return id.status();
-  SENDSYNC_RETURN_IF_ERROR(conn.Exec(
-      "INSERT INTO runs (id, link_id, mode, started_at, status, summary, holder) "
-      "VALUES (?, ?, ?, ?, 'running', '{}', ?)",
-      {*id, link_id, mode, NowMs(), holder}));
+  SENDSYNC_RETURN_IF_ERROR(
+      conn.Exec("INSERT INTO runs (id, link_id, mode, started_at, status, summary, holder) "
+                "VALUES (?, ?, ?, ?, 'running', '{}', ?)",
+                {*id, link_id, mode, NowMs(), holder}));
   return *id;
 }
 
@@ -179,9 +183,9 @@ Result<std::vector<Run>> ListRuns(Conn& conn, int64_t link_id, int64_t limit, in
     params.push_back(before_id);
   }
   params.push_back(limit);
-  auto rows = conn.Query(std::string("SELECT ") + kRunCols + " FROM runs " + where +
-                             " ORDER BY id DESC LIMIT ?",
-                         params);
+  auto rows = conn.Query(
+      std::string("SELECT ") + kRunCols + " FROM runs " + where + " ORDER BY id DESC LIMIT ?",
+      params);
   if (!rows.ok()) return rows.status();
   std::vector<Run> out;
   for (const Row& r : *rows) out.push_back(RunOf(r));
@@ -207,12 +211,12 @@ Status AbandonStaleRuns(Conn& conn, int64_t link_id, const std::string& new_hold
 
 Result<bool> AcquireLease(Conn& conn, int64_t link_id, const std::string& holder, int64_t ttl_ms) {
   const int64_t now = NowMs();
-  SENDSYNC_RETURN_IF_ERROR(conn.Exec(
-      "INSERT INTO leases (link_id, holder, expires_at) VALUES (?, ?, ?) "
-      "ON CONFLICT (link_id) DO UPDATE SET holder = excluded.holder, "
-      "expires_at = excluded.expires_at "
-      "WHERE leases.expires_at < ? OR leases.holder = excluded.holder",
-      {link_id, holder, now + ttl_ms, now}));
+  SENDSYNC_RETURN_IF_ERROR(
+      conn.Exec("INSERT INTO leases (link_id, holder, expires_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (link_id) DO UPDATE SET holder = excluded.holder, "
+                "expires_at = excluded.expires_at "
+                "WHERE leases.expires_at < ? OR leases.holder = excluded.holder",
+                {link_id, holder, now + ttl_ms, now}));
   auto rows = conn.Query("SELECT holder FROM leases WHERE link_id = ?", {link_id});
   if (!rows.ok()) return rows.status();
   return !rows->empty() && AsText((*rows)[0][0]) == holder;
@@ -227,17 +231,17 @@ Result<std::string> LeaseHolder(Conn& conn, int64_t link_id) {
 Result<bool> TakeOverLease(Conn& conn, int64_t link_id, const std::string& old_holder,
                            const std::string& holder, int64_t ttl_ms) {
   size_t n = 0;
-  SENDSYNC_RETURN_IF_ERROR(conn.Exec(
-      "UPDATE leases SET holder = ?, expires_at = ? WHERE link_id = ? AND holder = ?",
-      {holder, NowMs() + ttl_ms, link_id, old_holder}, &n));
+  SENDSYNC_RETURN_IF_ERROR(
+      conn.Exec("UPDATE leases SET holder = ?, expires_at = ? WHERE link_id = ? AND holder = ?",
+                {holder, NowMs() + ttl_ms, link_id, old_holder}, &n));
   return n == 1;
 }
 
 Result<bool> RenewLease(Conn& conn, int64_t link_id, const std::string& holder, int64_t ttl_ms) {
   size_t n = 0;
-  SENDSYNC_RETURN_IF_ERROR(conn.Exec(
-      "UPDATE leases SET expires_at = ? WHERE link_id = ? AND holder = ?",
-      {NowMs() + ttl_ms, link_id, holder}, &n));
+  SENDSYNC_RETURN_IF_ERROR(
+      conn.Exec("UPDATE leases SET expires_at = ? WHERE link_id = ? AND holder = ?",
+                {NowMs() + ttl_ms, link_id, holder}, &n));
   return n == 1;
 }
 
@@ -280,10 +284,11 @@ Result<std::vector<Token>> ListTokens(Conn& conn) {
 }
 
 Status RevokeToken(Conn& conn, const std::string& name) {
+  SENDSYNC_RETURN_IF_ERROR(detail::BumpHubGeneration(conn));  // drops the API's cached tokens
   size_t n = 0;
-  SENDSYNC_RETURN_IF_ERROR(conn.Exec(
-      "UPDATE tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL", {NowMs(), name},
-      &n));
+  SENDSYNC_RETURN_IF_ERROR(
+      conn.Exec("UPDATE tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL",
+                {NowMs(), name}, &n));
   if (n == 0) return Status::NotFound("no active token named '" + name + "'");
   return Status::OK();
 }

@@ -10,7 +10,8 @@ namespace sendsync::store {
 
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> kMigrations = {
-      {1, "hub records, links, queues, outbox, audit, runs, leases, tokens",
+      {1,
+       "hub records, links, queues, outbox, audit, runs, leases, tokens",
        {
            "CREATE TABLE schema_info (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
            "CREATE TABLE id_blocks (name TEXT PRIMARY KEY, next_id BIGINT NOT NULL)",
@@ -98,6 +99,12 @@ const std::vector<Migration>& Migrations() {
            " id BIGINT PRIMARY KEY, name TEXT NOT NULL UNIQUE, role TEXT NOT NULL,"
            " school_urn TEXT, token_hash TEXT NOT NULL UNIQUE, created_at BIGINT NOT NULL,"
            " last_used_at BIGINT, revoked_at BIGINT)",
+       }},
+      {2,
+       "hub generation: a counter every change to hub records, link records or links moves",
+       {
+           "CREATE TABLE hub_generation (id BIGINT PRIMARY KEY, n BIGINT NOT NULL)",
+           "INSERT INTO hub_generation (id, n) VALUES (1, 0)",
        }},
   };
   return kMigrations;

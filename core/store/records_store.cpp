@@ -90,6 +90,13 @@ Result<std::vector<RecordRow>> PupilsByUpn(Conn& conn, const std::vector<std::st
   return out;
 }
 
+Result<int64_t> HubGeneration(Conn& conn) {
+  auto rows = conn.Query("SELECT n FROM hub_generation WHERE id = 1");
+  if (!rows.ok()) return rows.status();
+  if (rows->empty()) return Status::Corruption("the store has no hub generation row");
+  return AsInt(rows->front()[0]);
+}
+
 Result<std::vector<RecordRow>> RecordsOfPupil(Conn& conn, int64_t pupil_id) {
   return Select(conn, "WHERE deleted = 0 AND (id = ? OR pupil_id = ?) ORDER BY kind, id",
                 {pupil_id, pupil_id});
@@ -147,6 +154,8 @@ Status InsertRecords(Conn& conn, const std::vector<RecordRow>& rows) {
                       detail::TextOrNull(r.upn), detail::TextOrNull(r.former_upn),
                       detail::TextOrNull(r.dob), detail::TextOrNull(r.school_urn), r.body, r.hash,
                       r.version, int64_t{r.deleted ? 1 : 0}, r.created_at, r.updated_at});
+  if (rows.empty()) return Status::OK();
+  SENDSYNC_RETURN_IF_ERROR(detail::BumpHubGeneration(conn));
   return conn.InsertMany("records",
                          {"id", "kind", "pupil_id", "upn", "former_upn", "dob", "school_urn",
                           "body", "hash", "version", "deleted", "created_at", "updated_at"},
@@ -191,6 +200,7 @@ Status UpdateRecords(Conn& conn, const std::vector<RecordRow>& rows, const std::
             InList(b - a),
         params);
   }));
+  SENDSYNC_RETURN_IF_ERROR(detail::BumpHubGeneration(conn));
   // The version in the WHERE clause still guards PostgreSQL writers racing between the check
   // and the update; SQLite's write lock (BEGIN IMMEDIATE) already excludes them.
   return conn.ExecEach(
@@ -276,6 +286,8 @@ Status UpsertLinkRecords(Conn& conn, const std::vector<LinkRecord>& in) {
     values.push_back({r.link_id, r.kind, r.external_id, r.record_id, detail::Opt(r.base),
                       detail::TextOrNull(r.base_hash), now});
   }
+  if (values.empty()) return Status::OK();
+  SENDSYNC_RETURN_IF_ERROR(detail::BumpHubGeneration(conn));
   return conn.InsertMany(
       "link_records",
       {"link_id", "kind", "external_id", "record_id", "base", "base_hash", "updated_at"}, values,
@@ -285,6 +297,7 @@ Status UpsertLinkRecords(Conn& conn, const std::vector<LinkRecord>& in) {
 
 Status DeleteLinkRecord(Conn& conn, int64_t link_id, const std::string& kind,
                         const std::string& external_id) {
+  SENDSYNC_RETURN_IF_ERROR(detail::BumpHubGeneration(conn));
   return conn.Exec("DELETE FROM link_records WHERE link_id = ? AND kind = ? AND external_id = ?",
                    {link_id, kind, external_id});
 }

@@ -14,9 +14,15 @@ Status ForChunks(size_t n, size_t chunk, const std::function<Status(size_t, size
   return Status::OK();
 }
 
-Value Opt(const std::optional<std::string>& v) { return v ? Value(*v) : Value(); }
-Value OptInt(const std::optional<int64_t>& v) { return v ? Value(*v) : Value(); }
-Value TextOrNull(const std::string& v) { return v.empty() ? Value() : Value(v); }
+Value Opt(const std::optional<std::string>& v) {
+  return v ? Value(*v) : Value();
+}
+Value OptInt(const std::optional<int64_t>& v) {
+  return v ? Value(*v) : Value();
+}
+Value TextOrNull(const std::string& v) {
+  return v.empty() ? Value() : Value(v);
+}
 std::optional<int64_t> OptIntOf(const Value& v) {
   if (IsNull(v)) return std::nullopt;
   return AsInt(v);
@@ -26,6 +32,10 @@ Result<nlohmann::json> ParseStored(const std::string& text, const std::string& w
   nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
   if (j.is_discarded()) return Status::Corruption(what + " holds text that is not JSON");
   return j;
+}
+
+Status BumpHubGeneration(Conn& conn) {
+  return conn.Exec("UPDATE hub_generation SET n = n + 1 WHERE id = 1");
 }
 
 }  // namespace sendsync::store::detail

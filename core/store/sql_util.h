@@ -23,6 +23,10 @@ Value OptInt(const std::optional<int64_t>& v);
 Value TextOrNull(const std::string& v);  // "" -> NULL
 std::optional<int64_t> OptIntOf(const Value& v);
 
+// Moves the hub generation on (see HubGeneration in store.h); every store function that changes
+// records, link records or links calls it in the caller's transaction.
+Status BumpHubGeneration(Conn& conn);
+
 // Parses stored JSON text; a damaged value becomes a Corruption status naming `what`.
 Result<nlohmann::json> ParseStored(const std::string& text, const std::string& what);
 

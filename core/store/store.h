@@ -60,16 +60,20 @@ Result<int64_t> AllocateIds(Conn& conn, const std::string& sequence, int64_t cou
 struct RecordRow {
   int64_t id = 0;
   std::string kind;
-  int64_t pupil_id = 0;  // 0 for pupils
+  int64_t pupil_id = 0;                          // 0 for pupils
   std::string upn, former_upn, dob, school_urn;  // pupils only (school_urn: pupils)
-  std::string body;   // canonical JSON object of the record's fields (no envelope)
-  std::string hash;   // SHA-256 hex of body
+  std::string body;  // canonical JSON object of the record's fields (no envelope)
+  std::string hash;  // SHA-256 hex of body
   int64_t version = 1;
   bool deleted = false;
   int64_t created_at = 0, updated_at = 0;
 };
 
 Result<std::vector<RecordRow>> LoadRecords(Conn& conn, const std::vector<int64_t>& ids);
+// A number that moves on whenever hub records, link records or links change, or a token is
+// revoked (in the changing transaction), so a reader can tell that what it built from them, or a
+// token it found live, is still current.
+Result<int64_t> HubGeneration(Conn& conn);
 // Live (not deleted) pupils whose UPN or former UPN is one of `upns`.
 Result<std::vector<RecordRow>> PupilsByUpn(Conn& conn, const std::vector<std::string>& upns);
 // Every live record of one pupil (the pupil itself included), by kind then id.
@@ -151,9 +155,9 @@ Status DeleteLinkRecord(Conn& conn, int64_t link_id, const std::string& kind,
 struct QuarantineItem {
   int64_t id = 0, link_id = 0;
   std::string kind, external_id, upn;
-  std::string raw;               // the payload as received
-  nlohmann::json reasons;        // [{"code","path","message"}]
-  std::string status = "open";   // open, applied, discarded
+  std::string raw;              // the payload as received
+  nlohmann::json reasons;       // [{"code","path","message"}]
+  std::string status = "open";  // open, applied, discarded
   int64_t run_id = 0, created_at = 0;
   std::optional<int64_t> resolved_at;
   std::string resolved_by, note;
@@ -165,7 +169,7 @@ struct Conflict {
   int64_t record_id = 0;
   std::string external_id, field;
   std::optional<std::string> base, ours, theirs;  // JSON values; null = absent
-  std::string status = "open";  // open, resolved
+  std::string status = "open";                    // open, resolved
   int64_t run_id = 0, created_at = 0;
   std::optional<int64_t> resolved_at;
   std::string resolved_by, resolution;  // resolution: ours, theirs, value
@@ -241,7 +245,8 @@ Result<std::vector<OutboxItem>> DueOutbox(Conn& conn, int64_t link_id, int64_t n
 Result<std::map<int64_t, int64_t>> WaitingOutbox(Conn& conn, int64_t link_id, int64_t now);
 // Counts of outbox items by status (for a link, or all when link_id is 0).
 Result<std::map<std::string, int64_t>> OutboxCounts(Conn& conn, int64_t link_id);
-Status UpdateOutbox(Conn& conn, const OutboxItem& item);  // status, attempts, times, error, remote id
+Status UpdateOutbox(Conn& conn,
+                    const OutboxItem& item);  // status, attempts, times, error, remote id
 Result<std::vector<OutboxItem>> ListOutbox(Conn& conn, const QueueFilter& filter);
 Result<OutboxItem> GetOutbox(Conn& conn, int64_t id);
 
@@ -249,7 +254,7 @@ Result<OutboxItem> GetOutbox(Conn& conn, int64_t id);
 
 struct Run {
   int64_t id = 0, link_id = 0;
-  std::string mode;    // sync, dry-run, push
+  std::string mode;  // sync, dry-run, push
   int64_t started_at = 0;
   std::optional<int64_t> finished_at;
   std::string status;  // running, ok, needs_person, failed, abandoned
@@ -261,7 +266,8 @@ Result<int64_t> StartRun(Conn& conn, int64_t link_id, const std::string& mode,
                          const std::string& holder);
 Status FinishRun(Conn& conn, int64_t run_id, const std::string& status,
                  const nlohmann::json& summary, const std::string& error);
-Result<std::vector<Run>> ListRuns(Conn& conn, int64_t link_id, int64_t limit, int64_t before_id = 0);
+Result<std::vector<Run>> ListRuns(Conn& conn, int64_t link_id, int64_t limit,
+                                  int64_t before_id = 0);
 Result<Run> GetRun(Conn& conn, int64_t id);
 // Marks runs of a link left "running" by a holder that lost its lease as abandoned.
 Status AbandonStaleRuns(Conn& conn, int64_t link_id, const std::string& new_holder);

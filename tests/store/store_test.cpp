@@ -327,6 +327,70 @@ TEST_P(StoreTest, TokensAreFoundByHashUntilRevoked) {
   EXPECT_FALSE(FindTokenByHash(*conn_, t.token_hash)->has_value());
 }
 
+TEST_P(StoreTest, EveryChangeToRecordsLinksOrTokensMovesTheHubGeneration) {
+  int64_t last = *HubGeneration(*conn_);
+  auto moved = [&](const char* what) {
+    auto now = HubGeneration(*conn_);
+    ASSERT_TRUE(now.ok()) << now.status().ToString();
+    EXPECT_GT(*now, last) << what << " did not move the generation";
+    last = *now;
+  };
+  auto still = [&](const char* what) { EXPECT_EQ(*HubGeneration(*conn_), last) << what; };
+  still("reading");
+  RecordRow p = Pupil(1, "A123456789012");
+  ASSERT_TRUE(InsertRecords(*conn_, {p}).ok());
+  moved("inserting records");
+  p.version = 2;
+  p.body = json{{"upn", p.upn}, {"legal_surname", "T"}}.dump();
+  ASSERT_TRUE(UpdateRecords(*conn_, {p}, "test").ok());
+  moved("updating records");
+  const int64_t link = MakeLink("mis");
+  moved("adding a link");
+  ASSERT_TRUE(UpsertLinkRecords(*conn_, {{link, "pupil", "e1", 1, std::nullopt, ""}}).ok());
+  moved("linking a record");
+  ASSERT_TRUE(DeleteLinkRecord(*conn_, link, "pupil", "e1").ok());
+  moved("unlinking a record");
+  ASSERT_TRUE(SetLinkEnabled(*conn_, link, false).ok());
+  moved("disabling a link");
+  ASSERT_TRUE(RemoveLink(*conn_, link).ok());
+  moved("removing a link");
+  Token t;
+  t.name = "ops";
+  t.role = "operator";
+  t.token_hash = audit::Sha256Hex("secret-token");
+  ASSERT_TRUE(CreateToken(*conn_, t).ok());
+  ASSERT_TRUE(TouchToken(*conn_, 1, NowMs()).ok());
+  still("creating or touching a token");
+  ASSERT_TRUE(RevokeToken(*conn_, "ops").ok());
+  moved("revoking a token");
+}
+
+TEST_P(StoreTest, StatementsAreReusedAfterErrorsAndManyDistinctOnes) {
+  // More distinct statements than a connection keeps prepared, then the first ones again.
+  for (int round = 0; round < 2; ++round)
+    for (int i = 0; i < 150; ++i) {
+      auto rows = conn_->Query("SELECT " + std::to_string(i) + " + ?", {int64_t{1}});
+      ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+      ASSERT_EQ(rows->size(), 1u);
+      EXPECT_EQ(AsInt(rows->front()[0]), i + 1);
+    }
+  // A statement that failed (a duplicate key) works again with good values.
+  ASSERT_TRUE(InsertRecords(*conn_, {Pupil(1, "A123456789012")}).ok());
+  Status dup = InsertRecords(*conn_, {Pupil(1, "B123456789012")});
+  EXPECT_FALSE(dup.ok());
+  EXPECT_EQ(dup.message().find("B123456789012"), std::string::npos) << "no values in errors";
+  ASSERT_TRUE(InsertRecords(*conn_, {Pupil(2, "B123456789012")}).ok());
+  EXPECT_EQ(PupilsByUpn(*conn_, {"A123456789012", "B123456789012"})->size(), 2u);
+  // Text, whole numbers, fractions and nulls come back as they went in.
+  auto row =
+      conn_->Query("SELECT ?, ?, ?, ?", {std::string("t\xc3\xa9xt"), int64_t{-5}, 2.5, Value()});
+  ASSERT_TRUE(row.ok()) << row.status().ToString();
+  EXPECT_EQ(AsText((*row)[0][0]), "t\xc3\xa9xt");
+  EXPECT_EQ(AsInt((*row)[0][1]), -5);
+  EXPECT_DOUBLE_EQ(std::stod(AsText((*row)[0][2])), 2.5);  // PostgreSQL: untyped, so text
+  EXPECT_TRUE(IsNull((*row)[0][3]));
+}
+
 // ---- audit ----
 
 void AppendThree(Conn& conn) {
