@@ -48,7 +48,8 @@ json Config::ToJson() const {
           {"retry_base_seconds", retry_base_seconds},
           {"retry_max_seconds", retry_max_seconds},
           {"max_parallel_runs", max_parallel_runs},
-          {"http_threads", http_threads}};
+          {"http_threads", http_threads},
+          {"summary_cache_mb", summary_cache_mb}};
 }
 
 Result<Config> FromJson(const json& j, const std::string& base) {
@@ -60,14 +61,15 @@ Result<Config> FromJson(const json& j, const std::string& base) {
   static const std::set<std::string> kInts = {
       "call_timeout_seconds", "memory_limit_mb",   "max_attempts",       "backoff_base_seconds",
       "backoff_max_seconds",  "max_request_bytes", "retry_base_seconds", "retry_max_seconds",
-      "max_parallel_runs",    "http_threads"};
+      "max_parallel_runs",    "http_threads",      "summary_cache_mb"};
   for (auto it = j.begin(); it != j.end(); ++it) {
     const std::string& k = it.key();
     if (kStrings.count(k)) {
       if (!it->is_string()) return Bad(k, "must be text");
     } else if (kInts.count(k)) {
-      if (!it->is_number_integer() || it->get<int64_t>() <= 0 || it->get<int64_t>() > 1 << 30)
-        return Bad(k, "must be a positive whole number");
+      const int64_t least = k == "summary_cache_mb" ? 0 : 1;  // 0 turns the cache off
+      if (!it->is_number_integer() || it->get<int64_t>() < least || it->get<int64_t>() > 1 << 30)
+        return Bad(k, least ? "must be a positive whole number" : "must be a whole number >= 0");
     } else {
       return Bad(k, "unknown key");
     }
@@ -98,6 +100,7 @@ Result<Config> FromJson(const json& j, const std::string& base) {
   num("retry_max_seconds", c.retry_max_seconds);
   num("max_parallel_runs", c.max_parallel_runs);
   num("http_threads", c.http_threads);
+  num("summary_cache_mb", c.summary_cache_mb);
 
   c.data_dir = Under(base, c.data_dir);
   c.plugin_dir = Under(base, c.plugin_dir);
@@ -136,6 +139,7 @@ Result<Config> FromJson(const json& j, const std::string& base) {
     return Bad("retry_base_seconds", "is larger than retry_max_seconds");
   if (c.max_parallel_runs > 64) return Bad("max_parallel_runs", "must be at most 64");
   if (c.http_threads < 2 || c.http_threads > 1024) return Bad("http_threads", "must be 2..1024");
+  if (c.summary_cache_mb > 16384) return Bad("summary_cache_mb", "must be at most 16384");
   return c;
 }
 

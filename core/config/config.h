@@ -31,8 +31,9 @@ struct Config {
   int retry_base_seconds = 60;   // a scheduled run that failed is retried after this, doubling
   int retry_max_seconds = 3600;  // ... up to this
   int max_parallel_runs = 2;     // links the scheduler runs at the same time
-  int http_threads = 64;  // connections served at once (each keep-alive connection holds one)
-  std::string source;     // the file it came from, "" for defaults
+  int http_threads = 64;      // connections served at once (each keep-alive connection holds one)
+  int summary_cache_mb = 64;  // pupils' summaries kept while the hub is unchanged; 0: none
+  std::string source;         // the file it came from, "" for defaults
 
   // The store URL after defaults.
   std::string StoreUrl() const;

@@ -80,9 +80,8 @@ std::vector<std::string> Segments(const std::string& path) {
   return out;
 }
 
-bool Match(const std::string& pattern, const std::vector<std::string>& path,
+bool Match(const std::vector<std::string>& pat, const std::vector<std::string>& path,
            std::map<std::string, std::string>& params) {
-  auto pat = Segments(pattern);
   if (pat.size() != path.size()) return false;
   std::map<std::string, std::string> got;
   for (size_t i = 0; i < pat.size(); ++i) {
@@ -214,13 +213,20 @@ json IsoTime(int64_t ms) {
 }
 
 Reply Dispatch(ApiEnv& env, const Request& req) {
+  // The routes' patterns as segments, split once.
+  static const std::vector<std::vector<std::string>> kPatterns = [] {
+    std::vector<std::vector<std::string>> out;
+    for (const Route& r : Routes()) out.push_back(Segments(r.pattern));
+    return out;
+  }();
   const auto path = Segments(req.path);
   const Route* route = nullptr;
   bool path_known = false;
   std::map<std::string, std::string> params;
-  for (const Route& r : Routes()) {
+  for (size_t i = 0; i < Routes().size(); ++i) {
+    const Route& r = Routes()[i];
     std::map<std::string, std::string> p;
-    if (!Match(r.pattern, path, p)) continue;
+    if (!Match(kPatterns[i], path, p)) continue;
     path_known = true;
     if (req.method == r.method) {
       route = &r;
@@ -234,11 +240,10 @@ Reply Dispatch(ApiEnv& env, const Request& req) {
   auto conn = env.store.Connect();
   if (!conn.ok()) return FromStatus(Status::Unavailable(conn.status().message()));
 
-  std::string token;
-  static const std::regex kBearer(R"(^[Bb]earer +([^ ]+) *$)");
-  std::smatch m;
-  if (std::regex_match(req.authorization, m, kBearer)) token = m[1].str();
-  auto caller = Authenticate(**conn, token);
+  // The generation first: what the caches below hand out was built at or after it.
+  auto generation = store::HubGeneration(**conn);
+  if (!generation.ok()) return FromStatus(generation.status());
+  auto caller = Authenticate(**conn, BearerToken(req.authorization), env.tokens, *generation);
   if (!caller.ok()) {
     if (caller.status().code() == Status::Code::kUnauthenticated)
       return Problem(401, caller.status().message());
@@ -260,7 +265,8 @@ Reply Dispatch(ApiEnv& env, const Request& req) {
       return Problem(403, "this token is limited to another school");
   }
 
-  Call call{env, *route, *caller, std::move(params), req.query, nullptr, std::move(*conn)};
+  Call call{env,       *route,  *caller,          std::move(params),
+            req.query, nullptr, std::move(*conn), *generation};
   if (!req.body.empty()) {
     if (static_cast<int64_t>(req.body.size()) > env.max_request_bytes)
       return Problem(413, "the request body is larger than " +

@@ -17,6 +17,7 @@
 #include "core/server/auth.h"
 #include "core/server/metrics.h"
 #include "core/server/scheduler.h"
+#include "core/server/summary_cache.h"
 #include "core/store/store.h"
 #include "core/sync/sync.h"
 
@@ -32,12 +33,15 @@ struct ApiEnv {
   plugins::RuntimeOptions runtime;
   sync::EngineOptions engine_options;  // for work outside the engine object (referral submission)
   int64_t max_request_bytes = 1 << 20;
+  SummaryCache* summaries = nullptr;  // pupils' summaries as sent; null: built on every request
+  TokenCache* tokens = nullptr;       // tokens already checked; null: looked up every request
 };
 
 struct Reply {
   int status = 200;
   nlohmann::json body;
   std::string content_type = "application/json";
+  std::shared_ptr<const std::string> raw = nullptr;  // when set, sent as the body instead of `body`
 };
 
 // RFC 7807 problem+json. `errors`: [{"path", "message"}] for invalid input.
@@ -75,6 +79,7 @@ struct Call {
   std::map<std::string, std::string> query;
   nlohmann::json body;  // null when there was none
   std::unique_ptr<store::Conn> conn;
+  int64_t generation = 0;  // the store's hub generation when the call began
 
   std::string Query(const std::string& name, const std::string& fallback = "") const;
   // The school the caller asks about: ?school=, forced to the token's school for limited tokens.

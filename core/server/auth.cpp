@@ -1,6 +1,8 @@
 #include "core/server/auth.h"
 
+#include <mutex>
 #include <regex>
+#include <unordered_map>
 
 #include <Poco/Base64Encoder.h>
 #include <Poco/RandomStream.h>
@@ -169,22 +171,73 @@ Status RevokeToken(store::Store& store, const std::string& name, const std::stri
   return tx.Commit();
 }
 
-Result<Caller> Authenticate(store::Conn& conn, const std::string& token) {
+std::string BearerToken(const std::string& authorization) {
+  // "Bearer", one or more spaces, the token, optional trailing spaces.
+  const std::string& a = authorization;
+  if (a.size() < 7 || (a[0] != 'B' && a[0] != 'b') || a.compare(1, 5, "earer") != 0 || a[6] != ' ')
+    return "";
+  size_t from = a.find_first_not_of(' ', 6);
+  if (from == std::string::npos) return "";
+  size_t to = a.find(' ', from);
+  if (to != std::string::npos && a.find_first_not_of(' ', to) != std::string::npos) return "";
+  return a.substr(from, to == std::string::npos ? std::string::npos : to - from);
+}
+
+struct TokenCache::Impl {
+  std::mutex mu;
+  std::unordered_map<std::string, Entry> map;
+};
+
+TokenCache::TokenCache() : impl_(std::make_unique<Impl>()) {}
+TokenCache::~TokenCache() = default;
+
+std::optional<TokenCache::Entry> TokenCache::Find(const std::string& hash, int64_t generation) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  auto it = impl_->map.find(hash);
+  if (it == impl_->map.end() || it->second.generation != generation) return std::nullopt;
+  return it->second;
+}
+
+void TokenCache::Put(const std::string& hash, const Entry& entry) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  // Few tokens are in use at once; a generation change makes every entry stale, so start again
+  // rather than keep a bound per entry.
+  if (impl_->map.size() >= 4096) impl_->map.clear();
+  impl_->map[hash] = entry;
+}
+
+Result<Caller> Authenticate(store::Conn& conn, const std::string& token, TokenCache* cache,
+                            int64_t generation) {
   if (token.empty()) return Status::Unauthenticated("a bearer token is needed");
-  auto t = store::FindTokenByHash(conn, HashToken(token));
+  const std::string hash = HashToken(token);
+  const int64_t now = store::NowMs();
+  if (cache) {
+    if (auto hit = cache->Find(hash, generation)) {
+      // "Last used" to the minute is enough, and saves a write on most requests.
+      if (now - hit->last_used_at > 60000) {
+        store::TouchToken(conn, hit->caller.token_id, now);
+        hit->last_used_at = now;
+        cache->Put(hash, *hit);
+      }
+      return hit->caller;
+    }
+  }
+  auto t = store::FindTokenByHash(conn, hash);
   if (!t.ok()) return t.status();
   if (!*t) return Status::Unauthenticated("the token is not valid (unknown or revoked)");
   auto role = ParseRole((*t)->role);
   if (!role) return Status::Unauthenticated("the token is not valid (unknown role)");
-  // "Last used" to the minute is enough, and saves a write on most requests.
-  const int64_t now = store::NowMs();
-  if (!(*t)->last_used_at || now - *(*t)->last_used_at > 60000)
+  int64_t last_used = (*t)->last_used_at.value_or(0);
+  if (now - last_used > 60000) {
     store::TouchToken(conn, (*t)->id, now);
+    last_used = now;
+  }
   Caller c;
   c.token_id = (*t)->id;
   c.name = (*t)->name;
   c.role = *role;
   c.school_urn = (*t)->school_urn;
+  if (cache) cache->Put(hash, {generation, c, last_used});
   return c;
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -66,8 +67,32 @@ Result<std::string> CreateToken(store::Store& store, const std::string& name, Ro
                                 const std::string& school_urn, const std::string& actor);
 Status RevokeToken(store::Store& store, const std::string& name, const std::string& actor);
 
+// The token in an Authorization header ("Bearer TOKEN", either case of B); "" when there is none.
+std::string BearerToken(const std::string& authorization);
+
+// Tokens already found live, by hash, kept while the store's generation (store::HubGeneration,
+// which revoking a token moves on) is the one they were found at.
+class TokenCache {
+ public:
+  TokenCache();
+  ~TokenCache();
+  struct Entry {
+    int64_t generation = 0;
+    Caller caller;
+    int64_t last_used_at = 0;
+  };
+  std::optional<Entry> Find(const std::string& hash, int64_t generation);
+  void Put(const std::string& hash, const Entry& entry);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 // Finds the live token for `token` (the text after "Bearer "). Unauthenticated when it is empty,
-// unknown or revoked; the message never repeats the token.
-Result<Caller> Authenticate(store::Conn& conn, const std::string& token);
+// unknown or revoked; the message never repeats the token. With a cache, a token found live at
+// `generation` is not looked up again until the generation moves.
+Result<Caller> Authenticate(store::Conn& conn, const std::string& token,
+                            TokenCache* cache = nullptr, int64_t generation = 0);
 
 }  // namespace sendsync::server

@@ -4,7 +4,9 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <semaphore>
 #include <sstream>
+#include <thread>
 
 #include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPRequestHandler.h>
@@ -77,14 +79,20 @@ void Send(Poco::Net::HTTPServerResponse& res, int status, const std::string& con
 }
 
 void SendJson(Poco::Net::HTTPServerResponse& res, const Reply& r) {
-  std::string body = r.body.dump(-1, ' ', false, json::error_handler_t::replace);
   if (r.status == 401) res.set("WWW-Authenticate", "Bearer realm=\"sendsync\"");
+  if (r.raw) {
+    Send(res, r.status, r.content_type, *r.raw, true);
+    return;
+  }
+  std::string body = r.body.dump(-1, ' ', false, json::error_handler_t::replace);
   Send(res, r.status, r.content_type, body, true);
 }
 
 struct Shared {
   ApiEnv& env;
   HttpOptions options;
+  std::counting_semaphore<1024> gate{
+      static_cast<std::ptrdiff_t>(std::clamp(std::thread::hardware_concurrency(), 2u, 1024u))};
 };
 
 class Handler : public Poco::Net::HTTPRequestHandler {
@@ -182,7 +190,13 @@ class Handler : public Poco::Net::HTTPRequestHandler {
         }
       }
     }
+    // At most a few calls work at once (they are CPU-bound and a busy server has hundreds of
+    // connection threads, which otherwise all compete for the cores); a call that waits longer
+    // than a moment goes ahead anyway, so a slow call (a dry run, an audit check) never holds up
+    // the rest.
+    const bool gated = s_.gate.try_acquire_for(std::chrono::milliseconds(50));
     Reply reply = Dispatch(s_.env, r);
+    if (gated) s_.gate.release();
     SendJson(res, reply);
     return reply.status;
   }

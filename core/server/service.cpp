@@ -26,6 +26,7 @@ ServiceOptions OptionsFrom(const config::Config& cfg, const std::string& store_u
   o.tls_key = cfg.tls_key;
   o.web_root = cfg.web_root;
   o.http_threads = cfg.http_threads;
+  o.summary_cache_mb = cfg.summary_cache_mb;
   o.max_request_bytes = cfg.max_request_bytes;
   o.engine = engine;
   o.scheduler.backoff.base_ms = int64_t{cfg.retry_base_seconds} * 1000;
@@ -63,6 +64,8 @@ struct Service::Impl {
   std::unique_ptr<sync::Engine> engine;
   Metrics metrics;
   std::unique_ptr<Scheduler> scheduler;
+  std::unique_ptr<SummaryCache> summaries;  // before env, which points at it
+  TokenCache tokens;
   std::unique_ptr<ApiEnv> env;
   std::unique_ptr<HttpServer> http;
   std::string host;
@@ -87,6 +90,12 @@ Result<std::unique_ptr<Service>> Service::Start(const ServiceOptions& options) {
   I.env =
       std::make_unique<ApiEnv>(ApiEnv{*I.store, *I.engine, *I.scheduler, I.metrics, eo.plugin_dir,
                                       eo.runtime, eo, options.max_request_bytes});
+  I.env->tokens = &I.tokens;
+  if (options.summary_cache_mb > 0) {
+    I.summaries =
+        std::make_unique<SummaryCache>(static_cast<size_t>(options.summary_cache_mb) << 20);
+    I.env->summaries = I.summaries.get();
+  }
 
   HttpOptions h;
   h.host = I.host;

@@ -21,6 +21,7 @@ struct ServiceOptions {
   std::string tls_cert, tls_key;
   std::string web_root;  // "" : DefaultWebRoot()
   int http_threads = 64;
+  int summary_cache_mb = 64;  // 0: no summary cache
   int64_t max_request_bytes = 1 << 20;
   sync::EngineOptions engine;
   SchedulerOptions scheduler;

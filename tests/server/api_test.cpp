@@ -148,6 +148,9 @@ TEST_F(ApiTest, ResolvingAConflictIsAuditedWithTheTokensName) {
   RunMis();
   auto ids = AddConflicts(1);
   const std::string token = Token(server::Role::kSenco, "100000");
+  // Read first, so the summary the server keeps must give way to the resolution.
+  const json before = Get("/api/v1/pupils/" + Upn(1), token).Json();
+  EXPECT_NE(before["pupil"]["legal_surname"], "Smyth");
   Response r = Post("/api/v1/conflicts/" + std::to_string(ids[0]) + "/resolve", token,
                     R"({"take": "theirs"})");
   ASSERT_EQ(r.status, 200) << r.body;
@@ -260,6 +263,9 @@ TEST_F(ApiTest, PupilSummaryIsTheHubsViewAndUnknownUpnsSayNothingAboutThem) {
   json j = Get("/api/v1/pupils/" + Upn(2), token).Json();
   EXPECT_EQ(j["pupil"]["upn"], Upn(2));
   EXPECT_EQ(j["system_ids"][0]["link"], "mis");
+  // The second read is served from the summary cache: the school limit still holds.
+  EXPECT_EQ(Get("/api/v1/pupils/" + Upn(2), token).Json(), j);
+  EXPECT_EQ(Get("/api/v1/pupils/" + Upn(2), Token(server::Role::kSenco, "200000")).status, 403);
   Response missing = Get("/api/v1/pupils/" + Upn(77), token);
   EXPECT_EQ(missing.status, 404);
   EXPECT_EQ(missing.body.find(Upn(77)), std::string::npos);
