@@ -124,6 +124,26 @@ TEST_P(StoreTest, RecordsRoundTripInBulkAndUpdatesKeepHistory) {
   // no history behind.
   ASSERT_FALSE(UpdateRecords(*conn_, {next}, "link:other").ok());
   EXPECT_EQ(RecordHistory(*conn_, next.id)->size(), 1u);
+
+  // One batch with a record whose UPN and school change (every column rewritten) and one whose
+  // fields alone change (the indexed columns left as they are): both land, both are found by
+  // what they now are.
+  RecordRow moved = rows[10], edited = rows[11];
+  moved.version = edited.version = 2;
+  moved.upn = "MOVED11";
+  moved.school_urn = "200000";
+  moved.body = json{{"upn", moved.upn}, {"legal_surname", "S"}}.dump();
+  edited.body = json{{"upn", edited.upn}, {"legal_surname", "Edited"}}.dump();
+  ASSERT_TRUE(UpdateRecords(*conn_, {moved, edited}, "link:mis").ok());
+  auto found = PupilsByUpn(*conn_, {"MOVED11", "UPN11", edited.upn});
+  ASSERT_TRUE(found.ok());
+  ASSERT_EQ(found->size(), 2u);
+  EXPECT_EQ((*found)[0].id, moved.id);
+  EXPECT_EQ((*found)[0].school_urn, "200000");
+  EXPECT_EQ((*found)[1].id, edited.id);
+  EXPECT_EQ((*found)[1].body, edited.body);
+  EXPECT_EQ((*found)[1].version, 2);
+  EXPECT_EQ(ListPupils(*conn_, "200000")->size(), 1u);
 }
 
 TEST_P(StoreTest, PupilsAreFoundByUpnOrFormerUpnButNotWhenDeleted) {
@@ -418,6 +438,21 @@ TEST_P(StoreTest, AuditChainVerifies) {
   audit::Query q;
   q.pupil_id = 1;
   EXPECT_EQ(audit::List(*conn_, q)->size(), 6u);
+}
+
+TEST_P(StoreTest, AuditHashIsTheSha256OfThePreviousHashAndTheEntryAsACompactJsonArray) {
+  // The form every stored chain was written in; changing it would fail every existing store.
+  AppendThree(*conn_);
+  auto entries = audit::List(*conn_, {0, 0, 0, 10});
+  ASSERT_TRUE(entries.ok());
+  ASSERT_EQ(entries->size(), 3u);
+  std::string prev;
+  for (const audit::Entry& e : *entries) {
+    const json canonical =
+        json::array({e.seq, e.ts, e.actor, e.action, e.kind, e.record_id, e.pupil_id, e.detail});
+    EXPECT_EQ(e.hash, audit::Sha256Hex(prev + "\n" + canonical.dump()));
+    prev = e.hash;
+  }
 }
 
 TEST_P(StoreTest, AuditDetectsAnEditedEntry) {
