@@ -17,14 +17,18 @@ std::string Sha256Hex(std::string_view data) {
 
 namespace {
 
-// What the hash covers: every column but the hashes, in a fixed order and form.
-std::string Canonical(const Entry& e) {
-  json j = json::array({e.seq, e.ts, e.actor, e.action, e.kind, e.record_id, e.pupil_id, e.detail});
-  return j.dump();
+// What the hash covers: every column but the hashes, in a fixed order and form: the compact JSON
+// array [seq, ts, actor, action, kind, record_id, pupil_id, detail], built around the detail's
+// text so the detail is written out once (it is also what the row stores).
+std::string Canonical(const Entry& e, const std::string& detail_text) {
+  std::string out = "[" + std::to_string(e.seq) + "," + std::to_string(e.ts) + ",";
+  out += json(e.actor).dump() + "," + json(e.action).dump() + "," + json(e.kind).dump() + ",";
+  out += std::to_string(e.record_id) + "," + std::to_string(e.pupil_id) + ",";
+  return out + detail_text + "]";
 }
 
-std::string ChainHash(const std::string& prev, const Entry& e) {
-  return Sha256Hex(prev + "\n" + Canonical(e));
+std::string ChainHash(const std::string& prev, const Entry& e, const std::string& detail_text) {
+  return Sha256Hex(prev + "\n" + Canonical(e, detail_text));
 }
 
 Entry EntryOf(const store::Row& r) {
@@ -48,7 +52,8 @@ const char* kCols = "seq, ts, actor, action, kind, record_id, pupil_id, detail, 
 
 Status Append(store::Conn& conn, std::vector<Entry>& entries) {
   if (entries.empty()) return Status::OK();
-  if (!conn.in_transaction()) return Status::Internal("audit entries must be appended in a transaction");
+  if (!conn.in_transaction())
+    return Status::Internal("audit entries must be appended in a transaction");
   // Lock the head: appends from concurrent transactions (other hosts on PostgreSQL) serialise
   // here, so the chain never forks. SQLite's write lock already serialises.
   auto head = conn.Query(conn.dialect() == store::Dialect::kPostgres
@@ -65,17 +70,18 @@ Status Append(store::Conn& conn, std::vector<Entry>& entries) {
     e.seq = ++seq;
     if (!e.ts) e.ts = now;
     e.prev_hash = prev;
-    e.hash = ChainHash(prev, e);
+    std::string detail_text = e.detail.dump();
+    e.hash = ChainHash(prev, e, detail_text);
     prev = e.hash;
     rows.push_back({e.seq, e.ts, e.actor, e.action, e.kind.empty() ? Value() : Value(e.kind),
                     e.record_id ? Value(e.record_id) : Value(),
-                    e.pupil_id ? Value(e.pupil_id) : Value(), e.detail.dump(), e.prev_hash,
+                    e.pupil_id ? Value(e.pupil_id) : Value(), std::move(detail_text), e.prev_hash,
                     e.hash});
   }
-  SENDSYNC_RETURN_IF_ERROR(conn.InsertMany(
-      "audit",
-      {"seq", "ts", "actor", "action", "kind", "record_id", "pupil_id", "detail", "prev_hash", "hash"},
-      rows));
+  SENDSYNC_RETURN_IF_ERROR(conn.InsertMany("audit",
+                                           {"seq", "ts", "actor", "action", "kind", "record_id",
+                                            "pupil_id", "detail", "prev_hash", "hash"},
+                                           rows));
   return conn.Exec("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", {seq, prev});
 }
 
@@ -84,9 +90,9 @@ Result<VerifyResult> Verify(store::Conn& conn) {
   std::string prev;
   int64_t expected = 1;
   for (;;) {
-    auto rows = conn.Query(std::string("SELECT ") + kCols +
-                               " FROM audit WHERE seq >= ? ORDER BY seq LIMIT 5000",
-                           {expected});
+    auto rows = conn.Query(
+        std::string("SELECT ") + kCols + " FROM audit WHERE seq >= ? ORDER BY seq LIMIT 5000",
+        {expected});
     if (!rows.ok()) return rows.status();
     for (const store::Row& r : *rows) {
       Entry e = EntryOf(r);
@@ -110,7 +116,7 @@ Result<VerifyResult> Verify(store::Conn& conn) {
         bad("it does not follow the entry before it (removed or reordered entries)");
         return out;
       }
-      if (ChainHash(prev, e) != e.hash) {
+      if (ChainHash(prev, e, AsText(r[7])) != e.hash) {  // the detail exactly as stored
         bad("its content does not match its hash (edited)");
         return out;
       }
