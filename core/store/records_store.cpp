@@ -167,41 +167,27 @@ Status UpdateRecords(Conn& conn, const std::vector<RecordRow>& rows, const std::
   std::vector<int64_t> ids;
   ids.reserve(rows.size());
   for (const RecordRow& r : rows) ids.push_back(r.id);
-  // Every row must still be at the version it was read at (optimistic concurrency). The columns
-  // the indexes cover come too: most updates change a record's fields and not who or where it
-  // is, and leaving them out of the UPDATE spares SQLite rewriting four index entries per row.
-  struct Now {
-    int64_t version = 0;
-    Row keys;  // pupil_id, upn, former_upn, dob, school_urn
-  };
-  std::map<int64_t, Now> now_rows;
+  // Every row must still be at the version it was read at (optimistic concurrency).
+  std::map<int64_t, int64_t> version_now;
   SENDSYNC_RETURN_IF_ERROR(ForChunks(ids.size(), kChunk, [&](size_t a, size_t b) {
-    auto found = conn.Query(
-        "SELECT id, version, pupil_id, upn, former_upn, dob, school_urn FROM records WHERE id IN " +
-            InList(b - a),
-        std::vector<Value>(ids.begin() + a, ids.begin() + b));
+    auto found = conn.Query("SELECT id, version FROM records WHERE id IN " + InList(b - a),
+                            std::vector<Value>(ids.begin() + a, ids.begin() + b));
     if (!found.ok()) return found.status();
-    for (Row& f : *found) now_rows[AsInt(f[0])] = {AsInt(f[1]), Row(f.begin() + 2, f.end())};
+    for (const Row& f : *found) version_now[AsInt(f[0])] = AsInt(f[1]);
     return Status::OK();
   }));
-  std::vector<Row> full, content_only;
+  std::vector<Row> params;
+  params.reserve(rows.size());
   for (const RecordRow& r : rows) {
-    auto v = now_rows.find(r.id);
-    if (v == now_rows.end() || v->second.version != r.version - 1)
+    auto v = version_now.find(r.id);
+    if (v == version_now.end() || v->second != r.version - 1)
       return Status::FailedPrecondition("record " + std::to_string(r.id) +
                                         " changed under us (expected version " +
                                         std::to_string(r.version - 1) + ")");
-    Row keys = {r.pupil_id ? Value(r.pupil_id) : Value(), detail::TextOrNull(r.upn),
-                detail::TextOrNull(r.former_upn), detail::TextOrNull(r.dob),
-                detail::TextOrNull(r.school_urn)};
-    Row content = {r.body,       r.hash, r.version,    int64_t{r.deleted ? 1 : 0},
-                   r.updated_at, r.id,   r.version - 1};
-    if (keys == v->second.keys) {
-      content_only.push_back(std::move(content));
-    } else {
-      keys.insert(keys.end(), content.begin(), content.end());
-      full.push_back(std::move(keys));
-    }
+    params.push_back({r.pupil_id ? Value(r.pupil_id) : Value(), detail::TextOrNull(r.upn),
+                      detail::TextOrNull(r.former_upn), detail::TextOrNull(r.dob),
+                      detail::TextOrNull(r.school_urn), r.body, r.hash, r.version,
+                      int64_t{r.deleted ? 1 : 0}, r.updated_at, r.id, r.version - 1});
   }
   // Keep the versions being replaced, in one statement per chunk.
   const int64_t now = NowMs();
@@ -217,15 +203,11 @@ Status UpdateRecords(Conn& conn, const std::vector<RecordRow>& rows, const std::
   SENDSYNC_RETURN_IF_ERROR(detail::BumpHubGeneration(conn));
   // The version in the WHERE clause still guards PostgreSQL writers racing between the check
   // and the update; SQLite's write lock (BEGIN IMMEDIATE) already excludes them.
-  SENDSYNC_RETURN_IF_ERROR(conn.ExecEach(
+  return conn.ExecEach(
       "UPDATE records SET pupil_id = ?, upn = ?, former_upn = ?, dob = ?, school_urn = ?, "
       "body = ?, hash = ?, version = ?, deleted = ?, updated_at = ? "
       "WHERE id = ? AND version = ?",
-      full, /*each_changes_one=*/true));
-  return conn.ExecEach(
-      "UPDATE records SET body = ?, hash = ?, version = ?, deleted = ?, updated_at = ? "
-      "WHERE id = ? AND version = ?",
-      content_only, /*each_changes_one=*/true);
+      params, /*each_changes_one=*/true);
 }
 
 Result<std::vector<HistoryRow>> RecordHistory(Conn& conn, int64_t record_id) {
