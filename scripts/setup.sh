@@ -11,6 +11,7 @@ PACKAGES=(
   libpoco-dev
   nlohmann-json3-dev libvalijson-dev libsimdjson-dev libyaml-cpp-dev
   libsqlite3-dev sqlite3 libpq-dev
+  libjemalloc-dev
   libhpdf-dev
   libgtest-dev libgmock-dev
 )
