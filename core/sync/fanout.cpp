@@ -40,7 +40,8 @@ struct Target {
 Result<json> Outbound(store::Conn& conn, Target& t, const store::RecordRow& row,
                       const store::RecordRow* pupil, json* canonical_fields) {
   json body = json::parse(row.body, nullptr, false);
-  if (!body.is_object()) return Status::Corruption("stored record " + hub::HubId(row.id) + " is not JSON");
+  if (!body.is_object())
+    return Status::Corruption("stored record " + hub::HubId(row.id) + " is not JSON");
   json fields = Project(body, AllowOf(t.ctx.settings, row.kind));
   if (canonical_fields) *canonical_fields = fields;
   json rec = fields;
@@ -68,7 +69,9 @@ Result<json> ReferralEvidence(store::Conn& conn, Target& t, const store::RecordR
   auto known = store::LinkRecordsByRecord(conn, t.ctx.link.id, ids);
   if (!known.ok()) return known.status();
   for (const auto& lr : *known) t.known[{lr.kind, lr.record_id}] = lr;
-  json ctx = {{"cycles", json::array()}, {"reviews", json::array()}, {"provision", json::array()},
+  json ctx = {{"cycles", json::array()},
+              {"reviews", json::array()},
+              {"provision", json::array()},
               {"plans", json::array()}};
   auto records = hub::LoadPupilRecords(conn, pupil.id);
   if (!records.ok()) return records.status();
@@ -94,7 +97,10 @@ Result<json> ReferralEvidence(store::Conn& conn, Target& t, const store::RecordR
   domain::Readiness ready = domain::CheckReadiness(*records, Today());
   json items = json::array();
   for (const auto& i : ready.items)
-    items.push_back({{"id", i.id}, {"label", i.label}, {"met", i.met}, {"evidence", i.evidence},
+    items.push_back({{"id", i.id},
+                     {"label", i.label},
+                     {"met", i.met},
+                     {"evidence", i.evidence},
                      {"missing", i.missing}});
   ctx["readiness"] = {{"ready", ready.ready}, {"items", items}};
   json school = {{"urn", pupil.school_urn}};
@@ -112,7 +118,28 @@ bool IsDraftReferral(const store::RecordRow& row) {
   return body.is_object() && body.value("status", std::string("draft")) == "draft";
 }
 
+// Whether `link` may receive this record at all. A link belongs to one school: it gets the
+// records of that school's pupils and no one else's (a trust's or an LA's hub holds many
+// schools, and one school's MIS must never be sent another school's children). A referral goes
+// only to a link for the LA it names, when both say.
+bool ForThisLink(const store::Link& link, const store::RecordRow& row,
+                 const store::RecordRow* pupil) {
+  const std::string& school = pupil ? pupil->school_urn : row.school_urn;
+  if (school.empty() || school != link.school_urn) return false;
+  if (row.kind != "referral") return true;
+  json body = json::parse(row.body, nullptr, false);
+  const std::string la = body.is_object() && body.contains("la") && body["la"].is_string()
+                             ? body["la"].get<std::string>()
+                             : "";
+  return la.empty() || LaOfLink(link).empty() || la == LaOfLink(link);
+}
+
 }  // namespace
+
+std::string LaOfLink(const store::Link& link) {
+  const json& c = link.config;
+  return c.is_object() && c.contains("la") && c["la"].is_string() ? c["la"].get<std::string>() : "";
+}
 
 Status FanOut(store::Conn& conn, const std::string& kind, const std::vector<int64_t>& record_ids,
               const json& extra_context) {
@@ -134,7 +161,8 @@ Status FanOut(store::Conn& conn, const std::string& kind, const std::vector<int6
   std::set<int64_t> pupil_ids;
   for (const auto& r : *rows)
     if (r.kind != "pupil") pupil_ids.insert(r.pupil_id);
-  auto pupil_rows = store::LoadRecords(conn, std::vector<int64_t>(pupil_ids.begin(), pupil_ids.end()));
+  auto pupil_rows =
+      store::LoadRecords(conn, std::vector<int64_t>(pupil_ids.begin(), pupil_ids.end()));
   if (!pupil_rows.ok()) return pupil_rows.status();
   std::map<int64_t, store::RecordRow> pupils;
   for (auto& p : *pupil_rows) pupils[p.id] = std::move(p);
@@ -154,6 +182,7 @@ Status FanOut(store::Conn& conn, const std::string& kind, const std::vector<int6
         if (p == pupils.end()) continue;  // an orphan cannot be sent meaningfully
         pupil = &p->second;
       }
+      if (!ForThisLink(t.ctx.link, row, pupil)) continue;
       auto have = t.known.find({row.kind, row.id});
       json change;
       std::string op = "upsert";

@@ -46,13 +46,13 @@ struct BatchResult {
 
 struct BatchOptions {
   int64_t run_id = 0;
-  std::string cursor;        // set the link's cursor for the kind to this in the same commit
+  std::string cursor;  // set the link's cursor for the kind to this in the same commit
   bool set_cursor = false;
-  bool force_new_pupil = false;         // match queue: "new"
-  int64_t force_pupil_id = 0;           // match queue: "record:<id>"
-  bool quarantine_failures = true;      // false for imports: report instead
+  bool force_new_pupil = false;     // match queue: "new"
+  int64_t force_pupil_id = 0;       // match queue: "record:<id>"
+  bool quarantine_failures = true;  // false for imports: report instead
   size_t max_changes = 2000;
-  int64_t quarantine_id = 0;            // retrying this quarantine item: close it when applied
+  int64_t quarantine_id = 0;  // retrying this quarantine item: close it when applied
 };
 
 // Strips the envelope (kind, id, pupil, updated_at) from a record: the fields the hub merges.
@@ -73,6 +73,9 @@ Status ApplyBatch(store::Conn& conn, const LinkCtx& link, const std::string& kin
 // (current versions), comparing each link's base with what the hub now holds — the source link
 // included, since the merged result may differ from what it sent. Deleted records get delete
 // changes for links that know them. `extra_context` is merged into each change's context.
+// The LA a link submits to, when its configuration names one (the la-portal adapter's "la").
+std::string LaOfLink(const store::Link& link);
+
 Status FanOut(store::Conn& conn, const std::string& kind, const std::vector<int64_t>& record_ids,
               const nlohmann::json& extra_context = nullptr);
 

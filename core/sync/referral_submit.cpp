@@ -119,12 +119,6 @@ Result<store::Link> ChooseLink(store::Conn& conn, const std::string& name,
   return found.front();
 }
 
-// The LA a link submits to, when its configuration names one (the la-portal adapter's "la").
-std::string LaOfLink(const store::Link& link) {
-  const json& c = link.config;
-  return c.is_object() && c.contains("la") && c["la"].is_string() ? c["la"].get<std::string>() : "";
-}
-
 // The newest outbox change of `link_id` for record `record_id` (id 0 when none).
 Result<store::OutboxItem> NewestChange(store::Conn& conn, int64_t link_id, int64_t record_id) {
   store::OutboxItem newest;
@@ -176,7 +170,8 @@ Result<store::OutboxItem> Queue(store::Conn& conn, const store::RecordRow& refer
     body["status"] = "submitted";
     if (!body.contains("request_date")) body["request_date"] = Today().ToString();
     // The request names the LA it went to (SEN2 reports it), and no other LA link sends it.
-    if (!body.contains("la") && !LaOfLink(link).empty()) body["la"] = LaOfLink(link);
+    if (!body.contains("la") && !detail::LaOfLink(link).empty())
+      body["la"] = detail::LaOfLink(link);
     store::RecordRow next = row;
     next.body = body.dump();
     std::vector<std::string> errors;
@@ -242,10 +237,10 @@ Result<ReferralSubmitResult> SubmitReferral(store::Store& store, const EngineOpt
   const std::string for_la = body.is_object() && body.contains("la") && body["la"].is_string()
                                  ? body["la"].get<std::string>()
                                  : "";
-  if (!for_la.empty() && !LaOfLink(*link).empty() && for_la != LaOfLink(*link))
+  if (!for_la.empty() && !detail::LaOfLink(*link).empty() && for_la != detail::LaOfLink(*link))
     return Status::FailedPrecondition("referral " + hub::HubId(referral->id) + " is for LA " +
                                       for_la + " but link " + link->name + " submits to LA " +
-                                      LaOfLink(*link) + "; name the link for LA " + for_la +
+                                      detail::LaOfLink(*link) + "; name the link for LA " + for_la +
                                       " with --link");
 
   ReferralSubmitResult res;

@@ -289,6 +289,30 @@ TEST_F(ReferralE2e, RequestForAnotherLaIsRefusedBeforeAnythingChanges) {
   EXPECT_EQ(Counters()["submit_requests"], 0);
 }
 
+TEST_F(ReferralE2e, ARequestIsQueuedOnlyForItsSchoolsLinkToItsLa) {
+  // The same school's link to another LA, and another school's link to this LA: neither may be
+  // given the request (nor may any link be given another school's pupils).
+  auto add = [&](const std::string& name, const std::string& school, const std::string& la) {
+    WriteText(dir_ / (name + ".json"),
+              json{{"base_url", sim_.base_url()},
+                   {"la", la},
+                   {"school_name", "Elsewhere"},
+                   {"auth", {{"type", "api_key"}, {"key", "env:LA820_KEY"}}}}
+                  .dump());
+    ProgramResult r = cli_.Run({"link", "add", "--name", name, "--school", school, "--adapter",
+                                "la-portal", "--config", (dir_ / (name + ".json")).string()});
+    ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  };
+  add("la821", "100001", "821");
+  add("other-school", "100002", "820");
+  json sub = cli_.RunJson({"referral", "submit", kReady, "--link", "la820"});
+  EXPECT_EQ(sub["outcome"], "delivered") << sub.dump(2);
+  for (const char* other : {"la821", "other-school"})
+    EXPECT_TRUE(cli_.RunJson({"outbox", "list", "--link", other})["outbox"].empty())
+        << other << " was given a change it must not have";
+  EXPECT_EQ(Counters()["referrals"], 1);
+}
+
 TEST_F(ReferralE2e, SubmitAgainOnceDeliveredIsRefused) {
   ASSERT_EQ(cli_.RunJson({"referral", "submit", kReady})["outcome"], "delivered");
   ProgramResult again = cli_.Run({"referral", "submit", kReady});

@@ -269,6 +269,38 @@ TEST_F(Engine, ChangesArePushedToTheTargetOnceEachWithOnlyAllowedFields) {
       << "the target's id is used";
 }
 
+TEST_F(Engine, ALinkIsGivenOnlyItsOwnSchoolsPupils) {
+  AddSource();
+  AddTarget();  // school 100000
+  fs::create_directories(dir_ / "other");
+  sync::LinkSpec other;
+  other.name = "other-school";
+  other.school_urn = "200000";
+  other.adapter_id = "counting";
+  other.config = {{"folder", (dir_ / "other").string()}};
+  other.settings = {
+      {"kinds", {{"pupil", {{"direction", "write"}}}, {"sen", {{"direction", "write"}}}}}};
+  ASSERT_TRUE(sync::AddLink(*store_, other, options_.runtime, SYNC_PLUGIN_DIR, "test").ok());
+  json elsewhere = PupilRec("S2", 2);
+  elsewhere["school_urn"] = "200000";
+  Source({PupilRec("S1", 1), elsewhere, SenRec("S1", 1, "K"), SenRec("S2", 2, "E")});
+  Run("mis");
+  EXPECT_EQ(Run("target").pushed, 2);
+  EXPECT_EQ(Run("other-school").pushed, 2);
+  auto upn_of = [](const json& a) {
+    return a["kind"] == "pupil" ? a["record"]["upn"] : a["context"]["pupil"]["upn"];
+  };
+  for (const json& a : TargetLines()) EXPECT_EQ(upn_of(a), Upn(1)) << a.dump();
+  std::ifstream in(dir_ / "other" / "applied.jsonl");
+  std::string line;
+  int n = 0;
+  while (std::getline(in, line)) {
+    EXPECT_EQ(upn_of(json::parse(line)), Upn(2)) << line;
+    ++n;
+  }
+  EXPECT_EQ(n, 2);
+}
+
 TEST_F(Engine, RetriesBackOffThenDeadLetterAndCanBeRetriedByAPerson) {
   AddSource();
   AddTarget("target", {{"always_retry", true}});
