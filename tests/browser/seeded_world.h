@@ -26,6 +26,7 @@
 
 #include "child_process.h"
 #include "core/domain/domain.h"
+#include "test_upn.h"
 #include "webdriver.h"
 
 namespace sendsync::browser {
@@ -33,16 +34,9 @@ namespace sendsync::browser {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-inline constexpr char kSchool[] = "100000";
+using testing_support::Upn;
 
-// A valid UPN (check letter computed by the domain, not typed in) for serial n.
-inline std::string Upn(int n) {
-  char body[16];
-  std::snprintf(body, sizeof body, "?82012000%04d", n % 10000);
-  std::string s(body);
-  s[0] = *domain::UpnCheckLetter(s);
-  return s;
-}
+inline constexpr char kSchool[] = "100000";
 
 inline nlohmann::json Pupil(const std::string& id, int n, const std::string& surname,
                             const std::string& dob = "2014-03-02") {

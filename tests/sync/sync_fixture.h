@@ -1,6 +1,6 @@
-// Shared set-up for the sync engine's tests: a fresh store, a plugin folder holding the jsonl-folder
-// source, the counting target and the misbehaving adapter, and helpers to write source files and
-// read what the target received.
+// Shared set-up for the sync engine's tests: a fresh store, a plugin folder holding the
+// jsonl-folder source, the counting target and the misbehaving adapter, and helpers to write source
+// files and read what the target received.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -15,26 +15,24 @@
 #include "core/store/store.h"
 #include "core/sync/sync.h"
 #include "pg_server.h"
+#include "test_upn.h"
 
 namespace sendsync::testing_support {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-// A valid permanent UPN for school 8201200 and serial n (check letter computed, not trusted).
-inline std::string Upn(int n) {
-  char body[16];
-  std::snprintf(body, sizeof body, "?82012000%04d", n % 10000);
-  std::string s(body);
-  s[0] = *domain::UpnCheckLetter(s);
-  return s;
-}
-
 inline json PupilRec(const std::string& id, int n, const std::string& surname = "Smith",
                      const std::string& dob = "2014-03-02") {
-  return {{"kind", "pupil"},       {"id", id},           {"upn", Upn(n)},
-          {"legal_surname", surname}, {"legal_forename", "Sam"}, {"dob", dob},
-          {"sex", "F"},            {"nc_year", "6"},      {"school_urn", "100000"},
+  return {{"kind", "pupil"},
+          {"id", id},
+          {"upn", Upn(n)},
+          {"legal_surname", surname},
+          {"legal_forename", "Sam"},
+          {"dob", dob},
+          {"sex", "F"},
+          {"nc_year", "6"},
+          {"school_urn", "100000"},
           {"preferred_forename", "Sammy"}};
 }
 
@@ -126,9 +124,8 @@ class SyncTest : public ::testing::Test {
     spec.config = {{"folder", (dir_ / "target").string()}};
     spec.config.update(extra);
     if (settings.is_null())
-      settings = {{"kinds",
-                   {{"pupil", {{"direction", "write"}}},
-                    {"sen", {{"direction", "write"}}}}}};
+      settings = {
+          {"kinds", {{"pupil", {{"direction", "write"}}}, {"sen", {{"direction", "write"}}}}}};
     spec.settings = settings;
     auto id = sync::AddLink(*store_, spec, options_.runtime, SYNC_PLUGIN_DIR, "test");
     EXPECT_TRUE(id.ok()) << id.status().ToString();

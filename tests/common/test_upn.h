@@ -1,0 +1,20 @@
+// Valid permanent UPNs for test pupils: school 8201200, serial n, the check letter computed by the
+// domain (never typed in). Header-only, so any test binary can use it.
+#pragma once
+
+#include <cstdio>
+#include <string>
+
+#include "core/domain/domain.h"
+
+namespace sendsync::testing_support {
+
+inline std::string Upn(int n) {
+  char body[16];
+  std::snprintf(body, sizeof body, "?82012000%04d", n % 10000);
+  std::string s(body);
+  s[0] = *domain::UpnCheckLetter(s);
+  return s;
+}
+
+}  // namespace sendsync::testing_support
