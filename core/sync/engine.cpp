@@ -11,6 +11,7 @@
 
 #include "core/log/log.h"
 #include "core/sync/engine_impl.h"
+#include "core/sync/reader.h"
 #include "sendsync/sdk/records.h"
 
 namespace sendsync::sync {
@@ -116,47 +117,16 @@ Status Engine::Impl::Pull(store::Conn& conn, store::Conn& lease_conn, const Link
     std::string cur = *cursor;
     auto started = std::chrono::steady_clock::now();
     int64_t kind_records = 0;
+    detail::PageReader reader(adapter, ctx, kind, cur, opt.page_size, stop);
     for (;;) {
       if (stop) return Status::Cancelled("stopped on request");
-      json req = {{"kind", kind}, {"cursor", cur}, {"limit", opt.page_size}};
-      plugins::CallResult r = adapter.Call("read", req.dump());
-      if (r.status != plugins::CallStatus::kOk)
-        return (r.status == plugins::CallStatus::kRetry ? Status::Unavailable(r.message)
-                                                        : Status::InvalidArgument(r.message))
-            .WithContext("read " + kind);
-      detail::FaultPoint("pull.after_read");
-      json page = json::parse(r.body, nullptr, false);
-      if (!page.is_object() || !page.contains("records") || !page["records"].is_array() ||
-          !page.contains("next_cursor") || !page["next_cursor"].is_string())
-        return Status::InvalidArgument("read " + kind +
-                                       ": the adapter's answer is not a read result (records, "
-                                       "next_cursor)");
-      std::vector<detail::Incoming> items;
-      items.reserve(page["records"].size());
-      for (json& rec : page["records"]) {
-        detail::Incoming in;
-        in.ext_id = detail::ExternalIdOf(kind, rec);
-        in.raw = std::move(rec);
-        items.push_back(std::move(in));
-      }
-      std::vector<detail::Deletion> dels;
-      if (page.contains("deletions") && page["deletions"].is_array())
-        for (const json& d : page["deletions"])
-          if (d.is_object()) {
-            std::string id = d.value("id", "");
-            if (kind == "sen" && id.empty()) id = "upn:" + d.value("upn", "");
-            dels.push_back({id, d.value("upn", "")});
-          }
-      std::vector<detail::Reject> rejects;
-      if (page.contains("rejects") && page["rejects"].is_array())
-        for (const json& x : page["rejects"])
-          if (x.is_object())
-            rejects.push_back({x.value("raw", ""), x.value("where", ""), x.value("reason", ""),
-                               x.value("id", "")});
-      const std::string next = page["next_cursor"].get<std::string>();
-      const bool more = page.value("more", false);
-      sum.pulled += static_cast<int64_t>(items.size() + dels.size() + rejects.size());
-      kind_records += static_cast<int64_t>(items.size());
+      detail::Page page = reader.Next();
+      SENDSYNC_RETURN_IF_ERROR(page.status);
+      const std::string& next = page.next_cursor;
+      const bool more = page.more;
+      sum.pulled +=
+          static_cast<int64_t>(page.items.size() + page.deletions.size() + page.rejects.size());
+      kind_records += static_cast<int64_t>(page.items.size());
 
       detail::BatchOptions bo;
       bo.run_id = run_id;
@@ -165,12 +135,14 @@ Status Engine::Impl::Pull(store::Conn& conn, store::Conn& lease_conn, const Link
       bo.max_changes = opt.max_reported_changes;
       detail::BatchResult br;
       if (dry_run) {
-        SENDSYNC_RETURN_IF_ERROR(detail::ApplyBatch(conn, ctx, kind, items, dels, rejects, bo, br));
+        SENDSYNC_RETURN_IF_ERROR(detail::ApplyChecked(conn, ctx, kind, page.checked, page.deletions,
+                                                      page.rejects, bo, br));
       } else {
         store::Tx tx(conn);
         SENDSYNC_RETURN_IF_ERROR(tx.status());
         detail::FaultPoint("commit.begin");
-        SENDSYNC_RETURN_IF_ERROR(detail::ApplyBatch(conn, ctx, kind, items, dels, rejects, bo, br));
+        SENDSYNC_RETURN_IF_ERROR(detail::ApplyChecked(conn, ctx, kind, page.checked, page.deletions,
+                                                      page.rejects, bo, br));
         SENDSYNC_RETURN_IF_ERROR(tx.Commit());
         detail::FaultPoint("commit.after_commit");
       }
@@ -185,8 +157,8 @@ Status Engine::Impl::Pull(store::Conn& conn, store::Conn& lease_conn, const Link
                                           " (another host took over); stopping");
       if (opt.on_progress) {
         double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-        opt.on_progress({ctx.link.name, kind, "pull", kind_records, secs > 0 ? kind_records / secs : 0,
-                         more ? page.value("remaining", int64_t{-1}) : 0});
+        opt.on_progress({ctx.link.name, kind, "pull", kind_records,
+                         secs > 0 ? kind_records / secs : 0, more ? page.remaining : 0});
       }
       if (!more) break;
       if (next == cur)

@@ -61,9 +61,40 @@ nlohmann::json FieldsOf(const nlohmann::json& record);
 std::string ExternalIdOf(const std::string& kind, const nlohmann::json& record);
 std::string HashOf(const nlohmann::json& fields);
 
-// Runs map → validate → match → merge on a batch of one kind and writes everything (records,
-// history, bases, queues, outbox, audit, optionally the cursor) on `conn`, which must be inside a
+// A record that passed the checks that need no store: code maps applied, valid, ids found.
+struct CheckedRecord {
+  const Incoming* in = nullptr;
+  std::string ext, upn, former_upn, dob, pupil_ext, pupil_upn;
+  nlohmann::json fields;  // after code maps, without the envelope
+};
+
+// A record that failed them, on its way to quarantine.
+struct FailedRecord {
+  std::string raw, ext, upn, where;
+  nlohmann::json reasons;
+};
+
+// The store-free part of a batch, in the order the records came; where a record comes twice, the
+// last version is the one kept.
+struct CheckedBatch {
+  std::vector<CheckedRecord> ok;
+  std::vector<FailedRecord> failed;
+};
+
+// map → validate → ids for a batch of one kind. It reads only its arguments, so a run can check
+// the next page on another thread while it applies this one. `items` must outlive the result.
+CheckedBatch CheckBatch(const LinkCtx& link, const std::string& kind,
+                        const std::vector<Incoming>& items);
+
+// Runs match → merge on a checked batch of one kind and writes everything (records, history,
+// bases, queues, outbox, audit, optionally the cursor) on `conn`, which must be inside a
 // transaction the caller commits.
+Status ApplyChecked(store::Conn& conn, const LinkCtx& link, const std::string& kind,
+                    CheckedBatch& checked, const std::vector<Deletion>& deletions,
+                    const std::vector<Reject>& rejects, const BatchOptions& options,
+                    BatchResult& result);
+
+// CheckBatch, then ApplyChecked.
 Status ApplyBatch(store::Conn& conn, const LinkCtx& link, const std::string& kind,
                   std::vector<Incoming>& items, const std::vector<Deletion>& deletions,
                   const std::vector<Reject>& rejects, const BatchOptions& options,

@@ -118,21 +118,89 @@ json NormalizeSenHistory(const json& merged, const json* previous, const json& t
   return out;
 }
 
-struct Work {
-  Incoming* in = nullptr;
-  json mapped;
-  std::string ext, upn, former_upn, dob, pupil_ext, pupil_upn;
-  json fields;  // after code maps and reference translation
+// A checked record through match and merge; `fields` gain hub ids for references.
+struct Work : CheckedRecord {
+  explicit Work(CheckedRecord&& c) : CheckedRecord(std::move(c)) {}
   int64_t record_id = 0, pupil_id = 0;
 };
 
+const KindSettings& SettingsOf(const LinkCtx& link, const std::string& kind) {
+  static const KindSettings kEmpty;
+  const KindSettings* ks = link.settings.Find(kind);
+  return ks ? *ks : kEmpty;
+}
+
 }  // namespace
+
+CheckedBatch CheckBatch(const LinkCtx& link, const std::string& kind,
+                        const std::vector<Incoming>& items) {
+  const KindSettings& ks = SettingsOf(link, kind);
+  CheckedBatch out;
+  std::map<std::string, size_t> position;
+  for (const Incoming& in : items) {
+    // Without code maps the record is checked as received; with them, on a mapped copy. Either
+    // way in.raw stays as received for the queues.
+    const bool maps = !ks.code_maps.empty();
+    json mapped;
+    if (maps) mapped = in.raw;
+    const json& rec = maps ? mapped : in.raw;
+    if (!rec.is_object()) {
+      out.failed.push_back({in.raw.dump(), in.ext_id, "", in.ext_id,
+                            json::array({Reason("RECORD_SHAPE", "$", "expected a JSON object")})});
+      continue;
+    }
+    json reasons = json::array();
+    if (Str(rec, "kind") != kind)
+      reasons.push_back(
+          Reason("RECORD_KIND", "kind",
+                 "a " + kind + " read returned a record of kind \"" + Str(rec, "kind") + "\""));
+    if (maps)
+      for (const std::string& p : ApplyCodeMaps(mapped, ks))
+        reasons.push_back(Reason("CODE_UNMAPPED", p.substr(0, p.find(':')), p));
+    for (const domain::Issue& i : domain::ValidateJson(rec))
+      if (i.severity == domain::Severity::kError)
+        reasons.push_back(Reason(i.code, i.path, i.message));
+    CheckedRecord c;
+    c.in = &in;
+    c.ext = ExternalIdOf(kind, rec);
+    if (c.ext.empty() || c.ext == "upn:")
+      reasons.push_back(Reason("RECORD_ID_MISSING", "id", "the record has no id to know it by"));
+    if (kind == "pupil") {
+      c.upn = Str(rec, "upn");
+      c.former_upn = Str(rec, "former_upn");
+      c.dob = Str(rec, "dob");
+    } else if (auto p = rec.find("pupil"); p != rec.end() && p->is_object()) {
+      c.pupil_ext = Str(*p, "id");
+      c.pupil_upn = Str(*p, "upn");
+    }
+    if (!reasons.empty()) {
+      out.failed.push_back({in.raw.dump(), c.ext.empty() ? in.ext_id : c.ext,
+                            kind == "pupil" ? c.upn : c.pupil_upn, in.ext_id, std::move(reasons)});
+      continue;
+    }
+    c.fields = FieldsOf(rec);
+    auto pos = position.find(c.ext);
+    if (pos != position.end()) {
+      out.ok[pos->second] = std::move(c);
+    } else {
+      position[c.ext] = out.ok.size();
+      out.ok.push_back(std::move(c));
+    }
+  }
+  return out;
+}
 
 Status ApplyBatch(store::Conn& conn, const LinkCtx& link, const std::string& kind,
                   std::vector<Incoming>& items, const std::vector<Deletion>& deletions,
                   const std::vector<Reject>& rejects, const BatchOptions& opt, BatchResult& res) {
-  static const KindSettings kEmpty;
-  const KindSettings& ks = link.settings.Find(kind) ? *link.settings.Find(kind) : kEmpty;
+  CheckedBatch checked = CheckBatch(link, kind, items);
+  return ApplyChecked(conn, link, kind, checked, deletions, rejects, opt, res);
+}
+
+Status ApplyChecked(store::Conn& conn, const LinkCtx& link, const std::string& kind,
+                    CheckedBatch& checked, const std::vector<Deletion>& deletions,
+                    const std::vector<Reject>& rejects, const BatchOptions& opt, BatchResult& res) {
+  const KindSettings& ks = SettingsOf(link, kind);
   const int64_t link_id = link.link.id;
   std::vector<store::QuarantineItem> quarantine;
   std::vector<store::MatchItem> matches;
@@ -175,60 +243,12 @@ Status ApplyBatch(store::Conn& conn, const LinkCtx& link, const std::string& kin
     quarantine_one(r.raw, r.ext_id, "", json::array({Reason("ADAPTER_REJECT", r.where, r.reason)}),
                    r.where);
 
-  // ---- map and validate; the last version of a record in the batch wins ----
-  std::map<std::string, size_t> position;
+  // ---- records that failed the store-free checks ----
+  for (FailedRecord& f : checked.failed)
+    quarantine_one(f.raw, f.ext, f.upn, std::move(f.reasons), f.where);
   std::vector<Work> work;
-  for (Incoming& in : items) {
-    Work w;
-    w.in = &in;
-    // Without code maps the record is checked as received; with them, on a mapped copy. Either
-    // way in.raw stays as received for the queues.
-    const bool maps = !ks.code_maps.empty();
-    if (maps) w.mapped = in.raw;
-    const json& rec = maps ? w.mapped : in.raw;
-    json reasons = json::array();
-    if (!rec.is_object()) {
-      quarantine_one(in.raw.dump(), in.ext_id, "",
-                     json::array({Reason("RECORD_SHAPE", "$", "expected a JSON object")}),
-                     in.ext_id);
-      continue;
-    }
-    if (Str(rec, "kind") != kind)
-      reasons.push_back(
-          Reason("RECORD_KIND", "kind",
-                 "a " + kind + " read returned a record of kind \"" + Str(rec, "kind") + "\""));
-    if (maps)
-      for (const std::string& p : ApplyCodeMaps(w.mapped, ks))
-        reasons.push_back(Reason("CODE_UNMAPPED", p.substr(0, p.find(':')), p));
-    for (const domain::Issue& i : domain::ValidateJson(rec))
-      if (i.severity == domain::Severity::kError)
-        reasons.push_back(Reason(i.code, i.path, i.message));
-    w.ext = ExternalIdOf(kind, rec);
-    if (w.ext.empty() || w.ext == "upn:")
-      reasons.push_back(Reason("RECORD_ID_MISSING", "id", "the record has no id to know it by"));
-    if (kind == "pupil") {
-      w.upn = Str(rec, "upn");
-      w.former_upn = Str(rec, "former_upn");
-      w.dob = Str(rec, "dob");
-    } else if (auto p = rec.find("pupil"); p != rec.end() && p->is_object()) {
-      w.pupil_ext = Str(*p, "id");
-      w.pupil_upn = Str(*p, "upn");
-    }
-    if (!reasons.empty()) {
-      quarantine_one(in.raw.dump(), w.ext.empty() ? in.ext_id : w.ext,
-                     kind == "pupil" ? w.upn : w.pupil_upn, std::move(reasons), in.ext_id);
-      continue;
-    }
-    w.fields = FieldsOf(rec);
-    w.mapped = json();  // done with it
-    auto pos = position.find(w.ext);
-    if (pos != position.end()) {
-      work[pos->second] = std::move(w);
-    } else {
-      position[w.ext] = work.size();
-      work.push_back(std::move(w));
-    }
-  }
+  work.reserve(checked.ok.size());
+  for (CheckedRecord& c : checked.ok) work.emplace_back(std::move(c));
 
   // ---- what this link already calls each record ----
   std::vector<std::string> exts;

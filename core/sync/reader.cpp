@@ -1,0 +1,119 @@
+// Reads a link's pages of one kind one page ahead of the run (see reader.h).
+#include "core/sync/reader.h"
+
+#include <exception>
+
+namespace sendsync::sync::detail {
+
+using nlohmann::json;
+
+PageReader::PageReader(plugins::Instance& adapter, const LinkCtx& link, std::string kind,
+                       std::string cursor, size_t limit, const std::atomic<bool>& stop)
+    : adapter_(adapter),
+      link_(link),
+      kind_(std::move(kind)),
+      first_cursor_(std::move(cursor)),
+      limit_(limit),
+      stop_(stop),
+      thread_([this] { Run(); }) {}
+
+PageReader::~PageReader() {
+  bool reading;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    quit_ = true;
+    reading = !finished_;
+  }
+  cv_.notify_all();
+  if (reading) adapter_.Cancel();  // a read under way is no longer wanted
+  thread_.join();
+}
+
+Page PageReader::Next() {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [this] { return !ready_.empty() || finished_; });
+  if (ready_.empty()) {
+    Page p;
+    p.status = Status::Cancelled("stopped on request");
+    return p;
+  }
+  Page p = std::move(ready_.front());
+  ready_.pop_front();
+  cv_.notify_all();
+  return p;
+}
+
+void PageReader::Run() {
+  std::string cursor = first_cursor_;
+  for (;;) {
+    if (stop_) break;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (quit_) break;
+    }
+    Page page;
+    try {
+      page = Read(cursor);
+    } catch (const std::exception& e) {  // nothing may escape a thread
+      page = Page();
+      page.status = Status::Internal(std::string("reading ") + kind_ + ": " + e.what());
+    }
+    const bool last = !page.status.ok() || !page.more || page.next_cursor == cursor;
+    cursor = page.next_cursor;
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [this] { return ready_.empty() || quit_; });
+    if (quit_) break;
+    ready_.push_back(std::move(page));
+    cv_.notify_all();
+    if (last) break;
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  finished_ = true;
+  cv_.notify_all();
+}
+
+Page PageReader::Read(const std::string& cursor) {
+  Page out;
+  json req = {{"kind", kind_}, {"cursor", cursor}, {"limit", limit_}};
+  plugins::CallResult r = adapter_.Call("read", req.dump());
+  if (r.status != plugins::CallStatus::kOk) {
+    out.status = (r.status == plugins::CallStatus::kRetry ? Status::Unavailable(r.message)
+                                                          : Status::InvalidArgument(r.message))
+                     .WithContext("read " + kind_);
+    return out;
+  }
+  FaultPoint("pull.after_read");
+  json page = json::parse(r.body, nullptr, false);
+  if (!page.is_object() || !page.contains("records") || !page["records"].is_array() ||
+      !page.contains("next_cursor") || !page["next_cursor"].is_string()) {
+    out.status = Status::InvalidArgument(
+        "read " + kind_ + ": the adapter's answer is not a read result (records, next_cursor)");
+    return out;
+  }
+  out.items.reserve(page["records"].size());
+  for (json& rec : page["records"]) {
+    Incoming in;
+    in.ext_id = ExternalIdOf(kind_, rec);
+    in.raw = std::move(rec);
+    out.items.push_back(std::move(in));
+  }
+  if (page.contains("deletions") && page["deletions"].is_array())
+    for (const json& d : page["deletions"])
+      if (d.is_object()) {
+        std::string id = d.value("id", "");
+        if (kind_ == "sen" && id.empty()) id = "upn:" + d.value("upn", "");
+        out.deletions.push_back({id, d.value("upn", "")});
+      }
+  if (page.contains("rejects") && page["rejects"].is_array())
+    for (const json& x : page["rejects"])
+      if (x.is_object())
+        out.rejects.push_back(
+            {x.value("raw", ""), x.value("where", ""), x.value("reason", ""), x.value("id", "")});
+  out.next_cursor = page["next_cursor"].get<std::string>();
+  out.more = page.value("more", false);
+  if (out.more) out.remaining = page.value("remaining", int64_t{-1});
+  out.checked = CheckBatch(link_, kind_, out.items);
+  return out;
+}
+
+}  // namespace sendsync::sync::detail
