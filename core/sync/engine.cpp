@@ -21,21 +21,37 @@ using nlohmann::json;
 
 const char* RunModeName(RunMode mode) {
   switch (mode) {
-    case RunMode::kSync: return "sync";
-    case RunMode::kDryRun: return "dry-run";
-    case RunMode::kPushOnly: return "push";
-    case RunMode::kPullOnly: return "pull";
+    case RunMode::kSync:
+      return "sync";
+    case RunMode::kDryRun:
+      return "dry-run";
+    case RunMode::kPushOnly:
+      return "push";
+    case RunMode::kPullOnly:
+      return "pull";
   }
   return "?";
 }
 
 json RunSummary::ToJson() const {
-  json j = {{"link", link},         {"run_id", run_id},       {"mode", mode},
-            {"status", status},     {"pulled", pulled},       {"created", created},
-            {"updated", updated},   {"deleted", deleted},     {"applied", created + updated + deleted},
-            {"unchanged", unchanged}, {"quarantined", quarantined}, {"conflicts", conflicts},
-            {"matches", matches},   {"pushed", pushed},       {"retried", retried},
-            {"dead_lettered", dead_lettered}, {"rejected", rejected}, {"duration_ms", duration_ms}};
+  json j = {{"link", link},
+            {"run_id", run_id},
+            {"mode", mode},
+            {"status", status},
+            {"pulled", pulled},
+            {"created", created},
+            {"updated", updated},
+            {"deleted", deleted},
+            {"applied", created + updated + deleted},
+            {"unchanged", unchanged},
+            {"quarantined", quarantined},
+            {"conflicts", conflicts},
+            {"matches", matches},
+            {"pushed", pushed},
+            {"retried", retried},
+            {"dead_lettered", dead_lettered},
+            {"rejected", rejected},
+            {"duration_ms", duration_ms}};
   if (!error.empty()) j["error"] = error;
   return j;
 }
@@ -44,14 +60,17 @@ Engine::Engine(store::Store& store, EngineOptions options)
     : impl_(std::make_unique<Impl>(store, std::move(options))) {}
 Engine::~Engine() = default;
 
-void Engine::RequestStop() { impl_->stop = true; }
+void Engine::RequestStop() {
+  impl_->stop = true;
+}
 
 Engine::Impl::Impl(store::Store& s, EngineOptions o) : store(s), opt(std::move(o)) {
   if (opt.holder.empty()) {
     char host[256] = {0};
     ::gethostname(host, sizeof host - 1);
     std::random_device rd;
-    opt.holder = std::string(host) + ":" + std::to_string(::getpid()) + ":" + std::to_string(rd() % 100000);
+    opt.holder =
+        std::string(host) + ":" + std::to_string(::getpid()) + ":" + std::to_string(rd() % 100000);
   }
   if (opt.plugin_dir.empty()) opt.plugin_dir = plugins::DefaultPluginDir();
 }
@@ -84,7 +103,7 @@ Result<plugins::PluginInfo> Engine::Impl::FindPlugin(const std::string& adapter_
 
 namespace {
 
-void Add(RunSummary& s, const detail::BatchResult& b, size_t cap) {
+void Add(RunSummary& s, detail::BatchResult& b, size_t cap) {
   s.created += b.created;
   s.updated += b.updated;
   s.deleted += b.deleted;
@@ -92,8 +111,8 @@ void Add(RunSummary& s, const detail::BatchResult& b, size_t cap) {
   s.quarantined += b.quarantined;
   s.conflicts += b.conflicts;
   s.matches += b.matches;
-  for (const json& c : b.changes)
-    if (s.changes.size() < cap) s.changes.push_back(c);
+  for (json& c : b.changes)
+    if (s.changes.size() < cap) s.changes.push_back(std::move(c));
 }
 
 }  // namespace
@@ -132,7 +151,9 @@ Status Engine::Impl::Pull(store::Conn& conn, store::Conn& lease_conn, const Link
       bo.run_id = run_id;
       bo.cursor = next;
       bo.set_cursor = true;
-      bo.max_changes = opt.max_reported_changes;
+      // Only as many changes as the run's report still has room for.
+      bo.max_changes =
+          opt.max_reported_changes - std::min(opt.max_reported_changes, sum.changes.size());
       detail::BatchResult br;
       if (dry_run) {
         SENDSYNC_RETURN_IF_ERROR(detail::ApplyChecked(conn, ctx, kind, page.checked, page.deletions,
@@ -156,7 +177,8 @@ Status Engine::Impl::Pull(store::Conn& conn, store::Conn& lease_conn, const Link
         return Status::FailedPrecondition("lost the lease on link " + ctx.link.name +
                                           " (another host took over); stopping");
       if (opt.on_progress) {
-        double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        double secs =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
         opt.on_progress({ctx.link.name, kind, "pull", kind_records,
                          secs > 0 ? kind_records / secs : 0, more ? page.remaining : 0});
       }
@@ -183,9 +205,11 @@ Result<RunSummary> Engine::RunLink(const std::string& name, RunMode mode) {
   auto ctx = detail::LoadLink(conn, name);
   if (!ctx.ok()) return ctx.status();
   if (ctx->link.adapter_id == kImportAdapter)
-    return Status::FailedPrecondition("'" + name + "' is the built-in import link; it has nothing to run");
+    return Status::FailedPrecondition("'" + name +
+                                      "' is the built-in import link; it has nothing to run");
   if (!ctx->link.enabled)
-    return Status::FailedPrecondition("link '" + name + "' is disabled (sendsync link enable " + name + ")");
+    return Status::FailedPrecondition("link '" + name + "' is disabled (sendsync link enable " +
+                                      name + ")");
   auto got = store::AcquireLease(lease, ctx->link.id, I.opt.holder, I.opt.lease_ttl_ms);
   if (!got.ok()) return got.status();
   if (!*got) {
@@ -201,7 +225,8 @@ Result<RunSummary> Engine::RunLink(const std::string& name, RunMode mode) {
     }
   }
   if (!*got)
-    return Status::FailedPrecondition("link '" + name + "' is being run elsewhere right now; try again later");
+    return Status::FailedPrecondition("link '" + name +
+                                      "' is being run elsewhere right now; try again later");
   SENDSYNC_RETURN_IF_ERROR(store::AbandonStaleRuns(lease, ctx->link.id, I.opt.holder));
   auto run_id = store::StartRun(lease, ctx->link.id, RunModeName(mode), I.opt.holder);
   if (!run_id.ok()) return run_id.status();
@@ -216,7 +241,8 @@ Result<RunSummary> Engine::RunLink(const std::string& name, RunMode mode) {
     auto config = ResolveSecrets(ctx->link.config, plugin->manifest.secret_fields);
     if (!config.ok()) return config.status();
     auto adapter = plugins::Open(*plugin, config->dump(), I.opt.runtime);
-    if (!adapter.ok()) return adapter.status().WithContext("opening adapter " + ctx->link.adapter_id);
+    if (!adapter.ok())
+      return adapter.status().WithContext("opening adapter " + ctx->link.adapter_id);
     if (mode != RunMode::kPushOnly)
       SENDSYNC_RETURN_IF_ERROR(
           I.Pull(conn, lease, *ctx, *plugin, **adapter, mode == RunMode::kDryRun, *run_id, sum));
@@ -224,9 +250,9 @@ Result<RunSummary> Engine::RunLink(const std::string& name, RunMode mode) {
       SENDSYNC_RETURN_IF_ERROR(detail::Push(conn, *ctx, **adapter, I.opt, I.stop, sum));
     return Status::OK();
   }();
-  sum.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                        std::chrono::steady_clock::now() - t0)
-                        .count();
+  sum.duration_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+          .count();
   if (!st.ok()) {
     sum.status = "failed";
     sum.error = st.message();

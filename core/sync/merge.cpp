@@ -9,14 +9,24 @@ using nlohmann::json;
 
 namespace {
 
-std::optional<json> Field(const json* obj, const std::string& f) {
-  if (!obj || !obj->is_object()) return std::nullopt;
+// The field's value, or nullptr when the side has no such field or it is null. Values are
+// compared and copied through these pointers: a merge copies a value only when it takes it.
+const json* Field(const json* obj, const std::string& f) {
+  if (!obj || !obj->is_object()) return nullptr;
   auto it = obj->find(f);
-  if (it == obj->end() || it->is_null()) return std::nullopt;
-  return *it;
+  if (it == obj->end() || it->is_null()) return nullptr;
+  return &*it;
 }
 
-void Set(json& obj, const std::string& f, const std::optional<json>& v) {
+bool Same(const json* a, const json* b) {
+  return a && b ? *a == *b : a == b;
+}
+
+std::optional<json> Copy(const json* v) {
+  return v ? std::optional<json>(*v) : std::nullopt;
+}
+
+void Set(json& obj, const std::string& f, const json* v) {
   if (v)
     obj[f] = *v;
   else
@@ -37,7 +47,7 @@ MergeOutcome Merge(const json* base, const json* ours, const json& theirs,
       for (auto it = side->begin(); it != side->end(); ++it) fields.insert(it.key());
 
   for (const std::string& f : fields) {
-    std::optional<json> b = Field(base, f), h = Field(ours, f), t = Field(&theirs, f);
+    const json *b = Field(base, f), *h = Field(ours, f), *t = Field(&theirs, f);
     // A field the link leaves out is "no opinion", never "cleared": systems that do not store a
     // field we pushed them must not wipe it from the hub. Clearing takes an explicit null.
     if (!theirs.is_object() || !theirs.contains(f)) continue;
@@ -48,12 +58,12 @@ MergeOutcome Merge(const json* base, const json* ours, const json& theirs,
       if (t) out.changed.push_back(f);
       continue;
     }
-    if (t == h) {
+    if (Same(t, h)) {
       Set(out.agreed_base, f, t);
       continue;
     }
-    if (t == b) continue;  // only the hub changed it; the base stays until the link has it
-    if (h == b) {          // only the link changed it
+    if (Same(t, b)) continue;  // only the hub changed it; the base stays until the link has it
+    if (Same(h, b)) {          // only the link changed it
       Set(out.merged, f, t);
       Set(out.agreed_base, f, t);
       out.changed.push_back(f);
@@ -68,7 +78,7 @@ MergeOutcome Merge(const json* base, const json* ours, const json& theirs,
     } else if (who == "hub") {
       Set(out.agreed_base, f, t);  // the link has t; the hub's value will be pushed to it
     } else {
-      out.conflicts.push_back({f, b, h, t});
+      out.conflicts.push_back({f, Copy(b), Copy(h), Copy(t)});
     }
   }
   return out;

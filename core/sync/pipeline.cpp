@@ -208,9 +208,9 @@ Status ApplyChecked(store::Conn& conn, const LinkCtx& link, const std::string& k
   std::vector<audit::Entry> audit_entries;
   std::set<std::string> applied_ext;  // ext ids that went in (to close old quarantine items)
 
-  auto report = [&](json change) {
-    if (res.changes.size() < opt.max_changes) res.changes.push_back(std::move(change));
-  };
+  // What changed, for a dry run's report: built only while there is room for it.
+  auto reporting = [&] { return res.changes.size() < opt.max_changes; };
+  auto report = [&](json change) { res.changes.push_back(std::move(change)); };
   auto quarantine_one = [&](const std::string& raw, const std::string& ext, const std::string& upn,
                             json reasons, const std::string& where) {
     if (!opt.quarantine_failures) {
@@ -231,11 +231,12 @@ Status ApplyChecked(store::Conn& conn, const LinkCtx& link, const std::string& k
     q.run_id = opt.run_id;
     quarantine.push_back(std::move(q));
     ++res.quarantined;
-    report({{"kind", kind},
-            {"id", ext},
-            {"upn", upn},
-            {"action", "quarantine"},
-            {"reasons", quarantine.back().reasons}});
+    if (reporting())
+      report({{"kind", kind},
+              {"id", ext},
+              {"upn", upn},
+              {"action", "quarantine"},
+              {"reasons", quarantine.back().reasons}});
   };
 
   // ---- rejects the adapter could not even turn into records ----
@@ -272,11 +273,12 @@ Status ApplyChecked(store::Conn& conn, const LinkCtx& link, const std::string& k
     m.run_id = opt.run_id;
     matches.push_back(std::move(m));
     ++res.matches;
-    report({{"kind", kind},
-            {"id", w.ext},
-            {"upn", w.upn},
-            {"action", "match_queue"},
-            {"reason", reason}});
+    if (reporting())
+      report({{"kind", kind},
+              {"id", w.ext},
+              {"upn", w.upn},
+              {"action", "match_queue"},
+              {"reason", reason}});
   };
 
   if (kind == "pupil") {
@@ -467,9 +469,14 @@ Status ApplyChecked(store::Conn& conn, const LinkCtx& link, const std::string& k
       theirs.erase("history");
       if (base) base_json.erase("history");
     }
-    json ours_no_history = ours ? *ours : json();
-    if (kind == "sen" && ours) ours_no_history.erase("history");
-    MergeOutcome m = Merge(base, ours ? &ours_no_history : nullptr, theirs, ks,
+    json ours_no_history;  // a SEN record's history is not merged field by field
+    const json* ours_fields = ours;
+    if (kind == "sen" && ours) {
+      ours_no_history = *ours;
+      ours_no_history.erase("history");
+      ours_fields = &ours_no_history;
+    }
+    MergeOutcome m = Merge(base, ours_fields, theirs, ks,
                            held.count(w->record_id) ? held[w->record_id] : std::set<std::string>());
     if (kind == "sen") {
       json src = json::object();
@@ -505,11 +512,12 @@ Status ApplyChecked(store::Conn& conn, const LinkCtx& link, const std::string& k
       e.pupil_id = kind == "pupil" ? w->record_id : w->pupil_id;
       e.detail = {{"field", c.field}};
       audit_entries.push_back(std::move(e));
-      report({{"kind", kind},
-              {"id", w->ext},
-              {"upn", upn},
-              {"action", "conflict"},
-              {"field", c.field}});
+      if (reporting())
+        report({{"kind", kind},
+                {"id", w->ext},
+                {"upn", upn},
+                {"action", "conflict"},
+                {"field", c.field}});
     }
     std::string body = m.merged.dump();
     const std::string hash = audit::Sha256Hex(body);  // = HashOf(m.merged), without a second dump
@@ -541,11 +549,12 @@ Status ApplyChecked(store::Conn& conn, const LinkCtx& link, const std::string& k
         ++res.created;
         e.action = "record.create";
         e.detail = {{"hash", hash}, {"version", 1}, {"source_id", w->ext}};
-        report({{"kind", kind},
-                {"id", w->ext},
-                {"upn", upn},
-                {"action", "create"},
-                {"fields", m.changed}});
+        if (reporting())
+          report({{"kind", kind},
+                  {"id", w->ext},
+                  {"upn", upn},
+                  {"action", "create"},
+                  {"fields", m.changed}});
       } else {
         row.version = hub_row->version + 1;
         row.created_at = hub_row->created_at;
@@ -564,11 +573,12 @@ Status ApplyChecked(store::Conn& conn, const LinkCtx& link, const std::string& k
                     {"fields", fields},
                     {"source_id", w->ext}};
         updates.push_back(std::move(row));
-        report({{"kind", kind},
-                {"id", w->ext},
-                {"upn", upn},
-                {"action", revived ? "restore" : "update"},
-                {"fields", m.changed}});
+        if (reporting())
+          report({{"kind", kind},
+                  {"id", w->ext},
+                  {"upn", upn},
+                  {"action", revived ? "restore" : "update"},
+                  {"fields", m.changed}});
       }
       audit_entries.push_back(std::move(e));
     } else if (m.conflicts.empty()) {
@@ -624,7 +634,8 @@ Status ApplyChecked(store::Conn& conn, const LinkCtx& link, const std::string& k
       e.pupil_id = pupil;
       e.detail = {{"old_hash", r.hash}, {"version", r.version}, {"source_id", lr.external_id}};
       audit_entries.push_back(std::move(e));
-      report({{"kind", kind}, {"id", lr.external_id}, {"upn", r.upn}, {"action", "delete"}});
+      if (reporting())
+        report({{"kind", kind}, {"id", lr.external_id}, {"upn", r.upn}, {"action", "delete"}});
     } else {
       // The hub holds changes this link never agreed to: deleting would lose them.
       store::Conflict c;
@@ -646,11 +657,12 @@ Status ApplyChecked(store::Conn& conn, const LinkCtx& link, const std::string& k
       e.pupil_id = pupil;
       e.detail = {{"field", "(deleted)"}};
       audit_entries.push_back(std::move(e));
-      report({{"kind", kind},
-              {"id", lr.external_id},
-              {"upn", r.upn},
-              {"action", "conflict"},
-              {"field", "(deleted)"}});
+      if (reporting())
+        report({{"kind", kind},
+                {"id", lr.external_id},
+                {"upn", r.upn},
+                {"action", "conflict"},
+                {"field", "(deleted)"}});
     }
   }
 
