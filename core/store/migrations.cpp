@@ -106,6 +106,22 @@ const std::vector<Migration>& Migrations() {
            "CREATE TABLE hub_generation (id BIGINT PRIMARY KEY, n BIGINT NOT NULL)",
            "INSERT INTO hub_generation (id, n) VALUES (1, 0)",
        }},
+      {3,
+       "record indexes leave out rows without the column (partial indexes)",
+       {
+           // Only pupils have a UPN, a school or no pupil_id: three of every four records gave
+           // each of these indexes an entry under NULL that no query looks up. Every query on
+           // these columns compares them, which implies IS NOT NULL, so SQLite and PostgreSQL
+           // still use the indexes.
+           "DROP INDEX records_upn",
+           "CREATE INDEX records_upn ON records (upn) WHERE upn IS NOT NULL",
+           "DROP INDEX records_former_upn",
+           "CREATE INDEX records_former_upn ON records (former_upn) WHERE former_upn IS NOT NULL",
+           "DROP INDEX records_pupil",
+           "CREATE INDEX records_pupil ON records (pupil_id, kind) WHERE pupil_id IS NOT NULL",
+           "DROP INDEX records_school",
+           "CREATE INDEX records_school ON records (school_urn, kind) WHERE school_urn IS NOT NULL",
+       }},
   };
   return kMigrations;
 }

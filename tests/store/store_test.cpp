@@ -82,6 +82,61 @@ TEST_P(StoreTest, NewerDatabaseIsRefusedClearly) {
       << s.status().message();
 }
 
+TEST_P(StoreTest, AStoreAtVersionTwoGetsPartialRecordIndexesAndKeepsItsRecords) {
+  // Put the store back to version 2: full indexes, records in them.
+  ASSERT_TRUE(InsertRecords(*conn_, {Pupil(1, "A123456789012"), Pupil(2, "B123456789012")}).ok());
+  for (const char* sql :
+       {"DROP INDEX records_upn", "CREATE INDEX records_upn ON records (upn)",
+        "DROP INDEX records_former_upn", "CREATE INDEX records_former_upn ON records (former_upn)",
+        "DROP INDEX records_pupil", "CREATE INDEX records_pupil ON records (pupil_id, kind)",
+        "DROP INDEX records_school", "CREATE INDEX records_school ON records (school_urn, kind)",
+        "UPDATE schema_info SET value = '2' WHERE key = 'version'"})
+    ASSERT_TRUE(conn_->Exec(sql).ok()) << sql;
+  auto again = Store::Open(url_);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ((*again)->migrations_applied(), LatestSchemaVersion() - 2);
+  const std::string kNames =
+      "('records_upn', 'records_former_upn', 'records_pupil', 'records_school')";
+  auto defs = conn_->Query(conn_->dialect() == Dialect::kSqlite
+                               ? "SELECT sql FROM sqlite_master WHERE name IN " + kNames
+                               : "SELECT indexdef FROM pg_indexes WHERE indexname IN " + kNames);
+  ASSERT_TRUE(defs.ok());
+  ASSERT_EQ(defs->size(), 4u);
+  for (const Row& d : *defs)
+    EXPECT_NE(AsText(d[0]).find("IS NOT NULL"), std::string::npos) << AsText(d[0]);
+  auto found = PupilsByUpn(*conn_, {"B123456789012"});
+  ASSERT_TRUE(found.ok());
+  ASSERT_EQ(found->size(), 1u);
+  EXPECT_EQ((*found)[0].id, 2);
+}
+
+// The partial indexes serve the queries that match pupils and list a school's records (SQLite's
+// planner, on the same WHERE forms records_store.cpp uses).
+TEST(StorePlans, MatchingAndListingUseThePartialIndexes) {
+  auto s = Store::Open(testing_support::FreshSqliteUrl());
+  ASSERT_TRUE(s.ok());
+  auto c = (*s)->Connect();
+  ASSERT_TRUE(c.ok());
+  auto plan = [&](const std::string& where) {
+    auto rows = (*c)->Query("EXPLAIN QUERY PLAN SELECT id FROM records " + where);
+    if (!rows.ok()) return rows.status().ToString();
+    std::string out;
+    for (const Row& r : *rows) out += AsText(r.back()) + "\n";
+    return out;
+  };
+  std::string p = plan(
+      "WHERE kind = 'pupil' AND deleted = 0 AND (upn IN ('A', 'B') OR former_upn IN ('A', 'B')) "
+      "ORDER BY id");
+  EXPECT_NE(p.find("records_upn"), std::string::npos) << p;
+  EXPECT_NE(p.find("records_former_upn"), std::string::npos) << p;
+  p = plan("WHERE kind = 'sen' AND deleted = 0 AND pupil_id IN (1, 2) ORDER BY id");
+  EXPECT_NE(p.find("records_pupil"), std::string::npos) << p;
+  p = plan("WHERE kind = 'pupil' AND deleted = 0 AND school_urn = '100000' ORDER BY id");
+  EXPECT_NE(p.find("records_school"), std::string::npos) << p;
+  p = plan("WHERE deleted = 0 AND (id = 1 OR pupil_id = 1) ORDER BY kind, id");
+  EXPECT_NE(p.find("records_pupil"), std::string::npos) << p;
+}
+
 TEST_P(StoreTest, IdBlocksNeverOverlap) {
   auto a = AllocateIds(*conn_, "records", 1000);
   auto b = AllocateIds(*conn_, "records", 5);
