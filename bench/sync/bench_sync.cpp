@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -20,16 +21,37 @@
 #include <fstream>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace fs = std::filesystem;
 
 namespace {
 
+// The peak resident memory (VmHWM) of the children of `parent`, in kB. RUSAGE_CHILDREN cannot
+// tell one step's worker from another's (it keeps the largest child the bench ever waited for,
+// the sendsync processes included), so the bench samples /proc while each step runs.
+long ChildrenPeakKb(pid_t parent) {
+  long peak = 0;
+  for (const auto& e : fs::directory_iterator("/proc")) {
+    const std::string name = e.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream status(e.path() / "status");
+    std::string line;
+    long ppid = -1, hwm = 0;
+    while (std::getline(status, line)) {
+      if (line.rfind("PPid:", 0) == 0) ppid = std::atol(line.c_str() + 5);
+      if (line.rfind("VmHWM:", 0) == 0) hwm = std::atol(line.c_str() + 6);
+    }
+    if (ppid == parent && hwm > peak) peak = hwm;
+  }
+  return peak;
+}
+
 struct Measure {
   double seconds = 0;
   long max_rss_kb = 0;      // the process itself
-  long worker_rss_kb = 0;   // the largest of its children (the adapter worker)
+  long worker_rss_kb = 0;   // the largest of its children (the adapter worker), 0 if none
   int status = 0;
   std::string output;
 };
@@ -54,15 +76,24 @@ Measure Run(const std::vector<std::string>& args, const std::map<std::string, st
     ::execvp(argv[0], argv.data());
     _exit(127);
   }
+  std::atomic<bool> done{false};
+  std::atomic<long> worker_peak{0};
+  std::thread sampler([&] {  // every 20 ms; VmHWM only grows, so the last sample is the peak
+    while (!done) {
+      long kb = ChildrenPeakKb(pid);
+      if (kb > worker_peak) worker_peak = kb;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  });
   int st = 0;
   rusage ru{};
   ::wait4(pid, &st, 0, &ru);
+  done = true;
+  sampler.join();
   Measure m;
   m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   m.max_rss_kb = ru.ru_maxrss;
-  rusage children{};
-  ::getrusage(RUSAGE_CHILDREN, &children);  // includes grandchildren the child waited for
-  m.worker_rss_kb = children.ru_maxrss;
+  m.worker_rss_kb = worker_peak;
   m.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
   std::ifstream in(log);
   m.output.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
