@@ -29,7 +29,7 @@ struct Page {
 };
 
 // Reading ahead is safe because reads are repeatable and never consume the source (adapter SDK
-// guide, "Cursors"): a page read but never committed is read again by the next run, from the
+// guide, section 7): a page read but never committed is read again by the next run, from the
 // cursor the store still holds. Calls on an instance are serialised, and while a reader exists it
 // is the only caller of its adapter.
 class PageReader {
