@@ -99,13 +99,15 @@ const std::vector<Migration>& Migrations() {
            " id BIGINT PRIMARY KEY, name TEXT NOT NULL UNIQUE, role TEXT NOT NULL,"
            " school_urn TEXT, token_hash TEXT NOT NULL UNIQUE, created_at BIGINT NOT NULL,"
            " last_used_at BIGINT, revoked_at BIGINT)",
-       }},
+       },
+       {}},
       {2,
        "hub generation: a counter every change to hub records, link records or links moves",
        {
            "CREATE TABLE hub_generation (id BIGINT PRIMARY KEY, n BIGINT NOT NULL)",
            "INSERT INTO hub_generation (id, n) VALUES (1, 0)",
-       }},
+       },
+       {}},
       {3,
        "record indexes leave out rows without the column (partial indexes)",
        {
@@ -121,6 +123,42 @@ const std::vector<Migration>& Migrations() {
            "CREATE INDEX records_pupil ON records (pupil_id, kind) WHERE pupil_id IS NOT NULL",
            "DROP INDEX records_school",
            "CREATE INDEX records_school ON records (school_urn, kind) WHERE school_urn IS NOT NULL",
+       },
+       {}},
+      {4,
+       "SQLite: records and audit keyed by the table's own row id",
+       {},
+       {
+           // In SQLite only INTEGER PRIMARY KEY names the row id; BIGINT PRIMARY KEY made a
+           // second b-tree mapping id to row id, written on every insert and read on every
+           // lookup. (PostgreSQL has no row-id tree; its tables stay as they are.) Rebuilt in
+           // one transaction with the same columns, rows and indexes.
+           "CREATE TABLE records_v4 ("
+           " id INTEGER PRIMARY KEY, kind TEXT NOT NULL, pupil_id BIGINT,"
+           " upn TEXT, former_upn TEXT, dob TEXT, school_urn TEXT,"
+           " body TEXT NOT NULL, hash TEXT NOT NULL, version BIGINT NOT NULL,"
+           " deleted BIGINT NOT NULL DEFAULT 0,"
+           " created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)",
+           "INSERT INTO records_v4 (id, kind, pupil_id, upn, former_upn, dob, school_urn, body,"
+           " hash, version, deleted, created_at, updated_at)"
+           " SELECT id, kind, pupil_id, upn, former_upn, dob, school_urn, body, hash, version,"
+           " deleted, created_at, updated_at FROM records ORDER BY id",
+           "DROP TABLE records",
+           "ALTER TABLE records_v4 RENAME TO records",
+           "CREATE INDEX records_upn ON records (upn) WHERE upn IS NOT NULL",
+           "CREATE INDEX records_former_upn ON records (former_upn) WHERE former_upn IS NOT NULL",
+           "CREATE INDEX records_pupil ON records (pupil_id, kind) WHERE pupil_id IS NOT NULL",
+           "CREATE INDEX records_school ON records (school_urn, kind) WHERE school_urn IS NOT NULL",
+           "CREATE TABLE audit_v4 ("
+           " seq INTEGER PRIMARY KEY, ts BIGINT NOT NULL, actor TEXT NOT NULL,"
+           " action TEXT NOT NULL, kind TEXT, record_id BIGINT, pupil_id BIGINT,"
+           " detail TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL)",
+           "INSERT INTO audit_v4 (seq, ts, actor, action, kind, record_id, pupil_id, detail,"
+           " prev_hash, hash) SELECT seq, ts, actor, action, kind, record_id, pupil_id, detail,"
+           " prev_hash, hash FROM audit ORDER BY seq",
+           "DROP TABLE audit",
+           "ALTER TABLE audit_v4 RENAME TO audit",
+           "CREATE INDEX audit_pupil ON audit (pupil_id, seq)",
        }},
   };
   return kMigrations;

@@ -13,7 +13,9 @@ int64_t NowMs() {
       .count();
 }
 
-int LatestSchemaVersion() { return Migrations().back().version; }
+int LatestSchemaVersion() {
+  return Migrations().back().version;
+}
 
 namespace {
 
@@ -64,18 +66,22 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& url) {
       store->schema_version_ = *current;
       break;
     }
-    for (const std::string& sql : next->statements) {
+    std::vector<std::string> statements = next->statements;
+    if (c.dialect() == Dialect::kSqlite)
+      statements.insert(statements.end(), next->sqlite_statements.begin(),
+                        next->sqlite_statements.end());
+    for (const std::string& sql : statements) {
       Status st = c.Exec(sql);
       if (!st.ok())
         return st.WithContext("migration " + std::to_string(next->version) + " (" +
                               next->description + ")");
     }
     if (next->version == 1) {
-      SENDSYNC_RETURN_IF_ERROR(c.Exec("INSERT INTO schema_info (key, value) VALUES ('version', ?)",
-                                      {std::string("1")}));
-      SENDSYNC_RETURN_IF_ERROR(c.Exec(
-          "INSERT INTO schema_info (key, value) VALUES ('created_at', ?)",
-          {std::to_string(NowMs())}));
+      SENDSYNC_RETURN_IF_ERROR(
+          c.Exec("INSERT INTO schema_info (key, value) VALUES ('version', ?)", {std::string("1")}));
+      SENDSYNC_RETURN_IF_ERROR(
+          c.Exec("INSERT INTO schema_info (key, value) VALUES ('created_at', ?)",
+                 {std::to_string(NowMs())}));
     } else {
       SENDSYNC_RETURN_IF_ERROR(c.Exec("UPDATE schema_info SET value = ? WHERE key = 'version'",
                                       {std::to_string(next->version)}));
@@ -94,10 +100,10 @@ Result<int64_t> AllocateIds(Conn& conn, const std::string& sequence, int64_t cou
     SENDSYNC_RETURN_IF_ERROR(own->status());
   }
   // Insert-or-add in one statement, so concurrent allocators serialise on the row.
-  SENDSYNC_RETURN_IF_ERROR(conn.Exec(
-      "INSERT INTO id_blocks (name, next_id) VALUES (?, ?) "
-      "ON CONFLICT (name) DO UPDATE SET next_id = id_blocks.next_id + ?",
-      {sequence, int64_t{1} + count, count}));
+  SENDSYNC_RETURN_IF_ERROR(
+      conn.Exec("INSERT INTO id_blocks (name, next_id) VALUES (?, ?) "
+                "ON CONFLICT (name) DO UPDATE SET next_id = id_blocks.next_id + ?",
+                {sequence, int64_t{1} + count, count}));
   auto rows = conn.Query("SELECT next_id FROM id_blocks WHERE name = ?", {sequence});
   if (!rows.ok()) return rows.status();
   if (rows->empty()) return Status::Internal("id block vanished");

@@ -28,7 +28,8 @@ int64_t NowMs();
 struct Migration {
   int version;
   std::string description;
-  std::vector<std::string> statements;
+  std::vector<std::string> statements;         // on every backend
+  std::vector<std::string> sqlite_statements;  // then on SQLite only
 };
 const std::vector<Migration>& Migrations();
 int LatestSchemaVersion();

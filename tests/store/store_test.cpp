@@ -83,8 +83,18 @@ TEST_P(StoreTest, NewerDatabaseIsRefusedClearly) {
 }
 
 TEST_P(StoreTest, AStoreAtVersionTwoGetsPartialRecordIndexesAndKeepsItsRecords) {
-  // Put the store back to version 2: full indexes, records in them.
+  // Put the store back to version 2: full indexes, records in them, an audit entry.
   ASSERT_TRUE(InsertRecords(*conn_, {Pupil(1, "A123456789012"), Pupil(2, "B123456789012")}).ok());
+  {
+    Tx tx(*conn_);
+    std::vector<audit::Entry> entries(1);
+    entries[0].actor = "test";
+    entries[0].action = "record.create";
+    entries[0].record_id = entries[0].pupil_id = 2;
+    entries[0].detail = {{"version", 1}};
+    ASSERT_TRUE(audit::Append(*conn_, entries).ok());
+    ASSERT_TRUE(tx.Commit().ok());
+  }
   for (const char* sql :
        {"DROP INDEX records_upn", "CREATE INDEX records_upn ON records (upn)",
         "DROP INDEX records_former_upn", "CREATE INDEX records_former_upn ON records (former_upn)",
@@ -108,6 +118,10 @@ TEST_P(StoreTest, AStoreAtVersionTwoGetsPartialRecordIndexesAndKeepsItsRecords) 
   ASSERT_TRUE(found.ok());
   ASSERT_EQ(found->size(), 1u);
   EXPECT_EQ((*found)[0].id, 2);
+  auto verified = audit::Verify(*conn_);
+  ASSERT_TRUE(verified.ok());
+  EXPECT_TRUE(verified->ok) << verified->problem;
+  EXPECT_EQ(verified->checked, 1);
 }
 
 // The partial indexes serve the queries that match pupils and list a school's records (SQLite's
@@ -135,6 +149,13 @@ TEST(StorePlans, MatchingAndListingUseThePartialIndexes) {
   EXPECT_NE(p.find("records_school"), std::string::npos) << p;
   p = plan("WHERE deleted = 0 AND (id = 1 OR pupil_id = 1) ORDER BY kind, id");
   EXPECT_NE(p.find("records_pupil"), std::string::npos) << p;
+  // Records and audit entries are found by the row id itself, not through a second index.
+  p = plan("WHERE id IN (1, 2)");
+  EXPECT_NE(p.find("INTEGER PRIMARY KEY"), std::string::npos) << p;
+  auto audit = (*c)->Query("EXPLAIN QUERY PLAN SELECT seq FROM audit WHERE seq >= 5 ORDER BY seq");
+  ASSERT_TRUE(audit.ok());
+  EXPECT_NE(AsText(audit->front().back()).find("INTEGER PRIMARY KEY"), std::string::npos)
+      << AsText(audit->front().back());
 }
 
 TEST_P(StoreTest, IdBlocksNeverOverlap) {
