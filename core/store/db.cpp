@@ -275,7 +275,7 @@ Status Conn::ExecEach(const std::string& sql, const std::vector<Row>& rows, bool
   const size_t ncols = rows.front().size();
   for (const Row& r : rows)
     if (r.size() != ncols) return Status::Internal("ExecEach: rows of different widths");
-  if (session_->stmts) return session_->stmts->RunEach(sql, rows);
+  if (session_->stmts) return session_->stmts->RunEach(sql, rows, each_changes_one);
   try {  // not reached today: every SQLite session has its statements
     for (const Row& r : rows) {
       Poco::Data::Statement st(session());

@@ -167,27 +167,44 @@ Status UpdateRecords(Conn& conn, const std::vector<RecordRow>& rows, const std::
   std::vector<int64_t> ids;
   ids.reserve(rows.size());
   for (const RecordRow& r : rows) ids.push_back(r.id);
-  // Every row must still be at the version it was read at (optimistic concurrency).
-  std::map<int64_t, int64_t> version_now;
+  // Every row must still be at the version it was read at (optimistic concurrency). The indexed
+  // columns come along: a row whose keys stay the same is updated without naming them, because
+  // SQLite rewrites the entry of every index whose column an UPDATE sets, changed or not.
+  struct Now {
+    int64_t version;
+    Row keys;
+  };
+  std::map<int64_t, Now> now_in_store;
   SENDSYNC_RETURN_IF_ERROR(ForChunks(ids.size(), kChunk, [&](size_t a, size_t b) {
-    auto found = conn.Query("SELECT id, version FROM records WHERE id IN " + InList(b - a),
-                            std::vector<Value>(ids.begin() + a, ids.begin() + b));
+    auto found = conn.Query(
+        "SELECT id, version, pupil_id, upn, former_upn, dob, school_urn FROM records WHERE id IN " +
+            InList(b - a),
+        std::vector<Value>(ids.begin() + a, ids.begin() + b));
     if (!found.ok()) return found.status();
-    for (const Row& f : *found) version_now[AsInt(f[0])] = AsInt(f[1]);
+    for (const Row& f : *found)
+      now_in_store[AsInt(f[0])] = {AsInt(f[1]), Row(f.begin() + 2, f.end())};
     return Status::OK();
   }));
-  std::vector<Row> params;
-  params.reserve(rows.size());
+  std::vector<Row> with_keys, same_keys;
   for (const RecordRow& r : rows) {
-    auto v = version_now.find(r.id);
-    if (v == version_now.end() || v->second != r.version - 1)
+    auto v = now_in_store.find(r.id);
+    if (v == now_in_store.end() || v->second.version != r.version - 1)
       return Status::FailedPrecondition("record " + std::to_string(r.id) +
                                         " changed under us (expected version " +
                                         std::to_string(r.version - 1) + ")");
-    params.push_back({r.pupil_id ? Value(r.pupil_id) : Value(), detail::TextOrNull(r.upn),
-                      detail::TextOrNull(r.former_upn), detail::TextOrNull(r.dob),
-                      detail::TextOrNull(r.school_urn), r.body, r.hash, r.version,
-                      int64_t{r.deleted ? 1 : 0}, r.updated_at, r.id, r.version - 1});
+    Row keys = {r.pupil_id ? Value(r.pupil_id) : Value(), detail::TextOrNull(r.upn),
+                detail::TextOrNull(r.former_upn), detail::TextOrNull(r.dob),
+                detail::TextOrNull(r.school_urn)};
+    Row rest = {r.body,       r.hash, r.version,    int64_t{r.deleted ? 1 : 0},
+                r.updated_at, r.id,   r.version - 1};
+    // (A value that reads back as another type only costs the longer statement.)
+    if (keys == v->second.keys) {
+      same_keys.push_back(std::move(rest));
+    } else {
+      keys.insert(keys.end(), std::make_move_iterator(rest.begin()),
+                  std::make_move_iterator(rest.end()));
+      with_keys.push_back(std::move(keys));
+    }
   }
   // Keep the versions being replaced, in one statement per chunk.
   const int64_t now = NowMs();
@@ -203,11 +220,15 @@ Status UpdateRecords(Conn& conn, const std::vector<RecordRow>& rows, const std::
   SENDSYNC_RETURN_IF_ERROR(detail::BumpHubGeneration(conn));
   // The version in the WHERE clause still guards PostgreSQL writers racing between the check
   // and the update; SQLite's write lock (BEGIN IMMEDIATE) already excludes them.
+  SENDSYNC_RETURN_IF_ERROR(conn.ExecEach(
+      "UPDATE records SET body = ?, hash = ?, version = ?, deleted = ?, updated_at = ? "
+      "WHERE id = ? AND version = ?",
+      same_keys, /*each_changes_one=*/true));
   return conn.ExecEach(
       "UPDATE records SET pupil_id = ?, upn = ?, former_upn = ?, dob = ?, school_urn = ?, "
       "body = ?, hash = ?, version = ?, deleted = ?, updated_at = ? "
       "WHERE id = ? AND version = ?",
-      params, /*each_changes_one=*/true);
+      with_keys, /*each_changes_one=*/true);
 }
 
 Result<std::vector<HistoryRow>> RecordHistory(Conn& conn, int64_t record_id) {
@@ -293,6 +314,23 @@ Status UpsertLinkRecords(Conn& conn, const std::vector<LinkRecord>& in) {
       {"link_id", "kind", "external_id", "record_id", "base", "base_hash", "updated_at"}, values,
       "ON CONFLICT (link_id, kind, external_id) DO UPDATE SET record_id = excluded.record_id, "
       "base = excluded.base, base_hash = excluded.base_hash, updated_at = excluded.updated_at");
+}
+
+Status UpdateLinkBases(Conn& conn, const std::vector<LinkRecord>& rows) {
+  if (rows.empty()) return Status::OK();
+  std::vector<Row> params;
+  params.reserve(rows.size());
+  const int64_t now = NowMs();
+  for (const LinkRecord& r : rows)
+    params.push_back({detail::Opt(r.base), detail::TextOrNull(r.base_hash), now, r.link_id, r.kind,
+                      r.external_id, r.record_id});
+  SENDSYNC_RETURN_IF_ERROR(detail::BumpHubGeneration(conn));
+  // Only the base changes, so no index entry is rewritten (an upsert that names record_id would
+  // rewrite link_records_record's entry for every row).
+  return conn.ExecEach(
+      "UPDATE link_records SET base = ?, base_hash = ?, updated_at = ? "
+      "WHERE link_id = ? AND kind = ? AND external_id = ? AND record_id = ?",
+      params, /*each_changes_one=*/true);
 }
 
 Status DeleteLinkRecord(Conn& conn, int64_t link_id, const std::string& kind,

@@ -128,7 +128,8 @@ Status SqliteStatements::Run(const std::string& sql, const std::vector<Value>& p
   return Status::OK();
 }
 
-Status SqliteStatements::RunEach(const std::string& sql, const std::vector<Row>& rows) {
+Status SqliteStatements::RunEach(const std::string& sql, const std::vector<Row>& rows,
+                                 bool each_changes_one) {
   auto stmt = Prepare(sql);
   if (!stmt.ok()) return stmt.status();
   for (size_t i = 0; i < rows.size(); ++i) {
@@ -138,6 +139,9 @@ Status SqliteStatements::RunEach(const std::string& sql, const std::vector<Row>&
     int rc = sqlite3_step(*stmt);
     while (rc == SQLITE_ROW) rc = sqlite3_step(*stmt);
     if (rc != SQLITE_DONE) return Error(rc, "row " + std::to_string(i) + " of a batch failed");
+    if (each_changes_one && sqlite3_changes(db_) != 1)
+      return Status::FailedPrecondition("row " + std::to_string(i) + " of the batch changed " +
+                                        std::to_string(sqlite3_changes(db_)) + " rows, not 1");
   }
   return Status::OK();
 }

@@ -28,8 +28,9 @@ class SqliteStatements {
   // appended, typed by SQLite's storage class; `changes` gets the rows the statement changed.
   Status Run(const std::string& sql, const std::vector<Value>& params, std::vector<Row>* rows,
              size_t* changes);
-  // Runs `sql` once per row of parameters (one compiled statement).
-  Status RunEach(const std::string& sql, const std::vector<Row>& rows);
+  // Runs `sql` once per row of parameters (one compiled statement); with `each_changes_one`, a
+  // row that changes no row or several is an error.
+  Status RunEach(const std::string& sql, const std::vector<Row>& rows, bool each_changes_one);
 
   // Whether `sql` holds exactly one statement (the rest is blank or a comment). Several statements
   // go through Poco::Data, which runs them in turn.

@@ -147,6 +147,9 @@ Result<std::vector<LinkRecord>> LinkRecordsByRecord(Conn& conn, int64_t link_id,
 Result<std::vector<LinkRecord>> LinkRecordsOf(Conn& conn, int64_t record_id);
 // Inserts or replaces by (link, kind, external id).
 Status UpsertLinkRecords(Conn& conn, const std::vector<LinkRecord>& rows);
+// Replaces the base of link records that exist and keep their hub record (the common re-sync
+// case); each row must match one stored row.
+Status UpdateLinkBases(Conn& conn, const std::vector<LinkRecord>& rows);
 // Forgets one id of a link (when the target renames a record, e.g. hub id -> its own id).
 Status DeleteLinkRecord(Conn& conn, int64_t link_id, const std::string& kind,
                         const std::string& external_id);

@@ -435,7 +435,7 @@ Status ApplyChecked(store::Conn& conn, const LinkCtx& link, const std::string& k
 
   // ---- merge ----
   std::vector<store::RecordRow> inserts, updates;
-  std::vector<store::LinkRecord> link_rows;
+  std::vector<store::LinkRecord> link_rows, base_rows;
   std::vector<int64_t> fanout;
   const int64_t now = store::NowMs();
   for (Work* w : resolved) {
@@ -599,7 +599,9 @@ Status ApplyChecked(store::Conn& conn, const LinkCtx& link, const std::string& k
       l.base = m.agreed_base.dump();
       l.base_hash = HashOf(m.agreed_base);
     }
-    link_rows.push_back(std::move(l));
+    // A link record that already names this hub record only needs its new base.
+    const bool known_here = lr != by_ext.end() && lr->second.record_id == w->record_id;
+    (known_here ? base_rows : link_rows).push_back(std::move(l));
     applied_ext.insert(w->ext);
   }
 
@@ -671,6 +673,7 @@ Status ApplyChecked(store::Conn& conn, const LinkCtx& link, const std::string& k
   SENDSYNC_RETURN_IF_ERROR(store::InsertRecords(conn, inserts));
   SENDSYNC_RETURN_IF_ERROR(store::UpdateRecords(conn, updates, link.actor));
   SENDSYNC_RETURN_IF_ERROR(store::UpsertLinkRecords(conn, link_rows));
+  SENDSYNC_RETURN_IF_ERROR(store::UpdateLinkBases(conn, base_rows));
   FaultPoint("commit.after_records");
   SENDSYNC_RETURN_IF_ERROR(store::InsertConflicts(conn, conflicts));
   SENDSYNC_RETURN_IF_ERROR(store::InsertMatches(conn, matches));

@@ -309,6 +309,29 @@ TEST_P(StoreTest, LinkRecordsUpsertKeepsTheLastRowForAKey) {
   EXPECT_EQ(LinkRecordsOf(*conn_, 1)->size(), 1u);
 }
 
+TEST_P(StoreTest, LinkBasesAreReplacedOnlyWhereTheLinkRecordNamesThatRecord) {
+  int64_t link = MakeLink("mis");
+  ASSERT_TRUE(UpsertLinkRecords(*conn_, {{link, "pupil", "S1", 1, "{\"a\":1}", "h1"},
+                                         {link, "pupil", "S2", 2, "{\"b\":1}", "g1"}})
+                  .ok());
+  ASSERT_TRUE(UpdateLinkBases(*conn_, {{link, "pupil", "S1", 1, "{\"a\":2}", "h2"}}).ok());
+  auto rows = LinkRecordsByExternal(*conn_, link, "pupil", {"S1", "S2"});
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), 2u);
+  for (const auto& r : *rows) {
+    EXPECT_EQ(*r.base, r.external_id == "S1" ? "{\"a\":2}" : "{\"b\":1}");
+    EXPECT_EQ(r.base_hash, r.external_id == "S1" ? "h2" : "g1");
+  }
+  // A link record that is not there, or that names another hub record, is an error rather than
+  // a base silently not kept.
+  for (const LinkRecord& wrong : {LinkRecord{link, "pupil", "S3", 3, "{}", "x"},
+                                  LinkRecord{link, "pupil", "S2", 9, "{}", "x"}}) {
+    Status st = UpdateLinkBases(*conn_, {wrong});
+    EXPECT_EQ(st.code(), Status::Code::kFailedPrecondition) << wrong.external_id;
+  }
+  EXPECT_EQ(*LinkRecordsByExternal(*conn_, link, "pupil", {"S2"})->at(0).base, "{\"b\":1}");
+}
+
 TEST_P(StoreTest, QuarantineIsListedResolvedOnceAndFilteredBySchool) {
   int64_t link = MakeLink("csv");
   std::vector<QuarantineItem> items(2);
