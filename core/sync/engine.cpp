@@ -6,8 +6,10 @@
 #include <cstdlib>
 
 #include <chrono>
+#include <memory>
 #include <mutex>
 #include <random>
+#include <vector>
 
 #include "core/log/log.h"
 #include "core/sync/engine_impl.h"
@@ -127,22 +129,48 @@ Status Engine::Impl::Pull(store::Conn& conn, store::Conn& lease_conn, const Link
     dry.emplace(conn);
     SENDSYNC_RETURN_IF_ERROR(dry->status());
   }
+  std::vector<std::string> kinds;
   for (auto k : records::AllKinds()) {
     const std::string kind = records::KindName(k);
     const KindSettings* ks = ctx.settings.Find(kind);
-    if (!ks || !ks->read || !plugin.manifest.CanRead(kind)) continue;
-    auto cursor = store::GetCursor(conn, ctx.link.id, kind);
+    if (ks && ks->read && plugin.manifest.CanRead(kind)) kinds.push_back(kind);
+  }
+  // A kind's reader starts from the cursor the store holds for it; the next kind's reader starts
+  // as soon as this one has handed over its last page, so its first read overlaps that page's
+  // commit (a kind's cursor moves only with its own pages).
+  std::vector<std::string> first_cursor(kinds.size());
+  auto start_reader = [&](size_t i) -> Result<std::unique_ptr<detail::PageReader>> {
+    auto cursor = store::GetCursor(conn, ctx.link.id, kinds[i]);
     if (!cursor.ok()) return cursor.status();
-    std::string cur = *cursor;
+    first_cursor[i] = *cursor;
+    return std::make_unique<detail::PageReader>(adapter, ctx, kinds[i], *cursor, opt.page_size,
+                                                stop);
+  };
+  std::unique_ptr<detail::PageReader> reader, next_reader;
+  for (size_t i = 0; i < kinds.size(); ++i) {
+    const std::string& kind = kinds[i];
+    if (next_reader) {
+      reader = std::move(next_reader);
+    } else {
+      auto r = start_reader(i);
+      if (!r.ok()) return r.status();
+      reader = std::move(*r);
+    }
+    std::string cur = first_cursor[i];
     auto started = std::chrono::steady_clock::now();
     int64_t kind_records = 0;
-    detail::PageReader reader(adapter, ctx, kind, cur, opt.page_size, stop);
     for (;;) {
       if (stop) return Status::Cancelled("stopped on request");
-      detail::Page page = reader.Next();
+      detail::Page page = reader->Next();
       SENDSYNC_RETURN_IF_ERROR(page.status);
       const std::string& next = page.next_cursor;
       const bool more = page.more;
+      if (!more && i + 1 < kinds.size()) {
+        reader.reset();  // it has read its last page and calls the adapter no more
+        auto r = start_reader(i + 1);
+        if (!r.ok()) return r.status();
+        next_reader = std::move(*r);
+      }
       sum.pulled +=
           static_cast<int64_t>(page.items.size() + page.deletions.size() + page.rejects.size());
       kind_records += static_cast<int64_t>(page.items.size());

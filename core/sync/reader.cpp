@@ -64,8 +64,10 @@ void PageReader::Run() {
     cv_.wait(lock, [this] { return ready_.empty() || quit_; });
     if (quit_) break;
     ready_.push_back(std::move(page));
+    // Done before the last page can be taken, so whoever takes it knows the adapter is free.
+    if (last) finished_ = true;
     cv_.notify_all();
-    if (last) break;
+    if (last) return;
   }
   std::lock_guard<std::mutex> lock(mu_);
   finished_ = true;

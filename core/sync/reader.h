@@ -30,8 +30,8 @@ struct Page {
 
 // Reading ahead is safe because reads are repeatable and never consume the source (adapter SDK
 // guide, section 7): a page read but never committed is read again by the next run, from the
-// cursor the store still holds. Calls on an instance are serialised, and while a reader exists it
-// is the only caller of its adapter.
+// cursor the store still holds. Calls on an instance are serialised, and while a reader is
+// reading it is the only caller of its adapter.
 class PageReader {
  public:
   PageReader(plugins::Instance& adapter, const LinkCtx& link, std::string kind, std::string cursor,
@@ -40,8 +40,9 @@ class PageReader {
   PageReader(const PageReader&) = delete;
   PageReader& operator=(const PageReader&) = delete;
 
-  // The next page, in order. After a page that failed or said more = false there are no more;
-  // if the run was asked to stop, the page's status is Cancelled.
+  // The next page, in order. After a page that failed or said more = false there are no more,
+  // and the reader no longer calls the adapter once it has handed that page over; if the run was
+  // asked to stop, the page's status is Cancelled.
   Page Next();
 
  private:

@@ -177,3 +177,20 @@ TEST(PageReader, AStoppedRunReadsNothingMore) {
   EXPECT_EQ(reader.Next().status.code(), Status::Code::kCancelled);
   EXPECT_TRUE(adapter.cursors().empty());
 }
+
+// The run starts the next kind's reader on the same adapter as soon as a reader hands over its
+// last page, so a reader must be done with the adapter by then: ending it must not cancel the
+// next reader's read. (Repeated, because the handover is a race when it is wrong.)
+TEST(PageReader, AfterItsLastPageAReaderNeverCancelsTheAdapter) {
+  ScriptedAdapter adapter(1);
+  detail::LinkCtx ctx = Link();
+  std::atomic<bool> stop{false};
+  for (int i = 0; i < 300; ++i) {
+    detail::PageReader reader(adapter, ctx, "pupil", "c0", 50, stop);
+    detail::Page p = reader.Next();
+    ASSERT_TRUE(p.status.ok()) << p.status.message();
+    ASSERT_FALSE(p.more);
+  }
+  EXPECT_EQ(adapter.cancels(), 0);
+  EXPECT_EQ(adapter.cursors().size(), 300u);
+}
