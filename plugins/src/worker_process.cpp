@@ -1,7 +1,8 @@
 #include "worker_process.h"
 
-#include <signal.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -11,13 +12,28 @@
 #include <fstream>
 #include <mutex>
 #include <thread>
+#include <utility>
 
-#include <Poco/Exception.h>
-#include <Poco/Pipe.h>
-#include <Poco/Process.h>
 #include <boost/dll/runtime_symbol_info.hpp>
 
 namespace sendsync::plugins::detail {
+
+namespace {
+
+// Closes what it holds unless released.
+struct Fds {
+  int fd[2] = {-1, -1};
+  ~Fds() {
+    for (int f : fd)
+      if (f >= 0) ::close(f);
+  }
+};
+
+std::string Errno(const char* what, int err) {
+  return std::string(what) + ": " + std::strerror(err);
+}
+
+}  // namespace
 
 Result<std::unique_ptr<WorkerProcess>> WorkerProcess::Start(const std::string& exe,
                                                             const std::vector<std::string>& args) {
@@ -25,34 +41,44 @@ Result<std::unique_ptr<WorkerProcess>> WorkerProcess::Start(const std::string& e
   static std::once_flag once;
   std::call_once(once, [] { ::signal(SIGPIPE, SIG_IGN); });
 
+  const std::string cannot = "cannot start adapter worker " + exe + ": ";
+  // Both pipes are close-on-exec here, so no other child started meanwhile inherits them; the
+  // child gets its ends as stdin and stdout (dup2 clears the flag), and nothing else: every other
+  // descriptor is closed in one call (close_range) rather than one close() per possible
+  // descriptor, which costs seconds under a container's limit of a million open files.
+  Fds in, out;  // in: host -> child stdin; out: child stdout -> host
+  if (::pipe2(in.fd, O_CLOEXEC) != 0 || ::pipe2(out.fd, O_CLOEXEC) != 0)
+    return Status::Unavailable(cannot + Errno("pipe", errno));
+  posix_spawn_file_actions_t actions;
+  if (int e = ::posix_spawn_file_actions_init(&actions); e != 0)
+    return Status::Unavailable(cannot + Errno("posix_spawn_file_actions_init", e));
+  int e = ::posix_spawn_file_actions_adddup2(&actions, in.fd[0], STDIN_FILENO);
+  if (e == 0) e = ::posix_spawn_file_actions_adddup2(&actions, out.fd[1], STDOUT_FILENO);
+  if (e == 0) e = ::posix_spawn_file_actions_addclosefrom_np(&actions, STDERR_FILENO + 1);
+  std::vector<char*> argv;
+  argv.push_back(const_cast<char*>(exe.c_str()));
+  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  pid_t pid = -1;
+  if (e == 0) e = ::posix_spawn(&pid, exe.c_str(), &actions, nullptr, argv.data(), environ);
+  ::posix_spawn_file_actions_destroy(&actions);
+  if (e != 0) return Status::Unavailable(cannot + std::strerror(e));
+
   std::unique_ptr<WorkerProcess> w(new WorkerProcess());
-  w->in_ = std::make_unique<Poco::Pipe>();
-  w->out_ = std::make_unique<Poco::Pipe>();
-  try {
-    Poco::Process::Args a(args.begin(), args.end());
-    Poco::ProcessHandle h = Poco::Process::launch(exe, a, w->in_.get(), w->out_.get(), nullptr);
-    w->handle_ = std::make_unique<Poco::ProcessHandle>(h);
-  } catch (const Poco::Exception& e) {
-    return Status::Unavailable("cannot start adapter worker " + exe + ": " + e.displayText());
-  }
-  w->pid_ = static_cast<pid_t>(w->handle_->id());
-  w->to_child_ = w->in_->writeHandle();
-  w->from_child_ = w->out_->readHandle();
-  // Our copies of the child's ends must not stay open here, or we would never see end-of-file.
-  w->in_->close(Poco::Pipe::CLOSE_READ);
-  w->out_->close(Poco::Pipe::CLOSE_WRITE);
-  // Later workers must not inherit these ends either.
-  ::fcntl(w->to_child_, F_SETFD, FD_CLOEXEC);
-  ::fcntl(w->from_child_, F_SETFD, FD_CLOEXEC);
-  return w;
+  w->pid_ = pid;
+  w->to_child_ = std::exchange(in.fd[1], -1);
+  w->from_child_ = std::exchange(out.fd[0], -1);
+  return w;  // the child's ends close with `in` and `out`
 }
 
 WorkerProcess::~WorkerProcess() {
   if (!reaped_) KillAndReap();
+  CloseInput();
+  if (from_child_ >= 0) ::close(from_child_);
 }
 
 void WorkerProcess::CloseInput() {
-  if (in_) in_->close(Poco::Pipe::CLOSE_WRITE);
+  if (to_child_ >= 0) ::close(to_child_);
   to_child_ = -1;
 }
 

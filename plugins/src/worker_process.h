@@ -1,4 +1,4 @@
-// Internal to plugins/: one running sendsync-adapter-host child, started with Poco::Process, and
+// Internal to plugins/: one running sendsync-adapter-host child, started with posix_spawn, and
 // what the host can learn about it (exit reason, resident memory).
 #pragma once
 
@@ -9,11 +9,6 @@
 #include <vector>
 
 #include "sendsync/sdk/status.h"
-
-namespace Poco {
-class Pipe;
-class ProcessHandle;
-}  // namespace Poco
 
 namespace sendsync::plugins::detail {
 
@@ -41,8 +36,6 @@ class WorkerProcess {
   WorkerProcess() = default;
   std::string Describe(int wait_status) const;
 
-  std::unique_ptr<Poco::Pipe> in_, out_;
-  std::unique_ptr<Poco::ProcessHandle> handle_;
   pid_t pid_ = -1;
   int to_child_ = -1, from_child_ = -1;
   bool reaped_ = false;

@@ -2,6 +2,9 @@
 // crash, hang or leak cost only their own call, and both loading modes give the same answers.
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -12,6 +15,7 @@
 #include "core/log/log.h"
 #include "core/schema/json_schema.h"
 #include "plugins/plugins.h"
+#include "plugins/src/worker_process.h"
 
 namespace fs = std::filesystem;
 using namespace sendsync;
@@ -374,4 +378,29 @@ int main(int argc, char** argv) {
   ::setenv("ASAN_OPTIONS", "handle_segv=0:handle_abort=0:detect_leaks=0", 1);
   testing::InitGoogleTest(&argc, argv);
   return RUN_ALL_TESTS();
+}
+
+// The worker's stdin and stdout are pipes to the host, and it inherits no other descriptor of the
+// host's (not even one opened without close-on-exec).
+TEST(WorkerProcess, ChildGetsItsPipesAndNothingElse) {
+  int leaky = ::open("/dev/null", O_RDONLY);  // no O_CLOEXEC
+  ASSERT_GE(leaky, 3);
+  auto w = detail::WorkerProcess::Start("/bin/sh", {"-c", "read x; echo \"$x\"; ls /proc/$$/fd"});
+  ::close(leaky);
+  ASSERT_TRUE(w.ok()) << w.status().message();
+  ASSERT_EQ(::write((*w)->to_child(), "hello\n", 6), 6);
+  (*w)->CloseInput();
+  std::string out;
+  char buf[256];
+  for (ssize_t n; (n = ::read((*w)->from_child(), buf, sizeof buf)) > 0;) out.append(buf, n);
+  EXPECT_EQ(out, "hello\n0\n1\n2\n");
+  EXPECT_EQ((*w)->WaitFor(2000), "exited with code 0");
+}
+
+TEST(WorkerProcess, AMissingExecutableIsAClearError) {
+  auto w = detail::WorkerProcess::Start("/nonexistent/sendsync-adapter-host", {"--inspect", "x"});
+  ASSERT_FALSE(w.ok());
+  EXPECT_EQ(w.status().code(), Status::Code::kUnavailable);
+  EXPECT_NE(w.status().message().find("/nonexistent/sendsync-adapter-host"), std::string::npos);
+  EXPECT_NE(w.status().message().find("No such file"), std::string::npos) << w.status().message();
 }
