@@ -65,8 +65,8 @@ class Conn {
   Status InsertMany(const std::string& table, const std::vector<std::string>& columns,
                     const std::vector<Row>& rows, const std::string& suffix = "");
   // Runs one statement once per row of parameters (SQLite: compiled once and stepped per row).
-  // With `each_changes_one`, a row that changes no row fails with FailedPrecondition (checked per
-  // row on PostgreSQL; on SQLite the caller's write lock makes the check before it enough).
+  // With `each_changes_one`, a row that changes no row (or several) fails with
+  // FailedPrecondition, on both databases.
   Status ExecEach(const std::string& sql, const std::vector<Row>& rows,
                   bool each_changes_one = false);
 
