@@ -1,7 +1,9 @@
 #include "core/store/db.h"
 
+#include <condition_variable>
 #include <filesystem>
 #include <mutex>
+#include <thread>
 
 #include <Poco/Data/MetaColumn.h>
 #include <Poco/Data/PostgreSQL/Connector.h>
@@ -156,6 +158,90 @@ struct PooledSession {
   std::unique_ptr<Poco::Data::Session> session;
   std::unique_ptr<SqliteStatements> stmts;  // SQLite only; finalized before the session closes
   ~PooledSession() { stmts.reset(); }
+};
+
+// ---- background checkpoints (SQLite) ----
+
+// Copies committed pages from SQLite's write-ahead log into the database file on a thread of its
+// own, so the writer does not stop for it after every thousand pages (SQLite's default). The log
+// still stays short: when it passes kWriterCheckpointFrames the writer copies what is left itself,
+// which also lets the next transaction start the log again from the beginning.
+class Checkpointer {
+ public:
+  static constexpr int kBackgroundFrames = 1000;
+  static constexpr int kWriterCheckpointFrames = 16384;  // 64 MB of 4 KB pages
+
+  explicit Checkpointer(std::string path) : path_(std::move(path)) {}
+  ~Checkpointer() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  // Installed on every connection in place of SQLite's own automatic checkpoint; runs on the
+  // committing thread, after the commit.
+  static int OnCommit(void* self, sqlite3* db, const char* schema, int frames) {
+    auto* me = static_cast<Checkpointer*>(self);
+    if (frames >= kWriterCheckpointFrames) {
+      me->WaitWhileCopying();  // two checkpoints cannot run at once
+      sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    } else if (frames >= kBackgroundFrames) {
+      me->Wake();
+    }
+    return SQLITE_OK;
+  }
+
+ private:
+  void WaitWhileCopying() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [this] { return !copying_; });
+  }
+
+  void Wake() {
+    std::lock_guard<std::mutex> lock(mu_);
+    wanted_ = true;
+    if (!thread_.joinable()) thread_ = std::thread([this] { Run(); });
+    cv_.notify_all();
+  }
+
+  void Run() {
+    // A connection learns that the file is in WAL mode when it first reads it, and until then a
+    // checkpoint on it does nothing: hence the pragma. Without this connection there are no
+    // background checkpoints, and the writer's own ones (above) still bound the log.
+    sqlite3* db = nullptr;
+    if (sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK ||
+        sqlite3_busy_timeout(db, 30000) != SQLITE_OK ||
+        sqlite3_exec(db, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr) != SQLITE_OK) {
+      sqlite3_close(db);
+      return;
+    }
+    std::unique_lock<std::mutex> lock(mu_);
+    for (;;) {
+      cv_.wait(lock, [this] { return wanted_ || stop_; });
+      if (stop_) break;
+      wanted_ = false;
+      copying_ = true;
+      lock.unlock();
+      // PASSIVE never waits for readers or the writer; a checkpoint it cannot finish now is
+      // finished by a later one.
+      sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      lock.lock();
+      copying_ = false;
+      cv_.notify_all();
+    }
+    lock.unlock();
+    sqlite3_close(db);
+  }
+
+  const std::string path_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool wanted_ = false, stop_ = false;
+  bool copying_ = false;  // the thread is in a checkpoint
+  std::thread thread_;
 };
 
 // ---- Conn ----
@@ -388,8 +474,15 @@ Result<std::unique_ptr<Db>> Db::Open(const std::string& url) {
   return db;
 }
 
-Db::Db(StoreUrl url) : url_(std::move(url)) {}
-Db::~Db() = default;
+Db::Db(StoreUrl url) : url_(std::move(url)) {
+  if (url_.dialect == Dialect::kSqlite && url_.connection != ":memory:")
+    checkpointer_ = std::make_unique<Checkpointer>(url_.connection);
+}
+Db::~Db() {
+  // The pooled connections close after the checkpointer's thread has stopped; the last one to
+  // close copies what is left of the log into the database file.
+  checkpointer_.reset();
+}
 
 Result<std::unique_ptr<PooledSession>> Db::NewSession() {
   try {
@@ -402,7 +495,9 @@ Result<std::unique_ptr<PooledSession>> Db::NewSession() {
       s << "PRAGMA synchronous=NORMAL", now;
       s << "PRAGMA foreign_keys=ON", now;
       s << "PRAGMA busy_timeout=30000", now;
-      p->stmts = std::make_unique<SqliteStatements>(Poco::Data::SQLite::Utility::dbHandle(s));
+      sqlite3* handle = Poco::Data::SQLite::Utility::dbHandle(s);
+      p->stmts = std::make_unique<SqliteStatements>(handle);
+      if (checkpointer_) sqlite3_wal_hook(handle, &Checkpointer::OnCommit, checkpointer_.get());
     }
     return p;
   } catch (const Poco::Exception& e) {

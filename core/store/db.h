@@ -44,6 +44,7 @@ std::optional<std::string> AsOptText(const Value& v);
 bool IsNull(const Value& v);
 
 class Db;
+class Checkpointer;    // SQLite: copies the write-ahead log into the database in the background
 struct PooledSession;  // a Poco::Data session and, on SQLite, its prepared statements
 
 // A pooled connection; returns itself to the pool when destroyed. Not thread-safe: one per thread.
@@ -121,6 +122,7 @@ class Db {
   void Return(std::unique_ptr<PooledSession> s);
 
   const StoreUrl url_;
+  std::unique_ptr<Checkpointer> checkpointer_;  // SQLite files only
   std::mutex mu_;
   std::vector<std::unique_ptr<PooledSession>> idle_;  // guarded by mu_
 };
