@@ -163,8 +163,9 @@ Status Engine::Impl::Pull(store::Conn& conn, store::Conn& lease_conn, const Link
       if (stop) return Status::Cancelled("stopped on request");
       detail::Page page = reader->Next();
       SENDSYNC_RETURN_IF_ERROR(page.status);
-      const std::string& next = page.next_cursor;
+      const std::string next = page.next_cursor;
       const bool more = page.more;
+      const int64_t remaining = page.remaining;
       if (!more && i + 1 < kinds.size()) {
         reader.reset();  // it has read its last page and calls the adapter no more
         auto r = start_reader(i + 1);
@@ -196,6 +197,9 @@ Status Engine::Impl::Pull(store::Conn& conn, store::Conn& lease_conn, const Link
         detail::FaultPoint("commit.after_commit");
       }
       Add(sum, br, opt.max_reported_changes);
+      // Freed on a reader's thread (this kind's, or the next kind's once this one has ended).
+      if (detail::PageReader* r = reader ? reader.get() : next_reader.get())
+        r->Release(std::move(page));
       // A SQLite dry run holds the write lock for its whole transaction, so renew inside it.
       store::Conn& renew_on =
           dry_run && conn.dialect() == store::Dialect::kSqlite ? conn : lease_conn;
@@ -208,7 +212,7 @@ Status Engine::Impl::Pull(store::Conn& conn, store::Conn& lease_conn, const Link
         double secs =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
         opt.on_progress({ctx.link.name, kind, "pull", kind_records,
-                         secs > 0 ? kind_records / secs : 0, more ? page.remaining : 0});
+                         secs > 0 ? kind_records / secs : 0, more ? remaining : 0});
       }
       if (!more) break;
       if (next == cur)

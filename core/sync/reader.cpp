@@ -43,14 +43,22 @@ Page PageReader::Next() {
   return p;
 }
 
+void PageReader::Release(Page page) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!finished_) spent_.push_back(std::move(page));
+}  // a reader that reads no more frees nothing: the page is freed here, after the lock
+
 void PageReader::Run() {
   std::string cursor = first_cursor_;
   for (;;) {
     if (stop_) break;
+    std::vector<Page> spent;
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (quit_) break;
+      spent.swap(spent_);
     }
+    spent.clear();
     Page page;
     try {
       page = Read(cursor);

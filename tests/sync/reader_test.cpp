@@ -194,3 +194,24 @@ TEST(PageReader, AfterItsLastPageAReaderNeverCancelsTheAdapter) {
   EXPECT_EQ(adapter.cancels(), 0);
   EXPECT_EQ(adapter.cursors().size(), 300u);
 }
+
+// Pages given back are freed by the reader; giving one back changes nothing about the pages still
+// to come, and giving back a page after the last one (the reader has ended) is safe.
+TEST(PageReader, PagesGivenBackLeaveTheRestInOrder) {
+  ScriptedAdapter adapter(6);
+  detail::LinkCtx ctx = Link();
+  std::atomic<bool> stop{false};
+  detail::PageReader reader(adapter, ctx, "pupil", "c0", 50, stop);
+  for (int n = 0; n < 6; ++n) {
+    detail::Page p = reader.Next();
+    ASSERT_TRUE(p.status.ok()) << p.status.message();
+    ASSERT_EQ(p.checked.ok.size(), 1u);
+    EXPECT_EQ(p.checked.ok[0].ext, "p" + std::to_string(n));
+    EXPECT_EQ(p.checked.ok[0].in, &p.items[0]);
+    reader.Release(std::move(p));
+  }
+  EXPECT_EQ(reader.Next().status.code(), Status::Code::kCancelled);
+  reader.Release(detail::Page());
+  EXPECT_EQ(adapter.cursors().size(), 6u);
+  EXPECT_EQ(adapter.cancels(), 0);
+}
