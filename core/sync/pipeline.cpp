@@ -476,8 +476,21 @@ Status ApplyChecked(store::Conn& conn, const LinkCtx& link, const std::string& k
       ours_no_history.erase("history");
       ours_fields = &ours_no_history;
     }
-    MergeOutcome m = Merge(base, ours_fields, theirs, ks,
-                           held.count(w->record_id) ? held[w->record_id] : std::set<std::string>());
+    // A record new to the hub and to this link (and no field of it held by a person) is what the
+    // link sent less its explicit nulls, and the link agrees with all of it: what Merge would
+    // give, without its copies. SEN records always merge, for their history.
+    const bool fresh = !ours && !base && kind != "sen" && !held.count(w->record_id);
+    MergeOutcome m;
+    if (fresh) {
+      for (auto it = theirs.begin(); it != theirs.end();)
+        it = it->is_null() ? theirs.erase(it) : std::next(it);
+      if (reporting() || hub_row)  // a revived record's audit entry names its fields
+        for (auto it = theirs.begin(); it != theirs.end(); ++it) m.changed.push_back(it.key());
+      m.merged = std::move(theirs);
+    } else {
+      m = Merge(base, ours_fields, theirs, ks,
+                held.count(w->record_id) ? held[w->record_id] : std::set<std::string>());
+    }
     if (kind == "sen") {
       json src = json::object();
       if (!theirs_history.is_null()) src["history"] = theirs_history;
@@ -585,7 +598,7 @@ Status ApplyChecked(store::Conn& conn, const LinkCtx& link, const std::string& k
       ++res.unchanged;
     }
     // The link's base and the hub's view differ when the hub won a field: the link needs it.
-    const bool base_is_merged = m.agreed_base == m.merged;
+    const bool base_is_merged = fresh || m.agreed_base == m.merged;
     if (changed || !base_is_merged) fanout.push_back(w->record_id);
     store::LinkRecord l;
     l.link_id = link_id;

@@ -493,6 +493,42 @@ TEST_F(Engine, APupilWithoutASchoolTakesTheLinksSchool) {
   EXPECT_EQ(hub[Upn(2)]["school_urn"], "100001");
 }
 
+// A record new to the hub is stored as the link sent it less its explicit nulls (a null clears,
+// and there is nothing to clear), and the link agrees with all of it: its base is the stored body.
+TEST_F(Engine, ANewRecordIsStoredAsSentLessItsNullsAndTheLinkAgreesWithAllOfIt) {
+  int64_t link = AddSource();
+  json p = PupilRec("S1", 1);
+  p["preferred_forename"] = nullptr;
+  p.erase("school_urn");
+  Source({p});
+  auto dry = Run("mis", sync::RunMode::kDryRun);
+  ASSERT_EQ(dry.changes.size(), 1u);
+  EXPECT_EQ(dry.changes[0]["fields"], json::array({"dob", "legal_forename", "legal_surname",
+                                                   "nc_year", "school_urn", "sex", "upn"}))
+      << dry.changes[0].dump();
+  auto first = Run("mis");
+  EXPECT_EQ(first.created, 1);
+  auto c = Conn();
+  auto lr = store::LinkRecordsByExternal(*c, link, "pupil", {"S1"});
+  ASSERT_TRUE(lr.ok());
+  ASSERT_EQ(lr->size(), 1u);
+  auto rec = store::LoadRecords(*c, {(*lr)[0].record_id});
+  ASSERT_TRUE(rec.ok());
+  ASSERT_EQ(rec->size(), 1u);
+  json body = json::parse((*rec)[0].body);
+  EXPECT_FALSE(body.contains("preferred_forename")) << body.dump();
+  EXPECT_EQ(body["school_urn"], "100000");
+  EXPECT_EQ(body["upn"], Upn(1));
+  EXPECT_EQ((*rec)[0].hash, audit::Sha256Hex((*rec)[0].body));
+  ASSERT_TRUE((*lr)[0].base.has_value());
+  EXPECT_EQ(*(*lr)[0].base, (*rec)[0].body);
+  EXPECT_EQ((*lr)[0].base_hash, (*rec)[0].hash);
+  Source({p});  // sent again: nothing to do
+  auto again = Run("mis");
+  EXPECT_EQ(again.unchanged, 1);
+  EXPECT_EQ(again.updated, 0);
+}
+
 TEST_F(Engine, SecretsAreReferencesAndAMissingOneIsNamedNotShown) {
   sync::LinkSpec spec;
   spec.name = "t";
