@@ -50,8 +50,7 @@ const char* kCols = "seq, ts, actor, action, kind, record_id, pupil_id, detail, 
 
 }  // namespace
 
-Status Append(store::Conn& conn, std::vector<Entry>& entries) {
-  if (entries.empty()) return Status::OK();
+Result<Appender> Appender::Begin(store::Conn& conn) {
   if (!conn.in_transaction())
     return Status::Internal("audit entries must be appended in a transaction");
   // Lock the head: appends from concurrent transactions (other hosts on PostgreSQL) serialise
@@ -61,28 +60,50 @@ Status Append(store::Conn& conn, std::vector<Entry>& entries) {
                              : "SELECT seq, hash FROM audit_head WHERE id = 1");
   if (!head.ok()) return head.status();
   if (head->empty()) return Status::Corruption("audit head row is missing");
-  int64_t seq = AsInt((*head)[0][0]);
-  std::string prev = AsText((*head)[0][1]);
-  const int64_t now = store::NowMs();
-  std::vector<store::Row> rows;
-  rows.reserve(entries.size());
-  for (Entry& e : entries) {
-    e.seq = ++seq;
-    if (!e.ts) e.ts = now;
-    e.prev_hash = prev;
-    std::string detail_text = e.detail.dump();
-    e.hash = ChainHash(prev, e, detail_text);
-    prev = e.hash;
-    rows.push_back({e.seq, e.ts, e.actor, e.action, e.kind.empty() ? Value() : Value(e.kind),
-                    e.record_id ? Value(e.record_id) : Value(),
-                    e.pupil_id ? Value(e.pupil_id) : Value(), std::move(detail_text), e.prev_hash,
-                    e.hash});
+  Appender a;
+  a.seq_ = AsInt((*head)[0][0]);
+  a.prev_ = AsText((*head)[0][1]);
+  a.now_ = store::NowMs();
+  return a;
+}
+
+Status Appender::Chain(std::vector<Entry>& entries) {
+  rows_.reserve(rows_.size() + entries.size());
+  try {  // a string that is not UTF-8 cannot be written out as JSON
+    for (Entry& e : entries) {
+      e.seq = ++seq_;
+      if (!e.ts) e.ts = now_;
+      e.prev_hash = prev_;
+      std::string detail_text = e.detail.dump();
+      e.hash = ChainHash(prev_, e, detail_text);
+      prev_ = e.hash;
+      rows_.push_back({e.seq, e.ts, e.actor, e.action, e.kind.empty() ? Value() : Value(e.kind),
+                       e.record_id ? Value(e.record_id) : Value(),
+                       e.pupil_id ? Value(e.pupil_id) : Value(), std::move(detail_text),
+                       e.prev_hash, e.hash});
+    }
+  } catch (const json::exception& x) {
+    return Status::InvalidArgument(std::string("an audit entry cannot be written: ") + x.what());
   }
+  return Status::OK();
+}
+
+Status Appender::Finish(store::Conn& conn) {
+  if (rows_.empty()) return Status::OK();
   SENDSYNC_RETURN_IF_ERROR(conn.InsertMany("audit",
                                            {"seq", "ts", "actor", "action", "kind", "record_id",
                                             "pupil_id", "detail", "prev_hash", "hash"},
-                                           rows));
-  return conn.Exec("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", {seq, prev});
+                                           rows_));
+  rows_.clear();
+  return conn.Exec("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", {seq_, prev_});
+}
+
+Status Append(store::Conn& conn, std::vector<Entry>& entries) {
+  if (entries.empty()) return Status::OK();
+  auto a = Appender::Begin(conn);
+  if (!a.ok()) return a.status();
+  SENDSYNC_RETURN_IF_ERROR(a->Chain(entries));
+  return a->Finish(conn);
 }
 
 Result<VerifyResult> Verify(store::Conn& conn) {

@@ -18,8 +18,8 @@ namespace sendsync::audit {
 std::string Sha256Hex(std::string_view data);
 
 struct Entry {
-  int64_t seq = 0;  // assigned by Append
-  int64_t ts = 0;   // assigned by Append when 0
+  int64_t seq = 0;     // assigned by Append
+  int64_t ts = 0;      // assigned by Append when 0
   std::string actor;   // "link:<name>", "cli:<user>", "token:<name>", "system"
   std::string action;  // record.create, record.update, record.delete, delivery.applied, …
   std::string kind;    // record kind, when about a record
@@ -31,6 +31,24 @@ struct Entry {
 // Appends entries in order, extending the chain. Must run inside the transaction that makes the
 // changes it records, so the log and the data commit (or not) together.
 Status Append(store::Conn& conn, std::vector<Entry>& entries);
+
+// Append in three steps, so that hashing a transaction's entries can overlap its other writes.
+// Begin reads the chain's head (on PostgreSQL it also locks it until the transaction ends). Chain
+// gives entries their sequence numbers, times and hashes, continuing the chain; it touches no
+// store, so it may run on another thread than the connection's (one call at a time). Finish
+// writes every entry chained so far and moves the head.
+class Appender {
+ public:
+  static Result<Appender> Begin(store::Conn& conn);
+  Status Chain(std::vector<Entry>& entries);
+  Status Finish(store::Conn& conn);
+
+ private:
+  int64_t seq_ = 0;
+  int64_t now_ = 0;
+  std::string prev_;
+  std::vector<store::Row> rows_;
+};
 
 struct VerifyResult {
   bool ok = true;

@@ -1,6 +1,7 @@
 // map → validate → match → merge → commit for one batch of one kind from one link.
 #include <map>
 #include <set>
+#include <thread>
 
 #include "core/domain/domain.h"
 #include "core/hub/hub.h"
@@ -682,6 +683,13 @@ Status ApplyChecked(store::Conn& conn, const LinkCtx& link, const std::string& k
   }
 
   // ---- write it all ----
+  // The audit entries so far are hashed on a thread of their own while the records are written
+  // (hashing touches no store); the entries the writes themselves produce follow them.
+  auto appender = audit::Appender::Begin(conn);
+  if (!appender.ok()) return appender.status();
+  std::vector<audit::Entry> later;
+  Status chained;
+  std::jthread hasher([&] { chained = appender->Chain(audit_entries); });
   FaultPoint("commit.before_records");
   SENDSYNC_RETURN_IF_ERROR(store::InsertRecords(conn, inserts));
   SENDSYNC_RETURN_IF_ERROR(store::UpdateRecords(conn, updates, link.actor));
@@ -697,7 +705,7 @@ Status ApplyChecked(store::Conn& conn, const LinkCtx& link, const std::string& k
     e.action = "match.queued";
     e.kind = kind;
     e.detail = {{"match_id", m.id}, {"source_id", m.external_id}};
-    audit_entries.push_back(std::move(e));
+    later.push_back(std::move(e));
   }
   for (const auto& q : quarantine) {
     audit::Entry e;
@@ -707,7 +715,7 @@ Status ApplyChecked(store::Conn& conn, const LinkCtx& link, const std::string& k
     json codes = json::array();
     for (const json& r : q.reasons) codes.push_back(Str(r, "code"));
     e.detail = {{"quarantine_id", q.id}, {"codes", codes}, {"raw_hash", audit::Sha256Hex(q.raw)}};
-    audit_entries.push_back(std::move(e));
+    later.push_back(std::move(e));
   }
   // A good version supersedes what was quarantined for the same record.
   if (!applied_ext.empty()) {
@@ -723,13 +731,16 @@ Status ApplyChecked(store::Conn& conn, const LinkCtx& link, const std::string& k
       e.action = "quarantine.superseded";
       e.kind = kind;
       e.detail = {{"quarantine_id", q.id}};
-      audit_entries.push_back(std::move(e));
+      later.push_back(std::move(e));
     }
   }
   FaultPoint("commit.before_outbox");
   SENDSYNC_RETURN_IF_ERROR(FanOut(conn, kind, fanout));
   FaultPoint("commit.after_outbox");
-  SENDSYNC_RETURN_IF_ERROR(audit::Append(conn, audit_entries));
+  hasher.join();
+  SENDSYNC_RETURN_IF_ERROR(chained);
+  SENDSYNC_RETURN_IF_ERROR(appender->Chain(later));
+  SENDSYNC_RETURN_IF_ERROR(appender->Finish(conn));
   if (opt.set_cursor) {
     FaultPoint("commit.before_cursor");
     SENDSYNC_RETURN_IF_ERROR(store::SetCursor(conn, link_id, kind, opt.cursor));

@@ -593,6 +593,53 @@ TEST_P(StoreTest, AuditChainVerifies) {
   EXPECT_EQ(audit::List(*conn_, q)->size(), 6u);
 }
 
+// Entries chained in steps (the sync hashes some on another thread while it writes records) make
+// one chain with what came before and after, in the order they were chained.
+TEST_P(StoreTest, AuditAppendedInStepsContinuesOneChain) {
+  AppendThree(*conn_);
+  {
+    Tx tx(*conn_);
+    auto a = audit::Appender::Begin(*conn_);
+    ASSERT_TRUE(a.ok()) << a.status().ToString();
+    std::vector<audit::Entry> first(2), then(1);
+    for (audit::Entry* e : {&first[0], &first[1], &then[0]}) {
+      e->actor = "link:mis";
+      e->action = "record.create";
+      e->kind = "pupil";
+      e->record_id = e->pupil_id = 7;
+    }
+    Status hashed;
+    std::thread([&] { hashed = a->Chain(first); }).join();
+    ASSERT_TRUE(hashed.ok());
+    ASSERT_TRUE(a->Chain(then).ok());
+    EXPECT_EQ(first[0].seq, 4);
+    EXPECT_EQ(then[0].seq, 6);
+    EXPECT_EQ(then[0].prev_hash, first[1].hash);
+    ASSERT_TRUE(a->Finish(*conn_).ok());
+    ASSERT_TRUE(tx.Commit().ok());
+  }
+  AppendThree(*conn_);
+  auto v = audit::Verify(*conn_);
+  ASSERT_TRUE(v.ok());
+  EXPECT_TRUE(v->ok) << v->problem;
+  EXPECT_EQ(v->checked, 9);
+}
+
+// A detail that cannot be written as JSON (not UTF-8) is an error value, and nothing is written.
+TEST_P(StoreTest, AuditEntryThatIsNotJsonIsRefusedAndNothingIsWritten) {
+  Tx tx(*conn_);
+  std::vector<audit::Entry> e(1);
+  e[0].actor = "link:mis";
+  e[0].action = "record.update";
+  e[0].detail = {{"source_id", std::string("\xff\xfe")}};
+  Status st = audit::Append(*conn_, e);
+  EXPECT_EQ(st.code(), Status::Code::kInvalidArgument) << st.ToString();
+  ASSERT_TRUE(tx.Commit().ok());
+  auto v = audit::Verify(*conn_);
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(v->checked, 0);
+}
+
 TEST_P(StoreTest, AuditHashIsTheSha256OfThePreviousHashAndTheEntryAsACompactJsonArray) {
   // The form every stored chain was written in; changing it would fail every existing store.
   AppendThree(*conn_);
