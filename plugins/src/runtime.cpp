@@ -3,11 +3,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <mutex>
 #include <set>
+#include <thread>
 
 #include <boost/dll/runtime_symbol_info.hpp>
 
@@ -66,8 +68,8 @@ struct Header {
 // Loads the library in a throw-away worker and reads its table header and manifest there, so a
 // library that crashes while loading cannot take the host with it.
 Result<Header> HeaderViaWorker(const std::string& path, const RuntimeOptions& options) {
-  auto proc = detail::WorkerProcess::Start(detail::WorkerPath(options.worker_path),
-                                           {"--inspect", path});
+  auto proc =
+      detail::WorkerProcess::Start(detail::WorkerPath(options.worker_path), {"--inspect", path});
   if (!proc.ok()) return proc.status();
   std::string out;
   auto deadline = Clock::now() + std::chrono::seconds(20);
@@ -109,8 +111,8 @@ PluginInfo Inspect(const std::string& path, const RuntimeOptions& options) {
   };
   Status st = detail::StaticCheck(path);
   if (!st.ok()) return refuse(st);
-  Result<Header> h = options.mode == Mode::kWorker ? HeaderViaWorker(path, options)
-                                                     : HeaderInProcess(path);
+  Result<Header> h =
+      options.mode == Mode::kWorker ? HeaderViaWorker(path, options) : HeaderInProcess(path);
   if (!h.ok()) return refuse(h.status());
   info.abi_major = h->major;
   info.abi_minor = h->minor;
@@ -131,10 +133,22 @@ std::vector<PluginInfo> Discover(const std::string& dir, const RuntimeOptions& o
   for (const auto& e : fs::directory_iterator(dir, ec))
     if (e.path().extension() == ".so") paths.push_back(e.path().string());
   std::sort(paths.begin(), paths.end());
+  // Inspecting a plugin in a worker is mostly waiting for that process to start and load it, so a
+  // few are inspected at once. The results keep the sorted order, which decides duplicates.
+  std::vector<PluginInfo> found(paths.size());
+  std::atomic<size_t> next{0};
+  auto inspect_some = [&] {
+    for (size_t i; (i = next++) < paths.size();) found[i] = Inspect(paths[i], options);
+  };
+  {
+    std::vector<std::jthread> helpers;
+    for (size_t t = 1; t < std::min<size_t>(4, paths.size()); ++t)
+      helpers.emplace_back(inspect_some);
+    inspect_some();
+  }  // the helpers are joined here
   std::vector<PluginInfo> out;
   std::set<std::string> ids;
-  for (const std::string& p : paths) {
-    PluginInfo info = Inspect(p, options);
+  for (PluginInfo& info : found) {
     if (info.ok && !ids.insert(info.manifest.id).second) {
       info.ok = false;
       info.reason = "duplicate adapter id '" + info.manifest.id + "' (an earlier file has it)";

@@ -159,6 +159,32 @@ TEST(Validation, DiscoverRefusesEveryBrokenFixtureAndCarriesOn) {
   EXPECT_TRUE(found);
 }
 
+// Plugins are inspected several at a time, but the answer is as if one by one in name order: the
+// first file with an id wins and later ones with the same id are refused, every time.
+TEST(Validation, DiscoverKeepsNameOrderAndRefusesLaterDuplicates) {
+  const std::string dir = TempDir("duplicates");
+  for (const char* name : {"a.so", "b.so", "d.so", "f.so"}) fs::copy_file(kJsonl, dir + "/" + name);
+  fs::copy_file(kBroken + "text_file.so", dir + "/c.so");
+  fs::copy_file(kMisbehaving, dir + "/e.so");
+  for (Mode mode : {Mode::kWorker, Mode::kInProcess}) {
+    for (int round = 0; round < 3; ++round) {
+      auto infos = Discover(dir, Options(mode));
+      ASSERT_EQ(infos.size(), 6u);
+      std::vector<std::string> names;
+      for (const PluginInfo& p : infos) names.push_back(fs::path(p.path).filename().string());
+      EXPECT_EQ(names, (std::vector<std::string>{"a.so", "b.so", "c.so", "d.so", "e.so", "f.so"}));
+      EXPECT_TRUE(infos[0].ok) << infos[0].reason;
+      EXPECT_FALSE(infos[2].ok);
+      EXPECT_TRUE(infos[4].ok) << infos[4].reason;  // another adapter: no clash
+      for (size_t i : {1u, 3u, 5u}) {
+        EXPECT_FALSE(infos[i].ok) << names[i];
+        EXPECT_EQ(infos[i].reason, "duplicate adapter id 'jsonl-folder' (an earlier file has it)");
+      }
+    }
+  }
+  fs::remove_all(dir);
+}
+
 TEST(Validation, ManifestRequiresEachField) {
   json good = {
       {"id", "x"},
