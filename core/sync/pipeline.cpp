@@ -211,7 +211,14 @@ Status ApplyChecked(store::Conn& conn, const LinkCtx& link, const std::string& k
 
   // What changed, for a dry run's report: built only while there is room for it.
   auto reporting = [&] { return res.changes.size() < opt.max_changes; };
-  auto report = [&](json change) { res.changes.push_back(std::move(change)); };
+  // One line of that report: which record, and what happened to it (with one more field saying
+  // why or which fields, when there is one).
+  auto report = [&](const std::string& id, const std::string& upn, const char* action,
+                    const char* key = nullptr, json value = nullptr) {
+    json change = {{"kind", kind}, {"id", id}, {"upn", upn}, {"action", action}};
+    if (key) change[key] = std::move(value);
+    res.changes.push_back(std::move(change));
+  };
   auto quarantine_one = [&](const std::string& raw, const std::string& ext, const std::string& upn,
                             json reasons, const std::string& where) {
     if (!opt.quarantine_failures) {
@@ -232,12 +239,7 @@ Status ApplyChecked(store::Conn& conn, const LinkCtx& link, const std::string& k
     q.run_id = opt.run_id;
     quarantine.push_back(std::move(q));
     ++res.quarantined;
-    if (reporting())
-      report({{"kind", kind},
-              {"id", ext},
-              {"upn", upn},
-              {"action", "quarantine"},
-              {"reasons", quarantine.back().reasons}});
+    if (reporting()) report(ext, upn, "quarantine", "reasons", quarantine.back().reasons);
   };
 
   // ---- rejects the adapter could not even turn into records ----
@@ -274,12 +276,7 @@ Status ApplyChecked(store::Conn& conn, const LinkCtx& link, const std::string& k
     m.run_id = opt.run_id;
     matches.push_back(std::move(m));
     ++res.matches;
-    if (reporting())
-      report({{"kind", kind},
-              {"id", w.ext},
-              {"upn", w.upn},
-              {"action", "match_queue"},
-              {"reason", reason}});
+    if (reporting()) report(w.ext, w.upn, "match_queue", "reason", reason);
   };
 
   if (kind == "pupil") {
@@ -526,12 +523,7 @@ Status ApplyChecked(store::Conn& conn, const LinkCtx& link, const std::string& k
       e.pupil_id = kind == "pupil" ? w->record_id : w->pupil_id;
       e.detail = {{"field", c.field}};
       audit_entries.push_back(std::move(e));
-      if (reporting())
-        report({{"kind", kind},
-                {"id", w->ext},
-                {"upn", upn},
-                {"action", "conflict"},
-                {"field", c.field}});
+      if (reporting()) report(w->ext, upn, "conflict", "field", c.field);
     }
     std::string body = m.merged.dump();
     const std::string hash = audit::Sha256Hex(body);  // = HashOf(m.merged), without a second dump
@@ -563,12 +555,7 @@ Status ApplyChecked(store::Conn& conn, const LinkCtx& link, const std::string& k
         ++res.created;
         e.action = "record.create";
         e.detail = {{"hash", hash}, {"version", 1}, {"source_id", w->ext}};
-        if (reporting())
-          report({{"kind", kind},
-                  {"id", w->ext},
-                  {"upn", upn},
-                  {"action", "create"},
-                  {"fields", m.changed}});
+        if (reporting()) report(w->ext, upn, "create", "fields", m.changed);
       } else {
         row.version = hub_row->version + 1;
         row.created_at = hub_row->created_at;
@@ -587,12 +574,7 @@ Status ApplyChecked(store::Conn& conn, const LinkCtx& link, const std::string& k
                     {"fields", fields},
                     {"source_id", w->ext}};
         updates.push_back(std::move(row));
-        if (reporting())
-          report({{"kind", kind},
-                  {"id", w->ext},
-                  {"upn", upn},
-                  {"action", revived ? "restore" : "update"},
-                  {"fields", m.changed}});
+        if (reporting()) report(w->ext, upn, revived ? "restore" : "update", "fields", m.changed);
       }
       audit_entries.push_back(std::move(e));
     } else if (m.conflicts.empty()) {
@@ -650,8 +632,7 @@ Status ApplyChecked(store::Conn& conn, const LinkCtx& link, const std::string& k
       e.pupil_id = pupil;
       e.detail = {{"old_hash", r.hash}, {"version", r.version}, {"source_id", lr.external_id}};
       audit_entries.push_back(std::move(e));
-      if (reporting())
-        report({{"kind", kind}, {"id", lr.external_id}, {"upn", r.upn}, {"action", "delete"}});
+      if (reporting()) report(lr.external_id, r.upn, "delete");
     } else {
       // The hub holds changes this link never agreed to: deleting would lose them.
       store::Conflict c;
@@ -673,12 +654,7 @@ Status ApplyChecked(store::Conn& conn, const LinkCtx& link, const std::string& k
       e.pupil_id = pupil;
       e.detail = {{"field", "(deleted)"}};
       audit_entries.push_back(std::move(e));
-      if (reporting())
-        report({{"kind", kind},
-                {"id", lr.external_id},
-                {"upn", r.upn},
-                {"action", "conflict"},
-                {"field", "(deleted)"}});
+      if (reporting()) report(lr.external_id, r.upn, "conflict", "field", "(deleted)");
     }
   }
 
