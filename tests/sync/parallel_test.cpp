@@ -162,15 +162,16 @@ TEST_F(RunsTest, AHungAdapterHoldsUpOnlyItsOwnLink) {
 TEST_F(RunsTest, OneAtATimeRunsTheLinksInTheOrderTheyWereAdded) {
   options_.max_parallel_links = 1;
   Rebuild();
-  Source({PupilRec("P1", 1)}, "one");
-  Source({PupilRec("P2", 2)}, "two");
   AddSource("z-first", nullptr, "one");
   AddSource("a-second", nullptr, "two");
+  Source({PupilRec("P1", 1)}, "one");
+  Source({PupilRec("P2", 2)}, "two");
   auto all = engine_->RunAll(sync::RunMode::kSync);
   ASSERT_EQ(all.size(), 2u);
   EXPECT_EQ(all[0].link, "z-first");
   EXPECT_EQ(all[1].link, "a-second");
   EXPECT_LT(all[0].run_id, all[1].run_id) << "z-first started before a-second";
+  EXPECT_EQ(all[0].created + all[1].created, 2);
 }
 
 // Several links committing into one store at once: on SQLite commits queue on its one writer, on
@@ -198,11 +199,11 @@ TEST_P(ParallelBackends, LinksRunningAtOnceCommitEveryRecordOnce) {
   for (int i = 1; i <= 40; ++i) shared.push_back(PupilRec("S" + std::to_string(i), i));
   for (int i = 41; i <= 70; ++i) own_c.push_back(PupilRec("C" + std::to_string(i), i));
   for (int i = 71; i <= 100; ++i) own_d.push_back(PupilRec("D" + std::to_string(i), i));
+  for (const char* l : {"a", "b", "c", "d"}) AddSource(std::string("link-") + l, nullptr, l);
   Source(shared, "a");
   Source(shared, "b");  // the same pupils from a second system
   Source(own_c, "c");
   Source(own_d, "d");
-  for (const char* l : {"a", "b", "c", "d"}) AddSource(std::string("link-") + l, nullptr, l);
 
   auto all = engine_->RunAll(sync::RunMode::kSync);
   ASSERT_EQ(all.size(), 4u);
