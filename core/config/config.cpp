@@ -141,7 +141,8 @@ Result<Config> FromJson(const json& j, const std::string& base) {
   if (port.empty() || port.find_first_not_of("0123456789") != std::string::npos ||
       std::stoi(port.substr(0, 6)) > 65535)
     return Bad("listen", "port must be 0..65535");
-  SENDSYNC_RETURN_IF_ERROR(CheckPlainHttp(c.listen, !c.tls_cert.empty(), c.allow_plain_http, "config: listen"));
+  SENDSYNC_RETURN_IF_ERROR(
+      CheckPlainHttp(c.listen, !c.tls_cert.empty(), c.allow_plain_http, "config: listen"));
   if (c.tls_cert.empty() != c.tls_key.empty())
     return Bad(c.tls_cert.empty() ? "tls_cert" : "tls_key",
                "give both tls_cert and tls_key (PEM files), or neither");

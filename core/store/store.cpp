@@ -48,9 +48,9 @@ Result<bool> SqliteHasSchema(const std::string& path) {
   if (rc == SQLITE_OK) rc = sqlite3_busy_timeout(db, 30000);
   if (rc == SQLITE_OK) {
     sqlite3_stmt* st = nullptr;
-    rc = sqlite3_prepare_v2(
-        db, "SELECT 1 FROM sqlite_master WHERE type='table' AND name='schema_info'", -1, &st,
-        nullptr);
+    rc = sqlite3_prepare_v2(db,
+                            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='schema_info'",
+                            -1, &st, nullptr);
     if (rc == SQLITE_OK) {
       rc = sqlite3_step(st);
       found = rc == SQLITE_ROW;

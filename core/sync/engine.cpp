@@ -7,11 +7,11 @@
 #include <atomic>
 #include <chrono>
 #include <exception>
-#include <optional>
-#include <thread>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
+#include <thread>
 #include <vector>
 
 #include "core/log/log.h"

@@ -40,7 +40,8 @@ void ExpectEveryCommandRefuses(const Cli& cli, const std::string& db_url,
     args.push_back(db_url);
     ProgramResult r = cli.Run(args);
     EXPECT_EQ(r.exit_code, 1) << "sendsync" << shown << ": " << r.Describe();
-    EXPECT_NE(r.err.find(message), std::string::npos) << "sendsync" << shown << ": " << r.Describe();
+    EXPECT_NE(r.err.find(message), std::string::npos)
+        << "sendsync" << shown << ": " << r.Describe();
   }
 }
 

@@ -114,7 +114,8 @@ TEST_P(StoreTest, OpeningADatabaseWithoutTheSchemaIsRefusedAndCreatesNothing) {
 
 TEST(StoreOpen, AMissingSqliteFileIsRefusedWithoutCreatingTheFileOrItsFolder) {
   namespace fs = std::filesystem;
-  const fs::path dir = fs::temp_directory_path() / ("sendsync-nostore-" + std::to_string(::getpid()));
+  const fs::path dir =
+      fs::temp_directory_path() / ("sendsync-nostore-" + std::to_string(::getpid()));
   fs::remove_all(dir);
   const fs::path file = dir / "mistyped" / "sendsync.db";
   for (const std::string& url : {"sqlite:" + file.string(), file.string()}) {

@@ -112,7 +112,8 @@ class Scenario {
 
   // The hub as canonical content keyed by kind and UPN (ids aside), plus cursors and bases.
   json HubState() {
-    auto s = store::Store::Open("sqlite:" + (dir_ / "hub.db").string(), store::OpenMode::kMustExist);
+    auto s =
+        store::Store::Open("sqlite:" + (dir_ / "hub.db").string(), store::OpenMode::kMustExist);
     EXPECT_TRUE(s.ok());
     auto c = (*s)->Connect();
     json out = json::object();

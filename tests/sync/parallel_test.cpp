@@ -5,9 +5,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fcntl.h>
 #include <chrono>
 #include <cstring>
-#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -244,8 +244,8 @@ TEST(ProcessEnded, AZombieCountsAsEndedThoughKillZeroFindsIt) {
 }
 
 TEST(RunLock, ASecondTakerIsRefusedUntilTheFirstLetsGo) {
-  const fs::path file = fs::temp_directory_path() /
-                        ("sendsync-runlock-" + std::to_string(::getpid()) + ".lock");
+  const fs::path file =
+      fs::temp_directory_path() / ("sendsync-runlock-" + std::to_string(::getpid()) + ".lock");
   auto first = sync::detail::RunLock::TryTake(file.string(), 7);
   ASSERT_TRUE(first.ok() && *first) << first.status().ToString();
   auto second = sync::detail::RunLock::TryTake(file.string(), 7);
@@ -307,8 +307,8 @@ TEST_P(CrashedRun, AKilledRunNotYetReapedDoesNotHoldUpTheNextRun) {
   ASSERT_TRUE(WaitFor([&] { return ProcState(pid) == 'Z'; }, 10s));
   EXPECT_EQ(::kill(pid, 0), 0) << "still a zombie";
   Release("mis");
-  const pid_t again = SpawnCli({"sync", "--link", "mis", "--in-process"}, CliEnv(),
-                               dir_ / "again.log");
+  const pid_t again =
+      SpawnCli({"sync", "--link", "mis", "--in-process"}, CliEnv(), dir_ / "again.log");
   const int code = Reap(again);
   EXPECT_EQ(ProcState(pid), 'Z') << "the crashed run was still not reaped during the re-run";
   Reap(pid);
