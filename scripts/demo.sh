@@ -131,7 +131,9 @@ sendsync link add --school 100001 --adapter csv --name provision-map \
 sendsync link list
 
 step "First sync: pupils matched by UPN across the three systems"
-sendsync sync
+echo "Links run side by side by default, so a hung system holds up only its own link; this story"
+echo "runs them one after another in the order they were added (--parallel 1): MIS, CTF, CSV."
+sendsync sync --parallel 1
 
 step "What needs a person: rows that could not be read, each with its reason"
 sendsync quarantine list
@@ -149,7 +151,7 @@ echo "CTF drop folder: $(ls "$work/ctf-in" | grep -v '^done$' | tr '\n' ' ')"
 mis_control /_sim-mis/students/STU-0002/sen-status "$(cat "$data/mis-edit-jayden.json")"
 echo "In the MIS, Jayden Price's EHC plan is entered as starting on 17 November 2025;"
 echo "the LA's CTF says 12 November."
-sendsync sync
+sendsync sync --parallel 1
 
 step "The conflict: both systems changed the same field since they last agreed"
 sendsync conflicts list
@@ -159,7 +161,7 @@ sendsync outbox list --link mis --status pending
 step "A person decides (the LA's date is right), and the next sync delivers it to the MIS"
 conflict_id=$("$bin/sendsync" conflicts list --json | sed -n 's/^ *"id": \([0-9]*\),$/\1/p' | head -1)
 sendsync conflicts resolve "$conflict_id" --take theirs
-sendsync sync
+sendsync sync --parallel 1
 sendsync conflicts list
 sendsync pupil show K820200118014 --as-of 2025-12-01
 

@@ -55,6 +55,7 @@ if [ ! -f "$db" ]; then
 {"kinds": {"pupil": {"direction": "read"}, "sen": {"direction": "read"}, "cycle": {"direction": "read"},
            "provision": {"direction": "read"}, "review": {"direction": "read"}}}
 JSON
+  "$sendsync" init >/dev/null
   "$sendsync" link add --school 100000 --adapter jsonl-folder --name mis \
     --config "$work/source.json" --settings "$work/settings.json" >/dev/null
   echo "syncing them into $db ..."

@@ -178,7 +178,7 @@ int main(int argc, char** argv) {
   // records with their base, one audit entry each, and every index) with INSERT ... SELECT. No
   // parsing, validation, matching or hashing (hashes are a 64-character constant): what SQLite
   // alone costs to store these rows the way the sync must.
-  Check(Run({SENDSYNC_BIN, "link", "list"}, {{"SENDSYNC_DB", "sqlite:" + (work / "schema.db").string()}}),
+  Check(Run({SENDSYNC_BIN, "init"}, {{"SENDSYNC_DB", "sqlite:" + (work / "schema.db").string()}}),
         "creating an empty store");
   const std::string schema_script = (work / "schema.sql").string();
   {
@@ -220,6 +220,7 @@ int main(int argc, char** argv) {
     return std::map<std::string, std::string>{{"SENDSYNC_DB", "sqlite:" + (work / name).string()}};
   };
   auto add_link = [&](const char* db) {
+    Check(Run({SENDSYNC_BIN, "init"}, store_env(db)), "init");
     Check(Run({SENDSYNC_BIN, "link", "add", "--school", "100000", "--adapter", "jsonl-folder", "--name",
                "mis", "--config", (work / "source.json").string(), "--settings",
                (work / "settings.json").string()},

@@ -1,4 +1,5 @@
 // sendsync init, pupil show, due, referral check, import-json, export-json.
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -43,7 +44,14 @@ std::string Money(double v) {
 int Init(const Invocation& inv) {
   auto ctx = MakeContext(inv, false);
   if (!ctx.ok()) return Fail(inv, ctx.status());
-  auto s = store::Store::Open((*ctx)->store_url);
+  // The only command that creates: the config's data folder, and the store (with its folder)
+  // when missing.
+  std::error_code ec;
+  if (!(*ctx)->cfg.source.empty()) std::filesystem::create_directories((*ctx)->cfg.data_dir, ec);
+  if (ec)
+    return Fail(inv, Status::IoError("cannot create the data folder " + (*ctx)->cfg.data_dir +
+                                     ": " + ec.message()));
+  auto s = store::Store::Open((*ctx)->store_url, store::OpenMode::kCreate);
   if (!s.ok()) return Fail(inv, s.status());
   auto url = store::ParseStoreUrl((*ctx)->store_url);
   json j = {{"store", url->display},

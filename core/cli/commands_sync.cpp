@@ -276,6 +276,13 @@ int Sync(const Invocation& inv) {
     if (n <= 0 || n > 100000) return inv.Fail("--page-size must be 1..100000", kExitUsage);
     (*ctx)->engine.page_size = static_cast<size_t>(n);
   }
+  if (inv.Has("parallel")) {
+    const std::string v = inv.Get("parallel");
+    if (v.empty() || v.size() > 2 || v.find_first_not_of("0123456789") != std::string::npos ||
+        std::stoi(v) < 1 || std::stoi(v) > 64)
+      return inv.Fail("--parallel must be a whole number 1..64", kExitUsage);
+    (*ctx)->engine.max_parallel_links = std::stoi(v);
+  }
   const bool tty = !inv.json && ::isatty(STDERR_FILENO);
   if (tty)
     (*ctx)->engine.on_progress = [&inv](const sync::Progress& p) {
@@ -648,18 +655,25 @@ void RegisterSyncCommands(Registry& reg) {
            CommonOptions, [](const Invocation& i) { return LinkToggle(i, false); }});
   reg.Add({"link remove", "remove a link, keeping its history, queues and audit", "NAME", "", 1, 1,
            CommonOptions, LinkRemove});
-  reg.Add({"sync", "run links: pull, check, merge, store, push", "",
-           "Exit codes: 0 all well, 1 a link failed, 3 finished but records need a person.", 0, 0,
-           [](Poco::Util::OptionSet& s) {
-             AddCommonOptions(s);
-             AddValueOption(s, "link", "NAME", "run only this link");
-             AddValueOption(s, "school", "URN", "run only this school's links");
-             AddFlag(s, "dry-run", "do everything up to storing, then report what would change");
-             AddFlag(s, "push-only", "only deliver waiting changes");
-             AddFlag(s, "pull-only", "only pull; leave changes waiting");
-             AddValueOption(s, "page-size", "N", "records per read and per commit (default 1000)");
-           },
-           Sync});
+  reg.Add(
+      {"sync", "run links: pull, check, merge, store, push", "",
+       "Links run side by side, up to --parallel (the config's max_parallel_runs, default 2) at "
+       "a time, so one whose adapter hangs does not hold up the others; the report lists them "
+       "in the order they were added. --parallel 1 runs them one after another in that order. "
+       "Exit codes: 0 all well, 1 a link failed, 3 finished but records need a person.",
+       0, 0,
+       [](Poco::Util::OptionSet& s) {
+         AddCommonOptions(s);
+         AddValueOption(s, "link", "NAME", "run only this link");
+         AddValueOption(s, "school", "URN", "run only this school's links");
+         AddFlag(s, "dry-run", "do everything up to storing, then report what would change");
+         AddFlag(s, "push-only", "only deliver waiting changes");
+         AddFlag(s, "pull-only", "only pull; leave changes waiting");
+         AddValueOption(s, "page-size", "N", "records per read and per commit (default 1000)");
+         AddValueOption(s, "parallel", "N",
+                        "links run at the same time, 1..64 (default: max_parallel_runs, 2)");
+       },
+       Sync});
   reg.Add({"conflicts list", "fields two systems changed differently, waiting for a person", "", "", 0, 0,
            [](Poco::Util::OptionSet& s) { QueueOptions(s, "open (default), resolved"); }, ConflictsList});
   IdCommand(reg, "conflicts resolve", "decide a conflict: keep ours, take theirs, or set a value",

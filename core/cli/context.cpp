@@ -68,6 +68,7 @@ Result<std::unique_ptr<Context>> MakeContext(const Invocation& inv, bool open_st
   e.max_attempts = ctx->cfg.max_attempts;
   e.backoff_base_ms = int64_t{ctx->cfg.backoff_base_seconds} * 1000;
   e.backoff_max_ms = int64_t{ctx->cfg.backoff_max_seconds} * 1000;
+  e.max_parallel_links = ctx->cfg.max_parallel_runs;
 
   std::string user;
   if (passwd* pw = ::getpwuid(::geteuid())) user = pw->pw_name;
@@ -75,7 +76,7 @@ Result<std::unique_ptr<Context>> MakeContext(const Invocation& inv, bool open_st
   ctx->actor = "cli:" + (user.empty() ? std::string("unknown") : user);
 
   if (open_store) {
-    auto s = store::Store::Open(ctx->store_url);
+    auto s = store::Store::Open(ctx->store_url, store::OpenMode::kMustExist);
     if (!s.ok()) return s.status();
     ctx->store = std::move(*s);
   }

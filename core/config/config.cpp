@@ -23,6 +23,20 @@ std::string Under(const std::string& base, const std::string& p) {
 
 }  // namespace
 
+Status CheckPlainHttp(const std::string& listen, bool tls, bool allow_plain_http,
+                      const std::string& what) {
+  if (tls || allow_plain_http) return Status::OK();
+  std::string host = listen.substr(0, listen.rfind(':'));
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  if (host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0) return Status::OK();
+  return Status::InvalidArgument(
+      what + ": " + listen +
+      " is not a loopback address and no TLS is set, so API tokens and pupils' records would "
+      "cross the network in clear; set tls_cert and tls_key, or \"allow_plain_http\": true when "
+      "a TLS-terminating proxy in front of it is the only client");
+}
+
 std::string Config::StoreUrl() const {
   if (!store_url.empty()) return store_url;
   return "sqlite:" + (fs::path(data_dir) / "sendsync.db").string();
@@ -49,7 +63,8 @@ json Config::ToJson() const {
           {"retry_max_seconds", retry_max_seconds},
           {"max_parallel_runs", max_parallel_runs},
           {"http_threads", http_threads},
-          {"summary_cache_mb", summary_cache_mb}};
+          {"summary_cache_mb", summary_cache_mb},
+          {"allow_plain_http", allow_plain_http}};
 }
 
 Result<Config> FromJson(const json& j, const std::string& base) {
@@ -70,6 +85,8 @@ Result<Config> FromJson(const json& j, const std::string& base) {
       const int64_t least = k == "summary_cache_mb" ? 0 : 1;  // 0 turns the cache off
       if (!it->is_number_integer() || it->get<int64_t>() < least || it->get<int64_t>() > 1 << 30)
         return Bad(k, least ? "must be a positive whole number" : "must be a whole number >= 0");
+    } else if (k == "allow_plain_http") {
+      if (!it->is_boolean()) return Bad(k, "must be true or false");
     } else {
       return Bad(k, "unknown key");
     }
@@ -101,6 +118,7 @@ Result<Config> FromJson(const json& j, const std::string& base) {
   num("max_parallel_runs", c.max_parallel_runs);
   num("http_threads", c.http_threads);
   num("summary_cache_mb", c.summary_cache_mb);
+  if (j.contains("allow_plain_http")) c.allow_plain_http = j["allow_plain_http"].get<bool>();
 
   c.data_dir = Under(base, c.data_dir);
   c.plugin_dir = Under(base, c.plugin_dir);
@@ -123,6 +141,8 @@ Result<Config> FromJson(const json& j, const std::string& base) {
   if (port.empty() || port.find_first_not_of("0123456789") != std::string::npos ||
       std::stoi(port.substr(0, 6)) > 65535)
     return Bad("listen", "port must be 0..65535");
+  SENDSYNC_RETURN_IF_ERROR(
+      CheckPlainHttp(c.listen, !c.tls_cert.empty(), c.allow_plain_http, "config: listen"));
   if (c.tls_cert.empty() != c.tls_key.empty())
     return Bad(c.tls_cert.empty() ? "tls_cert" : "tls_key",
                "give both tls_cert and tls_key (PEM files), or neither");

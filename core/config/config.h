@@ -33,12 +33,20 @@ struct Config {
   int max_parallel_runs = 2;     // links the scheduler runs at the same time
   int http_threads = 64;      // connections served at once (each keep-alive connection holds one)
   int summary_cache_mb = 64;  // pupils' summaries kept while the hub is unchanged; 0: none
+  // Plain HTTP on an address other than loopback sends tokens and pupils' records in clear, so it
+  // is refused unless this says so (e.g. a TLS-terminating reverse proxy on a private network).
+  bool allow_plain_http = false;
   std::string source;         // the file it came from, "" for defaults
 
   // The store URL after defaults.
   std::string StoreUrl() const;
   nlohmann::json ToJson() const;
 };
+
+// Refuses to serve plain HTTP (no TLS) on `listen` when its host is not a loopback address
+// (127.0.0.0/8, ::1, localhost), unless `allow_plain_http`. `what` names the setting in the error.
+Status CheckPlainHttp(const std::string& listen, bool tls, bool allow_plain_http,
+                      const std::string& what);
 
 // Parses and checks a config file. Every problem names the key ("listen: ..."); unknown keys are
 // refused so a typo is not silently ignored.

@@ -1,5 +1,6 @@
 // sendsync serve, token create / list / revoke, config check.
 #include <csignal>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
@@ -29,6 +30,11 @@ int Serve(const Invocation& inv) {
                                       host, port);
       !st.ok())
     return inv.Fail(st.message(), kExitUsage);
+  if (inv.Has("listen"))
+    if (Status st = config::CheckPlainHttp(o.listen, !o.tls_cert.empty(), c.cfg.allow_plain_http,
+                                           "--listen");
+        !st.ok())
+      return inv.Fail(st.message(), kExitUsage);
   o.scheduler.enabled = !inv.Has("no-scheduler");
   c.store.reset();  // the service opens its own
 
@@ -132,6 +138,10 @@ int ConfigCheck(const Invocation& inv) {
     return inv.Fail(st.message());
   auto url = store::ParseStoreUrl(cfg->StoreUrl());
   if (!url.ok()) return inv.Fail("config: store_url: " + url.status().message());
+  // The data folder is made by `sendsync init`; a missing one is most often a mistyped path.
+  if (std::error_code ec; !std::filesystem::is_directory(cfg->data_dir, ec))
+    return inv.Fail("config: data_dir: no such folder " + cfg->data_dir +
+                    " (mistyped? `sendsync init` creates it)");
   if (inv.json) {
     json j = cfg->ToJson();
     j["store_url"] = url->display;  // never a password

@@ -80,7 +80,7 @@ Result<std::unique_ptr<Service>> Service::Start(const ServiceOptions& options) {
   I.options = options;
   uint16_t port = 0;
   SENDSYNC_RETURN_IF_ERROR(ParseListen(options.listen, "listen", I.host, port));
-  auto st = store::Store::Open(options.store_url);
+  auto st = store::Store::Open(options.store_url, store::OpenMode::kMustExist);
   if (!st.ok()) return st.status();
   I.store = std::move(*st);
   sync::EngineOptions eo = options.engine;

@@ -456,11 +456,17 @@ Status Tx::Commit() {
 
 // ---- Db ----
 
-Result<std::unique_ptr<Db>> Db::Open(const std::string& url) {
+Result<std::unique_ptr<Db>> Db::Open(const std::string& url, OpenMode mode) {
   RegisterConnectors();
   auto parsed = ParseStoreUrl(url);
   if (!parsed.ok()) return parsed.status();
-  if (parsed->dialect == Dialect::kSqlite) {
+  if (parsed->dialect == Dialect::kSqlite && parsed->connection != ":memory:" &&
+      mode == OpenMode::kMustExist) {
+    // SQLite would create a missing file on connecting: look first, and create nothing.
+    std::error_code ec;
+    if (!fs::is_regular_file(parsed->connection, ec))
+      return Status::NotFound("no store at " + parsed->display + "; run sendsync init");
+  } else if (parsed->dialect == Dialect::kSqlite) {
     fs::path p(parsed->connection);
     std::error_code ec;
     if (p.has_parent_path()) fs::create_directories(p.parent_path(), ec);

@@ -22,6 +22,10 @@ namespace sendsync::store {
 
 enum class Dialect { kSqlite, kPostgres };
 
+// Whether opening may create the store. Only `sendsync init` creates one; everything else opens an
+// existing store, so that a mistyped path fails instead of starting an empty store.
+enum class OpenMode { kMustExist, kCreate };
+
 // A parsed store URL. Accepted forms:
 //   sqlite:/path/to/file.db   sqlite:relative.db   /path/to/file.db   file.db
 //   postgresql://user[:password]@host[:port]/dbname   (postgres:// too; ?sslmode=... kept)
@@ -105,8 +109,10 @@ class Tx {
 
 class Db {
  public:
-  // Opens the database (creating the SQLite file and folder if needed) and checks it answers.
-  static Result<std::unique_ptr<Db>> Open(const std::string& url);
+  // Opens the database and checks it answers. With kCreate a missing SQLite file (and its folder)
+  // is created; with kMustExist it is NotFound ("no store at …; run sendsync init") and nothing is
+  // created. (A PostgreSQL database is never created here.)
+  static Result<std::unique_ptr<Db>> Open(const std::string& url, OpenMode mode);
   ~Db();
 
   Dialect dialect() const { return url_.dialect; }

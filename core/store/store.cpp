@@ -2,6 +2,9 @@
 #include "core/store/store.h"
 
 #include <chrono>
+#include <filesystem>
+
+#include <sqlite3.h>
 
 #include "core/store/sql_util.h"
 
@@ -34,10 +37,49 @@ Result<int> CurrentVersion(Conn& conn) {
   return static_cast<int>(AsInt((*v)[0][0]));
 }
 
+constexpr const char* kNoSchema = " (the database has no sendsync schema); run sendsync init";
+
+// Whether the SQLite file at `path` has sendsync's schema, read through a connection that may not
+// create the file and changes nothing in it (the store's own connections switch it to WAL).
+Result<bool> SqliteHasSchema(const std::string& path) {
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr);
+  bool found = false;
+  if (rc == SQLITE_OK) rc = sqlite3_busy_timeout(db, 30000);
+  if (rc == SQLITE_OK) {
+    sqlite3_stmt* st = nullptr;
+    rc = sqlite3_prepare_v2(db,
+                            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='schema_info'",
+                            -1, &st, nullptr);
+    if (rc == SQLITE_OK) {
+      rc = sqlite3_step(st);
+      found = rc == SQLITE_ROW;
+      if (rc == SQLITE_ROW || rc == SQLITE_DONE) rc = SQLITE_OK;
+    }
+    sqlite3_finalize(st);
+  }
+  std::string why = rc == SQLITE_OK ? "" : sqlite3_errmsg(db);
+  sqlite3_close(db);
+  if (rc != SQLITE_OK) return Status::IoError("cannot read the store sqlite:" + path + ": " + why);
+  return found;
+}
+
 }  // namespace
 
-Result<std::unique_ptr<Store>> Store::Open(const std::string& url) {
-  auto db = Db::Open(url);
+Result<std::unique_ptr<Store>> Store::Open(const std::string& url, OpenMode mode) {
+  if (mode == OpenMode::kMustExist) {
+    auto parsed = ParseStoreUrl(url);
+    if (!parsed.ok()) return parsed.status();
+    if (parsed->dialect == Dialect::kSqlite && parsed->connection != ":memory:") {
+      std::error_code ec;
+      if (!std::filesystem::is_regular_file(parsed->connection, ec))
+        return Status::NotFound("no store at " + parsed->display + "; run sendsync init");
+      auto has = SqliteHasSchema(parsed->connection);
+      if (!has.ok()) return has.status();
+      if (!*has) return Status::NotFound("no store at " + parsed->display + kNoSchema);
+    }
+  }
+  auto db = Db::Open(url, mode);
   if (!db.ok()) return db.status();
   std::unique_ptr<Store> store(new Store());
   store->db_ = std::move(*db);
@@ -54,6 +96,8 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& url) {
       SENDSYNC_RETURN_IF_ERROR(c.Exec("SELECT pg_advisory_xact_lock(7424011)"));
     auto current = CurrentVersion(c);
     if (!current.ok()) return current.status();
+    if (*current == 0 && mode == OpenMode::kMustExist)
+      return Status::NotFound("no store at " + store->db_->url().display + kNoSchema);
     if (*current > LatestSchemaVersion())
       return Status::FailedPrecondition(
           "the store " + store->db_->url().display + " has schema version " +

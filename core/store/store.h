@@ -37,8 +37,11 @@ int LatestSchemaVersion();
 class Store {
  public:
   // Opens the store at `url` and brings its schema up to date. A database whose schema is newer
-  // than this binary knows is refused (FailedPrecondition) rather than touched.
-  static Result<std::unique_ptr<Store>> Open(const std::string& url);
+  // than this binary knows is refused (FailedPrecondition) rather than touched. With kMustExist
+  // (every command but `sendsync init`) a missing SQLite file, or a database without sendsync's
+  // schema (SQLite or PostgreSQL), is NotFound ("no store at …; run sendsync init") and nothing
+  // is created or changed; with kCreate the store is created when missing.
+  static Result<std::unique_ptr<Store>> Open(const std::string& url, OpenMode mode);
   Db& db() { return *db_; }
   Result<std::unique_ptr<Conn>> Connect() { return db_->Connect(); }
   int schema_version() const { return schema_version_; }

@@ -1,19 +1,23 @@
 // The engine: runs links (lease, pull in pages, commit each page, push), and reports what it did.
-#include <signal.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <cstdlib>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <exception>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
+#include <thread>
 #include <vector>
 
 #include "core/log/log.h"
 #include "core/sync/engine_impl.h"
 #include "core/sync/reader.h"
+#include "core/sync/run_lock.h"
 #include "sendsync/sdk/records.h"
 
 namespace sendsync::sync {
@@ -75,17 +79,27 @@ Engine::Impl::Impl(store::Store& s, EngineOptions o) : store(s), opt(std::move(o
         std::string(host) + ":" + std::to_string(::getpid()) + ":" + std::to_string(rd() % 100000);
   }
   if (opt.plugin_dir.empty()) opt.plugin_dir = plugins::DefaultPluginDir();
+  run_lock_path = detail::RunLockPathFor(store.db().url().connector, store.db().url().connection);
+  if (opt.on_progress) {  // links run on several threads at once (RunAll): report one at a time
+    auto report = std::move(opt.on_progress);
+    auto mu = std::make_shared<std::mutex>();
+    opt.on_progress = [report = std::move(report), mu](const Progress& p) {
+      std::lock_guard<std::mutex> lock(*mu);
+      report(p);
+    };
+  }
+}
+
+bool Engine::Impl::HolderIsHere(const std::string& holder, const std::string& me) {
+  auto host_of = [](const std::string& h) { return h.substr(0, h.find(':')); };
+  return !holder.empty() && holder != me && host_of(holder) == host_of(me);
 }
 
 bool Engine::Impl::HolderIsDeadHere(const std::string& holder, const std::string& me) {
-  // Holders are "<host>:<pid>:<nonce>".
-  auto host_of = [](const std::string& h) { return h.substr(0, h.find(':')); };
-  if (host_of(holder) != host_of(me) || holder == me) return false;
+  if (!HolderIsHere(holder, me)) return false;
   size_t a = holder.find(':'), b = holder.find(':', a + 1);
   if (a == std::string::npos || b == std::string::npos) return false;
-  long pid = std::strtol(holder.c_str() + a + 1, nullptr, 10);
-  if (pid <= 0) return false;
-  return ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
+  return detail::ProcessEnded(std::strtol(holder.c_str() + a + 1, nullptr, 10));
 }
 
 Result<plugins::PluginInfo> Engine::Impl::FindPlugin(const std::string& adapter_id) {
@@ -180,6 +194,7 @@ Status Engine::Impl::Pull(store::Conn& conn, store::Conn& lease_conn, const Link
       bo.run_id = run_id;
       bo.cursor = next;
       bo.set_cursor = true;
+      bo.dry_run = dry_run;
       // Only as many changes as the run's report still has room for.
       bo.max_changes =
           opt.max_reported_changes - std::min(opt.max_reported_changes, sum.changes.size());
@@ -242,23 +257,37 @@ Result<RunSummary> Engine::RunLink(const std::string& name, RunMode mode) {
   if (!ctx->link.enabled)
     return Status::FailedPrecondition("link '" + name + "' is disabled (sendsync link enable " +
                                       name + ")");
+  const std::string busy = "link '" + name + "' is being run elsewhere right now; try again later";
+  // On this host a run also holds the link's run lock, which the kernel drops when the process
+  // dies: while we hold it, no other live process here runs the link (run_lock.h).
+  std::unique_ptr<detail::RunLock> run_lock;
+  if (!I.run_lock_path.empty()) {
+    auto taken = detail::RunLock::TryTake(I.run_lock_path, ctx->link.id);
+    if (!taken.ok())
+      log::Write(log::Level::kWarn, "run_lock.unavailable",
+                 {{"link", name}, {"error", taken.status().message()}});
+    else if (!*taken)
+      return Status::FailedPrecondition(busy);
+    else
+      run_lock = std::move(*taken);
+  }
   auto got = store::AcquireLease(lease, ctx->link.id, I.opt.holder, I.opt.lease_ttl_ms);
   if (!got.ok()) return got.status();
   if (!*got) {
     // A run on this machine that crashed leaves its lease until it expires; its process is gone,
-    // so waiting would only delay the recovery.
+    // so waiting would only delay the recovery. Holding the run lock proves it is gone, the
+    // moment it died; without one, its process is looked up (a zombie counts as gone).
     auto holder = store::LeaseHolder(lease, ctx->link.id);
     if (!holder.ok()) return holder.status();
-    if (Impl::HolderIsDeadHere(*holder, I.opt.holder)) {
+    if (run_lock ? Impl::HolderIsHere(*holder, I.opt.holder)
+                 : Impl::HolderIsDeadHere(*holder, I.opt.holder)) {
       got = store::TakeOverLease(lease, ctx->link.id, *holder, I.opt.holder, I.opt.lease_ttl_ms);
       if (!got.ok()) return got.status();
       if (*got)
         log::Write(log::Level::kInfo, "lease.taken_over", {{"link", name}, {"from", *holder}});
     }
   }
-  if (!*got)
-    return Status::FailedPrecondition("link '" + name +
-                                      "' is being run elsewhere right now; try again later");
+  if (!*got) return Status::FailedPrecondition(busy);
   SENDSYNC_RETURN_IF_ERROR(store::AbandonStaleRuns(lease, ctx->link.id, I.opt.holder));
   auto run_id = store::StartRun(lease, ctx->link.id, RunModeName(mode), I.opt.holder);
   if (!run_id.ok()) return run_id.status();
@@ -301,27 +330,59 @@ Result<RunSummary> Engine::RunLink(const std::string& name, RunMode mode) {
 }
 
 std::vector<RunSummary> Engine::RunAll(RunMode mode, const std::string& school_urn) {
-  std::vector<RunSummary> out;
-  auto conn = impl_->store.Connect();
-  if (!conn.ok()) return out;
-  auto links = store::ListLinks(**conn);
-  if (!links.ok()) return out;
-  for (const auto& l : *links) {
-    if (!l.enabled || l.adapter_id == kImportAdapter) continue;
-    if (!school_urn.empty() && l.school_urn != school_urn) continue;
-    if (impl_->stop) break;
-    auto r = RunLink(l.name, mode);
-    if (r.ok()) {
-      out.push_back(std::move(*r));
-    } else {
-      RunSummary s;
-      s.link = l.name;
-      s.mode = RunModeName(mode);
-      s.status = "failed";
-      s.error = r.status().message();
-      out.push_back(std::move(s));
-    }
+  std::vector<store::Link> links;
+  {
+    auto conn = impl_->store.Connect();
+    if (!conn.ok()) return {};
+    auto all = store::ListLinks(**conn);
+    if (!all.ok()) return {};
+    for (auto& l : *all)
+      if (l.enabled && l.adapter_id != kImportAdapter &&
+          (school_urn.empty() || l.school_urn == school_urn))
+        links.push_back(std::move(l));
   }
+  // Links run side by side, a bounded number at a time, so one whose adapter hangs holds up only
+  // its own slot. A SQLite dry run holds the store's write lock for its whole length, so there
+  // dry runs go one at a time (they would only queue on the lock).
+  size_t slots = static_cast<size_t>(std::max(1, impl_->opt.max_parallel_links));
+  if (mode == RunMode::kDryRun && impl_->store.db().dialect() == store::Dialect::kSqlite) slots = 1;
+  slots = std::min(slots, links.size());
+  std::vector<std::optional<RunSummary>> results(links.size());
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i = next++; i < links.size(); i = next++) {
+      if (impl_->stop) return;  // the rest are not started
+      const std::string& name = links[i].name;
+      try {
+        auto r = RunLink(name, mode);
+        if (r.ok()) {
+          results[i] = std::move(*r);
+          continue;
+        }
+        RunSummary s;
+        s.link = name;
+        s.mode = RunModeName(mode);
+        s.status = "failed";
+        s.error = r.status().message();
+        results[i] = std::move(s);
+      } catch (const std::exception& e) {  // nothing may escape a thread
+        RunSummary s;
+        s.link = name;
+        s.mode = RunModeName(mode);
+        s.status = "failed";
+        s.error = std::string("internal error: ") + e.what();
+        results[i] = std::move(s);
+      }
+    }
+  };
+  std::vector<std::thread> helpers;
+  for (size_t t = 1; t < slots; ++t) helpers.emplace_back(work);
+  work();
+  for (auto& t : helpers) t.join();
+  // In the links' order (the order they were added), whichever finished first.
+  std::vector<RunSummary> out;
+  for (auto& r : results)
+    if (r) out.push_back(std::move(*r));
   return out;
 }
 

@@ -19,7 +19,9 @@ struct Engine::Impl {
   Impl(store::Store& s, EngineOptions o);
 
   Result<plugins::PluginInfo> FindPlugin(const std::string& adapter_id);
-  // True when `holder` names a process on this host that no longer exists.
+  // True when `holder` ("<host>:<pid>:<nonce>") names another holder on this host than `me`.
+  static bool HolderIsHere(const std::string& holder, const std::string& me);
+  // True when `holder` names a process on this host that has ended (gone, or a zombie).
   static bool HolderIsDeadHere(const std::string& holder, const std::string& me);
   Status Pull(store::Conn& conn, store::Conn& lease_conn, const detail::LinkCtx& ctx,
               const plugins::PluginInfo& plugin, plugins::Instance& adapter, bool dry_run,
@@ -27,6 +29,7 @@ struct Engine::Impl {
 
   store::Store& store;
   EngineOptions opt;
+  std::string run_lock_path;  // detail::RunLockPathFor the store; "" when it has none
   std::atomic<bool> stop{false};
   std::mutex plugins_mu;
   bool discovered = false;

@@ -53,6 +53,7 @@ struct BatchOptions {
   bool quarantine_failures = true;  // false for imports: report instead
   size_t max_changes = 2000;
   int64_t quarantine_id = 0;  // retrying this quarantine item: close it when applied
+  bool dry_run = false;       // rolled back afterwards: need not take turns with other commits
 };
 
 // Strips the envelope (kind, id, pupil, updated_at) from a record: the fields the hub merges.

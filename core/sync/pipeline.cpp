@@ -201,6 +201,11 @@ Status ApplyBatch(store::Conn& conn, const LinkCtx& link, const std::string& kin
 Status ApplyChecked(store::Conn& conn, const LinkCtx& link, const std::string& kind,
                     CheckedBatch& checked, const std::vector<Deletion>& deletions,
                     const std::vector<Reject>& rejects, const BatchOptions& opt, BatchResult& res) {
+  // Links run side by side, so pages of two links can commit at once. On PostgreSQL they take
+  // turns here, as SQLite's one writer (BEGIN IMMEDIATE) makes them, so that two links never both
+  // find a pupil missing and both create it. Held until the caller's transaction ends.
+  if (conn.dialect() == store::Dialect::kPostgres && conn.in_transaction() && !opt.dry_run)
+    SENDSYNC_RETURN_IF_ERROR(conn.Exec("SELECT pg_advisory_xact_lock(7424012)"));
   const KindSettings& ks = SettingsOf(link, kind);
   const int64_t link_id = link.link.id;
   std::vector<store::QuarantineItem> quarantine;

@@ -132,6 +132,7 @@ struct EngineOptions {
   std::string actor_prefix = "link:";    // audit actor for link runs
   std::function<void(const Progress&)> on_progress;
   size_t max_reported_changes = 2000;    // cap on RunSummary::changes
+  int max_parallel_links = 2;            // links RunAll runs at the same time
 };
 
 class Engine {
@@ -143,7 +144,10 @@ class Engine {
   // link's lease. An adapter failure ends that link's run with status "failed"; what was committed
   // before it stays committed.
   Result<RunSummary> RunLink(const std::string& link_name, RunMode mode);
-  // Runs every enabled link in turn; one link's failure does not stop the others.
+  // Runs every enabled link (of one school, when given), up to `max_parallel_links` at a time, so
+  // a link whose adapter hangs holds up only itself; one link's failure does not stop the others.
+  // The summaries come in the links' order (the order they were added), not the order the runs
+  // finished. After RequestStop, links not yet started are left out.
   std::vector<RunSummary> RunAll(RunMode mode, const std::string& school_urn = "");
 
   // Asks a run in progress to stop at the next safe point (between pages or deliveries).

@@ -84,7 +84,7 @@ class Server {
   std::string NewDatabase() {
     static std::atomic<int> n{0};
     std::string name = "t" + std::to_string(::getpid()) + "_" + std::to_string(++n);
-    auto db = store::Db::Open(Url("postgres"));
+    auto db = store::Db::Open(Url("postgres"), store::OpenMode::kMustExist);
     if (!db.ok()) {
       std::fprintf(stderr, "cannot reach test PostgreSQL: %s\n", db.status().ToString().c_str());
       return "";

@@ -274,6 +274,7 @@ TEST_F(SampleCli, ExportJsonImportedIntoAFreshStoreExportsTheSameLines) {
   ASSERT_EQ(cli_.Run({"export-json", first.string()}).exit_code, 0);
   TempDir other("fresh");
   Cli fresh(other.path());
+  ASSERT_EQ(fresh.Run({"init"}).exit_code, 0);
   ProgramResult imp = fresh.Run({"import-json", first.string()});
   ASSERT_EQ(imp.exit_code, 0) << imp.Describe();
   ASSERT_EQ(fresh.Run({"export-json", second.string()}).exit_code, 0);

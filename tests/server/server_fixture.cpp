@@ -59,7 +59,7 @@ void ServerTest::SetUp() {
   std::ofstream(dir_ / "web" / "app.js") << "console.log('dashboard');\n";
   std::ofstream(dir_ / "secret.txt") << "outside the web root\n";
   store_url_ = "sqlite:" + (dir_ / "store.db").string();
-  auto s = store::Store::Open(store_url_);
+  auto s = store::Store::Open(store_url_, store::OpenMode::kCreate);
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   store_ = std::move(*s);
 }

@@ -84,7 +84,7 @@ TEST_F(TokenCliTest, ConfigCheckNamesTheBadKeyAndExitsNonZero) {
   EXPECT_EQ(bad.code, 1);
   EXPECT_NE(bad.out.find("listen:"), std::string::npos) << bad.out;
   std::ofstream(dir_ / "good.json")
-      << R"({"listen": "127.0.0.1:8470", "store_url": "postgresql://u:secret@db/x"})";
+      << R"({"listen": "127.0.0.1:8470", "data_dir": ".", "store_url": "postgresql://u:secret@db/x"})";
   Output good = Sendsync(store_url_, "config check " + (dir_ / "good.json").string() + " --json");
   EXPECT_EQ(good.code, 0);
   EXPECT_EQ(good.out.find("secret"), std::string::npos) << "a password was printed: " << good.out;

@@ -18,7 +18,7 @@ const char* const kUpn = "X820200120015";
 class HubClocks : public testing::Test {
  protected:
   void SetUp() override {
-    auto s = store::Store::Open(testing_support::FreshSqliteUrl());
+    auto s = store::Store::Open(testing_support::FreshSqliteUrl(), store::OpenMode::kCreate);
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     store_ = std::move(*s);
     auto c = store_->Connect();

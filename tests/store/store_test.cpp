@@ -1,9 +1,11 @@
 // The store suite, run against SQLite and against a real PostgreSQL server.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "core/audit/audit.h"
@@ -24,7 +26,7 @@ class StoreTest : public testing::TestWithParam<std::string> {
     url_ = GetParam() == "sqlite" ? testing_support::FreshSqliteUrl()
                                   : testing_support::FreshPostgresUrl();
     ASSERT_FALSE(url_.empty()) << "could not start a test database for " << GetParam();
-    auto s = Store::Open(url_);
+    auto s = Store::Open(url_, OpenMode::kCreate);
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     store_ = std::move(*s);
     auto c = store_->Connect();
@@ -71,15 +73,72 @@ class StoreTest : public testing::TestWithParam<std::string> {
 TEST_P(StoreTest, FreshStoreIsMigratedAndReopeningAppliesNothing) {
   EXPECT_EQ(store_->schema_version(), LatestSchemaVersion());
   EXPECT_EQ(store_->migrations_applied(), LatestSchemaVersion());
-  auto again = Store::Open(url_);
-  ASSERT_TRUE(again.ok());
+  auto again = Store::Open(url_, OpenMode::kMustExist);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
   EXPECT_EQ((*again)->migrations_applied(), 0);
   EXPECT_EQ((*again)->schema_version(), LatestSchemaVersion());
 }
 
+// A database without sendsync's schema (an empty PostgreSQL database, an empty SQLite file) is not
+// a store: only `sendsync init` (kCreate) makes one, and opening it otherwise changes nothing.
+TEST_P(StoreTest, OpeningADatabaseWithoutTheSchemaIsRefusedAndCreatesNothing) {
+  const std::string url = GetParam() == "sqlite" ? testing_support::FreshSqliteUrl()
+                                                 : testing_support::FreshPostgresUrl();
+  ASSERT_FALSE(url.empty());
+  if (GetParam() == "sqlite") {
+    auto parsed = ParseStoreUrl(url);
+    ASSERT_TRUE(parsed.ok());
+    std::filesystem::create_directories(std::filesystem::path(parsed->connection).parent_path());
+    { std::ofstream touch(parsed->connection); }  // an empty file: a database with no tables
+  }
+  auto s = Store::Open(url, OpenMode::kMustExist);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), Status::Code::kNotFound);
+  EXPECT_NE(s.status().message().find("no store at "), std::string::npos) << s.status().message();
+  EXPECT_NE(s.status().message().find("run sendsync init"), std::string::npos);
+  // Nothing was created: the database still has no tables, so kMustExist still refuses it.
+  auto db = Db::Open(url, OpenMode::kMustExist);
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  auto conn = (*db)->Connect();
+  ASSERT_TRUE(conn.ok());
+  auto tables = (*conn)->Query(GetParam() == "sqlite"
+                                   ? "SELECT name FROM sqlite_master"
+                                   : "SELECT table_name FROM information_schema.tables WHERE "
+                                     "table_schema = current_schema()");
+  ASSERT_TRUE(tables.ok());
+  EXPECT_TRUE(tables->empty());
+  // init creates it; then it opens.
+  ASSERT_TRUE(Store::Open(url, OpenMode::kCreate).ok());
+  EXPECT_TRUE(Store::Open(url, OpenMode::kMustExist).ok());
+}
+
+TEST(StoreOpen, AMissingSqliteFileIsRefusedWithoutCreatingTheFileOrItsFolder) {
+  namespace fs = std::filesystem;
+  const fs::path dir =
+      fs::temp_directory_path() / ("sendsync-nostore-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  const fs::path file = dir / "mistyped" / "sendsync.db";
+  for (const std::string& url : {"sqlite:" + file.string(), file.string()}) {
+    auto s = Store::Open(url, OpenMode::kMustExist);
+    ASSERT_FALSE(s.ok());
+    EXPECT_EQ(s.status().code(), Status::Code::kNotFound);
+    EXPECT_EQ(s.status().message(), "no store at sqlite:" + file.string() + "; run sendsync init");
+    auto db = Db::Open(url, OpenMode::kMustExist);
+    ASSERT_FALSE(db.ok());
+    EXPECT_EQ(db.status().code(), Status::Code::kNotFound);
+  }
+  EXPECT_FALSE(fs::exists(dir)) << "opening created " << dir;
+  auto created = Store::Open("sqlite:" + file.string(), OpenMode::kCreate);
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  created->reset();
+  EXPECT_TRUE(fs::is_regular_file(file));
+  EXPECT_TRUE(Store::Open("sqlite:" + file.string(), OpenMode::kMustExist).ok());
+  fs::remove_all(dir);
+}
+
 TEST_P(StoreTest, NewerDatabaseIsRefusedClearly) {
   ASSERT_TRUE(conn_->Exec("UPDATE schema_info SET value = '99' WHERE key = 'version'").ok());
-  auto s = Store::Open(url_);
+  auto s = Store::Open(url_, OpenMode::kCreate);
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.status().code(), Status::Code::kFailedPrecondition);
   EXPECT_NE(s.status().message().find("schema version 99, newer than this sendsync"),
@@ -107,7 +166,7 @@ TEST_P(StoreTest, AStoreAtVersionTwoGetsPartialRecordIndexesAndKeepsItsRecords) 
         "DROP INDEX records_school", "CREATE INDEX records_school ON records (school_urn, kind)",
         "UPDATE schema_info SET value = '2' WHERE key = 'version'"})
     ASSERT_TRUE(conn_->Exec(sql).ok()) << sql;
-  auto again = Store::Open(url_);
+  auto again = Store::Open(url_, OpenMode::kCreate);
   ASSERT_TRUE(again.ok()) << again.status().ToString();
   EXPECT_EQ((*again)->migrations_applied(), LatestSchemaVersion() - 2);
   const std::string kNames =
@@ -132,7 +191,7 @@ TEST_P(StoreTest, AStoreAtVersionTwoGetsPartialRecordIndexesAndKeepsItsRecords) 
 // The partial indexes serve the queries that match pupils and list a school's records (SQLite's
 // planner, on the same WHERE forms records_store.cpp uses).
 TEST(StorePlans, MatchingAndListingUseThePartialIndexes) {
-  auto s = Store::Open(testing_support::FreshSqliteUrl());
+  auto s = Store::Open(testing_support::FreshSqliteUrl(), OpenMode::kCreate);
   ASSERT_TRUE(s.ok());
   auto c = (*s)->Connect();
   ASSERT_TRUE(c.ok());
@@ -183,7 +242,7 @@ TEST(StoreCheckpoints, TheLogIsCopiedInTheBackgroundAndStaysBounded) {
     EXPECT_TRUE(tx.Commit().ok());
   };
   {
-    auto db = Db::Open(url);
+    auto db = Db::Open(url, OpenMode::kCreate);
     ASSERT_TRUE(db.ok()) << db.status().ToString();
     auto conn = (*db)->Connect();
     ASSERT_TRUE(conn.ok());
@@ -202,7 +261,7 @@ TEST(StoreCheckpoints, TheLogIsCopiedInTheBackgroundAndStaysBounded) {
     }
     EXPECT_LT(largest, uintmax_t{72'000'000});
   }
-  auto db = Db::Open(url);
+  auto db = Db::Open(url, OpenMode::kCreate);
   ASSERT_TRUE(db.ok());
   auto conn = (*db)->Connect();
   ASSERT_TRUE(conn.ok());

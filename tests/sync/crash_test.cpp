@@ -74,6 +74,7 @@ class Scenario {
     std::ofstream(dir_ / "target-settings.json")
         << json{{"kinds", {{"pupil", {{"direction", "write"}}}, {"sen", {{"direction", "write"}}}}}}.dump();
     Append(0, 30, "K");
+    Must({"init"});
     Must({"link", "add", "--school", "100000", "--adapter", "jsonl-folder", "--name", "mis",
           "--config", (dir_ / "source.json").string(), "--settings",
           (dir_ / "source-settings.json").string()});
@@ -99,7 +100,9 @@ class Scenario {
   Outcome Sync(const std::string& fault = "") {
     auto env = env_;
     if (!fault.empty()) env["SENDSYNC_FAULT_POINT"] = fault;
-    return RunCli({"sync", "--page-size", "7"}, env, dir_);
+    // One link after the other (source, then target), so that an uninterrupted sync delivers in
+    // the same run everything it pulled: the reference this test compares with.
+    return RunCli({"sync", "--page-size", "7", "--parallel", "1"}, env, dir_);
   }
 
   void Must(const std::vector<std::string>& args) {
@@ -109,7 +112,8 @@ class Scenario {
 
   // The hub as canonical content keyed by kind and UPN (ids aside), plus cursors and bases.
   json HubState() {
-    auto s = store::Store::Open("sqlite:" + (dir_ / "hub.db").string());
+    auto s =
+        store::Store::Open("sqlite:" + (dir_ / "hub.db").string(), store::OpenMode::kMustExist);
     EXPECT_TRUE(s.ok());
     auto c = (*s)->Connect();
     json out = json::object();

@@ -58,7 +58,7 @@ class SyncTest : public ::testing::Test {
     fs::remove_all(dir_);
     fs::create_directories(dir_ / "source");
     fs::create_directories(dir_ / "target");
-    auto s = store::Store::Open(url);
+    auto s = store::Store::Open(url, store::OpenMode::kCreate);
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     store_ = std::move(*s);
     options_.runtime.mode = plugins::Mode::kInProcess;

@@ -1,0 +1,328 @@
+// Links run side by side, so a hung adapter holds up only its own link; and a run that crashed is
+// recovered from at once, even while its process is a zombie not yet reaped by its parent.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fcntl.h>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <thread>
+
+#include "core/audit/audit.h"
+#include "core/sync/run_lock.h"
+#include "sync_fixture.h"
+
+extern char** environ;
+
+namespace sendsync::testing_support {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Polls `done` every 10 ms for up to `limit`.
+bool WaitFor(const std::function<bool()>& done, std::chrono::milliseconds limit) {
+  const auto end = std::chrono::steady_clock::now() + limit;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > end) return false;
+    std::this_thread::sleep_for(10ms);
+  }
+  return true;
+}
+
+// The process's state letter from /proc/<pid>/stat ('Z' for a zombie), or 0.
+char ProcState(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const size_t close = stat.rfind(')');
+  return close == std::string::npos || close + 2 >= stat.size() ? 0 : stat[close + 2];
+}
+
+// Starts the sendsync CLI with `env` added to this process's environment, output to `log`.
+// Everything the child needs is built before fork (a child of a threaded process may call only
+// async-signal-safe functions before exec).
+pid_t SpawnCli(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
+               const fs::path& log) {
+  std::vector<std::string> argv_s = {SENDSYNC_BIN};
+  argv_s.insert(argv_s.end(), args.begin(), args.end());
+  std::vector<std::string> env_s;
+  for (char** e = environ; *e; ++e) {
+    const std::string kv = *e;
+    if (!env.count(kv.substr(0, kv.find('=')))) env_s.push_back(kv);
+  }
+  for (const auto& [k, v] : env) env_s.push_back(k + "=" + v);
+  std::vector<char*> argv, envp;
+  for (auto& a : argv_s) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  for (auto& e : env_s) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  const std::string log_path = log.string();
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd >= 0) {
+      ::dup2(fd, 1);
+      ::dup2(fd, 2);
+    }
+    ::execve(SENDSYNC_BIN, argv.data(), envp.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+// Waits for the child and returns its exit code (-1 when it did not exit normally).
+int Reap(pid_t pid) {
+  int st = 0;
+  if (::waitpid(pid, &st, 0) != pid) return -1;
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+std::string ReadAll(const fs::path& p) {
+  std::ifstream in(p);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+class RunsTest : public SyncTest {
+ protected:
+  // A link whose adapter (the misbehaving test adapter) hangs in its first read until Release.
+  void AddHung(const std::string& name) {
+    sync::LinkSpec spec;
+    spec.name = name;
+    spec.school_urn = "100000";
+    spec.adapter_id = "misbehaving";
+    spec.config = json::object();
+    spec.settings = {{"kinds", {{"pupil", {{"direction", "read"}}}}}};
+    auto id = sync::AddLink(*store_, spec, options_.runtime, SYNC_PLUGIN_DIR, "test");
+    ASSERT_TRUE(id.ok()) << id.status().ToString();
+    ASSERT_TRUE(store::SetCursor(*Conn(), *id, "pupil", "wait-file:" + ReleaseFile(name)).ok());
+  }
+  std::string ReleaseFile(const std::string& name) { return (dir_ / ("release-" + name)).string(); }
+  void Release(const std::string& name) { std::ofstream(ReleaseFile(name)) << "go"; }
+
+  int64_t LinkId(const std::string& name) {
+    auto l = store::GetLink(*Conn(), name);
+    EXPECT_TRUE(l.ok()) << l.status().ToString();
+    return l.ok() ? l->id : 0;
+  }
+  std::optional<store::Run> LastRun(const std::string& name) {
+    auto runs = store::ListRuns(*Conn(), LinkId(name), 1);
+    if (!runs.ok() || runs->empty()) return std::nullopt;
+    return (*runs)[0];
+  }
+  std::map<std::string, std::string> CliEnv() const {
+    return {{"SENDSYNC_DB", url_},
+            {"SENDSYNC_PLUGINS", SYNC_PLUGIN_DIR},
+            {"SENDSYNC_ADAPTER_HOST", WORKER_PATH},
+            {"SENDSYNC_CONFIG", ""},
+            {"ASAN_OPTIONS", "detect_leaks=0"}};
+  }
+};
+
+// ---- links side by side ----
+
+TEST_F(RunsTest, AHungAdapterHoldsUpOnlyItsOwnLink) {
+  options_.runtime.call_timeout = std::chrono::seconds(120);  // the default: the hang is the test's
+  options_.max_parallel_links = 2;
+  Rebuild();
+  AddHung("a-hung");  // added first, so a one-after-another run would start with it
+  Source({PupilRec("P1", 1), PupilRec("P2", 2)});
+  AddSource("b-fast");
+
+  std::vector<sync::RunSummary> all;
+  std::thread run([&] { all = engine_->RunAll(sync::RunMode::kSync); });
+  const bool fast_finished = WaitFor(
+      [&] {
+        auto r = LastRun("b-fast");
+        return r && r->status != "running";
+      },
+      30s);
+  const std::optional<store::Run> hung = LastRun("a-hung");
+  Release("a-hung");
+  run.join();
+
+  ASSERT_TRUE(fast_finished) << "b-fast did not finish while a-hung's adapter hung";
+  ASSERT_TRUE(hung.has_value());
+  EXPECT_EQ(hung->status, "running") << "a-hung was still in its read when b-fast finished";
+  // The report keeps the links' order, whichever finished first.
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].link, "a-hung");
+  EXPECT_EQ(all[1].link, "b-fast");
+  EXPECT_NE(all[0].status, "failed") << all[0].error;
+  EXPECT_EQ(all[1].status, "ok") << all[1].error;
+  EXPECT_EQ(all[1].created, 2);
+}
+
+TEST_F(RunsTest, OneAtATimeRunsTheLinksInTheOrderTheyWereAdded) {
+  options_.max_parallel_links = 1;
+  Rebuild();
+  AddSource("z-first", nullptr, "one");
+  AddSource("a-second", nullptr, "two");
+  Source({PupilRec("P1", 1)}, "one");
+  Source({PupilRec("P2", 2)}, "two");
+  auto all = engine_->RunAll(sync::RunMode::kSync);
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].link, "z-first");
+  EXPECT_EQ(all[1].link, "a-second");
+  EXPECT_LT(all[0].run_id, all[1].run_id) << "z-first started before a-second";
+  EXPECT_EQ(all[0].created + all[1].created, 2);
+}
+
+// Several links committing into one store at once: on SQLite commits queue on its one writer, on
+// PostgreSQL they take turns on a lock; either way every record arrives once, a pupil two links
+// both send is one hub pupil, and the audit chain is whole.
+class ParallelBackends : public RunsTest, public testing::WithParamInterface<std::string> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == "postgres" && PostgresSkipped()) GTEST_SKIP() << "SENDSYNC_SKIP_POSTGRES=1";
+    if (GetParam() == "postgres") {
+      const std::string url = FreshPostgresUrl();
+      ASSERT_FALSE(url.empty());
+      Open(url);
+    } else {
+      RunsTest::SetUp();
+    }
+  }
+};
+
+TEST_P(ParallelBackends, LinksRunningAtOnceCommitEveryRecordOnce) {
+  options_.max_parallel_links = 4;
+  options_.page_size = 10;
+  Rebuild();
+  std::vector<json> shared, own_c, own_d;
+  for (int i = 1; i <= 40; ++i) shared.push_back(PupilRec("S" + std::to_string(i), i));
+  for (int i = 41; i <= 70; ++i) own_c.push_back(PupilRec("C" + std::to_string(i), i));
+  for (int i = 71; i <= 100; ++i) own_d.push_back(PupilRec("D" + std::to_string(i), i));
+  for (const char* l : {"a", "b", "c", "d"}) AddSource(std::string("link-") + l, nullptr, l);
+  Source(shared, "a");
+  Source(shared, "b");  // the same pupils from a second system
+  Source(own_c, "c");
+  Source(own_d, "d");
+
+  auto all = engine_->RunAll(sync::RunMode::kSync);
+  ASSERT_EQ(all.size(), 4u);
+  for (const auto& s : all) EXPECT_EQ(s.status, "ok") << s.link << ": " << s.error;
+  EXPECT_EQ(all[0].created + all[1].created, 40) << "each shared pupil was created once";
+  EXPECT_EQ(all[0].unchanged + all[1].unchanged, 40) << "and matched by the other link";
+  auto rows = store::ScanRecords(*Conn(), 0, 100000);
+  ASSERT_TRUE(rows.ok());
+  std::set<std::string> upns;
+  int pupils = 0;
+  for (const auto& r : *rows)
+    if (r.kind == "pupil") {
+      ++pupils;
+      upns.insert(r.upn);
+    }
+  EXPECT_EQ(pupils, 100);
+  EXPECT_EQ(upns.size(), 100u);
+  auto verified = audit::Verify(*Conn());
+  ASSERT_TRUE(verified.ok());
+  EXPECT_TRUE(verified->ok) << verified->problem;
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ParallelBackends, testing::Values("sqlite", "postgres"),
+                         [](const auto& info) { return info.param; });
+
+// ---- a crashed run ----
+
+TEST(ProcessEnded, AZombieCountsAsEndedThoughKillZeroFindsIt) {
+  const pid_t pid = ::fork();
+  if (pid == 0) ::_exit(0);
+  ASSERT_GT(pid, 0);
+  ASSERT_TRUE(WaitFor([&] { return ProcState(pid) == 'Z'; }, 10s));
+  EXPECT_EQ(::kill(pid, 0), 0) << "kill(pid, 0) succeeds on a zombie";
+  EXPECT_TRUE(sync::detail::ProcessEnded(pid));
+  ::waitpid(pid, nullptr, 0);
+  EXPECT_TRUE(sync::detail::ProcessEnded(pid)) << "reaped: gone";
+  EXPECT_FALSE(sync::detail::ProcessEnded(::getpid()));
+}
+
+TEST(RunLock, ASecondTakerIsRefusedUntilTheFirstLetsGo) {
+  const fs::path file =
+      fs::temp_directory_path() / ("sendsync-runlock-" + std::to_string(::getpid()) + ".lock");
+  auto first = sync::detail::RunLock::TryTake(file.string(), 7);
+  ASSERT_TRUE(first.ok() && *first) << first.status().ToString();
+  auto second = sync::detail::RunLock::TryTake(file.string(), 7);
+  ASSERT_TRUE(second.ok());
+  EXPECT_FALSE(*second) << "link 7 is taken (a second taker in the same process is refused too)";
+  auto other = sync::detail::RunLock::TryTake(file.string(), 8);
+  ASSERT_TRUE(other.ok());
+  EXPECT_TRUE(*other) << "another link's lock is its own";
+  first->reset();
+  auto again = sync::detail::RunLock::TryTake(file.string(), 7);
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(*again);
+  fs::remove(file);
+}
+
+// `sendsync sync` killed with SIGKILL while it holds a link, and not yet reaped by its parent
+// (a zombie): the next run must start at once, not wait for the lease to expire; while the first
+// run lives, it must still be refused.
+class CrashedRun : public RunsTest, public testing::WithParamInterface<std::string> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == "postgres" && PostgresSkipped()) GTEST_SKIP() << "SENDSYNC_SKIP_POSTGRES=1";
+    RunsTest::SetUp();
+    if (GetParam() == "postgres") {
+      const std::string url = FreshPostgresUrl();
+      ASSERT_FALSE(url.empty());
+      Open(url);
+    }
+  }
+};
+
+TEST_P(CrashedRun, AKilledRunNotYetReapedDoesNotHoldUpTheNextRun) {
+  AddHung("mis");
+  const int64_t link = LinkId("mis");
+  const pid_t pid =
+      SpawnCli({"sync", "--link", "mis", "--in-process"}, CliEnv(), dir_ / "first.log");
+  ASSERT_GT(pid, 0);
+  const bool leased = WaitFor(
+      [&] {
+        auto h = store::LeaseHolder(*Conn(), link);
+        return h.ok() && !h->empty();
+      },
+      30s);
+  if (!leased) {
+    ::kill(pid, SIGKILL);
+    Reap(pid);
+    FAIL() << "the first run never took the lease: " << ReadAll(dir_ / "first.log");
+  }
+
+  // Alive: the link is refused.
+  auto refused = engine_->RunLink("mis", sync::RunMode::kSync);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), Status::Code::kFailedPrecondition);
+  EXPECT_NE(refused.status().message().find("being run elsewhere"), std::string::npos)
+      << refused.status().message();
+
+  // Killed, and left a zombie.
+  ASSERT_EQ(::kill(pid, SIGKILL), 0);
+  ASSERT_TRUE(WaitFor([&] { return ProcState(pid) == 'Z'; }, 10s));
+  EXPECT_EQ(::kill(pid, 0), 0) << "still a zombie";
+  Release("mis");
+  const pid_t again =
+      SpawnCli({"sync", "--link", "mis", "--in-process"}, CliEnv(), dir_ / "again.log");
+  const int code = Reap(again);
+  EXPECT_EQ(ProcState(pid), 'Z') << "the crashed run was still not reaped during the re-run";
+  Reap(pid);
+  const std::string out = ReadAll(dir_ / "again.log");
+  EXPECT_TRUE(code == 0 || code == 3) << "exit " << code << ": " << out;
+  EXPECT_EQ(out.find("being run elsewhere"), std::string::npos) << out;
+  auto last = LastRun("mis");
+  ASSERT_TRUE(last.has_value());
+  EXPECT_NE(last->status, "running");
+  EXPECT_NE(last->status, "failed") << last->error;
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, CrashedRun, testing::Values("sqlite", "postgres"),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace
+}  // namespace sendsync::testing_support
