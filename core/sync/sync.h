@@ -69,8 +69,8 @@ struct FieldConflict {
 };
 
 struct MergeOutcome {
-  nlohmann::json merged;       // the hub's fields after the merge
-  nlohmann::json agreed_base;  // what the link and the hub now agree on (the link's new base)
+  nlohmann::json merged;             // the hub's fields after the merge
+  nlohmann::json agreed_base;        // what the link and the hub now agree on (the link's new base)
   std::vector<std::string> changed;  // hub fields that changed
   std::vector<FieldConflict> conflicts;
 };
@@ -108,7 +108,9 @@ struct RunSummary {
   // Dry runs: what would change, per pupil and field (also filled for real runs, capped).
   nlohmann::json changes = nlohmann::json::array();
 
-  bool NeedsPerson() const { return quarantined + conflicts + matches + dead_lettered + rejected > 0; }
+  bool NeedsPerson() const {
+    return quarantined + conflicts + matches + dead_lettered + rejected > 0;
+  }
   nlohmann::json ToJson() const;
 };
 
@@ -124,14 +126,14 @@ struct EngineOptions {
   std::string plugin_dir;  // empty: plugins::DefaultPluginDir()
   size_t page_size = 1000;
   size_t push_batch = 200;
-  int max_attempts = 8;                  // deliveries before a change is dead-lettered
-  int64_t backoff_base_ms = 2000;        // first retry delay; doubles, with ±20 % jitter
+  int max_attempts = 8;            // deliveries before a change is dead-lettered
+  int64_t backoff_base_ms = 2000;  // first retry delay; doubles, with ±20 % jitter
   int64_t backoff_max_ms = 3600 * 1000;
   int64_t lease_ttl_ms = 120000;
-  std::string holder;                    // lease holder name; empty: host:pid:random
-  std::string actor_prefix = "link:";    // audit actor for link runs
+  std::string holder;                  // lease holder name; empty: host:pid:random
+  std::string actor_prefix = "link:";  // audit actor for link runs
   std::function<void(const Progress&)> on_progress;
-  size_t max_reported_changes = 2000;    // cap on RunSummary::changes
+  size_t max_reported_changes = 2000;  // cap on RunSummary::changes
 };
 
 class Engine {
@@ -173,6 +175,8 @@ class Engine {
   struct ImportReport {
     int64_t lines = 0, created = 0, updated = 0, unchanged = 0;
     std::vector<std::string> errors;  // "line 7: dob: expected a date yyyy-mm-dd"
+    // Warnings on lines that were imported: "line 3: needs[1].type: ... (NEED_TYPE_DUPLICATE)".
+    std::vector<std::string> warnings;
   };
   Result<ImportReport> ImportJsonLines(const std::string& path, const std::string& actor);
 
