@@ -47,6 +47,11 @@ std::optional<std::string> UpnProblem(std::string_view upn) {
     return "characters 2-4 of a UPN are the LA code and must be digits (census error 1530)";
   if (!AllDigits(upn.substr(4, 8)))
     return "characters 5-12 of a UPN must be digits (census error 1540)";
+  if (kCheckLetters.find(upn[0]) == std::string_view::npos)
+    return std::string(
+               "character 1 of a UPN is its check letter and must be a capital letter other "
+               "than I, O and S, not '") +
+           upn[0] + "' (census error 1510)";
   char last = upn[12];
   if (!IsDigit(last) && kCheckLetters.find(last) == std::string_view::npos)
     return "character 13 of a UPN must be a digit, or a capital letter other than I, O and S for a "

@@ -148,10 +148,14 @@ void PrintPupil(std::ostream& out, const json& s) {
         << ")" << (c.contains("detail") ? " — " + S(c, "detail") : "") << "\n";
   }
   if (!any) out << "  nothing outstanding\n";
-  if (!s["consistency"].empty()) {
+  if (!s["consistency"].empty() || !s["warnings"].empty()) {
     out << "\nTo check\n";
     for (const json& i : s["consistency"])
       out << "  " << S(i, "severity") << " " << S(i, "code") << ": " << S(i, "message") << "\n";
+    for (const json& w : s["warnings"])
+      out << "  warning " << S(w, "code") << " on the " << S(w, "record_kind") << " record "
+          << S(w, "record_id") << (S(w, "path").empty() ? "" : " at " + S(w, "path")) << ": "
+          << S(w, "message") << "\n";
   }
 }
 
@@ -241,15 +245,18 @@ int ImportJson(const Invocation& inv) {
   sync::Engine engine(*(*ctx)->store, (*ctx)->engine);
   auto rep = engine.ImportJsonLines(inv.args[0], (*ctx)->actor);
   if (!rep.ok()) return Fail(inv, rep.status());
-  json j = {{"file", inv.args[0]},           {"lines", rep->lines},
-            {"created", rep->created},       {"updated", rep->updated},
-            {"unchanged", rep->unchanged},   {"errors", rep->errors},
-            {"written", rep->errors.empty()}};
+  json j = {{"file", inv.args[0]},       {"lines", rep->lines},           {"created", rep->created},
+            {"updated", rep->updated},   {"unchanged", rep->unchanged},   {"errors", rep->errors},
+            {"warnings", rep->warnings}, {"written", rep->errors.empty()}};
   if (inv.json) {
     inv.PrintJson(j);
   } else if (rep->errors.empty()) {
     *inv.out << "imported " << inv.args[0] << ": " << rep->created << " created, " << rep->updated
              << " updated, " << rep->unchanged << " unchanged\n";
+    if (!rep->warnings.empty()) {
+      *inv.err << "sendsync: " << rep->warnings.size() << " warning(s), imported all the same:\n";
+      for (const auto& w : rep->warnings) *inv.err << "  " << w << "\n";
+    }
   } else {
     *inv.err << "sendsync: " << inv.args[0] << " was not imported; nothing was written:\n";
     for (const auto& e : rep->errors) *inv.err << "  " << e << "\n";

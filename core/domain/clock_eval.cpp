@@ -66,6 +66,27 @@ std::string ChronologicalNcYear(Date dob, Date on) {
   return "";
 }
 
+std::string NcYearOn(const std::string& recorded, Date recorded_on, Date on) {
+  int k;
+  if (recorded == "N1")
+    k = -2;
+  else if (recorded == "N2")
+    k = -1;
+  else if (recorded == "R")
+    k = 0;
+  else if (!recorded.empty() && recorded.size() <= 2 &&
+           recorded.find_first_not_of("0123456789") == std::string::npos)
+    k = std::stoi(recorded);
+  else
+    return recorded;  // X (not following the NC) and anything else: no progression
+  k += SchoolYearStart(on).year() - SchoolYearStart(recorded_on).year();
+  if (k >= 1 && k <= 14) return std::to_string(k);
+  if (k == 0) return "R";
+  if (k == -1) return "N2";
+  if (k == -2) return "N1";
+  return "";
+}
+
 std::vector<DueItem> Clocks(const PupilRecords& pr, Date as_of, const ClockConfig& config) {
   const detail::ClockContext ctx{
       as_of, config.due_soon_days, config.rules ? *config.rules : Rules::Builtin(),

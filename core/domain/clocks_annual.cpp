@@ -130,7 +130,10 @@ void PhaseTransferClock(const PupilRecords& pr, const ClockContext& ctx,
   bool e_status = pr.sen && ProvisionOn(*pr.sen, ctx.as_of) == std::optional<std::string>("E");
   if (!active && !e_status) return;
   std::string nc = pr.pupil.nc_year.value_or("");
-  bool by_age = nc.empty();
+  // The stored year is the pupil's year when the record was received; on a later date it has
+  // moved on by the school years between.
+  if (!nc.empty() && pr.pupil_recorded_on) nc = NcYearOn(nc, *pr.pupil_recorded_on, ctx.as_of);
+  bool by_age = nc.empty() && !pr.pupil.nc_year;
   if (by_age) nc = ChronologicalNcYear(pr.pupil.dob, ctx.as_of);
   const PhaseTransfer* transfer = nullptr;
   for (const PhaseTransfer& t : ctx.rules.phase_transfers)
@@ -142,8 +145,11 @@ void PhaseTransferClock(const PupilRecords& pr, const ClockContext& ctx,
   DueItem item =
       MakeItem("phase_transfer", "Plan names the " + transfer->to_phase + " setting", deadline,
                "la", active ? "ehc_plan" : "pupil", active ? active->id : pr.pupil.id);
-  Note(item, std::string("year ") + nc + (by_age ? " (by age: no year recorded)" : "") +
-                 ": phase transfer to " + transfer->to_phase);
+  std::string how = by_age ? " (by age: no year recorded)" : "";
+  if (!by_age && pr.pupil.nc_year && *pr.pupil.nc_year != nc)
+    how =
+        " (recorded as year " + *pr.pupil.nc_year + " on " + pr.pupil_recorded_on->ToString() + ")";
+  Note(item, std::string("year ") + nc + how + ": phase transfer to " + transfer->to_phase);
   std::optional<Date> event;
   auto consider = [&](std::optional<Date> d) {
     if (d && *d >= year_start && *d <= ctx.as_of && (!event || *d < *event)) event = d;

@@ -112,6 +112,18 @@ void OneReferral(const records::Referral& r, const ClockContext& ctx, std::vecto
   const bool assessing =
       ((r.decision == "assess" || r.request_outcome == "Y") && (decided || !r.decision_date)) ||
       draft || final_plan || no_plan;
+  // The 20-week limit runs from the day the LA receives the request (docs/referrals.md), so it is
+  // shown before the LA decides and stays shown when the 6-week decision is late; only a decision
+  // not to assess, or one not to issue a plan, takes it away.
+  const bool refused =
+      (decided && r.decision == "not_assess") || (r.request_outcome == "N" && !assessing);
+  if (!no_plan && !refused) {
+    DueItem item = MakeItem("ehc_final_plan_20w", "Final EHC plan issued (20 weeks)", start, "la",
+                            "referral", r.id);
+    RunClock(item, start, ctx.rules.final_plan_days, final_plan, windows, ctx);
+    if (!decided) Note(item, "the LA has not yet decided whether to assess");
+    emit(std::move(item));
+  }
   if (!assessing) return;
   if (no_plan || !(draft || final_plan)) {
     // The 16-week limit is for telling the family there will be no plan; once the LA issues a
@@ -120,12 +132,6 @@ void OneReferral(const records::Referral& r, const ClockContext& ctx, std::vecto
         MakeItem("ehc_no_plan_16w", "LA tells the family if it will not issue a plan (16 weeks)",
                  start, "la", "referral", r.id);
     RunClock(item, start, ctx.rules.no_plan_days, no_plan, windows, ctx);
-    emit(std::move(item));
-  }
-  if (!no_plan) {
-    DueItem item = MakeItem("ehc_final_plan_20w", "Final EHC plan issued (20 weeks)", start, "la",
-                            "referral", r.id);
-    RunClock(item, start, ctx.rules.final_plan_days, final_plan, windows, ctx);
     emit(std::move(item));
   }
   if (draft) {

@@ -70,8 +70,26 @@ void SenSupportWithoutPlan(const PupilRecords& pr, const ClockContext& ctx,
   out.push_back(std::move(item));
 }
 
-// At least N meetings with parents per school year (1 September - 31 August), expected one per
-// term: the k-th meeting is due by the k-th term end that falls after the counting starts.
+// The first day of the unbroken run of SEN support or EHC plan (K or E) that covers `on`: a
+// pupil moving from K to E mid-year is still owed the school year's meetings from when K began.
+std::optional<Date> SenRunStart(const records::Sen& sen, Date on) {
+  auto is_sen = [](const std::string& p) { return p == "K" || p == "E"; };
+  const auto& h = sen.history;
+  size_t i = h.size();
+  for (size_t k = 0; k < h.size(); ++k)
+    if (h[k].start <= on && (!h[k].end || on <= *h[k].end)) i = k;
+  if (i == h.size() || !is_sen(h[i].provision)) return sen.provision_start;
+  // Episodes are inclusive of their end: the run goes on while the one before ends the day before.
+  while (i > 0 && is_sen(h[i - 1].provision) && h[i - 1].end &&
+         h[i - 1].end->AddDays(1) >= h[i].start)
+    --i;
+  return h[i].start;
+}
+
+// At least N meetings with parents per school year (1 September - 31 August), read as one a term
+// (Code of Practice 6.65): each term is met by a meeting within it, so three meetings in one term
+// are one term met, and each expected term without one is named. The item is due at the end of
+// the first expected term with no meeting.
 void ParentMeetings(const PupilRecords& pr, const ClockContext& ctx, std::vector<DueItem>& out) {
   if (!pr.sen) return;
   std::optional<std::string> provision = ProvisionOn(*pr.sen, ctx.as_of);
@@ -80,39 +98,61 @@ void ParentMeetings(const PupilRecords& pr, const ClockContext& ctx, std::vector
   const Date year_start = SchoolYearStart(ctx.as_of);
   const Date year_end = Date(year_start.year() + 1, 8, 31);
   if (pr.pupil.on_roll_to && *pr.pupil.on_roll_to < ctx.as_of) return;
-  // Expectations start when the pupil is on roll and on SEN support, if that is later.
+  // Expectations start when the pupil is on roll and on SEN support (K or E), if that is later.
   Date from = year_start;
   if (pr.pupil.on_roll_from && *pr.pupil.on_roll_from > from) from = *pr.pupil.on_roll_from;
-  if (pr.sen->provision_start && *pr.sen->provision_start > from) from = *pr.sen->provision_start;
-  std::vector<Date> ends;
+  if (auto run = SenRunStart(*pr.sen, ctx.as_of); run && *run > from) from = *run;
+  struct Term {
+    Date start, end;
+    std::optional<Date> met;  // the first meeting with parents within it
+  };
+  std::vector<Term> terms;
+  Date term_start = year_start;
   for (auto [m, d] : ctx.rules.term_ends) {
     Date end(m >= 9 ? year_start.year() : year_start.year() + 1, m, d);
-    if (end >= from && end <= year_end) ends.push_back(end);
+    if (end >= from && end <= year_end) terms.push_back({std::max(term_start, from), end, {}});
+    term_start = end.AddDays(1);
   }
-  int required = std::min<int>(ctx.rules.parent_meetings_per_year, static_cast<int>(ends.size()));
+  if (static_cast<int>(terms.size()) > ctx.rules.parent_meetings_per_year)
+    terms.erase(terms.begin() + ctx.rules.parent_meetings_per_year, terms.end());
+  const int required = static_cast<int>(terms.size());
   if (required == 0) return;
-  std::vector<Date> met;
-  for (const records::Review& r : pr.reviews)
-    if (r.parents_met && r.date >= year_start && r.date <= ctx.as_of) met.push_back(r.date);
-  std::sort(met.begin(), met.end());
-  const int count = static_cast<int>(met.size());
+  for (const records::Review& r : pr.reviews) {
+    if (!r.parents_met || r.date > ctx.as_of) continue;
+    for (Term& t : terms)
+      if (r.date >= t.start && r.date <= t.end && (!t.met || r.date < *t.met)) t.met = r.date;
+  }
+  int count = 0;
+  const Term* first_gap = nullptr;
+  std::vector<const Term*> missed;
+  for (const Term& t : terms) {
+    if (t.met) {
+      ++count;
+      continue;
+    }
+    if (!first_gap) first_gap = &t;
+    if (t.end < ctx.as_of) missed.push_back(&t);
+  }
   const std::string year_text =
       std::to_string(year_start.year()) + "/" + std::to_string((year_start.year() + 1) % 100);
   const std::string counted = std::to_string(count) + " of " + std::to_string(required) +
-                              " meetings with parents held in school year " + year_text;
-  if (count >= required) {
-    DueItem item = MakeItem("parent_meetings", "Meet parents at least three times a year",
-                            ends[required - 1], "school", "pupil", pr.pupil.id);
+                              " termly meetings with parents held in school year " + year_text;
+  const char* title = "Meet parents at least three times a year (once a term)";
+  if (!first_gap) {
+    DueItem item =
+        MakeItem("parent_meetings", title, terms.back().end, "school", "pupil", pr.pupil.id);
     Note(item, counted);
-    Settle(item, met[required - 1], ctx);
+    Settle(item, terms.back().met, ctx);
     out.push_back(std::move(item));
     return;
   }
-  DueItem item = MakeItem("parent_meetings", "Meet parents at least three times a year",
-                          ends[count], "school", "pupil", pr.pupil.id);
+  DueItem item = MakeItem("parent_meetings", title, first_gap->end, "school", "pupil", pr.pupil.id);
   Note(item, counted);
-  Note(item, "meeting " + std::to_string(count + 1) + " is expected by the end of term " +
-                 ends[count].ToString());
+  for (const Term* t : missed)
+    Note(item,
+         "no meeting with parents in the term " + t->start.ToString() + " to " + t->end.ToString());
+  if (missed.empty())
+    Note(item, "a meeting is expected in the term ending " + first_gap->end.ToString());
   Settle(item, std::nullopt, ctx);
   out.push_back(std::move(item));
 }

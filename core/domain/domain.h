@@ -256,7 +256,16 @@ struct PupilRecords {
   std::vector<records::Referral> referrals;
   std::vector<records::EhcPlan> plans;
   std::vector<AnnualReviewSteps> annual_review_steps;
+  // The day the pupil record (so its nc_year) was last received from its system: the NC year is
+  // the pupil's year in that school year, and moves on by one each later school year (NcYearOn).
+  // nullopt: the NC year is taken as current on every date.
+  std::optional<Date> pupil_recorded_on;
 };
+
+// The census NC year (N1, N2, R, 1…14) of a pupil on `on`, given the year recorded on
+// `recorded_on`: one more for each school year (from 1 September) between the two. X and unknown
+// values stay as they are; a year past 14 or before N1 gives "".
+std::string NcYearOn(const std::string& recorded, Date recorded_on, Date on);
 
 // Rules that need several records (E with no active plan and no referral that led to one, plan
 // without E, review referring to a missing cycle, …). Mostly warnings: records arrive in any order.

@@ -37,6 +37,8 @@ const std::vector<IssueCodeInfo>& Catalogue() {
       // SEN status and needs
       {"SEN_PROVISION_CODE", E, 0,
        "SEN provision is not a census code in force on the record's date."},
+      {"SEN_PROVISION_HISTORY_ONLY", E, 0,
+       "A legacy provision code (S, A or P) given as the current status; history only."},
       {"NEED_TYPE_CODE", E, 0, "Need type is not a census code in force on the need's date."},
       {"NEED_RANK_RANGE", E, 0, "Need rank is not 1 (primary) or 2 (secondary)."},
       {"NEED_MISSING", E, 0, "SEN support (K) or an EHC plan (E) with no need recorded."},
@@ -66,7 +68,7 @@ const std::vector<IssueCodeInfo>& Catalogue() {
       {"TARGET_NO_DUE_DATE", W, 0, "A target has no date (not SMART)."},
       {"TARGET_PROGRESS_CODE", E, 0, "Target progress is not a known value."},
       {"CONTRIBUTION_ROLE_CODE", E, 0, "A contributor's or attendee's role is not a known value."},
-      {"STAGE_UNKNOWN", W, 0, "The cycle names a stage model or stage that is not loaded."},
+      {"STAGE_UNKNOWN", E, 0, "The cycle names a stage model or stage that is not loaded."},
       // Provision
       {"PROVISION_AREA_CODE", E, 0,
        "Provision area is not a broad area of need (CL, SEMH, CI, SP)."},

@@ -22,11 +22,11 @@ void AddEvidence(std::vector<std::string>& ev, std::string ref) {
   if (std::find(ev.begin(), ev.end(), ref) == ev.end()) ev.push_back(std::move(ref));
 }
 
-// The referral being prepared: the newest one not withdrawn.
-const records::Referral* CurrentReferral(const PupilRecords& pr) {
+// The referral being prepared on `as_of`: the newest one not withdrawn and not requested later.
+const records::Referral* CurrentReferral(const PupilRecords& pr, Date as_of) {
   const records::Referral* best = nullptr;
   for (const records::Referral& r : pr.referrals) {
-    if (r.status == "withdrawn") continue;
+    if (r.status == "withdrawn" || (r.request_date && *r.request_date > as_of)) continue;
     if (!best || r.request_date.value_or(Date()) >= best->request_date.value_or(Date())) best = &r;
   }
   return best;
@@ -38,8 +38,11 @@ struct Finder {
 
   const records::Review* ReviewOf(const records::Cycle& c) const {
     const records::Review* found = nullptr;
+    // Only a review within the cycle (on or after its start) and on or before the as-of date.
     for (const records::Review& r : pr.reviews)
-      if (r.cycle_id == c.id && r.date <= as_of && (!found || r.date < found->date)) found = &r;
+      if (r.cycle_id == c.id && r.date >= c.start && r.date <= as_of &&
+          (!found || r.date < found->date))
+        found = &r;
     return found;
   }
 };
@@ -63,7 +66,7 @@ ChecklistItem SenSupport(const PupilRecords& pr, Date as_of) {
 Readiness CheckReadiness(const PupilRecords& pr, Date as_of, const Rules& rules) {
   Readiness out;
   const Finder find{pr, as_of};
-  const records::Referral* referral = CurrentReferral(pr);
+  const records::Referral* referral = CurrentReferral(pr, as_of);
   out.items.push_back(SenSupport(pr, as_of));
 
   // Completed cycles with a recorded review: the core of the evidence.
@@ -168,6 +171,7 @@ Readiness CheckReadiness(const PupilRecords& pr, Date as_of, const Rules& rules)
   const std::set<std::string> roles(rules.specialist_roles.begin(), rules.specialist_roles.end());
   auto contributions = [&](const std::vector<records::Contribution>& list, const std::string& ref) {
     for (const records::Contribution& c : list) {
+      if (c.date && *c.date > as_of) continue;  // advice given after the as-of date
       if (roles.count(c.role)) AddEvidence(specialist.evidence, ref);
       if (c.role == "parent" && HasText(c.summary)) AddEvidence(parents.evidence, ref);
       if (c.role == "pupil" && HasText(c.summary)) AddEvidence(pupil.evidence, ref);

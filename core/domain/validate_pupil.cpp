@@ -25,6 +25,11 @@ void CheckIdentifier(std::vector<Issue>& out, const CodeSets& sets, const std::s
   if (auto issue = CheckUpn(value, path)) out.push_back(std::move(*issue));
 }
 
+// The legacy census codes (statement, School Action, School Action Plus): history only.
+bool IsHistoryOnly(std::string_view provision) {
+  return provision == "S" || provision == "A" || provision == "P";
+}
+
 // The date a SEN record's provision code is checked at: its start, else the newest history
 // episode's start, else the newest code sets.
 Date ProvisionDate(const records::Sen& s) {
@@ -33,8 +38,10 @@ Date ProvisionDate(const records::Sen& s) {
   return LatestCodesDate();
 }
 
+// End dates are inclusive everywhere (docs/records.md): a need ending on a date still applies on
+// it.
 bool NeedIsCurrent(const records::SenNeed& n, Date on) {
-  return !n.end || *n.end > on;
+  return !n.end || *n.end >= on;
 }
 
 void CheckNeeds(std::vector<Issue>& out, const CodeSets& sets, const records::Sen& s,
@@ -116,8 +123,8 @@ void CheckHistory(std::vector<Issue>& out, const CodeSets& sets, const records::
       Add(out, "DATES_OUT_OF_ORDER", Join(path, "start"),
           "history episodes must be oldest first: " + e.start.ToString() + " follows " +
               prev.start.ToString());
-    } else if (!prev.end || *prev.end > e.start) {
-      // end is exclusive: an episode may end on the day the next starts.
+    } else if (!prev.end || *prev.end >= e.start) {
+      // end is inclusive: an episode ends at the latest the day before the next starts.
       Add(out, "SEN_HISTORY_OVERLAP", path,
           "episode starting " + e.start.ToString() + " overlaps the one starting " +
               prev.start.ToString() + "; a pupil has one status at any date");
@@ -160,6 +167,13 @@ std::vector<Issue> Validate(const records::Sen& s, const CodeSets& sets) {
   std::vector<Issue> out;
   bool provision_ok = CheckCode(out, sets, sets::kSenProvision, s.provision, ProvisionDate(s),
                                 "SEN_PROVISION_CODE", "provision", "provision");
+  if (provision_ok && IsHistoryOnly(s.provision)) {
+    const CodeEntry* e = sets.FindEntry(sets::kSenProvision, s.provision);
+    Add(out, "SEN_PROVISION_HISTORY_ONLY", "provision",
+        "provision " + s.provision + " (" + e->label +
+            ") is a legacy code for history episodes only; a pupil's current status is N, K or E");
+    provision_ok = false;
+  }
   CheckNeeds(out, sets, s, provision_ok);
   CheckHistory(out, sets, s);
   if (s.provision == "N" && (s.sen_unit || s.resourced_provision))
@@ -170,7 +184,7 @@ std::vector<Issue> Validate(const records::Sen& s, const CodeSets& sets) {
 
 std::optional<std::string> ProvisionOn(const records::Sen& sen, Date on) {
   for (auto it = sen.history.rbegin(); it != sen.history.rend(); ++it)
-    if (it->start <= on && (!it->end || on < *it->end)) return it->provision;
+    if (it->start <= on && (!it->end || on <= *it->end)) return it->provision;  // inclusive end
   if (!sen.provision_start || *sen.provision_start <= on) {
     // With history recorded, a date before the first episode is unknown.
     if (!sen.history.empty() && on < sen.history.front().start) return std::nullopt;

@@ -31,6 +31,8 @@ std::vector<Issue> Validate(const records::Cycle& c, const CodeSets& sets, const
             " days after the start; SEN support is normally reviewed at least termly (" +
             std::to_string(rules.sen_support_review_days) + " days)");
   CheckContributions(out, sets, c.assessment_sources, "assessment_sources", on);
+  // An unknown stage model would silently fall back to the default review interval: refuse it.
+  if (auto stage = CheckStage(c, StageModels::Builtin())) out.push_back(std::move(*stage));
   if (c.outcomes.empty() && c.status != "cancelled")
     Add(out, "CYCLE_NO_OUTCOMES", "outcomes", "the plan records no outcomes sought");
   std::set<std::string_view> outcome_ids, target_ids;

@@ -53,6 +53,8 @@ Result<domain::PupilRecords> LoadPupilRecords(store::Conn& conn, int64_t pupil_i
     if (r.kind == "pupil") {
       ok = records::FromJson(j, out.pupil, problems);
       have_pupil = true;
+      // updated_at is in milliseconds since the epoch (UTC): the day the record last changed.
+      if (r.updated_at > 0) out.pupil_recorded_on = Date::FromDays(r.updated_at / 86'400'000);
     } else if (r.kind == "sen") {
       records::Sen s;
       ok = records::FromJson(j, s, problems);

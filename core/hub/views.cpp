@@ -10,8 +10,9 @@ namespace sendsync::hub {
 using nlohmann::json;
 
 json DueItemJson(const domain::DueItem& d) {
-  json j = {{"clock", d.clock}, {"title", d.title}, {"due", d.due.ToString()}, {"state", d.state},
-            {"owner", d.owner}, {"record_kind", d.record_kind}, {"record_id", d.record_id}};
+  json j = {{"clock", d.clock},        {"title", d.title}, {"due", d.due.ToString()},
+            {"state", d.state},        {"owner", d.owner}, {"record_kind", d.record_kind},
+            {"record_id", d.record_id}};
   if (!d.detail.empty()) j["detail"] = d.detail;
   if (d.done) j["done"] = d.done->ToString();
   return j;
@@ -21,14 +22,19 @@ namespace {
 
 json CostJson(const domain::ProvisionCost& c) {
   auto r = [](double v) { return std::round(v * 100) / 100; };
-  return {{"per_week", r(c.per_week)}, {"per_term", r(c.per_term)}, {"per_year", r(c.per_year)},
+  return {{"per_week", r(c.per_week)},
+          {"per_term", r(c.per_term)},
+          {"per_year", r(c.per_year)},
           {"staff_hours_per_week", r(c.staff_hours_per_week)}};
 }
 
 json ReadinessJson(const domain::Readiness& ready) {
   json items = json::array();
   for (const auto& i : ready.items)
-    items.push_back({{"id", i.id}, {"label", i.label}, {"met", i.met}, {"evidence", i.evidence},
+    items.push_back({{"id", i.id},
+                     {"label", i.label},
+                     {"met", i.met},
+                     {"evidence", i.evidence},
                      {"missing", i.missing}});
   return {{"ready", ready.ready}, {"items", items}};
 }
@@ -47,10 +53,19 @@ Result<json> PupilSummary(store::Conn& conn, int64_t pupil_id, Date as_of) {
   json cycles = json::array(), provision = json::array(), reviews = json::array(),
        referrals = json::array(), plans = json::array();
   double total = 0;
+  json warnings = json::array();
   for (const auto& r : *rows) {
     json c = Canonical(r, upn);
     std::vector<json*> one = {&c};
     SENDSYNC_RETURN_IF_ERROR(ResolvePending(conn, r.kind, one));
+    // Records with errors never reach the hub; their warnings were kept and are shown here.
+    for (const domain::Issue& i : domain::ValidateJson(c))
+      if (i.severity == domain::Severity::kWarning)
+        warnings.push_back({{"record_kind", r.kind},
+                            {"record_id", HubId(r.id)},
+                            {"code", i.code},
+                            {"path", i.path},
+                            {"message", i.message}});
     if (r.kind == "pupil") out["pupil"] = c;
     if (r.kind == "sen") out["sen"] = c;
     if (r.kind == "cycle") cycles.push_back(c);
@@ -92,9 +107,12 @@ Result<json> PupilSummary(store::Conn& conn, int64_t pupil_id, Date as_of) {
   out["as_of"] = as_of.ToString();
   json issues = json::array();
   for (const auto& i : domain::CheckConsistency(*recs))
-    issues.push_back({{"code", i.code}, {"path", i.path}, {"message", i.message},
+    issues.push_back({{"code", i.code},
+                      {"path", i.path},
+                      {"message", i.message},
                       {"severity", domain::SeverityName(i.severity)}});
   out["consistency"] = issues;
+  out["warnings"] = warnings;
   return out;
 }
 

@@ -314,11 +314,14 @@ Result<Engine::ImportReport> Engine::ImportJsonLines(const std::string& path,
       continue;
     }
     bool bad = false;
-    for (const domain::Issue& i : domain::ValidateJson(j))
+    for (const domain::Issue& i : domain::ValidateJson(j)) {
       if (i.severity == domain::Severity::kError) {
         rep.errors.push_back(where + ": " + i.path + ": " + i.message);
         bad = true;
+      } else {
+        rep.warnings.push_back(where + ": " + i.path + ": " + i.message + " (" + i.code + ")");
       }
+    }
     if (bad) continue;
     detail::Incoming inc;
     inc.raw = std::move(j);

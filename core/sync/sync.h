@@ -177,6 +177,8 @@ class Engine {
   struct ImportReport {
     int64_t lines = 0, created = 0, updated = 0, unchanged = 0;
     std::vector<std::string> errors;  // "line 7: dob: expected a date yyyy-mm-dd"
+    // Warnings on lines that were imported: "line 3: needs[1].type: ... (NEED_TYPE_DUPLICATE)".
+    std::vector<std::string> warnings;
   };
   Result<ImportReport> ImportJsonLines(const std::string& path, const std::string& actor);
 

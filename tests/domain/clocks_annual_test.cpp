@@ -264,3 +264,34 @@ TEST(ChronologicalNcYear, ByDateOfBirth) {
     EXPECT_EQ(ChronologicalNcYear(D(c.dob), D(c.on)), c.year) << c.dob;
   }
 }
+
+// The NC year recorded in one school year moves on in the next: a pupil recorded in year 6 gets
+// the secondary-transfer clock in that school year only, not every year after.
+TEST(PhaseTransfer, RecordedYearMovesOnWithTheSchoolYear) {
+  auto pr = WithPlan(MakePlan("EHC1", "2022-03-01"));
+  pr.pupil.nc_year = "6";
+  pr.pupil_recorded_on = D("2025-10-01");  // year 6 in 2025/26
+  ASSERT_EQ(Named(pr, "2025-11-01", "phase_transfer").size(), 1u);
+  EXPECT_EQ(Named(pr, "2026-08-31", "phase_transfer").size(), 1u);  // last day of 2025/26
+  EXPECT_TRUE(Named(pr, "2026-09-01", "phase_transfer").empty());   // year 7 now
+  EXPECT_TRUE(Named(pr, "2027-11-01", "phase_transfer").empty());
+  // Five school years on, the same pupil is in year 11: the post-16 transfer.
+  auto y11 = Named(pr, "2030-11-01", "phase_transfer");
+  ASSERT_EQ(y11.size(), 1u);
+  EXPECT_EQ(y11[0].due, D("2031-03-31"));
+  EXPECT_NE(y11[0].detail.find("year 11 (recorded as year 6 on 2025-10-01)"), std::string::npos)
+      << y11[0].detail;
+  // Recorded in year 5 the school year before: year 6 now.
+  pr.pupil.nc_year = "5";
+  pr.pupil_recorded_on = D("2025-07-10");
+  EXPECT_EQ(Named(pr, "2025-11-01", "phase_transfer").size(), 1u);
+}
+
+TEST(NcYearOn, CountsSchoolYearsFromTheFirstOfSeptember) {
+  EXPECT_EQ(NcYearOn("6", D("2025-10-01"), D("2026-08-31")), "6");
+  EXPECT_EQ(NcYearOn("6", D("2025-10-01"), D("2026-09-01")), "7");
+  EXPECT_EQ(NcYearOn("N1", D("2025-10-01"), D("2027-09-01")), "R");
+  EXPECT_EQ(NcYearOn("R", D("2025-10-01"), D("2024-10-01")), "N2");
+  EXPECT_EQ(NcYearOn("14", D("2025-10-01"), D("2026-10-01")), "");
+  EXPECT_EQ(NcYearOn("X", D("2020-10-01"), D("2026-10-01")), "X");
+}

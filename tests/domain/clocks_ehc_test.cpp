@@ -60,9 +60,25 @@ TEST(EhcDecision6w, DueSixWeeksAfterReceipt) {
     EXPECT_EQ(i->owner, "la");
     EXPECT_EQ(i->record_kind, "referral");
   }
-  // Only the 6-week clock runs before the LA decides to assess.
+  // Before the LA decides, the 16-week (no plan) clock does not run; the 20-week one does.
   EXPECT_FALSE(Clock(pr, "2025-03-01", "ehc_no_plan_16w"));
-  EXPECT_FALSE(Clock(pr, "2025-03-01", "ehc_final_plan_20w"));
+}
+
+// The 20-week deadline is in view from the day the LA receives the request, and stays in view
+// when the 6-week decision is late.
+TEST(EhcFinalPlan20w, ShownFromReceiptAndWhileTheDecisionIsLate) {
+  auto pr = WithReferral(MakeReferral());  // received 2025-01-15, no decision yet
+  for (const char* as_of : {"2025-01-15", "2025-02-01", "2025-03-01", "2025-05-01"}) {
+    auto i = Clock(pr, as_of, "ehc_final_plan_20w");
+    ASSERT_TRUE(i) << as_of;
+    EXPECT_EQ(i->due, D("2025-06-04")) << as_of;
+    EXPECT_NE(i->detail.find("not yet decided"), std::string::npos) << i->detail;
+  }
+  EXPECT_EQ(Clock(pr, "2025-03-01", "ehc_decision_6w")->state, "overdue");
+  EXPECT_EQ(Clock(pr, "2025-03-01", "ehc_final_plan_20w")->state, "upcoming");
+  EXPECT_EQ(Clock(pr, "2025-06-05", "ehc_final_plan_20w")->state, "overdue");
+  // The day before receipt there is nothing to show.
+  EXPECT_FALSE(Clock(pr, "2025-01-14", "ehc_final_plan_20w"));
 }
 
 TEST(EhcDecision6w, MetAndMetLate) {

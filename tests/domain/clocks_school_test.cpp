@@ -143,7 +143,7 @@ TEST(ParentMeetings, ThreeInTheSchoolYearIsMet) {
   DueItem i = Meetings(pr, "2025-07-01");
   EXPECT_EQ(i.state, "met");
   EXPECT_EQ(i.done, D("2025-06-20"));
-  EXPECT_NE(i.detail.find("3 of 3 meetings with parents held in school year 2024/25"),
+  EXPECT_NE(i.detail.find("3 of 3 termly meetings with parents held in school year 2024/25"),
             std::string::npos)
       << i.detail;
 }
@@ -177,6 +177,44 @@ TEST(ParentMeetings, ExpectationStartsWhenSenSupportStarts) {
   DueItem i = Meetings(pr, "2025-03-01");
   EXPECT_EQ(i.due, D("2025-04-30"));
   EXPECT_NE(i.detail.find("0 of 2"), std::string::npos) << i.detail;
+}
+
+// "At least three times a year" is read as once a term: three meetings in one term are one.
+TEST(ParentMeetings, ThreeMeetingsInOneTermCountOnce) {
+  auto pr = WithMeetings({"2024-09-20", "2024-10-10", "2024-11-15"});
+  DueItem i = Meetings(pr, "2025-05-10");
+  EXPECT_EQ(i.state, "overdue");
+  EXPECT_EQ(i.due, D("2025-04-30"));
+  EXPECT_NE(i.detail.find("1 of 3 termly meetings"), std::string::npos) << i.detail;
+  EXPECT_NE(i.detail.find("no meeting with parents in the term 2025-01-01 to 2025-04-30"),
+            std::string::npos)
+      << i.detail;
+}
+
+// Each term without a meeting is named, even when a later term had one.
+TEST(ParentMeetings, EachMissedTermIsFlagged) {
+  auto pr = WithMeetings({"2025-06-20"});
+  DueItem i = Meetings(pr, "2025-07-01");
+  EXPECT_EQ(i.state, "overdue");
+  EXPECT_EQ(i.due, D("2024-12-31"));
+  EXPECT_NE(i.detail.find("term 2024-09-01 to 2024-12-31"), std::string::npos) << i.detail;
+  EXPECT_NE(i.detail.find("term 2025-01-01 to 2025-04-30"), std::string::npos) << i.detail;
+  EXPECT_NE(i.detail.find("1 of 3"), std::string::npos) << i.detail;
+}
+
+// A mid-year move from SEN support to an EHC plan does not restart the school year's count.
+TEST(ParentMeetings, CountedAcrossAMidYearChangeFromKToE) {
+  auto pr = WithMeetings({"2024-10-10", "2025-02-05"}, "E");
+  pr.sen->provision_start = D("2025-03-03");
+  pr.sen->history = {{"K", D("2023-09-04"), D("2025-03-02")}, {"E", D("2025-03-03"), std::nullopt}};
+  DueItem i = Meetings(pr, "2025-05-10");
+  EXPECT_NE(i.detail.find("2 of 3 termly meetings"), std::string::npos) << i.detail;
+  EXPECT_EQ(i.due, D("2025-07-31"));
+  EXPECT_EQ(i.state, "upcoming");
+  // Without the summer meeting the summer term is flagged after it ends.
+  DueItem late = Meetings(pr, "2025-08-05");
+  EXPECT_EQ(late.state, "overdue");
+  EXPECT_NE(late.detail.find("term 2025-05-01 to 2025-07-31"), std::string::npos) << late.detail;
 }
 
 TEST(ParentMeetings, AppliesToEButNotN) {

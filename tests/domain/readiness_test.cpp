@@ -176,3 +176,41 @@ TEST(Readiness, ThresholdComesFromTheRules) {
   rules.min_completed_cycles = 1;
   EXPECT_TRUE(Item(CheckReadiness(pr, kAsOf, rules), "completed_cycles").met);
 }
+
+// Only evidence on or before the as-of date counts: a review, advice or a request dated later is
+// not yet there.
+TEST(Readiness, EvidenceAfterTheAsOfDateDoesNotCount) {
+  PupilRecords pr = Ready();
+  pr.reviews[1].date = D("2025-06-02");  // R2, C2's only review, the day after as-of
+  pr.reviews[1].attendees[0].date = D("2025-06-02");
+  Readiness r = CheckReadiness(pr, kAsOf);
+  EXPECT_FALSE(Item(r, "completed_cycles").met) << Unmet(r);
+  EXPECT_FALSE(Item(r, "specialist_advice").met) << Unmet(r);
+
+  // Advice dated after as-of inside an earlier review does not count either.
+  pr = Ready();
+  pr.reviews[1].attendees[0].date = D("2025-07-01");
+  r = CheckReadiness(pr, kAsOf);
+  EXPECT_FALSE(Item(r, "specialist_advice").met) << Unmet(r);
+
+  // A request made after as-of is not the one being prepared then.
+  pr = Ready();
+  pr.referrals[0].request_date = D("2025-06-10");
+  r = CheckReadiness(pr, kAsOf);
+  EXPECT_FALSE(Item(r, "consent").met) << Unmet(r);
+  // On the as-of date itself, everything counts.
+  pr = Ready();
+  pr.reviews[1].date = kAsOf;
+  EXPECT_TRUE(CheckReadiness(pr, kAsOf).ready) << Unmet(CheckReadiness(pr, kAsOf));
+}
+
+// A review dated before its cycle began is not that cycle's review.
+TEST(Readiness, ReviewBeforeItsCycleStartedDoesNotCount) {
+  PupilRecords pr = Ready();
+  pr.reviews[1].date = D("2025-01-05");  // C2 starts 2025-01-06
+  Readiness r = CheckReadiness(pr, kAsOf);
+  EXPECT_FALSE(Item(r, "completed_cycles").met) << Unmet(r);
+  pr.reviews[1].date = D("2025-01-06");  // on its first day it counts
+  r = CheckReadiness(pr, kAsOf);
+  EXPECT_TRUE(Item(r, "completed_cycles").met) << Unmet(r);
+}

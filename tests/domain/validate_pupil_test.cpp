@@ -175,13 +175,32 @@ TEST(ValidateSen, ProvisionCheckedAtItsStartDate) {
 
   auto statement = MakeSen("S");
   statement.needs = {Need("HI", 1)};
-  statement.provision_start = D("2016-01-01");
-  EXPECT_TRUE(Validate(statement).empty()) << Codes(Validate(statement));
   statement.provision_start = D("2019-01-01");
   issues = Validate(statement);
   ASSERT_TRUE(HasCode(issues, "SEN_PROVISION_CODE")) << Codes(issues);
   EXPECT_NE(FindCode(issues, "SEN_PROVISION_CODE")->message.find("ended on 2018-04-01"),
             std::string::npos);
+}
+
+// The legacy codes S, A and P may appear in history episodes, never as the current status, even
+// with a start date from when they were in force.
+TEST(ValidateSen, LegacyCodesAreRefusedAsTheCurrentStatus) {
+  for (const char* code : {"S", "A", "P"}) {
+    auto s = MakeSen(code);
+    s.needs = {Need("HI", 1)};
+    s.provision_start = D("2013-01-07");
+    auto issues = Validate(s);
+    const Issue* i = FindCode(issues, "SEN_PROVISION_HISTORY_ONLY");
+    ASSERT_TRUE(i) << code << ": " << Codes(issues);
+    EXPECT_EQ(i->path, "provision");
+    EXPECT_TRUE(HasErrors(issues));
+    EXPECT_NE(i->message.find("history episodes only"), std::string::npos) << i->message;
+  }
+  // The same code in a closed history episode is fine.
+  auto k = SenWith("K", {Need("HI", 1)});
+  k.provision_start = D("2014-09-01");
+  k.history = {{"S", D("2013-01-07"), D("2014-08-31")}, {"K", D("2014-09-01"), std::nullopt}};
+  EXPECT_TRUE(Validate(k).empty()) << Codes(Validate(k));
 }
 
 TEST(ValidateSen, UnknownProvisionListsTheCodesInForce) {
@@ -196,8 +215,8 @@ TEST(ValidateSen, UnknownProvisionListsTheCodesInForce) {
 TEST(ValidateSen, HistoryEpisodesAreCheckedAtTheirOwnDates) {
   auto s = SenWith("E", {Need("ASD", 1)});
   s.provision_start = D("2023-09-04");
-  s.history = {{"A", D("2012-09-03"), D("2014-09-01")},
-               {"K", D("2014-09-01"), D("2023-09-04")},
+  s.history = {{"A", D("2012-09-03"), D("2014-08-31")},
+               {"K", D("2014-09-01"), D("2023-09-03")},
                {"E", D("2023-09-04"), std::nullopt}};
   EXPECT_TRUE(Validate(s).empty()) << Codes(Validate(s));
 
@@ -213,7 +232,12 @@ TEST(ValidateSen, HistoryMayNotOverlapOrRunBackwards) {
   EXPECT_TRUE(HasCode(Validate(s), "SEN_HISTORY_OVERLAP"));
   s.history = {{"K", D("2019-09-02"), std::nullopt}, {"E", D("2023-09-04"), std::nullopt}};
   EXPECT_TRUE(HasCode(Validate(s), "SEN_HISTORY_OVERLAP"));
-  s.history = {{"E", D("2023-09-04"), std::nullopt}, {"K", D("2019-09-02"), D("2023-09-04")}};
+  // Ends are inclusive: an episode ending on the day the next starts overlaps it by that day.
+  s.history = {{"K", D("2019-09-02"), D("2023-09-04")}, {"E", D("2023-09-04"), std::nullopt}};
+  EXPECT_TRUE(HasCode(Validate(s), "SEN_HISTORY_OVERLAP"));
+  s.history = {{"K", D("2019-09-02"), D("2023-09-03")}, {"E", D("2023-09-04"), std::nullopt}};
+  EXPECT_FALSE(HasCode(Validate(s), "SEN_HISTORY_OVERLAP")) << Codes(Validate(s));
+  s.history = {{"E", D("2023-09-04"), std::nullopt}, {"K", D("2019-09-02"), D("2023-09-03")}};
   EXPECT_TRUE(HasCode(Validate(s), "DATES_OUT_OF_ORDER"));
   s.history = {{"K", D("2019-09-02"), D("2019-01-01")}};
   EXPECT_TRUE(HasCode(Validate(s), "DATES_OUT_OF_ORDER"));
@@ -238,11 +262,34 @@ TEST(ValidateSen, SenUnitFlagWithNoSenIsAWarning) {
 TEST(ProvisionOn, UsesHistoryThenCurrent) {
   auto s = SenWith("E", {Need("ASD", 1)});
   s.provision_start = D("2023-09-04");
-  s.history = {{"K", D("2019-09-02"), D("2023-09-04")}, {"E", D("2023-09-04"), std::nullopt}};
+  s.history = {{"K", D("2019-09-02"), D("2023-09-03")}, {"E", D("2023-09-04"), std::nullopt}};
   EXPECT_EQ(ProvisionOn(s, D("2020-01-01")), std::optional<std::string>("K"));
   EXPECT_EQ(ProvisionOn(s, D("2023-09-04")), std::optional<std::string>("E"));
   EXPECT_EQ(ProvisionOn(s, D("2019-01-01")), std::nullopt);
   s.history.clear();
   EXPECT_EQ(ProvisionOn(s, D("2024-01-01")), std::optional<std::string>("E"));
   EXPECT_EQ(ProvisionOn(s, D("2022-01-01")), std::nullopt);
+}
+
+// End dates are inclusive (docs/records.md): a pupil has an episode's status on its first and its
+// last day, and the next episode's from the day after.
+TEST(ProvisionOn, EpisodesHoldOnBothEdges) {
+  auto s = SenWith("N", {});
+  s.provision_start = D("2025-02-03");
+  s.history = {{"N", D("2019-09-02"), D("2021-01-10")},
+               {"K", D("2021-01-11"), D("2025-02-02")},
+               {"N", D("2025-02-03"), std::nullopt}};
+  EXPECT_EQ(ProvisionOn(s, D("2021-01-10")), std::optional<std::string>("N"));
+  EXPECT_EQ(ProvisionOn(s, D("2021-01-11")), std::optional<std::string>("K"));  // first day
+  EXPECT_EQ(ProvisionOn(s, D("2025-02-02")), std::optional<std::string>("K"));  // last day
+  EXPECT_EQ(ProvisionOn(s, D("2025-02-03")), std::optional<std::string>("N"));
+  EXPECT_EQ(ProvisionOn(s, D("2019-09-01")), std::nullopt);
+}
+
+// A need with an end date is still current on that date, and history the day after.
+TEST(ValidateSen, NeedEndingTodayIsStillCurrent) {
+  auto s = SenWith("N", {{"SPLD", 1, D("2020-01-06"), LatestCodesDate()}});
+  EXPECT_TRUE(HasCode(Validate(s), "NEEDS_WITH_NO_SEN")) << Codes(Validate(s));
+  s.needs[0].end = LatestCodesDate().AddDays(-1);
+  EXPECT_FALSE(HasCode(Validate(s), "NEEDS_WITH_NO_SEN")) << Codes(Validate(s));
 }

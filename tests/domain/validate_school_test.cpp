@@ -106,6 +106,20 @@ TEST(CheckStage, NamesUnknownModelsAndStages) {
   EXPECT_TRUE(CheckStage(c, StageModels::Builtin()));
 }
 
+// A cycle naming a stage model that does not exist is refused, not reviewed on a default interval.
+TEST(ValidateCycle, UnknownStageModelIsAnError) {
+  auto c = MakeCycle();
+  c.stage_model = "four-part";  // the old docs' example; the model's id is four-part-cycle
+  c.stage = "plan";
+  auto issues = Validate(c, CodeSets::Builtin(), Rules::Builtin());
+  const Issue* i = FindCode(issues, "STAGE_UNKNOWN");
+  ASSERT_TRUE(i) << Codes(issues);
+  EXPECT_EQ(i->severity, Severity::kError);
+  EXPECT_TRUE(HasErrors(issues));
+  c.stage_model = "four-part-cycle";
+  EXPECT_FALSE(HasCode(Validate(c, CodeSets::Builtin(), Rules::Builtin()), "STAGE_UNKNOWN"));
+}
+
 // ---- Provision ----
 
 TEST(ValidateProvision, AWellFormedRowHasNoIssues) {

@@ -347,5 +347,38 @@ TEST_F(SampleCli, ExportJsonToStandardOutputWritesOneRecordPerLine) {
   EXPECT_EQ(lines, ReadJsonLines(SampleFile()).size());
 }
 
+// A warning on an imported record (here a former UPN equal to the UPN) is shown by import-json,
+// and pupil show, the API and its JSON show it on the stored record.
+TEST(SampleFileCli, WarningsOnImportedRecordsAreShownByImportAndPupilShow) {
+  TempDir dir;
+  Cli cli(dir.path());
+  ASSERT_EQ(cli.Run({"init"}).exit_code, 0);
+  const fs::path file = dir.path() / "warned.jsonl";
+  WriteText(file,
+            R"({"kind":"pupil","id":"W1","upn":"X820200120015","former_upn":"X820200120015",)"
+            R"("legal_surname":"Morgan","legal_forename":"Ella","dob":"2015-03-02","sex":"F",)"
+            R"("school_urn":"100001"})"
+            "\n");
+  json rep = cli.RunJson({"import-json", file.string()});
+  ASSERT_EQ(rep.value("written", false), true) << rep.dump(2);
+  ASSERT_EQ(rep["warnings"].size(), 1u) << rep.dump(2);
+  EXPECT_NE(rep["warnings"][0].get<std::string>().find("line 1: former_upn"), std::string::npos)
+      << rep.dump(2);
+  EXPECT_NE(rep["warnings"][0].get<std::string>().find("FORMER_UPN_SAME"), std::string::npos);
+
+  ProgramResult text = cli.Run({"import-json", file.string()});
+  EXPECT_EQ(text.exit_code, 0) << text.Describe();
+  EXPECT_NE(text.err.find("FORMER_UPN_SAME"), std::string::npos) << text.Describe();
+
+  json s = cli.RunJson({"pupil", "show", "X820200120015"});
+  ASSERT_EQ(s["warnings"].size(), 1u) << s.dump(2);
+  EXPECT_EQ(s["warnings"][0]["code"], "FORMER_UPN_SAME");
+  EXPECT_EQ(s["warnings"][0]["record_kind"], "pupil");
+  EXPECT_EQ(s["warnings"][0]["path"], "former_upn");
+  ProgramResult shown = cli.Run({"pupil", "show", "X820200120015"});
+  EXPECT_NE(shown.out.find("warning FORMER_UPN_SAME on the pupil record"), std::string::npos)
+      << shown.Describe();
+}
+
 }  // namespace
 }  // namespace sendsync::e2e

@@ -18,6 +18,17 @@ TEST(CtfUpn, CheckLetterIsComputedFromPositionsTwoToThirteen) {
   EXPECT_EQ(UpnCheckLetter("820123414002"), 'G');
 }
 
+// A first character that can never be a check letter is named as such, not as a mismatch.
+TEST(CtfUpn, FirstCharacterThatIsNoCheckLetterIsNamed) {
+  for (const char* upn : {"I801200005001", "b801200005001", "1801200005001"}) {
+    auto why = UpnProblem(upn);
+    ASSERT_TRUE(why) << upn;
+    EXPECT_NE(why->find("character 1 of a UPN is its check letter"), std::string::npos) << *why;
+    EXPECT_EQ(why->find("does not match"), std::string::npos) << *why;
+    EXPECT_NE(why->find("1510"), std::string::npos) << *why;
+  }
+}
+
 TEST(CtfUpn, WrongCheckLetterIsCensusError1510) {
   auto why = UpnProblem("C801200005001");
   ASSERT_TRUE(why);

@@ -48,7 +48,7 @@ TEST_F(MisApiRead, Read_SenRecordsNamePupilByIdAndUpnAndKeepTheApiCodes) {
   json school = SchoolFixture(2);
   school["students"][0]["sen_status"]["code"] = "SEN Support";  // MIS wording, mapped by the host
   school["students"][0]["sen_status"]["history"] =
-      json::array({{{"code", "N"}, {"start_date", "2019-09-04"}, {"end_date", "2023-09-04"}}});
+      json::array({{{"code", "N"}, {"start_date", "2019-09-04"}, {"end_date", "2023-09-03"}}});
   school["students"][0]["sen_needs"].push_back({{"type", "Speech"}, {"rank", 2}});
   ASSERT_TRUE(sim_.LoadSchool(school).ok());
   auto c = OpenAdapter();
@@ -62,7 +62,7 @@ TEST_F(MisApiRead, Read_SenRecordsNamePupilByIdAndUpnAndKeepTheApiCodes) {
   EXPECT_EQ(sen["provision_start"], "2023-09-04");
   EXPECT_EQ(sen["needs"], json::parse(R"([{"type":"SLCN","rank":1},{"type":"Speech","rank":2}])"));
   EXPECT_EQ(sen["history"][0], json::parse(R"({"provision":"N","start":"2019-09-04",
-                                                "end":"2023-09-04"})"));
+                                                "end":"2023-09-03"})"));
   EXPECT_EQ(ByPupil(p.records).at(StudentId(2))["provision"], "N");
 }
 

@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <set>
 
+#include "sendsync/sdk/date.h"
+
 namespace sendsync::sims::mis_api {
 
 using nlohmann::json;
@@ -134,9 +136,14 @@ void SchoolData::SetSenStatus(StudentRow& s, json status, SimClock& clock) {
   if (!changed && old.contains("start_date") && !status.contains("start_date"))
     status["start_date"] = old["start_date"];
   if (changed && old.is_object() && old.contains("start_date")) {
+    // End dates are inclusive, as an MIS shows them: the old status's last day is the day before
+    // the new one starts.
+    json end = status["start_date"];
+    if (auto d = Date::Parse(end.is_string() ? end.get<std::string>() : ""))
+      end = d->AddDays(-1).ToString();
     history.push_back({{"code", old.value("code", "")},
                        {"start_date", old["start_date"]},
-                       {"end_date", status["start_date"]}});
+                       {"end_date", std::move(end)}});
   }
   if (!history.empty()) status["history"] = std::move(history);
   s.data["sen_status"] = std::move(status);
