@@ -60,6 +60,9 @@ json FaultConfig::ToJson() const {
           {"retry_after_seconds", retry_after_seconds},
           {"drop_next", drop_next},
           {"drop_after_handling_next", drop_after_handling_next},
+          {"drop_rate", drop_rate},
+          {"rate_limit_rate", rate_limit_rate},
+          {"drop_after_handling_rate", drop_after_handling_rate},
           {"seed", seed}};
 }
 
@@ -76,6 +79,9 @@ Result<FaultConfig> FaultConfig::FromJson(const json& j) {
       else if (k == "retry_after_seconds") f.retry_after_seconds = it->get<int>();
       else if (k == "drop_next") f.drop_next = it->get<int>();
       else if (k == "drop_after_handling_next") f.drop_after_handling_next = it->get<int>();
+      else if (k == "drop_rate") f.drop_rate = it->get<double>();
+      else if (k == "rate_limit_rate") f.rate_limit_rate = it->get<double>();
+      else if (k == "drop_after_handling_rate") f.drop_after_handling_rate = it->get<double>();
       else if (k == "seed") f.seed = it->get<uint64_t>();
       else return Status::InvalidArgument("unknown fault '" + k + "'");
     }
@@ -129,9 +135,21 @@ struct SimServer::Impl {
       ++stats.injected_errors;
       return Fate::kError;
     }
+    const bool mixed =
+        faults.drop_rate > 0 || faults.rate_limit_rate > 0 || faults.drop_after_handling_rate > 0;
+    const double u = mixed ? std::uniform_real_distribution<double>(0, 1)(rng) : 1.0;
+    if (u < faults.drop_rate) {
+      ++stats.dropped_before;
+      return Fate::kDropBefore;
+    }
+    if (u < faults.drop_rate + faults.rate_limit_rate) {
+      ++stats.injected_rate_limits;
+      return Fate::kRateLimit;
+    }
     ++stats.handled;
-    if (faults.drop_after_handling_next > 0) {
-      --faults.drop_after_handling_next;
+    if (faults.drop_after_handling_next > 0 ||
+        u < faults.drop_rate + faults.rate_limit_rate + faults.drop_after_handling_rate) {
+      if (faults.drop_after_handling_next > 0) --faults.drop_after_handling_next;
       ++stats.dropped_after;
       return Fate::kDropAfter;
     }

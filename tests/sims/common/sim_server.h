@@ -52,6 +52,9 @@ struct FaultConfig {
   int retry_after_seconds = 0;
   int drop_next = 0;              // the next N connections are closed before handling
   int drop_after_handling_next = 0;  // the next N are handled, then closed without an answer
+  // Chances per request (seeded, drawn once per request, after the counters above): closed
+  // before handling, answered 429 (with retry_after_seconds), or handled and then closed.
+  double drop_rate = 0, rate_limit_rate = 0, drop_after_handling_rate = 0;
   uint64_t seed = 42;
 
   nlohmann::json ToJson() const;
