@@ -178,6 +178,22 @@ class WriteBack : public ::testing::Test {
     ASSERT_EQ(Outbox().size(), static_cast<size_t>(sen + reviews));
   }
 
+  // Makes every pending change due now (as if its backoff had passed).
+  void Due() {
+    auto c = store_->Connect();
+    for (store::OutboxItem o : Outbox())
+      if (o.status == "pending") {
+        o.next_attempt_at = 0;
+        ASSERT_TRUE(store::UpdateOutbox(**c, o).ok());
+      }
+  }
+
+  // One attempt per run: the retry waits an hour unless a test calls Due().
+  void SlowBackoff() {
+    options_.backoff_base_ms = options_.backoff_max_ms = 3600 * 1000;
+    engine_ = std::make_unique<sync::Engine>(*store_, options_);
+  }
+
   std::vector<store::OutboxItem> Outbox() {
     auto c = store_->Connect();
     store::QueueFilter f;
@@ -232,7 +248,8 @@ class WriteBack : public ::testing::Test {
       for (const json& r : list)
         if (!seen.insert(r.dump()).second) ++f.hub_duplicates;
     }
-    for (const json& s : sim_.DumpSchool()["students"])
+    const json school = sim_.DumpSchool();
+    for (const json& s : school["students"])
       f.mis_reviews += static_cast<int64_t>(s.value("sen_reviews", json::array()).size());
     return f;
   }
@@ -268,6 +285,7 @@ class WriteBack : public ::testing::Test {
 // Fault 3: a new review reaches the MIS but its answer is lost. The next sync pulls it before it
 // pushes; it must be recognised as the review the hub sent, not filed as a second one.
 TEST_F(WriteBack, AReviewWhoseAnswerWasLostIsLinkedToTheHubRecordNotDuplicated) {
+  SlowBackoff();
   StartSchool(4);
   QueueChanges(0, 1);
   FaultConfig lost;
@@ -312,6 +330,7 @@ TEST_F(WriteBack, AReviewWhoseAnswerWasLostIsLinkedToTheHubRecordNotDuplicated) 
 // Fault 2: a write the MIS applied after the client gave up (no answer) is retried with the same
 // key until its fate is known, and never dead-lettered while other changes' failures happen.
 TEST_F(WriteBack, AChangeWithoutAnAnswerIsRetriedWithItsKeyAndDelivered) {
+  SlowBackoff();
   StartSchool(4);
   QueueChanges(1, 0);
   FaultConfig lost;
@@ -323,6 +342,8 @@ TEST_F(WriteBack, AChangeWithoutAnAnswerIsRetriedWithItsKeyAndDelivered) {
   store::OutboxItem o = Outbox()[0];
   EXPECT_EQ(o.status, "pending");
   EXPECT_EQ(o.attempts, 1);
+  EXPECT_NE(o.last_error.find("outcome is unknown"), std::string::npos) << o.last_error;
+  Due();
   auto second = engine_->RunLink("mis", sync::RunMode::kPushOnly);
   ASSERT_TRUE(second.ok());
   EXPECT_EQ(second->pushed, 1);
@@ -395,6 +416,9 @@ TEST_F(WriteBack, KillLoopDuringPushAppliesEveryChangeOnceWithoutDuplicates) {
   const int sen = changes * 7 / 10, reviews = changes - sen;
   StartSchool(std::max(2 * changes, 2 * std::max(sen, reviews) + 2));
   QueueChanges(sen, reviews);
+  FaultConfig slow;  // each request takes a few ms, so a kill lands while changes are on their way
+  slow.latency_ms = 3;
+  sim_.server().SetFaults(slow);
   const fs::path log = dir_ / "cli.log";
   std::mt19937 rng(20261207);
   int kills = 0, finished = 0;
@@ -403,7 +427,7 @@ TEST_F(WriteBack, KillLoopDuringPushAppliesEveryChangeOnceWithoutDuplicates) {
     if (i % 2) args.push_back("--push-only");
     pid_t pid = StartCli(args, url_, log);
     ASSERT_GT(pid, 0);
-    const int delay_ms = std::uniform_int_distribution<int>(20, 600)(rng);
+    const int delay_ms = std::uniform_int_distribution<int>(10, 250)(rng);
     int st = 0;
     pid_t done = 0;
     for (int waited = 0; waited < delay_ms && (done = ::waitpid(pid, &st, WNOHANG)) == 0;
@@ -417,6 +441,7 @@ TEST_F(WriteBack, KillLoopDuringPushAppliesEveryChangeOnceWithoutDuplicates) {
     ::waitpid(pid, &st, 0);
     ++kills;
   }
+  sim_.server().SetFaults(FaultConfig{});
   const Figures mid = Count();
   int clean = 0;
   for (; clean < 10 && Pending() > 0; ++clean) {
