@@ -105,6 +105,7 @@ struct SimServer::Impl {
   FaultConfig faults;
   std::mt19937_64 rng{42};
   SimStats stats;
+  std::map<std::string, uint64_t> requests_by_key;  // every request carrying the key, faulted too
   std::unique_ptr<Poco::Net::HTTPServer> server;
   uint16_t port = 0;
   bool tls = false;
@@ -202,6 +203,10 @@ class Handler : public Poco::Net::HTTPRequestHandler {
       Control(req, resp);
       Send(response, resp);
       return;
+    }
+    if (std::string k = req.Header("idempotency-key"); !k.empty()) {
+      std::lock_guard<std::mutex> lock(impl_.mu);
+      ++impl_.requests_by_key[k];
     }
     int latency = 0, retry_after = 0;
     SimServer::Impl::Fate fate = impl_.Decide(latency, retry_after);
@@ -330,6 +335,12 @@ void SimServer::SetFaults(const FaultConfig& f) {
   std::lock_guard<std::mutex> lock(impl_->mu);
   if (f.seed != impl_->faults.seed) impl_->rng.seed(f.seed);
   impl_->faults = f;
+}
+
+uint64_t SimServer::RequestsWithKey(const std::string& key) const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  auto it = impl_->requests_by_key.find(key);
+  return it == impl_->requests_by_key.end() ? 0 : it->second;
 }
 
 FaultConfig SimServer::faults() const {
