@@ -75,8 +75,8 @@ struct Outcome {
   }
   // A request that got no answer (timed out, connection dropped): the LA may hold it. Sent again
   // later with the same key, which the portal answers with the first outcome.
-  static Outcome NoAnswer(const Status& st) {
-    if (!st.transient()) return From(st);
+  static Outcome NoAnswer(const Status& st, bool sent) {
+    if (!sent || !st.transient()) return From(st);
     return {kUnknown, "", "no answer, so the outcome is unknown: " + st.message(), Status::OK()};
   }
 };
@@ -234,8 +234,9 @@ class LaPortalAdapter : public sdk::Adapter {
     r.target = "/v1/referrals";
     r.headers = {{"Idempotency-Key", key}};
     r.body = submission->dump();
-    auto resp = api_->Send(r);
-    if (!resp.ok()) return Outcome::NoAnswer(resp.status());
+    bool sent = false;
+    auto resp = api_->Send(r, &sent);
+    if (!resp.ok()) return Outcome::NoAnswer(resp.status(), sent);
     std::string id;
     if (resp->status == 201 || resp->status == 200) {
       auto body = resp->Json();
@@ -306,8 +307,9 @@ class LaPortalAdapter : public sdk::Adapter {
       r.target = "/v1/referrals/" + http::Encode(id) + "/documents";
       r.headers = {{"Idempotency-Key", key + "/" + d.filename}};
       r.body = body.dump();
-      auto resp = api_->Send(r);
-      if (!resp.ok()) return Outcome::NoAnswer(resp.status());
+      bool sent = false;
+      auto resp = api_->Send(r, &sent);
+      if (!resp.ok()) return Outcome::NoAnswer(resp.status(), sent);
       if (resp->status == 201 || resp->status == 200) continue;
       // This key already carried an earlier rendering of the pack: the LA holds the pack.
       if (resp->status == 422 && ProblemOf(*resp).value("type", "") == kKeyReused) continue;
