@@ -456,7 +456,8 @@ TEST_F(WriteBack, KillLoopDuringPushAppliesEveryChangeOnceWithoutDuplicates) {
     if (i % 2) args.push_back("--push-only");
     pid_t pid = StartCli(args, url_, log);
     ASSERT_GT(pid, 0);
-    const int delay_ms = std::uniform_int_distribution<int>(10, 250)(rng);
+    // Up to about as long as a whole push takes, so kills land in the pull and all through it.
+    const int delay_ms = std::uniform_int_distribution<int>(10, std::max(250, changes))(rng);
     int st = 0;
     pid_t done = 0;
     for (int waited = 0; waited < delay_ms && (done = ::waitpid(pid, &st, WNOHANG)) == 0;
