@@ -314,8 +314,14 @@ class WriteBack : public ::testing::Test {
     EXPECT_EQ(f.twice, 0) << f.Describe();
     EXPECT_EQ(f.dead, f.dead_own_limit)
         << "dead only after its own requests failed: " << f.Describe();
-    EXPECT_EQ(f.never, f.dead) << f.Describe();
-    EXPECT_EQ(f.once, f.delivered) << f.Describe();
+    // A change never applied is dead-lettered, never silently lost. (With a low max_attempts a
+    // change whose last attempt got no answer may be dead although the MIS holds it: its own
+    // attempts ran out; `outbox retry` then replays its key and confirms it.)
+    EXPECT_LE(f.never, f.dead) << f.Describe();
+    EXPECT_GE(f.once, f.delivered) << f.Describe();
+    if (max_attempts >= 8) {
+      EXPECT_EQ(f.dead, 0) << "none dead with the default policy";
+    }
     EXPECT_EQ(f.pending, 0) << f.Describe();
     EXPECT_EQ(f.hub_duplicates, 0) << f.Describe();
     EXPECT_EQ(f.hub_reviews, f.mis_reviews) << f.Describe();
