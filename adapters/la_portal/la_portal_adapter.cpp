@@ -59,7 +59,7 @@ std::string ApiKey(const std::string& host_key) {
 
 // What became of one change.
 struct Outcome {
-  enum Kind { kApplied, kRejected, kRetry, kFatal } kind;
+  enum Kind { kApplied, kRejected, kRetry, kUnknown, kFatal } kind;
   std::string remote_id, reason;
   Status status;  // kFatal
   static Outcome Applied(std::string id) { return {kApplied, std::move(id), "", Status::OK()}; }
@@ -72,6 +72,12 @@ struct Outcome {
         st.code() == Status::Code::kFailedPrecondition)
       return {kFatal, "", "", st};
     return {kRejected, "", prefix + st.message(), Status::OK()};
+  }
+  // A request that got no answer (timed out, connection dropped): the LA may hold it. Sent again
+  // later with the same key, which the portal answers with the first outcome.
+  static Outcome NoAnswer(const Status& st, bool sent) {
+    if (!sent || !st.transient()) return From(st);
+    return {kUnknown, "", "no answer, so the outcome is unknown: " + st.message(), Status::OK()};
   }
 };
 
@@ -167,8 +173,8 @@ class LaPortalAdapter : public sdk::Adapter {
     std::string halted;  // once the LA cannot be reached, the rest of the batch waits
     for (const sdk::Change& ch : req.changes) {
       if (halted.empty() && host().Cancelled()) halted = "stopped on request before it was sent";
-      if (!halted.empty()) {
-        result.Retry(ch.key, halted);
+      if (!halted.empty()) {  // never sent: no attempt is charged to it
+        result.NotSent(ch.key, halted);
         continue;
       }
       Outcome o = Outcome::Rejected("");
@@ -185,9 +191,12 @@ class LaPortalAdapter : public sdk::Adapter {
           result.Rejected(ch.key, o.reason);
           break;
         case Outcome::kRetry:
-          result.Retry(ch.key, o.reason);
-          halted =
-              "not sent: an earlier change in this batch could not reach the LA (" + o.reason + ")";
+        case Outcome::kUnknown:
+          if (o.kind == Outcome::kRetry)
+            result.Retry(ch.key, o.reason);
+          else
+            result.Unknown(ch.key, o.reason);
+          halted = "held back after an earlier change in this batch failed";
           break;
         case Outcome::kFatal:
           return o.status;
@@ -225,8 +234,9 @@ class LaPortalAdapter : public sdk::Adapter {
     r.target = "/v1/referrals";
     r.headers = {{"Idempotency-Key", key}};
     r.body = submission->dump();
-    auto resp = api_->Send(r);
-    if (!resp.ok()) return Outcome::From(resp.status());
+    bool sent = false;
+    auto resp = api_->Send(r, &sent);
+    if (!resp.ok()) return Outcome::NoAnswer(resp.status(), sent);
     std::string id;
     if (resp->status == 201 || resp->status == 200) {
       auto body = resp->Json();
@@ -297,8 +307,9 @@ class LaPortalAdapter : public sdk::Adapter {
       r.target = "/v1/referrals/" + http::Encode(id) + "/documents";
       r.headers = {{"Idempotency-Key", key + "/" + d.filename}};
       r.body = body.dump();
-      auto resp = api_->Send(r);
-      if (!resp.ok()) return Outcome::From(resp.status());
+      bool sent = false;
+      auto resp = api_->Send(r, &sent);
+      if (!resp.ok()) return Outcome::NoAnswer(resp.status(), sent);
       if (resp->status == 201 || resp->status == 200) continue;
       // This key already carried an earlier rendering of the pack: the LA holds the pack.
       if (resp->status == 422 && ProblemOf(*resp).value("type", "") == kKeyReused) continue;

@@ -36,9 +36,10 @@ Status ReferralApi::Authorise(http::Request& r) {
   return Status::OK();
 }
 
-Result<http::Response> ReferralApi::Send(http::Request request) {
+Result<http::Response> ReferralApi::Send(http::Request request, bool* sent) {
   const auto plain_headers = request.headers;
   SENDSYNC_RETURN_IF_ERROR(Authorise(request));
+  if (sent) *sent = true;
   auto resp = client_->Send(request);
   if (!resp.ok() || resp->status != 401 || !tokens_) return resp;
   // The token may have been revoked or expired early: one fresh token, one more try.

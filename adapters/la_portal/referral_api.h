@@ -23,7 +23,9 @@ class ReferralApi {
   // Sends `request` (target relative to the base URL) with the link's credential. A 401 on a
   // cached OAuth2 token drops it, fetches a new one and sends once more. Transport failures and
   // credential failures come back as a Status; any HTTP answer comes back as a Response.
-  Result<sdk::http::Response> Send(sdk::http::Request request);
+  // `sent` (when given) is set once the request itself went out: a failure after that left the
+  // outcome unknown, one before it (no token) did not send anything.
+  Result<sdk::http::Response> Send(sdk::http::Request request, bool* sent = nullptr);
 
   // Tokens fetched so far (0 with an API key).
   int tokens_fetched() const { return tokens_ ? tokens_->fetched() : 0; }

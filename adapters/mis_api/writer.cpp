@@ -47,33 +47,34 @@ Status Writer::Write(const sdk::WriteRequest& req, sdk::WriteResult& res) {
   if (req.kind != "sen" && req.kind != "review")
     return Status::InvalidArgument("mis-api writes sen and review records, not '" + req.kind + "'");
   std::map<std::string, std::string> upn_cache;
-  bool any_final = false;
   for (size_t i = 0; i < req.changes.size(); ++i) {
-    Outcome o;
-    if (cancelled_ && cancelled_())
-      o = {Outcome::Kind::kRetry, "the host asked to stop before this change was sent",
-           Status::Cancelled("write stopped: the host asked to stop")};
-    else
-      o = WriteOne(req.kind, req.changes[i], upn_cache);
     const std::string& key = req.changes[i].key;
+    if (cancelled_ && cancelled_()) {
+      // Stopping: this change and the rest were never sent, so no attempt is charged to them.
+      for (size_t j = i; j < req.changes.size(); ++j)
+        res.NotSent(req.changes[j].key, "the host asked to stop before this change was sent");
+      return Status::OK();
+    }
+    Outcome o = WriteOne(req.kind, req.changes[i], upn_cache);
     switch (o.kind) {
       case Outcome::Kind::kApplied:
         res.Applied(key, o.detail);
-        any_final = true;
         break;
       case Outcome::Kind::kRejected:
         res.Rejected(key, o.detail);
-        any_final = true;
         break;
       case Outcome::Kind::kFatal:
         return o.status;
       case Outcome::Kind::kRetry:
-        // Nothing settled yet: the whole call is transient and the host retries all of it.
-        if (!any_final) return o.status;
-        res.Retry(key, o.detail);
+      case Outcome::Kind::kUnknown:
+        // This change failed; the rest are held back (the server is struggling) and were not
+        // sent, so only this one is charged an attempt.
+        if (o.kind == Outcome::Kind::kRetry)
+          res.Retry(key, o.detail);
+        else
+          res.Unknown(key, o.detail);
         for (size_t j = i + 1; j < req.changes.size(); ++j)
-          res.Retry(req.changes[j].key,
-                    "not sent after an earlier change in this batch failed: " + o.detail);
+          res.NotSent(req.changes[j].key, "held back after an earlier change in this batch failed");
         return Status::OK();
     }
   }
@@ -113,7 +114,11 @@ Writer::Outcome Writer::WriteOne(const std::string& kind, const sdk::Change& ch,
   const std::string what = kind == "sen" ? "POST sen" : "POST sen-reviews";
   Result<http::Response> r = api_.Post(target, body, ch.key, what);
   if (!r.ok()) {
-    if (r.status().transient()) return {K::kRetry, r.status().message(), r.status()};
+    // No answer (timed out, connection dropped): the MIS may have applied it. The host sends it
+    // again with the same Idempotency-Key, and the MIS answers a repeat with the first outcome.
+    if (r.status().transient())
+      return {K::kUnknown, "no answer, so the outcome is unknown: " + r.status().message(),
+              r.status()};
     return {K::kFatal, "", r.status()};
   }
   return FromResponse(kind, *r, what, student_id);

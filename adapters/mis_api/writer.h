@@ -5,9 +5,10 @@
 // Which student: change.context["pupil"]["id"] when the host sends it (the API's student id, as
 // this link reported it), else the pupil's UPN looked up with GET students?upn=. Outcomes per
 // change: 2xx applied (remote id: the student id for sen, the review id for review); 422 rejected
-// naming the fields; 400/404/409 rejected with the server's reason; 408/429/5xx/timeouts retry.
-// 401/403 end the whole call as FATAL. A transient failure before any change has an outcome makes
-// the whole call RETRY; after that, it and the changes not yet sent are marked retry.
+// naming the fields; 400/404/409 rejected with the server's reason; 408/429/5xx retry; no answer
+// (timeout, dropped connection) unknown. 401/403 end the whole call as FATAL. After a transient
+// failure the changes not yet sent are held back and marked not_sent, so only the change that
+// failed is charged an attempt.
 #pragma once
 
 #include <functional>
@@ -30,7 +31,7 @@ class Writer {
  private:
   // The outcome of one change: final (applied or rejected), retry, or a Status ending the call.
   struct Outcome {
-    enum class Kind { kApplied, kRejected, kRetry, kFatal } kind;
+    enum class Kind { kApplied, kRejected, kRetry, kUnknown, kFatal } kind;
     std::string detail;  // remote id when applied, reason otherwise
     Status status;       // kFatal: the call's result
   };

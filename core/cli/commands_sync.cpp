@@ -116,6 +116,16 @@ json LinkJson(store::Conn& conn, const store::Link& l, bool details) {
                      {"summary", r.summary}};
     if (!r.error.empty()) j["last_run"]["error"] = r.error;
   }
+  // Health counts what waits for a person, not only how the last run ended: a run can end "ok"
+  // while changes an earlier run dead-lettered are still undelivered.
+  auto counts = store::OutboxCounts(conn, l.id);
+  const int64_t dead = counts.ok() && counts->count("dead") ? counts->at("dead") : 0;
+  j["dead_letters"] = dead;
+  const std::string last = j.contains("last_run") ? S(j["last_run"], "status") : "";
+  j["health"] = last == "failed" || last == "abandoned" ? "failing"
+                : dead > 0 || last == "needs_person"    ? "needs_person"
+                : last.empty()                          ? "never_run"
+                                                        : "ok";
   if (details) {
     j["config"] = l.config;  // secrets are references (env:NAME / file:PATH), never values
     j["settings"] = l.settings;
@@ -125,7 +135,6 @@ json LinkJson(store::Conn& conn, const store::Link& l, bool details) {
       if (c.ok() && !c->empty()) cursors[records::KindName(k)] = *c;
     }
     j["cursors"] = cursors;
-    auto counts = store::OutboxCounts(conn, l.id);
     if (counts.ok()) j["outbox"] = *counts;
   }
   return j;
@@ -165,15 +174,17 @@ int LinkList(const Invocation& inv) {
   for (const auto& l : *links) {
     json j = LinkJson(*o.conn, l, false);
     arr.push_back(j);
+    const int64_t dead = j["dead_letters"].get<int64_t>();
     rows.push_back({l.name, l.school_urn, l.adapter_id, l.enabled ? "enabled" : "disabled", l.schedule,
-                    j.contains("last_run") ? S(j["last_run"], "status") + " " + S(j["last_run"], "started") : "never run"});
+                    j.contains("last_run") ? S(j["last_run"], "status") + " " + S(j["last_run"], "started") : "never run",
+                    S(j, "health") + (dead ? " (" + std::to_string(dead) + " dead-lettered)" : "")});
   }
   if (inv.json) {
     inv.PrintJson({{"links", arr}});
   } else if (rows.empty()) {
     *inv.out << "no links yet (sendsync link add --help)\n";
   } else {
-    PrintTable(*inv.out, {"NAME", "SCHOOL", "ADAPTER", "STATE", "SCHEDULE", "LAST RUN"}, rows);
+    PrintTable(*inv.out, {"NAME", "SCHOOL", "ADAPTER", "STATE", "SCHEDULE", "LAST RUN", "HEALTH"}, rows);
   }
   return kExitOk;
 }
@@ -526,6 +537,26 @@ int OutboxList(const Invocation& inv) {
 }
 
 int OutboxRetry(const Invocation& inv) {
+  if (inv.Has("all")) {
+    if (!inv.args.empty()) return inv.Fail("outbox retry takes an ID or --all, not both", kExitUsage);
+    const std::string status = inv.Get("status", "dead");
+    if (status != "dead" && status != "rejected")
+      return inv.Fail("--status must be dead or rejected, not '" + status + "'", kExitUsage);
+    auto ctx = MakeContext(inv);
+    if (!ctx.ok()) return Fail(inv, ctx.status());
+    sync::Engine engine(*(*ctx)->store, (*ctx)->engine);
+    auto n = engine.RetryOutboxAll(inv.Get("link"), status, (*ctx)->actor);
+    if (!n.ok()) return Fail(inv, n.status());
+    if (inv.json) {
+      inv.PrintJson({{"retried", *n}, {"status", status}, {"link", inv.Get("link")}});
+    } else {
+      *inv.out << *n << (*n == 1 ? " change" : " changes") << " (" << status << ") queued again; they go with "
+               << (inv.Has("link") ? "the link's" : "each link's") << " next run\n";
+    }
+    return kExitOk;
+  }
+  if (inv.args.size() != 1 || inv.Has("link") || inv.Has("status"))
+    return inv.Fail("outbox retry takes one change ID, or --all [--link NAME] [--status dead|rejected]", kExitUsage);
   auto id = IdArg(inv);
   if (!id.ok()) return inv.Fail(id.status().message().substr(4), kExitUsage);
   auto ctx = MakeContext(inv);
@@ -702,7 +733,18 @@ void RegisterSyncCommands(Registry& reg) {
   reg.Add({"outbox list", "changes waiting for, delivered to, or refused by other systems", "", "", 0, 0,
            [](Poco::Util::OptionSet& s) { QueueOptions(s, "pending, delivered, rejected, dead, superseded"); },
            OutboxList});
-  IdCommand(reg, "outbox retry", "queue a dead-lettered or rejected change again", nullptr, OutboxRetry);
+  reg.Add({"outbox retry", "queue a dead-lettered or rejected change again (or all of them)", "ID | --all",
+           "With --all, every dead-lettered change (of the link given with --link, else of every link; "
+           "--status rejected for the rejected ones) is queued again in one step, each audited. They go "
+           "with the link's next run.",
+           0, 1,
+           [](Poco::Util::OptionSet& s) {
+             AddCommonOptions(s);
+             AddFlag(s, "all", "every change with the status below, instead of one ID");
+             AddValueOption(s, "link", "NAME", "with --all: only this link's changes");
+             AddValueOption(s, "status", "STATUS", "with --all: dead (default) or rejected");
+           },
+           OutboxRetry});
   reg.Add({"runs list", "recent runs and what they did", "", "", 0, 0,
            [](Poco::Util::OptionSet& s) {
              AddCommonOptions(s);

@@ -97,6 +97,16 @@ json LinkJson(Call& call, const store::Link& l, bool details) {
     r.erase("school_urn");
     j["last_run"] = r;
   }
+  // Health counts what waits for a person, not only how the last run ended: a run can end "ok"
+  // while changes an earlier run dead-lettered are still undelivered.
+  auto counts = store::OutboxCounts(*call.conn, l.id);
+  const int64_t dead = counts.ok() && counts->count("dead") ? counts->at("dead") : 0;
+  const std::string last = j["last_run"].is_object() ? j["last_run"].value("status", "") : "";
+  j["dead_letters"] = dead;
+  j["health"] = h.consecutive_failures > 0 || last == "failed" || last == "abandoned" ? "failing"
+                : dead > 0 || last == "needs_person" ? "needs_person"
+                : last.empty()                       ? "never_run"
+                                                     : "ok";
   if (details) {
     j["config"] = l.config;  // secrets are references (env:NAME / file:PATH), never values
     j["settings"] = l.settings;
@@ -106,7 +116,6 @@ json LinkJson(Call& call, const store::Link& l, bool details) {
       if (c.ok() && !c->empty()) cursors[records::KindName(k)] = *c;
     }
     j["cursors"] = cursors;
-    auto counts = store::OutboxCounts(*call.conn, l.id);
     j["outbox"] = counts.ok() ? json(*counts) : json::object();
   }
   return j;

@@ -199,6 +199,11 @@ Result<Run> GetRun(Conn& conn, int64_t id) {
   return RunOf((*rows)[0]);
 }
 
+Status RecordRunProgress(Conn& conn, int64_t run_id, const json& summary) {
+  return conn.Exec("UPDATE runs SET summary = ? WHERE id = ? AND status = 'running'",
+                   {summary.dump(), run_id});
+}
+
 Status AbandonStaleRuns(Conn& conn, int64_t link_id, const std::string& new_holder) {
   return conn.Exec(
       "UPDATE runs SET status = 'abandoned', finished_at = ?, "

@@ -365,6 +365,19 @@ Result<std::map<int64_t, int64_t>> WaitingOutbox(Conn& conn, int64_t link_id, in
   return out;
 }
 
+Result<std::vector<OutboxItem>> InFlightCreates(Conn& conn, int64_t link_id,
+                                                const std::string& kind) {
+  auto rows = conn.Query(std::string("SELECT ") + kOCols +
+                             " FROM outbox q WHERE q.link_id = ? AND q.kind = ? AND "
+                             "q.op = 'upsert' AND q.status IN ('pending', 'dead') AND "
+                             "(q.remote_id IS NULL OR q.remote_id = '') ORDER BY q.id",
+                         {link_id, kind});
+  if (!rows.ok()) return rows.status();
+  std::vector<OutboxItem> out;
+  for (const Row& r : *rows) out.push_back(OOf(r));
+  return out;
+}
+
 Result<std::map<std::string, int64_t>> OutboxCounts(Conn& conn, int64_t link_id) {
   auto rows = link_id ? conn.Query("SELECT status, COUNT(*) FROM outbox WHERE link_id = ? GROUP BY status",
                                    {link_id})

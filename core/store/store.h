@@ -250,6 +250,10 @@ Result<std::vector<OutboxItem>> DueOutbox(Conn& conn, int64_t link_id, int64_t n
 // Records with a pending change still waiting (not due by `now`), mapped to the oldest such
 // change's id: a later change to the same record must wait behind it (per-record order).
 Result<std::map<int64_t, int64_t>> WaitingOutbox(Conn& conn, int64_t link_id, int64_t now);
+// Creates not yet known to have reached the link (op upsert, no remote id, pending or dead) of
+// one kind, oldest first: what a pull may find at the link under a new id.
+Result<std::vector<OutboxItem>> InFlightCreates(Conn& conn, int64_t link_id,
+                                                const std::string& kind);
 // Counts of outbox items by status (for a link, or all when link_id is 0).
 Result<std::map<std::string, int64_t>> OutboxCounts(Conn& conn, int64_t link_id);
 Status UpdateOutbox(Conn& conn,
@@ -278,6 +282,9 @@ Result<std::vector<Run>> ListRuns(Conn& conn, int64_t link_id, int64_t limit,
 Result<Run> GetRun(Conn& conn, int64_t id);
 // Marks runs of a link left "running" by a holder that lost its lease as abandoned.
 Status AbandonStaleRuns(Conn& conn, int64_t link_id, const std::string& new_holder);
+// Saves a running run's counts so far (its summary), so a run that dies still says what it did.
+// No effect once the run has finished.
+Status RecordRunProgress(Conn& conn, int64_t run_id, const nlohmann::json& summary);
 
 // Takes the lease on a link for `holder` until now + ttl_ms, if it is free, expired or already
 // ours. Returns false when another holder has it.

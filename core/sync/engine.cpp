@@ -59,6 +59,8 @@ json RunSummary::ToJson() const {
             {"rejected", rejected},
             {"duration_ms", duration_ms}};
   if (!error.empty()) j["error"] = error;
+  if (!pull_error.empty()) j["pull_error"] = pull_error;
+  if (!push_error.empty()) j["push_error"] = push_error;
   return j;
 }
 
@@ -304,12 +306,28 @@ Result<RunSummary> Engine::RunLink(const std::string& name, RunMode mode) {
     auto adapter = plugins::Open(*plugin, config->dump(), I.opt.runtime);
     if (!adapter.ok())
       return adapter.status().WithContext("opening adapter " + ctx->link.adapter_id);
-    if (mode != RunMode::kPushOnly)
-      SENDSYNC_RETURN_IF_ERROR(
-          I.Pull(conn, lease, *ctx, *plugin, **adapter, mode == RunMode::kDryRun, *run_id, sum));
-    if (mode == RunMode::kSync || mode == RunMode::kPushOnly)
-      SENDSYNC_RETURN_IF_ERROR(detail::Push(conn, *ctx, **adapter, I.opt, I.stop, sum));
-    return Status::OK();
+    // A failed pull does not hold back the push: the outbox is drained either way, unless the
+    // run was stopped or no longer holds the lease.
+    Status pulled = Status::OK(), pushed = Status::OK();
+    if (mode != RunMode::kPushOnly) {
+      pulled =
+          I.Pull(conn, lease, *ctx, *plugin, **adapter, mode == RunMode::kDryRun, *run_id, sum);
+      if (!pulled.ok()) sum.pull_error = pulled.message();
+    }
+    if (mode == RunMode::kSync || mode == RunMode::kPushOnly) {
+      bool may_push = !I.stop && pulled.code() != Status::Code::kCancelled;
+      if (may_push && !pulled.ok()) {
+        auto renewed = store::RenewLease(lease, ctx->link.id, I.opt.holder, I.opt.lease_ttl_ms);
+        may_push = renewed.ok() && *renewed;
+      }
+      if (may_push) {
+        pushed = detail::Push(conn, *ctx, **adapter, I.opt, I.stop, sum);
+        if (!pushed.ok()) sum.push_error = pushed.message();
+      }
+    }
+    if (!pulled.ok() && !pushed.ok())
+      return pushed.WithContext("pull: " + pulled.message() + "; push");
+    return !pulled.ok() ? pulled : pushed;
   }();
   sum.duration_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)

@@ -118,6 +118,19 @@ struct Projection {
   std::string remote_id;  // the link's id for the record, "" if it has none yet
 };
 
+// A pulled record the link reports under an id it never reported before, with its hub pupil.
+struct InFlightProbe {
+  const nlohmann::json* raw = nullptr;  // as the link sent it (its codes and ids)
+  int64_t pupil_id = 0;
+};
+
+// For each probe, the create still in flight to this link (pending or dead, no remote id yet) for
+// the same pupil whose record the pulled one holds field for field: the same record come back
+// after its answer was lost. Oldest change first; each change matches at most one probe.
+Result<std::vector<std::optional<store::OutboxItem>>> MatchInFlight(
+    store::Conn& conn, int64_t link_id, const std::string& kind,
+    const std::vector<InFlightProbe>& probes);
+
 // Delivers the link's due outbox changes through `adapter` until none is due or `stop` is set.
 Status Push(store::Conn& conn, const LinkCtx& link, plugins::Instance& adapter,
             const EngineOptions& opt, const std::atomic<bool>& stop, RunSummary& sum);

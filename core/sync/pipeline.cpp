@@ -131,6 +131,47 @@ const KindSettings& SettingsOf(const LinkCtx& link, const std::string& kind) {
   return ks ? *ks : kEmpty;
 }
 
+// A record new to this link may be one the hub sent it whose answer never came back (lost, or
+// the sender died): it then gets the hub record it came from, not a second one, and the change
+// that created it is delivered, confirmed by this read.
+Status ClaimInFlight(store::Conn& conn, const LinkCtx& link, const std::string& kind,
+                     std::vector<Work*>& resolved, std::vector<audit::Entry>& audit_entries) {
+  std::vector<Work*> fresh;
+  std::vector<InFlightProbe> probes;
+  for (Work* w : resolved)
+    if (!w->record_id) {
+      fresh.push_back(w);
+      probes.push_back({&w->in->raw, w->pupil_id});
+    }
+  auto found = MatchInFlight(conn, link.link.id, kind, probes);
+  if (!found.ok()) return found.status();
+  const int64_t now = store::NowMs();
+  for (size_t i = 0; i < fresh.size(); ++i) {
+    if (!(*found)[i]) continue;
+    store::OutboxItem o = *(*found)[i];
+    fresh[i]->record_id = o.record_id;
+    o.status = "delivered";
+    o.remote_id = fresh[i]->ext;
+    o.finished_at = now;
+    SENDSYNC_RETURN_IF_ERROR(store::UpdateOutbox(conn, o));
+    SENDSYNC_RETURN_IF_ERROR(
+        store::DeleteLinkRecord(conn, link.link.id, kind, hub::HubId(o.record_id)));
+    audit::Entry e;
+    e.actor = link.actor;
+    e.action = "delivery.applied";
+    e.kind = kind;
+    e.record_id = o.record_id;
+    e.pupil_id = fresh[i]->pupil_id;
+    e.detail = {{"outbox_id", o.id},
+                {"key", o.idem_key},
+                {"op", o.op},
+                {"remote_id", o.remote_id},
+                {"confirmed_by", "pull"}};
+    audit_entries.push_back(std::move(e));
+  }
+  return Status::OK();
+}
+
 }  // namespace
 
 CheckedBatch CheckBatch(const LinkCtx& link, const std::string& kind,
@@ -403,6 +444,8 @@ Status ApplyChecked(store::Conn& conn, const LinkCtx& link, const std::string& k
       for (const auto& r : *sens) sen_of[r.pupil_id] = r.id;
       for (Work* w : resolved)
         if (!w->record_id && sen_of.count(w->pupil_id)) w->record_id = sen_of[w->pupil_id];
+    } else {
+      SENDSYNC_RETURN_IF_ERROR(ClaimInFlight(conn, link, kind, resolved, audit_entries));
     }
   }
 

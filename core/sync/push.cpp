@@ -23,8 +23,19 @@ int64_t BackoffMs(int attempt, int64_t base_ms, int64_t max_ms) {
 
 namespace {
 
+// What became of one change, as the adapter said (or as the host inferred when the call failed).
+enum class DeliveryResult { kApplied, kRejected, kRetry, kUnknown, kNotSent };
+
+DeliveryResult ParseResult(const std::string& s) {
+  if (s == "applied") return DeliveryResult::kApplied;
+  if (s == "rejected") return DeliveryResult::kRejected;
+  if (s == "unknown") return DeliveryResult::kUnknown;
+  if (s == "not_sent") return DeliveryResult::kNotSent;
+  return DeliveryResult::kRetry;  // "retry", and any value this host does not know
+}
+
 struct Outcome {
-  std::string result;  // applied, rejected, retry
+  DeliveryResult result = DeliveryResult::kRetry;
   std::string remote_id, reason;
 };
 
@@ -70,6 +81,7 @@ Status Push(store::Conn& conn, const LinkCtx& link, plugins::Instance& adapter,
     for (const std::string& kind : kinds) {
       json changes = json::array();
       std::map<std::string, int64_t> by_key;
+      std::vector<int64_t> in_order;  // outbox ids in the order they are in the call
       for (size_t i : send) {
         const auto& o = (*due)[i];
         if (o.kind != kind) continue;
@@ -82,29 +94,40 @@ Status Push(store::Conn& conn, const LinkCtx& link, plugins::Instance& adapter,
         if (!o.remote_id.empty()) c["remote_id"] = o.remote_id;
         changes.push_back(std::move(c));
         by_key[o.idem_key] = o.id;
+        in_order.push_back(o.id);
       }
       FaultPoint("push.before_write");
       plugins::CallResult r =
           adapter.Call("write", json{{"kind", kind}, {"changes", changes}}.dump());
       FaultPoint("push.after_ack");
-      json body = r.status == plugins::CallStatus::kOk ? json::parse(r.body, nullptr, false) : json();
+      json body =
+          r.status == plugins::CallStatus::kOk ? json::parse(r.body, nullptr, false) : json();
       if (r.status != plugins::CallStatus::kOk || !body.is_object() || !body.contains("results")) {
-        std::string why = r.status == plugins::CallStatus::kOk ? "the adapter's write answer has no results"
-                                                               : r.message;
+        std::string why = r.status == plugins::CallStatus::kOk
+                              ? "the adapter's write answer has no results"
+                              : r.message;
         call_error = "write " + kind + ": " + why;
         fatal = r.status == plugins::CallStatus::kFatal;
-        for (const auto& [key, id] : by_key) outcomes[id] = {"retry", "", why};
+        // The call failed as a whole, so which changes went out is not known. Only the first was
+        // surely tried: it is charged the attempt, and the rest keep theirs, so a change that
+        // keeps failing a call reaches its own limit without taking the others with it.
+        for (size_t k = 0; k < in_order.size(); ++k)
+          outcomes[in_order[k]] =
+              k == 0 ? Outcome{DeliveryResult::kRetry, "", "the write call failed: " + why}
+                     : Outcome{DeliveryResult::kNotSent, "", ""};
         if (fatal) break;
         continue;
       }
       for (const json& res : body["results"]) {
+        if (!res.is_object()) continue;
         auto it = by_key.find(res.value("key", ""));
         if (it == by_key.end()) continue;
-        outcomes[it->second] = {res.value("result", "retry"), res.value("remote_id", ""),
-                                res.value("reason", "")};
+        outcomes[it->second] = {ParseResult(res.value("result", "retry")),
+                                res.value("remote_id", ""), res.value("reason", "")};
       }
       for (const auto& [key, id] : by_key)
-        if (!outcomes.count(id)) outcomes[id] = {"retry", "", "the adapter gave no result for this change"};
+        if (!outcomes.count(id))
+          outcomes[id] = {DeliveryResult::kRetry, "", "the adapter gave no result for this change"};
     }
 
     // Record what happened, with the bases of what the link now has, in one transaction.
@@ -129,10 +152,10 @@ Status Push(store::Conn& conn, const LinkCtx& link, plugins::Instance& adapter,
       e.kind = o.kind;
       e.record_id = o.record_id;
       e.detail = {{"outbox_id", o.id}, {"key", o.idem_key}, {"op", o.op}};
-      if (r.result == "applied") {
+      if (r.result == DeliveryResult::kApplied) {
         o.status = "delivered";
         o.finished_at = done_at;
-        std::string remote = !r.remote_id.empty() ? r.remote_id
+        std::string remote = !r.remote_id.empty()   ? r.remote_id
                              : !o.remote_id.empty() ? o.remote_id
                                                     : hub::HubId(o.record_id);
         if (!o.remote_id.empty() && o.remote_id != remote)
@@ -151,22 +174,32 @@ Status Push(store::Conn& conn, const LinkCtx& link, plugins::Instance& adapter,
         e.action = "delivery.applied";
         e.detail["remote_id"] = remote;
         ++sum.pushed;
-      } else if (r.result == "rejected") {
+      } else if (r.result == DeliveryResult::kRejected) {
         o.status = "rejected";
         o.finished_at = done_at;
         o.last_error = r.reason.empty() ? "rejected by the target (no reason given)" : r.reason;
         e.action = "delivery.rejected";
         e.detail["reason"] = o.last_error;
         ++sum.rejected;
+      } else if (r.result == DeliveryResult::kNotSent) {
+        // Never sent: no attempt, and its own last error stays. It waits as long as a first
+        // retry would, so a struggling target is not sent the rest of the batch at once.
+        o.next_attempt_at = done_at + BackoffMs(1, opt.backoff_base_ms, opt.backoff_max_ms);
+        SENDSYNC_RETURN_IF_ERROR(store::UpdateOutbox(conn, o));
+        continue;
       } else {
+        // Sent and failed, or sent with no answer (kUnknown): the target may hold it, so it is
+        // sent again with the same key, which the target answers with the first outcome. Either
+        // way the attempt is this change's own.
         o.attempts += 1;
-        o.last_error = r.reason;
+        o.last_error = r.reason.empty() ? "the target asked to retry (no reason given)" : r.reason;
         if (o.attempts >= opt.max_attempts) {
           o.status = "dead";
           o.finished_at = done_at;
           e.action = "delivery.dead_letter";
-          e.detail["reason"] = r.reason;
+          e.detail["reason"] = o.last_error;
           e.detail["attempts"] = o.attempts;
+          if (r.result == DeliveryResult::kUnknown) e.detail["outcome_unknown"] = true;
           ++sum.dead_lettered;
         } else {
           o.next_attempt_at = done_at + BackoffMs(static_cast<int>(o.attempts), opt.backoff_base_ms,
@@ -181,10 +214,15 @@ Status Push(store::Conn& conn, const LinkCtx& link, plugins::Instance& adapter,
     }
     SENDSYNC_RETURN_IF_ERROR(store::UpsertLinkRecords(conn, bases));
     SENDSYNC_RETURN_IF_ERROR(audit::Append(conn, entries));
+    // The run's counts move with the deliveries they count, so a run that dies later still
+    // says what it delivered.
+    if (sum.run_id)
+      SENDSYNC_RETURN_IF_ERROR(store::RecordRunProgress(conn, sum.run_id, sum.ToJson()));
     SENDSYNC_RETURN_IF_ERROR(tx.Commit());
     FaultPoint("push.after_mark");
     if (!call_error.empty()) {
-      log::Write(log::Level::kWarn, "push.failed", {{"link", link.link.name}, {"error", call_error}});
+      log::Write(log::Level::kWarn, "push.failed",
+                 {{"link", link.link.name}, {"error", call_error}});
       if (fatal) return Status::InvalidArgument(call_error);
       // Transient: what failed is now in backoff; carry on with what else is due.
     }

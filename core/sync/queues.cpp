@@ -296,6 +296,52 @@ Status Engine::RetryOutbox(int64_t id, const std::string& actor) {
   return tx.Commit();
 }
 
+Result<int64_t> Engine::RetryOutboxAll(const std::string& link, const std::string& status,
+                                       const std::string& actor) {
+  if (status != "dead" && status != "rejected")
+    return Status::InvalidArgument("--status must be dead or rejected, not '" + status + "'");
+  auto conn_r = impl_->store.Connect();
+  if (!conn_r.ok()) return conn_r.status();
+  store::Conn& conn = **conn_r;
+  store::Tx tx(conn);
+  SENDSYNC_RETURN_IF_ERROR(tx.status());
+  store::QueueFilter f;
+  f.status = status;
+  if (!link.empty()) {
+    auto l = store::GetLink(conn, link, false);
+    if (!l.ok()) return l.status();
+    f.link_id = l->id;
+  }
+  f.limit = 1000;
+  const int64_t now = store::NowMs();
+  int64_t n = 0;
+  for (;;) {  // page by id: each page is updated before the next is read
+    auto items = store::ListOutbox(conn, f);
+    if (!items.ok()) return items.status();
+    if (items->empty()) break;
+    std::vector<audit::Entry> entries;
+    for (store::OutboxItem& o : *items) {
+      o.status = "pending";
+      o.attempts = 0;
+      o.next_attempt_at = now;
+      o.finished_at.reset();
+      SENDSYNC_RETURN_IF_ERROR(store::UpdateOutbox(conn, o));
+      audit::Entry e;
+      e.actor = actor;
+      e.action = "outbox.retry";
+      e.kind = o.kind;
+      e.record_id = o.record_id;
+      e.detail = {{"outbox_id", o.id}, {"bulk", true}};
+      entries.push_back(std::move(e));
+      f.after_id = o.id;
+      ++n;
+    }
+    SENDSYNC_RETURN_IF_ERROR(audit::Append(conn, entries));
+  }
+  SENDSYNC_RETURN_IF_ERROR(tx.Commit());
+  return n;
+}
+
 Result<Engine::ImportReport> Engine::ImportJsonLines(const std::string& path,
                                                      const std::string& actor) {
   std::ifstream in(path);

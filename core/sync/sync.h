@@ -105,6 +105,9 @@ struct RunSummary {
   int64_t duration_ms = 0;
   std::string status;  // ok, needs_person, failed
   std::string error;
+  // The two directions fail independently: why the pull failed, why the push failed ("" when it
+  // did not). `error` says both.
+  std::string pull_error, push_error;
   // Dry runs: what would change, per pupil and field (also filled for real runs, capped).
   nlohmann::json changes = nlohmann::json::array();
 
@@ -170,6 +173,11 @@ class Engine {
   Status ResolveMatch(int64_t id, const std::string& resolution, const std::string& actor);
   // Puts a dead-lettered or rejected change back in the queue for delivery.
   Status RetryOutbox(int64_t id, const std::string& actor);
+  // Puts every change of `status` ("dead" or "rejected") back in the queue, of the link named
+  // `link` (every link when empty), in one transaction with one audit entry each. Returns how
+  // many. NotFound for an unknown link, InvalidArgument for another status.
+  Result<int64_t> RetryOutboxAll(const std::string& link, const std::string& status,
+                                 const std::string& actor);
 
   // Applies canonical records from an admin's file (one JSON object per line) through the same
   // pipeline as a link named "admin-import" that owns every field. All-or-nothing: when any line

@@ -4,6 +4,11 @@
 //
 //   sendsync-adapter-host --inspect FILE   print the table header and manifest as one JSON line
 //   sendsync-adapter-host --serve FILE     serve open/call/quit frames until stdin closes
+//
+// The worker dies with its host: the host holds the only write end of the worker's stdin, so when
+// the host dies (even by SIGKILL) the worker reads the pipe's end and exits at once, mid-call if
+// need be. (PR_SET_PDEATHSIG is not used: it fires when the thread that spawned the worker ends,
+// not the host process, and the host spawns workers from threads that come and go.)
 #include <signal.h>
 #include <unistd.h>
 
@@ -80,10 +85,15 @@ class Inbox {
       Status st = ReadFrame(STDIN_FILENO, f);
       std::lock_guard<std::mutex> lock(mu_);
       if (!st.ok()) {
+        // The pipe ended without a 'Q': the host died (or gave up on this worker). Stop at once,
+        // even in the middle of a call, so nothing more is sent on behalf of a run that is over
+        // while the next run may already hold the link.
+        if (!quit_) _exit(0);
         closed_ = true;
         cv_.notify_all();
         return;
       }
+      if (f.type == 'Q') quit_ = true;
       if (f.type == 'K') {
         g_cancelled = true;
         continue;
@@ -107,6 +117,7 @@ class Inbox {
   std::condition_variable cv_;
   std::deque<Frame> frames_;
   bool closed_ = false;
+  bool quit_ = false;  // the host said 'Q': the pipe's end is then expected
 };
 
 void Reply(sendsync_status st, const char* body, size_t len) {

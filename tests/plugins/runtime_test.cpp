@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -429,4 +431,64 @@ TEST(WorkerProcess, AMissingExecutableIsAClearError) {
   EXPECT_EQ(w.status().code(), Status::Code::kUnavailable);
   EXPECT_NE(w.status().message().find("/nonexistent/sendsync-adapter-host"), std::string::npos);
   EXPECT_NE(w.status().message().find("No such file"), std::string::npos) << w.status().message();
+}
+
+// The host side of the next test, run in a child process (this binary again) that the test kills:
+// it opens the misbehaving adapter in a worker and starts a long call that ticks into a file.
+TEST(WorkerDiesWithHost, HostSide) {
+  const char* file = std::getenv("SENDSYNC_TEST_TICK_FILE");
+  if (!file) GTEST_SKIP() << "run by WorkerDiesWithHost.OrphanedWorkerStopsAtOnce";
+  RuntimeOptions o = Options(Mode::kWorker);
+  o.call_timeout = std::chrono::milliseconds(60000);
+  PluginInfo info = Inspect(kMisbehaving, o);
+  ASSERT_TRUE(info.ok) << info.reason;
+  auto inst = Open(info, "{}", o);
+  ASSERT_TRUE(inst.ok()) << inst.status().message();
+  (*inst)->Call("read", ReadRequest(std::string("tick:") + file));
+}
+
+// Issue 21, fault 5: after SIGKILL of the host, its worker stops at once (mid-call) instead of
+// carrying on with the call on behalf of a run that is over.
+TEST(WorkerDiesWithHost, OrphanedWorkerStopsAtOnce) {
+  const std::string dir = TempDir("orphan");
+  const std::string file = dir + "/ticks";
+  pid_t host = ::fork();
+  ASSERT_GE(host, 0);
+  if (host == 0) {
+    ::setenv("SENDSYNC_TEST_TICK_FILE", file.c_str(), 1);
+    ::execl("/proc/self/exe", "plugins_test", "--gtest_filter=WorkerDiesWithHost.HostSide",
+            static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  auto lines = [&] {
+    std::ifstream in(file);
+    std::vector<std::string> out;
+    for (std::string l; std::getline(in, l);) out.push_back(l);
+    return out;
+  };
+  // Wait (boundedly) until the worker is mid-call: its pid and a few ticks are in the file.
+  for (int i = 0; i < 1000 && lines().size() < 4; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_GE(lines().size(), 4u) << "the worker never started ticking";
+  const pid_t worker = static_cast<pid_t>(std::stol(lines()[0]));
+  ::kill(host, SIGKILL);
+  int st = 0;
+  ::waitpid(host, &st, 0);
+  // Gone (or a zombie waiting for init) well before its 5 s call would have ended.
+  auto gone = [&] {
+    std::ifstream stat("/proc/" + std::to_string(worker) + "/stat");
+    std::string pid, comm, state;
+    if (!(stat >> pid >> comm >> state)) return true;
+    return state == "Z" || state == "X";
+  };
+  bool dead = false;
+  for (int i = 0; i < 100 && !(dead = gone()); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_TRUE(dead) << "the worker of a killed host is still running a second later";
+  const size_t at_death = lines().size();
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(lines().size(), at_death) << "the orphaned worker carried on";
+  EXPECT_LT(at_death, 400u);
+  if (!dead) ::kill(worker, SIGKILL);
+  fs::remove_all(dir);
 }

@@ -58,7 +58,8 @@ Outcome RunCli(const std::vector<std::string>& args, const std::map<std::string,
 // One school: a source with pupils and SEN records (several pages), and a counting target.
 class Scenario {
  public:
-  explicit Scenario(const std::string& name) {
+  // `target_config` is merged into the counting target's configuration.
+  explicit Scenario(const std::string& name, const json& target_config = json::object()) {
     dir_ = fs::temp_directory_path() / ("sendsync-crash-" + std::to_string(::getpid()) + "-" + name);
     fs::remove_all(dir_);
     fs::create_directories(dir_ / "source");
@@ -68,7 +69,9 @@ class Scenario {
             {"SENDSYNC_ADAPTER_HOST", WORKER_PATH},
             {"ASAN_OPTIONS", "detect_leaks=0"}};
     std::ofstream(dir_ / "source.json") << json{{"folder", (dir_ / "source").string()}}.dump();
-    std::ofstream(dir_ / "target.json") << json{{"folder", (dir_ / "target").string()}}.dump();
+    json target = {{"folder", (dir_ / "target").string()}};
+    target.update(target_config);
+    std::ofstream(dir_ / "target.json") << target.dump();
     std::ofstream(dir_ / "source-settings.json")
         << json{{"kinds", {{"pupil", {{"direction", "read"}}}, {"sen", {{"direction", "read"}}}}}}.dump();
     std::ofstream(dir_ / "target-settings.json")
@@ -157,10 +160,50 @@ class Scenario {
     return out;
   }
 
+  // sendsync's own configuration (SENDSYNC_CONFIG) for the commands that follow.
+  void Configure(const json& config) {
+    std::ofstream(dir_ / "sendsync.json") << config.dump();
+    env_["SENDSYNC_CONFIG"] = (dir_ / "sendsync.json").string();
+  }
+
+  Outcome Cli(const std::vector<std::string>& args) { return RunCli(args, env_, dir_); }
+
+  // The runs of `link`, newest first.
+  std::vector<store::Run> Runs(const std::string& link) {
+    auto s = store::Store::Open("sqlite:" + (dir_ / "hub.db").string());
+    EXPECT_TRUE(s.ok());
+    auto c = (*s)->Connect();
+    auto l = store::GetLink(**c, link);
+    EXPECT_TRUE(l.ok());
+    auto runs = store::ListRuns(**c, l->id, 100);
+    EXPECT_TRUE(runs.ok());
+    return runs.ok() ? *runs : std::vector<store::Run>{};
+  }
+
  private:
   fs::path dir_;
   std::map<std::string, std::string> env_;
 };
+
+// Issue 21, fault 6: a run killed after it delivered changes still says how many it delivered,
+// once the next run has marked it abandoned.
+TEST(CrashProgress, AKilledRunStillSaysWhatItDelivered) {
+  Scenario s("progress");
+  Outcome killed = s.Sync("push.after_mark");
+  ASSERT_TRUE(killed.killed) << killed.output;
+  ASSERT_EQ(s.Sync().exit_code, 0);
+  std::set<std::string> keys;
+  int dup = 0;
+  size_t applied = 0;
+  for (const auto& [key, versions] : s.Applied(&keys, &dup)) applied += versions.size();
+  ASSERT_GT(applied, 0u);
+  std::vector<store::Run> runs = s.Runs("target");
+  ASSERT_EQ(runs.size(), 2u);
+  EXPECT_EQ(runs[1].status, "abandoned");
+  EXPECT_EQ(runs[1].summary.value("pushed", -1), static_cast<int64_t>(applied))
+      << "the killed run delivered everything before it died: " << runs[1].summary.dump();
+  EXPECT_EQ(runs[0].summary.value("pushed", -1), 0);
+}
 
 class Crash : public testing::TestWithParam<std::string> {};
 
@@ -231,5 +274,41 @@ INSTANTIATE_TEST_SUITE_P(
       }
       return n;
     });
+
+// Issue 21, fault 6: link health counts dead letters (not only how the last run ended), and one
+// command queues them all again.
+TEST(CliOutbox, LinkHealthCountsDeadLettersAndRetryAllQueuesThemAgain) {
+  Scenario s("health", {{"always_retry", true}});
+  s.Configure({{"max_attempts", 1}});
+  Outcome first = s.Sync();
+  EXPECT_EQ(first.exit_code, 3) << first.output;
+  Outcome second = s.Sync();  // nothing new dead-lettered: this run itself is ok
+  EXPECT_EQ(second.exit_code, 0) << second.output;
+  Outcome list = s.Cli({"link", "list", "--json"});
+  ASSERT_EQ(list.exit_code, 0) << list.output;
+  json target;
+  const json links = json::parse(list.output);
+  for (const json& l : links["links"])
+    if (l["name"] == "target") target = l;
+  ASSERT_TRUE(target.is_object()) << list.output;
+  EXPECT_EQ(target["last_run"]["status"], "ok");
+  EXPECT_EQ(target["dead_letters"], 60);
+  EXPECT_EQ(target["health"], "needs_person");
+  Outcome table = s.Cli({"link", "list"});
+  EXPECT_NE(table.output.find("needs_person (60 dead-lettered)"), std::string::npos)
+      << table.output;
+
+  EXPECT_EQ(s.Cli({"outbox", "retry", "--all", "--link", "nosuch"}).exit_code, 1);
+  EXPECT_EQ(s.Cli({"outbox", "retry", "7", "--all"}).exit_code, 2);
+  Outcome retry = s.Cli({"outbox", "retry", "--all", "--link", "target", "--json"});
+  ASSERT_EQ(retry.exit_code, 0) << retry.output;
+  EXPECT_EQ(json::parse(retry.output)["retried"], 60);
+  Outcome dead = s.Cli({"outbox", "list", "--status", "dead", "--json"});
+  ASSERT_EQ(dead.exit_code, 0) << dead.output;
+  EXPECT_TRUE(json::parse(dead.output)["outbox"].empty()) << dead.output;
+  Outcome pending = s.Cli({"outbox", "list", "--status", "pending", "--json", "--limit", "1000"});
+  ASSERT_EQ(pending.exit_code, 0) << pending.output;
+  EXPECT_EQ(json::parse(pending.output)["outbox"].size(), 60u);
+}
 
 }  // namespace

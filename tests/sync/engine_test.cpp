@@ -321,6 +321,68 @@ TEST_F(Engine, RetriesBackOffThenDeadLetterAndCanBeRetriedByAPerson) {
   EXPECT_EQ(store::GetOutbox(*c, (*dead)[0].id)->status, "pending");
 }
 
+// Issue 21, fault 1: a change held back because an earlier one in its call failed was never sent,
+// so it keeps its attempts and its own last error; only the change that failed is charged.
+TEST_F(Engine, OnlyTheChangeThatWasSentAndFailedIsChargedAnAttempt) {
+  options_.max_attempts = 2;
+  Rebuild();
+  AddSource();
+  AddTarget("target", {{"fail_first_change_calls", 2}});
+  Source({PupilRec("S1", 1), PupilRec("S2", 2), PupilRec("S3", 3), PupilRec("S4", 4)});
+  Run("mis");
+  auto s = Run("target");
+  EXPECT_EQ(s.dead_lettered, 1) << "only the change that failed twice is dead";
+  EXPECT_EQ(s.pushed, 3);
+  auto c = Conn();
+  store::QueueFilter every;
+  every.status = "";
+  auto all = store::ListOutbox(*c, every);
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 4u);
+  for (const store::OutboxItem& o : *all) {
+    if (o.status == "dead") {
+      EXPECT_EQ(o.attempts, 2);
+      EXPECT_NE(o.last_error.find("failed this change (test, call 2)"), std::string::npos)
+          << o.last_error;
+    } else {
+      EXPECT_EQ(o.status, "delivered");
+      EXPECT_EQ(o.attempts, 0) << "never sent before it was delivered";
+      EXPECT_EQ(o.last_error, "") << "no other change's error";
+    }
+  }
+}
+
+// A call that fails as a whole charges only its first change: the others were not surely sent.
+TEST_F(Engine, AWholeCallFailureChargesOnlyItsFirstChange) {
+  options_.max_attempts = 2;
+  Rebuild();
+  AddSource();
+  AddTarget("target", {{"unavailable_first_calls", 2}});
+  Source({PupilRec("S1", 1), PupilRec("S2", 2), PupilRec("S3", 3)});
+  Run("mis");
+  auto s = Run("target");
+  EXPECT_EQ(s.dead_lettered, 1);
+  EXPECT_EQ(s.pushed, 2);
+  EXPECT_EQ(TargetLines().size(), 2u);
+}
+
+// Issue 21, fault 4: the two directions fail independently; a failed pull still pushes.
+TEST_F(Engine, AFailedPullDoesNotHoldBackThePush) {
+  AddSource();
+  AddTarget("target", {{"fail_reads", true}},
+            {{"kinds", {{"pupil", {{"direction", "both"}}}, {"sen", {{"direction", "write"}}}}}});
+  Source({PupilRec("S1", 1), PupilRec("S2", 2)});
+  Run("mis");
+  auto r = engine_->RunLink("target", sync::RunMode::kSync);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->status, "failed");
+  EXPECT_NE(r->pull_error.find("HTTP 500"), std::string::npos) << r->pull_error;
+  EXPECT_EQ(r->push_error, "");
+  EXPECT_EQ(r->pushed, 2) << "the pending changes are delivered although the pull failed";
+  EXPECT_EQ(TargetLines().size(), 2u);
+  EXPECT_NE(r->ToJson().value("pull_error", "").find("HTTP 500"), std::string::npos);
+}
+
 TEST_F(Engine, TargetRejectionIsShownWithItsReason) {
   AddSource();
   AddTarget("target", {{"reject_field_value", "Smith"}});

@@ -104,8 +104,10 @@ TEST_F(MisApiWrite, Write_HostRetryAfterTwoLostAnswersIsAppliedOnce) {
   FaultConfig f;
   f.drop_after_handling_next = 2;  // the first attempt and the client's own resend both lost
   sim_.server().SetFaults(f);
-  Reply lost = Call(*adapter_, "write", {{"kind", "sen"}, {"changes", json::array({change})}});
-  EXPECT_EQ(lost.status, 1) << "nothing settled: the whole call is RETRY; " << lost.text;
+  json lost = Write(*adapter_, "sen", {change});
+  EXPECT_EQ(lost["results"][0]["result"], "unknown") << "sent, no answer: " << lost.dump();
+  EXPECT_NE(lost["results"][0]["reason"].get<std::string>().find("outcome is unknown"),
+            std::string::npos);
   EXPECT_EQ(sim_.Applications("k-drop2"), 1);
   json out = Write(*adapter_, "sen", {change});  // the host's retry, later
   EXPECT_EQ(out["results"][0]["result"], "applied") << out.dump();
@@ -177,15 +179,21 @@ TEST_F(MisApiWrite, Write_ReviewIsCreatedThenUpdatedThroughItsRemoteId) {
   EXPECT_EQ(reviews[0]["next_review_date"], "2025-05-01");
 }
 
-TEST_F(MisApiWrite, Write_ServerErrorBeforeAnyOutcomeMakesTheWholeCallRetry) {
+// Issue 21: a failure is the failed change's own, even as the first of a batch; the changes held
+// back after it are not_sent (no attempt is charged to them).
+TEST_F(MisApiWrite, Write_ServerErrorOnTheFirstChangeIsItsRetryAndTheRestAreNotSent) {
   FaultConfig f;
   f.fail_next = 5;
   sim_.server().SetFaults(f);
-  Reply r = Call(*adapter_, "write",
-                 {{"kind", "sen"},
-                  {"changes", json::array({Change("k-5xx", SenRecord(FixtureUpn(1), "K", ""))})}});
-  EXPECT_EQ(r.status, 1) << r.text;
-  EXPECT_NE(r.text.find("503"), std::string::npos) << r.text;
+  json ctx = {{"pupil", {{"id", StudentId(1)}}}};
+  json out = Write(*adapter_, "sen",
+                   {Change("k-5xx", SenRecord(FixtureUpn(1), "K", ""), ctx),
+                    Change("k-next", SenRecord(FixtureUpn(1), "E", ""), ctx)});
+  ASSERT_EQ(out["results"].size(), 2u) << out.dump();
+  EXPECT_EQ(out["results"][0]["result"], "retry");
+  EXPECT_NE(out["results"][0]["reason"].get<std::string>().find("503"), std::string::npos);
+  EXPECT_EQ(out["results"][1]["result"], "not_sent");
+  EXPECT_EQ(sim_.server().RequestsWithKey("k-next"), 0u);
 }
 
 TEST_F(MisApiWrite, Write_UnauthorisedIsFatalForTheCall) {
@@ -199,7 +207,7 @@ TEST_F(MisApiWrite, Write_UnauthorisedIsFatalForTheCall) {
 }
 
 // A server that accepts the first write and then fails: what happens to the rest of a batch.
-TEST(MisApiWriteBatch, Write_ServerErrorAfterAnAppliedChangeMarksThatAndTheRestRetry) {
+TEST(MisApiWriteBatch, Write_ServerErrorAfterAnAppliedChangeMarksThatRetryAndTheRestNotSent) {
   std::atomic<int> posts{0};
   SimServer server([&](const SimRequest& rq, SimResponse& rs) {
     if (rq.method != "POST") return rs.Problem(404, "Not Found", "");
@@ -218,6 +226,6 @@ TEST(MisApiWriteBatch, Write_ServerErrorAfterAnAppliedChangeMarksThatAndTheRestR
   EXPECT_EQ(out["results"][0]["result"], "applied");
   EXPECT_EQ(out["results"][1]["result"], "retry");
   EXPECT_NE(out["results"][1]["reason"].get<std::string>().find("500"), std::string::npos);
-  EXPECT_EQ(out["results"][2]["result"], "retry");
+  EXPECT_EQ(out["results"][2]["result"], "not_sent") << "held back, so charged no attempt";
   EXPECT_EQ(posts.load(), 2) << "the third change must not be sent to a failing server";
 }

@@ -60,6 +60,9 @@ json FaultConfig::ToJson() const {
           {"retry_after_seconds", retry_after_seconds},
           {"drop_next", drop_next},
           {"drop_after_handling_next", drop_after_handling_next},
+          {"drop_rate", drop_rate},
+          {"rate_limit_rate", rate_limit_rate},
+          {"drop_after_handling_rate", drop_after_handling_rate},
           {"seed", seed}};
 }
 
@@ -76,6 +79,9 @@ Result<FaultConfig> FaultConfig::FromJson(const json& j) {
       else if (k == "retry_after_seconds") f.retry_after_seconds = it->get<int>();
       else if (k == "drop_next") f.drop_next = it->get<int>();
       else if (k == "drop_after_handling_next") f.drop_after_handling_next = it->get<int>();
+      else if (k == "drop_rate") f.drop_rate = it->get<double>();
+      else if (k == "rate_limit_rate") f.rate_limit_rate = it->get<double>();
+      else if (k == "drop_after_handling_rate") f.drop_after_handling_rate = it->get<double>();
       else if (k == "seed") f.seed = it->get<uint64_t>();
       else return Status::InvalidArgument("unknown fault '" + k + "'");
     }
@@ -99,6 +105,7 @@ struct SimServer::Impl {
   FaultConfig faults;
   std::mt19937_64 rng{42};
   SimStats stats;
+  std::map<std::string, uint64_t> requests_by_key;  // every request carrying the key, faulted too
   std::unique_ptr<Poco::Net::HTTPServer> server;
   uint16_t port = 0;
   bool tls = false;
@@ -129,9 +136,21 @@ struct SimServer::Impl {
       ++stats.injected_errors;
       return Fate::kError;
     }
+    const bool mixed =
+        faults.drop_rate > 0 || faults.rate_limit_rate > 0 || faults.drop_after_handling_rate > 0;
+    const double u = mixed ? std::uniform_real_distribution<double>(0, 1)(rng) : 1.0;
+    if (u < faults.drop_rate) {
+      ++stats.dropped_before;
+      return Fate::kDropBefore;
+    }
+    if (u < faults.drop_rate + faults.rate_limit_rate) {
+      ++stats.injected_rate_limits;
+      return Fate::kRateLimit;
+    }
     ++stats.handled;
-    if (faults.drop_after_handling_next > 0) {
-      --faults.drop_after_handling_next;
+    if (faults.drop_after_handling_next > 0 ||
+        u < faults.drop_rate + faults.rate_limit_rate + faults.drop_after_handling_rate) {
+      if (faults.drop_after_handling_next > 0) --faults.drop_after_handling_next;
       ++stats.dropped_after;
       return Fate::kDropAfter;
     }
@@ -184,6 +203,10 @@ class Handler : public Poco::Net::HTTPRequestHandler {
       Control(req, resp);
       Send(response, resp);
       return;
+    }
+    if (std::string k = req.Header("idempotency-key"); !k.empty()) {
+      std::lock_guard<std::mutex> lock(impl_.mu);
+      ++impl_.requests_by_key[k];
     }
     int latency = 0, retry_after = 0;
     SimServer::Impl::Fate fate = impl_.Decide(latency, retry_after);
@@ -312,6 +335,12 @@ void SimServer::SetFaults(const FaultConfig& f) {
   std::lock_guard<std::mutex> lock(impl_->mu);
   if (f.seed != impl_->faults.seed) impl_->rng.seed(f.seed);
   impl_->faults = f;
+}
+
+uint64_t SimServer::RequestsWithKey(const std::string& key) const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  auto it = impl_->requests_by_key.find(key);
+  return it == impl_->requests_by_key.end() ? 0 : it->second;
 }
 
 FaultConfig SimServer::faults() const {

@@ -24,8 +24,8 @@ namespace sendsync::sims {
 
 struct SimRequest {
   std::string method;
-  std::string path;   // without the query string, percent-decoded
-  std::string query;  // raw query string
+  std::string path;                            // without the query string, percent-decoded
+  std::string query;                           // raw query string
   std::map<std::string, std::string> params;   // decoded query parameters (last one wins)
   std::map<std::string, std::string> headers;  // names lower-cased
   std::string body;
@@ -46,12 +46,15 @@ struct SimResponse {
 
 struct FaultConfig {
   int latency_ms = 0;
-  double error_rate = 0;          // chance of a 500 for each request (seeded, so repeatable)
-  int fail_next = 0;              // the next N requests answer 503
-  int rate_limit_next = 0;        // the next N requests answer 429 with Retry-After
+  double error_rate = 0;    // chance of a 500 for each request (seeded, so repeatable)
+  int fail_next = 0;        // the next N requests answer 503
+  int rate_limit_next = 0;  // the next N requests answer 429 with Retry-After
   int retry_after_seconds = 0;
-  int drop_next = 0;              // the next N connections are closed before handling
+  int drop_next = 0;                 // the next N connections are closed before handling
   int drop_after_handling_next = 0;  // the next N are handled, then closed without an answer
+  // Chances per request (seeded, drawn once per request, after the counters above): closed
+  // before handling, answered 429 (with retry_after_seconds), or handled and then closed.
+  double drop_rate = 0, rate_limit_rate = 0, drop_after_handling_rate = 0;
   uint64_t seed = 42;
 
   nlohmann::json ToJson() const;
@@ -88,6 +91,8 @@ class SimServer {
   void SetFaults(const FaultConfig& faults);
   FaultConfig faults() const;
   SimStats stats() const;
+  // How many requests carrying this Idempotency-Key reached the server, faulted ones included.
+  uint64_t RequestsWithKey(const std::string& key) const;
 
   struct Impl;  // public so the request handler in the .cpp can reach it; opaque to users
 

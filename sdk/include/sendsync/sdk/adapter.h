@@ -94,9 +94,11 @@ struct WriteRequest {
 
 struct ChangeResult {
   std::string key;
-  std::string result;     // "applied", "rejected" or "retry"
+  // "applied", "rejected", "retry", "unknown" or "not_sent". The last two came later within
+  // ABI 1.0: a host that does not know them treats them as "retry", as it treats any unknown value.
+  std::string result;
   std::string remote_id;  // when applied: your id for the record
-  std::string reason;     // when rejected or retry: why, for a person
+  std::string reason;     // otherwise: why, for a person
 };
 
 struct WriteResult {
@@ -107,8 +109,19 @@ struct WriteResult {
   void Rejected(const std::string& key, const std::string& reason) {
     results.push_back({key, "rejected", "", reason});
   }
+  // Sent, and failed for a transient reason the target answered (429, 5xx): not applied.
   void Retry(const std::string& key, const std::string& reason) {
     results.push_back({key, "retry", "", reason});
+  }
+  // Sent, but no answer came (timeout, connection dropped): it may or may not be applied. The
+  // host sends it again later with the same key, and counts the attempt.
+  void Unknown(const std::string& key, const std::string& reason) {
+    results.push_back({key, "unknown", "", reason});
+  }
+  // Not sent at all (for example, an earlier change of the batch failed and the rest were held
+  // back). The host sends it again later and does not count an attempt against it.
+  void NotSent(const std::string& key, const std::string& reason) {
+    results.push_back({key, "not_sent", "", reason});
   }
 };
 

@@ -1,0 +1,74 @@
+// Matching pulled records against creates still in flight in the outbox: a record the hub sent a
+// link, whose answer was lost (or whose sender died after sending), comes back in the link's next
+// pull under an id the link has never reported. It is the hub's record, not a new one.
+#include <map>
+#include <optional>
+#include <set>
+
+#include "core/hub/hub.h"
+#include "core/sync/internal.h"
+
+namespace sendsync::sync::detail {
+
+using nlohmann::json;
+
+namespace {
+
+// True when `pulled` holds every field `sent` carried, with the same value (a field sent as null
+// must be absent or null). Fields the link was not sent (allow-lists) are not compared.
+bool HoldsWhatWasSent(const json& sent, const json& pulled) {
+  const json fields = FieldsOf(sent);
+  if (fields.empty()) return false;
+  for (auto it = fields.begin(); it != fields.end(); ++it) {
+    auto p = pulled.find(it.key());
+    if (it.value().is_null()) {
+      if (p != pulled.end() && !p->is_null()) return false;
+    } else if (p == pulled.end() || *p != it.value()) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<std::vector<std::optional<store::OutboxItem>>> MatchInFlight(
+    store::Conn& conn, int64_t link_id, const std::string& kind,
+    const std::vector<InFlightProbe>& probes) {
+  std::vector<std::optional<store::OutboxItem>> out(probes.size());
+  if (probes.empty()) return out;
+  auto creates = store::InFlightCreates(conn, link_id, kind);
+  if (!creates.ok()) return creates.status();
+  if (creates->empty()) return out;
+  std::vector<int64_t> ids;
+  for (const store::OutboxItem& o : *creates) ids.push_back(o.record_id);
+  auto rows = store::LoadRecords(conn, ids);
+  if (!rows.ok()) return rows.status();
+  std::map<int64_t, int64_t> pupil_of;
+  for (const store::RecordRow& r : *rows) pupil_of[r.id] = r.pupil_id;
+  // A hub record this link already knows under an id of its own is not in flight any more.
+  auto linked = store::LinkRecordsByRecord(conn, link_id, ids);
+  if (!linked.ok()) return linked.status();
+  std::set<int64_t> known;
+  for (const store::LinkRecord& l : *linked)
+    if (l.kind == kind && l.external_id != hub::HubId(l.record_id)) known.insert(l.record_id);
+
+  std::set<int64_t> taken;  // each change matches one pulled record at most
+  for (size_t i = 0; i < probes.size(); ++i) {
+    const json& pulled = *probes[i].raw;
+    for (const store::OutboxItem& o : *creates) {  // oldest first
+      if (taken.count(o.id) || known.count(o.record_id)) continue;
+      if (pupil_of[o.record_id] != probes[i].pupil_id) continue;
+      json payload = json::parse(o.payload, nullptr, false);
+      if (!payload.is_object() || !HoldsWhatWasSent(payload.value("record", json()), pulled))
+        continue;
+      out[i] = o;
+      taken.insert(o.id);
+      known.insert(o.record_id);  // a record goes out as one create at a time
+      break;
+    }
+  }
+  return out;
+}
+
+}  // namespace sendsync::sync::detail
