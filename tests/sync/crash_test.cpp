@@ -60,7 +60,8 @@ class Scenario {
  public:
   // `target_config` is merged into the counting target's configuration.
   explicit Scenario(const std::string& name, const json& target_config = json::object()) {
-    dir_ = fs::temp_directory_path() / ("sendsync-crash-" + std::to_string(::getpid()) + "-" + name);
+    dir_ =
+        fs::temp_directory_path() / ("sendsync-crash-" + std::to_string(::getpid()) + "-" + name);
     fs::remove_all(dir_);
     fs::create_directories(dir_ / "source");
     fs::create_directories(dir_ / "target");
@@ -73,9 +74,11 @@ class Scenario {
     target.update(target_config);
     std::ofstream(dir_ / "target.json") << target.dump();
     std::ofstream(dir_ / "source-settings.json")
-        << json{{"kinds", {{"pupil", {{"direction", "read"}}}, {"sen", {{"direction", "read"}}}}}}.dump();
+        << json{{"kinds", {{"pupil", {{"direction", "read"}}}, {"sen", {{"direction", "read"}}}}}}
+               .dump();
     std::ofstream(dir_ / "target-settings.json")
-        << json{{"kinds", {{"pupil", {{"direction", "write"}}}, {"sen", {{"direction", "write"}}}}}}.dump();
+        << json{{"kinds", {{"pupil", {{"direction", "write"}}}, {"sen", {{"direction", "write"}}}}}}
+               .dump();
     Append(0, 30, "K");
     Must({"init"});
     Must({"link", "add", "--school", "100000", "--adapter", "jsonl-folder", "--name", "mis",
@@ -170,7 +173,8 @@ class Scenario {
 
   // The runs of `link`, newest first.
   std::vector<store::Run> Runs(const std::string& link) {
-    auto s = store::Store::Open("sqlite:" + (dir_ / "hub.db").string());
+    auto s =
+        store::Store::Open("sqlite:" + (dir_ / "hub.db").string(), store::OpenMode::kMustExist);
     EXPECT_TRUE(s.ok());
     auto c = (*s)->Connect();
     auto l = store::GetLink(**c, link);
@@ -227,7 +231,8 @@ TEST_P(Crash, KilledAtAFaultPointTheRestartedRunEndsExactlyAsAnUninterruptedOne)
     s.Append(0, 12, "E");
   }
   Outcome killed = s.Sync(fault);
-  EXPECT_TRUE(killed.killed) << "the fault point " << fault << " was never reached:\n" << killed.output;
+  EXPECT_TRUE(killed.killed) << "the fault point " << fault << " was never reached:\n"
+                             << killed.output;
   Outcome again = s.Sync();
   EXPECT_EQ(again.exit_code, 0) << again.output;
   if (!second_round) {
@@ -253,27 +258,33 @@ TEST_P(Crash, KilledAtAFaultPointTheRestartedRunEndsExactlyAsAnUninterruptedOne)
   for (const auto& [key, versions] : want) {
     ASSERT_TRUE(got.count(key)) << key << " never reached the target";
     EXPECT_EQ(got[key].back(), versions.back()) << key << " ended differently at the target";
-    EXPECT_EQ(got[key].size(), versions.size()) << key << " was applied a different number of times";
+    EXPECT_EQ(got[key].size(), versions.size())
+        << key << " was applied a different number of times";
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    FaultPoints, Crash,
-    testing::Values("pull.after_read", "pull.after_read:3", "commit.begin", "commit.before_records:2",
-                    "commit.after_records", "commit.before_outbox:3", "commit.after_outbox",
-                    "commit.before_cursor:4", "commit.after_commit", "commit.after_commit:5",
-                    "push.before_write", "push.after_ack", "push.after_ack:2", "push.after_mark",
-                    "commit.before_cursor@2", "push.after_ack@2"),
-    [](const auto& info) {
-      std::string n;
-      for (char c : info.param) {
-        if (isalnum(static_cast<unsigned char>(c))) n += c;
-        else if (c == ':') n += "_hit";
-        else if (c == '@') n += "_round";
-        else n += '_';
-      }
-      return n;
-    });
+INSTANTIATE_TEST_SUITE_P(FaultPoints, Crash,
+                         testing::Values("pull.after_read", "pull.after_read:3", "commit.begin",
+                                         "commit.before_records:2", "commit.after_records",
+                                         "commit.before_outbox:3", "commit.after_outbox",
+                                         "commit.before_cursor:4", "commit.after_commit",
+                                         "commit.after_commit:5", "push.before_write",
+                                         "push.after_ack", "push.after_ack:2", "push.after_mark",
+                                         "commit.before_cursor@2", "push.after_ack@2"),
+                         [](const auto& info) {
+                           std::string n;
+                           for (char c : info.param) {
+                             if (isalnum(static_cast<unsigned char>(c)))
+                               n += c;
+                             else if (c == ':')
+                               n += "_hit";
+                             else if (c == '@')
+                               n += "_round";
+                             else
+                               n += '_';
+                           }
+                           return n;
+                         });
 
 // Issue 21, fault 6: link health counts dead letters (not only how the last run ended), and one
 // command queues them all again.

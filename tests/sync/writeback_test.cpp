@@ -125,7 +125,7 @@ class WriteBack : public ::testing::Test {
     ::setenv(kTokenEnv, kToken, 1);
     ASSERT_TRUE(sim_.Start().ok());
     url_ = "sqlite:" + (dir_ / "hub.db").string();
-    auto s = store::Store::Open(url_);
+    auto s = store::Store::Open(url_, store::OpenMode::kCreate);
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     store_ = std::move(*s);
     options_.runtime.mode = plugins::Mode::kInProcess;
