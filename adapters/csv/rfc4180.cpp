@@ -4,6 +4,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include <sendsync/sdk/regular_file.h>
+
 namespace sendsync::csv {
 namespace {
 
@@ -22,12 +24,12 @@ CsvReader::~CsvReader() {
 }
 
 Status CsvReader::Open(const std::string& path, uint64_t offset, uint64_t line) {
-  file_ = std::fopen(path.c_str(), "rb");
-  if (!file_) {
-    int err = errno;
-    if (err == ENOENT) return status_ = Status::NotFound("'" + path + "' does not exist");
-    return status_ = Status::IoError("cannot open '" + path + "': " + std::strerror(err));
-  }
+  // Never follows a link and never reads a FIFO or device: see sdk/regular_file.h.
+  Result<sdk::RegularFile> opened = sdk::RegularFile::Open(path);
+  if (!opened.ok()) return status_ = opened.status();
+  file_ = std::move(*opened).ToFile();
+  if (!file_)
+    return status_ = Status::IoError("cannot open '" + path + "': " + std::strerror(errno));
   buf_.resize(kBlock);
   if (offset > 0 && ::fseeko(file_, static_cast<off_t>(offset), SEEK_SET) != 0)
     return status_ = Status::IoError("cannot seek in '" + path + "': " + std::strerror(errno));

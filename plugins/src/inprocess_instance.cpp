@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <sendsync/sdk/json_limits.h>
 #include "core/log/log.h"
 #include "instances.h"
 
@@ -59,7 +60,8 @@ class InProcessInstance final : public Instance {
   static void LogThunk(void* ctx, int level, const char* msg, size_t len) {
     auto* self = static_cast<InProcessInstance*>(ctx);
     auto lv = static_cast<log::Level>(level < 0 ? 0 : level > 3 ? 3 : level);
-    log::Write(lv, "adapter.log", {{"adapter", self->plugin_id_}, {"message", std::string(msg, len)}});
+    log::Write(lv, "adapter.log",
+               {{"adapter", self->plugin_id_}, {"message", std::string(msg, len)}});
   }
   static int CancelledThunk(void* ctx) {
     return static_cast<InProcessInstance*>(ctx)->cancelled_.load() ? 1 : 0;
@@ -76,7 +78,7 @@ class InProcessInstance final : public Instance {
 }  // namespace
 
 std::string MessageOf(const std::string& body) {
-  nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
+  nlohmann::json j = sdk::ParseJson(body);
   if (j.is_object() && j.contains("message") && j["message"].is_string())
     return j["message"].get<std::string>();
   return body;
@@ -84,9 +86,12 @@ std::string MessageOf(const std::string& body) {
 
 CallStatus FromAbi(int status) {
   switch (status) {
-    case SENDSYNC_OK: return CallStatus::kOk;
-    case SENDSYNC_RETRY: return CallStatus::kRetry;
-    default: return CallStatus::kFatal;
+    case SENDSYNC_OK:
+      return CallStatus::kOk;
+    case SENDSYNC_RETRY:
+      return CallStatus::kRetry;
+    default:
+      return CallStatus::kFatal;
   }
 }
 
