@@ -201,8 +201,42 @@ bool CsvReader::Next(CsvRecord& rec) {
   return true;
 }
 
+namespace {
+
+bool StartsFormula(char c) {
+  return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r';
+}
+
+// A plain decimal number with an optional sign: "-1.5", "+3", "-0.25", "12".
+bool IsPlainNumber(std::string_view s) {
+  size_t i = 0;
+  if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
+  size_t digits = 0, dots = 0;
+  for (; i < s.size(); ++i) {
+    if (s[i] >= '0' && s[i] <= '9') {
+      ++digits;
+    } else if (s[i] == '.' && dots == 0) {
+      ++dots;
+    } else {
+      return false;
+    }
+  }
+  return digits > 0;
+}
+
+}  // namespace
+
+std::string NeutraliseFormula(std::string cell) {
+  if (cell.empty() || !StartsFormula(cell.front()) || IsPlainNumber(cell)) return cell;
+  return "'" + cell;
+}
+
 void AppendField(std::string& out, std::string_view field, char delimiter) {
-  bool quote = !field.empty() && (field.front() == ' ' || field.back() == ' ');
+  // Quoting a neutralised formula too, as OWASP advises: the quote then cannot be lost to an
+  // importer that splits on something the cell holds.
+  bool quote =
+      !field.empty() && (field.front() == ' ' || field.back() == ' ' ||
+                         (field.size() > 1 && field[0] == '\'' && StartsFormula(field[1])));
   for (char c : field) {
     if (c == delimiter || c == '"' || c == '\r' || c == '\n') {
       quote = true;
