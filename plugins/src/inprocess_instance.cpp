@@ -60,8 +60,7 @@ class InProcessInstance final : public Instance {
   static void LogThunk(void* ctx, int level, const char* msg, size_t len) {
     auto* self = static_cast<InProcessInstance*>(ctx);
     auto lv = static_cast<log::Level>(level < 0 ? 0 : level > 3 ? 3 : level);
-    log::Write(lv, "adapter.log",
-               {{"adapter", self->plugin_id_}, {"message", std::string(msg, len)}});
+    log::Write(lv, "adapter.log", {{"adapter", self->plugin_id_}, {"message", std::string(msg, len)}});
   }
   static int CancelledThunk(void* ctx) {
     return static_cast<InProcessInstance*>(ctx)->cancelled_.load() ? 1 : 0;
@@ -86,12 +85,9 @@ std::string MessageOf(const std::string& body) {
 
 CallStatus FromAbi(int status) {
   switch (status) {
-    case SENDSYNC_OK:
-      return CallStatus::kOk;
-    case SENDSYNC_RETRY:
-      return CallStatus::kRetry;
-    default:
-      return CallStatus::kFatal;
+    case SENDSYNC_OK: return CallStatus::kOk;
+    case SENDSYNC_RETRY: return CallStatus::kRetry;
+    default: return CallStatus::kFatal;
   }
 }
 

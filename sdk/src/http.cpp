@@ -53,8 +53,8 @@ struct Client::Impl {
   Poco::Net::HTTPClientSession& Session(const ClientOptions& o) {
     if (!session) {
       if (tls)
-        session =
-            std::make_unique<Poco::Net::HTTPSClientSession>(base.getHost(), base.getPort(), tls);
+        session = std::make_unique<Poco::Net::HTTPSClientSession>(base.getHost(), base.getPort(),
+                                                                   tls);
       else
         session = std::make_unique<Poco::Net::HTTPClientSession>(base.getHost(), base.getPort());
       session->setKeepAlive(true);
@@ -89,8 +89,8 @@ Result<std::unique_ptr<Client>> Client::Create(const ClientOptions& o) {
       Poco::Net::Context::Params p;
       p.caLocation = o.ca_file;
       p.loadDefaultCAs = true;
-      p.verificationMode =
-          o.verify_tls ? Poco::Net::Context::VERIFY_STRICT : Poco::Net::Context::VERIFY_NONE;
+      p.verificationMode = o.verify_tls ? Poco::Net::Context::VERIFY_STRICT
+                                        : Poco::Net::Context::VERIFY_NONE;
       p.cipherList = "HIGH:!aNULL:!MD5:!RC4";
       impl->tls = new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, p);
       impl->tls->requireMinimumProtocol(Poco::Net::Context::PROTO_TLSV1_2);
@@ -168,9 +168,8 @@ Result<Response> Client::Send(const Request& r) {
       std::string m = e.displayText();
       if (m.find("certificate verify failed") != std::string::npos)
         return Status::FailedPrecondition(
-            what +
-            ": the server's TLS certificate was not accepted (certificate verify failed); "
-            "check the URL, or configure the CA file that signs it");
+            what + ": the server's TLS certificate was not accepted (certificate verify failed); "
+                   "check the URL, or configure the CA file that signs it");
       return Status::Unavailable(what + ": TLS failure: " + m);
     } catch (const Poco::TimeoutException&) {
       impl_->session.reset();
@@ -224,32 +223,28 @@ Status Classify(const Response& r, const std::string& what) {
   const std::string code = "HTTP " + std::to_string(r.status);
   if (r.status == 429 || r.status == 503) {
     auto after = RetryAfter(r);
-    std::string wait =
-        after ? "; the server asks to retry after " + std::to_string(after->count()) + " s" : "";
-    return Status::Unavailable(what + ": " + code +
-                               (r.status == 429 ? " rate limited" : " unavailable") + wait);
+    std::string wait = after ? "; the server asks to retry after " +
+                                   std::to_string(after->count()) + " s"
+                             : "";
+    return Status::Unavailable(what + ": " + code + (r.status == 429 ? " rate limited" : " unavailable") + wait);
   }
   if (r.status == 408 || r.status >= 500)
     return Status::Unavailable(what + ": " + code + " (server error; will retry)");
   if (r.status == 401)
     return Status::Unauthenticated(
-        what + ": " + code +
-        ": the server refused the credentials; check the token or key this "
-        "link is configured with (and that it has not expired)");
+        what + ": " + code + ": the server refused the credentials; check the token or key this "
+                             "link is configured with (and that it has not expired)");
   if (r.status == 403)
-    return Status::PermissionDenied(what + ": " + code +
-                                    ": access denied; check that the school has approved this "
-                                    "application and that the credentials cover this school");
+    return Status::PermissionDenied(
+        what + ": " + code + ": access denied; check that the school has approved this "
+                             "application and that the credentials cover this school");
   // A problem+json body (RFC 7807) says what was wrong; prefer it to the raw body.
   std::string detail;
   nlohmann::json j = ParseJson(r.body);
   if (j.is_object()) {
-    if (j.contains("detail") && j["detail"].is_string())
-      detail = j["detail"];
-    else if (j.contains("title") && j["title"].is_string())
-      detail = j["title"];
-    else if (j.contains("message") && j["message"].is_string())
-      detail = j["message"];
+    if (j.contains("detail") && j["detail"].is_string()) detail = j["detail"];
+    else if (j.contains("title") && j["title"].is_string()) detail = j["title"];
+    else if (j.contains("message") && j["message"].is_string()) detail = j["message"];
   }
   if (detail.empty()) detail = r.body.substr(0, 300);
   std::string msg = what + ": " + code + (detail.empty() ? "" : ": " + detail);

@@ -39,8 +39,10 @@ class JsonReader {
   void Num(const char* key, double& out, bool required);
   void Bool(const char* key, bool& out);  // optional
   void StrList(const char* key, std::vector<std::string>& out);
-  void Object(const char* key, bool required, const std::function<void(JsonReader&)>& read);
-  void List(const char* key, bool required, const std::function<void(JsonReader&)>& read_element);
+  void Object(const char* key, bool required,
+              const std::function<void(JsonReader&)>& read);
+  void List(const char* key, bool required,
+            const std::function<void(JsonReader&)>& read_element);
   // Reports every key not in `known` (keys starting with "x_" are extensions and allowed).
   void RejectUnknown(const std::set<std::string>& known);
 

@@ -69,28 +69,29 @@ class JsonlFolderAdapter : public sdk::Adapter {
   static json Manifest() {
     json kinds = json::array();
     for (auto k : sendsync::records::AllKinds()) kinds.push_back(sendsync::records::KindName(k));
-    return {{"id", "jsonl-folder"},
-            {"name", "JSON-lines folder"},
-            {"version", "1.0.0"},
-            {"vendor", "sendsync"},
-            {"description",
-             "Reads canonical records from <kind>.jsonl files in a folder and writes changes to "
-             "<kind>.jsonl files in an out folder. The SDK's example adapter."},
-            {"reads", kinds},
-            {"writes", kinds},
-            {"config_schema",
-             {{"type", "object"},
-              {"required", {"folder"}},
-              {"additionalProperties", false},
-              {"properties",
-               {{"folder",
-                 {{"type", "string"},
-                  {"minLength", 1},
-                  {"description", "folder holding <kind>.jsonl files to read"}}},
-                {"out_folder",
-                 {{"type", "string"},
-                  {"minLength", 1},
-                  {"description", "folder to write changes into (default: <folder>/out)"}}}}}}}};
+    return {
+        {"id", "jsonl-folder"},
+        {"name", "JSON-lines folder"},
+        {"version", "1.0.0"},
+        {"vendor", "sendsync"},
+        {"description",
+         "Reads canonical records from <kind>.jsonl files in a folder and writes changes to "
+         "<kind>.jsonl files in an out folder. The SDK's example adapter."},
+        {"reads", kinds},
+        {"writes", kinds},
+        {"config_schema",
+         {{"type", "object"},
+          {"required", {"folder"}},
+          {"additionalProperties", false},
+          {"properties",
+           {{"folder",
+             {{"type", "string"},
+              {"minLength", 1},
+              {"description", "folder holding <kind>.jsonl files to read"}}},
+            {"out_folder",
+             {{"type", "string"},
+              {"minLength", 1},
+              {"description", "folder to write changes into (default: <folder>/out)"}}}}}}}};
   }
 
   Status Configure(const json& config) override {
