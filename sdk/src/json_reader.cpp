@@ -51,7 +51,7 @@ std::optional<std::string> TextProblem(std::string_view key, std::string_view va
 }
 
 std::optional<std::string> NumberProblem(std::string_view key, double value) {
-  if (!std::isfinite(value)) return "must be a finite number";
+  if (!std::isfinite(value)) return "must be finite";
   const std::optional<double> max = NumberLimitOf(key);
   if (max && value > *max) {
     std::string shown = std::to_string(*max);

@@ -144,9 +144,9 @@ TEST(RecordLimits, AbsurdMoneyIsRefusedNamingTheField) {
 TEST(RecordLimits, NonFiniteMoneyIsRefused) {
   json j = ProvisionJson();
   j["hourly_rate"] = std::numeric_limits<double>::infinity();
-  EXPECT_TRUE(Has(ProblemsOf(j), "hourly_rate: must be a finite number")) << ProblemsOf(j);
+  EXPECT_TRUE(Has(ProblemsOf(j), "hourly_rate: must be finite")) << ProblemsOf(j);
   j["hourly_rate"] = std::numeric_limits<double>::quiet_NaN();
-  EXPECT_TRUE(Has(ProblemsOf(j), "hourly_rate: must be a finite number")) << ProblemsOf(j);
+  EXPECT_TRUE(Has(ProblemsOf(j), "hourly_rate: must be finite")) << ProblemsOf(j);
 }
 
 TEST(RecordLimits, AbsurdDurationsAreRefused) {
