@@ -69,8 +69,8 @@ TEST(RecordLimits, NulInASurnameIsRefusedNamingTheField) {
 }
 
 TEST(RecordLimits, ControlCharactersAnywhereInTextAreRefused) {
-  for (const std::string& bad : {std::string("A\x01"), std::string("A\x1B[2J"), std::string("A\x7F"),
-                                std::string("A\xC2\x85")}) {
+  for (const std::string& bad : {std::string("A\x01"), std::string("A\x1B[2J"),
+                                 std::string("A\x7F"), std::string("A\xC2\x85")}) {
     json j = PupilJson();
     j["preferred_forename"] = bad;
     EXPECT_TRUE(Has(ProblemsOf(j), "preferred_forename: contains a control character"))

@@ -1,5 +1,5 @@
-// sdk::RegularFile, and the example jsonl-folder adapter that uses it: a name in a drop folder is
-// read only when it is a regular file inside the folder, never through a link.
+// sdk::RegularFile: a name in a drop folder is read only when it is a regular file inside the
+// folder, never through a link, never a FIFO or a device.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -11,7 +11,6 @@
 #include <nlohmann/json.hpp>
 
 #include "sendsync/sdk/regular_file.h"
-#include "sendsync/testkit/conformance.h"
 
 namespace {
 
@@ -90,21 +89,6 @@ TEST_F(RegularFileTest, RefusesASymlinkedSubfolderAndDotDot) {
 
 TEST_F(RegularFileTest, MissingIsNotFound) {
   EXPECT_EQ(RegularFile::Open(in(), "none").status().code(), Status::Code::kNotFound);
-}
-
-TEST_F(RegularFileTest, JsonlFolderRefusesASymlinkedKindFileAndLeaksNothing) {
-  std::ofstream(dir_ / "secret", std::ios::trunc)
-      << json{{"kind", "pupil"}, {"id", "SECRET-1"}, {"upn", "B801200005001"}}.dump() << "\n"
-      << "SECRET not json\n";
-  fs::create_symlink(dir_ / "secret", in() / "pupil.jsonl");
-  std::string error;
-  auto c = sendsync::testkit::OpenInProcess(std::string(BUNDLED_PLUGIN_DIR) + "/jsonl-folder.so",
-                                            json{{"folder", in().string()}}.dump(), &error);
-  ASSERT_NE(c, nullptr) << error;
-  auto r = c->Call("read", json{{"kind", "pupil"}, {"cursor", ""}, {"limit", 100}}.dump());
-  EXPECT_NE(r.status, 0) << r.body;
-  EXPECT_NE(r.body.find("symbolic link"), std::string::npos) << r.body;
-  EXPECT_EQ(r.body.find("SECRET"), std::string::npos) << r.body;
 }
 
 }  // namespace

@@ -424,16 +424,27 @@ std::vector<QuarantineItem> BadWave(int64_t link, const std::string& raw) {
   return items;
 }
 
-TEST_P(StoreTest, SameRecordQuarantinedAgainCountsOnTheOpenItem) {
+TEST_P(StoreTest, SameRecordQuarantinedOnFourRunsIsOneOpenItem) {
   int64_t link = MakeLink("csv");
   std::vector<int64_t> ids;
   for (int run = 0; run < 4; ++run) {
     auto items = BadWave(link, "row 1");
     ASSERT_TRUE(InsertQuarantine(*conn_, items).ok());
     ids.push_back(items[0].id);
-    EXPECT_EQ(items[0].times_seen, run + 1);
   }
   EXPECT_EQ(ids, std::vector<int64_t>(4, ids[0])) << "one item, not four";
+  QueueFilter f;
+  f.status = "open";
+  EXPECT_EQ(ListQuarantine(*conn_, f)->size(), 1u);
+}
+
+TEST_P(StoreTest, RepeatedQuarantineCountsTimesSeenAndLastSeen) {
+  int64_t link = MakeLink("csv");
+  for (int run = 0; run < 4; ++run) {
+    auto items = BadWave(link, "row 1");
+    ASSERT_TRUE(InsertQuarantine(*conn_, items).ok());
+    EXPECT_EQ(items[0].times_seen, run + 1);
+  }
   QueueFilter f;
   f.status = "open";
   auto open = ListQuarantine(*conn_, f);

@@ -75,4 +75,23 @@ TEST_F(CtfHostileFiles, FifoAndFolderNamedXmlAreSkippedWhileRegularFilesAreRead)
   EXPECT_TRUE(fs::is_directory(w_.drop / "folder.xml"));
 }
 
+TEST_F(CtfHostileFiles, DeeplyNestedFileIsRefusedAtOnceWithTheReason) {
+  // A sound CTF with 5,000 levels of an unknown element inside it: well-formed, and its pupils
+  // would otherwise be imported.
+  std::string text = ReadText(Fixture("good/8201234_CTF_8214567_001.xml"));
+  std::string deep;
+  for (int i = 0; i < 5000; ++i) deep += "<Deep>";
+  for (int i = 0; i < 5000; ++i) deep += "</Deep>";
+  text.insert(text.rfind("</CTfile>"), deep);
+  std::ofstream(w_.drop / "deep.xml") << text;
+  auto c = Open(w_.Config());
+  ASSERT_NE(c, nullptr);
+  json pupils = ReadAll(*c, "pupil");
+  EXPECT_TRUE(pupils["records"].empty()) << "nothing of a refused file is imported";
+  ASSERT_EQ(pupils["rejects"].size(), 1u);
+  EXPECT_TRUE(Contains(pupils["rejects"][0]["reason"], "nested more than 64 levels deep"))
+      << pupils["rejects"][0]["reason"];
+  EXPECT_TRUE(fs::exists(w_.drop / "rejected/deep.xml"));
+}
+
 }  // namespace
