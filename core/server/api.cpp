@@ -276,7 +276,7 @@ Reply Dispatch(ApiEnv& env, const Request& req) {
     call.body = sdk::ParseJson(req.body, &parse_error);
     if (call.body.is_discarded())
       return Problem(400, "the body is not valid JSON: " + parse_error,
-                     json::array({{{"path", ""}, {"message", "not valid JSON: " + parse_error}}}));
+                     json::array({{{"path", ""}, {"message", "not valid JSON"}}}));
     if (!call.body.is_object())
       return Problem(400, "the body must be a JSON object",
                      json::array({{{"path", ""}, {"message", "must be a JSON object"}}}));

@@ -1,8 +1,9 @@
 // Reads a link's pages of one kind one page ahead of the run (see reader.h).
 #include "core/sync/reader.h"
 
-#include <sendsync/sdk/json_limits.h>
 #include <exception>
+
+#include <sendsync/sdk/json_limits.h>
 
 namespace sendsync::sync::detail {
 

@@ -232,11 +232,15 @@ class JsonlFolderAdapter : public sdk::Adapter {
  private:
   void AddLine(const std::string& kind, const std::string& file, const std::string& line,
                sdk::ReadResult& res) {
+    if (!json::accept(line)) {
+      res.AddReject(line, file, "not valid JSON");
+      return;
+    }
     // Parsed with a bound on nesting, so a hostile line is refused at once, alone.
     std::string error;
     json j = sdk::ParseJson(line, &error);
     if (j.is_discarded()) {
-      res.AddReject(line, file, "not valid JSON: " + error);
+      res.AddReject(line, file, error);
       return;
     }
     // Deletions are the only lines we look inside; records pass through as text.
