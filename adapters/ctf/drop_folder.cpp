@@ -265,13 +265,14 @@ Status DropFolder::MarkCommitted(IngestLedger& ledger, int64_t below) {
 }
 
 Result<fs::path> DropFolder::Locate(const LedgerEntry& e) const {
-  std::error_code ec;
   uintmax_t size = 0;
   int64_t mtime = 0;
-  for (const fs::path& candidate : {root() / e.path, root() / e.name}) {
-    if (fs::symlink_status(candidate, ec).type() != fs::file_type::regular ||
-        !FileStamp(candidate, size, mtime))
-      continue;
+  for (const std::string& rel : {e.path, e.name}) {
+    // Opened part by part without following links: a done/ or rejected/ replaced by a link to
+    // another folder does not make sendsync read what is there.
+    if (!sdk::RegularFile::Open(root(), rel).ok()) continue;
+    const fs::path candidate = root() / rel;
+    if (!FileStamp(candidate, size, mtime)) continue;
     if (size == e.size && mtime == e.mtime_ns) return candidate;
     Result<std::string> sha = Sha256OfFile(candidate);
     if (!sha.ok()) return sha.status();
