@@ -106,7 +106,7 @@ Status ParseWrite(const std::string& key, const json& w, SourceSpec& s) {
   if (!w.is_object()) return Bad(key, "expected an object");
   static const std::set<std::string> known = {"out_folder",  "file_name",    "bom",
                                               "line_ending", "column_order", "true_text",
-                                              "false_text",  "action"};
+                                              "false_text",  "action",       "neutralise_formulas"};
   for (auto& [k, v] : w.items())
     if (!known.count(k))
       return Bad(key + "." + k,
@@ -162,6 +162,11 @@ Status ParseWrite(const std::string& key, const json& w, SourceSpec& s) {
     if (!w.contains(t)) continue;
     if (!w[t].is_string()) return Bad(key + "." + t, "expected text such as \"Y\"");
     (std::string(t) == "true_text" ? ws.true_text : ws.false_text) = w[t];
+  }
+  if (w.contains("neutralise_formulas")) {
+    if (!w["neutralise_formulas"].is_boolean())
+      return Bad(key + ".neutralise_formulas", "expected true or false");
+    ws.neutralise_formulas = w["neutralise_formulas"];
   }
   if (w.contains("action")) {
     const json& a = w["action"];
@@ -406,6 +411,10 @@ json ConfigSchema() {
         {"column_order", {{"type", "array"}, {"items", {{"type", "string"}}}}},
         {"true_text", {{"type", "string"}}},
         {"false_text", {{"type", "string"}}},
+        {"neutralise_formulas",
+         {{"type", "boolean"},
+          {"description",
+           "write cells starting = + - @ tab or CR with a leading ' (default true)"}}},
         {"action",
          {{"type", "object"},
           {"additionalProperties", false},

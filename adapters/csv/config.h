@@ -34,6 +34,9 @@ struct WriteSpec {
   std::string true_text = "Y", false_text = "N";
   std::optional<ColumnRef> action_column;  // where "upsert"/"delete" goes; none: no deletes
   std::string action_upsert = "upsert", action_delete = "delete";
+  // Cells that a spreadsheet would run as a formula are written with a leading ' (OWASP CSV
+  // injection guidance); see NeutraliseFormula. On unless the link's config says false.
+  bool neutralise_formulas = true;
 };
 
 struct SourceSpec {

@@ -3,6 +3,7 @@
 #include <Poco/Crypto/DigestEngine.h>
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <sendsync/sdk/regular_file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -88,7 +89,7 @@ Status AppendDurably(const std::string& path, std::string_view text) {
 
 std::optional<FileStamp> StampOf(const std::string& path) {
   struct stat st;
-  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
+  if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
   FileStamp s;
   s.device = st.st_dev;
   s.inode = st.st_ino;
@@ -110,7 +111,14 @@ Result<std::optional<std::string>> CurrentFile(const SourceSpec& source) {
   auto settled = [&](const FileStamp& s) {
     return now_ns - s.mtime_ns >= int64_t{source.settle_seconds} * 1000000000;
   };
+  // A name that is there but is not a regular file (a symbolic link, a FIFO, a folder) is refused
+  // with its reason: a link would carry whatever it points to into sendsync.
+  auto refuse_odd = [&](const std::string& path) -> Status {
+    Status st = sdk::CheckRegularFile(fs::path(path).parent_path(), fs::path(path).filename());
+    return st.code() == Status::Code::kNotFound ? Status::OK() : st;
+  };
   if (source.pattern.empty()) {
+    SENDSYNC_RETURN_IF_ERROR(refuse_odd(source.path));
     std::optional<FileStamp> s = StampOf(source.path);
     if (!s || !settled(*s)) return std::optional<std::string>();
     return std::optional<std::string>(source.path);
@@ -126,6 +134,7 @@ Result<std::optional<std::string>> CurrentFile(const SourceSpec& source) {
     std::string name = it->path().filename().string();
     if (name.empty() || name[0] == '.' || ::fnmatch(source.pattern.c_str(), name.c_str(), 0) != 0)
       continue;
+    SENDSYNC_RETURN_IF_ERROR(refuse_odd(it->path().string()));
     std::optional<FileStamp> s = StampOf(it->path().string());
     if (!s || !settled(*s)) continue;
     bool better = !best;
@@ -146,8 +155,9 @@ Result<std::optional<std::string>> CurrentFile(const SourceSpec& source) {
 }
 
 Result<std::string> HashPrefix(const std::string& path, uint64_t bytes, uint64_t* hashed) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Status::IoError(Errno("cannot open", path));
+  Result<sdk::RegularFile> opened = sdk::RegularFile::Open(path);
+  if (!opened.ok()) return opened.status();
+  const int fd = opened->fd();
   Poco::Crypto::DigestEngine sha("SHA256");
   std::vector<char> buf(64 * 1024);
   uint64_t done = 0;
@@ -155,15 +165,11 @@ Result<std::string> HashPrefix(const std::string& path, uint64_t bytes, uint64_t
     size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), bytes - done));
     ssize_t n = ::read(fd, buf.data(), want);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      ::close(fd);
-      return Status::IoError(Errno("cannot read", path));
-    }
+    if (n < 0) return Status::IoError(Errno("cannot read", path));
     if (n == 0) break;
     sha.update(buf.data(), static_cast<size_t>(n));
     done += static_cast<uint64_t>(n);
   }
-  ::close(fd);
   if (hashed) *hashed = done;
   return Poco::Crypto::DigestEngine::digestToHex(sha.digest());
 }

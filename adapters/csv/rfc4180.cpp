@@ -4,6 +4,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include <sendsync/sdk/regular_file.h>
+
 namespace sendsync::csv {
 namespace {
 
@@ -22,12 +24,12 @@ CsvReader::~CsvReader() {
 }
 
 Status CsvReader::Open(const std::string& path, uint64_t offset, uint64_t line) {
-  file_ = std::fopen(path.c_str(), "rb");
-  if (!file_) {
-    int err = errno;
-    if (err == ENOENT) return status_ = Status::NotFound("'" + path + "' does not exist");
-    return status_ = Status::IoError("cannot open '" + path + "': " + std::strerror(err));
-  }
+  // Never follows a link and never reads a FIFO or device: see sdk/regular_file.h.
+  Result<sdk::RegularFile> opened = sdk::RegularFile::Open(path);
+  if (!opened.ok()) return status_ = opened.status();
+  file_ = std::move(*opened).ToFile();
+  if (!file_)
+    return status_ = Status::IoError("cannot open '" + path + "': " + std::strerror(errno));
   buf_.resize(kBlock);
   if (offset > 0 && ::fseeko(file_, static_cast<off_t>(offset), SEEK_SET) != 0)
     return status_ = Status::IoError("cannot seek in '" + path + "': " + std::strerror(errno));
@@ -199,8 +201,42 @@ bool CsvReader::Next(CsvRecord& rec) {
   return true;
 }
 
+namespace {
+
+bool StartsFormula(char c) {
+  return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r';
+}
+
+// A plain decimal number with an optional sign: "-1.5", "+3", "-0.25", "12".
+bool IsPlainNumber(std::string_view s) {
+  size_t i = 0;
+  if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
+  size_t digits = 0, dots = 0;
+  for (; i < s.size(); ++i) {
+    if (s[i] >= '0' && s[i] <= '9') {
+      ++digits;
+    } else if (s[i] == '.' && dots == 0) {
+      ++dots;
+    } else {
+      return false;
+    }
+  }
+  return digits > 0;
+}
+
+}  // namespace
+
+std::string NeutraliseFormula(std::string cell) {
+  if (cell.empty() || !StartsFormula(cell.front()) || IsPlainNumber(cell)) return cell;
+  return "'" + cell;
+}
+
 void AppendField(std::string& out, std::string_view field, char delimiter) {
-  bool quote = !field.empty() && (field.front() == ' ' || field.back() == ' ');
+  // Quoting a neutralised formula too, as OWASP advises: the quote then cannot be lost to an
+  // importer that splits on something the cell holds.
+  bool quote =
+      !field.empty() && (field.front() == ' ' || field.back() == ' ' ||
+                         (field.size() > 1 && field[0] == '\'' && StartsFormula(field[1])));
   for (char c : field) {
     if (c == delimiter || c == '"' || c == '\r' || c == '\n') {
       quote = true;

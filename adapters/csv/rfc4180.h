@@ -98,8 +98,15 @@ class CsvReader {
 };
 
 // Appends `field` to `out` as one RFC 4180 field: quoted (with quotes doubled) when it contains the
-// delimiter, a quote, CR or LF, or starts or ends with a space.
+// delimiter, a quote, CR or LF, starts or ends with a space, or is a neutralised formula (starts
+// with ' and then = + - @ tab or CR).
 void AppendField(std::string& out, std::string_view field, char delimiter);
+
+// `cell` made safe to open in a spreadsheet (OWASP "CSV Injection"): a cell starting with = + - @
+// tab or carriage return gets a leading single quote, so Excel and LibreOffice show it as text
+// instead of running it as a formula. A cell that is only a number ("-1.5", "+3") is left alone:
+// it cannot run anything, and the importer must still read it as a number.
+std::string NeutraliseFormula(std::string cell);
 
 // One record: the fields joined by the delimiter, followed by `line_end`.
 std::string FormatRecord(const std::vector<std::string>& fields, char delimiter,

@@ -4,6 +4,7 @@
 
 #include "cell_values.h"
 #include "fields.h"
+#include "rfc4180.h"
 #include "row_reader.h"
 #include "sendsync/sdk/records.h"
 
@@ -206,7 +207,9 @@ Result<RowWriter::Row> RowWriter::Build(const sdk::Change& change) const {
       cell = *t;
       texts[field] = cell;
     }
-    row.cells.push_back(cell);
+    // The text kept for the record id (`texts`) is the value as it is; only the file gets the
+    // guard.
+    row.cells.push_back(ws.neutralise_formulas ? NeutraliseFormula(cell) : cell);
   }
   // Texts of mapped fields that share a column with another field still count for the id.
   for (const auto& [field, ref] : source_->columns) {

@@ -42,6 +42,10 @@ bool IsVersionText(const std::string& t) {
 }
 
 FileVerdict JudgeFile(const ParseOutcome& o, const std::set<std::string>& accepted_versions) {
+  if (o.too_deep)
+    return Refuse(o.error_line, o.error_element,
+                  "the file's " + o.error + " (a CTF nests about eight), so it was refused " +
+                      "without reading further; ask the sender for a new export");
   if (!o.well_formed)
     return Refuse(o.error_line, o.error_element,
                   "the file is not well-formed XML (" + o.error +

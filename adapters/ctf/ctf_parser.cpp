@@ -20,6 +20,8 @@ using Poco::XML::XMLString;
 
 // Thrown from the handler to end the parse early; never leaves this file.
 struct StopParse {};
+// Thrown when elements nest deeper than kMaxCtfDepth; never leaves this file.
+struct TooDeep {};
 
 // A pupil's XML text is kept for the quarantine; beyond this size only the start is kept.
 constexpr std::streamoff kMaxRawBytes = 1 << 20;
@@ -47,6 +49,9 @@ class Handler : public Poco::XML::DefaultHandler {
       out_.root_ok = local == "CTfile" && uri.empty();
       if (!out_.root_ok) throw StopParse{};
     }
+    // A CTF nests about eight deep. A hostile file nested hundreds of thousands deep is refused at
+    // the first element too many, before its depth costs time or memory.
+    if (stack_.size() >= kMaxCtfDepth) throw TooDeep{};
     // Elements in a namespace are never CTF elements: keep them on the path under a name that
     // matches nothing, so they and everything inside them are skipped.
     stack_.push_back(uri.empty() ? local : "{" + uri + "}" + local);
@@ -281,6 +286,12 @@ ParseOutcome ParseCtf(std::istream& in, PupilSink& sink) {
   try {
     parser.parse(&source);
   } catch (const StopParse&) {
+  } catch (const TooDeep&) {
+    out.well_formed = false;
+    out.too_deep = true;
+    out.error = "elements are nested more than " + std::to_string(kMaxCtfDepth) + " levels deep";
+    out.error_line = handler.Line();
+    out.error_element = handler.Path();
   } catch (const Poco::XML::SAXParseException& e) {
     out.well_formed = false;
     out.error = e.message();

@@ -61,6 +61,10 @@ class PupilSink {
   virtual bool OnPupil(ParsedPupil& pupil) = 0;
 };
 
+// How deep elements may nest. A CTF's deepest element (CTfile/CTFpupilData/Pupil/SENhistory/SEN/
+// SENneeds/SENneed/SENtype) is eight deep; anything far deeper is hostile or broken.
+inline constexpr size_t kMaxCtfDepth = 64;
+
 struct ParseOutcome {
   // Document element as found: local name and namespace URI ("" for none).
   std::string root_name, root_uri;
@@ -72,6 +76,7 @@ struct ParseOutcome {
   int error_line = 0;         // not well-formed: where
   std::string error_element;  // not well-formed: innermost open element ("" before the root)
   bool io_error = false;      // the stream failed while reading (not the file's fault)
+  bool too_deep = false;  // elements nested deeper than kMaxCtfDepth (then well_formed is false)
   CtfHeader header;
   size_t pupils = 0;  // pupils seen (started) before the parse ended
 };

@@ -2,6 +2,8 @@
 
 #include <fstream>
 
+#include <sendsync/sdk/regular_file.h>
+
 #include "ctf_parser.h"
 #include "ctf_pupil_records.h"
 #include "file_util.h"
@@ -17,8 +19,10 @@ namespace {
 // The lines around `line` of a refused file, for the quarantine: enough to see the fault without
 // carrying a whole file of pupils into another system.
 std::string Excerpt(const fs::path& file, int line) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return "";
+  Result<sdk::RegularFile> opened = sdk::RegularFile::Open(file);
+  if (!opened.ok()) return "";
+  std::unique_ptr<std::istream> stream = std::move(*opened).ToStream();
+  std::istream& in = *stream;
   const int from = line > 10 ? line - 10 : 1, to = line + 10;
   std::string out;
   size_t kept = 0;  // characters kept of the current line: a file on one line stays bounded
@@ -170,8 +174,11 @@ Status CtfReader::Read(const sdk::ReadRequest& req, sdk::ReadResult& res) {
 Result<bool> CtfReader::ReadFile(const LedgerEntry& e, const fs::path& file,
                                  const std::string& kind, uint64_t start, size_t& budget,
                                  uint64_t* next, sdk::ReadResult& res) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return Status::Unavailable("cannot open '" + file.string() + "'");
+  Result<sdk::RegularFile> opened = sdk::RegularFile::Open(file);
+  if (!opened.ok())
+    return Status::Unavailable("cannot open '" + file.string() + "': " + opened.status().message());
+  std::unique_ptr<std::istream> stream = std::move(*opened).ToStream();
+  std::istream& in = *stream;
   PupilRules rules;
   rules.extra_need_types = config_.extra_need_types;
   for (const auto& [upn, lines] : e.duplicates) rules.duplicate_upns.insert(upn);

@@ -5,6 +5,8 @@
 #include <fstream>
 #include <map>
 
+#include <sendsync/sdk/regular_file.h>
+
 #include "ctf_file_check.h"
 #include "ctf_parser.h"
 #include "file_util.h"
@@ -63,7 +65,17 @@ std::vector<fs::path> DropFolder::WaitingFiles() const {
   std::error_code ec;
   for (const fs::directory_entry& d : fs::directory_iterator(root(), ec)) {
     std::error_code fec;
-    if (!d.is_regular_file(fec) || !IsXmlName(d.path().filename().string())) continue;
+    const std::string name = d.path().filename().string();
+    if (!IsXmlName(name)) continue;
+    // Never d.is_regular_file(): it follows a link, and a link to a file the service can read
+    // (a 0600 file, /etc/shadow) would carry that file into the quarantine.
+    const fs::file_status st = d.symlink_status(fec);
+    if (fec) continue;
+    if (st.type() != fs::file_type::regular) {
+      host_.Warn("ctf: refused " + name + ": " + sdk::CheckRegularFile(root(), name).message() +
+                 "; it is left where it is and not read");
+      continue;
+    }
     fs::file_time_type mtime = d.last_write_time(fec);
     if (fec) continue;
     // A file modified in the last few seconds may still be being written by the MIS.
@@ -122,15 +134,16 @@ Status DropFolder::Ingest(IngestLedger& ledger) {
 }
 
 std::optional<DropFolder::Scan> DropFolder::ScanFile(const fs::path& file) const {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    host_.Warn("ctf: cannot open " + file.filename().string() +
-               "; will try again on the next read");
+  Result<sdk::RegularFile> opened = sdk::RegularFile::Open(file);
+  if (!opened.ok()) {
+    host_.Warn("ctf: cannot open " + file.filename().string() + " (" + opened.status().message() +
+               "); will try again on the next read");
     return std::nullopt;
   }
+  std::unique_ptr<std::istream> in = std::move(*opened).ToStream();
   ScanSink sink;
   Scan scan;
-  scan.outcome = ParseCtf(in, sink);
+  scan.outcome = ParseCtf(*in, sink);
   if (scan.outcome.io_error) {
     host_.Warn("ctf: reading " + file.filename().string() +
                " failed part-way; will try again on the next read");
@@ -252,11 +265,14 @@ Status DropFolder::MarkCommitted(IngestLedger& ledger, int64_t below) {
 }
 
 Result<fs::path> DropFolder::Locate(const LedgerEntry& e) const {
-  std::error_code ec;
   uintmax_t size = 0;
   int64_t mtime = 0;
-  for (const fs::path& candidate : {root() / e.path, root() / e.name}) {
-    if (!fs::is_regular_file(candidate, ec) || !FileStamp(candidate, size, mtime)) continue;
+  for (const std::string& rel : {e.path, e.name}) {
+    // Opened part by part without following links: a done/ or rejected/ replaced by a link to
+    // another folder does not make sendsync read what is there.
+    if (!sdk::RegularFile::Open(root(), rel).ok()) continue;
+    const fs::path candidate = root() / rel;
+    if (!FileStamp(candidate, size, mtime)) continue;
     if (size == e.size && mtime == e.mtime_ns) return candidate;
     Result<std::string> sha = Sha256OfFile(candidate);
     if (!sha.ok()) return sha.status();

@@ -13,6 +13,7 @@
 
 #include <Poco/Crypto/DigestEngine.h>
 #include <Poco/Exception.h>
+#include <sendsync/sdk/regular_file.h>
 
 namespace sendsync::ctf {
 namespace {
@@ -103,8 +104,12 @@ fs::path FreeName(const fs::path& dir, const std::string& name, const std::strin
 }
 
 Result<std::string> Sha256OfFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::Unavailable("cannot open '" + path.string() + "' to read it");
+  Result<sdk::RegularFile> opened = sdk::RegularFile::Open(path);
+  if (!opened.ok())
+    return Status::Unavailable("cannot open '" + path.string() +
+                               "' to read it: " + opened.status().message());
+  std::unique_ptr<std::istream> stream = std::move(*opened).ToStream();
+  std::istream& in = *stream;
   try {
     Poco::Crypto::DigestEngine engine("SHA256");
     char buf[65536];

@@ -19,6 +19,7 @@
 #include <sendsync/sdk/http.h>
 #include <nlohmann/json.hpp>
 
+#include <sendsync/sdk/json_limits.h>
 #include "config.h"
 #include "evidence_pack.h"
 #include "evidence_pdf.h"
@@ -87,7 +88,7 @@ struct Pack {
 };
 
 json ProblemOf(const http::Response& r) {
-  json p = json::parse(r.body, nullptr, false);
+  json p = sdk::ParseJson(r.body);
   return p.is_object() ? p : json::object();
 }
 

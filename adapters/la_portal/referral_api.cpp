@@ -1,4 +1,5 @@
 #include "referral_api.h"
+#include <sendsync/sdk/json_limits.h>
 
 namespace sendsync::la_portal {
 
@@ -54,7 +55,7 @@ Status ProblemStatus(const http::Response& response, const std::string& what) {
   if (st.ok() || st.code() == Status::Code::kUnauthenticated ||
       st.code() == Status::Code::kPermissionDenied || st.transient())
     return st;
-  json p = json::parse(response.body, nullptr, false);
+  json p = sdk::ParseJson(response.body);
   if (!p.is_object() || !p.contains("errors") || !p["errors"].is_array()) return st;
   std::string fields;
   int n = 0;

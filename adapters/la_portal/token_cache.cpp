@@ -6,6 +6,7 @@
 #include <Poco/Base64Encoder.h>
 #include <Poco/Exception.h>
 #include <Poco/URI.h>
+#include <sendsync/sdk/json_limits.h>
 
 namespace sendsync::la_portal {
 
@@ -84,7 +85,7 @@ Result<std::string> TokenCache::Fetch() {
   const std::string what = "POST token URL";
   if (resp->status == 400 || resp->status == 401) {
     // RFC 6749 §5.2: {"error": "invalid_client", ...}. Only the error code is repeated.
-    json e = json::parse(resp->body, nullptr, false);
+    json e = sdk::ParseJson(resp->body);
     std::string code = e.is_object() && e.contains("error") && e["error"].is_string()
                            ? e["error"].get<std::string>()
                            : "HTTP " + std::to_string(resp->status);
@@ -94,7 +95,7 @@ Result<std::string> TokenCache::Fetch() {
   }
   Status st = http::Classify(*resp, what);
   if (!st.ok()) return st;
-  json j = json::parse(resp->body, nullptr, false);
+  json j = sdk::ParseJson(resp->body);
   if (!j.is_object() || !j.contains("access_token") || !j["access_token"].is_string() ||
       j["access_token"].get<std::string>().empty())
     return Status::InvalidArgument(what + ": the token response has no access_token");

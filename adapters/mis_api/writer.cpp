@@ -2,6 +2,7 @@
 
 #include <sendsync/sdk/records.h>
 
+#include <sendsync/sdk/json_limits.h>
 #include "record_mapping.h"
 
 namespace sendsync::mis_api_adapter {
@@ -28,7 +29,7 @@ std::string Str(const json& j, const char* key) {
 
 // "needs[0].type (MIS field sen_needs[0].type): unknown need type 'XYZ'; ..." from a 422 body.
 std::string FieldErrors(const std::string& kind, const http::Response& r) {
-  json body = json::parse(r.body, nullptr, false);
+  json body = sdk::ParseJson(r.body);
   if (!body.is_object() || !body.contains("errors") || !body["errors"].is_array()) return "";
   std::string out;
   for (const json& e : body["errors"]) {
@@ -178,7 +179,7 @@ Writer::Outcome Writer::FromResponse(const std::string& kind, const http::Respon
   Status st = http::Classify(r, what);
   if (st.ok()) {
     if (kind == "sen") return {K::kApplied, student_id, {}};
-    json body = json::parse(r.body, nullptr, false);
+    json body = sdk::ParseJson(r.body);
     std::string id = body.is_object() ? Str(body.value("data", json()), "id") : "";
     if (id.empty())
       return {K::kRejected,

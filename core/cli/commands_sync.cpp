@@ -414,14 +414,16 @@ int QuarantineList(const Invocation& inv) {
     arr.push_back({{"id", q.id}, {"link", LinkName(*o.conn, q.link_id)}, {"kind", q.kind},
                    {"source_id", q.external_id}, {"upn", q.upn}, {"reasons", q.reasons},
                    {"raw", q.raw}, {"status", q.status}, {"created", FormatTime(q.created_at)},
+                   {"times_seen", q.times_seen}, {"last_seen", FormatTime(q.last_seen_at)},
                    {"note", q.note}});
     std::string why;
     for (const json& r : q.reasons) why += (why.empty() ? "" : "; ") + S(r, "path") + ": " + S(r, "message");
-    rows.push_back({std::to_string(q.id), LinkName(*o.conn, q.link_id), q.kind, q.external_id, why});
+    rows.push_back({std::to_string(q.id), LinkName(*o.conn, q.link_id), q.kind, q.external_id,
+                    std::to_string(q.times_seen), FormatTime(q.last_seen_at), why});
   }
   if (inv.json) inv.PrintJson({{"quarantine", arr}});
   else if (rows.empty()) *inv.out << "nothing in quarantine\n";
-  else PrintTable(*inv.out, {"ID", "LINK", "KIND", "SOURCE ID", "WHY"}, rows);
+  else PrintTable(*inv.out, {"ID", "LINK", "KIND", "SOURCE ID", "SEEN", "LAST SEEN", "WHY"}, rows);
   return kExitOk;
 }
 

@@ -7,6 +7,7 @@
 #include <Poco/Exception.h>
 #include <Poco/URI.h>
 
+#include <sendsync/sdk/json_limits.h>
 #include "core/log/log.h"
 
 namespace sendsync::server {
@@ -271,9 +272,10 @@ Reply Dispatch(ApiEnv& env, const Request& req) {
     if (static_cast<int64_t>(req.body.size()) > env.max_request_bytes)
       return Problem(413, "the request body is larger than " +
                               std::to_string(env.max_request_bytes) + " bytes");
-    call.body = json::parse(req.body, nullptr, false);
+    std::string parse_error;
+    call.body = sdk::ParseJson(req.body, &parse_error);
     if (call.body.is_discarded())
-      return Problem(400, "the body is not valid JSON",
+      return Problem(400, "the body is not valid JSON: " + parse_error,
                      json::array({{{"path", ""}, {"message", "not valid JSON"}}}));
     if (!call.body.is_object())
       return Problem(400, "the body must be a JSON object",

@@ -3,6 +3,7 @@
 #include <regex>
 #include <set>
 
+#include <sendsync/sdk/json_limits.h>
 #include "core/audit/audit.h"
 #include "core/hub/hub.h"
 #include "core/server/handlers.h"
@@ -156,7 +157,7 @@ Reply ListReferrals(Call& call) {
   std::sort(refs->begin(), refs->end(), [](const auto& a, const auto& b) { return a.id < b.id; });
   json all = json::array();
   for (const auto& r : *refs) {
-    json body = json::parse(r.body, nullptr, false);
+    json body = sdk::ParseJson(r.body);
     if (!body.is_object()) continue;
     if (!status.empty() && body.value("status", "") != status) continue;
     json item = {{"id", hub::HubId(r.id)}};

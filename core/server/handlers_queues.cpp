@@ -86,6 +86,8 @@ json QuarantineJson(LinkCache& links, const store::QuarantineItem& q, bool with_
             {"reasons", q.reasons},
             {"status", q.status},
             {"created_at", IsoTime(q.created_at)},
+            {"times_seen", q.times_seen},
+            {"last_seen_at", IsoTime(q.last_seen_at)},
             {"note", q.note}};
   if (with_raw) j["raw"] = q.raw;
   return j;

@@ -160,6 +160,19 @@ const std::vector<Migration>& Migrations() {
            "ALTER TABLE audit_v4 RENAME TO audit",
            "CREATE INDEX audit_pupil ON audit (pupil_id, seq)",
        }},
+      {5,
+       "quarantine: a record refused again with the same payload and reasons counts on its open "
+       "item (times_seen, last_seen_at) instead of adding one",
+       {
+           "ALTER TABLE quarantine ADD COLUMN times_seen BIGINT NOT NULL DEFAULT 1",
+           "ALTER TABLE quarantine ADD COLUMN last_seen_at BIGINT",
+           "UPDATE quarantine SET last_seen_at = created_at",
+           // SHA-256 of kind, payload and reasons. Rows from before this migration have none;
+           // they are matched on the payload and reasons themselves and get it then.
+           "ALTER TABLE quarantine ADD COLUMN payload_hash TEXT",
+           "CREATE INDEX quarantine_payload ON quarantine (link_id, payload_hash)",
+       },
+       {}},
   };
   return kMigrations;
 }

@@ -1,4 +1,7 @@
 // The queues a person works through (quarantine, conflicts, match queue) and the outbox.
+#include <map>
+
+#include "core/audit/audit.h"
 #include "core/store/sql_util.h"
 #include "core/store/store.h"
 
@@ -48,7 +51,7 @@ Result<int64_t> Ids(Conn& conn, const char* seq, size_t n) {
 // ---- quarantine ----
 const char* kQCols =
     "q.id, q.link_id, q.kind, q.external_id, q.upn, q.raw, q.reasons, q.status, q.run_id, "
-    "q.created_at, q.resolved_at, q.resolved_by, q.note";
+    "q.created_at, q.resolved_at, q.resolved_by, q.note, q.times_seen, q.last_seen_at";
 
 QuarantineItem QOf(const Row& r) {
   QuarantineItem q;
@@ -65,7 +68,14 @@ QuarantineItem QOf(const Row& r) {
   q.resolved_at = OptIntOf(r[10]);
   q.resolved_by = AsText(r[11]);
   q.note = AsText(r[12]);
+  q.times_seen = AsInt(r[13]);
+  q.last_seen_at = OptIntOf(r[14]).value_or(q.created_at);
   return q;
+}
+
+// What makes two quarantine items "the same record refused for the same reasons".
+std::string PayloadHash(const QuarantineItem& q) {
+  return audit::Sha256Hex(q.kind + '\0' + q.raw + '\0' + q.reasons.dump());
 }
 
 // ---- conflicts ----
@@ -170,20 +180,66 @@ Result<T> GetOne(Conn& conn, const char* cols, const char* table, int64_t id, T 
 // ---- quarantine ----
 
 Status InsertQuarantine(Conn& conn, std::vector<QuarantineItem>& items) {
-  auto first = Ids(conn, "quarantine", items.size());
-  if (!first.ok()) return first.status();
-  std::vector<Row> rows;
   const int64_t now = NowMs();
+  std::vector<size_t> fresh;                    // items that open a new row
+  std::map<std::string, size_t> fresh_by_hash;  // the same payload twice in one batch
+  std::vector<std::string> hashes(items.size());
   for (size_t i = 0; i < items.size(); ++i) {
     QuarantineItem& q = items[i];
-    q.id = *first + static_cast<int64_t>(i);
+    hashes[i] = PayloadHash(q);
+    q.last_seen_at = now;
+    if (q.status == "open") {
+      if (auto it = fresh_by_hash.find(hashes[i]); it != fresh_by_hash.end()) {
+        QuarantineItem& first = items[it->second];
+        ++first.times_seen;
+        q.id = 0;  // folded into `first`, which gets its id below
+        q.times_seen = 0;
+        continue;
+      }
+      const std::string reasons = q.reasons.dump();
+      auto rows = conn.Query(
+          "SELECT q.id, q.created_at, q.times_seen FROM quarantine q WHERE q.status = 'open' AND "
+          "q.link_id = ? AND q.kind = ? AND (q.payload_hash = ? OR (q.payload_hash IS NULL AND "
+          "q.raw = ? AND q.reasons = ?)) ORDER BY q.id LIMIT 1",
+          {q.link_id, q.kind, hashes[i], q.raw, reasons});
+      if (!rows.ok()) return rows.status();
+      if (!rows->empty()) {
+        const Row& r = (*rows)[0];
+        q.id = AsInt(r[0]);
+        q.created_at = AsInt(r[1]);
+        q.times_seen = AsInt(r[2]) + 1;
+        SENDSYNC_RETURN_IF_ERROR(
+            conn.Exec("UPDATE quarantine SET times_seen = times_seen + 1, last_seen_at = ?, "
+                      "payload_hash = ? WHERE id = ?",
+                      {now, hashes[i], q.id}));
+        continue;
+      }
+      fresh_by_hash[hashes[i]] = i;
+    }
+    fresh.push_back(i);
+  }
+  auto first = Ids(conn, "quarantine", fresh.size());
+  if (!first.ok()) return first.status();
+  std::vector<Row> rows;
+  for (size_t n = 0; n < fresh.size(); ++n) {
+    QuarantineItem& q = items[fresh[n]];
+    q.id = *first + static_cast<int64_t>(n);
     q.created_at = now;
     rows.push_back({q.id, q.link_id, q.kind, TextOrNull(q.external_id), TextOrNull(q.upn), q.raw,
-                    q.reasons.dump(), q.status, q.run_id ? Value(q.run_id) : Value(), now});
+                    q.reasons.dump(), q.status, q.run_id ? Value(q.run_id) : Value(), now,
+                    q.times_seen, now, hashes[fresh[n]]});
   }
+  // Items folded into another of this batch carry that item's id.
+  for (size_t i = 0; i < items.size(); ++i)
+    if (items[i].id == 0 && items[i].times_seen == 0) {
+      const QuarantineItem& into = items[fresh_by_hash.at(hashes[i])];
+      items[i].id = into.id;
+      items[i].created_at = into.created_at;
+      items[i].times_seen = into.times_seen;
+    }
   return conn.InsertMany("quarantine",
-                         {"id", "link_id", "kind", "external_id", "upn", "raw", "reasons",
-                          "status", "run_id", "created_at"},
+                         {"id", "link_id", "kind", "external_id", "upn", "raw", "reasons", "status",
+                          "run_id", "created_at", "times_seen", "last_seen_at", "payload_hash"},
                          rows);
 }
 

@@ -168,6 +168,8 @@ struct QuarantineItem {
   int64_t run_id = 0, created_at = 0;
   std::optional<int64_t> resolved_at;
   std::string resolved_by, note;
+  int64_t times_seen = 1;    // runs (or pages) that refused this same payload for these reasons
+  int64_t last_seen_at = 0;  // when it was last refused (ms since the epoch)
 };
 
 struct Conflict {
@@ -203,7 +205,10 @@ struct QueueFilter {
   int64_t limit = 100;
 };
 
-Status InsertQuarantine(Conn& conn, std::vector<QuarantineItem>& items);  // assigns ids
+// Adds `items` and assigns their ids. An item whose link, kind, payload and reasons match an open
+// item already there is not added again: that item counts it (times_seen, last_seen_at) and
+// the item gets its id.
+Status InsertQuarantine(Conn& conn, std::vector<QuarantineItem>& items);
 Result<std::vector<QuarantineItem>> ListQuarantine(Conn& conn, const QueueFilter& filter);
 Result<QuarantineItem> GetQuarantine(Conn& conn, int64_t id);
 Status ResolveQuarantine(Conn& conn, int64_t id, const std::string& status, const std::string& by,

@@ -734,11 +734,15 @@ Status ApplyChecked(store::Conn& conn, const LinkCtx& link, const std::string& k
   for (const auto& q : quarantine) {
     audit::Entry e;
     e.actor = link.actor;
-    e.action = "quarantine.add";
+    // Refused again, identically, while its item is open: counted on that item, not added.
+    e.action = q.created_at == q.last_seen_at ? "quarantine.add" : "quarantine.repeat";
     e.kind = kind;
     json codes = json::array();
     for (const json& r : q.reasons) codes.push_back(Str(r, "code"));
-    e.detail = {{"quarantine_id", q.id}, {"codes", codes}, {"raw_hash", audit::Sha256Hex(q.raw)}};
+    e.detail = {{"quarantine_id", q.id},
+                {"codes", codes},
+                {"raw_hash", audit::Sha256Hex(q.raw)},
+                {"times_seen", q.times_seen}};
     later.push_back(std::move(e));
   }
   // A good version supersedes what was quarantined for the same record.

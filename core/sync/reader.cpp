@@ -3,6 +3,8 @@
 
 #include <exception>
 
+#include <sendsync/sdk/json_limits.h>
+
 namespace sendsync::sync::detail {
 
 using nlohmann::json;
@@ -93,7 +95,13 @@ Page PageReader::Read(const std::string& cursor) {
     return out;
   }
   FaultPoint("pull.after_read");
-  json page = json::parse(r.body, nullptr, false);
+  std::string parse_error;
+  json page = sdk::ParseJson(r.body, &parse_error);
+  if (page.is_discarded()) {
+    out.status = Status::InvalidArgument("read " + kind_ + ": the adapter's answer is not JSON (" +
+                                         parse_error + ")");
+    return out;
+  }
   if (!page.is_object() || !page.contains("records") || !page["records"].is_array() ||
       !page.contains("next_cursor") || !page["next_cursor"].is_string()) {
     out.status = Status::InvalidArgument(

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <sendsync/sdk/json_limits.h>
 #include "core/log/log.h"
 #include "instances.h"
 
@@ -76,7 +77,7 @@ class InProcessInstance final : public Instance {
 }  // namespace
 
 std::string MessageOf(const std::string& body) {
-  nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
+  nlohmann::json j = sdk::ParseJson(body);
   if (j.is_object() && j.contains("message") && j["message"].is_string())
     return j["message"].get<std::string>();
   return body;

@@ -20,6 +20,7 @@
 #include <Poco/Net/SSLManager.h>
 #include <Poco/Timespan.h>
 #include <Poco/URI.h>
+#include "sendsync/sdk/json_limits.h"
 
 namespace sendsync::sdk::http {
 
@@ -195,7 +196,7 @@ std::string Response::Header(const std::string& lower_name) const {
 }
 
 Result<nlohmann::json> Response::Json() const {
-  nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
+  nlohmann::json j = ParseJson(body);
   if (j.is_discarded())
     return Status::InvalidArgument("the server answered HTTP " + std::to_string(status) +
                                    " with a body that is not JSON");
@@ -239,7 +240,7 @@ Status Classify(const Response& r, const std::string& what) {
                              "application and that the credentials cover this school");
   // A problem+json body (RFC 7807) says what was wrong; prefer it to the raw body.
   std::string detail;
-  nlohmann::json j = nlohmann::json::parse(r.body, nullptr, false);
+  nlohmann::json j = ParseJson(r.body);
   if (j.is_object()) {
     if (j.contains("detail") && j["detail"].is_string()) detail = j["detail"];
     else if (j.contains("title") && j["title"].is_string()) detail = j["title"];

@@ -1,11 +1,12 @@
-// Internal to the SDK: reads fields out of a JSON object, collecting a Problem for each field that is
-// missing or of the wrong shape instead of stopping at the first.
+// Internal to the SDK: reads fields out of a JSON object, collecting a Problem for each field that
+// is missing or of the wrong shape instead of stopping at the first.
 #pragma once
 
 #include <functional>
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -14,6 +15,12 @@
 #include "sendsync/sdk/records.h"
 
 namespace sendsync::records::detail {
+
+// What is wrong with the text `value` of field `key` (a control character, or more characters than
+// TextLimitOf(key) allows), without quoting the value; nullopt when nothing is.
+std::optional<std::string> TextProblem(std::string_view key, std::string_view value);
+// What is wrong with the number `value` of field `key` (not finite, or above NumberLimitOf(key)).
+std::optional<std::string> NumberProblem(std::string_view key, double value);
 
 class JsonReader {
  public:

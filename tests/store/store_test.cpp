@@ -164,6 +164,10 @@ TEST_P(StoreTest, AStoreAtVersionTwoGetsPartialRecordIndexesAndKeepsItsRecords) 
         "DROP INDEX records_former_upn", "CREATE INDEX records_former_upn ON records (former_upn)",
         "DROP INDEX records_pupil", "CREATE INDEX records_pupil ON records (pupil_id, kind)",
         "DROP INDEX records_school", "CREATE INDEX records_school ON records (school_urn, kind)",
+        // and without migration 5's quarantine columns
+        "DROP INDEX quarantine_payload", "ALTER TABLE quarantine DROP COLUMN times_seen",
+        "ALTER TABLE quarantine DROP COLUMN last_seen_at",
+        "ALTER TABLE quarantine DROP COLUMN payload_hash",
         "UPDATE schema_info SET value = '2' WHERE key = 'version'"})
     ASSERT_TRUE(conn_->Exec(sql).ok()) << sql;
   auto again = Store::Open(url_, OpenMode::kCreate);
@@ -467,6 +471,84 @@ TEST_P(StoreTest, QuarantineIsListedResolvedOnceAndFilteredBySchool) {
   EXPECT_EQ(q->status, "discarded");
   EXPECT_EQ(q->note, "duplicate");
   EXPECT_EQ(q->reasons[0]["path"], "wave");
+}
+
+std::vector<QuarantineItem> BadWave(int64_t link, const std::string& raw) {
+  std::vector<QuarantineItem> items(1);
+  items[0].link_id = link;
+  items[0].kind = "provision";
+  items[0].external_id = "PR1";
+  items[0].raw = raw;
+  items[0].reasons = json::array({{{"code", "X"}, {"path", "wave"}, {"message", "bad"}}});
+  return items;
+}
+
+TEST_P(StoreTest, SameRecordQuarantinedOnFourRunsIsOneOpenItem) {
+  int64_t link = MakeLink("csv");
+  std::vector<int64_t> ids;
+  for (int run = 0; run < 4; ++run) {
+    auto items = BadWave(link, "row 1");
+    ASSERT_TRUE(InsertQuarantine(*conn_, items).ok());
+    ids.push_back(items[0].id);
+  }
+  EXPECT_EQ(ids, std::vector<int64_t>(4, ids[0])) << "one item, not four";
+  QueueFilter f;
+  f.status = "open";
+  EXPECT_EQ(ListQuarantine(*conn_, f)->size(), 1u);
+}
+
+TEST_P(StoreTest, RepeatedQuarantineCountsTimesSeenAndLastSeen) {
+  int64_t link = MakeLink("csv");
+  for (int run = 0; run < 4; ++run) {
+    auto items = BadWave(link, "row 1");
+    ASSERT_TRUE(InsertQuarantine(*conn_, items).ok());
+    EXPECT_EQ(items[0].times_seen, run + 1);
+  }
+  QueueFilter f;
+  f.status = "open";
+  auto open = ListQuarantine(*conn_, f);
+  ASSERT_EQ(open->size(), 1u);
+  EXPECT_EQ((*open)[0].times_seen, 4);
+  EXPECT_GE((*open)[0].last_seen_at, (*open)[0].created_at);
+}
+
+TEST_P(StoreTest, QuarantineCountsOnlyIdenticalPayloadAndReasonsOnAnOpenItem) {
+  int64_t link = MakeLink("csv");
+  auto first = BadWave(link, "row 1");
+  ASSERT_TRUE(InsertQuarantine(*conn_, first).ok());
+  auto other_payload = BadWave(link, "row 1 changed");
+  auto other_reason = BadWave(link, "row 1");
+  other_reason[0].reasons[0]["message"] = "worse";
+  ASSERT_TRUE(InsertQuarantine(*conn_, other_payload).ok());
+  ASSERT_TRUE(InsertQuarantine(*conn_, other_reason).ok());
+  EXPECT_NE(other_payload[0].id, first[0].id);
+  EXPECT_NE(other_reason[0].id, first[0].id);
+  ASSERT_TRUE(ResolveQuarantine(*conn_, first[0].id, "discarded", "cli:alice", "").ok());
+  auto again = BadWave(link, "row 1");
+  ASSERT_TRUE(InsertQuarantine(*conn_, again).ok());
+  EXPECT_NE(again[0].id, first[0].id) << "a resolved item is never reopened";
+  EXPECT_EQ(again[0].times_seen, 1);
+}
+
+TEST_P(StoreTest, SamePayloadTwiceInOneBatchIsOneItem) {
+  int64_t link = MakeLink("csv");
+  auto items = BadWave(link, "row 1");
+  items.push_back(items[0]);
+  ASSERT_TRUE(InsertQuarantine(*conn_, items).ok());
+  EXPECT_EQ(items[0].id, items[1].id);
+  auto q = GetQuarantine(*conn_, items[0].id);
+  EXPECT_EQ(q->times_seen, 2);
+}
+
+TEST_P(StoreTest, ItemsFromBeforeMigrationFiveAreCountedToo) {
+  int64_t link = MakeLink("csv");
+  auto old = BadWave(link, "row 1");
+  ASSERT_TRUE(InsertQuarantine(*conn_, old).ok());
+  ASSERT_TRUE(conn_->Exec("UPDATE quarantine SET payload_hash = NULL").ok());
+  auto again = BadWave(link, "row 1");
+  ASSERT_TRUE(InsertQuarantine(*conn_, again).ok());
+  EXPECT_EQ(again[0].id, old[0].id);
+  EXPECT_EQ(again[0].times_seen, 2);
 }
 
 TEST_P(StoreTest, ConflictsKeepBaseOursAndTheirs) {

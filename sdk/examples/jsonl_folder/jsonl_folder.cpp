@@ -21,9 +21,11 @@
 #include <mutex>
 #include <string>
 
-#include <nlohmann/json.hpp>
 #include <sendsync/sdk/adapter.h>
+#include <sendsync/sdk/json_limits.h>
 #include <sendsync/sdk/records.h>
+#include <sendsync/sdk/regular_file.h>
+#include <nlohmann/json.hpp>
 
 namespace {
 
@@ -118,8 +120,9 @@ class JsonlFolderAdapter : public sdk::Adapter {
     for (auto k : sendsync::records::AllKinds()) {
       fs::path p = fs::path(folder_) / (std::string(sendsync::records::KindName(k)) + ".jsonl");
       std::error_code ec;
-      if (fs::exists(p, ec))
-        items.push_back({{"kind", sendsync::records::KindName(k)}, {"bytes", fs::file_size(p, ec)}});
+      if (fs::symlink_status(p, ec).type() == fs::file_type::regular)
+        items.push_back(
+            {{"kind", sendsync::records::KindName(k)}, {"bytes", fs::file_size(p, ec)}});
     }
     return items;
   }
@@ -131,11 +134,17 @@ class JsonlFolderAdapter : public sdk::Adapter {
     if (!Cursor::Parse(req.cursor, cur))
       return Status::InvalidArgument("cursor '" + req.cursor + "' was not made by this adapter");
     fs::path path = fs::path(folder_) / (req.kind + ".jsonl");
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {  // nothing exported for this kind (yet)
+    // Only a regular file in the folder is read: a symbolic link (to /etc/shadow, say), a FIFO
+    // or a folder in its place is refused with the reason and never opened for reading.
+    sendsync::Result<sdk::RegularFile> opened =
+        sdk::RegularFile::Open(folder_, req.kind + ".jsonl");
+    if (opened.status().code() == Status::Code::kNotFound) {  // nothing exported for this kind yet
       res.next_cursor = req.cursor;
       return Status::OK();
     }
+    if (!opened.ok()) return opened.status();
+    std::unique_ptr<std::istream> stream = std::move(*opened).ToStream();
+    std::istream& in = *stream;
     std::string first;
     std::getline(in, first);
     std::string fp = Fingerprint(first);
@@ -227,9 +236,15 @@ class JsonlFolderAdapter : public sdk::Adapter {
       res.AddReject(line, file, "not valid JSON");
       return;
     }
+    // Parsed with a bound on nesting, so a hostile line is refused at once, alone.
+    std::string error;
+    json j = sdk::ParseJson(line, &error);
+    if (j.is_discarded()) {
+      res.AddReject(line, file, error);
+      return;
+    }
     // Deletions are the only lines we look inside; records pass through as text.
     if (line.find("\"delete\"") != std::string::npos) {
-      json j = json::parse(line);
       if (j.is_object() && j.contains("delete") && j["delete"].is_object()) {
         const json& d = j["delete"];
         res.deletions.push_back({kind, d.value("id", ""), d.value("upn", "")});

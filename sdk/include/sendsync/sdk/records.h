@@ -267,6 +267,21 @@ bool FromJson(const nlohmann::json& j, EhcPlan& out, Problems& problems);
 // away). Returns the kind, or nullopt with problems.
 std::optional<Kind> CheckShape(const nlohmann::json& j, Problems& problems);
 
+// Limits every record is held to when parsed (docs/records.md, "Limits"): a text field has a
+// maximum length in characters (sendsync's own; the DfE's exact lengths of UPN, ULN, LAESTAB and
+// LA are domain rules that name the census error) and no control characters (free-text notes may
+// hold tab and line breaks, nothing else may); money and durations are finite and at most a sane
+// maximum. A value past a limit is a problem naming the field and the limit, so the record is
+// quarantined.
+struct TextLimit {
+  size_t max_chars;
+  bool multiline;  // tab, line feed and carriage return allowed (free-text notes)
+};
+// The limit of the text field named `field` (the last part of its path, e.g. "legal_surname").
+TextLimit TextLimitOf(std::string_view field);
+// The largest value the numeric field `field` may hold; nullopt when only finiteness is asked.
+std::optional<double> NumberLimitOf(std::string_view field);
+
 // Field names of a kind other than the envelope ("kind", "id", "pupil"): what merge and
 // allow-lists work on.
 const std::vector<std::string>& FieldNames(Kind kind);

@@ -1,0 +1,96 @@
+#include "sendsync/sdk/json_limits.h"
+
+namespace sendsync::sdk {
+namespace {
+
+using nlohmann::json;
+
+// Builds the value as nlohmann's own DOM parser does, and stops the parse at the first object or
+// array that would be one level too deep.
+class BoundedSax {
+ public:
+  BoundedSax(json& root, size_t max_depth) : dom_(root, false), max_depth_(max_depth) {}
+
+  bool null() { return dom_.null(); }
+  bool boolean(bool v) { return dom_.boolean(v); }
+  bool number_integer(json::number_integer_t v) { return dom_.number_integer(v); }
+  bool number_unsigned(json::number_unsigned_t v) { return dom_.number_unsigned(v); }
+  bool number_float(json::number_float_t v, const json::string_t& s) {
+    return dom_.number_float(v, s);
+  }
+  bool string(json::string_t& v) { return dom_.string(v); }
+  bool binary(json::binary_t& v) { return dom_.binary(v); }
+  bool start_object(std::size_t n) { return Enter() && dom_.start_object(n); }
+  bool key(json::string_t& v) { return dom_.key(v); }
+  bool end_object() {
+    --depth_;
+    return dom_.end_object();
+  }
+  bool start_array(std::size_t n) { return Enter() && dom_.start_array(n); }
+  bool end_array() {
+    --depth_;
+    return dom_.end_array();
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) {
+    error_ = e.what();
+    return false;
+  }
+
+  bool too_deep() const { return too_deep_; }
+  const std::string& error() const { return error_; }
+
+ private:
+  bool Enter() {
+    if (++depth_ <= max_depth_) return true;
+    too_deep_ = true;
+    return false;
+  }
+
+  nlohmann::detail::json_sax_dom_parser<json> dom_;
+  const size_t max_depth_;
+  size_t depth_ = 0;
+  bool too_deep_ = false;
+  std::string error_;
+};
+
+// The byte offset of the first bracket past `max_depth` levels, for the message.
+size_t WhereTooDeep(std::string_view text, size_t max_depth) {
+  size_t depth = 0;
+  bool in_string = false, escaped = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (escaped)
+        escaped = false;
+      else if (c == '\\')
+        escaped = true;
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max_depth) return i;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return text.size();
+}
+
+}  // namespace
+
+json ParseJson(std::string_view text, std::string* error, size_t max_depth) {
+  json result;
+  BoundedSax sax(result, max_depth);
+  bool ok = json::sax_parse(text.begin(), text.end(), &sax);
+  if (ok && !sax.too_deep()) return result;
+  if (error) {
+    *error = sax.too_deep()
+                 ? "nested more than " + std::to_string(max_depth) + " levels deep (at byte " +
+                       std::to_string(WhereTooDeep(text, max_depth)) + ")"
+                 : sax.error();
+  }
+  return json(json::value_t::discarded);
+}
+
+}  // namespace sendsync::sdk
