@@ -25,11 +25,20 @@ json CostJson(const domain::ProvisionCost& c) {
           {"staff_hours_per_week", r(c.staff_hours_per_week)}};
 }
 
-json ReadinessJson(const domain::Readiness& ready) {
+// `evidence` holds machine references (kind:hub id); `evidence_names` the same records as a
+// SENCO knows them, for anything a person reads.
+json ReadinessJson(const domain::Readiness& ready, const domain::PupilRecords& pr) {
   json items = json::array();
-  for (const auto& i : ready.items)
-    items.push_back({{"id", i.id}, {"label", i.label}, {"met", i.met}, {"evidence", i.evidence},
+  for (const auto& i : ready.items) {
+    json names = json::array();
+    for (const auto& e : i.evidence) names.push_back(domain::EvidenceName(pr, e));
+    items.push_back({{"id", i.id},
+                     {"label", i.label},
+                     {"met", i.met},
+                     {"evidence", i.evidence},
+                     {"evidence_names", names},
                      {"missing", i.missing}});
+  }
   return {{"ready", ready.ready}, {"items", items}};
 }
 
@@ -72,12 +81,29 @@ Result<json> PupilSummary(store::Conn& conn, int64_t pupil_id, Date as_of) {
   out["provision"] = provision;
   out["provision_cost_per_year"] = std::round(total * 100) / 100;
   out["reviews"] = reviews;
-  out["referrals"] = referrals;
   out["plans"] = plans;
 
   json ids = json::array();
   auto links = store::LinkRecordsOf(conn, pupil_id);
   if (!links.ok()) return links.status();
+  // What happened to each request, beyond the hub's "submitted": still queued, delivered (the LA
+  // holds it, under its id), or acknowledged (the LA sent back its reference or a decision).
+  for (json& r : referrals) {
+    const std::string status = r.value("status", "draft");
+    std::string la_id;
+    for (const auto& lr : *links)
+      if (lr.kind == "referral" && lr.base && HubId(lr.record_id) == r.value("id", ""))
+        la_id = lr.external_id;
+    if (status == "draft") {
+      r["delivery"] = "draft";
+    } else if (status != "submitted" || r.contains("la_reference")) {
+      r["delivery"] = "acknowledged";
+    } else {
+      r["delivery"] = la_id.empty() ? "queued" : "delivered";
+    }
+    if (!la_id.empty()) r["la_id"] = la_id;
+  }
+  out["referrals"] = referrals;
   for (const auto& lr : *links) {
     auto l = store::GetLinkById(conn, lr.link_id);
     ids.push_back({{"link", l.ok() ? l->name.substr(0, l->name.find("#removed-")) : "?"},
@@ -129,7 +155,7 @@ Result<json> DueList(store::Conn& conn, Date as_of, const std::string& school, i
 Result<json> ReadinessOf(store::Conn& conn, int64_t pupil_id, Date as_of) {
   auto recs = LoadPupilRecords(conn, pupil_id);
   if (!recs.ok()) return recs.status();
-  return ReadinessJson(domain::CheckReadiness(*recs, as_of));
+  return ReadinessJson(domain::CheckReadiness(*recs, as_of), *recs);
 }
 
 }  // namespace sendsync::hub
