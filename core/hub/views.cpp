@@ -64,7 +64,31 @@ Result<json> PupilSummary(store::Conn& conn, int64_t pupil_id, Date as_of) {
     if (r.kind == "sen") out["sen"] = c;
     if (r.kind == "cycle") cycles.push_back(c);
     if (r.kind == "review") reviews.push_back(c);
-    if (r.kind == "referral") referrals.push_back(c);
+    if (r.kind == "referral") {
+      // What happened to the request, beyond the hub's "submitted": still queued, delivered (the
+      // LA holds it, under its id), or acknowledged (the LA sent its reference or a decision).
+      auto held = store::LinkRecordsOf(conn, r.id);
+      if (!held.ok()) return held.status();
+      std::string la_id;
+      for (const auto& lr : *held) {
+        if (lr.kind != "referral" || !lr.base) continue;
+        // Only a link to an LA (its config names the LA, as the sync's LaOfLink reads it): the
+        // link the request came in through (an import, a SEND tool) holds it too.
+        auto l = store::GetLinkById(conn, lr.link_id);
+        if (l.ok() && l->config.is_object() && l->config.contains("la") &&
+            l->config["la"].is_string())
+          la_id = lr.external_id;
+      }
+      const std::string status = c.value("status", "draft");
+      if (status == "draft")
+        c["delivery"] = "draft";
+      else if (status != "submitted" || c.contains("la_reference"))
+        c["delivery"] = "acknowledged";
+      else
+        c["delivery"] = la_id.empty() ? "queued" : "delivered";
+      if (!la_id.empty()) c["la_id"] = la_id;
+      referrals.push_back(c);
+    }
     if (r.kind == "ehc_plan") plans.push_back(c);
     if (r.kind == "provision") {
       for (const auto& p : recs->provision)
@@ -86,23 +110,6 @@ Result<json> PupilSummary(store::Conn& conn, int64_t pupil_id, Date as_of) {
   json ids = json::array();
   auto links = store::LinkRecordsOf(conn, pupil_id);
   if (!links.ok()) return links.status();
-  // What happened to each request, beyond the hub's "submitted": still queued, delivered (the LA
-  // holds it, under its id), or acknowledged (the LA sent back its reference or a decision).
-  for (json& r : referrals) {
-    const std::string status = r.value("status", "draft");
-    std::string la_id;
-    for (const auto& lr : *links)
-      if (lr.kind == "referral" && lr.base && HubId(lr.record_id) == r.value("id", ""))
-        la_id = lr.external_id;
-    if (status == "draft") {
-      r["delivery"] = "draft";
-    } else if (status != "submitted" || r.contains("la_reference")) {
-      r["delivery"] = "acknowledged";
-    } else {
-      r["delivery"] = la_id.empty() ? "queued" : "delivered";
-    }
-    if (!la_id.empty()) r["la_id"] = la_id;
-  }
   out["referrals"] = referrals;
   for (const auto& lr : *links) {
     auto l = store::GetLinkById(conn, lr.link_id);

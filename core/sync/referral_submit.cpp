@@ -21,6 +21,8 @@ json ReferralSubmitResult::ToJson() const {
   json j = {{"outcome", outcome}, {"referral_id", referral_id},
             {"link", link},       {"client_reference", client_reference},
             {"forced", forced},   {"readiness", readiness}};
+  if (!la.empty()) j["la"] = la;
+  j["la_from_link"] = la_from_link;
   if (!remote_id.empty()) j["remote_id"] = remote_id;
   if (!error.empty()) j["error"] = error;
   if (outbox_id) {

@@ -232,9 +232,9 @@ TEST_F(ReferralE2e, SubmitReachesTheLaOnceThroughFaultsAndTheDecisionComesBackWi
   EXPECT_EQ(shown["delivery"], "delivered") << shown.dump(2);
   EXPECT_EQ(shown["la_id"], la_id);
   EXPECT_EQ(shown["client_reference"], ref);
-  ProgramResult text = cli_.Run({"pupil", "show", kReady, "--as-of", kReceived});
-  EXPECT_NE(text.out.find("delivered to the LA (its id " + la_id + ")"), std::string::npos)
-      << text.Describe();
+  ProgramResult shown_text = cli_.Run({"pupil", "show", kReady, "--as-of", kReceived});
+  EXPECT_NE(shown_text.out.find("delivered to the LA (its id " + la_id + ")"), std::string::npos)
+      << shown_text.Describe();
 
   Advance(35);
   Sync();
@@ -517,8 +517,9 @@ TEST_F(ReferralE2e, NoHubIdReachesTheLaOrTheSenco) {
     std::string readable = bytes;
     if (d["media_type"] == "application/pdf") {
       WriteText(dir_ / "pack.pdf", bytes);
-      ProgramResult t = RunProgram(
-          "pdftotext", {"-enc", "UTF-8", (dir_ / "pack.pdf").string(), "-"}, {}, dir_.path());
+      ProgramResult t =
+          RunProgram("/usr/bin/pdftotext", {"-enc", "UTF-8", (dir_ / "pack.pdf").string(), "-"}, {},
+                     dir_.path());
       ASSERT_EQ(t.exit_code, 0) << t.Describe();
       readable = t.out;
       EXPECT_NE(readable.find("Brookside Primary School"), std::string::npos) << readable;
