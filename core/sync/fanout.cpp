@@ -37,15 +37,16 @@ struct Target {
 };
 
 // A hub record as `t` receives it: envelope with t's ids, allowed fields, t's codes.
-// With `defaults_only`, the kind's default allow-list, whatever the link's settings widen it to.
+// With `defaults_only`, no field beyond the kind's default allow-list either, whatever the link's
+// settings widen it to (a link's narrower list still narrows).
 Result<json> Outbound(store::Conn& conn, Target& t, const store::RecordRow& row,
                       const store::RecordRow* pupil, json* canonical_fields,
                       bool defaults_only = false) {
   json body = json::parse(row.body, nullptr, false);
   if (!body.is_object())
     return Status::Corruption("stored record " + hub::HubId(row.id) + " is not JSON");
-  json fields =
-      Project(body, defaults_only ? DefaultAllow(row.kind) : AllowOf(t.ctx.settings, row.kind));
+  json fields = Project(body, AllowOf(t.ctx.settings, row.kind));
+  if (defaults_only) fields = Project(fields, DefaultAllow(row.kind));
   if (canonical_fields) *canonical_fields = fields;
   json rec = fields;
   std::vector<json*> bodies = {&rec};
