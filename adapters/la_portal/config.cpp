@@ -43,6 +43,11 @@ json ConfigSchema() {
          {{"type", "string"}, {"description", "PEM file of CAs to trust for the LA's server"}}},
         {"verify_tls", {{"type", "boolean"}, {"default", true}}},
         {"timeout_ms", {{"type", "integer"}, {"minimum", 1000}, {"default", 30000}}},
+        {"la_name",
+         {{"type", "string"},
+          {"description",
+           "The LA's name as it is known to the school (e.g. \"Example Borough Council\"), shown "
+           "in the evidence pack beside its code"}}},
         {"school_name",
          {{"type", "string"},
           {"description",
@@ -125,9 +130,9 @@ Status ParseAuth(const json& a, AuthConfig& out) {
 Result<Config> ParseConfig(const json& j) {
   if (!j.is_object()) return Status::InvalidArgument("the configuration must be a JSON object");
   for (auto it = j.begin(); it != j.end(); ++it) {
-    static const std::vector<std::string> kKnown = {"base_url",  "la",         "auth",
-                                                    "ca_file",   "verify_tls", "timeout_ms",
-                                                    "fonts_dir", "school_name"};
+    static const std::vector<std::string> kKnown = {"base_url",  "la",          "auth",
+                                                    "ca_file",   "verify_tls",  "timeout_ms",
+                                                    "fonts_dir", "school_name", "la_name"};
     if (std::find(kKnown.begin(), kKnown.end(), it.key()) == kKnown.end())
       return Status::InvalidArgument(it.key() + " is not a known setting");
   }
@@ -154,6 +159,7 @@ Result<Config> ParseConfig(const json& j) {
   }
   SENDSYNC_RETURN_IF_ERROR(Str(j, "", "fonts_dir", c.fonts_dir, false));
   SENDSYNC_RETURN_IF_ERROR(Str(j, "", "school_name", c.school_name, false));
+  SENDSYNC_RETURN_IF_ERROR(Str(j, "", "la_name", c.la_name, false));
   return c;
 }
 

@@ -34,6 +34,9 @@ struct Config {
   std::string fonts_dir = "/usr/share/fonts/truetype/dejavu";  // DejaVuSans(.ttf, -Bold.ttf)
   // The school's name for submissions whose context has none (the hub keeps no school record).
   std::string school_name;
+  // The LA's name for the evidence pack (the hub holds no table of LA names; without it the
+  // pack names the LA by its code).
+  std::string la_name;
 };
 
 nlohmann::json ConfigSchema();

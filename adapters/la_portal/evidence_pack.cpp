@@ -1,7 +1,10 @@
 #include "evidence_pack.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
+
+#include <sendsync/sdk/date.h>
 
 namespace sendsync::la_portal {
 
@@ -22,6 +25,22 @@ json SortedBy(json list, const char* field) {
     return da < db;
   });
   return list;
+}
+
+// The cycle a review belongs to: the one it names, else the one whose dates hold the review's
+// date (start to completion, or to its planned review date). "" when none does.
+std::string ReviewCycle(const json& review, const json& cycles) {
+  const std::string named = review.value("cycle_id", "");
+  if (!named.empty()) return named;
+  const std::string date = review.value("date", "");
+  if (date.empty()) return "";
+  for (const json& c : cycles) {
+    if (!c.is_object()) continue;
+    const std::string start = c.value("start", "");
+    const std::string end = c.value("completed", c.value("review_date", ""));
+    if (!start.empty() && start <= date && (end.empty() || date <= end)) return c.value("id", "");
+  }
+  return "";
 }
 
 }  // namespace
@@ -178,13 +197,33 @@ json BuildEvidencePack(const json& s, const std::string& prepared_on) {
     intervention_of[p.value("id", "")] = p.value("intervention", "");
     if (p.contains("area")) p["area_label"] = ProvisionAreaLabel(p["area"].get<std::string>());
   }
+  // Schools number targets afresh in every cycle (T1, T2, … each time), so a target id names a
+  // target only within its cycle: a review's progress is about its own cycle's targets.
+  const json all_cycles = evidence.value("cycles", json::array());
+  std::map<std::string, std::map<std::string, std::string>> targets_of;  // cycle id -> target id
+  for (const json& c : all_cycles) {
+    if (!c.is_object()) continue;
+    auto& targets = targets_of[c.value("id", "")];
+    for (const json& o : c.value("outcomes", json::array()))
+      if (o.is_object())
+        for (const json& t : o.value("targets", json::array()))
+          if (t.is_object()) targets[t.value("id", "")] = t.value("description", "");
+  }
   json reviews = SortedBy(evidence.value("reviews", json::array()), "date");
   for (json& r : reviews) {
     if (r.contains("kind")) r["kind_label"] = ReviewKindLabel(r["kind"].get<std::string>());
     if (r.contains("decision"))
       r["decision_label"] = ReviewDecisionLabel(r["decision"].get<std::string>());
+    const std::string cycle = ReviewCycle(r, all_cycles);
+    if (!cycle.empty() && !r.contains("cycle_id")) r["cycle_id"] = cycle;
+    const auto own = targets_of.find(cycle);
     if (r.contains("progress") && r["progress"].is_array())
-      for (json& tp : r["progress"]) tp["progress_label"] = ProgressLabel(tp.value("progress", ""));
+      for (json& tp : r["progress"]) {
+        tp["progress_label"] = ProgressLabel(tp.value("progress", ""));
+        if (own == targets_of.end()) continue;
+        auto t = own->second.find(tp.value("target_id", ""));
+        if (t != own->second.end() && !t->second.empty()) tp["target"] = t->second;
+      }
   }
 
   json cycles = SortedBy(evidence.value("cycles", json::array()), "start");
@@ -215,9 +254,37 @@ json BuildEvidencePack(const json& s, const std::string& prepared_on) {
     return c.value("status", "") == "completed";
   });
 
+  // Two figures, each labelled: what the provision running on the request date costs a year, and
+  // what all of it has cost to date (each item's yearly cost for the part of a year it ran, to
+  // its end or the request date). Ended provision is not current cost.
+  const std::string on = s.value("request_date", prepared_on);
+  double current = 0, to_date = 0;
+  bool costed = false;
+  for (json& p : provision) {
+    const json cost = p.value("cost", json::object());
+    if (!cost.is_object() || !cost.contains("per_year") || !cost["per_year"].is_number()) continue;
+    costed = true;
+    const double per_year = cost["per_year"].get<double>();
+    const std::string end = p.value("end", "");
+    const bool running = p.value("start", "") <= on && (end.empty() || end >= on);
+    p["current"] = running;
+    if (running) current += per_year;
+    auto start = Date::Parse(p.value("start", ""));
+    auto stop = Date::Parse(end.empty() || end > on ? on : end);
+    if (start && stop && *stop >= *start) {
+      const double share = static_cast<double>(stop->days() - start->days() + 1) / 365.0;
+      const double spent = std::round(per_year * share * 100.0) / 100.0;
+      p["cost_to_date"] = spent;
+      to_date += spent;
+    }
+  }
   json map = {{"items", provision}};
   if (evidence.contains("provision_total_per_year"))
     map["total_per_year"] = evidence["provision_total_per_year"];
+  if (costed) {
+    map["current_per_year"] = std::round(current * 100.0) / 100.0;
+    map["to_date"] = std::round(to_date * 100.0) / 100.0;
+  }
   pack["provision_map"] = map;
   pack["reviews"] = reviews;
   pack["external_advice"] = s.value("external_advice", json::array());

@@ -118,7 +118,9 @@ void TitlePage(PdfDocument& pdf, const json& pack) {
   pdf.Field("Requested by", by);
   if (!S(req, "request_source_label").empty())
     pdf.Field("Source (SEN2)", S(req, "request_source") + " " + S(req, "request_source_label"));
-  pdf.Field("Local authority", S(pack, "la"));
+  pdf.Field("Local authority", S(pack, "la_name").empty()
+                                   ? "LA " + S(pack, "la")
+                                   : S(pack, "la_name") + " (LA " + S(pack, "la") + ")");
   if (!S(pack, "request_date").empty())
     pdf.Field("Request date", LongDate(S(pack, "request_date")));
   pdf.Field("School's reference", S(pack, "client_reference"));
@@ -133,8 +135,9 @@ void TitlePage(PdfDocument& pdf, const json& pack) {
       (L(pack, "reviews").size() == 1 ? "" : "s") + ", " + std::to_string(items.size()) +
       " provision item" + (items.size() == 1 ? "" : "s");
   const json map = O(pack, "provision_map");
-  if (map.contains("total_per_year") && map["total_per_year"].is_number())
-    summary += " costing " + Money(map["total_per_year"].get<double>()) + " a year";
+  if (map.contains("current_per_year") && map["current_per_year"].is_number())
+    summary += " (current provision " + Money(map["current_per_year"].get<double>()) + " a year; " +
+               Money(map.value("to_date", 0.0)) + " spent to date)";
   summary += " and " + std::to_string(L(pack, "external_advice").size()) + " piece" +
              (L(pack, "external_advice").size() == 1 ? "" : "s") +
              " of advice from outside the school.";
@@ -263,24 +266,31 @@ void ProvisionMap(PdfDocument& pdf, const json& pack) {
          Join({S(p, "area_label"), S(p, "wave").empty() ? "" : "wave " + S(p, "wave")}, ", "),
          group, time, Join({Human(S(p, "staff_role")), S(p, "provider")}, ", "), dates,
          cost.contains("per_year") && cost["per_year"].is_number()
-             ? Money(cost["per_year"].get<double>())
-             : "not costed"});
+             ? Money(cost["per_year"].get<double>()) + (p.value("current", true) ? "" : " (ended)")
+             : "not costed",
+         p.contains("cost_to_date") && p["cost_to_date"].is_number()
+             ? Money(p["cost_to_date"].get<double>())
+             : ""});
   }
-  const bool total = map.contains("total_per_year") && map["total_per_year"].is_number();
+  const bool total = map.contains("current_per_year") && map["current_per_year"].is_number();
   if (total)
-    rows.push_back(
-        {"Total a year", "", "", "", "", "", Money(map["total_per_year"].get<double>())});
-  pdf.Table({{"Intervention", 2.2},
-             {"Area", 1.8},
-             {"Group", 1.3},
-             {"Time", 1.2},
-             {"Staff", 1.3},
-             {"Dates", 1.5},
-             {"Cost a year", 1.3, true}},
+    rows.push_back({"Totals: current provision a year; all provision to date", "", "", "", "", "",
+                    Money(map["current_per_year"].get<double>()),
+                    Money(map.value("to_date", 0.0))});
+  pdf.Table({{"Intervention", 2.0},
+             {"Area", 1.6},
+             {"Group", 1.2},
+             {"Time", 1.1},
+             {"Staff", 1.2},
+             {"Dates", 1.4},
+             {"Cost a year", 1.2, true},
+             {"Cost to date", 1.2, true}},
             rows, total);
   pdf.Note(
       "Costs are the school's own figures: staff time at the hourly rate, divided by the "
-      "group size, plus resources.");
+      "group size, plus resources. Cost a year is the item's yearly rate; current provision is "
+      "what is running on the request date. Cost to date is the yearly rate for the part of a "
+      "year each item ran, to its end or the request date.");
   for (const json& p : items) {
     const json b = O(p, "baseline"), e = O(p, "exit");
     if (b.empty() && e.empty()) continue;
@@ -302,10 +312,6 @@ void Reviews(PdfDocument& pdf, const json& pack) {
     pdf.Paragraph("No reviews are included.");
     return;
   }
-  std::map<std::string, std::string> targets;
-  for (const json& c : L(pack, "cycles"))
-    for (const json& o : L(c, "outcomes"))
-      for (const json& t : L(o, "targets")) targets[S(t, "id")] = S(t, "description");
   for (const json& r : reviews) {
     pdf.Subheading(LongDate(S(r, "date")) +
                    (S(r, "kind_label").empty() ? "" : " — " + S(r, "kind_label")));
@@ -315,11 +321,11 @@ void Reviews(PdfDocument& pdf, const json& pack) {
     if (r.contains("parents_met"))
       pdf.Field("Met with parents", r.value("parents_met", false) ? "Yes" : "No");
     std::vector<std::vector<std::string>> rows;
-    for (const json& tp : L(r, "progress")) {
-      auto it = targets.find(S(tp, "target_id"));
-      rows.push_back({it == targets.end() ? S(tp, "target_id") : it->second,
+    // The target as its own cycle words it (BuildEvidencePack looked it up); its id when the
+    // cycle is not in the pack.
+    for (const json& tp : L(r, "progress"))
+      rows.push_back({S(tp, "target").empty() ? "Target " + S(tp, "target_id") : S(tp, "target"),
                       S(tp, "progress_label"), S(tp, "note")});
-    }
     if (!rows.empty()) pdf.Table({{"Target", 3.4}, {"Progress", 1.3}, {"Note", 3.3}}, rows);
     if (!S(r, "impact").empty()) pdf.Field("Impact", S(r, "impact"));
     if (!S(r, "pupil_voice").empty()) pdf.Field("The child's view", S(r, "pupil_voice"));

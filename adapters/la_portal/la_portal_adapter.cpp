@@ -3,13 +3,16 @@
 //
 //  - write, kind "referral": refuses a referral the hub's readiness check says is not ready
 //    (unless an admin forced it), builds the submission from what the link may send, renders the
-//    evidence pack (PDF and evidence.json), submits with the host's idempotency key and uploads
-//    both documents under keys derived from it. A referral the LA already holds (remote id known,
-//    or the LA says the client reference is taken) gets the new evidence pack attached instead.
+//    evidence pack (PDF and evidence.json), submits under the request's client reference with the
+//    host's idempotency key, and uploads each document the LA does not already hold under a key
+//    made from the client reference and the document's hash. When the LA says the client
+//    reference is taken, its referral is read first: the pack is attached only when it is this
+//    pupil's request from this school; anything else is rejected with nothing attached.
 //  - read, kinds "referral" and "ehc_plan": the LA's status changes since the cursor.
 //  - RETRY for 5xx, 429, timeouts and dropped connections; a change the LA refuses (400/422) is
 //    rejected with the fields it named; 401/403 fail the call (FATAL) with advice for the admin.
 #include <algorithm>
+#include <optional>
 #include <sstream>
 
 #include <Poco/Base64Encoder.h>
@@ -159,7 +162,8 @@ class LaPortalAdapter : public sdk::Adapter {
         if (e.is_object() && e.value("path", "") == "query.since")
           return Status::InvalidArgument(
               "the LA does not recognise this link's cursor for " + req.kind +
-              "; reset the link's cursor to read the status changes again from the start");
+              "; reset the link's cursor (sendsync link reset-cursor LINK --kind " + req.kind +
+              ") to read the status changes again from the start");
     }
     SENDSYNC_RETURN_IF_ERROR(ProblemStatus(*resp, "GET /v1/status-changes"));
     auto page = resp->Json();
@@ -226,9 +230,20 @@ class LaPortalAdapter : public sdk::Adapter {
     }
     auto submission = BuildSubmission(ch.record, WithSchoolName(ch.context), config_.la);
     if (!submission.ok()) return Outcome::Rejected(submission.status().message());
+    if (!submission->contains("consent"))  // the API requires it, even on a forced request
+      return Outcome::Rejected(
+          "the request records no consent to share information with the LA, which the LA's "
+          "Referral API requires even when an admin forces a request: record the family's "
+          "consent (consent.given, its date, and whether the parent or the young person gave "
+          "it) and submit again");
     auto pack = MakePack(*submission, ch.record);
     if (!pack.ok()) return Outcome::From(pack.status(), "could not build the evidence pack: ");
-    if (!ch.remote_id.empty()) return Attach(ch.remote_id, key, *pack);
+    const std::string ref = submission->value("client_reference", "");
+    if (!ch.remote_id.empty()) {  // the host recorded the LA's id when it delivered the request
+      auto held = Held(ch.remote_id);
+      if (!held.ok()) return Outcome::From(held.status(), "could not read the LA's referral: ");
+      return Attach(ch.remote_id, ref, *held, *pack);
+    }
 
     http::Request r;
     r.method = "POST";
@@ -245,12 +260,13 @@ class LaPortalAdapter : public sdk::Adapter {
           (*body)["id"].get<std::string>().empty())
         return Outcome::Rejected("the LA accepted the referral but its answer has no referral id");
       id = (*body)["id"];
-      host().Debug("la-portal: referral " + submission->value("client_reference", "") +
-                   " received by the LA as " + id);
+      host().Debug("la-portal: referral " + ref + " received by the LA as " + id);
     } else {
       json p = ProblemOf(*resp);
-      // Already held by the LA (earlier key, or this key with an earlier version of the
-      // referral): attach this evidence pack to it.
+      // The LA already holds a referral under this client reference (an earlier key, or this
+      // key with an earlier version of the request). Only when it is this child's request from
+      // this school is the evidence attached to it: anything else would put one child's data in
+      // another child's file.
       const bool held =
           resp->status == 409 || (resp->status == 422 && p.value("type", "") == kKeyReused);
       if (held && p.contains("referral_id") && p["referral_id"].is_string()) {
@@ -260,7 +276,57 @@ class LaPortalAdapter : public sdk::Adapter {
                              "the LA refused the referral: ");
       }
     }
-    return Attach(id, key, *pack);
+    auto held = Held(id);
+    if (!held.ok()) return Outcome::From(held.status(), "could not read the LA's referral: ");
+    if (auto other = NotThisRequest(*held, *submission)) return Outcome::Rejected(*other);
+    return Attach(id, ref, *held, *pack);
+  }
+
+  // GET /v1/referrals/{id}: the referral's state and the documents the LA holds for it.
+  Result<json> Held(const std::string& id) {
+    http::Request r;
+    r.target = "/v1/referrals/" + http::Encode(id);
+    auto resp = api_->Send(r);
+    if (!resp.ok()) return resp.status();
+    SENDSYNC_RETURN_IF_ERROR(ProblemStatus(*resp, "GET /v1/referrals/" + id));
+    auto body = resp->Json();
+    if (!body.ok()) return body.status();
+    if (!body->is_object() || !(*body)["referral"].is_object())
+      return Status::InvalidArgument("the LA's answer for referral " + id + " has no referral");
+    return *body;
+  }
+
+  // Why the referral the LA holds under this client reference is not this request (nullopt when
+  // it is): another client reference, another pupil, or another school.
+  static std::optional<std::string> NotThisRequest(const json& held, const json& submission) {
+    const json& state = held["referral"];
+    const std::string ref = submission.value("client_reference", "");
+    const std::string id = state.value("id", "");
+    auto refuse = [&](const std::string& what) {
+      return "the LA already holds referral " + state.value("la_reference", id) +
+             " under this request's client reference " + ref + ", but " + what +
+             "; nothing was attached to it and the request stays undelivered. Ask the LA which "
+             "request it is before sending again";
+    };
+    if (state.value("client_reference", "") != ref)
+      return refuse("the LA gives it the client reference '" + state.value("client_reference", "") +
+                    "'");
+    const std::string upn = submission.value("pupil", json::object()).value("upn", "");
+    const json pupil = state.value("pupil", json::object());
+    if (upn.empty() || !pupil.is_object() || pupil.value("upn", "") != upn)
+      return refuse(upn.empty()
+                        ? "this request names no UPN to check it against"
+                        : "it is about another pupil (UPN " +
+                              (pupil.is_object() ? pupil.value("upn", "unknown") : "") + ")");
+    const json mine = submission.value("school", json::object());
+    const json theirs = state.value("school", json::object());
+    if (theirs.is_object())
+      for (const char* k : {"urn", "laestab"}) {
+        const std::string a = mine.value(k, ""), b = theirs.value(k, "");
+        if (!a.empty() && !b.empty() && a != b)
+          return refuse("it was sent by another school (" + std::string(k) + " " + b + ")");
+      }
+    return std::nullopt;
   }
 
   // The host has no school record to send a name from: the link's school_name fills the gap.
@@ -278,13 +344,19 @@ class LaPortalAdapter : public sdk::Adapter {
             ? record["request_date"].get<std::string>()
             : Today().ToString();
     json pack = BuildEvidencePack(submission, prepared);
+    if (!config_.la_name.empty()) pack["la_name"] = config_.la_name;
     auto pdf = RenderEvidencePdf(pack, config_.fonts_dir);
     if (!pdf.ok()) return pdf.status();
     return Pack{std::move(pdf->bytes), pack.dump(2)};
   }
 
-  // Uploads the evidence pack (PDF, then JSON) to referral `id`; applied when both are held.
-  Outcome Attach(const std::string& id, const std::string& key, const Pack& pack) {
+  // Uploads the evidence pack (PDF, then JSON) to referral `id`, whose state and documents the
+  // LA gave in `held`; applied when both are held. A document the LA already holds (same
+  // category and SHA-256) is not sent again, and each upload's key is made from the client
+  // reference and the document's own hash, not from the change: a change rebuilt under a new key
+  // after an answer was lost, or a repeat of the same pack, never leaves the LA a second copy.
+  Outcome Attach(const std::string& id, const std::string& client_reference, const json& held,
+                 const Pack& pack) {
     struct Doc {
       const char* filename;
       const char* media_type;
@@ -296,24 +368,26 @@ class LaPortalAdapter : public sdk::Adapter {
                          "Evidence pack: request for an EHC needs assessment", &pack.pdf},
                         {"evidence.json", "application/json", "evidence_pack_data",
                          "Evidence pack data (the same content as JSON)", &pack.json_text}};
+    const json have = held.value("documents", json::array());
     for (const Doc& d : docs) {
-      json body = {{"filename", d.filename},
-                   {"media_type", d.media_type},
-                   {"category", d.category},
-                   {"title", d.title},
-                   {"content_base64", Base64(*d.bytes)},
-                   {"sha256", Sha256Hex(*d.bytes)}};
+      const std::string sha = Sha256Hex(*d.bytes);
+      bool already = false;
+      for (const json& h : have)
+        already = already || (h.is_object() && h.value("sha256", "") == sha &&
+                              h.value("category", "") == d.category);
+      if (already) continue;
+      json body = {
+          {"filename", d.filename}, {"media_type", d.media_type},         {"category", d.category},
+          {"title", d.title},       {"content_base64", Base64(*d.bytes)}, {"sha256", sha}};
       http::Request r;
       r.method = "POST";
       r.target = "/v1/referrals/" + http::Encode(id) + "/documents";
-      r.headers = {{"Idempotency-Key", key + "/" + d.filename}};
+      r.headers = {{"Idempotency-Key", ApiKey(client_reference + "/" + d.category + "/" + sha)}};
       r.body = body.dump();
       bool sent = false;
       auto resp = api_->Send(r, &sent);
       if (!resp.ok()) return Outcome::NoAnswer(resp.status(), sent);
       if (resp->status == 201 || resp->status == 200) continue;
-      // This key already carried an earlier rendering of the pack: the LA holds the pack.
-      if (resp->status == 422 && ProblemOf(*resp).value("type", "") == kKeyReused) continue;
       return Outcome::From(ProblemStatus(*resp, "POST /v1/referrals/" + id + "/documents"),
                            "the LA holds referral " + id + " but refused its " + d.filename + ": ");
     }

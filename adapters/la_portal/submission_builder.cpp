@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 namespace sendsync::la_portal {
 
@@ -127,6 +128,54 @@ json Provision(const json& p, double* per_year) {
   return out;
 }
 
+// Sorts `list` by a date field (missing dates last, ties in their order), gives each entry the
+// id `prefix`1, `prefix`2, … and returns old id -> new id.
+std::map<std::string, std::string> NumberBy(json& list, const char* date, const char* prefix) {
+  std::stable_sort(list.begin(), list.end(), [&](const json& a, const json& b) {
+    return a.value(date, std::string("9999")) < b.value(date, std::string("9999"));
+  });
+  std::map<std::string, std::string> ids;
+  int n = 0;
+  for (json& e : list) {
+    const std::string fresh = prefix + std::to_string(++n);
+    if (e.contains("id") && e["id"].is_string()) ids[e["id"].get<std::string>()] = fresh;
+    e["id"] = fresh;
+  }
+  return ids;
+}
+
+// Rewrites e[key] (an id) through `ids`; a reference to a record not in the submission is
+// dropped rather than sent as the hub's id.
+void Remap(json& e, const char* key, const std::map<std::string, std::string>& ids) {
+  if (!e.contains(key)) return;
+  auto it = e[key].is_string() ? ids.find(e[key].get<std::string>()) : ids.end();
+  if (it == ids.end())
+    e.erase(key);
+  else
+    e[key] = it->second;
+}
+
+// The hub's ids (h71, …) mean nothing to the LA and must not leave the hub in a request: the
+// cycles, reviews and provision are numbered in date order (C1, R1, P1, …, as the evidence pack
+// names them) and every reference between them rewritten. Outcome and target ids are the
+// school's own and stay.
+void Renumber(json& cycles, json& reviews, json& provision) {
+  const auto cycle_ids = NumberBy(cycles, "start", "C");
+  NumberBy(reviews, "date", "R");
+  const auto provision_ids = NumberBy(provision, "start", "P");
+  for (json& c : cycles) {
+    if (!c.contains("planned_provision") || !c["planned_provision"].is_array()) continue;
+    json planned = json::array();
+    for (const json& id : c["planned_provision"]) {
+      auto it = id.is_string() ? provision_ids.find(id.get<std::string>()) : provision_ids.end();
+      if (it != provision_ids.end()) planned.push_back(it->second);
+    }
+    c["planned_provision"] = planned;
+  }
+  for (json& r : reviews) Remap(r, "cycle_id", cycle_ids);
+  for (json& p : provision) Remap(p, "cycle_id", cycle_ids);
+}
+
 }  // namespace
 
 std::optional<std::string> NotReadyReason(const json& context) {
@@ -151,8 +200,18 @@ std::optional<std::string> NotReadyReason(const json& context) {
 Result<json> BuildSubmission(const json& record, const json& context, const std::string& la) {
   if (!record.is_object() || record.value("kind", "") != "referral")
     return Status::InvalidArgument("the change's record is not a referral");
-  const std::string id = record.value("id", "");
-  if (id.empty()) return Status::InvalidArgument("the referral has no id to use as its reference");
+  // The hub's own id ("h17") is unique only inside one hub; two schools' hubs can both have an
+  // h17 at the same LA. The client reference the hub gave the request on submission is unique
+  // per requester, as the API requires.
+  const std::string id =
+      record.contains("client_reference") && record["client_reference"].is_string()
+          ? record["client_reference"].get<std::string>()
+          : "";
+  if (id.empty())
+    return Status::InvalidArgument(
+        "the referral has no client_reference, the reference the LA knows it by (the hub gives "
+        "one when the request is submitted with sendsync referral submit; a link whose "
+        "allow-list for referral leaves client_reference out cannot send requests)");
   if (record.contains("la") && record["la"].is_string() && record["la"] != la)
     return Status::InvalidArgument("the referral is for LA " + record["la"].get<std::string>() +
                                    " but this link submits to LA " + la);
@@ -201,13 +260,11 @@ Result<json> BuildSubmission(const json& record, const json& context, const std:
   }
 
   json evidence = {{"cycles", json::array()}};
+  json cycles = json::array(), reviews = json::array(), provision = json::array();
   for (const json& c : Selected(Section(context, "cycles"), record, "cycle_ids"))
-    evidence["cycles"].push_back(Cycle(c));
-  json reviews = json::array();
+    cycles.push_back(Cycle(c));
   for (const json& r : Selected(Section(context, "reviews"), record, "review_ids"))
     reviews.push_back(Review(r));
-  if (!reviews.empty()) evidence["reviews"] = reviews;
-  json provision = json::array();
   double total = 0;
   bool costed = false;
   for (const json& p : Selected(Section(context, "provision"), record, "provision_ids")) {
@@ -218,6 +275,9 @@ Result<json> BuildSubmission(const json& record, const json& context, const std:
       costed = true;
     }
   }
+  Renumber(cycles, reviews, provision);
+  evidence["cycles"] = cycles;
+  if (!reviews.empty()) evidence["reviews"] = reviews;
   if (!provision.empty()) evidence["provision"] = provision;
   if (costed) evidence["provision_total_per_year"] = Round2(total);
   s["evidence"] = evidence;

@@ -19,7 +19,8 @@ namespace sendsync::la_portal {
 std::optional<std::string> NotReadyReason(const nlohmann::json& context);
 
 // The submission for `record` (a canonical referral) with `context`, for LA `la`.
-// InvalidArgument when the record cannot be sent at all (no id, another LA's referral).
+// InvalidArgument when the record cannot be sent at all (no client_reference, another LA's
+// referral).
 Result<nlohmann::json> BuildSubmission(const nlohmann::json& record, const nlohmann::json& context,
                                        const std::string& la);
 

@@ -126,14 +126,25 @@ void PrintPupil(std::ostream& out, const json& s) {
         << (r.value("parents_met", false) ? ", met parents" : "")
         << (r.contains("next_review") ? ", next " + S(r, "next_review") : "") << "\n";
   out << "\nRequests for EHC needs assessment (" << s["referrals"].size() << ")\n";
-  for (const json& r : s["referrals"])
-    out << "  " << S(r, "id") << "  " << S(r, "status")
+  for (const json& r : s["referrals"]) {
+    const std::string delivery = S(r, "delivery");
+    std::string what = S(r, "status");
+    if (delivery == "queued") what = "submitted, queued for the LA (not delivered yet)";
+    if (delivery == "delivered")
+      what = "submitted, delivered to the LA (its id " + S(r, "la_id") +
+             "), not yet acknowledged";
+    out << "  " << S(r, "id") << "  " << what
+        << (r.contains("client_reference") ? ", school's reference " + S(r, "client_reference")
+                                           : "")
         << (r.contains("la_reference") ? ", LA ref " + S(r, "la_reference") : "")
         << (r.contains("received_date") ? ", received " + S(r, "received_date") : "")
         << (r.contains("decision_date")
                 ? ", decided " + S(r, "decision_date") + " (" + S(r, "decision") + ")"
                 : "")
-        << "\n";
+        << (r.contains("draft_plan_date") ? ", draft plan " + S(r, "draft_plan_date") : "")
+        << (r.contains("final_plan_date") ? ", final plan " + S(r, "final_plan_date") : "")
+        << (r.contains("no_plan_date") ? ", no plan " + S(r, "no_plan_date") : "") << "\n";
+  }
   out << "\nEHC plans (" << s["plans"].size() << ")\n";
   for (const json& p : s["plans"])
     out << "  " << S(p, "id") << "  issued " << S(p, "issued") << " by LA " << S(p, "la", "-")
@@ -225,10 +236,11 @@ int ReferralCheck(const Invocation& inv) {
              << ((*r)["ready"].get<bool>() ? "ready" : "not ready yet") << "\n";
     for (const json& i : (*r)["items"]) {
       *inv.out << "  [" << (i["met"].get<bool>() ? "x" : " ") << "] " << S(i, "label");
-      if (!i["evidence"].empty()) {
+      const json names = i.value("evidence_names", json::array());
+      if (!names.empty()) {  // the records as the SENCO knows them, not the hub's ids
         *inv.out << "  (";
-        for (size_t k = 0; k < i["evidence"].size(); ++k)
-          *inv.out << (k ? ", " : "") << i["evidence"][k].get<std::string>();
+        for (size_t k = 0; k < names.size(); ++k)
+          *inv.out << (k ? ", " : "") << names[k].get<std::string>();
         *inv.out << ")";
       }
       *inv.out << "\n";

@@ -53,14 +53,19 @@ int ReferralSubmit(const Invocation& inv) {
         << "), or send it anyway with --force (the LA sees it was forced).\n";
     return kExitFailed;
   }
+  if (r->la_from_link)
+    out << "note: the request named no LA; it goes to LA " << r->la << ", the LA of link "
+        << r->link << ", and records it\n";
   if (r->forced) {
     out << "forced: sent although the readiness check found these missing:\n";
     PrintMissing(out, r->readiness);
   }
   if (delivered) {
-    out << "referral " << r->referral_id << " for " << opt.upn << " delivered to link " << r->link
-        << " (the LA's id " << r->remote_id << ", after " << r->attempts + 1
-        << " attempt(s)); sendsync sync brings the LA's decisions back\n";
+    out << "the request for an EHC needs assessment for " << opt.upn
+        << " was delivered: the LA holds it as " << r->remote_id << " (school's reference "
+        << r->client_reference << ", link " << r->link << ", " << r->attempts
+        << (r->attempts == 1 ? " attempt" : " attempts")
+        << "); sendsync sync brings its reference and decisions back\n";
     return kExitOk;
   }
   if (r->outcome == "pending") {

@@ -231,6 +231,55 @@ int LinkToggle(const Invocation& inv, bool enable) {
   return Done(inv, st, "link " + l->name + (enable ? " enabled" : " disabled"));
 }
 
+// Rewinds a link's read cursors (all kinds, or --kind), so its next run reads from the start:
+// what the adapter advises when the system no longer recognises a cursor. Audited with the
+// cursors it forgot.
+int LinkResetCursor(const Invocation& inv) {
+  Open o = OpenAll(inv);
+  if (!o.conn) return o.code;
+  auto l = store::GetLink(*o.conn, inv.args[0]);
+  if (!l.ok()) return Fail(inv, l.status());
+  std::vector<std::string> kinds;
+  if (inv.Has("kind")) {
+    const std::string k = inv.Get("kind");
+    if (!records::ParseKind(k))
+      return inv.Fail("--kind: '" + k + "' is not a record kind (pupil, sen, cycle, provision, "
+                      "review, referral, ehc_plan)",
+                      kExitUsage);
+    kinds.push_back(k);
+  } else {
+    for (auto k : records::AllKinds()) kinds.push_back(records::KindName(k));
+  }
+  store::Tx tx(*o.conn);
+  Status st = tx.status();
+  json forgot = json::object();
+  for (const std::string& k : kinds) {
+    if (!st.ok()) break;
+    auto c = store::GetCursor(*o.conn, l->id, k);
+    if (!c.ok()) {
+      st = c.status();
+      break;
+    }
+    if (c->empty()) continue;
+    forgot[k] = *c;
+    st = store::SetCursor(*o.conn, l->id, k, "");
+  }
+  std::vector<audit::Entry> e(1);
+  e[0].actor = o.ctx->actor;
+  e[0].action = "link.reset_cursor";
+  e[0].detail = {{"link", l->name}, {"cursors", forgot}};
+  if (st.ok() && !forgot.empty()) st = audit::Append(*o.conn, e);
+  if (st.ok()) st = tx.Commit();
+  std::string what;
+  for (auto it = forgot.begin(); it != forgot.end(); ++it)
+    what += (what.empty() ? "" : ", ") + it.key();
+  return Done(inv, st,
+              forgot.empty() ? "link " + l->name + ": no cursor to reset" +
+                                   (inv.Has("kind") ? " for " + inv.Get("kind") : "")
+                             : "link " + l->name + ": cursor reset for " + what +
+                                   "; its next run reads them again from the start");
+}
+
 int LinkRemove(const Invocation& inv) {
   Open o = OpenAll(inv);
   if (!o.conn) return o.code;
@@ -688,6 +737,16 @@ void RegisterSyncCommands(Registry& reg) {
            CommonOptions, [](const Invocation& i) { return LinkToggle(i, false); }});
   reg.Add({"link remove", "remove a link, keeping its history, queues and audit", "NAME", "", 1, 1,
            CommonOptions, LinkRemove});
+  reg.Add({"link reset-cursor", "make a link read a kind (or all) again from the start", "NAME",
+           "Forgets the link's read cursor for --kind (or every kind), so its next run reads "
+           "from the start; what a link advises when its system no longer recognises the "
+           "cursor. Re-reading is safe: unchanged records change nothing. Audited.",
+           1, 1,
+           [](Poco::Util::OptionSet& s) {
+             AddCommonOptions(s);
+             AddValueOption(s, "kind", "KIND", "only this record kind (e.g. referral)");
+           },
+           LinkResetCursor});
   reg.Add(
       {"sync", "run links: pull, check, merge, store, push", "",
        "Links run side by side, up to --parallel (the config's max_parallel_runs, default 2) at "

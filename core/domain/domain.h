@@ -376,5 +376,9 @@ struct Readiness {
 };
 // What an LA will expect in a request for an EHC needs assessment, and what is missing.
 Readiness CheckReadiness(const PupilRecords&, Date as_of, const Rules& = Rules::Builtin());
+// An evidence reference ("cycle:h71") as a person names the record: "the cycle begun 9 September
+// 2024", "the review of 9 December 2024", "Reading catch-up (from 9 September 2024)", "the
+// request", "the SEN record". The reference itself when the record is not among `pr`'s.
+std::string EvidenceName(const PupilRecords& pr, const std::string& ref);
 
 }  // namespace sendsync::domain

@@ -58,8 +58,11 @@ nlohmann::json EmbeddedJson(std::string_view name);
 
 // The last day of the 12-month period that starts on `base` (the day before the anniversary):
 // an annual review held on or before it is in time.
+// One convention for the hub and the LA (the Referral API's next_annual_review): the review is
+// due on the anniversary itself, 12 months after the plan (or the last review), a 29 February
+// base falling due on 28 February.
 inline Date AnnualReviewDue(Date base, const Rules& rules) {
-  return base.AddMonths(rules.annual_review_months).AddDays(-1);
+  return base.AddMonths(rules.annual_review_months);
 }
 
 }  // namespace sendsync::domain::detail

@@ -2,6 +2,7 @@
 // completed Assess-Plan-Do-Review cycles with dated plans and reviews, costed provision,
 // specialist advice, the family's views, consent) and what is missing (reference section 7).
 #include <algorithm>
+#include <cctype>
 #include <set>
 
 #include "core/domain/internal.h"
@@ -10,8 +11,27 @@ namespace sendsync::domain {
 
 namespace {
 
+// Machine references for `evidence` (kind:id); never in a sentence a person reads.
 std::string Ref(std::string_view kind, const std::string& id) {
   return std::string(kind) + ":" + id;
+}
+
+// What a SENCO (and an LA) calls a record: its dates and names, never the hub's ids.
+std::string Day(Date d) {
+  static const char* const kMonths[] = {"January",   "February", "March",    "April",
+                                        "May",       "June",     "July",     "August",
+                                        "September", "October",  "November", "December"};
+  return std::to_string(d.day()) + " " + kMonths[d.month() - 1] + " " + std::to_string(d.year());
+}
+std::string CycleName(const records::Cycle& c) {
+  return "The cycle begun " + Day(c.start);
+}
+std::string ReviewName(const records::Review& r) {
+  return "The review of " + Day(r.date);
+}
+std::string ProvisionName(const records::Provision& p) {
+  return (p.intervention.empty() ? std::string("Provision") : p.intervention) + " (from " +
+         Day(p.start) + ")";
 }
 
 bool HasText(const std::optional<std::string>& s) {
@@ -63,6 +83,28 @@ ChecklistItem SenSupport(const PupilRecords& pr, Date as_of) {
 
 }  // namespace
 
+std::string EvidenceName(const PupilRecords& pr, const std::string& ref) {
+  const size_t colon = ref.find(':');
+  if (colon == std::string::npos) return ref;
+  const std::string kind = ref.substr(0, colon), id = ref.substr(colon + 1);
+  auto lower = [](std::string s) {
+    if (!s.empty()) s[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(s[0])));
+    return s;
+  };
+  if (kind == "cycle")
+    for (const auto& c : pr.cycles)
+      if (c.id == id) return lower(CycleName(c));
+  if (kind == "review")
+    for (const auto& r : pr.reviews)
+      if (r.id == id) return lower(ReviewName(r));
+  if (kind == "provision")
+    for (const auto& p : pr.provision)
+      if (p.id == id) return ProvisionName(p);
+  if (kind == "referral") return "the request";
+  if (kind == "sen") return "the SEN record";
+  return ref;
+}
+
 Readiness CheckReadiness(const PupilRecords& pr, Date as_of, const Rules& rules) {
   Readiness out;
   const Finder find{pr, as_of};
@@ -77,7 +119,7 @@ Readiness CheckReadiness(const PupilRecords& pr, Date as_of, const Rules& rules)
     if (find.ReviewOf(c))
       counted.push_back(&c);
     else
-      unreviewed.push_back(Ref("cycle", c.id));
+      unreviewed.push_back(CycleName(c));
   }
   {
     ChecklistItem it{
@@ -111,10 +153,11 @@ Readiness CheckReadiness(const PupilRecords& pr, Date as_of, const Rules& rules)
           bool criteria = t.success_criteria.find_first_not_of(" \t\r\n") != std::string::npos;
           if (!criteria || !t.due)
             gaps.push_back(
-                Ref("cycle", c->id) + " target " + t.id + " lacks " +
+                CycleName(*c) + ": target " + t.id +
+                (t.description.empty() ? "" : " (\"" + t.description + "\")") + " lacks " +
                 (!criteria ? (t.due ? "success criteria" : "criteria and a date") : "a date"));
         }
-      if (targets == 0) gaps.push_back(Ref("cycle", c->id) + " records no targets");
+      if (targets == 0) gaps.push_back(CycleName(*c) + " records no targets");
       AddEvidence(it.evidence, Ref("cycle", c->id));
     }
     it.met = !counted.empty() && gaps.empty();
@@ -133,7 +176,7 @@ Readiness CheckReadiness(const PupilRecords& pr, Date as_of, const Rules& rules)
     for (const records::Cycle* c : counted) {
       const records::Review* r = find.ReviewOf(*c);
       if (r->progress.empty())
-        gaps.push_back(Ref("review", r->id));
+        gaps.push_back(ReviewName(*r));
       else
         AddEvidence(it.evidence, Ref("review", r->id));
     }
@@ -152,7 +195,7 @@ Readiness CheckReadiness(const PupilRecords& pr, Date as_of, const Rules& rules)
       if (Cost(p).per_year > 0)
         AddEvidence(it.evidence, Ref("provision", p.id));
       else
-        uncosted.push_back(Ref("provision", p.id));
+        uncosted.push_back(ProvisionName(p));
     }
     it.met = !it.evidence.empty() && uncosted.empty();
     if (it.evidence.empty() && uncosted.empty())
@@ -221,9 +264,9 @@ Readiness CheckReadiness(const PupilRecords& pr, Date as_of, const Rules& rules)
       if (it.met) AddEvidence(it.evidence, Ref("referral", referral->id));
       if (!it.met)
         it.missing = referral->consent.given && !referral->consent.date
-                         ? Ref("referral", referral->id) + " records consent without a date."
-                         : Ref("referral", referral->id) +
-                               " does not record the family's consent to share information.";
+                         ? "The request records consent without a date."
+                         : "The request does not record the family's consent to share "
+                           "information.";
     } else {
       it.missing = "No request is being prepared yet to record the family's consent on.";
     }

@@ -18,6 +18,16 @@ void CheckLa(std::vector<Issue>& out, const std::optional<std::string>& la) {
     Add(out, "LA_CODE_FORMAT", "la", "an LA code is 3 digits");
 }
 
+// The Referral API's client_reference: 1 to 100 printable ASCII characters, no spaces.
+void CheckClientReference(std::vector<Issue>& out, const std::optional<std::string>& ref) {
+  if (!ref) return;
+  bool ok = !ref->empty() && ref->size() <= 100;
+  for (unsigned char c : *ref) ok = ok && c >= 0x21 && c <= 0x7e;
+  if (!ok)
+    Add(out, "CLIENT_REFERENCE_FORMAT", "client_reference",
+        "a client reference is 1 to 100 printable ASCII characters without spaces");
+}
+
 // SEN2 codes are checked at the date the LA received the request, else the request's own date.
 Date ReferralDate(const records::Referral& r) {
   if (r.received_date) return *r.received_date;
@@ -118,6 +128,7 @@ std::vector<Issue> Validate(const records::Referral& r, const CodeSets& sets, co
             "requester_role", "requester role");
   CheckRequestSource(out, sets, r, on);
   CheckLa(out, r.la);
+  CheckClientReference(out, r.client_reference);
   CheckCode(out, sets, sets::kReferralStatus, r.status, on, "REFERRAL_STATUS_CODE", "status",
             "status");
   if (r.decision)

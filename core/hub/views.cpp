@@ -28,14 +28,20 @@ json CostJson(const domain::ProvisionCost& c) {
           {"staff_hours_per_week", r(c.staff_hours_per_week)}};
 }
 
-json ReadinessJson(const domain::Readiness& ready) {
+// `evidence` holds machine references (kind:hub id); `evidence_names` the same records as a
+// SENCO knows them, for anything a person reads.
+json ReadinessJson(const domain::Readiness& ready, const domain::PupilRecords& pr) {
   json items = json::array();
-  for (const auto& i : ready.items)
+  for (const auto& i : ready.items) {
+    json names = json::array();
+    for (const auto& e : i.evidence) names.push_back(domain::EvidenceName(pr, e));
     items.push_back({{"id", i.id},
                      {"label", i.label},
                      {"met", i.met},
                      {"evidence", i.evidence},
+                     {"evidence_names", names},
                      {"missing", i.missing}});
+  }
   return {{"ready", ready.ready}, {"items", items}};
 }
 
@@ -70,7 +76,31 @@ Result<json> PupilSummary(store::Conn& conn, int64_t pupil_id, Date as_of) {
     if (r.kind == "sen") out["sen"] = c;
     if (r.kind == "cycle") cycles.push_back(c);
     if (r.kind == "review") reviews.push_back(c);
-    if (r.kind == "referral") referrals.push_back(c);
+    if (r.kind == "referral") {
+      // What happened to the request, beyond the hub's "submitted": still queued, delivered (the
+      // LA holds it, under its id), or acknowledged (the LA sent its reference or a decision).
+      auto held = store::LinkRecordsOf(conn, r.id);
+      if (!held.ok()) return held.status();
+      std::string la_id;
+      for (const auto& lr : *held) {
+        if (lr.kind != "referral" || !lr.base) continue;
+        // Only a link to an LA (its config names the LA, as the sync's LaOfLink reads it): the
+        // link the request came in through (an import, a SEND tool) holds it too.
+        auto l = store::GetLinkById(conn, lr.link_id);
+        if (l.ok() && l->config.is_object() && l->config.contains("la") &&
+            l->config["la"].is_string())
+          la_id = lr.external_id;
+      }
+      const std::string status = c.value("status", "draft");
+      if (status == "draft")
+        c["delivery"] = "draft";
+      else if (status != "submitted" || c.contains("la_reference"))
+        c["delivery"] = "acknowledged";
+      else
+        c["delivery"] = la_id.empty() ? "queued" : "delivered";
+      if (!la_id.empty()) c["la_id"] = la_id;
+      referrals.push_back(c);
+    }
     if (r.kind == "ehc_plan") plans.push_back(c);
     if (r.kind == "provision") {
       for (const auto& p : recs->provision)
@@ -87,12 +117,12 @@ Result<json> PupilSummary(store::Conn& conn, int64_t pupil_id, Date as_of) {
   out["provision"] = provision;
   out["provision_cost_per_year"] = std::round(total * 100) / 100;
   out["reviews"] = reviews;
-  out["referrals"] = referrals;
   out["plans"] = plans;
 
   json ids = json::array();
   auto links = store::LinkRecordsOf(conn, pupil_id);
   if (!links.ok()) return links.status();
+  out["referrals"] = referrals;
   for (const auto& lr : *links) {
     auto l = store::GetLinkById(conn, lr.link_id);
     ids.push_back({{"link", l.ok() ? l->name.substr(0, l->name.find("#removed-")) : "?"},
@@ -147,7 +177,7 @@ Result<json> DueList(store::Conn& conn, Date as_of, const std::string& school, i
 Result<json> ReadinessOf(store::Conn& conn, int64_t pupil_id, Date as_of) {
   auto recs = LoadPupilRecords(conn, pupil_id);
   if (!recs.ok()) return recs.status();
-  return ReadinessJson(domain::CheckReadiness(*recs, as_of));
+  return ReadinessJson(domain::CheckReadiness(*recs, as_of), *recs);
 }
 
 }  // namespace sendsync::hub

@@ -37,12 +37,16 @@ struct Target {
 };
 
 // A hub record as `t` receives it: envelope with t's ids, allowed fields, t's codes.
+// With `defaults_only`, no field beyond the kind's default allow-list either, whatever the link's
+// settings widen it to (a link's narrower list still narrows).
 Result<json> Outbound(store::Conn& conn, Target& t, const store::RecordRow& row,
-                      const store::RecordRow* pupil, json* canonical_fields) {
+                      const store::RecordRow* pupil, json* canonical_fields,
+                      bool defaults_only = false) {
   json body = json::parse(row.body, nullptr, false);
   if (!body.is_object())
     return Status::Corruption("stored record " + hub::HubId(row.id) + " is not JSON");
   json fields = Project(body, AllowOf(t.ctx.settings, row.kind));
+  if (defaults_only) fields = Project(fields, DefaultAllow(row.kind));
   if (canonical_fields) *canonical_fields = fields;
   json rec = fields;
   std::vector<json*> bodies = {&rec};
@@ -59,9 +63,24 @@ Result<json> Outbound(store::Conn& conn, Target& t, const store::RecordRow& row,
   return rec;
 }
 
+// Whether the family agreed to share (the Referral API's Consent: given by the parent or the
+// young person), or made the request themselves.
+bool FamilyConsented(const store::RecordRow& referral) {
+  json body = json::parse(referral.body, nullptr, false);
+  if (!body.is_object()) return false;
+  const std::string role = body.value("requester_role", "");
+  if (role == "parent" || role == "young_person") return true;
+  const json consent = body.value("consent", json::object());
+  return consent.is_object() && consent.value("given", false) == true;
+}
+
 // The evidence an LA needs with a referral: the pupil's needs, every cycle, review and provision
 // entry (with costs), plans, and the readiness checklist — each limited by the link's allow-lists.
-Result<json> ReferralEvidence(store::Conn& conn, Target& t, const store::RecordRow& pupil) {
+// What an admin allows beyond the defaults for reviews and the pupil (the child's and the
+// parents' voices, other names) goes only with the family's consent; without it, the defaults.
+Result<json> ReferralEvidence(store::Conn& conn, Target& t, const store::RecordRow& pupil,
+                              const store::RecordRow& referral) {
+  const bool widened = FamilyConsented(referral);
   auto rows = store::RecordsOfPupil(conn, pupil.id);
   if (!rows.ok()) return rows.status();
   std::vector<int64_t> ids;
@@ -79,7 +98,7 @@ Result<json> ReferralEvidence(store::Conn& conn, Target& t, const store::RecordR
   for (const auto& p : records->provision) costs[p.id] = domain::Cost(p);
   for (const auto& r : *rows) {
     if (r.kind == "pupil" || r.kind == "referral") continue;
-    auto rec = Outbound(conn, t, r, &pupil, nullptr);
+    auto rec = Outbound(conn, t, r, &pupil, nullptr, r.kind == "review" && !widened);
     if (!rec.ok()) return rec.status();
     if (r.kind == "sen") ctx["sen"] = *rec;
     if (r.kind == "cycle") ctx["cycles"].push_back(*rec);
@@ -203,12 +222,13 @@ Status FanOut(store::Conn& conn, const std::string& kind, const std::vector<int6
         change["base"] = canonical;
         json ctx = json::object();
         if (pupil) {
-          auto p = Outbound(conn, t, *pupil, nullptr, nullptr);
+          auto p = Outbound(conn, t, *pupil, nullptr, nullptr,
+                            row.kind == "referral" && !FamilyConsented(row));
           if (!p.ok()) return p.status();
           ctx["pupil"] = std::move(*p);
         }
         if (row.kind == "referral" && pupil) {
-          auto ev = ReferralEvidence(conn, t, *pupil);
+          auto ev = ReferralEvidence(conn, t, *pupil, row);
           if (!ev.ok()) return ev.status();
           ctx.update(*ev);
         }

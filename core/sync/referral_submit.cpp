@@ -3,6 +3,9 @@
 // (the contract is in sync.h, next to SubmitReferral).
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <random>
 #include <thread>
 
 #include "core/domain/domain.h"
@@ -15,11 +18,11 @@ namespace sendsync::sync {
 using nlohmann::json;
 
 json ReferralSubmitResult::ToJson() const {
-  json j = {{"outcome", outcome},
-            {"referral_id", referral_id},
-            {"link", link},
-            {"forced", forced},
-            {"readiness", readiness}};
+  json j = {{"outcome", outcome}, {"referral_id", referral_id},
+            {"link", link},       {"client_reference", client_reference},
+            {"forced", forced},   {"readiness", readiness}};
+  if (!la.empty()) j["la"] = la;
+  j["la_from_link"] = la_from_link;
   if (!remote_id.empty()) j["remote_id"] = remote_id;
   if (!error.empty()) j["error"] = error;
   if (outbox_id) {
@@ -149,6 +152,17 @@ Status Audit(store::Conn& conn, const std::string& actor, const std::string& act
   return audit::Append(conn, e);
 }
 
+// The request's reference at the LA (the Referral API's client_reference, unique per requester):
+// the school's URN and 64 random bits, so two hubs, or a hub rebuilt from a backup, never send
+// the same one; it holds no hub id. Given once, when the request is first submitted, and kept.
+std::string NewClientReference(const std::string& school_urn) {
+  std::random_device rd;
+  const uint64_t bits = (static_cast<uint64_t>(rd()) << 32) ^ rd();
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llX", static_cast<unsigned long long>(bits));
+  return (school_urn.empty() ? std::string("SCHOOL") : school_urn) + "-" + hex;
+}
+
 // Marks the request submitted (when still a draft), queues it for every link that writes
 // referrals, and returns the change the chosen link will deliver.
 Result<store::OutboxItem> Queue(store::Conn& conn, const store::RecordRow& referral,
@@ -165,9 +179,13 @@ Result<store::OutboxItem> Queue(store::Conn& conn, const store::RecordRow& refer
   const std::string was = StatusOf(row);
   if (was != "draft" && was != "submitted")
     return Status::FailedPrecondition("referral " + hub::HubId(row.id) + " is now " + was);
-  if (was == "draft") {
-    json body = json::parse(row.body, nullptr, false);
+  json current = json::parse(row.body, nullptr, false);
+  const bool has_reference = current.is_object() && current.contains("client_reference") &&
+                             current["client_reference"].is_string();
+  if (was == "draft" || !has_reference) {
+    json body = std::move(current);
     body["status"] = "submitted";
+    if (!has_reference) body["client_reference"] = NewClientReference(pupil.school_urn);
     if (!body.contains("request_date")) body["request_date"] = Today().ToString();
     // The request names the LA it went to (SEN2 reports it), and no other LA link sends it.
     if (!body.contains("la") && !detail::LaOfLink(link).empty())
@@ -246,6 +264,8 @@ Result<ReferralSubmitResult> SubmitReferral(store::Store& store, const EngineOpt
   ReferralSubmitResult res;
   res.referral_id = hub::HubId(referral->id);
   res.link = link->name;
+  res.la = for_la.empty() ? detail::LaOfLink(*link) : for_la;
+  res.la_from_link = for_la.empty() && !res.la.empty();
   auto held = store::LinkRecordsByRecord(conn, link->id, {referral->id});
   if (!held.ok()) return held.status();
   for (const auto& lr : *held)
@@ -268,6 +288,10 @@ Result<ReferralSubmitResult> SubmitReferral(store::Store& store, const EngineOpt
   auto item = Queue(conn, *referral, *pupil, *link, opt, is_ready);
   if (!item.ok()) return item.status();
   res.outbox_id = item->id;
+  if (auto now = store::LoadRecords(conn, {referral->id}); now.ok() && !now->empty()) {
+    json b = json::parse(now->front().body, nullptr, false);
+    if (b.is_object()) res.client_reference = b.value("client_reference", "");
+  }
 
   // Deliver now, as `sendsync sync --push-only --link` would, until the change is settled or the
   // next retry falls after the deadline.
@@ -284,7 +308,8 @@ Result<ReferralSubmitResult> SubmitReferral(store::Store& store, const EngineOpt
       res.outbox_id = newer->id;
       continue;
     }
-    res.attempts = o->attempts;
+    // The outbox counts failed tries; a settled change also had the try that settled it.
+    res.attempts = o->attempts + (o->status == "delivered" || o->status == "rejected" ? 1 : 0);
     res.next_attempt_at = o->next_attempt_at;
     res.error = o->last_error;
     if (o->status == "delivered") {

@@ -98,13 +98,19 @@ Result<LinkSettings> LinkSettings::Parse(const json& j, const plugins::Manifest*
     for (auto f = it->begin(); f != it->end(); ++f) {
       const std::string key = f.key();
       if (key == "direction") {
-        if (!f->is_string()) return Bad(at + ".direction", "must be \"read\", \"write\" or \"both\"");
+        if (!f->is_string())
+          return Bad(at + ".direction", "must be \"read\", \"write\", \"both\" or \"none\"");
         direction = f->get<std::string>();
-        if (direction != "read" && direction != "write" && direction != "both")
-          return Bad(at + ".direction", "must be \"read\", \"write\" or \"both\", not \"" +
-                                            direction + "\"");
+        // none: the link neither reads nor writes the kind itself; its allow-list says what of
+        // it may go out as context with the kinds the link writes (reviews in a referral).
+        if (direction != "read" && direction != "write" && direction != "both" &&
+            direction != "none")
+          return Bad(
+              at + ".direction",
+              "must be \"read\", \"write\", \"both\" or \"none\", not \"" + direction + "\"");
       } else if (key == "authority") {
-        if (!f->is_object()) return Bad(at + ".authority", "must map fields to \"link\" or \"hub\"");
+        if (!f->is_object())
+          return Bad(at + ".authority", "must map fields to \"link\" or \"hub\"");
         for (auto a = f->begin(); a != f->end(); ++a) {
           if (!a->is_string() || (*a != "link" && *a != "hub"))
             return Bad(at + ".authority." + a.key(), "must be \"link\" or \"hub\"");
@@ -156,7 +162,7 @@ json LinkSettings::ToJson() const {
   json kinds_json = json::object();
   for (const auto& [kind, k] : kinds) {
     json e;
-    e["direction"] = k.read && k.write ? "both" : k.read ? "read" : "write";
+    e["direction"] = k.read && k.write ? "both" : k.read ? "read" : k.write ? "write" : "none";
     e["authority"] = k.authority;
     e["code_maps"] = k.code_maps;
     e["allow"] = k.allow;

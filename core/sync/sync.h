@@ -240,11 +240,17 @@ struct ReferralSubmitResult {
   // dead (dead-lettered), failed (the link's run failed, e.g. refused credentials).
   std::string outcome;
   std::string referral_id;  // hub id
+  // The request's reference at the LA (the school's URN and a random part), once submitted.
+  std::string client_reference;
+  // The LA it goes to; la_from_link when the request named none and took its link's.
+  std::string la;
+  bool la_from_link = false;
   std::string link;
   std::string remote_id;     // the LA's id for the referral, once delivered
   std::string error;         // why it is not delivered (the adapter's or the LA's words)
   bool forced = false;       // sent although not ready
   nlohmann::json readiness;  // {"ready", "items": [{id, label, met, evidence, missing}]}
+  // attempts: tries so far, the one that delivered (or was refused) included.
   int64_t outbox_id = 0, attempts = 0, next_attempt_at = 0;
   nlohmann::json ToJson() const;
 };

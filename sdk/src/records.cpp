@@ -508,7 +508,8 @@ static const std::vector<std::string> kReferralFields = {
     "external_advice", "parent_views",    "pupil_views",        "consent",
     "la_reference",    "status",          "received_date",      "decision_date",
     "decision",        "decision_reason", "draft_plan_date",    "final_plan_date",
-    "no_plan_date",    "request_outcome", "assessment_outcome", "clock_exceptions"};
+    "no_plan_date",    "request_outcome", "assessment_outcome", "clock_exceptions",
+    "client_reference"};
 
 void ToJson(const Referral& r, json& j) {
   j = json::object();
@@ -517,6 +518,7 @@ void ToJson(const Referral& r, json& j) {
   Put(j, "requester_role", r.requester_role);
   Put(j, "request_source", r.request_source);
   Put(j, "requester_name", r.requester_name);
+  Put(j, "client_reference", r.client_reference);
   Put(j, "la", r.la);
   Put(j, "request_date", r.request_date);
   PutList(j, "cycle_ids", r.cycle_ids);
@@ -562,6 +564,7 @@ bool FromJson(const json& j, Referral& out, Problems& problems) {
   r.Str("requester_role", out.requester_role);
   r.OptInt("request_source", out.request_source);
   r.OptStr("requester_name", out.requester_name);
+  r.OptStr("client_reference", out.client_reference);
   r.OptStr("la", out.la);
   r.OptDt("request_date", out.request_date);
   r.StrList("cycle_ids", out.cycle_ids);

@@ -40,10 +40,10 @@ TEST(AnnualReview12m, FirstReviewWithinTwelveMonthsOfThePlan) {
     const char* state;
   };
   for (const Case& c :
-       {Case{"2025-01-10", "upcoming"}, Case{"2025-02-20", "due"}, Case{"2025-03-05", "overdue"}}) {
+       {Case{"2025-01-10", "upcoming"}, Case{"2025-03-01", "due"}, Case{"2025-03-05", "overdue"}}) {
     auto items = Named(pr, c.as_of, "annual_review_12m");
     ASSERT_EQ(items.size(), 1u) << Describe(items);
-    EXPECT_EQ(items[0].due, D("2025-02-28")) << "the day before the anniversary";
+    EXPECT_EQ(items[0].due, D("2025-03-01")) << "the anniversary itself";
     EXPECT_EQ(items[0].state, c.state) << c.as_of;
     EXPECT_EQ(items[0].owner, "la");
   }
@@ -57,7 +57,7 @@ TEST(AnnualReview12m, ThenWithinTwelveMonthsOfTheLastReview) {
   EXPECT_EQ(items[0].state, "met");
   EXPECT_EQ(items[0].record_kind, "review");
   EXPECT_EQ(items[0].record_id, "R1");
-  EXPECT_EQ(items[1].due, D("2026-02-19"));
+  EXPECT_EQ(items[1].due, D("2026-02-20"));
   EXPECT_EQ(items[1].state, "upcoming");
   EXPECT_EQ(items[1].record_kind, "ehc_plan");
 }
@@ -68,7 +68,7 @@ TEST(AnnualReview12m, LateReviewIsMetLate) {
   auto items = Named(pr, "2025-04-01", "annual_review_12m");
   ASSERT_EQ(items.size(), 2u) << Describe(items);
   EXPECT_EQ(items[0].state, "met_late");
-  EXPECT_NE(items[0].detail.find("10 day(s) after the deadline"), std::string::npos);
+  EXPECT_NE(items[0].detail.find("9 day(s) after the deadline"), std::string::npos);
 }
 
 TEST(AnnualReview12m, LastAnnualReviewOnThePlanCountsWithoutAReviewRecord) {
@@ -78,13 +78,13 @@ TEST(AnnualReview12m, LastAnnualReviewOnThePlanCountsWithoutAReviewRecord) {
   ASSERT_EQ(items.size(), 2u) << Describe(items);
   EXPECT_EQ(items[0].record_kind, "ehc_plan");
   EXPECT_EQ(items[0].state, "met");
-  EXPECT_EQ(items[1].due, D("2026-02-19"));
+  EXPECT_EQ(items[1].due, D("2026-02-20"));
 }
 
 TEST(AnnualReview12m, LeapDayPlan) {
   auto items = Named(WithPlan(MakePlan("EHC1", "2024-02-29")), "2024-06-01", "annual_review_12m");
   ASSERT_EQ(items.size(), 1u);
-  EXPECT_EQ(items[0].due, D("2025-02-27"));
+  EXPECT_EQ(items[0].due, D("2025-02-28"));
 }
 
 TEST(AnnualReview12m, CeasedPlansHaveNoCurrentReview) {
@@ -184,7 +184,7 @@ TEST(AnnualReviewNotice2w, WithoutAPlannedMeetingTheDeadlineIsUsed) {
   auto pr = WithPlan(MakePlan("EHC1", "2024-03-01"));
   auto notice = Named(pr, "2025-01-01", "annual_review_notice_2w");
   ASSERT_EQ(notice.size(), 1u);
-  EXPECT_EQ(notice[0].due, D("2025-02-14"));  // two weeks before 2025-02-28
+  EXPECT_EQ(notice[0].due, D("2025-02-15"));  // two weeks before 2025-03-01
 }
 
 // ---- Phase transfer ----

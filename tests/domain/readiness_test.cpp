@@ -97,17 +97,17 @@ TEST(Readiness, EachMissingPieceIsNamed) {
       {"one cycle only", [](PupilRecords& pr) { pr.cycles.pop_back(); }, "completed_cycles",
        "Needs 2 completed cycles each with a recorded review; found 1."},
       {"unreviewed cycle", [](PupilRecords& pr) { pr.reviews[1].cycle_id = "C9"; },
-       "completed_cycles", "cycle:C2 has no review recorded."},
+       "completed_cycles", "The cycle begun 6 January 2025 has no review recorded."},
       {"cycle still open", [](PupilRecords& pr) { pr.cycles[1].status = "open"; },
        "completed_cycles", "found 1"},
       {"target without criteria",
        [](PupilRecords& pr) { pr.cycles[0].outcomes[0].targets[0].success_criteria.clear(); },
-       "smart_targets", "cycle:C1 target C1-T1 lacks success criteria"},
+       "smart_targets", "The cycle begun 9 September 2024: target C1-T1"},
       {"target without date",
        [](PupilRecords& pr) { pr.cycles[1].outcomes[0].targets[0].due.reset(); }, "smart_targets",
-       "cycle:C2 target C2-T1 lacks a date"},
+       "The cycle begun 6 January 2025: target C2-T1"},
       {"review without progress", [](PupilRecords& pr) { pr.reviews[0].progress.clear(); },
-       "review_progress", "review:R1 records no progress per target."},
+       "review_progress", "The review of 9 December 2024 records no progress per target."},
       {"no provision", [](PupilRecords& pr) { pr.provision.clear(); }, "costed_provision",
        "No provision is recorded"},
       {"uncosted provision",
@@ -115,7 +115,7 @@ TEST(Readiness, EachMissingPieceIsNamed) {
          pr.provision[0].hourly_rate = 0;
          pr.provision[0].resources_cost = 0;
        },
-       "costed_provision", "provision:P1 has no cost"},
+       "costed_provision", "Reading catch-up (from 9 September 2024) has no cost"},
       {"no specialist", [](PupilRecords& pr) { pr.reviews[1].attendees.clear(); },
        "specialist_advice", "No advice from an external specialist"},
       {"no parent views",
@@ -127,7 +127,7 @@ TEST(Readiness, EachMissingPieceIsNamed) {
       {"no pupil views", [](PupilRecords& pr) { pr.reviews[0].pupil_voice = " "; }, "pupil_views",
        "pupil's views are not recorded"},
       {"no consent", [](PupilRecords& pr) { pr.referrals[0].consent = {}; }, "consent",
-       "referral:F1 does not record the family's consent"},
+       "The request does not record the family's consent"},
       {"consent undated", [](PupilRecords& pr) { pr.referrals[0].consent.date.reset(); }, "consent",
        "records consent without a date"},
       {"no referral yet", [](PupilRecords& pr) { pr.referrals.clear(); }, "consent",
@@ -213,4 +213,30 @@ TEST(Readiness, ReviewBeforeItsCycleStartedDoesNotCount) {
   pr.reviews[1].date = D("2025-01-06");  // on its first day it counts
   r = CheckReadiness(pr, kAsOf);
   EXPECT_TRUE(Item(r, "completed_cycles").met) << Unmet(r);
+}
+
+// The missing items are read by a SENCO and sent to the LA: they name records by their dates and
+// names, never by the hub's ids.
+TEST(Readiness, MissingItemsNameRecordsByDatesAndNamesNotIds) {
+  PupilRecords pr = Ready();
+  pr.cycles[0].id = "h71";
+  pr.cycles[1].id = "h72";
+  pr.reviews[0].cycle_id = "h71";
+  pr.reviews[1].cycle_id = "h99";  // the second cycle goes unreviewed
+  pr.reviews[0].id = "h80";
+  pr.reviews[0].progress.clear();
+  pr.cycles[0].outcomes[0].targets[0].success_criteria.clear();
+  pr.provision[0].id = "h90";
+  pr.provision[0].hourly_rate = 0;
+  pr.provision[0].resources_cost = 0;
+  pr.referrals[0].id = "h17";
+  pr.referrals[0].consent = {};
+  Readiness r = CheckReadiness(pr, kAsOf);
+  std::string all;
+  for (const ChecklistItem& i : r.items) all += i.missing + "\n";
+  for (const char* id :
+       {"h71", "h72", "h80", "h90", "h17", "cycle:", "review:", "provision:", "referral:"})
+    EXPECT_EQ(all.find(id), std::string::npos) << id << " in:\n" << all;
+  EXPECT_NE(all.find("The cycle begun 6 January 2025 has no review recorded."), std::string::npos)
+      << all;
 }

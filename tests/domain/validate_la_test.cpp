@@ -186,7 +186,7 @@ TEST(ValidatePlan, Cases) {
        },
        "DATES_OUT_OF_ORDER", Severity::kError},
       {"next review beyond 12 months",
-       [](records::EhcPlan& p) { p.next_annual_review = D("2025-03-01"); },
+       [](records::EhcPlan& p) { p.next_annual_review = D("2025-03-02"); },
        "ANNUAL_REVIEW_BEYOND_12M", Severity::kWarning},
       {"cease reason 0",
        [](records::EhcPlan& p) {
@@ -209,10 +209,10 @@ TEST(ValidatePlan, Cases) {
   }
 }
 
-TEST(ValidatePlan, NextReviewOnTheLastDayOfTheTwelveMonthsIsInTime) {
+TEST(ValidatePlan, NextReviewOnTheAnniversaryIsInTime) {
   auto p = MakePlan("EHC1", "2024-03-01");
-  p.next_annual_review = D("2025-02-28");
+  p.next_annual_review = D("2025-03-01");  // what an LA sends as next_annual_review: 12 months on
   EXPECT_TRUE(Validate(p).empty()) << Codes(Validate(p));
-  p.next_annual_review = D("2025-03-01");
+  p.next_annual_review = D("2025-03-02");
   EXPECT_TRUE(HasCode(Validate(p), "ANNUAL_REVIEW_BEYOND_12M"));
 }

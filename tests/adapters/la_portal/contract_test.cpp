@@ -59,9 +59,13 @@ void FullAdapterFlow(sendsync::sims::LaPortalSim& sim, const json& config) {
   ASSERT_TRUE(a.ok()) << a.open_error();
   ASSERT_TRUE(sim.AddScript({{"default", true}, {"scenario", "on_time"}}).ok());
   const std::string id = a.WriteOne(ReferralRecord(), ReadyContext(), "flow-1")["remote_id"];
-  a.WriteOne(ReferralRecord(), ReadyContext(), "flow-1");      // replay
-  a.WriteOne(ReferralRecord(), ReadyContext(), "flow-2", id);  // attach to known id
-  a.WriteOne(ReferralRecord(), ReadyContext(), "flow-3");      // 409 path
+  a.WriteOne(ReferralRecord(), ReadyContext(), "flow-1");  // replay
+  // New packs (the same one again is not re-sent): attach to a known id, then the 409 path.
+  json updated = ReferralRecord();
+  updated["parent_views"] = "Updated for the LA.";
+  a.WriteOne(updated, ReadyContext(), "flow-2", id);
+  updated["parent_views"] = "Updated again.";
+  a.WriteOne(updated, ReadyContext(), "flow-3");
   json forced = ReadyContext();
   forced["readiness"]["ready"] = false;
   forced["force"] = true;

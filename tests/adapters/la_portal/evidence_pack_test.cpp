@@ -101,12 +101,14 @@ TEST(EvidencePack, FirstPageRendersToAPngThatIsNotBlank) {
   ASSERT_EQ(RunCommand("pdftoppm -png -r 60 -f 1 -l 1 -singlefile '" + path + "' '" +
                        dir.File("page1") + "' 2>&1"),
             0);
-  // SENDSYNC_LA_PACK_OUT=<folder> keeps the PDF and the page image for a person to look at.
+  // SENDSYNC_LA_PACK_OUT=<folder> keeps the PDF and every page as a PNG for a person to look at
+  // (docs/referrals.md shows them): evidence-pack-page-1.png, -2.png, …
   if (const char* keep = std::getenv("SENDSYNC_LA_PACK_OUT")) {
     fs::create_directories(keep);
     fs::copy_file(path, fs::path(keep) / "evidence-pack.pdf", fs::copy_options::overwrite_existing);
-    fs::copy_file(dir.File("page1.png"), fs::path(keep) / "evidence-pack-page1.png",
-                  fs::copy_options::overwrite_existing);
+    EXPECT_EQ(RunCommand("pdftoppm -png -r 50 '" + path + "' '" +
+                         (fs::path(keep) / "evidence-pack-page").string() + "' 2>&1"),
+              0);
   }
   std::string error;
   GrayImage img = ReadGrayPng(dir.File("page1.png"), &error);
@@ -124,7 +126,7 @@ TEST(EvidencePack, PdfTextNamesTheNeedsCostsAndVoices) {
   EXPECT_NE(text.find("Social, emotional and mental health"), std::string::npos);
   EXPECT_NE(text.find("Talk Boost small-group language programme"), std::string::npos);
   EXPECT_NE(text.find("£390.56"), std::string::npos) << "P1's cost a year";
-  EXPECT_NE(text.find("£2,026.31"), std::string::npos) << "the provision map total";
+  EXPECT_NE(text.find("Cost to date"), std::string::npos) << "the two cost figures, labelled";
   EXPECT_NE(text.find("Cycle 1"), std::string::npos);
   EXPECT_NE(text.find("Cycle 2"), std::string::npos);
   EXPECT_NE(text.find("Uses 'because' to join ideas"), std::string::npos) << "a SMART target";
@@ -158,7 +160,7 @@ TEST(EvidencePack, FallsBackToLatin1BaseFontsWithoutDejaVu) {
   EXPECT_NE(fonts.find("Helvetica"), std::string::npos) << fonts;
   std::string text = PdfText(path);
   EXPECT_NE(text.find("Zoë Lukasiewicz"), std::string::npos) << "Ł folds to L; ë is Latin-1";
-  EXPECT_NE(text.find("£2,026.31"), std::string::npos);
+  EXPECT_NE(text.find("£390.56"), std::string::npos) << "P1's cost a year; £ is in CP1252";
   Adapter a(config);
   EXPECT_NE(
       a.Call("describe", json::object()).body.value("evidence_pack_font", "").find("Helvetica"),
@@ -229,4 +231,93 @@ TEST(EvidencePack, SameReferralGivesTheSameBytes) {
   std::string second = SubmitAndFetchPdf(*b, ApiKeyConfig(*b));
   ASSERT_FALSE(first.empty());
   EXPECT_TRUE(first == second) << "a retried submission would upload a different document";
+}
+
+// Schools number targets afresh in every cycle: T1 and T2 in both cycles here, each cycle's its
+// own. Every review's progress table must name its own cycle's targets.
+TEST(EvidencePack, ReviewsNameTheirOwnCyclesTargetsWhenIdsRepeatAcrossCycles) {
+  auto sim = StartSim();
+  TempDir dir;
+  json ctx = ReadyContext();
+  auto target = [](const std::string& id, const std::string& text, const std::string& progress) {
+    return json{{"id", id}, {"description", text}, {"due", "2024-04-19"}, {"progress", progress}};
+  };
+  ctx["cycles"][0]["outcomes"] =
+      json::array({{{"id", "O1"},
+                    {"description", "Follows classroom instructions with support"},
+                    {"targets",
+                     {target("T1", "Follows two-step instructions in class", "partially_achieved"),
+                      target("T2", "Names five feelings pictures", "achieved")}}}});
+  ctx["cycles"][1]["outcomes"] =
+      json::array({{{"id", "O1"},
+                    {"description", "Explains her ideas in a sentence"},
+                    {"targets",
+                     {target("T1", "Uses because to join ideas", "not_achieved"),
+                      target("T2", "Settles within ten minutes", "in_progress")}}}});
+  ctx["reviews"][0]["progress"] = json::array(
+      {{{"target_id", "T1"}, {"progress", "partially_achieved"}, {"note", "With a prompt."}},
+       {{"target_id", "T2"}, {"progress", "achieved"}}});
+  ctx["reviews"][1]["progress"] =
+      json::array({{{"target_id", "T1"}, {"progress", "not_achieved"}, {"note", "Uses and only."}},
+                   {{"target_id", "T2"}, {"progress", "in_progress"}}});
+  const std::string pdf = SubmitAndFetchPdf(*sim, ApiKeyConfig(*sim), ctx);
+
+  json pack = json::parse(Document(*sim, "REF-2024-0001", "evidence_pack_data"));
+  ASSERT_EQ(pack["reviews"].size(), 2u);
+  const json& december = pack["reviews"][0];  // 12 December 2023, cycle C1
+  EXPECT_EQ(december["date"], "2023-12-12");
+  EXPECT_EQ(december["progress"][0]["target"], "Follows two-step instructions in class");
+  EXPECT_EQ(december["progress"][1]["target"], "Names five feelings pictures");
+  const json& april = pack["reviews"][1];  // 23 April 2024, cycle C2
+  EXPECT_EQ(april["progress"][0]["target"], "Uses because to join ideas");
+  EXPECT_EQ(april["progress"][1]["target"], "Settles within ten minutes");
+
+  // The same in the PDF: section 4's December review lists only the first cycle's targets.
+  const std::string text = Squash(PdfText(Save(dir, "p.pdf", pdf)));
+  const size_t section = text.find("4. Reviews");
+  ASSERT_NE(section, std::string::npos) << text;
+  const size_t dec = text.find("12 December 2023", section);
+  const size_t apr = text.find("23 April 2024", dec);
+  ASSERT_NE(dec, std::string::npos);
+  ASSERT_NE(apr, std::string::npos);
+  const std::string dec_part = text.substr(dec, apr - dec);
+  EXPECT_NE(dec_part.find("Follows two-step"), std::string::npos) << dec_part;
+  EXPECT_NE(dec_part.find("Names five feelings"), std::string::npos) << dec_part;
+  EXPECT_EQ(dec_part.find("Uses because"), std::string::npos) << "the 2024 cycle's target";
+  EXPECT_EQ(dec_part.find("Settles within"), std::string::npos) << "the 2024 cycle's target";
+}
+
+TEST(EvidencePack, AReviewWithoutACycleIdTakesTheCycleItsDateFallsIn) {
+  auto sim = StartSim();
+  json ctx = ReadyContext();
+  ctx["reviews"][0].erase("cycle_id");  // 12 December 2023: within C1 (11 Sep to 15 Dec 2023)
+  ctx["cycles"][1]["outcomes"][0]["targets"][0]["id"] = "T1";  // C2 has a T1 of its own
+  SubmitAndFetchPdf(*sim, ApiKeyConfig(*sim), ctx);
+  json pack = json::parse(Document(*sim, "REF-2024-0001", "evidence_pack_data"));
+  EXPECT_EQ(pack["reviews"][0]["cycle_id"], "C1");
+  EXPECT_EQ(pack["reviews"][0]["progress"][0]["target"], "Follows two-step instructions in class");
+}
+
+// Cost a year of what runs on the request date, and cost to date of everything, each labelled:
+// provision that ended is not current cost.
+TEST(EvidencePack, CurrentCostAYearLeavesOutEndedProvisionAndCostToDateCountsIt) {
+  auto sim = StartSim();
+  TempDir dir;
+  json ctx = ReadyContext();
+  ctx["provision"][0].erase("end");  // P1 still runs on the request date (1 May 2024)
+  const std::string pdf = SubmitAndFetchPdf(*sim, ApiKeyConfig(*sim), ctx);
+  json pack = json::parse(Document(*sim, "REF-2024-0001", "evidence_pack_data"));
+  const json& map = pack["provision_map"];
+  const double p1 = ProvisionPerYear(ctx["provision"][0]);
+  EXPECT_NEAR(map["current_per_year"].get<double>(), p1, 0.01) << "P2 and P3 ended in April";
+  EXPECT_EQ(map["items"][1]["current"], false);
+  // P2: 15 January to 19 April 2024, 96 days of its yearly cost.
+  const double p2 = ProvisionPerYear(ctx["provision"][1]);
+  EXPECT_NEAR(map["items"][1]["cost_to_date"].get<double>(), p2 * 96 / 365, 0.01);
+  double sum = 0;
+  for (const json& p : map["items"]) sum += p["cost_to_date"].get<double>();
+  EXPECT_NEAR(map["to_date"].get<double>(), sum, 0.02);
+  const std::string text = Squash(PdfText(Save(dir, "p.pdf", pdf)));
+  EXPECT_NE(text.find("(ended)"), std::string::npos) << text;
+  EXPECT_NE(text.find("current provision a year"), std::string::npos) << text;
 }

@@ -48,6 +48,7 @@ json ReferralRecord(const std::string& id) {
   return {
       {"kind", "referral"},
       {"id", id},
+      {"client_reference", id},
       {"pupil", {{"upn", "B801200005001"}}},
       {"requester_role", "school"},
       {"request_source", 2},

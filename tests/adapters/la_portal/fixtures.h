@@ -15,7 +15,7 @@ namespace la_portal_test {
 
 using nlohmann::json;
 
-// The referral record the hub would push (id = the hub's referral id).
+// The referral record the hub would push (id and client_reference both `id`).
 json ReferralRecord(const std::string& id = "REF-2024-0001");
 // The context the host sends with it: pupil, school, SEN, two completed cycles, reviews, costed
 // provision, readiness (ready).

@@ -150,7 +150,7 @@ TEST(Write, RepeatedKeyIsAppliedOnceWithTheSameId) {
   EXPECT_EQ(first["remote_id"], second["remote_id"]);
   EXPECT_EQ(sim->Counters()["referrals"], 1);
   EXPECT_EQ(sim->Counters()["documents"], 2);
-  EXPECT_GE(sim->Counters()["replays"], 3);  // the submit and both documents
+  EXPECT_GE(sim->Counters()["replays"], 1);  // the submit; the documents are held, not re-sent
 }
 
 TEST(Write, DroppedAfterHandlingAndServerErrorsStillGiveOneReferral) {
@@ -241,7 +241,9 @@ TEST(Write, KnownRemoteIdAttachesANewEvidencePack) {
   const std::string id = a.WriteOne(ReferralRecord(), ReadyContext(), "key-1")["remote_id"];
   // The LA asked for more; the school answers with an updated pack under a new change.
   ASSERT_TRUE(sim->Act(id, {{"action", "request_more_information"}}).ok());
-  json res = a.WriteOne(ReferralRecord(), ReadyContext(), "key-2", id);
+  json updated = ReferralRecord();
+  updated["parent_views"] = "Since May she will not go into school without a fight.";
+  json res = a.WriteOne(updated, ReadyContext(), "key-2", id);
   EXPECT_EQ(res["result"], "applied");
   EXPECT_EQ(res["remote_id"], id);
   EXPECT_EQ(sim->Counters()["referrals"], 1);
@@ -259,6 +261,84 @@ TEST(Write, SameReferralUnderANewKeyAttachesToTheOneTheLaHolds) {
   EXPECT_EQ(res["result"], "applied");
   EXPECT_EQ(res["remote_id"], id);
   EXPECT_EQ(sim->Counters()["referrals"], 1);
+}
+
+TEST(Write, PackTheLaAlreadyHoldsIsNotSentAgainUnderANewKey) {
+  auto sim = StartSim();
+  Adapter a(ApiKeyConfig(*sim));
+  // The LA took the request and its pack, but every answer was lost: the host never learned the
+  // LA's id, and the change was rebuilt under a new key (a forced resubmit, a new day).
+  json first = a.WriteOne(ReferralRecord(), ReadyContext(), "key-lost");
+  ASSERT_EQ(first["result"], "applied") << first.dump();
+  json res = a.WriteOne(ReferralRecord(), ReadyContext(), "key-rebuilt");
+  EXPECT_EQ(res["result"], "applied") << res.dump();
+  EXPECT_EQ(res["remote_id"], first["remote_id"]);
+  EXPECT_EQ(sim->Counters()["referrals"], 1);
+  EXPECT_EQ(sim->Counters()["documents"], 2) << "one copy of each document";
+  // And once the host knows the id, the same pack again is not a second copy either.
+  res = a.WriteOne(ReferralRecord(), ReadyContext(), "key-third", first["remote_id"]);
+  EXPECT_EQ(res["result"], "applied") << res.dump();
+  EXPECT_EQ(sim->Counters()["documents"], 2);
+}
+
+TEST(Write, ClientReferenceHeldForAnotherPupilIsRejectedAndNothingAttached) {
+  auto sim = StartSim();
+  Adapter a(ApiKeyConfig(*sim));
+  const std::string id = a.WriteOne(ReferralRecord(), ReadyContext(), "hub-a")["remote_id"];
+  // Another hub sends another child's request under the same client reference.
+  json record = ReferralRecord();
+  record["pupil"]["upn"] = "X820200120015";
+  json ctx = ReadyContext();
+  ctx["pupil"]["upn"] = "X820200120015";
+  ctx["pupil"]["legal_forename"] = "Ella";
+  json res = a.WriteOne(record, ctx, "hub-b");
+  EXPECT_EQ(res["result"], "rejected") << res.dump();
+  EXPECT_NE(res.value("reason", "").find("another pupil"), std::string::npos) << res.dump();
+  EXPECT_NE(res.value("reason", "").find("nothing was attached"), std::string::npos);
+  EXPECT_EQ(sim->Counters()["referrals"], 1);
+  auto held = sim->Referral(id);
+  ASSERT_TRUE(held.ok());
+  EXPECT_EQ((*held)["documents"].size(), 2u) << "the second child's pack reached the first's file";
+}
+
+TEST(Write, ClientReferenceHeldForAnotherSchoolIsRejected) {
+  auto sim = StartSim();
+  Adapter a(ApiKeyConfig(*sim));
+  a.WriteOne(ReferralRecord(), ReadyContext(), "school-a");
+  json ctx = ReadyContext();
+  ctx["school"]["urn"] = "100002";
+  ctx["school"].erase("laestab");
+  json res = a.WriteOne(ReferralRecord(), ctx, "school-b");
+  EXPECT_EQ(res["result"], "rejected") << res.dump();
+  EXPECT_NE(res.value("reason", "").find("another school"), std::string::npos) << res.dump();
+  EXPECT_EQ(sim->Counters()["documents"], 2);
+}
+
+TEST(Write, ReferralWithoutAClientReferenceIsRejectedBeforeSending) {
+  auto sim = StartSim();
+  Adapter a(ApiKeyConfig(*sim));
+  json record = ReferralRecord("h17");
+  record.erase("client_reference");
+  json res = a.WriteOne(record, ReadyContext(), "key-h17");
+  EXPECT_EQ(res["result"], "rejected");
+  EXPECT_NE(res.value("reason", "").find("client_reference"), std::string::npos) << res.dump();
+  EXPECT_EQ(sim->api_server().stats().requests, 0u) << "a hub's own id was sent as the reference";
+}
+
+TEST(Write, ForcedWithoutConsentIsRejectedInWordsBeforeSending) {
+  auto sim = StartSim();
+  Adapter a(ApiKeyConfig(*sim));
+  json record = ReferralRecord();
+  record.erase("consent");
+  json ctx = ReadyContext();
+  ctx["force"] = true;
+  ctx["readiness"]["ready"] = false;
+  json res = a.WriteOne(record, ctx, "key-no-consent");
+  EXPECT_EQ(res["result"], "rejected");
+  EXPECT_NE(res.value("reason", "").find("records no consent to share"), std::string::npos)
+      << res.dump();
+  EXPECT_EQ(res.value("reason", "").find("422"), std::string::npos) << res.dump();
+  EXPECT_EQ(sim->api_server().stats().requests, 0u);
 }
 
 TEST(Write, UnknownRemoteIdIsRejected) {

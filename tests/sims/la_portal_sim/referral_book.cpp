@@ -127,6 +127,12 @@ json StoredReferral::State() const {
             {"plan_due_date", received.AddDays(140).ToString()},
             {"request_outcome", request_outcome}};
   if (!upn.empty()) j["pupil"] = {{"upn", upn}};
+  // The school that sent it, as submitted, so a client can check a referral is its own.
+  json school = json::object();
+  const json sent = submission.value("school", json::object());
+  for (const char* k : {"urn", "laestab"})
+    if (sent.is_object() && sent.contains(k) && sent[k].is_string()) school[k] = sent[k];
+  if (!school.empty()) j["school"] = school;
   // The requester as the LA records it for SEN2: role and RequestSource from the submission.
   const json requester = submission.value("requester", json::object());
   j["requester"] = {{"role", requester.value("role", "other")}};

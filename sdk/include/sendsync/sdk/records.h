@@ -206,6 +206,9 @@ struct Referral {
   std::string requester_role;         // parent, young_person, school, health, social_care, other
   std::optional<int> request_source;  // SEN2 RequestSource 1..5
   std::optional<std::string> requester_name;
+  // The requester's own reference for the request, unique across every hub that may send to the
+  // same LA (the school's URN and a random part); assigned when the request is submitted.
+  std::optional<std::string> client_reference;
   std::optional<std::string> la;  // 3-digit LA code the request goes to
   std::optional<Date> request_date;
   // evidence
