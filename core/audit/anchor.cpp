@@ -293,7 +293,8 @@ Result<std::optional<Anchor>> WriteAnchor(store::Conn& conn, const AnchorOptions
       return Status::Corruption("the anchor file " + o.file +
                                 " ends in a line that is not an anchor; not appending (run "
                                 "sendsync audit verify)");
-    if (last.store == a.store && last.seq == a.seq && last.hash == a.hash) return std::nullopt;
+    if (last.store == a.store && last.seq == a.seq && last.hash == a.hash)
+      return std::optional<Anchor>();
     a.n = last.n + 1;
     a.prev = Sha256Hex(*last_line);
   }
