@@ -143,6 +143,22 @@ TEST_F(AuditAnchorTest, EveryRowDeletedAndTheHeadResetIsDetected) {
   EXPECT_EQ(v.missing_to, 4);
 }
 
+// The tail is cut, and later runs append and anchor as many entries again: the newest anchor
+// agrees with the chain, the one from before the cut does not.
+TEST_F(AuditAnchorTest, ACutTailWrittenAgainByLaterRunsIsDetected) {
+  Run(5);
+  Run(5);
+  CutTailAndWindHeadBack(6);
+  Run(4);
+  ASSERT_TRUE(audit::Verify(*conn_)->ok);
+  auto v = Check();
+  EXPECT_FALSE(v.ok);
+  EXPECT_EQ(v.first_bad_seq, 10);
+  EXPECT_EQ(v.anchors, 3);
+  EXPECT_NE(v.problem.find("entry 10 is not the one the anchor of"), std::string::npos)
+      << v.problem;
+}
+
 TEST_F(AuditAnchorTest, ARebuiltChainOfTheSameLengthIsDetected) {
   Run(4);
   CutTailAndWindHeadBack(0);
