@@ -22,6 +22,6 @@ if [[ "${SENDSYNC_SKIP_FUZZ:-0}" != "1" ]]; then
   # A bounded run of every fuzz target (clang build in build-fuzz/); any crash, leak or sanitizer
   # report fails the run. SENDSYNC_FUZZ_SECONDS sets the time per target (docs/fuzzing.md).
   echo "== fuzz targets"
-  scripts/fuzz.sh "${SENDSYNC_FUZZ_SECONDS:-40}"
+  scripts/fuzz.sh "${SENDSYNC_FUZZ_SECONDS:-30}"
 fi
 echo "== all tests passed in ${SECONDS}s"
