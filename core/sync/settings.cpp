@@ -98,13 +98,15 @@ Result<LinkSettings> LinkSettings::Parse(const json& j, const plugins::Manifest*
     for (auto f = it->begin(); f != it->end(); ++f) {
       const std::string key = f.key();
       if (key == "direction") {
-        if (!f->is_string()) return Bad(at + ".direction", "must be \"read\", \"write\" or \"both\"");
+        if (!f->is_string())
+          return Bad(at + ".direction", "must be \"read\", \"write\" or \"both\"");
         direction = f->get<std::string>();
         if (direction != "read" && direction != "write" && direction != "both")
-          return Bad(at + ".direction", "must be \"read\", \"write\" or \"both\", not \"" +
-                                            direction + "\"");
+          return Bad(at + ".direction",
+                     "must be \"read\", \"write\" or \"both\", not \"" + direction + "\"");
       } else if (key == "authority") {
-        if (!f->is_object()) return Bad(at + ".authority", "must map fields to \"link\" or \"hub\"");
+        if (!f->is_object())
+          return Bad(at + ".authority", "must map fields to \"link\" or \"hub\"");
         for (auto a = f->begin(); a != f->end(); ++a) {
           if (!a->is_string() || (*a != "link" && *a != "hub"))
             return Bad(at + ".authority." + a.key(), "must be \"link\" or \"hub\"");
@@ -194,28 +196,29 @@ void Visit(json& node, const std::string& path, const std::string& shown,
 
 std::vector<std::string> ApplyCodeMaps(json& record, const KindSettings& s) {
   std::vector<std::string> problems;
-  for (const auto& [path, table] : s.code_maps) {
-    Visit(record, path, "", [&](json& v, const std::string& at) {
-      const std::string local = v.get<std::string>();
-      auto it = table.find(local);
-      if (it != table.end()) {
-        v = it->second;
-        return;
-      }
-      // A canonical code that is already one of the map's targets passes (systems that send
-      // census codes for some values and local wording for others).
-      for (const auto& [from, to] : table)
-        if (to == local) return;
-      problems.push_back(at + ": no code map entry for \"" + local +
-                         "\" (add it to this link's code_maps." + path + ")");
-    });
+  for (const auto& map : s.code_maps) {  // not a structured binding: clang 14 cannot capture one
+    Visit(record, map.first, "",
+          [&, &path = map.first, &table = map.second](json& v, const std::string& at) {
+            const std::string local = v.get<std::string>();
+            auto it = table.find(local);
+            if (it != table.end()) {
+              v = it->second;
+              return;
+            }
+            // A canonical code that is already one of the map's targets passes (systems that send
+            // census codes for some values and local wording for others).
+            for (const auto& [from, to] : table)
+              if (to == local) return;
+            problems.push_back(at + ": no code map entry for \"" + local +
+                               "\" (add it to this link's code_maps." + path + ")");
+          });
   }
   return problems;
 }
 
 void ReverseCodeMaps(json& record, const KindSettings& s) {
-  for (const auto& [path, table] : s.code_maps) {
-    Visit(record, path, "", [&](json& v, const std::string&) {
+  for (const auto& map : s.code_maps) {  // not a structured binding: clang 14 cannot capture one
+    Visit(record, map.first, "", [&, &table = map.second](json& v, const std::string&) {
       const std::string canonical = v.get<std::string>();
       for (const auto& [local, to] : table)  // std::map order: the first local code by name
         if (to == canonical) {
