@@ -21,6 +21,7 @@ TEST_PACKAGES=(
   poppler-utils
   chromium chromium-driver
   wrk
+  clang libfuzzer-14-dev  # the fuzz targets (scripts/fuzz.sh)
 )
 
 want=("${PACKAGES[@]}")

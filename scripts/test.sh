@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up, builds and runs every test: first the optimised build (warnings as errors), then the
-# AddressSanitizer/UndefinedBehaviorSanitizer build. SENDSYNC_SKIP_ASAN=1 skips the second pass.
+# AddressSanitizer/UndefinedBehaviorSanitizer build, then a bounded run of the fuzz targets.
+# SENDSYNC_SKIP_ASAN=1 skips the second pass, SENDSYNC_SKIP_FUZZ=1 the third.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --test
@@ -16,5 +17,11 @@ if [[ "${SENDSYNC_SKIP_ASAN:-0}" != "1" ]]; then
   echo "== asan/ubsan tests"
   (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
      ctest --output-on-failure -j"$jobs" --timeout 1800)
+fi
+if [[ "${SENDSYNC_SKIP_FUZZ:-0}" != "1" ]]; then
+  # A bounded run of every fuzz target (clang build in build-fuzz/); any crash, leak or sanitizer
+  # report fails the run. SENDSYNC_FUZZ_SECONDS sets the time per target (docs/fuzzing.md).
+  echo "== fuzz targets"
+  scripts/fuzz.sh "${SENDSYNC_FUZZ_SECONDS:-30}"
 fi
 echo "== all tests passed in ${SECONDS}s"

@@ -150,7 +150,11 @@ Result<VerifyResult> Verify(store::Conn& conn) {
   // Entries removed from the end leave the head pointing past them.
   auto head = conn.Query("SELECT seq, hash FROM audit_head WHERE id = 1");
   if (!head.ok()) return head.status();
-  if (!head->empty()) {
+  if (head->empty()) {
+    out.ok = false;
+    out.first_bad_seq = out.checked + 1;
+    out.problem = "the chain head row is missing (removed)";
+  } else {
     int64_t head_seq = AsInt((*head)[0][0]);
     if (head_seq != out.checked || AsText((*head)[0][1]) != prev) {
       out.ok = false;

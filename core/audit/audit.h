@@ -55,8 +55,14 @@ struct VerifyResult {
   int64_t checked = 0;
   int64_t first_bad_seq = 0;  // 0 when ok
   std::string problem;        // what is wrong with it
+  // Filled by VerifyWithAnchors (core/audit/anchor.h).
+  int64_t anchored_seq = 0;                  // what the newest anchor for this store says (0: none)
+  int64_t anchored_at = 0;                   // when it was written (ms)
+  int64_t anchors = 0;                       // anchors read from the anchor file
+  int64_t missing_from = 0, missing_to = 0;  // entries the anchor covers that are gone
 };
-// Walks the whole chain (in pages, so memory stays flat).
+// Walks the whole chain (in pages, so memory stays flat) and checks the head against its end.
+// A cut tail with a wound-back head passes here: VerifyWithAnchors (anchor.h) catches it.
 Result<VerifyResult> Verify(store::Conn& conn);
 
 struct Query {

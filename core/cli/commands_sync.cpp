@@ -2,11 +2,14 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 
 #include <Poco/Util/OptionSet.h>
 #include <nlohmann/json.hpp>
 
+#include "core/audit/anchor.h"
 #include "core/audit/audit.h"
 #include "core/cli/commands.h"
 #include "core/cli/context.h"
@@ -645,20 +648,76 @@ int RunsList(const Invocation& inv) {
   return kExitOk;
 }
 
+// The anchor file and key a command reads: the context's, or those an auditor names.
+audit::AnchorOptions AnchorsOf(const Invocation& inv, const Context& ctx) {
+  audit::AnchorOptions a = ctx.anchors;
+  if (inv.Has("anchors")) a.file = inv.Get("anchors");
+  if (inv.Has("public-key")) a.key_file = inv.Get("public-key");
+  return a;
+}
+
 int AuditVerify(const Invocation& inv) {
   Open o = OpenAll(inv);
   if (!o.conn) return o.code;
-  auto v = audit::Verify(*o.conn);
+  const audit::AnchorOptions anchors = AnchorsOf(inv, *o.ctx);
+  auto v = audit::VerifyWithAnchors(*o.conn, anchors, audit::StoreIdentity(o.ctx->store_url));
   if (!v.ok()) return Fail(inv, v.status());
   if (inv.json) {
-    inv.PrintJson({{"ok", v->ok}, {"checked", v->checked}, {"first_bad_seq", v->first_bad_seq},
-                   {"problem", v->problem}});
+    json j = {{"ok", v->ok},
+              {"checked", v->checked},
+              {"first_bad_seq", v->first_bad_seq},
+              {"problem", v->problem},
+              {"anchor_file", anchors.file},
+              {"anchors", v->anchors},
+              {"anchored_seq", v->anchored_seq},
+              {"anchored_at", v->anchored_at ? audit::FormatUtc(v->anchored_at) : ""}};
+    if (v->missing_from) j["missing"] = {{"from", v->missing_from}, {"to", v->missing_to}};
+    inv.PrintJson(j);
   } else if (v->ok) {
-    *inv.out << "audit log intact: " << v->checked << " entries, hash chain verified\n";
+    *inv.out << "audit log intact: " << v->checked << " entries, hash chain verified";
+    if (v->anchored_seq)
+      *inv.out << "; matches the anchor of " << audit::FormatUtc(v->anchored_at) << " (entry "
+               << v->anchored_seq << ", " << v->anchors << " anchors checked)";
+    else
+      *inv.out << "; no anchor for this store yet in " << anchors.file;
+    *inv.out << "\n";
   } else {
     *inv.out << "audit log DAMAGED at entry " << v->first_bad_seq << ": " << v->problem << "\n";
   }
   return v->ok ? kExitOk : kExitFailed;
+}
+
+int AuditAnchorExport(const Invocation& inv) {
+  auto ctx = MakeContext(inv, false);
+  if (!ctx.ok()) return Fail(inv, ctx.status());
+  const audit::AnchorOptions anchors = AnchorsOf(inv, **ctx);
+  auto file = audit::ReadAnchors(anchors);
+  if (!file.ok()) return Fail(inv, file.status());
+  if (!file->present) return inv.Fail("no anchors yet: " + anchors.file + " does not exist");
+  if (inv.Has("out")) {
+    namespace fs = std::filesystem;
+    const fs::path dir = inv.Get("out");
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    std::ofstream lines(dir / "audit-anchors.jsonl", std::ios::trunc);
+    for (const auto& a : file->anchors) lines << a.line << "\n";
+    std::ofstream(dir / "audit-anchor.pub", std::ios::trunc) << file->public_key_pem;
+    if (!lines.flush())
+      return inv.Fail("cannot write to " + dir.string());
+  }
+  json arr = json::array();
+  for (const auto& a : file->anchors) arr.push_back(json::parse(a.line));
+  const json out = {{"anchor_file", anchors.file}, {"key_id", file->key_id},
+                    {"public_key", file->public_key_pem}, {"anchors", arr},
+                    {"ok", file->ok}, {"problem", file->problem}};
+  if (inv.json || !inv.Has("out")) {
+    inv.PrintJson(out);
+  } else {
+    *inv.out << file->anchors.size() << " anchors and the public key (key " << file->key_id
+             << ") written to " << inv.Get("out") << "\n";
+  }
+  if (!file->ok) *inv.err << "sendsync: the anchor file is damaged: " << file->problem << "\n";
+  return file->ok ? kExitOk : kExitFailed;
 }
 
 int AuditShow(const Invocation& inv) {
@@ -813,8 +872,27 @@ void RegisterSyncCommands(Registry& reg) {
              AddValueOption(s, "limit", "N", "at most N (default 20)");
            },
            RunsList});
-  reg.Add({"audit verify", "check the audit log's hash chain; name the first bad entry", "",
-           "Exits 1 when the log has been edited, cut or reordered.", 0, 0, CommonOptions, AuditVerify});
+  auto anchor_options = [](Poco::Util::OptionSet& s) {
+    AddCommonOptions(s);
+    AddValueOption(s, "anchors", "FILE", "the anchor file (default: the configured one)");
+    AddValueOption(s, "public-key", "FILE",
+                   "check the anchors' signatures with this key, e.g. one exported earlier");
+  };
+  reg.Add({"audit verify", "check the audit log's hash chain and its anchors; name what is wrong", "",
+           "Walks the chain, then compares it with the newest anchor (written at the end of each run "
+           "to the anchor file outside the store), so that entries cut from the end are named too. "
+           "Exits 1 when the log has been edited, cut or reordered, or the anchor file edited.",
+           0, 0, anchor_options, AuditVerify});
+  reg.Add({"audit anchor export", "the audit chain's anchors and the public key, for an auditor", "",
+           "Prints the anchors and the host's public key as JSON, or with --out writes "
+           "audit-anchors.jsonl and audit-anchor.pub into DIR; an auditor keeps them and later runs "
+           "audit verify --anchors ... --public-key ... against the store.",
+           0, 0,
+           [anchor_options](Poco::Util::OptionSet& s) {
+             anchor_options(s);
+             AddValueOption(s, "out", "DIR", "write the anchor file and public key into DIR");
+           },
+           AuditAnchorExport});
   reg.Add({"audit show", "audit entries, for one pupil or all", "", "", 0, 0,
            [](Poco::Util::OptionSet& s) {
              AddCommonOptions(s);

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <sstream>
@@ -13,21 +14,26 @@
 #include <Poco/Util/OptionSet.h>
 
 #include "core/log/log.h"
+#include "core/store/db.h"
 #include "plugins/plugins.h"
 
 namespace sendsync::cli {
 
 void AddCommonOptions(Poco::Util::OptionSet& set, bool with_config) {
   if (with_config) AddValueOption(set, "config", "FILE", "config file (default: $SENDSYNC_CONFIG)");
-  AddValueOption(set, "db", "URL",
-                 "store: sqlite:PATH or postgresql://user@host/db (default: $SENDSYNC_DB, the config, "
-                 "or sqlite:var/sendsync.db)");
-  AddValueOption(set, "plugins", "DIR", "plugin folder (default: $SENDSYNC_PLUGINS or the bundled one)");
+  AddValueOption(
+      set, "db", "URL",
+      "store: sqlite:PATH or postgresql://user@host/db (default: $SENDSYNC_DB, the config, "
+      "or sqlite:var/sendsync.db)");
+  AddValueOption(set, "plugins", "DIR",
+                 "plugin folder (default: $SENDSYNC_PLUGINS or the bundled one)");
   AddFlag(set, "in-process", "run adapters in this process instead of a worker (trusted only)");
   AddValueOption(set, "log-level", "LEVEL", "debug, info, warn (default) or error");
 }
 
-void CommonOptions(Poco::Util::OptionSet& set) { AddCommonOptions(set, true); }
+void CommonOptions(Poco::Util::OptionSet& set) {
+  AddCommonOptions(set, true);
+}
 
 Result<std::unique_ptr<Context>> MakeContext(const Invocation& inv, bool open_store) {
   auto ctx = std::make_unique<Context>();
@@ -75,12 +81,36 @@ Result<std::unique_ptr<Context>> MakeContext(const Invocation& inv, bool open_st
   if (const char* su = std::getenv("SUDO_USER"); su && *su) user = su;
   ctx->actor = "cli:" + (user.empty() ? std::string("unknown") : user);
 
+  std::string anchor_dir = ctx->cfg.data_dir;
+  if (ctx->cfg.source.empty())
+    if (auto u = store::ParseStoreUrl(ctx->store_url);
+        u.ok() && u->dialect == store::Dialect::kSqlite && u->connection != ":memory:")
+      anchor_dir = std::filesystem::path(u->connection).parent_path().string();
+  ctx->anchors = audit::DefaultAnchorOptions(anchor_dir.empty() ? "." : anchor_dir);
+  if (!ctx->cfg.audit_anchor_file.empty()) ctx->anchors.file = ctx->cfg.audit_anchor_file;
+  if (!ctx->cfg.audit_anchor_key.empty()) ctx->anchors.key_file = ctx->cfg.audit_anchor_key;
+
   if (open_store) {
     auto s = store::Store::Open(ctx->store_url, store::OpenMode::kMustExist);
     if (!s.ok()) return s.status();
     ctx->store = std::move(*s);
+    if (auto c = ctx->store->Connect(); c.ok())
+      if (auto h = (*c)->Query("SELECT seq FROM audit_head WHERE id = 1"); h.ok() && !h->empty())
+        ctx->audit_head_at_open = store::AsInt((*h)[0][0]);
   }
   return ctx;
+}
+
+Context::~Context() {
+  if (!store || audit_head_at_open < 0) return;
+  auto c = store->Connect();
+  if (!c.ok()) return;
+  auto h = (*c)->Query("SELECT seq FROM audit_head WHERE id = 1");
+  if (h.ok() && !h->empty() && store::AsInt((*h)[0][0]) == audit_head_at_open) return;
+  auto a = audit::WriteAnchor(**c, anchors, audit::StoreIdentity(store_url));
+  if (!a.ok())
+    log::Write(log::Level::kError, "audit.anchor_failed",
+               {{"file", anchors.file}, {"error", a.status().message()}});
 }
 
 int Fail(const Invocation& inv, const Status& st) {
@@ -100,7 +130,8 @@ void PrintTable(std::ostream& out, const std::vector<std::string>& headers,
   };
   for (size_t i = 0; i < headers.size(); ++i) w[i] = width(headers[i]);
   for (const auto& r : rows)
-    for (size_t i = 0; i < r.size() && i < w.size(); ++i) w[i] = std::max(w[i], std::min<size_t>(width(r[i]), 60));
+    for (size_t i = 0; i < r.size() && i < w.size(); ++i)
+      w[i] = std::max(w[i], std::min<size_t>(width(r[i]), 60));
   auto line = [&](const std::vector<std::string>& cells) {
     for (size_t i = 0; i < cells.size() && i < w.size(); ++i) {
       std::string c = cells[i];

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/audit/anchor.h"
 #include "core/cli/command.h"
 #include "core/config/config.h"
 #include "core/store/store.h"
@@ -28,6 +29,17 @@ struct Context {
   std::unique_ptr<store::Store> store;
   sync::EngineOptions engine;
   std::string actor;  // "cli:<user>"
+  // Where the audit chain's anchors go: the config's audit_anchor_* keys, else its data_dir;
+  // without a config file, the SQLite store's folder (the data folder by default).
+  audit::AnchorOptions anchors;
+  int64_t audit_head_at_open = -1;  // -1: not known (no store opened)
+
+  Context() = default;
+  Context(const Context&) = delete;
+  Context& operator=(const Context&) = delete;
+  // When the audit chain moved while the command ran (it appended entries), writes an anchor of
+  // its new head; a failure to is logged as an error.
+  ~Context();
 };
 
 // Reads the config (--config, else $SENDSYNC_CONFIG, else defaults) and applies flags and

@@ -51,6 +51,8 @@ json Config::ToJson() const {
           {"tls_key", tls_key},
           {"log_level", log_level},
           {"log_file", log_file},
+          {"audit_anchor_file", audit_anchor_file},
+          {"audit_anchor_key", audit_anchor_key},
           {"worker_mode", worker_mode},
           {"call_timeout_seconds", call_timeout_seconds},
           {"memory_limit_mb", memory_limit_mb},
@@ -71,8 +73,8 @@ Result<Config> FromJson(const json& j, const std::string& base) {
   if (!j.is_object()) return Bad("(top)", "must be a JSON object");
   Config c;
   static const std::set<std::string> kStrings = {
-      "data_dir", "store_url", "plugin_dir", "listen",      "tls_cert",
-      "tls_key",  "log_level", "log_file",   "worker_mode", "web_root"};
+      "data_dir",  "store_url", "plugin_dir",  "listen",   "tls_cert",          "tls_key",
+      "log_level", "log_file",  "worker_mode", "web_root", "audit_anchor_file", "audit_anchor_key"};
   static const std::set<std::string> kInts = {
       "call_timeout_seconds", "memory_limit_mb",   "max_attempts",       "backoff_base_seconds",
       "backoff_max_seconds",  "max_request_bytes", "retry_base_seconds", "retry_max_seconds",
@@ -113,6 +115,8 @@ Result<Config> FromJson(const json& j, const std::string& base) {
   num("backoff_max_seconds", c.backoff_max_seconds);
   num("max_request_bytes", c.max_request_bytes);
   str("web_root", c.web_root);
+  str("audit_anchor_file", c.audit_anchor_file);
+  str("audit_anchor_key", c.audit_anchor_key);
   num("retry_base_seconds", c.retry_base_seconds);
   num("retry_max_seconds", c.retry_max_seconds);
   num("max_parallel_runs", c.max_parallel_runs);
@@ -126,6 +130,8 @@ Result<Config> FromJson(const json& j, const std::string& base) {
   c.tls_key = Under(base, c.tls_key);
   c.log_file = Under(base, c.log_file);
   c.web_root = Under(base, c.web_root);
+  c.audit_anchor_file = Under(base, c.audit_anchor_file);
+  c.audit_anchor_key = Under(base, c.audit_anchor_key);
   if (c.store_url.rfind("sqlite:", 0) == 0)
     c.store_url = "sqlite:" + Under(base, c.store_url.substr(7));
 

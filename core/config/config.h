@@ -26,6 +26,9 @@ struct Config {
   int backoff_base_seconds = 2;
   int backoff_max_seconds = 3600;
   int max_request_bytes = 1 << 20;
+  // The audit chain's anchors (core/audit/anchor.h); default <data_dir>/audit-anchors.jsonl and
+  // <data_dir>/audit-anchor.key.
+  std::string audit_anchor_file, audit_anchor_key;
   // `sendsync serve` only.
   std::string web_root;  // dashboard files; default <sendsync's folder>/../share/sendsync/web
   int retry_base_seconds = 60;   // a scheduled run that failed is retried after this, doubling

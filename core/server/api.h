@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/audit/anchor.h"
 #include "core/config/config.h"
 #include "core/server/auth.h"
 #include "core/server/metrics.h"
@@ -35,6 +36,10 @@ struct ApiEnv {
   int64_t max_request_bytes = 1 << 20;
   SummaryCache* summaries = nullptr;  // pupils' summaries as sent; null: built on every request
   TokenCache* tokens = nullptr;       // tokens already checked; null: looked up every request
+  // The audit chain's anchors (core/audit/anchor.h) that /audit/verify compares the chain with;
+  // an empty file: the chain alone.
+  audit::AnchorOptions anchors = {};
+  std::string store_id = {};
 };
 
 struct Reply {

@@ -36,6 +36,7 @@ int Serve(const Invocation& inv) {
         !st.ok())
       return inv.Fail(st.message(), kExitUsage);
   o.scheduler.enabled = !inv.Has("no-scheduler");
+  o.anchors = c.anchors;
   c.store.reset();  // the service opens its own
 
   // Signals are taken by WaitForStopSignal only: block them before any thread starts.

@@ -4,6 +4,8 @@
 #include <set>
 
 #include <sendsync/sdk/json_limits.h>
+
+#include "core/audit/anchor.h"
 #include "core/audit/audit.h"
 #include "core/hub/hub.h"
 #include "core/server/handlers.h"
@@ -214,13 +216,19 @@ Reply ListAudit(Call& call) {
 }
 
 Reply VerifyAudit(Call& call) {
-  auto v = audit::Verify(*call.conn);
+  const audit::AnchorOptions& anchors = call.env.anchors;
+  auto v = anchors.file.empty() ? audit::Verify(*call.conn)
+                                : audit::VerifyWithAnchors(*call.conn, anchors, call.env.store_id);
   if (!v.ok()) return FromStatus(v.status());
-  return {200,
-          {{"ok", v->ok},
-           {"checked", v->checked},
-           {"first_bad_seq", v->first_bad_seq},
-           {"problem", v->problem}}};
+  json body = {{"ok", v->ok},
+               {"checked", v->checked},
+               {"first_bad_seq", v->first_bad_seq},
+               {"problem", v->problem},
+               {"anchors", v->anchors},
+               {"anchored_seq", v->anchored_seq},
+               {"anchored_at", IsoTime(v->anchored_at)}};
+  if (v->missing_from) body["missing"] = {{"from", v->missing_from}, {"to", v->missing_to}};
+  return {200, body};
 }
 
 }  // namespace sendsync::server::handlers

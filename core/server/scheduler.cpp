@@ -68,6 +68,7 @@ Result<sync::RunSummary> Scheduler::RunClaimed(const std::string& link, sync::Ru
                {{"link", link}, {"error", r.status().message()}});
   } else {
     metrics_.RecordRun(*r);
+    if (options_.anchor) options_.anchor();
   }
   Release(link);
   return r;
@@ -167,6 +168,10 @@ void Scheduler::Tick() {
     return;
   }
   const int64_t now = store::NowMs();
+  if (options_.anchor && now - last_anchor_ms_ >= options_.anchor_every.count()) {
+    last_anchor_ms_ = now;
+    options_.anchor();
+  }
   for (const auto& l : *links) {
     if (!l.enabled || l.schedule == "manual") continue;
     {

@@ -31,6 +31,10 @@ struct SchedulerOptions {
   Backoff backoff;
   int max_parallel_runs = 2;
   bool enabled = true;  // false: only runs asked for through the API
+  // Called after each run, and every `anchor_every` from the scheduling thread (changes made
+  // through the API), to anchor the audit chain (core/audit/anchor.h). Empty: not called.
+  std::function<void()> anchor;
+  std::chrono::milliseconds anchor_every{60000};
 };
 
 class Scheduler {
@@ -79,6 +83,7 @@ class Scheduler {
     std::shared_ptr<std::atomic<bool>> done;
   };
   std::vector<Worker> workers_;  // guarded by mu_
+  int64_t last_anchor_ms_ = 0;   // scheduling thread only
   bool stopping_ = false;        // guarded by mu_
   std::thread loop_;
   std::atomic<int64_t> last_tick_ms_{0};

@@ -71,6 +71,18 @@ struct Service::Impl {
   std::string host;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   bool stopped = false;
+
+  // Anchors the audit chain when it moved since the last anchor (WriteAnchor skips otherwise).
+  void Anchor() {
+    if (options.anchors.file.empty()) return;
+    auto c = store->Connect();
+    Result<std::optional<audit::Anchor>> a =
+        c.ok() ? audit::WriteAnchor(**c, options.anchors, audit::StoreIdentity(options.store_url))
+               : Result<std::optional<audit::Anchor>>(c.status());
+    if (!a.ok())
+      log::Write(log::Level::kError, "audit.anchor_failed",
+                 {{"file", options.anchors.file}, {"error", a.status().message()}});
+  }
 };
 
 Result<std::unique_ptr<Service>> Service::Start(const ServiceOptions& options) {
@@ -86,11 +98,18 @@ Result<std::unique_ptr<Service>> Service::Start(const ServiceOptions& options) {
   sync::EngineOptions eo = options.engine;
   if (eo.plugin_dir.empty()) eo.plugin_dir = options.plugin_dir;
   I.engine = std::make_unique<sync::Engine>(*I.store, eo);
-  I.scheduler = std::make_unique<Scheduler>(*I.store, *I.engine, I.metrics, options.scheduler);
+  SchedulerOptions so = options.scheduler;
+  if (!options.anchors.file.empty()) {
+    Impl* impl = &I;
+    so.anchor = [impl] { impl->Anchor(); };
+  }
+  I.scheduler = std::make_unique<Scheduler>(*I.store, *I.engine, I.metrics, so);
   I.env =
       std::make_unique<ApiEnv>(ApiEnv{*I.store, *I.engine, *I.scheduler, I.metrics, eo.plugin_dir,
                                       eo.runtime, eo, options.max_request_bytes});
   I.env->tokens = &I.tokens;
+  I.env->anchors = options.anchors;
+  I.env->store_id = audit::StoreIdentity(options.store_url);
   if (options.summary_cache_mb > 0) {
     I.summaries =
         std::make_unique<SummaryCache>(static_cast<size_t>(options.summary_cache_mb) << 20);
@@ -148,6 +167,7 @@ void Service::Stop() {
              {{"running_runs", impl_->scheduler->RunningCount()}});
   impl_->scheduler->Stop();
   impl_->http->Stop();
+  impl_->Anchor();  // what the last minute's API calls appended
   log::Write(log::Level::kInfo, "service.stopped");
 }
 

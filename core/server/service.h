@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "core/audit/anchor.h"
 #include "core/config/config.h"
 #include "core/server/scheduler.h"
 #include "core/store/store.h"
@@ -25,6 +26,9 @@ struct ServiceOptions {
   int64_t max_request_bytes = 1 << 20;
   sync::EngineOptions engine;
   SchedulerOptions scheduler;
+  // Where the audit chain is anchored after runs, every minute when it moved and at stop.
+  // An empty file: not anchored (tests that do not look at anchors).
+  audit::AnchorOptions anchors;
 };
 
 // The service's options from a loaded config (listen, TLS, web root, limits, retries) on top of

@@ -200,28 +200,29 @@ void Visit(json& node, const std::string& path, const std::string& shown,
 
 std::vector<std::string> ApplyCodeMaps(json& record, const KindSettings& s) {
   std::vector<std::string> problems;
-  for (const auto& [path, table] : s.code_maps) {
-    Visit(record, path, "", [&](json& v, const std::string& at) {
-      const std::string local = v.get<std::string>();
-      auto it = table.find(local);
-      if (it != table.end()) {
-        v = it->second;
-        return;
-      }
-      // A canonical code that is already one of the map's targets passes (systems that send
-      // census codes for some values and local wording for others).
-      for (const auto& [from, to] : table)
-        if (to == local) return;
-      problems.push_back(at + ": no code map entry for \"" + local +
-                         "\" (add it to this link's code_maps." + path + ")");
-    });
+  for (const auto& map : s.code_maps) {  // not a structured binding: clang 14 cannot capture one
+    Visit(record, map.first, "",
+          [&, &path = map.first, &table = map.second](json& v, const std::string& at) {
+            const std::string local = v.get<std::string>();
+            auto it = table.find(local);
+            if (it != table.end()) {
+              v = it->second;
+              return;
+            }
+            // A canonical code that is already one of the map's targets passes (systems that send
+            // census codes for some values and local wording for others).
+            for (const auto& [from, to] : table)
+              if (to == local) return;
+            problems.push_back(at + ": no code map entry for \"" + local +
+                               "\" (add it to this link's code_maps." + path + ")");
+          });
   }
   return problems;
 }
 
 void ReverseCodeMaps(json& record, const KindSettings& s) {
-  for (const auto& [path, table] : s.code_maps) {
-    Visit(record, path, "", [&](json& v, const std::string&) {
+  for (const auto& map : s.code_maps) {  // not a structured binding: clang 14 cannot capture one
+    Visit(record, map.first, "", [&, &table = map.second](json& v, const std::string&) {
       const std::string canonical = v.get<std::string>();
       for (const auto& [local, to] : table)  // std::map order: the first local code by name
         if (to == canonical) {

@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -10,6 +11,7 @@ namespace sendsync::plugins::detail {
 namespace {
 
 constexpr int kTickMs = 20;
+constexpr size_t kFrameStep = size_t{4} << 20;  // a frame's payload is read in steps of this
 
 int MsUntil(const Clock::time_point* deadline) {
   if (!deadline) return kTickMs;
@@ -87,8 +89,17 @@ Status ReadFrame(int fd, Frame& out, const Clock::time_point* deadline,
   size_t len = (size_t{head[0]} << 24) | (size_t{head[1]} << 16) | (size_t{head[2]} << 8) | head[3];
   if (len < 1 || len > kMaxFrame) return Status::Corruption("bad frame length");
   out.type = static_cast<char>(head[4]);
-  out.payload.resize(len - 1);
-  return ReadAll(fd, out.payload.data(), len - 1, deadline, tick);
+  // The payload grows as its bytes arrive, so a peer that announces a large frame and sends
+  // little (a broken or hostile adapter) costs what it sent, not what it announced.
+  out.payload.clear();
+  out.payload.reserve(std::min(len - 1, kFrameStep));
+  for (size_t left = len - 1; left > 0;) {
+    const size_t step = std::min(left, kFrameStep), at = out.payload.size();
+    out.payload.resize(at + step);
+    SENDSYNC_RETURN_IF_ERROR(ReadAll(fd, out.payload.data() + at, step, deadline, tick));
+    left -= step;
+  }
+  return Status::OK();
 }
 
 }  // namespace sendsync::plugins::detail

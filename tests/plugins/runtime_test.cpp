@@ -17,6 +17,7 @@
 #include "core/log/log.h"
 #include "core/schema/json_schema.h"
 #include "plugins/plugins.h"
+#include "plugins/src/frames.h"
 #include "plugins/src/worker_process.h"
 
 namespace fs = std::filesystem;
@@ -491,4 +492,37 @@ TEST(WorkerDiesWithHost, OrphanedWorkerStopsAtOnce) {
   EXPECT_LT(at_death, 400u);
   if (!dead) ::kill(worker, SIGKILL);
   fs::remove_all(dir);
+namespace {
+// A field of /proc/self/status in kB ("VmRSS", "VmHWM"); -1 when absent.
+long StatusKb(const std::string& field) {
+  std::ifstream in("/proc/self/status");
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind(field + ":", 0) == 0) return std::atol(line.c_str() + field.size() + 1);
+  return -1;
+}
+}  // namespace
+
+// A worker that announces a 1 GiB frame and sends nothing more costs the host what it sent, not
+// what it announced (found by tests/fuzz/frames_fuzz.cpp: the payload was sized, and zeroed, up
+// front).
+TEST(Frames, AnAnnouncedHugeFrameIsNotAllocatedBeforeItsBytesArrive) {
+  {
+    std::ofstream reset("/proc/self/clear_refs");
+    if (!(reset << "5" << std::flush)) GTEST_SKIP() << "cannot reset the peak RSS here";
+  }
+  const long rss_before = StatusKb("VmRSS");
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  const unsigned char head[5] = {0x3f, 0xff, 0xff, 0xff, 'R'};  // 1 GiB - 1 byte of payload
+  ASSERT_EQ(::write(fds[1], head, sizeof head), 5);
+  ASSERT_EQ(::write(fds[1], "0{", 2), 2);
+  ::close(fds[1]);
+  detail::Frame f;
+  auto deadline = detail::Clock::now() + std::chrono::seconds(5);
+  Status st = detail::ReadFrame(fds[0], f, &deadline);
+  ::close(fds[0]);
+  EXPECT_EQ(st.message(), "closed");
+  const long peak_growth_mb = (StatusKb("VmHWM") - rss_before) / 1024;
+  EXPECT_LT(peak_growth_mb, 64) << "reading a 2-byte frame body raised the peak RSS by "
+                                << peak_growth_mb << " MiB";
 }
