@@ -18,6 +18,7 @@
 #include <Poco/Net/StreamSocket.h>
 #include <Poco/String.h>
 #include <Poco/Timestamp.h>
+#include <nlohmann/json.hpp>
 
 #include "core/log/log.h"
 
@@ -99,7 +100,8 @@ struct Conn {
 };
 
 std::string Serialize(const FrontAnswer& a, bool keep_alive, bool head_only) {
-  Poco::Net::HTTPResponse res(Poco::Net::HTTPMessage::HTTP_1_1);
+  Poco::Net::HTTPResponse res;
+  res.setVersion(Poco::Net::HTTPMessage::HTTP_1_1);
   res.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(a.status));
   for (const auto& [k, v] : a.headers) res.set(k, v);
   if (!a.content_type.empty()) res.setContentType(a.content_type);
@@ -193,7 +195,7 @@ void HttpFront::Impl::ReaderLoop() {
     try {
       ready = poll.poll(Poco::Timespan(0, 50 * 1000));
     } catch (const Poco::Exception& e) {
-      log::Write(log::Level::kWarn, "http.poll_failed", {{"error", e.displayText()}});
+      log::Write(log::Level::kWarn, "http.poll_failed", nlohmann::json{{"error", e.displayText()}});
     }
     for (const auto& [socket, mode] : ready) {
       if (socket == listener) {
@@ -299,6 +301,9 @@ void HttpFront::Impl::Arrive(poco_socket_t fd) {
       if (n < 0) break;  // would block (a TLS handshake waits the same way)
       c.in.append(buf, static_cast<size_t>(n));
     }
+  } catch (const Poco::TimeoutException&) {
+    // Poco 1.11's TLS socket keeps a blocking inner socket: with only part of a TLS record here
+    // it polls that for no time and throws. Nothing is lost; the rest comes with a later poll.
   } catch (const Poco::Exception&) {
     poll.remove(c.socket);
     waiting.erase(it);
@@ -507,7 +512,8 @@ HttpFront::HttpFront(const FrontLimits& limits, FrontHandlers handlers) {
   const uint64_t fit = files > 2 * kSpareFiles ? files - kSpareFiles : files / 2;
   if (static_cast<uint64_t>(l.max_connections) > fit) {
     log::Write(log::Level::kWarn, "http.max_connections_lowered",
-               {{"configured", l.max_connections}, {"open_file_limit", files}, {"now", fit}});
+               nlohmann::json{
+                   {"configured", l.max_connections}, {"open_file_limit", files}, {"now", fit}});
     l.max_connections = static_cast<int>(fit);
   }
   l.workers = std::max(2, l.workers);

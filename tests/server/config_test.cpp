@@ -115,7 +115,8 @@ TEST(Config, ConnectionLimitsAndDeadlinesAreCheckedAndReachTheService) {
                              {"max_connections_per_address", 20}},
                             "");
   ASSERT_TRUE(c.ok()) << c.status().ToString();
-  server::ServiceOptions o = server::OptionsFrom(*c, "sqlite:x.db", "/plugins", {});
+  sync::EngineOptions engine;
+  server::ServiceOptions o = server::OptionsFrom(*c, "sqlite:x.db", "/plugins", engine);
   EXPECT_EQ(o.header_timeout_ms, 3000);
   EXPECT_EQ(o.body_timeout_ms, 7000);
   EXPECT_EQ(o.keepalive_timeout_ms, 2000);

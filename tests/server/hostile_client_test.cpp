@@ -153,7 +153,7 @@ TEST_F(HostileClientTest, ConnectionsOverThePerAddressCapAreRefused) {
 TEST_F(HostileClientTest, AFullServerDropsTheConnectionThatWaitedLongestForANewOne) {
   auto o = Options();
   o.max_connections = 16;
-  o.max_connections_per_address = 16;
+  o.max_connections_per_address = 64;  // the total is the cap that binds here
   Start(o);
   std::vector<Poco::Net::StreamSocket> held;
   for (int i = 0; i < 16; ++i) held.push_back(Connect(port()));
@@ -184,7 +184,9 @@ TEST_F(HostileClientTest, AHeaderDeadlineDropsAClientThatTricklesItsHeaders) {
     closed = closed || shut;
   }
   EXPECT_TRUE(closed);
-  if (!answer.empty()) EXPECT_EQ(StatusOf(answer), 408) << answer;
+  if (!answer.empty()) {
+    EXPECT_EQ(StatusOf(answer), 408) << answer;
+  }
 }
 
 TEST_F(HostileClientTest, ABodyDeadlineDropsAClientThatNeverSendsItsBody) {
@@ -308,10 +310,10 @@ TEST_F(HostileClientTest, ASchoolLimitedTokenCannotMatchARecordToAnotherSchoolsP
   m[0].candidates = json::array();
   m[0].reason = "same name and date of birth, different UPN";
   ASSERT_TRUE(store::InsertMatches(*c, m).ok());
-  const std::string senco = Token(server::Role::kSenco, "200000");
+  const std::string operator_token = Token(server::Role::kOperator, "200000");
   const std::string path = "/api/v1/matches/" + std::to_string(m[0].id) + "/resolve";
-  Response elsewhere = Post(path, senco, json{{"to", hub::HubId((*pupil)[0].id)}}.dump());
-  Response nowhere = Post(path, senco, json{{"to", hub::HubId(999999)}}.dump());
+  Response elsewhere = Post(path, operator_token, json{{"to", hub::HubId((*pupil)[0].id)}}.dump());
+  Response nowhere = Post(path, operator_token, json{{"to", hub::HubId(999999)}}.dump());
   EXPECT_EQ(elsewhere.status, 400) << elsewhere.body;
   EXPECT_EQ(nowhere.status, 400) << nowhere.body;
   // The same words, but for the id itself ("'h12' is not a pupil in the hub").
