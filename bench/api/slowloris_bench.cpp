@@ -82,8 +82,9 @@ struct Timings {
 double TimeOne(int port, const std::string& path, const std::string& token) {
   const auto t0 = Clock::now();
   try {
-    Poco::Net::StreamSocket s(Poco::Net::SocketAddress("127.0.0.1", static_cast<uint16_t>(port)),
-                              Poco::Timespan(5, 0));
+    Poco::Net::StreamSocket s;
+    s.connect(Poco::Net::SocketAddress("127.0.0.1", static_cast<uint16_t>(port)),
+              Poco::Timespan(5, 0));
     s.setReceiveTimeout(Poco::Timespan(5, 0));
     std::string req = "GET " + path + " HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n";
     if (!token.empty()) req += "Authorization: Bearer " + token + "\r\n";

@@ -65,6 +65,8 @@ using Poco::Net::PollSet;
 
 // Descriptors kept free for the store, plugin workers, logs and the wake-up socket.
 constexpr uint64_t kSpareFiles = 256;
+// How long a worker that has answered waits for the same connection's next request.
+constexpr long kLingerUs = 2000;
 
 enum class Phase {
   kIdle,  // kept alive, waiting for the next request's first byte
@@ -129,6 +131,107 @@ void SendNow(Poco::Net::StreamSocket& s, const std::string& bytes) {
   }
 }
 
+// Reads what the socket holds now (a TLS socket may hold decrypted bytes a poll cannot see), up to
+// what the connection's phase can use; level-triggered polling brings the rest later. False when
+// the connection failed.
+bool ReadSome(Conn& c, const FrontLimits& limits, bool& eof) {
+  const size_t want =
+      c.phase == Phase::kBody ? c.body_length : static_cast<size_t>(limits.max_head_bytes) + 4;
+  eof = false;
+  try {
+    char buf[16384];
+    while (c.in.size() < want) {
+      const int n = c.socket.receiveBytes(buf, sizeof buf);
+      if (n == 0) {
+        eof = true;
+        break;
+      }
+      if (n < 0) break;  // would block (a TLS handshake waits the same way)
+      c.in.append(buf, static_cast<size_t>(n));
+    }
+  } catch (const Poco::TimeoutException&) {
+    // Poco 1.11's TLS socket keeps a blocking inner socket: with only part of a TLS record here
+    // it polls that for no time and throws. Nothing is lost; the rest comes with a later poll.
+  } catch (const Poco::Exception&) {
+    return false;
+  }
+  return true;
+}
+
+// What the bytes a connection holds make: a complete request (moved into c.request), a refusal,
+// or nothing yet. Moves the connection through its phases and sets their deadlines.
+struct Parsed {
+  bool ready = false;
+  int status = 0;  // a refusal: the connection is answered and closed
+  std::string detail;
+};
+
+Parsed Refusal(int status, std::string detail) {
+  Parsed p;
+  p.status = status;
+  p.detail = std::move(detail);
+  return p;
+}
+
+Parsed Parse(Conn& c, const FrontLimits& limits) {
+  const auto now = Clock::now();
+  if (c.phase == Phase::kIdle) {
+    const size_t start = c.in.find_first_not_of("\r\n");  // blank lines before a request
+    c.in.erase(0, start == std::string::npos ? c.in.size() : start);
+    if (c.in.empty()) return {};
+    c.phase = Phase::kHead;
+    c.since = now;
+    c.deadline = now + std::chrono::milliseconds(limits.header_timeout_ms);
+  }
+  if (c.phase == Phase::kHead) {
+    const size_t end = c.in.find("\r\n\r\n");
+    const size_t max = static_cast<size_t>(limits.max_head_bytes);
+    if (end == std::string::npos ? c.in.size() > max : end + 4 > max)
+      return Refusal(
+          431, "the request line and headers are larger than " + std::to_string(max) + " bytes");
+    if (end == std::string::npos) return {};
+    auto req = std::make_unique<FrontRequest>();
+    try {
+      std::istringstream head(c.in.substr(0, end + 4));
+      req->head.read(head);
+    } catch (const Poco::Exception& e) {
+      return Refusal(400, "the request is not valid HTTP/1.1: " + e.message());
+    }
+    c.in.erase(0, end + 4);
+    const std::string& version = req->head.getVersion();
+    if (version != "HTTP/1.1" && version != "HTTP/1.0")
+      return Refusal(400, "the request is not HTTP/1.1 or HTTP/1.0");
+    if (req->head.has("Transfer-Encoding"))
+      return Refusal(411, "send the body with a Content-Length; chunked bodies are not taken");
+    int64_t length = 0;
+    if (req->head.hasContentLength()) {
+      try {
+        length = req->head.getContentLength64();
+      } catch (const Poco::Exception&) {
+        length = -1;
+      }
+      if (length < 0) return Refusal(400, "the Content-Length is not a whole number");
+    }
+    if (length > limits.max_body_bytes)
+      return Refusal(413, "the request body is larger than " +
+                              std::to_string(limits.max_body_bytes) + " bytes");
+    // No Content-Length and no Transfer-Encoding: the request has no body (RFC 9112 6.3).
+    if (length > 0 && Poco::icompare(req->head.get("Expect", ""), std::string("100-continue")) == 0)
+      SendNow(c.socket, "HTTP/1.1 100 Continue\r\n\r\n");
+    c.request = std::move(req);
+    c.body_length = static_cast<size_t>(length);
+    c.phase = Phase::kBody;
+    c.deadline = now + std::chrono::milliseconds(limits.body_timeout_ms);
+  }
+  if (c.in.size() < c.body_length) return {};
+  c.request->body = c.in.substr(0, c.body_length);
+  c.in.erase(0, c.body_length);
+  c.request->client = c.client;
+  Parsed p;
+  p.ready = true;
+  return p;
+}
+
 }  // namespace
 
 struct HttpFront::Impl {
@@ -173,6 +276,8 @@ struct HttpFront::Impl {
   void Sweep(Clock::time_point now);
   void WorkerLoop(bool reserved);
   void Serve(std::unique_ptr<Conn> c);
+  enum class Next { kServe, kBack, kClose };
+  Next Linger(Conn& c);
   void GiveBack(std::unique_ptr<Conn> c);
   void Wake();
 
@@ -285,26 +390,8 @@ void HttpFront::Impl::Arrive(poco_socket_t fd) {
   auto it = waiting.find(fd);
   if (it == waiting.end()) return;
   Conn& c = *it->second;
-  // Read what is there (a TLS socket may hold decrypted bytes the poll cannot see), up to what the
-  // current phase can use; level-triggered polling brings the rest later.
-  const size_t want =
-      c.phase == Phase::kBody ? c.body_length : static_cast<size_t>(limits.max_head_bytes) + 4;
   bool eof = false;
-  try {
-    char buf[16384];
-    while (c.in.size() < want) {
-      const int n = c.socket.receiveBytes(buf, sizeof buf);
-      if (n == 0) {
-        eof = true;
-        break;
-      }
-      if (n < 0) break;  // would block (a TLS handshake waits the same way)
-      c.in.append(buf, static_cast<size_t>(n));
-    }
-  } catch (const Poco::TimeoutException&) {
-    // Poco 1.11's TLS socket keeps a blocking inner socket: with only part of a TLS record here
-    // it polls that for no time and throws. Nothing is lost; the rest comes with a later poll.
-  } catch (const Poco::Exception&) {
+  if (!ReadSome(c, limits, eof)) {
     poll.remove(c.socket);
     waiting.erase(it);
     return;
@@ -327,61 +414,9 @@ HttpFront::Impl::Step HttpFront::Impl::Drop(poco_socket_t fd, int status,
 }
 
 HttpFront::Impl::Step HttpFront::Impl::Advance(poco_socket_t fd, Conn& c) {
-  const auto now = Clock::now();
-  if (c.phase == Phase::kIdle) {
-    const size_t start = c.in.find_first_not_of("\r\n");  // blank lines before a request
-    c.in.erase(0, start == std::string::npos ? c.in.size() : start);
-    if (c.in.empty()) return Step::kWait;
-    c.phase = Phase::kHead;
-    c.since = now;
-    c.deadline = now + Ms(limits.header_timeout_ms);
-  }
-  if (c.phase == Phase::kHead) {
-    const size_t end = c.in.find("\r\n\r\n");
-    const size_t max = static_cast<size_t>(limits.max_head_bytes);
-    if (end == std::string::npos ? c.in.size() > max : end + 4 > max)
-      return Drop(fd, 431,
-                  "the request line and headers are larger than " + std::to_string(max) + " bytes");
-    if (end == std::string::npos) return Step::kWait;
-    auto req = std::make_unique<FrontRequest>();
-    try {
-      std::istringstream head(c.in.substr(0, end + 4));
-      req->head.read(head);
-    } catch (const Poco::Exception& e) {
-      return Drop(fd, 400, "the request is not valid HTTP/1.1: " + e.message());
-    }
-    c.in.erase(0, end + 4);
-    const std::string& version = req->head.getVersion();
-    if (version != "HTTP/1.1" && version != "HTTP/1.0")
-      return Drop(fd, 400, "the request is not HTTP/1.1 or HTTP/1.0");
-    if (req->head.has("Transfer-Encoding"))
-      return Drop(fd, 411, "send the body with a Content-Length; chunked bodies are not taken");
-    int64_t length = 0;
-    if (req->head.hasContentLength()) {
-      try {
-        length = req->head.getContentLength64();
-      } catch (const Poco::Exception&) {
-        length = -1;
-      }
-      if (length < 0) return Drop(fd, 400, "the Content-Length is not a whole number");
-    }
-    if (length > limits.max_body_bytes)
-      return Drop(
-          fd, 413,
-          "the request body is larger than " + std::to_string(limits.max_body_bytes) + " bytes");
-    // No Content-Length and no Transfer-Encoding: the request has no body (RFC 9112 6.3).
-    if (length > 0 && Poco::icompare(req->head.get("Expect", ""), std::string("100-continue")) == 0)
-      SendNow(c.socket, "HTTP/1.1 100 Continue\r\n\r\n");
-    c.request = std::move(req);
-    c.body_length = static_cast<size_t>(length);
-    c.phase = Phase::kBody;
-    c.deadline = now + Ms(limits.body_timeout_ms);
-  }
-  if (c.in.size() < c.body_length) return Step::kWait;
-  c.request->body = c.in.substr(0, c.body_length);
-  c.in.erase(0, c.body_length);
-  c.request->client = c.client;
-  return Hand(fd);
+  const Parsed p = Parse(c, limits);
+  if (p.status) return Drop(fd, p.status, p.detail);
+  return p.ready ? Hand(fd) : Step::kWait;
 }
 
 HttpFront::Impl::Step HttpFront::Impl::Hand(poco_socket_t fd) {
@@ -463,37 +498,72 @@ void HttpFront::Impl::WorkerLoop(bool reserved) {
 }
 
 void HttpFront::Impl::Serve(std::unique_ptr<Conn> c) {
-  const FrontRequest& r = *c->request;
-  FrontAnswer a;
-  try {
-    a = handlers.handle(r);
-  } catch (const std::exception&) {
-    a = handlers.problem(500, "internal error; see the service log");
-  }
-  bool keep = !a.close && r.head.getKeepAlive() && !c->peer_closed &&
-              ++c->served < limits.max_requests_per_connection && !stop.load();
-  const std::string out = Serialize(a, keep, r.head.getMethod() == "HEAD");
-  try {
-    c->socket.setBlocking(true);
-    c->socket.setSendTimeout(
-        Poco::Timespan(Poco::Timespan::TimeDiff(limits.send_timeout_ms) * 1000));
-    size_t off = 0;
-    while (off < out.size()) {
-      const int n = c->socket.sendBytes(out.data() + off, static_cast<int>(out.size() - off));
-      if (n <= 0) throw Poco::Net::NetException("short write");
-      off += static_cast<size_t>(n);
+  for (;;) {
+    const FrontRequest& r = *c->request;
+    FrontAnswer a;
+    try {
+      a = handlers.handle(r);
+    } catch (const std::exception&) {
+      a = handlers.problem(500, "internal error; see the service log");
     }
-    if (keep) c->socket.setBlocking(false);
-  } catch (const Poco::Exception&) {
-    keep = false;
+    bool keep = !a.close && r.head.getKeepAlive() && !c->peer_closed &&
+                ++c->served < limits.max_requests_per_connection && !stop.load();
+    const std::string out = Serialize(a, keep, r.head.getMethod() == "HEAD");
+    try {
+      c->socket.setBlocking(true);
+      c->socket.setSendTimeout(
+          Poco::Timespan(Poco::Timespan::TimeDiff(limits.send_timeout_ms) * 1000));
+      size_t off = 0;
+      while (off < out.size()) {
+        const int n = c->socket.sendBytes(out.data() + off, static_cast<int>(out.size() - off));
+        if (n <= 0) throw Poco::Net::NetException("short write");
+        off += static_cast<size_t>(n);
+      }
+      if (keep) c->socket.setBlocking(false);
+    } catch (const Poco::Exception&) {
+      keep = false;
+    }
+    if (!keep) return;  // closed as `c` goes
+    c->request.reset();
+    c->body_length = 0;
+    c->phase = Phase::kIdle;
+    c->since = Clock::now();
+    c->deadline = c->since + Ms(limits.keepalive_timeout_ms);
+    switch (Linger(*c)) {
+      case Next::kServe:
+        continue;
+      case Next::kClose:
+        return;
+      case Next::kBack:
+        GiveBack(std::move(c));
+        return;
+    }
   }
-  if (!keep) return;  // closed as `c` goes
-  c->request.reset();
-  c->body_length = 0;
-  c->phase = Phase::kIdle;
-  c->since = Clock::now();
-  c->deadline = c->since + Ms(limits.keepalive_timeout_ms);
-  GiveBack(std::move(c));
+}
+
+HttpFront::Impl::Next HttpFront::Impl::Linger(Conn& c) {
+  // A busy client sends its next request within a moment of the answer: while no other request
+  // waits for a worker, this one takes it without the trip through the reader thread.
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    if (!urgent.empty() || !normal.empty()) return Next::kBack;
+  }
+  try {
+    if (!c.socket.poll(Poco::Timespan(0, kLingerUs), Poco::Net::Socket::SELECT_READ))
+      return Next::kBack;
+  } catch (const Poco::Exception&) {
+    return Next::kClose;
+  }
+  bool eof = false;
+  if (!ReadSome(c, limits, eof)) return Next::kClose;
+  const Parsed p = Parse(c, limits);
+  if (p.status) {
+    Refuse(c.socket, p.status, p.detail);
+    return Next::kClose;
+  }
+  c.peer_closed = eof;
+  if (p.ready) return Next::kServe;
+  return eof ? Next::kClose : Next::kBack;
 }
 
 void HttpFront::Impl::GiveBack(std::unique_ptr<Conn> c) {
