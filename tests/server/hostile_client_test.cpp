@@ -3,9 +3,12 @@
 // given as a LIKE pattern, a school-limited token asking about another school's pupil, and 405
 // answers that must say what the path takes. Counts here are a few hundred; bench/api
 // (sendsync-bench-slowloris) holds 2,000 connections for a minute and measures the latencies.
+#include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/HTTPSClientSession.h>
+#include <Poco/Net/SSLManager.h>
 #include <Poco/Net/StreamSocket.h>
 #include <Poco/StreamCopier.h>
 
@@ -200,6 +203,37 @@ TEST_F(HostileClientTest, ABodyDeadlineDropsAClientThatNeverSendsItsBody) {
   auto [answer, closed] = ReadUntilClosed(s, std::chrono::seconds(5));
   EXPECT_TRUE(closed);
   EXPECT_EQ(StatusOf(answer), 408) << answer;
+}
+
+TEST_F(HostileClientTest, OverTlsSilentAndHalfHandshakenConnectionsLeaveHealthzAnswering) {
+  auto o = Options();
+  o.tls_cert = TEST_CERT;
+  o.tls_key = TEST_KEY;
+  o.http_threads = 4;
+  Start(o);
+  std::vector<Poco::Net::StreamSocket> held;
+  for (int i = 0; i < 30; ++i) held.push_back(Connect(port()));  // no ClientHello at all
+  for (int i = 0; i < 30; ++i) {
+    held.push_back(Connect(port()));
+    // The start of a TLS handshake record that says 512 bytes follow; only 4 do.
+    const unsigned char part[] = {0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc};
+    held.back().sendBytes(part, sizeof part);
+  }
+  Poco::Net::initializeSSL();
+  Poco::Net::Context::Ptr ctx = new Poco::Net::Context(
+      Poco::Net::Context::TLS_CLIENT_USE, "", "", TEST_CERT, Poco::Net::Context::VERIFY_RELAXED);
+  for (int i = 0; i < 3; ++i) {  // and a keep-alive connection's later requests too
+    Poco::Net::HTTPSClientSession session("127.0.0.1", port(), ctx);
+    session.setTimeout(Poco::Timespan(5, 0));
+    for (int j = 0; j < 2; ++j) {
+      Poco::Net::HTTPRequest req("GET", "/healthz", Poco::Net::HTTPMessage::HTTP_1_1);
+      session.sendRequest(req);
+      Poco::Net::HTTPResponse res;
+      std::string body;
+      Poco::StreamCopier::copyToString(session.receiveResponse(res), body);
+      EXPECT_EQ(res.getStatus(), 200);
+    }
+  }
 }
 
 TEST_F(HostileClientTest, APostWithNoBodyAndNoContentLengthIsAnsweredAtOnce) {
