@@ -184,20 +184,23 @@ Parsed Parse(Conn& c, const FrontLimits& limits) {
     c.deadline = now + std::chrono::milliseconds(limits.header_timeout_ms);
   }
   if (c.phase == Phase::kHead) {
-    const size_t end = c.in.find("\r\n\r\n");
+    // The blank line that ends the head; bare LFs are taken as Poco's parser takes them.
+    const size_t crlf = c.in.find("\r\n\r\n"), lf = c.in.find("\n\n");
+    const size_t end = std::min(crlf == std::string::npos ? crlf : crlf + 4,
+                                lf == std::string::npos ? lf : lf + 2);
     const size_t max = static_cast<size_t>(limits.max_head_bytes);
-    if (end == std::string::npos ? c.in.size() > max : end + 4 > max)
+    if (end == std::string::npos ? c.in.size() > max : end > max)
       return Refusal(
           431, "the request line and headers are larger than " + std::to_string(max) + " bytes");
     if (end == std::string::npos) return {};
     auto req = std::make_unique<FrontRequest>();
     try {
-      std::istringstream head(c.in.substr(0, end + 4));
+      std::istringstream head(c.in.substr(0, end));
       req->head.read(head);
     } catch (const Poco::Exception& e) {
       return Refusal(400, "the request is not valid HTTP/1.1: " + e.message());
     }
-    c.in.erase(0, end + 4);
+    c.in.erase(0, end);
     const std::string& version = req->head.getVersion();
     if (version != "HTTP/1.1" && version != "HTTP/1.0")
       return Refusal(400, "the request is not HTTP/1.1 or HTTP/1.0");

@@ -255,6 +255,8 @@ TEST_F(HostileClientTest, RequestsSentTogetherOnOneConnectionAreAnsweredInOrder)
   const std::string first = Exchange(s, two);
   EXPECT_EQ(StatusOf(first), 200) << first;
   EXPECT_EQ(StatusOf(Exchange(s, "")), 404);
+  // Bare LF line ends (a hand-typed request) end the head too.
+  EXPECT_EQ(StatusOf(Exchange(s, "GET /healthz HTTP/1.1\nHost: x\n\n")), 200);
 }
 
 TEST_F(HostileClientTest, AChunkedBodyIsRefusedWithLengthRequired) {
