@@ -261,6 +261,7 @@ struct HttpFront::Impl {
   std::condition_variable cv_any, cv_urgent;
   std::deque<std::unique_ptr<Conn>> urgent, normal;
   bool draining = false;
+  int idle_any = 0, idle_reserved = 0;  // workers waiting for a request, of each kind
 
   // Connections answered and kept alive, on their way back to the reader.
   std::mutex back_mu;
@@ -436,8 +437,11 @@ HttpFront::Impl::Step HttpFront::Impl::Hand(poco_socket_t fd) {
       poll.remove(it->second->socket);
       (is_urgent ? urgent : normal).push_back(std::move(it->second));
       waiting.erase(it);
-      if (is_urgent) cv_urgent.notify_one();
-      cv_any.notify_one();
+      // One thread woken per request: a reserved worker only when no other is free.
+      if (is_urgent && idle_any == 0)
+        cv_urgent.notify_one();
+      else
+        cv_any.notify_one();
       return Step::kGone;
     }
   }
@@ -483,9 +487,13 @@ void HttpFront::Impl::WorkerLoop(bool reserved) {
     std::unique_ptr<Conn> c;
     {
       std::unique_lock<std::mutex> lock(mu);
-      (reserved ? cv_urgent : cv_any).wait(lock, [&] {
-        return draining || !urgent.empty() || (!reserved && !normal.empty());
-      });
+      auto ready = [&] { return draining || !urgent.empty() || (!reserved && !normal.empty()); };
+      if (!ready()) {
+        int& idle = reserved ? idle_reserved : idle_any;
+        ++idle;
+        (reserved ? cv_urgent : cv_any).wait(lock, ready);
+        --idle;
+      }
       if (!urgent.empty()) {
         c = std::move(urgent.front());
         urgent.pop_front();

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/hub/hub.h"
+#include "core/server/http_front.h"
 #include "server_fixture.h"
 
 namespace sendsync::server_test {
@@ -102,6 +103,20 @@ int Probe(uint16_t port, const std::string& path, const std::string& token = "")
   } catch (const Poco::Exception&) {
     return 0;
   }
+}
+
+TEST(ConnectionCount, CapsEachAddressAndTheTotalAndGivesPlacesBack) {
+  using Admit = server::ConnectionCount::Admit;
+  server::ConnectionCount count(3, 2);
+  EXPECT_EQ(count.TryAdd("10.0.0.1"), Admit::kYes);
+  EXPECT_EQ(count.TryAdd("10.0.0.1"), Admit::kYes);
+  EXPECT_EQ(count.TryAdd("10.0.0.1"), Admit::kAddressFull);
+  EXPECT_EQ(count.TryAdd("10.0.0.2"), Admit::kYes);
+  EXPECT_EQ(count.TryAdd("10.0.0.3"), Admit::kTotalFull);
+  EXPECT_EQ(count.total(), 3);
+  count.Remove("10.0.0.1");
+  EXPECT_EQ(count.TryAdd("10.0.0.3"), Admit::kYes);
+  EXPECT_EQ(count.TryAdd("10.0.0.1"), Admit::kTotalFull);
 }
 
 class HostileClientTest : public ServerTest {
