@@ -70,8 +70,9 @@ export SENDSYNC_TOKEN
 grep -o '"upn":"[A-Z0-9]*"' "$work/data/pupil.jsonl" | cut -d'"' -f4 | head -n 5000 > "$work/upns.txt"
 export UPNS_FILE="$work/upns.txt"
 
-printf '{"listen": "127.0.0.1:0", "log_level": "warn", "http_threads": %s, "summary_cache_mb": %s}\n' \
-  "$http_threads" "$summary_cache_mb" > "$work/serve.json"
+# wrk's connections all come from 127.0.0.1: the per-address cap must let them all in.
+printf '{"listen": "127.0.0.1:0", "log_level": "warn", "http_threads": %s, "summary_cache_mb": %s, "max_connections_per_address": %s}\n' \
+  "$http_threads" "$summary_cache_mb" "$((connections + 64))" > "$work/serve.json"
 rm -f "$work/port"
 "$sendsync" serve --config "$work/serve.json" --db "$SENDSYNC_DB" --no-scheduler --port-file "$work/port" \
   > "$work/serve.out" 2> "$work/serve.err" &

@@ -65,6 +65,11 @@ json Config::ToJson() const {
           {"retry_max_seconds", retry_max_seconds},
           {"max_parallel_runs", max_parallel_runs},
           {"http_threads", http_threads},
+          {"header_timeout_seconds", header_timeout_seconds},
+          {"body_timeout_seconds", body_timeout_seconds},
+          {"keepalive_timeout_seconds", keepalive_timeout_seconds},
+          {"max_connections", max_connections},
+          {"max_connections_per_address", max_connections_per_address},
           {"summary_cache_mb", summary_cache_mb},
           {"allow_plain_http", allow_plain_http}};
 }
@@ -76,9 +81,14 @@ Result<Config> FromJson(const json& j, const std::string& base) {
       "data_dir",  "store_url", "plugin_dir",  "listen",   "tls_cert",          "tls_key",
       "log_level", "log_file",  "worker_mode", "web_root", "audit_anchor_file", "audit_anchor_key"};
   static const std::set<std::string> kInts = {
-      "call_timeout_seconds", "memory_limit_mb",   "max_attempts",       "backoff_base_seconds",
-      "backoff_max_seconds",  "max_request_bytes", "retry_base_seconds", "retry_max_seconds",
-      "max_parallel_runs",    "http_threads",      "summary_cache_mb"};
+      "call_timeout_seconds", "memory_limit_mb",
+      "max_attempts",         "backoff_base_seconds",
+      "backoff_max_seconds",  "max_request_bytes",
+      "retry_base_seconds",   "retry_max_seconds",
+      "max_parallel_runs",    "http_threads",
+      "summary_cache_mb",     "header_timeout_seconds",
+      "body_timeout_seconds", "keepalive_timeout_seconds",
+      "max_connections",      "max_connections_per_address"};
   for (auto it = j.begin(); it != j.end(); ++it) {
     const std::string& k = it.key();
     if (kStrings.count(k)) {
@@ -122,6 +132,11 @@ Result<Config> FromJson(const json& j, const std::string& base) {
   num("max_parallel_runs", c.max_parallel_runs);
   num("http_threads", c.http_threads);
   num("summary_cache_mb", c.summary_cache_mb);
+  num("header_timeout_seconds", c.header_timeout_seconds);
+  num("body_timeout_seconds", c.body_timeout_seconds);
+  num("keepalive_timeout_seconds", c.keepalive_timeout_seconds);
+  num("max_connections", c.max_connections);
+  num("max_connections_per_address", c.max_connections_per_address);
   if (j.contains("allow_plain_http")) c.allow_plain_http = j["allow_plain_http"].get<bool>();
 
   c.data_dir = Under(base, c.data_dir);
@@ -166,6 +181,13 @@ Result<Config> FromJson(const json& j, const std::string& base) {
   if (c.max_parallel_runs > 64) return Bad("max_parallel_runs", "must be at most 64");
   if (c.http_threads < 2 || c.http_threads > 1024) return Bad("http_threads", "must be 2..1024");
   if (c.summary_cache_mb > 16384) return Bad("summary_cache_mb", "must be at most 16384");
+  if (c.header_timeout_seconds > 300) return Bad("header_timeout_seconds", "must be 1..300");
+  if (c.body_timeout_seconds > 3600) return Bad("body_timeout_seconds", "must be 1..3600");
+  if (c.keepalive_timeout_seconds > 300) return Bad("keepalive_timeout_seconds", "must be 1..300");
+  if (c.max_connections < 16 || c.max_connections > 1000000)
+    return Bad("max_connections", "must be 16..1000000");
+  if (c.max_connections_per_address > c.max_connections)
+    return Bad("max_connections_per_address", "must be at most max_connections");
   return c;
 }
 

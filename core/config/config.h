@@ -31,10 +31,15 @@ struct Config {
   std::string audit_anchor_file, audit_anchor_key;
   // `sendsync serve` only.
   std::string web_root;  // dashboard files; default <sendsync's folder>/../share/sendsync/web
-  int retry_base_seconds = 60;   // a scheduled run that failed is retried after this, doubling
-  int retry_max_seconds = 3600;  // ... up to this
-  int max_parallel_runs = 2;     // links the scheduler runs at the same time
-  int http_threads = 64;      // connections served at once (each keep-alive connection holds one)
+  int retry_base_seconds = 60;        // a scheduled run that failed is retried after this, doubling
+  int retry_max_seconds = 3600;       // ... up to this
+  int max_parallel_runs = 2;          // links the scheduler runs at the same time
+  int http_threads = 64;              // requests answered at once (idle connections hold no thread)
+  int header_timeout_seconds = 10;    // a request's line and headers must arrive within this
+  int body_timeout_seconds = 30;      // ... and its body within this after them
+  int keepalive_timeout_seconds = 5;  // an idle kept-alive connection is closed after this
+  int max_connections = 4096;         // open at once; the oldest idle one makes way when full
+  int max_connections_per_address = 64;  // from one client address (a reverse proxy is one)
   int summary_cache_mb = 64;  // pupils' summaries kept while the hub is unchanged; 0: none
   // Plain HTTP on an address other than loopback sends tokens and pupils' records in clear, so it
   // is refused unless this says so (e.g. a TLS-terminating reverse proxy on a private network).

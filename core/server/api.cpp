@@ -1,5 +1,6 @@
 #include "core/server/api.h"
 
+#include <algorithm>
 #include <ctime>
 #include <regex>
 #include <sstream>
@@ -28,10 +29,16 @@ const char* TitleOf(int status) {
       return "Not found";
     case 405:
       return "Method not allowed";
+    case 408:
+      return "Request timeout";
+    case 411:
+      return "Length required";
     case 409:
       return "Conflict";
     case 413:
       return "Payload too large";
+    case 431:
+      return "Request headers too large";
     case 422:
       return "Unprocessable";
     case 503:
@@ -53,10 +60,16 @@ const char* SlugOf(int status) {
       return "not-found";
     case 405:
       return "method-not-allowed";
+    case 408:
+      return "timeout";
+    case 411:
+      return "length-required";
     case 409:
       return "conflict";
     case 413:
       return "too-large";
+    case 431:
+      return "headers-too-large";
     case 422:
       return "unprocessable";
     case 503:
@@ -222,21 +235,31 @@ Reply Dispatch(ApiEnv& env, const Request& req) {
   }();
   const auto path = Segments(req.path);
   const Route* route = nullptr;
-  bool path_known = false;
+  std::string allow;  // the methods the path takes
   std::map<std::string, std::string> params;
   for (size_t i = 0; i < Routes().size(); ++i) {
     const Route& r = Routes()[i];
     std::map<std::string, std::string> p;
     if (!Match(kPatterns[i], path, p)) continue;
-    path_known = true;
-    if (req.method == r.method) {
+    if (allow.find(r.method) == std::string::npos)
+      allow += (allow.empty() ? "" : ", ") + std::string(r.method);
+    if (req.method == r.method && !route) {
       route = &r;
       params = std::move(p);
-      break;
     }
   }
-  if (!path_known) return Problem(404, "no such API path (see docs/api/admin-api.yaml)");
-  if (!route) return Problem(405, "this path does not take " + req.method);
+  if (allow.empty()) return Problem(404, "no such API path (see docs/api/admin-api.yaml)");
+  if (!route) {
+    Reply r = Problem(405, "this path does not take " + req.method + "; it takes " + allow);
+    r.allow = allow;
+    return r;
+  }
+  for (const auto& [name, value] : params)
+    if (std::any_of(value.begin(), value.end(),
+                    [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }))
+      return Problem(400, "the request has 1 problem(s)",
+                     json::array({{{"path", "path:" + name},
+                                   {"message", "must not hold a control character"}}}));
 
   auto conn = env.store.Connect();
   if (!conn.ok()) return FromStatus(Status::Unavailable(conn.status().message()));

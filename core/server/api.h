@@ -47,6 +47,7 @@ struct Reply {
   nlohmann::json body;
   std::string content_type = "application/json";
   std::shared_ptr<const std::string> raw = nullptr;  // when set, sent as the body instead of `body`
+  std::string allow = "";  // for 405: the methods the path takes ("GET, POST"), sent as Allow
 };
 
 // RFC 7807 problem+json. `errors`: [{"path", "message"}] for invalid input.

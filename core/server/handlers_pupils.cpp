@@ -45,18 +45,24 @@ std::optional<Reply> UpnShape(Call& call) {
   return e.ToReply();
 }
 
+// The answer for a UPN the caller may not see: the same for a pupil of another school as for one
+// that does not exist, so a school-limited token cannot learn which UPNs exist elsewhere.
+Reply NoSuchPupil() {
+  return Problem(404, "no pupil with that UPN");
+}
+
 // The pupil named by {upn}, checked against the caller's school. Error bodies do not repeat the
 // UPN.
 std::optional<Reply> PupilParam(Call& call, store::RecordRow& out) {
   if (auto r = UpnShape(call)) return *r;
   auto p = hub::FindPupil(*call.conn, call.params["upn"]);
   if (!p.ok()) {
-    if (p.status().code() == Status::Code::kNotFound) return Problem(404, "no pupil with that UPN");
+    if (p.status().code() == Status::Code::kNotFound) return NoSuchPupil();
     if (p.status().code() == Status::Code::kFailedPrecondition)
       return Problem(409, "several pupils share that UPN; resolve the match queue first");
     return FromStatus(p.status());
   }
-  if (!call.MaySee(p->school_urn)) return Problem(403, "this token is limited to another school");
+  if (!call.MaySee(p->school_urn)) return NoSuchPupil();
   out = *p;
   return std::nullopt;
 }
@@ -82,8 +88,7 @@ Reply ShowPupil(Call& call) {
   if (cache) {
     if (auto r = UpnShape(call)) return *r;
     if (auto hit = cache->Find(key, call.generation)) {
-      if (!call.MaySee(hit->school_urn))
-        return Problem(403, "this token is limited to another school");
+      if (!call.MaySee(hit->school_urn)) return NoSuchPupil();
       Reply r;
       r.raw = std::move(hit->body);
       return r;

@@ -331,6 +331,14 @@ Reply ResolveMatch(Call& call) {
       e.Add("/to", "must be a hub pupil id (h12), new, or discard");
   }
   if (!e.empty()) return e.ToReply();
+  if (to != "new" && to != "discard" && !call.caller.school_urn.empty()) {
+    // A pupil of another school is refused exactly as one that does not exist (the engine's
+    // words), so a school-limited token can neither link to it nor learn that it exists.
+    auto rows = store::LoadRecords(*call.conn, {hub::ParseHubId(to)});
+    if (!rows.ok()) return FromStatus(rows.status());
+    if (!rows->empty() && (*rows)[0].kind == "pupil" && !call.MaySee((*rows)[0].school_urn))
+      return FromStatus(Status::InvalidArgument("'" + to + "' is not a pupil in the hub"));
+  }
   const std::string resolution = to == "new" || to == "discard" ? to : "record:" + to;
   Status st = call.env.engine.ResolveMatch(m.id, resolution, call.caller.Actor());
   if (!st.ok()) return FromStatus(st);

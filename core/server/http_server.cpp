@@ -1,6 +1,7 @@
 #include "core/server/http_server.h"
 
 #include "core/server/fair_gate.h"
+#include "core/server/http_front.h"
 
 #include <algorithm>
 #include <chrono>
@@ -10,16 +11,9 @@
 #include <thread>
 
 #include <Poco/Net/Context.h>
-#include <Poco/Net/HTTPRequestHandler.h>
-#include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/HTTPServer.h>
-#include <Poco/Net/HTTPServerParams.h>
-#include <Poco/Net/HTTPServerRequest.h>
-#include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/SSLManager.h>
 #include <Poco/Net/SecureServerSocket.h>
 #include <Poco/Net/ServerSocket.h>
-#include <Poco/ThreadPool.h>
 #include <Poco/URI.h>
 
 #include "core/log/log.h"
@@ -66,27 +60,32 @@ const char* kCsp =
     "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
     "frame-ancestors 'none'; form-action 'self'";
 
-void Send(Poco::Net::HTTPServerResponse& res, int status, const std::string& content_type,
-          const std::string& body, bool no_store) {
-  res.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
-  res.set("X-Content-Type-Options", "nosniff");
-  res.set("Content-Security-Policy", kCsp);
-  res.set("Referrer-Policy", "no-referrer");
-  res.set("X-Frame-Options", "DENY");
-  if (no_store) res.set("Cache-Control", "no-store");
-  res.setContentType(content_type);
-  res.setContentLength(static_cast<std::streamsize>(body.size()));
-  res.send() << body;
+FrontAnswer Answer(int status, const std::string& content_type, std::string body, bool no_store) {
+  FrontAnswer a;
+  a.status = status;
+  a.content_type = content_type;
+  a.headers = {{"X-Content-Type-Options", "nosniff"},
+               {"Content-Security-Policy", kCsp},
+               {"Referrer-Policy", "no-referrer"},
+               {"X-Frame-Options", "DENY"}};
+  if (no_store) a.headers.emplace_back("Cache-Control", "no-store");
+  a.body = std::move(body);
+  return a;
 }
 
-void SendJson(Poco::Net::HTTPServerResponse& res, const Reply& r) {
-  if (r.status == 401) res.set("WWW-Authenticate", "Bearer realm=\"sendsync\"");
-  if (r.raw) {
-    Send(res, r.status, r.content_type, *r.raw, true);
-    return;
-  }
-  std::string body = r.body.dump(-1, ' ', false, json::error_handler_t::replace);
-  Send(res, r.status, r.content_type, body, true);
+FrontAnswer JsonAnswer(const Reply& r) {
+  FrontAnswer a =
+      Answer(r.status, r.content_type,
+             r.raw ? *r.raw : r.body.dump(-1, ' ', false, json::error_handler_t::replace), true);
+  if (r.status == 401) a.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"sendsync\"");
+  if (r.status == 405 && !r.allow.empty()) a.headers.emplace_back("Allow", r.allow);
+  return a;
+}
+
+FrontAnswer MethodNotAllowed(const std::string& allow, const std::string& detail) {
+  Reply r = Problem(405, detail);
+  r.allow = allow;
+  return JsonAnswer(r);
 }
 
 struct Shared {
@@ -97,134 +96,96 @@ struct Shared {
   FairGate gate{4 * std::clamp(std::thread::hardware_concurrency(), 1u, 256u)};
 };
 
-class Handler : public Poco::Net::HTTPRequestHandler {
- public:
-  explicit Handler(Shared& shared) : s_(shared) {}
+// A decoded path with a control character (a NUL from %00 above all) is refused: file APIs and
+// logs would read a different path than the one checked.
+bool HasControlCharacter(const std::string& path) {
+  return std::any_of(path.begin(), path.end(),
+                     [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+}
 
-  void handleRequest(Poco::Net::HTTPServerRequest& req,
-                     Poco::Net::HTTPServerResponse& res) override {
-    const auto t0 = std::chrono::steady_clock::now();
-    int status = 500;
-    try {
-      status = Handle(req, res);
-    } catch (const std::exception& e) {
-      log::Write(log::Level::kError, "http.exception", {{"method", req.getMethod()}});
-      log::Write(log::Level::kDebug, "http.exception_detail", {{"what", e.what()}});
-      if (!res.sent()) {
-        Reply r = Problem(500, "internal error; see the service log");
-        SendJson(res, r);
-      }
-    }
-    if (log::Enabled(log::Level::kDebug)) {
-      const auto ms = std::chrono::duration_cast<std::chrono::microseconds>(
-                          std::chrono::steady_clock::now() - t0)
-                          .count() /
-                      1000.0;
-      log::Write(log::Level::kDebug, "http.request",
-                 {{"method", req.getMethod()},
-                  {"path", Poco::URI(req.getURI()).getPath()},
-                  {"status", status},
-                  {"ms", ms}});
-    }
-  }
-
- private:
-  int Handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& res) {
+FrontAnswer Route(Shared& s, const FrontRequest& fr) {
+  const Poco::Net::HTTPRequest& req = fr.head;
+  std::string path, raw_query;
+  try {
     Poco::URI uri(req.getURI());
-    const std::string path = uri.getPath();
-    const std::string& method = req.getMethod();
-
-    if (path == "/healthz" && method == "GET") {
-      auto [ok, body] = s_.options.health();
-      Send(res, ok ? 200 : 503, "application/json", body.dump(), true);
-      return ok ? 200 : 503;
-    }
-    if (path == "/metrics" && method == "GET") {
-      Send(res, 200, "text/plain; version=0.0.4; charset=utf-8", s_.options.metrics(), true);
-      return 200;
-    }
-    if (path == "/" || path == "/index.html" || path.rfind("/ui/", 0) == 0) {
-      if (method != "GET" && method != "HEAD") {
-        SendJson(res, Problem(405, "static files take GET"));
-        return 405;
-      }
-      const std::string rel = path.rfind("/ui/", 0) == 0 ? path.substr(4) : "index.html";
-      const std::string file = SafeStaticPath(s_.options.web_root, rel);
-      const std::string type = StaticContentType(file);
-      if (file.empty() || type.empty()) {
-        Send(res, 404, "text/plain; charset=utf-8", "not found\n", false);
-        return 404;
-      }
-      std::ifstream in(file, std::ios::binary);
-      std::stringstream ss;
-      ss << in.rdbuf();
-      Send(res, 200, type, ss.str(), rel == "index.html");
-      return 200;
-    }
-    if (path.rfind("/api/", 0) != 0) {
-      Send(res, 404, "text/plain; charset=utf-8", "not found\n", false);
-      return 404;
-    }
-
-    Request r;
-    r.method = method;
-    r.path = path;
-    r.query = ParseQuery(uri.getRawQuery());
-    r.authorization = req.get("Authorization", "");
-    const int64_t max = s_.env.max_request_bytes;
-    if (req.hasContentLength() && req.getContentLength64() > max) {
-      Reply too = Problem(413, "the request body is larger than " + std::to_string(max) + " bytes");
-      res.setKeepAlive(false);  // the unread body would be taken for the next request
-      SendJson(res, too);
-      return 413;
-    }
-    if (method == "POST" || method == "PUT" || method == "PATCH") {
-      std::istream& in = req.stream();
-      char buf[8192];
-      while (in.read(buf, sizeof buf) || in.gcount() > 0) {
-        r.body.append(buf, static_cast<size_t>(in.gcount()));
-        if (static_cast<int64_t>(r.body.size()) > max) {
-          Reply too =
-              Problem(413, "the request body is larger than " + std::to_string(max) + " bytes");
-          res.setKeepAlive(false);
-          SendJson(res, too);
-          return 413;
-        }
-      }
-    }
-    // At most a few calls work at once, first come first served (they are CPU-bound, and a busy
-    // server has hundreds of connection threads that would otherwise all compete for the cores);
-    // a call that waits longer than a moment goes ahead anyway, so a slow call (a dry run, an
-    // audit check) never holds up the rest.
-    const bool gated = s_.gate.Enter(std::chrono::milliseconds(50));
-    Reply reply = Dispatch(s_.env, r);
-    if (gated) s_.gate.Leave();
-    SendJson(res, reply);
-    return reply.status;
+    path = uri.getPath();
+    raw_query = uri.getRawQuery();
+  } catch (const Poco::Exception&) {
+    return JsonAnswer(Problem(400, "the request's URI is not valid"));
   }
+  if (HasControlCharacter(path))
+    return JsonAnswer(Problem(400, "the path has a control character (such as %00)"));
+  const std::string& method = req.getMethod();
 
-  Shared& s_;
-};
-
-class Factory : public Poco::Net::HTTPRequestHandlerFactory {
- public:
-  explicit Factory(Shared& shared) : s_(shared) {}
-  Poco::Net::HTTPRequestHandler* createRequestHandler(
-      const Poco::Net::HTTPServerRequest&) override {
-    return new Handler(s_);
+  if (path == "/healthz" || path == "/metrics") {
+    if (method != "GET") return MethodNotAllowed("GET", path + " takes GET");
+    if (path == "/healthz") {
+      auto [ok, body] = s.options.health();
+      return Answer(ok ? 200 : 503, "application/json", body.dump(), true);
+    }
+    return Answer(200, "text/plain; version=0.0.4; charset=utf-8", s.options.metrics(), true);
   }
+  if (path == "/" || path == "/index.html" || path.rfind("/ui/", 0) == 0) {
+    if (method != "GET" && method != "HEAD")
+      return MethodNotAllowed("GET, HEAD", "static files take GET or HEAD");
+    const std::string rel = path.rfind("/ui/", 0) == 0 ? path.substr(4) : "index.html";
+    const std::string file = SafeStaticPath(s.options.web_root, rel);
+    const std::string type = StaticContentType(file);
+    if (file.empty() || type.empty())
+      return Answer(404, "text/plain; charset=utf-8", "not found\n", false);
+    std::ifstream in(file, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return Answer(200, type, ss.str(), rel == "index.html");
+  }
+  if (path.rfind("/api/", 0) != 0)
+    return Answer(404, "text/plain; charset=utf-8", "not found\n", false);
 
- private:
-  Shared& s_;
-};
+  Request r;
+  r.method = method;
+  r.path = path;
+  r.query = ParseQuery(raw_query);
+  r.authorization = req.get("Authorization", "");
+  r.body = fr.body;  // the front refused anything over max_request_bytes before reading it
+  // At most a few calls work at once, first come first served (they are CPU-bound, and with many
+  // workers they would otherwise all compete for the cores); a call that waits longer than a
+  // moment goes ahead anyway, so a slow call (a dry run, an audit check) never holds up the rest.
+  const bool gated = s.gate.Enter(std::chrono::milliseconds(50));
+  Reply reply = Dispatch(s.env, r);
+  if (gated) s.gate.Leave();
+  return JsonAnswer(reply);
+}
+
+FrontAnswer Handle(Shared& s, const FrontRequest& req) {
+  const auto t0 = std::chrono::steady_clock::now();
+  FrontAnswer a;
+  try {
+    a = Route(s, req);
+  } catch (const std::exception& e) {
+    log::Write(log::Level::kError, "http.exception", {{"method", req.head.getMethod()}});
+    log::Write(log::Level::kDebug, "http.exception_detail", {{"what", e.what()}});
+    a = JsonAnswer(Problem(500, "internal error; see the service log"));
+  }
+  if (log::Enabled(log::Level::kDebug)) {
+    const auto ms =
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0)
+            .count() /
+        1000.0;
+    std::string path = req.head.getURI();
+    path = path.substr(0, path.find('?'));
+    log::Write(
+        log::Level::kDebug, "http.request",
+        {{"method", req.head.getMethod()}, {"path", path}, {"status", a.status}, {"ms", ms}});
+  }
+  return a;
+}
 
 }  // namespace
 
 struct HttpServer::Impl {
   explicit Impl(ApiEnv& e) : shared{e, {}} {}
   Shared shared;
-  std::unique_ptr<Poco::ThreadPool> pool;
-  std::unique_ptr<Poco::Net::HTTPServer> server;
+  std::unique_ptr<HttpFront> front;
   uint16_t port = 0;
   bool tls = false;
 };
@@ -246,27 +207,25 @@ Status HttpServer::Start(const HttpOptions& options) {
                                  options.tls_cert, "", Poco::Net::Context::VERIFY_NONE);
       ctx->disableProtocols(Poco::Net::Context::PROTO_SSLV2 | Poco::Net::Context::PROTO_SSLV3 |
                             Poco::Net::Context::PROTO_TLSV1 | Poco::Net::Context::PROTO_TLSV1_1);
-      socket = std::make_unique<Poco::Net::SecureServerSocket>(addr, 256, ctx);
+      socket = std::make_unique<Poco::Net::SecureServerSocket>(addr, 1024, ctx);
       impl_->tls = true;
     } else {
-      socket = std::make_unique<Poco::Net::ServerSocket>(addr, 256);
+      socket = std::make_unique<Poco::Net::ServerSocket>(addr, 1024);
     }
     impl_->port = socket->address().port();
-    auto* params = new Poco::Net::HTTPServerParams;
-    params->setMaxThreads(options.threads);
-    params->setMaxQueued(4 * options.threads);
-    params->setKeepAlive(true);
-    params->setMaxKeepAliveRequests(1000);
-    params->setKeepAliveTimeout(Poco::Timespan(5, 0));
-    params->setTimeout(Poco::Timespan(30, 0));
-    // Our own pool, so Stop can wait for every handler still running.
-    impl_->pool = std::make_unique<Poco::ThreadPool>(2, options.threads);
-    impl_->server = std::make_unique<Poco::Net::HTTPServer>(new Factory(impl_->shared),
-                                                            *impl_->pool, *socket, params);
-    impl_->server->start();
+    FrontLimits l = options.limits;
+    l.workers = options.threads;
+    l.max_body_bytes = impl_->shared.env.max_request_bytes;
+    Shared* shared = &impl_->shared;
+    FrontHandlers h;
+    h.handle = [shared](const FrontRequest& r) { return Handle(*shared, r); };
+    h.problem = [](int status, const std::string& detail) {
+      return JsonAnswer(Problem(status, detail));
+    };
+    impl_->front = std::make_unique<HttpFront>(l, std::move(h));
+    impl_->front->Start(*socket);
   } catch (const Poco::Exception& e) {
-    impl_->server.reset();
-    impl_->pool.reset();
+    impl_->front.reset();
     return Status::Unavailable("cannot listen on " + options.host + ":" +
                                std::to_string(options.port) + ": " + e.displayText());
   }
@@ -274,13 +233,9 @@ Status HttpServer::Start(const HttpOptions& options) {
 }
 
 void HttpServer::Stop() {
-  if (impl_->server) {
-    impl_->server->stopAll(true);
-    impl_->server.reset();
-  }
-  if (impl_->pool) {
-    impl_->pool->joinAll();
-    impl_->pool.reset();
+  if (impl_->front) {
+    impl_->front->Stop();
+    impl_->front.reset();
   }
 }
 

@@ -1,6 +1,7 @@
-// The HTTP(S) front of `sendsync serve` on Poco::Net's HTTPServer: /api/v1 through Dispatch,
-// /healthz, /metrics, and the dashboard's static files (/ and /ui/<file>) from the web root, with
-// the security headers every response carries and the request size limit. Owned by Service.
+// The HTTP(S) server of `sendsync serve`: /api/v1 through Dispatch, /healthz, /metrics, and the
+// dashboard's static files (/ and /ui/<file>) from the web root, with the security headers every
+// response carries. Connections, deadlines and limits are HttpFront's (http_front.h); this file
+// routes complete requests. Owned by Service.
 #pragma once
 
 #include <cstdint>
@@ -9,6 +10,7 @@
 #include <string>
 
 #include "core/server/api.h"
+#include "core/server/http_front.h"
 #include "sendsync/sdk/status.h"
 
 namespace sendsync::server {
@@ -17,7 +19,8 @@ struct HttpOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 0;              // 0: any free port (see HttpServer::port)
   std::string tls_cert, tls_key;  // both: HTTPS
-  int threads = 64;
+  int threads = 64;               // workers answering complete requests
+  FrontLimits limits;    // deadlines and connection caps (workers and body size are set above)
   std::string web_root;  // "" or missing: / and /ui/ answer 404
   // Health as JSON and whether it is good (503 otherwise); the metrics text.
   std::function<std::pair<bool, nlohmann::json>()> health;

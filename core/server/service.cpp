@@ -28,6 +28,11 @@ ServiceOptions OptionsFrom(const config::Config& cfg, const std::string& store_u
   o.http_threads = cfg.http_threads;
   o.summary_cache_mb = cfg.summary_cache_mb;
   o.max_request_bytes = cfg.max_request_bytes;
+  o.header_timeout_ms = cfg.header_timeout_seconds * 1000;
+  o.body_timeout_ms = cfg.body_timeout_seconds * 1000;
+  o.keepalive_timeout_ms = cfg.keepalive_timeout_seconds * 1000;
+  o.max_connections = cfg.max_connections;
+  o.max_connections_per_address = cfg.max_connections_per_address;
   o.engine = engine;
   o.scheduler.backoff.base_ms = int64_t{cfg.retry_base_seconds} * 1000;
   o.scheduler.backoff.max_ms = int64_t{cfg.retry_max_seconds} * 1000;
@@ -122,6 +127,11 @@ Result<std::unique_ptr<Service>> Service::Start(const ServiceOptions& options) {
   h.tls_cert = options.tls_cert;
   h.tls_key = options.tls_key;
   h.threads = options.http_threads;
+  h.limits.header_timeout_ms = options.header_timeout_ms;
+  h.limits.body_timeout_ms = options.body_timeout_ms;
+  h.limits.keepalive_timeout_ms = options.keepalive_timeout_ms;
+  h.limits.max_connections = options.max_connections;
+  h.limits.max_connections_per_address = options.max_connections_per_address;
   h.web_root = options.web_root.empty() ? DefaultWebRoot() : options.web_root;
   Impl* impl = &I;
   h.health = [impl]() {

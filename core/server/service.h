@@ -24,6 +24,12 @@ struct ServiceOptions {
   int http_threads = 64;
   int summary_cache_mb = 64;  // 0: no summary cache
   int64_t max_request_bytes = 1 << 20;
+  // The HTTP server's deadlines and connection caps (docs/server.md, "Slow and idle clients").
+  int header_timeout_ms = 10000;
+  int body_timeout_ms = 30000;
+  int keepalive_timeout_ms = 5000;
+  int max_connections = 4096;
+  int max_connections_per_address = 64;
   sync::EngineOptions engine;
   SchedulerOptions scheduler;
   // Where the audit chain is anchored after runs, every minute when it moved and at stop.

@@ -96,14 +96,25 @@ Result<int64_t> CreateLink(Conn& conn, const Link& link) {
 }
 
 Result<Link> GetLink(Conn& conn, const std::string& name, bool include_removed) {
-  auto links = SelectLinks(
-      conn,
-      include_removed ? "WHERE name = ? OR name LIKE ? ORDER BY id DESC"
-                      : "WHERE name = ? AND removed_at IS NULL",
-      include_removed ? std::vector<Value>{name, name + "#removed-%"} : std::vector<Value>{name});
+  // A removed link is renamed "<name>#removed-<n>"; the name is escaped so that its own % and _
+  // match only themselves (a name given as a filter must match exactly, never as a pattern).
+  std::string pattern;
+  for (char c : name) {
+    if (c == '%' || c == '_' || c == '\\') pattern += '\\';
+    pattern += c;
+  }
+  pattern += "#removed-%";
+  auto links =
+      SelectLinks(conn,
+                  include_removed ? "WHERE name = ? OR name LIKE ? ESCAPE '\\' ORDER BY id DESC"
+                                  : "WHERE name = ? AND removed_at IS NULL",
+                  include_removed ? std::vector<Value>{name, pattern} : std::vector<Value>{name});
   if (!links.ok()) return links.status();
-  if (links->empty()) return Status::NotFound("no link named '" + name + "'");
-  return links->front();
+  // LIKE ignores case in SQLite: keep only the exact name and its own removed copies.
+  const std::string removed = name + "#removed-";
+  for (const Link& l : *links)
+    if (l.name == name || l.name.compare(0, removed.size(), removed) == 0) return l;
+  return Status::NotFound("no link named '" + name + "'");
 }
 
 Result<Link> GetLinkById(Conn& conn, int64_t id) {

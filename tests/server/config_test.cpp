@@ -93,6 +93,38 @@ TEST(Config, ServiceOptionsComeFromTheConfig) {
   EXPECT_EQ(o.max_request_bytes, 4096);
 }
 
+TEST(Config, ConnectionLimitsAndDeadlinesAreCheckedAndReachTheService) {
+  for (const char* key :
+       {"header_timeout_seconds", "body_timeout_seconds", "keepalive_timeout_seconds",
+        "max_connections", "max_connections_per_address"}) {
+    EXPECT_NE(Check({{key, 0}}).message().find(std::string(key) + ":"), std::string::npos) << key;
+    EXPECT_NE(Check({{key, "10"}}).message().find(std::string(key) + ":"), std::string::npos)
+        << key;
+  }
+  EXPECT_NE(Check({{"header_timeout_seconds", 301}}).message().find("header_timeout_seconds:"),
+            std::string::npos);
+  EXPECT_NE(Check({{"max_connections", 15}}).message().find("max_connections:"), std::string::npos);
+  EXPECT_NE(Check({{"max_connections", 100}, {"max_connections_per_address", 101}})
+                .message()
+                .find("max_connections_per_address:"),
+            std::string::npos);
+  auto c = config::FromJson({{"header_timeout_seconds", 3},
+                             {"body_timeout_seconds", 7},
+                             {"keepalive_timeout_seconds", 2},
+                             {"max_connections", 500},
+                             {"max_connections_per_address", 20}},
+                            "");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  sync::EngineOptions engine;
+  server::ServiceOptions o = server::OptionsFrom(*c, "sqlite:x.db", "/plugins", engine);
+  EXPECT_EQ(o.header_timeout_ms, 3000);
+  EXPECT_EQ(o.body_timeout_ms, 7000);
+  EXPECT_EQ(o.keepalive_timeout_ms, 2000);
+  EXPECT_EQ(o.max_connections, 500);
+  EXPECT_EQ(o.max_connections_per_address, 20);
+  EXPECT_EQ(c->ToJson()["max_connections_per_address"], 20);
+}
+
 TEST(Config, ExampleConfigInPackagingIsValid) {
   std::ifstream in(std::string(SOURCE_DIR) + "/packaging/sendsync.json");
   json j = json::parse(in, nullptr, false);
