@@ -373,6 +373,13 @@ struct ChecklistItem {
 struct Readiness {
   bool ready = false;
   std::vector<ChecklistItem> items;
+  // Whether an unmet checklist holds the request back. A request made by the parent or the young
+  // person (requester_role parent / young_person) is theirs to make under section 36 of the
+  // Children and Families Act 2014, which does not require SEN support first: for it the
+  // checklist is advice (gate false) and `advice` says so, naming who asked.
+  bool gate = true;
+  std::string requested_by;  // the current request's requester_role; "" when none is recorded
+  std::string advice;        // for people: why the checklist is advice only (empty when a gate)
 };
 // What an LA will expect in a request for an EHC needs assessment, and what is missing.
 Readiness CheckReadiness(const PupilRecords&, Date as_of, const Rules& = Rules::Builtin());

@@ -36,7 +36,11 @@ json ReadinessJson(const domain::Readiness& ready) {
                      {"met", i.met},
                      {"evidence", i.evidence},
                      {"missing", i.missing}});
-  return {{"ready", ready.ready}, {"items", items}};
+  return {{"ready", ready.ready},
+          {"gate", ready.gate},
+          {"requested_by", ready.requested_by},
+          {"advice", ready.advice},
+          {"items", items}};
 }
 
 }  // namespace
