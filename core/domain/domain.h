@@ -200,6 +200,8 @@ struct Rules {
   int parent_meetings_per_year = 0;
   int sen_support_review_days = 0;  // "at least termly"
   int min_completed_cycles = 0;     // for referral readiness
+  int advice_days = 0;              // professionals' advice: 6 weeks from being asked
+  int reassessment_days = 0;        // re-assessment: final plan 14 weeks from the decision
   std::vector<ExceptionRule> exceptions;
   std::vector<PhaseTransfer> phase_transfers;
   std::vector<std::pair<int, int>> term_ends;  // (month, day), autumn, spring, summer
@@ -333,7 +335,8 @@ struct DueItem {
   // Stable ids: review_overdue, parent_meetings, ehc_decision_6w, ehc_no_plan_16w,
   // ehc_final_plan_20w, draft_comments_15d, annual_review_12m, annual_review_notice_2w,
   // annual_review_report_2w, annual_review_decision_4w, amended_plan_8w, amendment_12w,
-  // phase_transfer.
+  // phase_transfer, ehc_advice_6w, reassessment_14w; and from a stage model's rhythm
+  // stage_<rhythm id>, calendar_<calendar id> and stage_next (docs/domain.md).
   std::string clock;
   std::string title;  // for people
   Date due;
