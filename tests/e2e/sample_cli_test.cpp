@@ -191,6 +191,21 @@ TEST_F(SampleCli, ReferralCheckOfAReadyPupilMeetsEveryItemAndExitsZero) {
   }
 }
 
+// Section 36 of the Children and Families Act 2014: Leo's parents asked for the assessment
+// themselves (HC-2003-RF1, requester_role parent), so the checklist is advice, not a gate.
+TEST_F(SampleCli, ReferralCheckOfAParentsOwnRequestIsAdviceAndExitsZero) {
+  json r = cli_.RunJson({"referral", "check", "X820400218046", "--as-of", kAsOf}, 0);
+  EXPECT_EQ(r["ready"], false) << r.dump(2);
+  EXPECT_EQ(r["gate"], false);
+  EXPECT_EQ(r["requested_by"], "parent");
+  EXPECT_NE(r.value("advice", "").find("section 36"), std::string::npos) << r.dump(2);
+  ProgramResult text = cli_.Run({"referral", "check", "X820400218046", "--as-of", kAsOf});
+  EXPECT_EQ(text.exit_code, 0) << text.Describe();
+  EXPECT_NE(text.out.find("advice, not a condition of the request"), std::string::npos)
+      << text.Describe();
+  EXPECT_NE(text.out.find("Requested by the parent"), std::string::npos) << text.Describe();
+}
+
 TEST_F(SampleCli, ReferralCheckOfAPupilNotReadyListsWhatIsMissingAndExitsThree) {
   json r = cli_.RunJson({"referral", "check", kNotReady, "--as-of", kAsOf}, 3);
   EXPECT_EQ(r["ready"], false);
