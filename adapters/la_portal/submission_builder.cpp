@@ -185,6 +185,8 @@ std::optional<std::string> NotReadyReason(const json& context) {
     return "the host sent no readiness check with this referral, so it cannot be shown to be "
            "ready; an admin can force it";
   if (readiness["ready"].get<bool>()) return std::nullopt;
+  // A request made by the parent or young person (CFA 2014 s36): the checklist is advice only.
+  if (readiness.contains("gate") && readiness["gate"] == false) return std::nullopt;
   std::string missing;
   for (const json& item : readiness.value("items", json::array())) {
     if (!item.is_object() || item.value("met", false)) continue;

@@ -233,7 +233,10 @@ int ReferralCheck(const Invocation& inv) {
     inv.PrintJson(*r);
   } else {
     *inv.out << "Request for an EHC needs assessment for " << inv.args[0] << ": "
-             << ((*r)["ready"].get<bool>() ? "ready" : "not ready yet") << "\n";
+             << ((*r)["ready"].get<bool>() ? "ready" : "not ready yet")
+             << ((*r).value("gate", true) ? "" : " (advice, not a condition of the request)")
+             << "\n";
+    if (!S(*r, "advice").empty()) *inv.out << "  " << S(*r, "advice") << "\n";
     for (const json& i : (*r)["items"]) {
       *inv.out << "  [" << (i["met"].get<bool>() ? "x" : " ") << "] " << S(i, "label");
       const json names = i.value("evidence_names", json::array());
@@ -248,7 +251,8 @@ int ReferralCheck(const Invocation& inv) {
         *inv.out << "      missing: " << S(i, "missing") << "\n";
     }
   }
-  return (*r)["ready"].get<bool>() ? kExitOk : kExitNeedsPerson;
+  // A request by the parent or young person is theirs to make: an unmet checklist is advice.
+  return (*r)["ready"].get<bool>() || !(*r).value("gate", true) ? kExitOk : kExitNeedsPerson;
 }
 
 int ImportJson(const Invocation& inv) {

@@ -2,6 +2,7 @@
 // the statutory exceptions, and the family's 15 days to comment on a draft plan (reference
 // section 6; SEND Regulations 2014).
 #include <algorithm>
+#include <functional>
 
 #include "core/domain/clocks_internal.h"
 
@@ -88,7 +89,50 @@ std::optional<Date> Until(const std::optional<Date>& d, Date as_of) {
   return d && *d <= as_of ? d : std::nullopt;
 }
 
-void OneReferral(const records::Referral& r, const ClockContext& ctx, std::vector<DueItem>& out) {
+// A request received while the pupil has an EHC plan in force (issued before it, not ceased, and
+// not the plan this request led to) asks for a re-assessment.
+const records::EhcPlan* PlanInForce(const PupilRecords& pr, const records::Referral& r) {
+  for (const records::EhcPlan& p : pr.plans)
+    if (p.issued < *r.received_date && (!p.ceased || *p.ceased >= *r.received_date) &&
+        p.referral_id != std::optional<std::string>(r.id))
+      return &p;
+  return nullptr;
+}
+
+// Professionals' advice (reference section 6 [S]): within 6 weeks of being asked. The records hold
+// no date for when the LA asked; it seeks advice once it has decided to assess (SEND Regulations
+// 2014, reg 6), so the decision date stands in for it: the earliest day the advice can have been
+// asked for. Advice given is the request's `external_advice` (parents' and the pupil's own views
+// are not professionals' advice) dated on or after the decision.
+void AdviceClock(const records::Referral& r, Date decided, std::optional<Date> closed,
+                 const ClockContext& ctx, const std::function<void(DueItem)>& emit) {
+  std::optional<Date> latest;
+  int given = 0;
+  for (const records::Contribution& c : r.external_advice) {
+    if (c.role == "parent" || c.role == "pupil") continue;
+    if (!c.date || *c.date < decided || *c.date > ctx.as_of) continue;
+    ++given;
+    if (!latest || *c.date > *latest) latest = c.date;
+  }
+  // Once the plan (or the decision not to issue one) is out, a clock with no advice recorded says
+  // nothing useful: the advice was given but not recorded here.
+  if (given == 0 && closed) return;
+  DueItem item = MakeItem("ehc_advice_6w", "Professionals' advice given (6 weeks)",
+                          decided.AddDays(ctx.rules.advice_days), "la", "referral", r.id);
+  Note(item, "no date is recorded for when advice was asked for: the decision to assess on " +
+                 decided.ToString() + " is taken as that day");
+  if (given > 0)
+    Note(item, std::to_string(given) +
+                   " piece(s) of advice recorded since the decision, the latest " +
+                   latest->ToString());
+  else
+    Note(item, "no advice dated on or after the decision is recorded");
+  Settle(item, latest, ctx);
+  emit(std::move(item));
+}
+
+void OneReferral(const PupilRecords& pr, const records::Referral& r, const ClockContext& ctx,
+                 std::vector<DueItem>& out) {
   if (!r.received_date || *r.received_date > ctx.as_of) return;
   const Date start = *r.received_date;
   const std::vector<Window> windows = Windows(r, ctx);
@@ -125,6 +169,21 @@ void OneReferral(const records::Referral& r, const ClockContext& ctx, std::vecto
     emit(std::move(item));
   }
   if (!assessing) return;
+  if (decided && r.decision == "assess") {
+    std::optional<Date> closed = final_plan ? final_plan : no_plan;
+    AdviceClock(r, *decided, closed, ctx, emit);
+    // Re-assessment (reference section 6 [V]): the final plan within 14 weeks of the decision to
+    // re-assess. The 6-, 16- and 20-week clocks above still run from the request.
+    if (const records::EhcPlan* plan = PlanInForce(pr, r); plan && !no_plan) {
+      DueItem item =
+          MakeItem("reassessment_14w", "Final plan after a re-assessment (14 weeks)",
+                   decided->AddDays(ctx.rules.reassessment_days), "la", "referral", r.id);
+      Note(item, "requested while plan " + plan->id + " (issued " + plan->issued.ToString() +
+                     ") was in force: a re-assessment, decided on " + decided->ToString());
+      Settle(item, final_plan, ctx);
+      emit(std::move(item));
+    }
+  }
   if (no_plan || !(draft || final_plan)) {
     // The 16-week limit is for telling the family there will be no plan; once the LA issues a
     // draft or final plan it does not apply.
@@ -159,7 +218,7 @@ void OneReferral(const records::Referral& r, const ClockContext& ctx, std::vecto
 }  // namespace
 
 void AssessmentClocks(const PupilRecords& pr, const ClockContext& ctx, std::vector<DueItem>& out) {
-  for (const records::Referral& r : pr.referrals) OneReferral(r, ctx, out);
+  for (const records::Referral& r : pr.referrals) OneReferral(pr, r, ctx, out);
 }
 
 }  // namespace sendsync::domain::detail

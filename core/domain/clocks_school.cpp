@@ -157,12 +157,170 @@ void ParentMeetings(const PupilRecords& pr, const ClockContext& ctx, std::vector
   out.push_back(std::move(item));
 }
 
+// ---- A stage model's rhythm (docs/domain.md, "Stage models: rhythm and calendar") ----------
+
+// Whether a review holds a rhythm's meeting for `cycle` (nullptr: any cycle of the pupil).
+bool Holds(const records::Review& r, std::string_view met_by, const records::Cycle* cycle) {
+  if (met_by == kMetByParentMeeting) return r.parents_met;
+  return r.review_kind != "ehc_annual" && (!cycle || !r.cycle_id || *r.cycle_id == cycle->id);
+}
+
+// The first review on or before as_of in [from, to] that holds the meeting.
+std::optional<Date> HeldIn(const PupilRecords& pr, std::string_view met_by,
+                           const records::Cycle* cycle, Date from, Date to,
+                           const ClockContext& ctx) {
+  std::optional<Date> first;
+  for (const records::Review& r : pr.reviews)
+    if (r.date >= from && r.date <= to && r.date <= ctx.as_of && Holds(r, met_by, cycle) &&
+        (!first || r.date < *first))
+      first = r.date;
+  return first;
+}
+
+struct StageOf {
+  const StageModel* model = nullptr;
+  const Stage* stage = nullptr;
+  size_t index = 0;
+};
+
+StageOf FindStageOf(const records::Cycle& c, const ClockContext& ctx) {
+  StageOf out;
+  if (!c.stage_model || !c.stage) return out;
+  out.model = ctx.models.Find(*c.stage_model);
+  if (!out.model) return out;
+  for (size_t i = 0; i < out.model->stages.size(); ++i)
+    if (out.model->stages[i].id == *c.stage) {
+      out.stage = &out.model->stages[i];
+      out.index = i;
+    }
+  return out;
+}
+
+// Each rhythm of the stage of every cycle running on as_of (open, or completed after as_of): one
+// item per period that has begun, met by a meeting within that period (after the one before fell
+// due, on or before its own due date), so two meetings in one period do not cover the next. A
+// cycle completed by as_of is history and owes nothing more: its stage's successor has its own.
+void StageRhythms(const PupilRecords& pr, const ClockContext& ctx, std::vector<DueItem>& out) {
+  constexpr int kMaxPeriods = 400;  // bounds a cycle left open for years
+  for (const records::Cycle& c : pr.cycles) {
+    if (c.status == "cancelled" || c.start > ctx.as_of) continue;
+    if (c.status == "completed" && (!c.completed || *c.completed <= ctx.as_of)) continue;
+    const StageOf at = FindStageOf(c, ctx);
+    if (!at.stage) continue;
+    for (const StageRhythm& rh : at.stage->rhythm) {
+      Date from = c.start;
+      for (int k = 1; k <= kMaxPeriods && from <= ctx.as_of; ++k) {
+        const Date due = c.start.AddDays(static_cast<long>(k) * rh.every_days);
+        std::optional<Date> held = HeldIn(pr, rh.met_by, &c, from, due, ctx);
+        DueItem item = MakeItem("stage_" + rh.id, rh.title, due, "school", "cycle", c.id);
+        Note(item, "stage \"" + at.stage->name + "\" of " + at.model->id + ": " +
+                       (rh.repeat ? "every " : "once, ") + std::to_string(rh.every_days) +
+                       " days after the cycle's start " + c.start.ToString());
+        if (!held && due < ctx.as_of)
+          Note(item,
+               std::string(rh.met_by == kMetByParentMeeting ? "no meeting with parents recorded"
+                                                            : "no review recorded") +
+                   " from " + from.ToString() + " to " + due.ToString());
+        Settle(item, held, ctx);
+        out.push_back(std::move(item));
+        if (!rh.repeat) break;
+        from = due.AddDays(1);
+      }
+    }
+  }
+}
+
+// The school-wide meetings of the model the pupil's open cycle names, in the school year of
+// as_of: each month's meeting is due by the month's last day and met by a meeting within it.
+void CalendarMeetings(const PupilRecords& pr, const ClockContext& ctx, std::vector<DueItem>& out) {
+  const records::Cycle* open = nullptr;
+  StageOf at;
+  for (const records::Cycle& c : pr.cycles) {
+    const bool running =
+        c.status == "open" || (c.status == "completed" && c.completed && *c.completed > ctx.as_of);
+    if (!running || c.start > ctx.as_of) continue;
+    StageOf s = FindStageOf(c, ctx);
+    if (s.stage && (!open || c.start >= open->start)) {
+      open = &c;
+      at = s;
+    }
+  }
+  if (!open || at.model->calendar.empty()) return;
+  if (pr.pupil.on_roll_to && *pr.pupil.on_roll_to < ctx.as_of) return;
+  const Date year_start = SchoolYearStart(ctx.as_of);
+  for (const CalendarMeeting& cm : at.model->calendar) {
+    auto applies = [&](const std::string& stage) {
+      return cm.stages.empty() ||
+             std::find(cm.stages.begin(), cm.stages.end(), stage) != cm.stages.end();
+    };
+    if (!applies(*open->stage)) continue;
+    // From the start of the first cycle of this model at a stage the meeting applies to.
+    Date from = open->start;
+    for (const records::Cycle& c : pr.cycles)
+      if (c.status != "cancelled" && c.stage_model == open->stage_model && c.stage &&
+          applies(*c.stage) && c.start < from)
+        from = c.start;
+    for (int month : cm.months) {
+      const Date first(month >= 9 ? year_start.year() : year_start.year() + 1, month, 1);
+      const Date last = first.AddMonths(1).AddDays(-1);
+      if (last < from) continue;
+      std::optional<Date> held = HeldIn(pr, cm.met_by, nullptr, first, last, ctx);
+      DueItem item = MakeItem("calendar_" + cm.id, cm.title, last, "school", "cycle", open->id);
+      Note(item, "school-wide in " + first.ToString().substr(0, 7) + " (" + at.model->id + ")");
+      if (!held && last < ctx.as_of)
+        Note(item, std::string(cm.met_by == kMetByParentMeeting ? "no meeting with parents recorded"
+                                                                : "no review recorded") +
+                       " in that month");
+      Settle(item, held, ctx);
+      out.push_back(std::move(item));
+    }
+  }
+}
+
+// A review deciding to escalate (escalate, request_ehc_assessment) prompts a cycle at the model's
+// next stage; one deciding to step down (end_sen_support) prompts the stage before. Met by a
+// cycle of the model at that stage starting on or after the review.
+void NextStage(const PupilRecords& pr, const ClockContext& ctx, std::vector<DueItem>& out) {
+  for (const records::Review& r : pr.reviews) {
+    if (r.date > ctx.as_of || !r.decision || !r.cycle_id) continue;
+    const bool up = *r.decision == "escalate" || *r.decision == "request_ehc_assessment";
+    const bool down = *r.decision == "end_sen_support";
+    if (!up && !down) continue;
+    const records::Cycle* cycle = nullptr;
+    for (const records::Cycle& c : pr.cycles)
+      if (c.id == *r.cycle_id) cycle = &c;
+    if (!cycle) continue;
+    const StageOf at = FindStageOf(*cycle, ctx);
+    if (!at.stage) continue;
+    if (up && at.index + 1 >= at.model->stages.size()) continue;
+    if (down && at.index == 0) continue;
+    const Stage& next = at.model->stages[up ? at.index + 1 : at.index - 1];
+    std::optional<Date> started;
+    for (const records::Cycle& c : pr.cycles)
+      if (c.status != "cancelled" && c.stage_model == cycle->stage_model &&
+          c.stage == std::optional<std::string>(next.id) && c.start >= r.date &&
+          c.start <= ctx.as_of && (!started || c.start < *started))
+        started = c.start;
+    DueItem item = MakeItem("stage_next", "Start the next stage: " + next.name,
+                            r.date.AddDays(at.model->next_stage_days), "school", "review", r.id);
+    Note(item, "the review on " + r.date.ToString() + " decided " + *r.decision + " at stage \"" +
+                   at.stage->name + "\"; " + (up ? "escalate to" : "step down to") + " \"" +
+                   next.name + "\"");
+    if (!started) Note(item, "no cycle at that stage has started since");
+    Settle(item, started, ctx);
+    out.push_back(std::move(item));
+  }
+}
+
 }  // namespace
 
 void SchoolClocks(const PupilRecords& pr, const ClockContext& ctx, std::vector<DueItem>& out) {
   CycleReviews(pr, ctx, out);
   SenSupportWithoutPlan(pr, ctx, out);
   ParentMeetings(pr, ctx, out);
+  StageRhythms(pr, ctx, out);
+  CalendarMeetings(pr, ctx, out);
+  NextStage(pr, ctx, out);
 }
 
 }  // namespace sendsync::domain::detail

@@ -200,6 +200,8 @@ struct Rules {
   int parent_meetings_per_year = 0;
   int sen_support_review_days = 0;  // "at least termly"
   int min_completed_cycles = 0;     // for referral readiness
+  int advice_days = 0;              // professionals' advice: 6 weeks from being asked
+  int reassessment_days = 0;        // re-assessment: final plan 14 weeks from the decision
   std::vector<ExceptionRule> exceptions;
   std::vector<PhaseTransfer> phase_transfers;
   std::vector<std::pair<int, int>> term_ends;  // (month, day), autumn, spring, summer
@@ -292,15 +294,47 @@ ProvisionCost Cost(const records::Provision&, const CostConfig& = {});
 
 // ---- Stage models ----------------------------------------------------------------------------
 
+// What holds a rhythm's meeting: "review" is a review of the pupil's cycle at the stage (or a
+// review naming no cycle); "parent_meeting" is a review of the pupil recorded with parents_met.
+inline constexpr std::string_view kMetByReview = "review";
+inline constexpr std::string_view kMetByParentMeeting = "parent_meeting";
+
+// A meeting a school holds while a pupil is at a stage (the stage's `rhythm`): one due every
+// `every_days` from the cycle's start while the cycle runs, or only once, `every_days` after the
+// start, when `repeat` is false. Each is met by a meeting after the one before fell due and on or
+// before its own due date. Its clock id is "stage_" + id.
+struct StageRhythm {
+  std::string id, title;
+  int every_days = 0;
+  bool repeat = true;
+  std::string met_by;  // kMetByReview or kMetByParentMeeting
+  std::string source;
+};
+// A school-wide meeting in fixed months of the school year (the model's `calendar`), due by the
+// last day of each month, for pupils whose open cycle names the model and one of `stages` (empty:
+// every stage). Its clock id is "calendar_" + id.
+struct CalendarMeeting {
+  std::string id, title;
+  std::vector<int> months;  // 1-12, in school-year order as written
+  std::vector<std::string> stages;
+  std::string met_by;
+  std::string source;
+};
 struct Stage {
   std::string id, name;
   int review_period_days = 0;  // 0: no fixed period
   std::string description;
   std::optional<std::string> census_provision;  // the census code pupils at this stage carry
+  std::vector<StageRhythm> rhythm;
 };
 struct StageModel {
   std::string id, name, source;
   std::vector<Stage> stages;
+  std::vector<CalendarMeeting> calendar;
+  // A review deciding to escalate (escalate, request_ehc_assessment) or step down
+  // (end_sen_support) prompts a cycle at the next or the previous stage, due this many days after
+  // the review unless the review records its next review date (clock "stage_next").
+  int next_stage_days = 14;
   const Stage* FindStage(std::string_view id) const;
 };
 
@@ -333,7 +367,8 @@ struct DueItem {
   // Stable ids: review_overdue, parent_meetings, ehc_decision_6w, ehc_no_plan_16w,
   // ehc_final_plan_20w, draft_comments_15d, annual_review_12m, annual_review_notice_2w,
   // annual_review_report_2w, annual_review_decision_4w, amended_plan_8w, amendment_12w,
-  // phase_transfer.
+  // phase_transfer, ehc_advice_6w, reassessment_14w; and from a stage model's rhythm
+  // stage_<rhythm id>, calendar_<calendar id> and stage_next (docs/domain.md).
   std::string clock;
   std::string title;  // for people
   Date due;
@@ -373,6 +408,13 @@ struct ChecklistItem {
 struct Readiness {
   bool ready = false;
   std::vector<ChecklistItem> items;
+  // Whether an unmet checklist holds the request back. A request made by the parent or the young
+  // person (requester_role parent / young_person) is theirs to make under section 36 of the
+  // Children and Families Act 2014, which does not require SEN support first: for it the
+  // checklist is advice (gate false) and `advice` says so, naming who asked.
+  bool gate = true;
+  std::string requested_by;  // the current request's requester_role; "" when none is recorded
+  std::string advice;        // for people: why the checklist is advice only (empty when a gate)
 };
 // What an LA will expect in a request for an EHC needs assessment, and what is missing.
 Readiness CheckReadiness(const PupilRecords&, Date as_of, const Rules& = Rules::Builtin());

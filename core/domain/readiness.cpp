@@ -67,13 +67,26 @@ struct Finder {
   }
 };
 
-ChecklistItem SenSupport(const PupilRecords& pr, Date as_of) {
+bool FamilyRequest(const records::Referral* r) {
+  return r && (r->requester_role == "parent" || r->requester_role == "young_person");
+}
+
+std::string WhoAsked(const std::string& role) {
+  return role == "young_person" ? "the young person" : "the parent";
+}
+
+ChecklistItem SenSupport(const PupilRecords& pr, Date as_of, const records::Referral* referral) {
   ChecklistItem it{"sen_support", "On SEN support (census K)", false, {}, ""};
   std::optional<std::string> p = pr.sen ? ProvisionOn(*pr.sen, as_of) : std::nullopt;
   if (pr.sen) AddEvidence(it.evidence, Ref("sen", pr.pupil.id));
   it.met = p == std::optional<std::string>("K");
   if (p == std::optional<std::string>("E"))
     it.missing = "The pupil already has an EHC plan (E): ask the LA for an early review instead.";
+  else if (!it.met && FamilyRequest(referral))
+    it.missing = "The pupil is not recorded on SEN support (K). The request by " +
+                 WhoAsked(referral->requester_role) +
+                 " does not depend on it (Children and Families Act 2014, section 36); the "
+                 "school's evidence of support still helps the LA decide.";
   else if (!it.met)
     it.missing =
         "The pupil is not recorded on SEN support (K); LAs expect the graduated approach "
@@ -109,7 +122,16 @@ Readiness CheckReadiness(const PupilRecords& pr, Date as_of, const Rules& rules)
   Readiness out;
   const Finder find{pr, as_of};
   const records::Referral* referral = CurrentReferral(pr, as_of);
-  out.items.push_back(SenSupport(pr, as_of));
+  out.items.push_back(SenSupport(pr, as_of, referral));
+  if (referral) out.requested_by = referral->requester_role;
+  if (FamilyRequest(referral)) {
+    out.gate = false;
+    out.advice = "Requested by " + WhoAsked(referral->requester_role) +
+                 ": a parent or young person may ask the LA for an EHC needs assessment "
+                 "without SEN support first (Children and Families Act 2014, section 36), so "
+                 "this checklist is advice on the evidence to send, not a condition of the "
+                 "request.";
+  }
 
   // Completed cycles with a recorded review: the core of the evidence.
   std::vector<const records::Cycle*> counted;

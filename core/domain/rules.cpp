@@ -29,6 +29,8 @@ constexpr Limit kLimits[] = {
     {"parent_meetings_per_year", &Rules::parent_meetings_per_year},
     {"sen_support_review_days", &Rules::sen_support_review_days},
     {"min_completed_cycles", &Rules::min_completed_cycles},
+    {"advice_days", &Rules::advice_days},
+    {"reassessment_days", &Rules::reassessment_days},
 };
 
 // "mm-dd" → (month, day); any year's calendar must hold it (29 February is refused).

@@ -23,11 +23,79 @@ bool ValidId(const std::string& id) {
   return true;
 }
 
+Status ReadMetBy(const json& j, const std::string& path, std::string& out) {
+  using namespace detail;
+  SENDSYNC_RETURN_IF_ERROR(ReadString(j, "met_by", path, out, true));
+  if (out != kMetByReview && out != kMetByParentMeeting)
+    return Status::InvalidArgument(Join(path, "met_by") + ": \"" + out +
+                                   "\" is not \"review\" or \"parent_meeting\"");
+  return Status();
+}
+
+Status ReadRhythm(const json& j, const std::string& path, StageRhythm& r) {
+  using namespace detail;
+  if (!j.is_object()) return Status::InvalidArgument(path + ": expected an object");
+  SENDSYNC_RETURN_IF_ERROR(
+      RejectUnknownKeys(j, path, {"id", "title", "every_days", "repeat", "met_by", "source"}));
+  SENDSYNC_RETURN_IF_ERROR(ReadString(j, "id", path, r.id, true));
+  if (!ValidId(r.id))
+    return Status::InvalidArgument(Join(path, "id") +
+                                   ": use lower-case letters, digits, '-' and '_' only");
+  SENDSYNC_RETURN_IF_ERROR(ReadString(j, "title", path, r.title, true));
+  SENDSYNC_RETURN_IF_ERROR(ReadInt(j, "every_days", path, r.every_days, true));
+  if (r.every_days < 1 || r.every_days > 366)
+    return Status::InvalidArgument(Join(path, "every_days") +
+                                   ": must be between 1 and 366 days, got " +
+                                   std::to_string(r.every_days));
+  if (auto v = j.find("repeat"); v != j.end()) {
+    if (!v->is_boolean())
+      return Status::InvalidArgument(Join(path, "repeat") + ": expected true or false, got " +
+                                     v->dump());
+    r.repeat = v->get<bool>();
+  }
+  SENDSYNC_RETURN_IF_ERROR(ReadMetBy(j, path, r.met_by));
+  return ReadString(j, "source", path, r.source, false);
+}
+
+Status ReadCalendar(const json& j, const std::string& path, const StageModel& m,
+                    CalendarMeeting& c) {
+  using namespace detail;
+  if (!j.is_object()) return Status::InvalidArgument(path + ": expected an object");
+  SENDSYNC_RETURN_IF_ERROR(
+      RejectUnknownKeys(j, path, {"id", "title", "months", "stages", "met_by", "source"}));
+  SENDSYNC_RETURN_IF_ERROR(ReadString(j, "id", path, c.id, true));
+  if (!ValidId(c.id))
+    return Status::InvalidArgument(Join(path, "id") +
+                                   ": use lower-case letters, digits, '-' and '_' only");
+  SENDSYNC_RETURN_IF_ERROR(ReadString(j, "title", path, c.title, true));
+  auto months = j.find("months");
+  if (months == j.end() || !months->is_array() || months->empty())
+    return Status::InvalidArgument(Join(path, "months") +
+                                   ": expected a non-empty array of months 1-12");
+  for (size_t i = 0; i < months->size(); ++i) {
+    const json& v = (*months)[i];
+    const std::string at = Index(Join(path, "months"), i);
+    if (!v.is_number_integer() || v.get<long long>() < 1 || v.get<long long>() > 12)
+      return Status::InvalidArgument(at + ": expected a month 1-12, got " + v.dump());
+    const int month = v.get<int>();
+    if (std::find(c.months.begin(), c.months.end(), month) != c.months.end())
+      return Status::InvalidArgument(at + ": month " + std::to_string(month) + " is given twice");
+    c.months.push_back(month);
+  }
+  SENDSYNC_RETURN_IF_ERROR(ReadStringList(j, "stages", path, c.stages));
+  for (size_t i = 0; i < c.stages.size(); ++i)
+    if (!m.FindStage(c.stages[i]))
+      return Status::InvalidArgument(Index(Join(path, "stages"), i) + ": \"" + c.stages[i] +
+                                     "\" is not a stage of this model");
+  SENDSYNC_RETURN_IF_ERROR(ReadMetBy(j, path, c.met_by));
+  return ReadString(j, "source", path, c.source, false);
+}
+
 Status ReadStage(const json& j, const std::string& path, Stage& s) {
   using namespace detail;
   if (!j.is_object()) return Status::InvalidArgument(path + ": expected an object");
   SENDSYNC_RETURN_IF_ERROR(RejectUnknownKeys(
-      j, path, {"id", "name", "review_period_days", "description", "census_provision"}));
+      j, path, {"id", "name", "review_period_days", "description", "census_provision", "rhythm"}));
   SENDSYNC_RETURN_IF_ERROR(ReadString(j, "id", path, s.id, true));
   if (!ValidId(s.id))
     return Status::InvalidArgument(Join(path, "id") +
@@ -42,6 +110,20 @@ Status ReadStage(const json& j, const std::string& path, Stage& s) {
       return Status::InvalidArgument(Join(path, "census_provision") + ": \"" + census +
                                      "\" is not a current census provision code (N, K, E)");
     s.census_provision = census;
+  }
+  if (auto rhythm = j.find("rhythm"); rhythm != j.end()) {
+    if (!rhythm->is_array())
+      return Status::InvalidArgument(Join(path, "rhythm") + ": expected an array");
+    for (size_t i = 0; i < rhythm->size(); ++i) {
+      StageRhythm r;
+      const std::string at = Index(Join(path, "rhythm"), i);
+      SENDSYNC_RETURN_IF_ERROR(ReadRhythm((*rhythm)[i], at, r));
+      for (const StageRhythm& earlier : s.rhythm)
+        if (earlier.id == r.id)
+          return Status::InvalidArgument(at + ".id: \"" + r.id +
+                                         "\" is used by an earlier rhythm of this stage");
+      s.rhythm.push_back(std::move(r));
+    }
   }
   return Status();
 }
@@ -70,7 +152,9 @@ Result<StageModel> StageModels::Parse(const json& doc, const std::string& origin
     return Status::InvalidArgument(origin + ": " + st.message());
   };
   if (!doc.is_object()) return Status::InvalidArgument(origin + ": expected a JSON object");
-  if (Status st = RejectUnknownKeys(doc, "", {"id", "name", "source", "stages"}); !st.ok())
+  if (Status st = RejectUnknownKeys(
+          doc, "", {"id", "name", "source", "stages", "calendar", "next_stage_within_days"});
+      !st.ok())
     return fail(st);
   StageModel m;
   for (Status st :
@@ -92,6 +176,22 @@ Result<StageModel> StageModels::Parse(const json& doc, const std::string& origin
       return Status::InvalidArgument(origin + ": " + path + ".id: \"" + s.id +
                                      "\" is used by an earlier stage");
     m.stages.push_back(std::move(s));
+  }
+  if (Status st = ReadInt(doc, "next_stage_within_days", "", m.next_stage_days, false); !st.ok())
+    return fail(st);
+  if (auto calendar = doc.find("calendar"); calendar != doc.end()) {
+    if (!calendar->is_array())
+      return Status::InvalidArgument(origin + ": calendar: expected an array");
+    for (size_t i = 0; i < calendar->size(); ++i) {
+      CalendarMeeting c;
+      const std::string path = Index("calendar", i);
+      if (Status st = ReadCalendar((*calendar)[i], path, m, c); !st.ok()) return fail(st);
+      for (const CalendarMeeting& earlier : m.calendar)
+        if (earlier.id == c.id)
+          return Status::InvalidArgument(origin + ": " + path + ".id: \"" + c.id +
+                                         "\" is used by an earlier calendar meeting");
+      m.calendar.push_back(std::move(c));
+    }
   }
   return m;
 }

@@ -42,7 +42,11 @@ json ReadinessJson(const domain::Readiness& ready, const domain::PupilRecords& p
                      {"evidence_names", names},
                      {"missing", i.missing}});
   }
-  return {{"ready", ready.ready}, {"items", items}};
+  return {{"ready", ready.ready},
+          {"gate", ready.gate},
+          {"requested_by", ready.requested_by},
+          {"advice", ready.advice},
+          {"items", items}};
 }
 
 }  // namespace

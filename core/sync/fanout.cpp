@@ -121,7 +121,11 @@ Result<json> ReferralEvidence(store::Conn& conn, Target& t, const store::RecordR
                      {"met", i.met},
                      {"evidence", i.evidence},
                      {"missing", i.missing}});
-  ctx["readiness"] = {{"ready", ready.ready}, {"items", items}};
+  ctx["readiness"] = {{"ready", ready.ready},
+                      {"gate", ready.gate},
+                      {"requested_by", ready.requested_by},
+                      {"advice", ready.advice},
+                      {"items", items}};
   json school = {{"urn", pupil.school_urn}};
   json pbody = json::parse(pupil.body, nullptr, false);
   if (pbody.is_object() && pbody.contains("laestab")) school["laestab"] = pbody["laestab"];

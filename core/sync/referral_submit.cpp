@@ -279,11 +279,13 @@ Result<ReferralSubmitResult> SubmitReferral(store::Store& store, const EngineOpt
   if (!ready.ok()) return ready.status();
   res.readiness = *ready;
   const bool is_ready = ready->value("ready", false);
-  if (!is_ready && !opt.force) {
+  // A parent's or young person's own request is not held back by the checklist (CFA 2014 s36).
+  const bool gated = ready->value("gate", true);
+  if (!is_ready && gated && !opt.force) {
     res.outcome = "not_ready";
     return res;
   }
-  res.forced = !is_ready;
+  res.forced = !is_ready && gated;
 
   auto item = Queue(conn, *referral, *pupil, *link, opt, is_ready);
   if (!item.ok()) return item.status();

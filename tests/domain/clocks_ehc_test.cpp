@@ -256,3 +256,97 @@ TEST(EhcTimeline, NothingRunsBeforeTheRequestIsReceived) {
   r.status = "draft";
   EXPECT_TRUE(ReferralClocks(WithReferral(r), "2025-06-01").empty());
 }
+
+// Professionals' advice within 6 weeks of being asked (reference section 6 [S]). The records hold
+// no date for when the LA asked for advice; it asks once it decides to assess, so the decision date
+// (2025-02-20) stands in: due 2025-04-03.
+TEST(EhcAdvice6w, DueSixWeeksAfterTheDecisionToAssess) {
+  auto pr = WithReferral(Assessing());
+  auto i = Clock(pr, "2025-03-01", "ehc_advice_6w");
+  ASSERT_TRUE(i);
+  EXPECT_EQ(i->due, D("2025-04-03"));
+  EXPECT_EQ(i->state, "upcoming");
+  EXPECT_EQ(i->owner, "la");
+  EXPECT_NE(i->detail.find("no date is recorded for when advice was asked for"), std::string::npos)
+      << i->detail;
+  i = Clock(pr, "2025-04-03", "ehc_advice_6w");
+  EXPECT_EQ(i->state, "due");
+  i = Clock(pr, "2025-04-04", "ehc_advice_6w");
+  EXPECT_EQ(i->state, "overdue");
+  EXPECT_NE(i->detail.find("no advice dated on or after the decision"), std::string::npos);
+}
+
+TEST(EhcAdvice6w, MetByProfessionalsAdviceOnOrBeforeTheDay) {
+  auto r = Assessing();
+  r.external_advice.push_back({"specialist", std::string("EP"), D("2025-03-25"), {}});
+  r.external_advice.push_back({"health", std::string("SALT"), D("2025-04-03"), {}});
+  auto i = Clock(WithReferral(r), "2025-04-10", "ehc_advice_6w");
+  ASSERT_TRUE(i);
+  EXPECT_EQ(i->state, "met");
+  EXPECT_EQ(i->done, D("2025-04-03"));
+  EXPECT_NE(i->detail.find("2 piece(s) of advice"), std::string::npos) << i->detail;
+  r.external_advice[1].date = D("2025-04-04");
+  i = Clock(WithReferral(r), "2025-04-10", "ehc_advice_6w");
+  EXPECT_EQ(i->state, "met_late");
+  // Advice given after the as-of date has not happened yet.
+  i = Clock(WithReferral(r), "2025-04-03", "ehc_advice_6w");
+  EXPECT_EQ(i->done, D("2025-03-25"));
+}
+
+TEST(EhcAdvice6w, OnlyProfessionalsAdviceSinceTheDecisionCounts) {
+  auto r = Assessing();
+  r.external_advice.push_back({"specialist", std::string("EP"), D("2025-02-19"), {}});
+  r.external_advice.push_back({"parent", std::nullopt, D("2025-03-01"), std::string("views")});
+  r.external_advice.push_back({"health", std::nullopt, std::nullopt, {}});
+  auto i = Clock(WithReferral(r), "2025-04-10", "ehc_advice_6w");
+  ASSERT_TRUE(i);
+  EXPECT_EQ(i->state, "overdue") << i->detail;
+}
+
+TEST(EhcAdvice6w, NotShownWithoutADecisionToAssess) {
+  EXPECT_FALSE(Clock(WithReferral(MakeReferral()), "2025-02-10", "ehc_advice_6w"));
+  auto r = MakeReferral();
+  r.decision = "not_assess";
+  r.decision_date = D("2025-02-20");
+  r.request_outcome = "N";
+  EXPECT_FALSE(Clock(WithReferral(r), "2025-04-10", "ehc_advice_6w"));
+}
+
+TEST(EhcAdvice6w, NotShownOnceThePlanIsOutWithNoAdviceRecorded) {
+  auto r = Assessing();
+  r.final_plan_date = D("2025-05-30");
+  EXPECT_TRUE(Clock(WithReferral(r), "2025-05-29", "ehc_advice_6w"));
+  EXPECT_FALSE(Clock(WithReferral(r), "2025-06-01", "ehc_advice_6w"));
+}
+
+// Re-assessment (reference section 6 [V]): a request received while an EHC plan is in force; the
+// final plan is due 14 weeks after the decision to re-assess (2025-02-20 + 98 days = 2025-05-29).
+TEST(Reassessment14w, DueFourteenWeeksAfterTheDecisionToReassess) {
+  auto pr = WithReferral(Assessing());
+  pr.sen = MakeSen("E");
+  pr.plans = {MakePlan("EHC1", "2024-03-01")};
+  auto i = Clock(pr, "2025-05-01", "reassessment_14w");
+  ASSERT_TRUE(i);
+  EXPECT_EQ(i->due, D("2025-05-29"));
+  EXPECT_EQ(i->state, "upcoming");
+  EXPECT_NE(i->detail.find("plan EHC1"), std::string::npos) << i->detail;
+  EXPECT_EQ(Clock(pr, "2025-05-30", "reassessment_14w")->state, "overdue");
+  pr.referrals[0].final_plan_date = D("2025-05-29");
+  EXPECT_EQ(Clock(pr, "2025-06-10", "reassessment_14w")->state, "met");
+  pr.referrals[0].final_plan_date = D("2025-05-30");
+  EXPECT_EQ(Clock(pr, "2025-06-10", "reassessment_14w")->state, "met_late");
+}
+
+TEST(Reassessment14w, OnlyWhileAPlanIsInForce) {
+  auto pr = WithReferral(Assessing());
+  EXPECT_FALSE(Clock(pr, "2025-05-01", "reassessment_14w"));  // no plan: a first assessment
+  pr.plans = {MakePlan("EHC1", "2024-03-01")};
+  pr.plans[0].ceased = D("2025-01-14");  // ceased the day before the request was received
+  EXPECT_FALSE(Clock(pr, "2025-05-01", "reassessment_14w"));
+  pr.plans[0].ceased = D("2025-01-15");
+  EXPECT_TRUE(Clock(pr, "2025-05-01", "reassessment_14w"));
+  // The plan this request led to is not a plan in force when it was made.
+  pr.plans = {MakePlan("EHC2", "2025-01-01")};
+  pr.plans[0].referral_id = "F1";
+  EXPECT_FALSE(Clock(pr, "2025-05-01", "reassessment_14w"));
+}

@@ -229,3 +229,181 @@ TEST(SchoolYear, StartsOnTheFirstOfSeptember) {
   EXPECT_EQ(SchoolYearStart(D("2025-09-01")), D("2025-09-01"));
   EXPECT_EQ(SchoolYearStart(D("2026-01-15")), D("2025-09-01"));
 }
+
+// The six-stage school model's rhythm (seed 004), as data in six_stage_school.json: stage 2's
+// six-weekly review in school and review with parents after a term, stage 3's half-termly progress
+// review and termly parent meeting, stage 4's termly target meeting and half-termly progress
+// meeting; the school-wide reviews in October, February and July and the July transition meeting;
+// and a review that escalates or steps down prompting the next stage.
+namespace {
+
+records::Cycle AtStage(std::string id, const char* stage, const char* start) {
+  records::Cycle c = MakeCycle(std::move(id), start, start);
+  c.review_date.reset();
+  c.stage_model = "six-stage-school";
+  c.stage = stage;
+  return c;
+}
+
+records::Review InSchool(std::string id, std::string cycle, const char* date) {
+  records::Review r = MakeReview(std::move(id), std::move(cycle), date);
+  r.parents_met = false;
+  return r;
+}
+
+std::vector<DueItem> Named(const PupilRecords& pr, const char* as_of, const char* clock) {
+  return ClocksNamed(Clocks(pr, D(as_of)), clock);
+}
+
+}  // namespace
+
+TEST(SixStageRhythm, Stage2IsReviewedInSchoolEverySixWeeks) {
+  auto pr = WithCycle(AtStage("C1", "initial_concern", "2025-01-06"));
+  auto items = Named(pr, "2025-03-01", "stage_in_school_review_6w");
+  ASSERT_EQ(items.size(), 2u) << Describe(items);
+  EXPECT_EQ(items[0].due, D("2025-02-17"));
+  EXPECT_EQ(items[0].state, "overdue");
+  EXPECT_EQ(items[0].owner, "school");
+  EXPECT_EQ(items[0].record_id, "C1");
+  EXPECT_NE(items[0].detail.find("no review recorded from 2025-01-06 to 2025-02-17"),
+            std::string::npos)
+      << items[0].detail;
+  EXPECT_EQ(items[1].due, D("2025-03-31"));
+  EXPECT_EQ(items[1].state, "upcoming");
+  pr.reviews = {InSchool("R1", "C1", "2025-02-17")};
+  items = Named(pr, "2025-03-01", "stage_in_school_review_6w");
+  EXPECT_EQ(items[0].state, "met");
+}
+
+TEST(SixStageRhythm, TwoReviewsInOneSixWeekPeriodDoNotCoverTheNext) {
+  auto pr = WithCycle(AtStage("C1", "initial_concern", "2025-01-06"));
+  pr.reviews = {InSchool("R1", "C1", "2025-01-20"), InSchool("R2", "C1", "2025-02-10")};
+  auto items = Named(pr, "2025-04-05", "stage_in_school_review_6w");
+  ASSERT_EQ(items.size(), 3u) << Describe(items);
+  EXPECT_EQ(items[0].state, "met");
+  EXPECT_EQ(items[1].due, D("2025-03-31"));
+  EXPECT_EQ(items[1].state, "overdue");
+  EXPECT_EQ(items[2].due, D("2025-05-12"));
+  EXPECT_EQ(items[2].state, "upcoming");
+}
+
+TEST(SixStageRhythm, Stage2ReviewWithParentsOnceAfterATerm) {
+  auto pr = WithCycle(AtStage("C1", "initial_concern", "2025-01-06"));
+  auto items = Named(pr, "2025-06-01", "stage_parent_review_after_term");
+  ASSERT_EQ(items.size(), 1u) << Describe(items);
+  EXPECT_EQ(items[0].due, D("2025-04-07"));  // 91 days: a term taken as 13 weeks
+  EXPECT_EQ(items[0].state, "overdue");
+  pr.reviews = {InSchool("R1", "C1", "2025-03-20")};  // no parents: does not count
+  EXPECT_EQ(Named(pr, "2025-06-01", "stage_parent_review_after_term")[0].state, "overdue");
+  pr.reviews[0].parents_met = true;
+  EXPECT_EQ(Named(pr, "2025-06-01", "stage_parent_review_after_term")[0].state, "met");
+}
+
+TEST(SixStageRhythm, Stage3HalfTermlyProgressReviewAndTermlyParentMeeting) {
+  auto pr = WithCycle(AtStage("C1", "sen_support", "2025-01-06"));
+  auto progress = Named(pr, "2025-02-01", "stage_progress_review_half_termly");
+  ASSERT_EQ(progress.size(), 1u) << Describe(progress);
+  EXPECT_EQ(progress[0].due, D("2025-02-20"));
+  auto parents = Named(pr, "2025-02-01", "stage_parent_meeting_termly");
+  ASSERT_EQ(parents.size(), 1u);
+  EXPECT_EQ(parents[0].due, D("2025-04-07"));
+  EXPECT_TRUE(Named(pr, "2025-02-01", "stage_in_school_review_6w").empty());
+}
+
+TEST(SixStageRhythm, Stage4TermlyTargetMeetingAndHalfTermlyProgressMeeting) {
+  auto pr = WithCycle(AtStage("C1", "sen_support_external", "2025-01-06"));
+  auto target = Named(pr, "2025-02-01", "stage_target_meeting_termly");
+  ASSERT_EQ(target.size(), 1u);
+  EXPECT_EQ(target[0].due, D("2025-04-07"));
+  auto progress = Named(pr, "2025-02-01", "stage_progress_meeting_half_termly");
+  ASSERT_EQ(progress.size(), 1u);
+  EXPECT_EQ(progress[0].due, D("2025-02-20"));
+}
+
+TEST(SixStageRhythm, ACycleCompletedByTheDateIsHistoryAndOwesNothingMore) {
+  auto c = AtStage("C1", "initial_concern", "2025-01-06");
+  c.status = "completed";
+  c.completed = D("2025-02-28");
+  auto pr = WithCycle(c);
+  EXPECT_TRUE(Named(pr, "2025-06-01", "stage_in_school_review_6w").empty());
+  EXPECT_TRUE(Named(pr, "2025-06-01", "stage_parent_review_after_term").empty());
+  // Before it was completed it ran like an open cycle.
+  auto items = Named(pr, "2025-02-20", "stage_in_school_review_6w");
+  ASSERT_EQ(items.size(), 2u) << Describe(items);
+  EXPECT_EQ(items[0].state, "overdue");
+  EXPECT_EQ(items[1].due, D("2025-03-31"));
+}
+
+TEST(SixStageRhythm, CyclesOutsideTheModelHaveNoRhythm) {
+  auto pr = WithCycle(MakeCycle("C1", "2025-01-06", "2025-03-31"));
+  for (const DueItem& i : Clocks(pr, D("2025-07-31")))
+    EXPECT_TRUE(i.clock.rfind("stage_", 0) != 0 && i.clock.rfind("calendar_", 0) != 0) << i.clock;
+}
+
+TEST(SixStageCalendar, TargetsAndProvisionMapsReviewedInOctoberFebruaryAndJuly) {
+  auto pr = WithCycle(AtStage("C1", "sen_support", "2024-09-09"));
+  pr.reviews = {MakeReview("R1", "C1", "2024-10-15")};  // with parents
+  auto items = Named(pr, "2025-03-15", "calendar_targets_provision_map_review");
+  ASSERT_EQ(items.size(), 3u) << Describe(items);
+  EXPECT_EQ(items[0].due, D("2024-10-31"));
+  EXPECT_EQ(items[0].state, "met");
+  EXPECT_EQ(items[1].due, D("2025-02-28"));
+  EXPECT_EQ(items[1].state, "overdue");
+  EXPECT_NE(items[1].detail.find("no meeting with parents recorded in that month"),
+            std::string::npos)
+      << items[1].detail;
+  EXPECT_EQ(items[2].due, D("2025-07-31"));
+  EXPECT_EQ(items[2].state, "upcoming");
+  // A review in school without parents does not hold it.
+  pr.reviews.push_back(InSchool("R2", "C1", "2025-02-10"));
+  EXPECT_EQ(Named(pr, "2025-03-15", "calendar_targets_provision_map_review")[1].state, "overdue");
+}
+
+TEST(SixStageCalendar, OnlyFromTheStageTheMeetingAppliesTo) {
+  // Joined SEN support in January: the October review is not owed.
+  auto pr = WithCycle(AtStage("C1", "sen_support", "2025-01-06"));
+  auto items = Named(pr, "2025-03-15", "calendar_targets_provision_map_review");
+  ASSERT_EQ(items.size(), 2u) << Describe(items);
+  EXPECT_EQ(items[0].due, D("2025-02-28"));
+  // Stage 1 has no SEN targets to review, but everyone has the July transition meeting.
+  pr = WithCycle(AtStage("C1", "cause_for_concern", "2025-01-06"));
+  EXPECT_TRUE(Named(pr, "2025-03-15", "calendar_targets_provision_map_review").empty());
+  auto july = Named(pr, "2025-03-15", "calendar_transition_target_meeting");
+  ASSERT_EQ(july.size(), 1u);
+  EXPECT_EQ(july[0].due, D("2025-07-31"));
+  pr.reviews = {InSchool("R1", "C1", "2025-07-10")};
+  EXPECT_EQ(Named(pr, "2025-07-20", "calendar_transition_target_meeting")[0].state, "met");
+}
+
+TEST(SixStageNext, AReviewThatEscalatesPromptsTheNextStage) {
+  auto pr = WithCycle(AtStage("C1", "sen_support", "2024-09-09"));
+  auto r = MakeReview("R1", "C1", "2024-12-09");
+  r.decision = "escalate";
+  pr.reviews = {r};
+  auto items = Named(pr, "2025-01-10", "stage_next");
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].title, "Start the next stage: SEN support with external agencies");
+  EXPECT_EQ(items[0].due, D("2024-12-23"));
+  EXPECT_EQ(items[0].state, "overdue");
+  EXPECT_EQ(items[0].record_kind, "review");
+  pr.cycles.push_back(AtStage("C2", "sen_support_external", "2024-12-16"));
+  items = Named(pr, "2025-01-10", "stage_next");
+  EXPECT_EQ(items[0].state, "met");
+  EXPECT_EQ(items[0].done, D("2024-12-16"));
+}
+
+TEST(SixStageNext, AReviewThatStepsDownPromptsTheStageBefore) {
+  auto pr = WithCycle(AtStage("C1", "sen_support", "2024-09-09"));
+  auto r = MakeReview("R1", "C1", "2024-12-09");
+  r.decision = "end_sen_support";
+  pr.reviews = {r};
+  auto items = Named(pr, "2024-12-10", "stage_next");
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].title, "Start the next stage: Initial concern");
+  EXPECT_NE(items[0].detail.find("step down to"), std::string::npos) << items[0].detail;
+  pr.reviews[0].decision = "continue";
+  EXPECT_TRUE(Named(pr, "2024-12-10", "stage_next").empty());
+  pr.reviews[0].decision = "escalate";
+  pr.cycles[0].stage = "ehc_plan";  // the last stage: nothing to escalate to
+  EXPECT_TRUE(Named(pr, "2024-12-10", "stage_next").empty());
+}

@@ -240,3 +240,67 @@ TEST(Readiness, MissingItemsNameRecordsByDatesAndNamesNotIds) {
   EXPECT_NE(all.find("The cycle begun 6 January 2025 has no review recorded."), std::string::npos)
       << all;
 }
+
+// Section 36 of the Children and Families Act 2014: a parent or young person may ask for an EHC
+// needs assessment themselves, without SEN support first. For their request the checklist is
+// advice for the school, not a gate; for a school's request it stays a gate.
+namespace {
+
+PupilRecords FamilyAsksWithoutSupport(const std::string& role) {
+  PupilRecords pr = Ready();
+  pr.sen = MakeSen("N");
+  pr.sen->needs.clear();
+  pr.cycles.clear();
+  pr.reviews.clear();
+  pr.referrals[0].requester_role = role;
+  pr.referrals[0].request_source = 1;
+  return pr;
+}
+
+}  // namespace
+
+TEST(ReadinessWhoAsked, ParentRequestIsAdviceNotAGate) {
+  Readiness r = CheckReadiness(FamilyAsksWithoutSupport("parent"), kAsOf);
+  EXPECT_FALSE(r.ready);
+  EXPECT_FALSE(Item(r, "sen_support").met);
+  EXPECT_FALSE(r.gate);
+  EXPECT_EQ(r.requested_by, "parent");
+  EXPECT_NE(r.advice.find("Requested by the parent"), std::string::npos) << r.advice;
+  EXPECT_NE(r.advice.find("section 36"), std::string::npos) << r.advice;
+  EXPECT_NE(r.advice.find("not a condition"), std::string::npos) << r.advice;
+  EXPECT_NE(Item(r, "sen_support").missing.find("does not depend on it"), std::string::npos)
+      << Item(r, "sen_support").missing;
+}
+
+TEST(ReadinessWhoAsked, YoungPersonRequestIsAdviceNotAGate) {
+  Readiness r = CheckReadiness(FamilyAsksWithoutSupport("young_person"), kAsOf);
+  EXPECT_FALSE(r.gate);
+  EXPECT_EQ(r.requested_by, "young_person");
+  EXPECT_NE(r.advice.find("Requested by the young person"), std::string::npos) << r.advice;
+}
+
+TEST(ReadinessWhoAsked, SchoolRequestStaysAGate) {
+  Readiness r = CheckReadiness(FamilyAsksWithoutSupport("school"), kAsOf);
+  EXPECT_FALSE(r.ready);
+  EXPECT_TRUE(r.gate);
+  EXPECT_EQ(r.requested_by, "school");
+  EXPECT_TRUE(r.advice.empty()) << r.advice;
+  EXPECT_NE(Item(r, "sen_support").missing.find("LAs expect the graduated approach"),
+            std::string::npos);
+}
+
+TEST(ReadinessWhoAsked, NoRequestYetIsAGateWithNoRequester) {
+  PupilRecords pr = Ready();
+  pr.referrals.clear();
+  Readiness r = CheckReadiness(pr, kAsOf);
+  EXPECT_TRUE(r.gate);
+  EXPECT_EQ(r.requested_by, "");
+}
+
+TEST(ReadinessWhoAsked, ParentRequestThatIsCompleteIsReadyAndStillAdvice) {
+  PupilRecords pr = Ready();
+  pr.referrals[0].requester_role = "parent";
+  Readiness r = CheckReadiness(pr, kAsOf);
+  EXPECT_TRUE(r.ready) << Unmet(r);
+  EXPECT_FALSE(r.gate);
+}

@@ -44,7 +44,8 @@ TEST(Rules, ConfidenceFollowsTheReference) {
       {"review_report_days", "V"},       {"review_decision_days", "S"},
       {"amended_plan_days", "V"},        {"amendment_whole_days", "S"},
       {"parent_meetings_per_year", "S"}, {"sen_support_review_days", "U"},
-      {"min_completed_cycles", "S"}};
+      {"min_completed_cycles", "S"},     {"advice_days", "S"},
+      {"reassessment_days", "V"}};
   for (const RuleFact& f : Rules::Builtin().facts) {
     ASSERT_TRUE(expected.count(f.name)) << f.name;
     EXPECT_EQ(f.confidence, expected[f.name]) << f.name;

@@ -191,3 +191,114 @@ TEST(StageModels, ShippedFilesMatchTheCompiledInCopies) {
     EXPECT_EQ(builtin->stages.size(), m->stages.size());
   }
 }
+
+// The six-stage school model's rhythm is data a school can change: each stage's meetings, the
+// school-wide calendar and how soon a review's escalation should start the next stage.
+TEST(StageModelRhythm, TheSixStageModelCarriesTheSeedsRhythm) {
+  const StageModel* m = StageModels::Builtin().Find("six-stage-school");
+  ASSERT_NE(m, nullptr);
+  auto rhythm = [&](const char* stage) {
+    std::vector<std::string> out;
+    for (const StageRhythm& r : m->FindStage(stage)->rhythm)
+      out.push_back(r.id + "/" + std::to_string(r.every_days) + (r.repeat ? "" : "/once") + "/" +
+                    r.met_by);
+    return out;
+  };
+  EXPECT_EQ(rhythm("initial_concern"),
+            (std::vector<std::string>{"in_school_review_6w/42/review",
+                                      "parent_review_after_term/91/once/parent_meeting"}));
+  EXPECT_EQ(rhythm("sen_support"),
+            (std::vector<std::string>{"progress_review_half_termly/45/review",
+                                      "parent_meeting_termly/91/parent_meeting"}));
+  EXPECT_EQ(rhythm("sen_support_external"),
+            (std::vector<std::string>{"target_meeting_termly/91/review",
+                                      "progress_meeting_half_termly/45/review"}));
+  EXPECT_TRUE(rhythm("cause_for_concern").empty());
+  ASSERT_EQ(m->calendar.size(), 2u);
+  EXPECT_EQ(m->calendar[0].id, "targets_provision_map_review");
+  EXPECT_EQ(m->calendar[0].months, (std::vector<int>{10, 2, 7}));
+  EXPECT_EQ(m->calendar[0].met_by, "parent_meeting");
+  EXPECT_EQ(m->calendar[1].id, "transition_target_meeting");
+  EXPECT_EQ(m->calendar[1].months, std::vector<int>{7});
+  EXPECT_TRUE(m->calendar[1].stages.empty());
+  EXPECT_EQ(m->next_stage_days, 14);
+  for (const Stage& s : m->stages)
+    for (const StageRhythm& r : s.rhythm) EXPECT_NE(r.source.find("seed 004"), std::string::npos);
+}
+
+TEST(StageModelRhythm, BadRhythmOrCalendarIsRefusedNamingTheField) {
+  const std::string head = R"({"id": "x", "name": "X", "stages": [{"id": "a", "name": "A",
+      "review_period_days": 42, "rhythm": [)";
+  const std::string ok_rhythm =
+      R"({"id": "r1", "title": "R", "every_days": 42, "met_by": "review"})";
+  struct Case {
+    std::string text;
+    const char* expect;
+  };
+  std::vector<Case> cases = {
+      {head + R"({"id": "r1", "title": "R", "every_days": 0, "met_by": "review"}]}]})",
+       "stages[0].rhythm[0].every_days: must be between 1 and 366"},
+      {head + R"({"id": "r1", "title": "R", "every_days": 42, "met_by": "lunch"}]}]})",
+       "stages[0].rhythm[0].met_by: \"lunch\" is not"},
+      {head +
+           R"({"id": "r1", "title": "R", "every_days": 42, "met_by": "review", "repeat": 1}]}]})",
+       "stages[0].rhythm[0].repeat: expected true or false"},
+      {head + R"({"id": "r1", "every_days": 42, "met_by": "review"}]}]})",
+       "stages[0].rhythm[0].title: is required"},
+      {head + ok_rhythm + "," + ok_rhythm + "]}]}",
+       "stages[0].rhythm[1].id: \"r1\" is used by an earlier rhythm"},
+      {head + ok_rhythm +
+           R"(]}], "calendar": [{"id": "c", "title": "C", "months": [10, 13], "met_by": "review"}]})",
+       "calendar[0].months[1]: expected a month 1-12"},
+      {head + ok_rhythm +
+           R"(]}], "calendar": [{"id": "c", "title": "C", "months": [7, 7], "met_by": "review"}]})",
+       "calendar[0].months[1]: month 7 is given twice"},
+      {head + ok_rhythm +
+           R"(]}], "calendar": [{"id": "c", "title": "C", "months": [7], "stages": ["b"], "met_by": "review"}]})",
+       "calendar[0].stages[0]: \"b\" is not a stage of this model"},
+      {head + ok_rhythm + R"(]}], "calendar": [{"id": "c", "title": "C", "met_by": "review"}]})",
+       "calendar[0].months: expected a non-empty array"},
+  };
+  for (const Case& c : cases) {
+    auto doc = nlohmann::json::parse(c.text);
+    auto m = StageModels::Parse(doc, "school.json");
+    ASSERT_FALSE(m.ok()) << c.expect;
+    const std::string msg = m.status().message();
+    EXPECT_NE(msg.find("school.json: "), std::string::npos) << msg;
+    EXPECT_NE(msg.find(c.expect), std::string::npos) << msg;
+  }
+  auto good = StageModels::Parse(nlohmann::json::parse(head + ok_rhythm + "]}]}"), "school.json");
+  ASSERT_TRUE(good.ok()) << good.status().message();
+  EXPECT_EQ(good->stages[0].rhythm.size(), 1u);
+}
+
+namespace dt = sendsync::domain::testing;
+
+TEST(StageModelRhythm, ASchoolsOwnRhythmDrivesTheClocks) {
+  TempDir dir;
+  dir.Write("our.json", R"({"id": "our-school", "name": "Ours",
+      "stages": [{"id": "support", "name": "Support", "review_period_days": 91,
+                  "rhythm": [{"id": "check_in", "title": "Fortnightly check-in",
+                              "every_days": 14, "met_by": "review"}]}],
+      "calendar": [{"id": "spring_review", "title": "Spring review", "months": [3],
+                    "met_by": "parent_meeting"}]})");
+  auto models = StageModels::LoadDir(dir.path());
+  ASSERT_TRUE(models.ok()) << models.status().message();
+  PupilRecords pr;
+  pr.pupil = dt::MakePupil();
+  pr.sen = dt::MakeSen("K");
+  auto c = dt::MakeCycle("C1", "2025-01-06", "2025-03-31");
+  c.stage_model = "our-school";
+  c.stage = "support";
+  pr.cycles = {c};
+  ClockConfig cfg;
+  cfg.stage_models = &*models;
+  auto items = Clocks(pr, dt::D("2025-02-01"), cfg);
+  auto check_in = dt::ClocksNamed(items, "stage_check_in");
+  ASSERT_EQ(check_in.size(), 2u) << dt::Describe(items);
+  EXPECT_EQ(check_in[0].due, dt::D("2025-01-20"));
+  EXPECT_EQ(check_in[1].due, dt::D("2025-02-03"));
+  auto spring = dt::ClocksNamed(items, "calendar_spring_review");
+  ASSERT_EQ(spring.size(), 1u);
+  EXPECT_EQ(spring[0].due, dt::D("2025-03-31"));
+}

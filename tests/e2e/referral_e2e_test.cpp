@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <regex>
+#include <sstream>
 #include <string>
 
 #include "e2e_support.h"
@@ -322,6 +323,33 @@ TEST_F(ReferralE2e, NotReadyPupilIsSentWhenForcedAndTheLaSeesItWasForced) {
   json r = Referral(kNotReady, kReceived);
   EXPECT_EQ(r["status"], "submitted");
   EXPECT_EQ(r["la"], "820") << "the request records the LA it went to";
+}
+
+// Section 36 of the Children and Families Act 2014: the parent may ask for the assessment
+// without SEN support first, so their own request is not held back by the checklist.
+TEST_F(ReferralE2e, AParentsOwnRequestIsSentUnforcedThoughNotReady) {
+  std::istringstream lines(Pupil(kNotReady, "P2", 1, ""));
+  std::string line, referral;
+  while (std::getline(lines, line)) {
+    json j = json::parse(line, nullptr, false);
+    if (j.is_object() && j.value("kind", "") == "referral") {
+      j["requester_role"] = "parent";
+      j["request_source"] = 1;
+      referral = j.dump() + "\n";
+    }
+  }
+  ASSERT_FALSE(referral.empty());
+  WriteText(dir_ / "parent.jsonl", referral);
+  ASSERT_EQ(cli_.Run({"import-json", (dir_ / "parent.jsonl").string()}).exit_code, 0);
+  json check = cli_.RunJson({"referral", "check", kNotReady}, 0);
+  EXPECT_EQ(check["ready"], false);
+  EXPECT_EQ(check["gate"], false);
+  json sub = cli_.RunJson({"referral", "submit", kNotReady});
+  EXPECT_EQ(sub["outcome"], "delivered") << sub.dump(2);
+  EXPECT_EQ(sub["forced"], false);
+  json held = Control("GET", "/control/referrals/" + sub.value("remote_id", ""));
+  EXPECT_EQ(held["submission"]["readiness"]["ready"], false);
+  EXPECT_EQ(held["submission"]["readiness"]["forced"], false);
 }
 
 TEST_F(ReferralE2e, RequestForAnotherLaIsRefusedBeforeAnythingChanges) {

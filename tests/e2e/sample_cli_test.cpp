@@ -46,6 +46,13 @@ class SampleCli : public ::testing::Test {
     return json();
   }
 
+  // The first item of a pupil's with the given clock id.
+  json FindClock(const json& items, const std::string& upn, const std::string& clock) {
+    for (const json& i : items)
+      if (i.value("upn", "") == upn && i.value("clock", "") == clock) return i;
+    return json();
+  }
+
   TempDir dir_;
   Cli cli_{dir_.path()};
 };
@@ -143,15 +150,25 @@ TEST_F(SampleCli, DueListsWhatIsOverdueSoonestFirst) {
     EXPECT_LE(last, i["due"].get<std::string>()) << "soonest first";
     last = i["due"];
   }
-  json harvey = Find(d["items"], "upn", kNotReady);
+  json harvey = FindClock(d["items"], kNotReady, "review_overdue");
   EXPECT_EQ(harvey.value("state", ""), "overdue") << d.dump(2);
   EXPECT_EQ(harvey.value("due", ""), "2025-07-18");
-  EXPECT_TRUE(Find(d["items"], "upn", kReady).is_null()) << "Ella's next review is five weeks away";
+  EXPECT_TRUE(FindClock(d["items"], kReady, "review_overdue").is_null())
+      << "Ella's next review is five weeks away";
+  // The six-stage school model's rhythm (seed 004): Harvey, at SEN support since 28 April, has no
+  // half-termly progress review recorded, the first due 45 days in; Ella's SEN targets were not
+  // reviewed with her parents in October.
+  json progress = FindClock(d["items"], kNotReady, "stage_progress_review_half_termly");
+  EXPECT_EQ(progress.value("due", ""), "2025-06-12") << d.dump(2);
+  EXPECT_EQ(progress.value("state", ""), "overdue");
+  json october = FindClock(d["items"], kReady, "calendar_targets_provision_map_review");
+  EXPECT_EQ(october.value("due", ""), "2025-10-31") << d.dump(2);
+  EXPECT_EQ(october.value("state", ""), "overdue");
 }
 
 TEST_F(SampleCli, DueWithinAddsWhatFallsDueInThatWindow) {
   json d = cli_.RunJson({"due", "--as-of", kAsOf, "--within", "40"});
-  json ella = Find(d["items"], "upn", kReady);
+  json ella = FindClock(d["items"], kReady, "review_overdue");
   EXPECT_EQ(ella.value("due", ""), "2025-12-05") << d.dump(2);
   EXPECT_EQ(ella.value("state", ""), "due");
 }
@@ -172,6 +189,21 @@ TEST_F(SampleCli, ReferralCheckOfAReadyPupilMeetsEveryItemAndExitsZero) {
     EXPECT_TRUE(i["met"].get<bool>()) << i.dump();
     EXPECT_FALSE(i["evidence"].empty()) << i.dump();
   }
+}
+
+// Section 36 of the Children and Families Act 2014: Leo's parents asked for the assessment
+// themselves (HC-2003-RF1, requester_role parent), so the checklist is advice, not a gate.
+TEST_F(SampleCli, ReferralCheckOfAParentsOwnRequestIsAdviceAndExitsZero) {
+  json r = cli_.RunJson({"referral", "check", "X820400218046", "--as-of", kAsOf}, 0);
+  EXPECT_EQ(r["ready"], false) << r.dump(2);
+  EXPECT_EQ(r["gate"], false);
+  EXPECT_EQ(r["requested_by"], "parent");
+  EXPECT_NE(r.value("advice", "").find("section 36"), std::string::npos) << r.dump(2);
+  ProgramResult text = cli_.Run({"referral", "check", "X820400218046", "--as-of", kAsOf});
+  EXPECT_EQ(text.exit_code, 0) << text.Describe();
+  EXPECT_NE(text.out.find("advice, not a condition of the request"), std::string::npos)
+      << text.Describe();
+  EXPECT_NE(text.out.find("Requested by the parent"), std::string::npos) << text.Describe();
 }
 
 TEST_F(SampleCli, ReferralCheckOfAPupilNotReadyListsWhatIsMissingAndExitsThree) {
