@@ -46,7 +46,7 @@ World& TheWorld() {
         fs::path(tmp && *tmp ? tmp : "/tmp") / ("sendsync-fuzz-http-" + std::to_string(::getpid()));
     fs::remove_all(dir);
     fs::create_directories(dir / "plugins");
-    auto s = store::Store::Open("sqlite:" + (dir / "fuzz.db").string());
+    auto s = store::Store::Open("sqlite:" + (dir / "fuzz.db").string(), store::OpenMode::kCreate);
     if (!s.ok()) std::abort();
     w->store = std::move(*s);
     sync::EngineOptions eo;

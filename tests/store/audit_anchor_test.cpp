@@ -22,7 +22,7 @@ class AuditAnchorTest : public testing::Test {
  protected:
   void SetUp() override {
     url_ = testing_support::FreshSqliteUrl();
-    auto s = Store::Open(url_);
+    auto s = Store::Open(url_, OpenMode::kCreate);
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     store_ = std::move(*s);
     auto c = store_->Connect();
