@@ -492,6 +492,8 @@ TEST(WorkerDiesWithHost, OrphanedWorkerStopsAtOnce) {
   EXPECT_LT(at_death, 400u);
   if (!dead) ::kill(worker, SIGKILL);
   fs::remove_all(dir);
+}
+
 namespace {
 // A field of /proc/self/status in kB ("VmRSS", "VmHWM"); -1 when absent.
 long StatusKb(const std::string& field) {
