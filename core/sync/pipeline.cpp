@@ -141,8 +141,7 @@ std::string Lower(std::string s) {
 // date of birth and legal name.
 bool ReplacesTemporaryUpn(const Work& w, const store::RecordRow& hub_pupil) {
   using domain::UpnKind;
-  if (w.former_upn.empty() || hub_pupil.upn != w.former_upn || hub_pupil.dob != w.dob)
-    return false;
+  if (w.former_upn.empty() || hub_pupil.upn != w.former_upn || hub_pupil.dob != w.dob) return false;
   if (domain::UpnKindOf(hub_pupil.upn) != UpnKind::kTemporary ||
       domain::UpnKindOf(w.upn) != UpnKind::kPermanent)
     return false;
@@ -571,10 +570,11 @@ Status ApplyChecked(store::Conn& conn, const LinkCtx& link, const std::string& k
       e.pupil_id = w->record_id;
       e.detail = {{"from", w->replaced_temporary_upn}, {"to", w->upn}, {"source_id", w->ext}};
       audit_entries.push_back(std::move(e));
-      if (reporting()) report(w->ext, w->upn, "temporary_upn_replaced", "from", w->replaced_temporary_upn);
+      if (reporting())
+        report(w->ext, w->upn, "temporary_upn_replaced", "from", w->replaced_temporary_upn);
       if (w->old_link_record && w->old_link_record->external_id != w->ext)
-        renamed.push_back({w->old_link_record->external_id, w->ext, w->replaced_temporary_upn,
-                           w->upn});
+        renamed.push_back(
+            {w->old_link_record->external_id, w->ext, w->replaced_temporary_upn, w->upn});
     }
     json theirs = std::move(w->fields);  // not needed after the merge
     json theirs_history;
