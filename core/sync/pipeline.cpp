@@ -1,4 +1,5 @@
 // map → validate → match → merge → commit for one batch of one kind from one link.
+#include <cctype>
 #include <map>
 #include <set>
 #include <thread>
@@ -123,7 +124,34 @@ json NormalizeSenHistory(const json& merged, const json* previous, const json& t
 struct Work : CheckedRecord {
   explicit Work(CheckedRecord&& c) : CheckedRecord(std::move(c)) {}
   int64_t record_id = 0, pupil_id = 0;
+  // A pupil whose temporary UPN this record replaces with the permanent one: the temporary UPN,
+  // and this link's record of the pupil under its old id (none when another link brought it).
+  std::string replaced_temporary_upn;
+  std::optional<store::LinkRecord> old_link_record;
 };
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// A school gives a pupil a temporary UPN until the permanent one is known; the record that brings
+// the permanent UPN names the temporary one as its former UPN. It is the same pupil, not a
+// duplicate UPN (census error 1520), when the hub's pupil holds that temporary UPN with the same
+// date of birth and legal name.
+bool ReplacesTemporaryUpn(const Work& w, const store::RecordRow& hub_pupil) {
+  using domain::UpnKind;
+  if (w.former_upn.empty() || hub_pupil.upn != w.former_upn || hub_pupil.dob != w.dob) return false;
+  if (domain::UpnKindOf(hub_pupil.upn) != UpnKind::kTemporary ||
+      domain::UpnKindOf(w.upn) != UpnKind::kPermanent)
+    return false;
+  json body = json::parse(hub_pupil.body, nullptr, false);
+  if (!body.is_object()) return false;
+  for (const char* name : {"legal_surname", "legal_forename"})
+    if (Lower(Str(body, name)) != Lower(Str(w.fields, name)) || Str(body, name).empty())
+      return false;
+  return true;
+}
 
 const KindSettings& SettingsOf(const LinkCtx& link, const std::string& kind) {
   static const KindSettings kEmpty;
@@ -339,8 +367,12 @@ Status ApplyChecked(store::Conn& conn, const LinkCtx& link, const std::string& k
     auto cand_links = store::LinkRecordsByRecord(conn, link_id, cand_ids);
     if (!cand_links.ok()) return cand_links.status();
     std::map<int64_t, std::string> linked_as;
+    std::map<int64_t, store::LinkRecord> link_record_of;
     for (const auto& lr : *cand_links)
-      if (lr.kind == "pupil") linked_as[lr.record_id] = lr.external_id;
+      if (lr.kind == "pupil") {
+        linked_as[lr.record_id] = lr.external_id;
+        link_record_of[lr.record_id] = lr;
+      }
     std::map<std::string, std::string> new_in_batch;  // upn -> ext
     for (Work& w : work) {
       if (auto it = by_ext.find(w.ext); it != by_ext.end()) {
@@ -381,6 +413,14 @@ Status ApplyChecked(store::Conn& conn, const LinkCtx& link, const std::string& k
         continue;
       }
       const store::RecordRow& c = *found.begin()->second;
+      if (ReplacesTemporaryUpn(w, c)) {
+        w.record_id = c.id;
+        w.replaced_temporary_upn = c.upn;
+        if (auto it = link_record_of.find(c.id); it != link_record_of.end())
+          w.old_link_record = it->second;
+        resolved.push_back(&w);
+        continue;
+      }
       if (linked_as.count(c.id) && linked_as[c.id] != w.ext) {
         to_match_queue(
             w,
@@ -482,6 +522,12 @@ Status ApplyChecked(store::Conn& conn, const LinkCtx& link, const std::string& k
   // ---- merge ----
   std::vector<store::RecordRow> inserts, updates;
   std::vector<store::LinkRecord> link_rows, base_rows;
+  // This link's ids that a permanent UPN renamed: the pupil's old id, and its SEN record's
+  // "upn:" id, move to the new ones so the link keeps one id per record.
+  struct Renamed {
+    std::string old_ext, new_ext, old_upn, new_upn;
+  };
+  std::vector<Renamed> renamed;
   std::vector<int64_t> fanout;
   const int64_t now = store::NowMs();
   for (Work* w : resolved) {
@@ -502,6 +548,33 @@ Status ApplyChecked(store::Conn& conn, const LinkCtx& link, const std::string& k
     if (lr != by_ext.end() && lr->second.base) {
       base_json = json::parse(*lr->second.base, nullptr, false);
       if (base_json.is_object()) base = &base_json;
+    }
+    if (!w->replaced_temporary_upn.empty()) {
+      // The link agreed on the pupil under its old id; and whoever brought the temporary UPN, the
+      // permanent one replaces it: merged as a change of the link's against the hub's UPN.
+      if (!base && w->old_link_record && w->old_link_record->base) {
+        base_json = json::parse(*w->old_link_record->base, nullptr, false);
+        if (base_json.is_object()) base = &base_json;
+      }
+      if (!base) base_json = json::object();
+      if (ours) {
+        base_json["upn"] = (*ours).value("upn", json());
+        base_json["former_upn"] = (*ours).value("former_upn", json());
+      }
+      base = &base_json;
+      audit::Entry e;
+      e.actor = link.actor;
+      e.action = "pupil.temporary_upn_replaced";
+      e.kind = kind;
+      e.record_id = w->record_id;
+      e.pupil_id = w->record_id;
+      e.detail = {{"from", w->replaced_temporary_upn}, {"to", w->upn}, {"source_id", w->ext}};
+      audit_entries.push_back(std::move(e));
+      if (reporting())
+        report(w->ext, w->upn, "temporary_upn_replaced", "from", w->replaced_temporary_upn);
+      if (w->old_link_record && w->old_link_record->external_id != w->ext)
+        renamed.push_back(
+            {w->old_link_record->external_id, w->ext, w->replaced_temporary_upn, w->upn});
     }
     json theirs = std::move(w->fields);  // not needed after the merge
     json theirs_history;
@@ -717,6 +790,16 @@ Status ApplyChecked(store::Conn& conn, const LinkCtx& link, const std::string& k
   FaultPoint("commit.before_records");
   SENDSYNC_RETURN_IF_ERROR(store::InsertRecords(conn, inserts));
   SENDSYNC_RETURN_IF_ERROR(store::UpdateRecords(conn, updates, link.actor));
+  for (const Renamed& r : renamed) {
+    SENDSYNC_RETURN_IF_ERROR(store::DeleteLinkRecord(conn, link_id, kind, r.old_ext));
+    auto sen = store::LinkRecordsByExternal(conn, link_id, "sen", {"upn:" + r.old_upn});
+    if (!sen.ok()) return sen.status();
+    for (store::LinkRecord l : *sen) {
+      SENDSYNC_RETURN_IF_ERROR(store::DeleteLinkRecord(conn, link_id, "sen", l.external_id));
+      l.external_id = "upn:" + r.new_upn;
+      SENDSYNC_RETURN_IF_ERROR(store::UpsertLinkRecords(conn, {l}));
+    }
+  }
   SENDSYNC_RETURN_IF_ERROR(store::UpsertLinkRecords(conn, link_rows));
   SENDSYNC_RETURN_IF_ERROR(store::UpdateLinkBases(conn, base_rows));
   FaultPoint("commit.after_records");

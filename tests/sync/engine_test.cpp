@@ -125,6 +125,93 @@ TEST_F(Engine, SameUpnWithADifferentDateOfBirthWaitsInTheMatchQueue) {
   EXPECT_EQ(Hub("pupil").size(), 1u);
 }
 
+// A temporary UPN: the same shape as Upn(n), ending in a letter.
+std::string TempUpn(int n) {
+  char body[16];
+  std::snprintf(body, sizeof body, "?82012000%03dA", n % 1000);
+  std::string s(body);
+  s[0] = *domain::UpnCheckLetter(s);
+  return s;
+}
+
+// Issue 17, fault 7: the record that brings a pupil's permanent UPN names the temporary one as
+// its former UPN. That is the same pupil (same date of birth and name): the hub replaces the UPN,
+// audited, with no duplicate-UPN label and no conflict, and the link keeps one id for the pupil.
+TEST_F(Engine, APermanentUpnReplacesTheTemporaryOneItNamesAsFormer) {
+  AddSource();
+  json temp = PupilRec("T-1", 1);
+  temp["upn"] = TempUpn(1);
+  Source({temp});
+  ASSERT_EQ(Run("mis").created, 1);
+  json perm = PupilRec("P-1", 1);
+  perm["former_upn"] = TempUpn(1);
+  Source({perm});
+  auto s = Run("mis");
+  EXPECT_EQ(s.matches, 0) << "not a duplicate UPN (census error 1520)";
+  EXPECT_EQ(s.conflicts, 0);
+  EXPECT_EQ(s.created, 0);
+  EXPECT_EQ(s.updated, 1);
+  auto pupils = Hub("pupil");
+  ASSERT_EQ(pupils.size(), 1u);
+  ASSERT_TRUE(pupils.contains(Upn(1))) << json(pupils).dump();
+  EXPECT_EQ(pupils[Upn(1)]["former_upn"], TempUpn(1));
+  auto c = Conn();
+  auto pupil = hub::FindPupil(*c, Upn(1));
+  ASSERT_TRUE(pupil.ok());
+  auto ids = store::LinkRecordsOf(*c, pupil->id);
+  ASSERT_EQ(ids->size(), 1u) << "the link's old id for the pupil is renamed, not kept beside";
+  EXPECT_EQ((*ids)[0].external_id, "P-1");
+  audit::Query q;
+  q.pupil_id = pupil->id;
+  auto trail = audit::List(*c, q);
+  ASSERT_TRUE(trail.ok());
+  bool audited = false;
+  for (const auto& e : *trail)
+    audited =
+        audited || (e.action == "pupil.temporary_upn_replaced" &&
+                    e.detail.value("from", "") == TempUpn(1) && e.detail.value("to", "") == Upn(1));
+  EXPECT_TRUE(audited);
+  // The same again changes nothing.
+  Source({perm});
+  EXPECT_EQ(Run("mis").unchanged, 1);
+}
+
+// Another system brought the temporary UPN; this one brings the permanent UPN naming it: the hub
+// takes the permanent UPN at once, not after a conflict a person must resolve.
+TEST_F(Engine, APermanentUpnFromAnotherSystemReplacesTheTemporaryOneWithoutAConflict) {
+  AddSource("mis");
+  AddSource("tool", nullptr, "tool");
+  json temp = PupilRec("T-1", 1);
+  temp["upn"] = TempUpn(1);
+  Source({temp});
+  Run("mis");
+  json perm = PupilRec("X-77", 1);
+  perm["former_upn"] = TempUpn(1);
+  Source({perm}, "tool");
+  auto s = Run("tool");
+  EXPECT_EQ(s.matches, 0);
+  EXPECT_EQ(s.conflicts, 0);
+  auto pupils = Hub("pupil");
+  ASSERT_EQ(pupils.size(), 1u);
+  EXPECT_TRUE(pupils.contains(Upn(1))) << json(pupils).dump();
+}
+
+// Not the same pupil: a different name (or date of birth) with that former UPN still waits for a
+// person.
+TEST_F(Engine, AFormerTemporaryUpnOfAnotherChildStillWaitsForAPerson) {
+  AddSource();
+  json temp = PupilRec("T-1", 1);
+  temp["upn"] = TempUpn(1);
+  Source({temp});
+  Run("mis");
+  json other = PupilRec("P-2", 1, "Jones");
+  other["former_upn"] = TempUpn(1);
+  Source({other});
+  auto s = Run("mis");
+  EXPECT_EQ(s.matches, 1);
+  EXPECT_TRUE(Hub("pupil").contains(TempUpn(1)));
+}
+
 TEST_F(Engine, PupilsFromTwoSystemsMatchByUpnAndTheirRecordsMeet) {
   AddSource("mis");
   AddSource("tool",
