@@ -43,7 +43,7 @@ const char* ModeName(Mode mode);
 struct RuntimeOptions {
   Mode mode = Mode::kWorker;
   // The worker executable; empty means $SENDSYNC_ADAPTER_HOST, else sendsync-adapter-host next to
-  // the running executable.
+  // the running executable, else <exe>/../lib/sendsync/sendsync-adapter-host (as installed).
   std::string worker_path;
   std::chrono::milliseconds call_timeout{120000};  // worker calls only
   size_t memory_limit_mb = 2048;                   // worker resident set limit

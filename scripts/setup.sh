@@ -14,6 +14,7 @@ PACKAGES=(
   libjemalloc-dev
   libhpdf-dev
   libgtest-dev libgmock-dev
+  help2man dpkg-dev  # the man page and the Debian packages (packaging/)
 )
 # Tests only.
 TEST_PACKAGES=(
@@ -22,6 +23,7 @@ TEST_PACKAGES=(
   chromium chromium-driver
   wrk
   clang libfuzzer-14-dev  # the fuzz targets (scripts/fuzz.sh)
+  lintian  # the packaging test checks the Debian packages
 )
 
 want=("${PACKAGES[@]}")

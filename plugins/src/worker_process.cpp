@@ -15,6 +15,7 @@
 #include <utility>
 
 #include <boost/dll/runtime_symbol_info.hpp>
+#include <boost/filesystem/operations.hpp>
 
 namespace sendsync::plugins::detail {
 
@@ -139,7 +140,16 @@ std::string WorkerProcess::KillAndReap() {
 std::string WorkerPath(const std::string& configured) {
   if (!configured.empty()) return configured;
   if (const char* env = std::getenv("SENDSYNC_ADAPTER_HOST"); env && *env) return env;
-  return (boost::dll::program_location().parent_path() / "sendsync-adapter-host").string();
+  // In a build tree (and a hand install) the worker sits next to `sendsync`; the Debian package
+  // keeps it out of PATH, in the private folder beside the bundled adapters
+  // (<prefix>/lib/sendsync).
+  const boost::filesystem::path exe_dir = boost::dll::program_location().parent_path();
+  const boost::filesystem::path beside = exe_dir / "sendsync-adapter-host";
+  if (boost::filesystem::exists(beside)) return beside.string();
+  const boost::filesystem::path installed =
+      exe_dir.parent_path() / "lib" / "sendsync" / "sendsync-adapter-host";
+  if (boost::filesystem::exists(installed)) return installed.lexically_normal().string();
+  return beside.string();
 }
 
 }  // namespace sendsync::plugins::detail

@@ -43,7 +43,8 @@ class WorkerProcess {
 };
 
 // The worker executable to use: `configured` if set, else $SENDSYNC_ADAPTER_HOST, else
-// sendsync-adapter-host next to the running executable.
+// sendsync-adapter-host next to the running executable, else the installed one in
+// <exe>/../lib/sendsync/ (the Debian package's /usr/lib/sendsync/).
 std::string WorkerPath(const std::string& configured);
 
 }  // namespace sendsync::plugins::detail

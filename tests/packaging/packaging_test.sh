@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# The packaging test: builds the Debian packages from an already built tree (CPack), runs lintian
+# on them, installs both into a scratch root with dpkg (maintainer scripts included, run against
+# $DPKG_ROOT), runs the installed sendsync there, builds the SDK's template adapter out of tree
+# against the installed SDK and runs its conformance test, then purges both packages and checks that
+# nothing is left but the service user (which Debian policy keeps) and a store the admin made.
+# Usage: packaging_test.sh BUILD_DIR
+set -euo pipefail
+build=$(cd "$1" && pwd)
+work=$(mktemp -d "${TMPDIR:-/tmp}/sendsync-packaging.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+step() { echo "== $*"; }
+unset SENDSYNC_PLUGINS SENDSYNC_ADAPTER_HOST SENDSYNC_CONFIG SENDSYNC_DB
+
+step "cpack"
+(cd "$build" && cpack -G DEB -B "$work/pkgs" >"$work/cpack.log" 2>&1) || { cat "$work/cpack.log"; fail "cpack"; }
+host_deb=$(ls "$work"/pkgs/sendsync_*.deb)
+sdk_deb=$(ls "$work"/pkgs/sendsync-sdk-dev_*.deb)
+
+step "control fields"
+depends=$(dpkg-deb -f "$host_deb" Depends)
+echo "Depends: $depends"
+for lib in libpoco libc6 libstdc++6 libjemalloc; do
+  grep -q "$lib" <<<"$depends" || fail "Depends of sendsync lacks $lib (dpkg-shlibdeps): $depends"
+done
+dpkg-deb -I "$host_deb" conffiles | grep -qx /etc/sendsync/sendsync.json ||
+  fail "/etc/sendsync/sendsync.json is not a conffile"
+
+step "lintian"
+command -v lintian >/dev/null || fail "lintian is not installed (scripts/setup.sh --test)"
+for deb in "$host_deb" "$sdk_deb"; do
+  lintian --no-tag-display-limit "$deb" >"$work/lintian.log" 2>&1 || true
+  cat "$work/lintian.log"
+  if grep -q '^E:' "$work/lintian.log"; then fail "lintian reports errors on $(basename "$deb")"; fi
+done
+
+step "install into a scratch root"
+root=$work/root
+mkdir -p "$root/var/lib/dpkg/info" "$root/var/lib/dpkg/updates" "$root/etc"
+: >"$root/var/lib/dpkg/status"
+dpkg_root() {
+  dpkg --root="$root" --force-script-chrootless --force-depends --force-not-root \
+    --log=/dev/null "$@"
+}
+dpkg_root -i "$host_deb" "$sdk_deb" >"$work/dpkg.log" 2>&1 || { cat "$work/dpkg.log"; fail "dpkg -i"; }
+grep -q '^sendsync:' "$root/etc/passwd" || fail "the postinst made no sendsync user"
+[[ $(stat -c %a "$root/var/lib/sendsync") == 700 ]] || fail "/var/lib/sendsync is not 0700"
+for f in usr/bin/sendsync usr/lib/sendsync/sendsync-adapter-host usr/share/man/man1/sendsync.1.gz \
+  usr/share/bash-completion/completions/sendsync lib/systemd/system/sendsync.service \
+  usr/share/sendsync/web/index.html usr/share/doc/sendsync/server.md; do
+  [[ -e $root/$f ]] || fail "/$f is not installed"
+done
+grep -q '^ReadWritePaths=/var/lib/sendsync' "$root/lib/systemd/system/sendsync.service" ||
+  fail "the unit has no ReadWritePaths= for its state folder"
+
+step "run the installed sendsync"
+"$root/usr/bin/sendsync" version | tee "$work/version.txt"
+grep -q "^sendsync " "$work/version.txt" || fail "sendsync version"
+# Finds its bundled adapters and its worker (which validates each) where the package put them.
+"$root/usr/bin/sendsync" plugins list --json >"$work/plugins.json" || fail "sendsync plugins list"
+grep -q "\"plugin_dir\": \"$root/usr/lib/sendsync/plugins\"" "$work/plugins.json" ||
+  fail "plugins list did not use the installed plugin folder: $(head -3 "$work/plugins.json")"
+for id in ctf csv mis-api la-portal jsonl-folder; do
+  grep -q "\"id\": \"$id\"" "$work/plugins.json" || fail "bundled adapter $id not listed"
+done
+grep -q '"ok": false' "$work/plugins.json" && fail "an installed adapter was refused: $(cat "$work/plugins.json")"
+"$root/usr/bin/sendsync" config check "$root/etc/sendsync/sendsync.json" || fail "config check"
+
+step "the SDK: the template adapter, out of tree"
+cp -r "$root/usr/share/sendsync-sdk/template" "$work/acme"
+cmake -S "$work/acme" -B "$work/acme/build" -DCMAKE_PREFIX_PATH="$root/usr" >"$work/tpl.log" 2>&1 ||
+  { cat "$work/tpl.log"; fail "configuring the template against the installed SDK"; }
+cmake --build "$work/acme/build" -j2 >>"$work/tpl.log" 2>&1 || { cat "$work/tpl.log"; fail "building the template"; }
+(cd "$work/acme/build" && ctest --output-on-failure >"$work/tpl-test.log" 2>&1) ||
+  { cat "$work/tpl-test.log"; fail "the template's conformance test"; }
+# The installed host validates it through its worker, as it will run it.
+"$root/usr/bin/sendsync" plugins inspect "$work/acme/build/my-adapter.so" >"$work/inspect.txt" ||
+  { cat "$work/inspect.txt"; fail "sendsync plugins inspect on the template adapter"; }
+PKG_CONFIG_PATH=$(dirname "$(find "$root/usr/lib" -name sendsync-sdk.pc)") \
+  pkg-config --cflags --libs sendsync-sdk >"$work/pc.txt" || fail "pkg-config sendsync-sdk"
+inc=$(grep -o -- '-I[^ ]*' "$work/pc.txt" | head -1)
+libdir=$(grep -o -- '-L[^ ]*' "$work/pc.txt" | head -1)
+[[ -f ${inc#-I}/sendsync/plugin_abi.h && -f ${libdir#-L}/libsendsync_sdk.a ]] ||
+  fail "pkg-config points at missing files: $(cat "$work/pc.txt")"
+
+step "purge"
+# A store the admin made is data about children: purging the package must keep it.
+"$root/usr/bin/sendsync" init --db "sqlite:$root/var/lib/sendsync/sendsync.db" >/dev/null
+dpkg_root --purge sendsync-sdk-dev sendsync >"$work/purge.log" 2>&1 || { cat "$work/purge.log"; fail "dpkg --purge"; }
+[[ -f $root/var/lib/sendsync/sendsync.db ]] || fail "purging deleted the store"
+grep -q "kept /var/lib/sendsync" "$work/purge.log" || fail "purge did not say it kept the store"
+rm -r "$root/var/lib/sendsync"
+left=$(cd "$root" && find . -not -type d -not -path './var/lib/dpkg/*' | sort)
+# Kept by policy: the system user and group (sysusers' passwd, group, shadow, gshadow and backups).
+unexpected=$(grep -vxE '\./etc/(passwd|group|shadow|gshadow)-?' <<<"$left" || true)
+[[ -z $unexpected ]] || fail "left after purge: $unexpected"
+dirs=$(cd "$root" && find . -mindepth 1 -type d -not -path './var/lib/dpkg*' -not -path ./var/lib \
+  -not -path ./var -not -path ./etc | sort)
+[[ -z $dirs ]] || fail "folders left after purge: $dirs"
+echo "packaging: ok"
