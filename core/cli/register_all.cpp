@@ -10,6 +10,9 @@ void RegisterAll(Registry& registry) {
 #ifdef SENDSYNC_HAVE_SERVER
   RegisterServerCommands(registry);
 #endif
+#ifdef SENDSYNC_HAVE_TESTKIT
+  RegisterAdaptersTestCommand(registry);
+#endif
 }
 
 }  // namespace sendsync::cli

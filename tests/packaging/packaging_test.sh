@@ -65,7 +65,13 @@ for id in ctf csv mis-api la-portal jsonl-folder; do
   grep -q "\"id\": \"$id\"" "$work/plugins.json" || fail "bundled adapter $id not listed"
 done
 grep -q '"ok": false' "$work/plugins.json" && fail "an installed adapter was refused: $(cat "$work/plugins.json")"
-"$root/usr/bin/sendsync" config check "$root/etc/sendsync/sendsync.json" || fail "config check"
+# The installed config as it is, but for its data folder, which the postinst made under the root.
+sed "s|\"/var/lib/sendsync\"|\"$root/var/lib/sendsync\"|" "$root/etc/sendsync/sendsync.json" \
+  >"$root/etc/sendsync/sendsync.json.test"
+grep -q "\"data_dir\": \"$root/var/lib/sendsync\"" "$root/etc/sendsync/sendsync.json.test" ||
+  fail "the installed config has no data_dir /var/lib/sendsync"
+"$root/usr/bin/sendsync" config check "$root/etc/sendsync/sendsync.json.test" || fail "config check"
+rm "$root/etc/sendsync/sendsync.json.test"
 
 step "the SDK: the template adapter, out of tree"
 cp -r "$root/usr/share/sendsync-sdk/template" "$work/acme"
@@ -77,6 +83,14 @@ cmake --build "$work/acme/build" -j2 >>"$work/tpl.log" 2>&1 || { cat "$work/tpl.
 # The installed host validates it through its worker, as it will run it.
 "$root/usr/bin/sendsync" plugins inspect "$work/acme/build/my-adapter.so" >"$work/inspect.txt" ||
   { cat "$work/inspect.txt"; fail "sendsync plugins inspect on the template adapter"; }
+# And runs the conformance kit against it through the installed worker.
+mkdir -p "$work/fixture"
+printf '{"kind":"pupil","id":"P1","upn":"B801200005001","legal_surname":"S","legal_forename":"F","dob":"2014-03-02","sex":"F"}\n' \
+  >"$work/fixture/pupil.jsonl"
+echo "{\"folder\": \"$work/fixture\"}" >"$work/fixture.json"
+"$root/usr/bin/sendsync" adapters test "$work/acme/build/my-adapter.so" --config "$work/fixture.json" \
+  >"$work/kit.txt" 2>&1 || { cat "$work/kit.txt"; fail "sendsync adapters test on the template adapter"; }
+grep -q "worker" "$work/kit.txt" || fail "adapters test did not use the worker: $(cat "$work/kit.txt")"
 PKG_CONFIG_PATH=$(dirname "$(find "$root/usr/lib" -name sendsync-sdk.pc)") \
   pkg-config --cflags --libs sendsync-sdk >"$work/pc.txt" || fail "pkg-config sendsync-sdk"
 inc=$(grep -o -- '-I[^ ]*' "$work/pc.txt" | head -1)
