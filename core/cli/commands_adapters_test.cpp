@@ -67,8 +67,12 @@ int AdaptersTest(const Invocation& inv) {
       return inv.Fail("the adapter reads nothing; the kit's read tests need --read-kind");
     t.read_kind = info.manifest.reads.front();
   }
+  // Without a cursor from the future, the last cursor of a full read: reading from it again must
+  // return nothing either.
   if (inv.Has("future-cursor"))
     t.future_cursor = [c = inv.Get("future-cursor")](const std::string&) { return c; };
+  else
+    t.future_cursor = [](const std::string& last) { return last; };
   if (inv.Has("write-record")) {
     auto rec = ReadJson(inv.Get("write-record"), "--write-record");
     if (!rec.ok()) return inv.Fail(rec.status().message());
@@ -118,8 +122,9 @@ void RegisterAdaptersTestCommand(Registry& reg) {
        "the start pages to the end; a cursor from the future reads nothing; reads repeat; writes "
        "are idempotent per key) against the adapter library FILE, opened with --config in a "
        "worker process as the service runs it. Point --config at a test system or fixture: the "
-       "write test writes --write-record there twice. Without --future-cursor or "
-       "--write-record those tests are skipped. Exit 0 when every test passes.",
+       "write test writes --write-record there twice. Without --future-cursor the last cursor "
+       "of a full read stands in for one; without --write-record the write test is skipped. "
+       "Exit 0 when every test passes.",
        1, 1,
        [](Poco::Util::OptionSet& set) {
          AddValueOption(set, "config", "FILE", "a working configuration for the adapter (JSON)");
@@ -131,7 +136,8 @@ void RegisterAdaptersTestCommand(Registry& reg) {
                         "a record kind the configured system holds some of (default: the "
                         "manifest's first reads kind)");
          AddValueOption(set, "future-cursor", "CURSOR",
-                        "a cursor later than anything the system holds");
+                        "a cursor later than anything the system holds (default: the last cursor "
+                        "of a full read)");
          AddValueOption(set, "write-record", "FILE",
                         "a canonical record (JSON) the adapter accepts, for the write test");
          AddFlag(set, "in-process", "load the adapter into this process instead of a worker");

@@ -20,7 +20,7 @@ echo '{"kind":"sen","pupil":{"upn":"B801200005001"},"provision":"K","needs":[{"t
   >"$work/sen.json"
 
 "$sendsync" adapters test "$plugins/jsonl-folder.so" --config "$work/good.json" \
-  --bad-config "$work/bad.json" --bad-config-mentions folder --future-cursor "v1:0:99999999" \
+  --bad-config "$work/bad.json" --bad-config-mentions folder \
   --write-record "$work/sen.json" --verbose >"$work/ok.txt" 2>&1 || { cat "$work/ok.txt"; fail "the kit failed on jsonl-folder"; }
 cat "$work/ok.txt"
 grep -q "worker" "$work/ok.txt" || fail "the kit did not run through the worker"
