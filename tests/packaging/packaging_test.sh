@@ -73,6 +73,18 @@ grep -q "\"data_dir\": \"$root/var/lib/sendsync\"" "$root/etc/sendsync/sendsync.
 "$root/usr/bin/sendsync" config check "$root/etc/sendsync/sendsync.json.test" || fail "config check"
 rm "$root/etc/sendsync/sendsync.json.test"
 
+# The man page holds every command's own help; bash completes commands and their options.
+zcat "$root/usr/share/man/man1/sendsync.1.gz" >"$work/sendsync.1"
+for c in "sendsync link add" "sendsync plugins list" "sendsync adapters test"; do
+  grep -q "^\.SS \"$c\"" "$work/sendsync.1" || fail "the man page lacks $c"
+done
+grep -q -- '--school' "$work/sendsync.1" || fail "the man page lacks the commands' options"
+completions=$(bash -c '
+  source "$1/usr/share/bash-completion/completions/sendsync"
+  c() { COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _sendsync; echo "${COMPREPLY[*]}"; }
+  c "$1/usr/bin/sendsync" lin; c "$1/usr/bin/sendsync" link a; c "$1/usr/bin/sendsync" link add --sch' _ "$root")
+[[ $completions == $'link\nadd\n--school --schedule' ]] || fail "bash completion gave: $completions"
+
 step "the SDK: the template adapter, out of tree"
 cp -r "$root/usr/share/sendsync-sdk/template" "$work/acme"
 cmake -S "$work/acme" -B "$work/acme/build" -DCMAKE_PREFIX_PATH="$root/usr" >"$work/tpl.log" 2>&1 ||
