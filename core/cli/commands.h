@@ -14,6 +14,8 @@ void RegisterServerCommands(Registry& registry);    // serve, token, config chec
 // adapters test (core/cli/commands_adapters_test.cpp): only in builds with the SDK's conformance
 // kit (SENDSYNC_TESTS, which every packaged build has).
 void RegisterAdaptersTestCommand(Registry& registry);
+// adapters new (core/cli/commands_adapters_new.cpp): a new adapter from the SDK's template.
+void RegisterAdaptersNewCommand(Registry& registry);
 void RegisterAll(Registry& registry);
 
 }  // namespace sendsync::cli

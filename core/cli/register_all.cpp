@@ -10,6 +10,7 @@ void RegisterAll(Registry& registry) {
 #ifdef SENDSYNC_HAVE_SERVER
   RegisterServerCommands(registry);
 #endif
+  RegisterAdaptersNewCommand(registry);
 #ifdef SENDSYNC_HAVE_TESTKIT
   RegisterAdaptersTestCommand(registry);
 #endif

@@ -86,21 +86,30 @@ completions=$(bash -c '
 [[ $completions == $'link\nadd\n--school --schedule' ]] || fail "bash completion gave: $completions"
 
 step "the SDK: the template adapter, out of tree"
-cp -r "$root/usr/share/sendsync-sdk/template" "$work/acme"
+# `sendsync adapters new` writes it from the installed template, under the new adapter's names.
+"$root/usr/bin/sendsync" adapters new acme-mis --dir "$work/acme" >"$work/new.txt" ||
+  { cat "$work/new.txt"; fail "sendsync adapters new"; }
+grep -q '{"id", "acme-mis"}' "$work/acme/adapter.cpp" || fail "adapters new did not set the manifest id"
+grep -q "my-adapter\|my_adapter\|MyAdapter" "$work/acme/adapter.cpp" "$work/acme/CMakeLists.txt" \
+  "$work/acme/conformance_test.cpp" && fail "adapters new left template names behind"
+"$root/usr/bin/sendsync" adapters new acme-mis --dir "$work/acme" >/dev/null 2>&1 &&
+  fail "adapters new overwrote an existing folder"
+"$root/usr/bin/sendsync" adapters new "Acme MIS" --dir "$work/acme2" >/dev/null 2>&1 &&
+  fail "adapters new took an id the host would refuse"
 cmake -S "$work/acme" -B "$work/acme/build" -DCMAKE_PREFIX_PATH="$root/usr" >"$work/tpl.log" 2>&1 ||
   { cat "$work/tpl.log"; fail "configuring the template against the installed SDK"; }
 cmake --build "$work/acme/build" -j2 >>"$work/tpl.log" 2>&1 || { cat "$work/tpl.log"; fail "building the template"; }
 (cd "$work/acme/build" && ctest --output-on-failure >"$work/tpl-test.log" 2>&1) ||
   { cat "$work/tpl-test.log"; fail "the template's conformance test"; }
 # The installed host validates it through its worker, as it will run it.
-"$root/usr/bin/sendsync" plugins inspect "$work/acme/build/my-adapter.so" >"$work/inspect.txt" ||
+"$root/usr/bin/sendsync" plugins inspect "$work/acme/build/acme-mis.so" >"$work/inspect.txt" ||
   { cat "$work/inspect.txt"; fail "sendsync plugins inspect on the template adapter"; }
 # And runs the conformance kit against it through the installed worker.
 mkdir -p "$work/fixture"
 printf '{"kind":"pupil","id":"P1","upn":"B801200005001","legal_surname":"S","legal_forename":"F","dob":"2014-03-02","sex":"F"}\n' \
   >"$work/fixture/pupil.jsonl"
 echo "{\"folder\": \"$work/fixture\"}" >"$work/fixture.json"
-"$root/usr/bin/sendsync" adapters test "$work/acme/build/my-adapter.so" --config "$work/fixture.json" \
+"$root/usr/bin/sendsync" adapters test "$work/acme/build/acme-mis.so" --config "$work/fixture.json" \
   >"$work/kit.txt" 2>&1 || { cat "$work/kit.txt"; fail "sendsync adapters test on the template adapter"; }
 grep -q "worker" "$work/kit.txt" || fail "adapters test did not use the worker: $(cat "$work/kit.txt")"
 PKG_CONFIG_PATH=$(dirname "$(find "$root/usr/lib" -name sendsync-sdk.pc)") \
