@@ -6,11 +6,10 @@
 namespace sendsync::cli {
 
 void RegisterBasicCommands(Registry& registry);  // version, plugins list / inspect
-void RegisterHubCommands(
-    Registry& registry);  // init, pupil show, due, referral check, import/export
-void RegisterSyncCommands(Registry& registry);      // link, sync, queues, runs, audit
+void RegisterHubCommands(Registry& registry);    // init, pupil show, due, referral check, import/export
+void RegisterSyncCommands(Registry& registry);   // link, sync, queues, runs, audit
 void RegisterReferralCommands(Registry& registry);  // referral submit (referral check: hub)
-void RegisterServerCommands(Registry& registry);    // serve, token, config check (core/server)
+void RegisterServerCommands(Registry& registry); // serve, token, config check (core/server)
 // adapters test (core/cli/commands_adapters_test.cpp): only in builds with the SDK's conformance
 // kit (SENDSYNC_TESTS, which every packaged build has).
 void RegisterAdaptersTestCommand(Registry& registry);

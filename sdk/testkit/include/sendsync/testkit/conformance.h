@@ -63,8 +63,8 @@ struct Target {
   // A cursor later than anything the adapter has, derived from the last cursor of a full read.
   // Empty: the future-cursor test is skipped.
   std::function<std::string(const std::string& last_cursor)> future_cursor;
-  std::string write_kind;       // empty: the adapter writes nothing and the write test is skipped
-  nlohmann::json write_record;  // a record of write_kind the adapter accepts
+  std::string write_kind;        // empty: the adapter writes nothing and the write test is skipped
+  nlohmann::json write_record;   // a record of write_kind the adapter accepts
   // Optional: how many times the target system applied `key` (checks the effect, not only the
   // answer, of a repeated write).
   std::function<int(const nlohmann::json& config, const std::string& key)> applied_count;
