@@ -107,6 +107,7 @@ int AdaptersTest(const Invocation& inv) {
   std::vector<char*> argv;
   for (auto& a : arg_text) argv.push_back(a.data());
   int argc = static_cast<int>(argv.size());
+  argv.push_back(nullptr);  // argv[argc]: GoogleTest moves the terminator when it removes its flags
   testing::InitGoogleTest(&argc, argv.data());
   testkit::RegisterConformanceTests(t);
   return RUN_ALL_TESTS() == 0 ? kExitOk : kExitFailed;
