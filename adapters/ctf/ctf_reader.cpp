@@ -16,6 +16,12 @@ using nlohmann::json;
 
 namespace {
 
+// Names a file's content in a cursor, so that offsets are only ever used on the bytes they came
+// from.
+std::string FileIdentity(const LedgerEntry& e) {
+  return std::to_string(e.size) + "-" + e.sha256.substr(0, 16);
+}
+
 // The lines around `line` of a refused file, for the quarantine: enough to see the fault without
 // carrying a whole file of pupils into another system.
 std::string Excerpt(const fs::path& file, int line) {
@@ -61,12 +67,12 @@ class ReadSink : public PupilSink {
     PupilOutcome o = ConvertPupil(p, rules_);
     const bool as_pupil = kind_ == "pupil";
     if (!as_pupil && !o.has_sen) {  // no SEN history: nothing to say about SEN
-      next = p.index + 1;
+      Passed(p);
       return true;
     }
     if (budget_ == 0) return false;  // this pupil is the next page's first
     --budget_;
-    next = p.index + 1;
+    Passed(p);
     if (as_pupil && o.identity_problems.empty()) {
       res_.AddRecord(o.pupil);
     } else if (as_pupil) {
@@ -84,9 +90,15 @@ class ReadSink : public PupilSink {
     return true;
   }
 
-  uint64_t next;  // pupils of the file done: the cursor's position within it
+  uint64_t next;    // pupils of the file done: the cursor's position within it
+  FilePos next_at;  // where pupil `next` starts in the file; offset 0 when not known
 
  private:
+  void Passed(const ParsedPupil& p) {
+    next = p.index + 1;
+    next_at = p.end;
+  }
+
   const LedgerEntry& e_;
   const std::string& kind_;
   const uint64_t start_;
@@ -127,6 +139,7 @@ Status CtfReader::Read(const sdk::ReadRequest& req, sdk::ReadResult& res) {
   for (auto it = ledger.entries().lower_bound(pos.seq); it != ledger.entries().end(); ++it) {
     const LedgerEntry& e = it->second;
     const uint64_t start = e.seq == pos.seq ? pos.pupils : 0;
+    const ReadCursor here = e.seq == pos.seq ? pos : ReadCursor{ledger.id(), e.seq, 0, {}, {}, {}};
     std::optional<fs::path> file;
     if (e.state == "accepted" && e.lost.empty()) {
       Result<fs::path> found = drop_.Locate(e);
@@ -141,27 +154,29 @@ Status CtfReader::Read(const sdk::ReadRequest& req, sdk::ReadResult& res) {
         return found.status();
       }
     }
-    if (!file) {  // refused or lost: one reject, when the cursor has not passed it yet
-      if (start == 0) {
+    // Refused or lost: one reject, when the cursor has not passed it yet (a file lost part-way
+    // through holds back the pupils after the cursor).
+    if (!file) {
+      if (start == 0 || !e.lost.empty()) {
         if (budget == 0) {
           res.more = true;
           break;
         }
-        ReportFile(e, res);
+        ReportFile(e, start, res);
         --budget;
       }
-      pos = {ledger.id(), e.seq + 1, 0};
+      pos = {ledger.id(), e.seq + 1, 0, {}, {}, {}};
       continue;
     }
-    uint64_t next = start;
-    Result<bool> stopped = ReadFile(e, *file, req.kind, start, budget, &next, res);
+    ReadCursor next;
+    Result<bool> stopped = ReadFile(e, *file, req.kind, here, budget, next, res);
     if (!stopped.ok()) return stopped.status();
     if (*stopped) {
-      pos = {ledger.id(), e.seq, next};
+      pos = next;
       res.more = true;
       break;
     }
-    pos = {ledger.id(), e.seq + 1, 0};
+    pos = {ledger.id(), e.seq + 1, 0, {}, {}, {}};
     if (host_.Cancelled()) {
       res.more = std::next(it) != ledger.entries().end();
       break;
@@ -172,19 +187,48 @@ Status CtfReader::Read(const sdk::ReadRequest& req, sdk::ReadResult& res) {
 }
 
 Result<bool> CtfReader::ReadFile(const LedgerEntry& e, const fs::path& file,
-                                 const std::string& kind, uint64_t start, size_t& budget,
-                                 uint64_t* next, sdk::ReadResult& res) {
+                                 const std::string& kind, const ReadCursor& at, size_t& budget,
+                                 ReadCursor& next, sdk::ReadResult& res) {
   Result<sdk::RegularFile> opened = sdk::RegularFile::Open(file);
   if (!opened.ok())
     return Status::Unavailable("cannot open '" + file.string() + "': " + opened.status().message());
-  std::unique_ptr<std::istream> stream = std::move(*opened).ToStream();
-  std::istream& in = *stream;
+  const std::string identity = FileIdentity(e);
+  const bool same_size = static_cast<uintmax_t>(opened->info().st_size) == e.size;
+  ReadCursor start = at;
+  if (start.from.offset != 0 && start.file != identity) {
+    // The offsets belong to other content: they say nothing about this file, so it is read from
+    // its start. Reading pupils again is harmless; skipping one is not.
+    host_.Warn("ctf: the cursor's position in " + e.name + " (sequence " + std::to_string(e.seq) +
+               ") belongs to other content; reading the file from its start");
+    start = ReadCursor{at.ledger, e.seq, 0, {}, {}, {}};
+  }
   PupilRules rules;
   rules.extra_need_types = config_.extra_need_types;
   for (const auto& [upn, lines] : e.duplicates) rules.duplicate_upns.insert(upn);
-  ReadSink sink(e, kind, start, budget, rules, res);
-  ParseOutcome outcome = ParseCtf(in, sink);
-  *next = sink.next;
+  const size_t records_before = res.records.size(), rejects_before = res.rejects.size();
+  const size_t budget_before = budget;
+  std::optional<ResumeAt> resume;
+  if (start.from.offset != 0 && same_size && start.from.offset <= e.size)
+    resume = ResumeAt{start.data, start.from, start.pupils};
+  std::optional<ReadSink> sink;
+  sink.emplace(e, kind, start.pupils, budget, rules, res);
+  if (resume) sink->next_at = start.from;
+  ParseOutcome outcome = ParseCtfFile(opened->fd(), *sink, resume ? &*resume : nullptr);
+  if (resume && !outcome.io_error && (!outcome.well_formed || !outcome.root_ok)) {
+    // A sound file is sound from every pupil boundary, so the position was not one: count the
+    // pupils from the file's start instead, forgetting what the failed attempt found.
+    host_.Warn("ctf: cannot resume " + e.name + " at byte " + std::to_string(start.from.offset) +
+               "; counting its pupils from the start");
+    res.records.resize(records_before);
+    res.rejects.resize(rejects_before);
+    budget = budget_before;
+    sink.emplace(e, kind, start.pupils, budget, rules, res);
+    resume.reset();
+    outcome = ParseCtfFile(opened->fd(), *sink, nullptr);
+  }
+  next = ReadCursor{at.ledger, e.seq, sink->next, sink->next_at, resume ? start.data : outcome.data,
+                    identity};
+  if (next.data.offset == 0) next.from = FilePos{};
   if (outcome.io_error)
     return Status::Unavailable("reading '" + file.string() + "' failed part-way");
   if (!outcome.well_formed || !outcome.root_ok)
@@ -194,11 +238,14 @@ Result<bool> CtfReader::ReadFile(const LedgerEntry& e, const fs::path& file,
   return outcome.stopped;
 }
 
-void CtfReader::ReportFile(const LedgerEntry& e, sdk::ReadResult& res) {
+void CtfReader::ReportFile(const LedgerEntry& e, uint64_t read, sdk::ReadResult& res) {
   if (!e.lost.empty()) {
+    const std::string what =
+        read == 0 ? "nothing from " + e.name
+                  : "no pupil after the first " + std::to_string(read) + " of " + e.name;
     res.AddReject("", e.name,
-                  "nothing from " + e.name + " (ledger sequence " + std::to_string(e.seq) +
-                      ", taken in " + e.ingested_at + ") was imported: " + e.lost +
+                  what + " (ledger sequence " + std::to_string(e.seq) + ", taken in " +
+                      e.ingested_at + ") was imported: " + e.lost +
                       ". Put the file back into the drop folder to import it.");
     return;
   }

@@ -11,6 +11,7 @@
 
 #include "ctf_config.h"
 #include "drop_folder.h"
+#include "read_cursor.h"
 
 namespace sendsync::ctf {
 
@@ -25,12 +26,14 @@ class CtfReader {
   Result<nlohmann::json> Describe();
 
  private:
-  // Reads pupils of accepted entry `e` from position `start`; sets *consumed to the number of
-  // pupils looked at and returns whether it stopped early because `budget` ran out.
+  // Reads pupils of accepted entry `e` from position `at` (at its byte offset when it has one for
+  // this content, else by counting pupils from the start); sets `next` to the position after the
+  // last pupil looked at and returns whether it stopped early because `budget` ran out.
   Result<bool> ReadFile(const LedgerEntry& e, const std::filesystem::path& file,
-                        const std::string& kind, uint64_t start, size_t& budget, uint64_t* consumed,
-                        sdk::ReadResult& result);
-  void ReportFile(const LedgerEntry& e, sdk::ReadResult& result);
+                        const std::string& kind, const ReadCursor& at, size_t& budget,
+                        ReadCursor& next, sdk::ReadResult& result);
+  // One reject for a refused or lost file, the first `read` pupils of which the host already has.
+  void ReportFile(const LedgerEntry& e, uint64_t read, sdk::ReadResult& result);
 
   const CtfConfig& config_;
   const sdk::Host& host_;
