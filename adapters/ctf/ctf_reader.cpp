@@ -79,16 +79,41 @@ class ReadSink : public PupilSink {
       res_.AddReject(p.raw, Where(e_.name, o.identity_problems.front()),
                      "this pupil was not imported: " + DescribeProblems(o.identity_problems),
                      o.upn);
-    } else if (o.identity_problems.empty() && o.sen_problems.empty()) {
-      res_.AddRecord(o.sen);
-    } else {
-      std::vector<Problem> all = o.identity_problems;
-      all.insert(all.end(), o.sen_problems.begin(), o.sen_problems.end());
-      res_.AddReject(p.raw, Where(e_.name, all.front()),
-                     "this pupil's SEN record was not imported: " + DescribeProblems(all), o.upn);
+    }
+    if (as_pupil && o.has_sen && spooled) {  // the same pupil's SEN, for this run's sen pages
+      spooled->push_back({next, next_at, Sen(p, o)});
+    } else if (!as_pupil) {
+      SenSpool::Entry sen = Sen(p, o);
+      if (sen.is_record)
+        res_.AddRawRecord(std::move(sen.record));
+      else
+        res_.rejects.push_back(std::move(sen.reject));
     }
     return true;
   }
+
+  // What pupil `p` gives a read of "sen".
+  SenSpool::Entry Sen(const ParsedPupil& p, const PupilOutcome& o) const {
+    SenSpool::Entry out;
+    if (o.identity_problems.empty() && o.sen_problems.empty()) {
+      out.is_record = true;
+      out.record = o.sen.dump();
+      return out;
+    }
+    std::vector<Problem> all = o.identity_problems;
+    all.insert(all.end(), o.sen_problems.begin(), o.sen_problems.end());
+    out.reject = {p.raw, Where(e_.name, all.front()),
+                  "this pupil's SEN record was not imported: " + DescribeProblems(all), o.upn};
+    return out;
+  }
+
+  // A read of "pupil" that spools: each pupil's SEN entry with the position after the pupil.
+  struct Spooled {
+    uint64_t next;
+    FilePos next_at;
+    SenSpool::Entry entry;
+  };
+  std::vector<Spooled>* spooled = nullptr;
 
   uint64_t next;    // pupils of the file done: the cursor's position within it
   FilePos next_at;  // where pupil `next` starts in the file; offset 0 when not known
@@ -110,6 +135,20 @@ class ReadSink : public PupilSink {
 }  // namespace
 
 Status CtfReader::Read(const sdk::ReadRequest& req, sdk::ReadResult& res) {
+  if (req.kind != "pupil") return ReadPage(req, res, nullptr);
+  spool_.BeginPupilPage(req.cursor);
+  std::vector<SenSpool::Entry> spooled;
+  Status st = ReadPage(req, res, &spooled);
+  if (!st.ok()) {
+    spool_.Abandon();
+    return st;
+  }
+  spool_.EndPupilPage(spooled, res.next_cursor);
+  return Status::OK();
+}
+
+Status CtfReader::ReadPage(const sdk::ReadRequest& req, sdk::ReadResult& res,
+                           std::vector<SenSpool::Entry>* spooled) {
   if (req.kind != "pupil" && req.kind != "sen")
     return Status::InvalidArgument(
         "the ctf adapter reads records of kind 'pupil' and 'sen', not '" + req.kind + "'");
@@ -136,6 +175,21 @@ Status CtfReader::Read(const sdk::ReadRequest& req, sdk::ReadResult& res) {
   SENDSYNC_RETURN_IF_ERROR(drop_.Ingest(ledger));
 
   size_t budget = req.limit;
+  if (req.kind == "sen" && (cursor->ledger.empty() || cursor->ledger == ledger.id()) &&
+      spool_.Serves(req.cursor)) {
+    std::string next;
+    bool exhausted = false;
+    SENDSYNC_RETURN_IF_ERROR(spool_.Serve(req.cursor, budget, res, next, exhausted));
+    std::optional<ReadCursor> reached = ReadCursor::Parse(next);
+    if (!reached) return Status::Internal("the ctf adapter's spool holds a cursor it cannot read");
+    pos = *reached;
+    if (!exhausted) {
+      res.next_cursor = next;
+      res.more = true;
+      return Status::OK();
+    }
+    // Used up: read on from the files where the pupil pages stopped (new files, the rest).
+  }
   for (auto it = ledger.entries().lower_bound(pos.seq); it != ledger.entries().end(); ++it) {
     const LedgerEntry& e = it->second;
     const uint64_t start = e.seq == pos.seq ? pos.pupils : 0;
@@ -164,12 +218,18 @@ Status CtfReader::Read(const sdk::ReadRequest& req, sdk::ReadResult& res) {
         }
         ReportFile(e, start, res);
         --budget;
+        if (spooled) {  // a refused or lost file holds back its SEN records too
+          SenSpool::Entry x;
+          x.after = ReadCursor{ledger.id(), e.seq + 1, 0, {}, {}, {}}.ToString();
+          x.reject = res.rejects.back();
+          spooled->push_back(std::move(x));
+        }
       }
       pos = {ledger.id(), e.seq + 1, 0, {}, {}, {}};
       continue;
     }
     ReadCursor next;
-    Result<bool> stopped = ReadFile(e, *file, req.kind, here, budget, next, res);
+    Result<bool> stopped = ReadFile(e, *file, req.kind, here, budget, next, res, spooled);
     if (!stopped.ok()) return stopped.status();
     if (*stopped) {
       pos = next;
@@ -188,7 +248,8 @@ Status CtfReader::Read(const sdk::ReadRequest& req, sdk::ReadResult& res) {
 
 Result<bool> CtfReader::ReadFile(const LedgerEntry& e, const fs::path& file,
                                  const std::string& kind, const ReadCursor& at, size_t& budget,
-                                 ReadCursor& next, sdk::ReadResult& res) {
+                                 ReadCursor& next, sdk::ReadResult& res,
+                                 std::vector<SenSpool::Entry>* spooled) {
   Result<sdk::RegularFile> opened = sdk::RegularFile::Open(file);
   if (!opened.ok())
     return Status::Unavailable("cannot open '" + file.string() + "': " + opened.status().message());
@@ -210,8 +271,10 @@ Result<bool> CtfReader::ReadFile(const LedgerEntry& e, const fs::path& file,
   std::optional<ResumeAt> resume;
   if (start.from.offset != 0 && same_size && start.from.offset <= e.size)
     resume = ResumeAt{start.data, start.from, start.pupils};
+  std::vector<ReadSink::Spooled> sen;
   std::optional<ReadSink> sink;
   sink.emplace(e, kind, start.pupils, budget, rules, res);
+  if (spooled) sink->spooled = &sen;
   if (resume) sink->next_at = start.from;
   ParseOutcome outcome = ParseCtfFile(opened->fd(), *sink, resume ? &*resume : nullptr);
   if (resume && !outcome.io_error && (!outcome.well_formed || !outcome.root_ok)) {
@@ -222,13 +285,22 @@ Result<bool> CtfReader::ReadFile(const LedgerEntry& e, const fs::path& file,
     res.records.resize(records_before);
     res.rejects.resize(rejects_before);
     budget = budget_before;
+    sen.clear();
     sink.emplace(e, kind, start.pupils, budget, rules, res);
+    if (spooled) sink->spooled = &sen;
     resume.reset();
     outcome = ParseCtfFile(opened->fd(), *sink, nullptr);
   }
   next = ReadCursor{at.ledger, e.seq, sink->next, sink->next_at, resume ? start.data : outcome.data,
                     identity};
   if (next.data.offset == 0) next.from = FilePos{};
+  for (ReadSink::Spooled& x : sen) {
+    ReadCursor after = next;
+    after.pupils = x.next;
+    after.from = next.data.offset == 0 ? FilePos{} : x.next_at;
+    x.entry.after = after.ToString();
+    spooled->push_back(std::move(x.entry));
+  }
   if (outcome.io_error)
     return Status::Unavailable("reading '" + file.string() + "' failed part-way");
   if (!outcome.well_formed || !outcome.root_ok)

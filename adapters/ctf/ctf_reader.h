@@ -12,6 +12,7 @@
 #include "ctf_config.h"
 #include "drop_folder.h"
 #include "read_cursor.h"
+#include "sen_spool.h"
 
 namespace sendsync::ctf {
 
@@ -26,18 +27,23 @@ class CtfReader {
   Result<nlohmann::json> Describe();
 
  private:
+  // Read, with `spooled` (reads of "pupil") collecting the same pupils' SEN for spool_.
+  Status ReadPage(const sdk::ReadRequest& request, sdk::ReadResult& result,
+                  std::vector<SenSpool::Entry>* spooled);
   // Reads pupils of accepted entry `e` from position `at` (at its byte offset when it has one for
   // this content, else by counting pupils from the start); sets `next` to the position after the
   // last pupil looked at and returns whether it stopped early because `budget` ran out.
   Result<bool> ReadFile(const LedgerEntry& e, const std::filesystem::path& file,
                         const std::string& kind, const ReadCursor& at, size_t& budget,
-                        ReadCursor& next, sdk::ReadResult& result);
+                        ReadCursor& next, sdk::ReadResult& result,
+                        std::vector<SenSpool::Entry>* spooled);
   // One reject for a refused or lost file, the first `read` pupils of which the host already has.
   void ReportFile(const LedgerEntry& e, uint64_t read, sdk::ReadResult& result);
 
   const CtfConfig& config_;
   const sdk::Host& host_;
   DropFolder drop_;
+  SenSpool spool_;
 };
 
 }  // namespace sendsync::ctf

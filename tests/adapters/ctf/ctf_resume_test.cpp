@@ -205,4 +205,58 @@ TEST(CtfResume, FileNotInUtf8IsPagedByCountingPupils) {
   EXPECT_EQ(first["records"][0]["legal_forename"], "Zo\xC3\xAB");
 }
 
+// The host reads a link's pupils, then its SEN, in one run: the pupil pages' parse serves both.
+TEST(CtfOnePass, SenPagesAfterPupilPagesNeedNotReadTheFileAgain) {
+  Workspace w;
+  const fs::path file = WriteCtf(w.drop / "8201234_CTF_8214567_001.xml", 200);
+  auto c = Open(w.Config());
+  ASSERT_NE(c, nullptr);
+  json pupils = ReadAll(*c, "pupil", "", 50);
+  ASSERT_EQ(pupils["records"].size(), 200u);
+  // Gone before the sen pages: they come from what the pupil pages parsed.
+  fs::rename(file, w.root / "taken-away.xml");
+  json sen = ReadAll(*c, "sen", "", 30);
+  EXPECT_EQ(Upns(sen["records"]), Expected(0, 200, true));
+  EXPECT_TRUE(sen["rejects"].empty()) << sen["rejects"].dump().substr(0, 300);
+  EXPECT_EQ(sen["next_cursor"], pupils["next_cursor"]);
+}
+
+TEST(CtfOnePass, SenFromThePupilPassEqualsSenReadFromTheFiles) {
+  Workspace w;
+  const fs::path file = w.drop / "8201234_CTF_8214567_001.xml";
+  WriteCtf(file, 150);
+  std::string text = ReadText(file);
+  const std::string bad = "<UPN>" + MakeUpn(33) + "</UPN>";
+  text.replace(text.find(bad), bad.size(), "<UPN>not a upn</UPN>");  // a SEN pupil, rejected
+  std::ofstream(file, std::ios::binary | std::ios::trunc) << text;
+  w.Drop("broken/truncated.xml");  // a refused file: one reject in each kind
+  WriteCtf(w.drop / "8201234_CTF_8214567_002.xml", 40, {}, 1000);
+  json spooled, direct;
+  {
+    auto c = Open(w.Config());
+    ASSERT_NE(c, nullptr);
+    ReadAll(*c, "pupil", "", 64);
+    spooled = ReadAll(*c, "sen", "", 9);
+  }
+  {
+    auto c = Open(w.Config());  // nothing spooled: the files are parsed
+    ASSERT_NE(c, nullptr);
+    direct = ReadAll(*c, "sen", "", 9);
+  }
+  EXPECT_EQ(spooled["records"], direct["records"]);
+  EXPECT_EQ(spooled["rejects"], direct["rejects"]);
+  EXPECT_EQ(spooled["rejects"].size(), 2u) << spooled["rejects"].dump().substr(0, 400);
+  EXPECT_EQ(spooled["next_cursor"], direct["next_cursor"]);
+}
+
+TEST(CtfOnePass, SenPagesReadOnFromTheFilesWherePupilPagesStopped) {
+  Workspace w;
+  WriteCtf(w.drop / "8201234_CTF_8214567_001.xml", 180);
+  auto c = Open(w.Config());
+  ASSERT_NE(c, nullptr);
+  Read(*c, "pupil", "", 70);  // pupils 0-69 parsed; the run stopped there
+  json sen = ReadAll(*c, "sen", "", 11);
+  EXPECT_EQ(Upns(sen["records"]), Expected(0, 180, true));
+}
+
 }  // namespace
