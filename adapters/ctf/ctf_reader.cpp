@@ -243,6 +243,20 @@ Status CtfReader::ReadPage(const sdk::ReadRequest& req, sdk::ReadResult& res,
     }
   }
   res.next_cursor = pos.ToString();
+  // For progress: the ledger knows how many pupils each file holds, so a pupil read knows exactly
+  // how many records and rejects are still to come (one reject for a refused or lost file).
+  if (res.more && req.kind == "pupil") {
+    int64_t left = 0;
+    for (auto it = ledger.entries().lower_bound(pos.seq); it != ledger.entries().end(); ++it) {
+      const LedgerEntry& e = it->second;
+      const uint64_t done = e.seq == pos.seq ? pos.pupils : 0;
+      if (e.state != "accepted" || !e.lost.empty())
+        left += done == 0 || !e.lost.empty() ? 1 : 0;
+      else if (e.pupils > done)
+        left += static_cast<int64_t>(e.pupils - done);
+    }
+    res.remaining = left;
+  }
   return Status::OK();
 }
 

@@ -205,6 +205,18 @@ TEST(CtfResume, FileNotInUtf8IsPagedByCountingPupils) {
   EXPECT_EQ(first["records"][0]["legal_forename"], "Zo\xC3\xAB");
 }
 
+TEST(CtfProgress, PupilPageSaysHowManyPupilsAreStillToCome) {
+  Workspace w;
+  WriteCtf(w.drop / "8201234_CTF_8214567_001.xml", 120);
+  WriteCtf(w.drop / "8201234_CTF_8214567_002.xml", 30, {}, 500);
+  auto c = Open(w.Config());
+  ASSERT_NE(c, nullptr);
+  json first = Read(*c, "pupil", "", 50);
+  EXPECT_EQ(first["remaining"], 100);
+  json second = Read(*c, "pupil", first["next_cursor"], 90);
+  EXPECT_EQ(second["remaining"], 10) << "the rest of the second file";
+}
+
 // The host reads a link's pupils, then its SEN, in one run: the pupil pages' parse serves both.
 TEST(CtfOnePass, SenPagesAfterPupilPagesNeedNotReadTheFileAgain) {
   Workspace w;
