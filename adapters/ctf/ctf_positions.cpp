@@ -73,7 +73,10 @@ PositionStream::int_type PositionStream::underflow() {
     checked_encoding_ = true;
     if (!CheckEncoding()) usable_ = false;
   }
-  if (got == 0) return traits_type::eof();
+  if (got == 0) {  // nothing more: an empty get area inside the (possibly moved) buffer
+    setg(buf_.data(), buf_.data() + buf_.size(), buf_.data() + buf_.size());
+    return traits_type::eof();
+  }
   setg(buf_.data() + old, buf_.data() + old, buf_.data() + old + got);
   return traits_type::to_int_type(*gptr());
 }
