@@ -1,7 +1,9 @@
 // The read side of the CTF adapter: answers the host's read(kind, cursor, limit) from the drop
 // folder. Each call takes new files into the ingest ledger, moves files the cursor shows the host
-// has committed into done/, and then streams files from the cursor's position on, one pupil at a
-// time, until `limit` records and rejects have been found. Records come back as kind "pupil" or
+// has committed into done/, and then streams files from the cursor's position on (the byte where
+// the next pupil starts, read_cursor.h), one pupil at a time, until `limit` records and rejects
+// have been found. Pupil pages spool the same pupils' SEN for this run's sen pages (sen_spool.h),
+// so one parse serves both kinds. Records come back as kind "pupil" or
 // "sen"; pupils that cannot be imported, refused files and vanished files come back as rejects,
 // each in the read of every kind it holds back. Internal to adapters/ctf.
 #pragma once
