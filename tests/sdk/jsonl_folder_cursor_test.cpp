@@ -2,7 +2,7 @@
 // file it was taken on. A read from a cursor, in this instance or after a restart, starts at the
 // next line (nothing read twice or skipped); lines appended since are read from there; a file
 // replaced by another of the same name (even one starting with the same line) is read from its
-// start.
+// start, while the same content in another file (a restored backup) carries on.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -112,16 +112,27 @@ TEST_F(JsonlCursor, FileRewrittenInPlaceWithTheSameFirstLineIsReadFromItsStart) 
   EXPECT_EQ(ids, (std::vector<std::string>{"P1", "Q2-with-a-longer-id", "Q3", "Q4", "Q5"}));
 }
 
-TEST_F(JsonlCursor, FileReplacedByRenameWithTheSameFirstTwoLinesIsReadFromItsStart) {
+TEST_F(JsonlCursor, FileReplacedByRenameWithTheSameFirstLineIsReadFromItsStart) {
   Write({"P1", "P2", "P3", "P4"});
   auto c = Open();
   ASSERT_NE(c, nullptr);
   std::vector<std::string> first;
   std::string cursor = Read(*c, "", 2, first)["next_cursor"];
-  Write({"P1", "P2", "Q3", "Q4"}, false);  // a new file (inode) renamed over the old one
+  Write({"P1", "Q2", "Q3", "Q4"}, false);  // a new file renamed over the old one
   std::vector<std::string> ids;
   Read(*c, cursor, 100, ids);
-  EXPECT_EQ(ids, (std::vector<std::string>{"P1", "P2", "Q3", "Q4"}));
+  EXPECT_EQ(ids, (std::vector<std::string>{"P1", "Q2", "Q3", "Q4"}));
+}
+
+TEST_F(JsonlCursor, TheSameContentInAnotherFileCarriesOnWhereItWas) {
+  Write({"P1", "P2", "P3"});
+  auto c = Open();
+  ASSERT_NE(c, nullptr);
+  std::vector<std::string> ids;
+  std::string cursor = Read(*c, "", 2, ids)["next_cursor"];
+  Write({"P1", "P2", "P3"}, false);  // restored from a backup: another inode, the same lines
+  Read(*c, cursor, 100, ids);
+  EXPECT_EQ(ids, (std::vector<std::string>{"P1", "P2", "P3"})) << "nothing read twice";
 }
 
 TEST_F(JsonlCursor, CursorOfAnEarlierVersionIsStillUnderstood) {

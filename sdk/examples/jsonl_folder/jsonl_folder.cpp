@@ -47,17 +47,17 @@ std::string Fingerprint(const std::string& line) {
   return buf;
 }
 
-// Cursor text: "v2:<first line>:<byte offset>:<file>:<last start>:<last line>", where <first
-// line> and <last line> are fingerprints of the file's first line and of the line that ends at
-// the offset (which starts at byte <last start>), and <file> is the file's device and inode. A
-// file whose first line, inode or line before the offset differs is not the file the cursor was
-// taken on, and is read from its start. (A file shorter than the offset gives nothing, as a
-// cursor from the future must, until it is longer.) "v1:<first line>:<byte offset>" (earlier
+// Cursor text: "v2:<first line>:<byte offset>:<last start>:<last line>", where <first line> and
+// <last line> are fingerprints of the file's first line and of the line that ends at the offset
+// (which starts at byte <last start>). A file whose first line or line before the offset differs
+// is not the file the cursor was taken on, and is read from its start. The cursor names content,
+// not a disk location: a folder restored from a backup or moved to another disk carries on where
+// it was. (A file shorter than the offset gives nothing, as a cursor from the future must, until
+// it is longer.) "v1:<first line>:<byte offset>" (earlier
 // versions) is still understood. Empty means "from the beginning".
 struct Cursor {
   std::string fingerprint;
   uint64_t offset = 0;
-  std::string file;  // "<dev>-<inode>"; empty in a v1 cursor
   uint64_t last_start = 0;
   std::string last;  // empty when nothing was read yet (offset 0) or in a v1 cursor
 
@@ -69,20 +69,19 @@ struct Cursor {
       parts.push_back(text.substr(from, at - from));
     parts.push_back(text.substr(from));
     const bool v1 = parts.size() == 3 && parts[0] == "v1";
-    const bool v2 = parts.size() == 6 && parts[0] == "v2";
+    const bool v2 = parts.size() == 5 && parts[0] == "v2";
     if (!v1 && !v2) return false;
     out.fingerprint = parts[1];
     if (!Number(parts[2], out.offset)) return false;
     if (v2) {
-      out.file = parts[3];
-      if (!Number(parts[4], out.last_start) || out.last_start > out.offset) return false;
-      out.last = parts[5];
+      if (!Number(parts[3], out.last_start) || out.last_start > out.offset) return false;
+      out.last = parts[4];
     }
     return true;
   }
   std::string ToString() const {
-    return "v2:" + fingerprint + ":" + std::to_string(offset) + ":" + file + ":" +
-           std::to_string(last_start) + ":" + last;
+    return "v2:" + fingerprint + ":" + std::to_string(offset) + ":" + std::to_string(last_start) +
+           ":" + last;
   }
 
  private:
@@ -170,19 +169,17 @@ class JsonlFolderAdapter : public sdk::Adapter {
       return Status::OK();
     }
     if (!opened.ok()) return opened.status();
-    const struct stat info = opened->info();
-    const std::string file_id = std::to_string(info.st_dev) + "-" + std::to_string(info.st_ino);
+    const uint64_t size = static_cast<uint64_t>(opened->info().st_size);
     std::unique_ptr<std::istream> stream = std::move(*opened).ToStream();
     std::istream& in = *stream;
     std::string first;
     std::getline(in, first);
     std::string fp = Fingerprint(first);
-    if (cur.offset > 0 && !SameFile(in, cur, fp, file_id, static_cast<uint64_t>(info.st_size))) {
+    if (cur.offset > 0 && !SameFile(in, cur, fp, size)) {
       host().Warn("file " + path.filename().string() + " was replaced; reading it from the start");
       cur = Cursor{};
     }
     cur.fingerprint = fp;
-    cur.file = file_id;
     in.clear();
     in.seekg(static_cast<std::streamoff>(cur.offset));
     std::string line;
@@ -264,9 +261,8 @@ class JsonlFolderAdapter : public sdk::Adapter {
  private:
   // Whether the file open as `in` is the one `cur` was taken on (see Cursor).
   static bool SameFile(std::istream& in, const Cursor& cur, const std::string& first_fp,
-                       const std::string& file_id, uint64_t size) {
+                       uint64_t size) {
     if (cur.fingerprint != first_fp) return false;
-    if (!cur.file.empty() && cur.file != file_id) return false;
     // A cursor past the end reads nothing until the file has grown past it (and is then checked).
     if (cur.last.empty() || cur.offset > size) return true;  // a v1 cursor knows the first line
     std::string last(cur.offset - cur.last_start, '\0');
