@@ -1,6 +1,7 @@
 #include "ctf_parser.h"
 
 #include <memory>
+#include <optional>
 #include <sstream>
 
 #include <Poco/SAX/Attributes.h>
@@ -35,13 +36,14 @@ std::string Trim(const std::string& s) {
 
 class Handler : public Poco::XML::DefaultHandler {
  public:
-  Handler(PupilSink& sink, ParseOutcome& out) : sink_(sink), out_(out) {}
+  Handler(PupilSink& sink, ParseOutcome& out, PositionStream* positions = nullptr)
+      : sink_(sink), out_(out), positions_(positions) {}
 
   void setDocumentLocator(const Poco::XML::Locator* loc) override { locator_ = loc; }
 
   void startElement(const XMLString& uri, const XMLString& local, const XMLString&,
                     const Attributes& attrs) override {
-    const int line = locator_ ? locator_->getLineNumber() : 0;
+    int line = locator_ ? locator_->getLineNumber() : 0;
     if (stack_.empty()) {
       out_.root_name = local;
       out_.root_uri = uri;
@@ -55,6 +57,12 @@ class Handler : public Poco::XML::DefaultHandler {
     // Elements in a namespace are never CTF elements: keep them on the path under a name that
     // matches nothing, so they and everything inside them are skipped.
     stack_.push_back(uri.empty() ? local : "{" + uri + "}" + local);
+    if (positions_ && stack_.size() == 2 && stack_[1] == "CTFpupilData" && out_.data.offset == 0) {
+      std::optional<FilePos> end = positions_->EndOfTag(line, Column(), "CTFpupilData");
+      if (end) out_.data = *end;
+    }
+    if (positions_ && stack_.size() >= 3 && stack_[1] == "CTFpupilData")
+      line = positions_->FileLine(line);
     // The raw text is for a person: elements are written by their local name, without the
     // namespace bookkeeping that could make the writer refuse what the parser accepted.
     if (in_pupil_ && raw_) Forward([&] { raw_->startElement("", local, "", attrs); });
@@ -72,6 +80,10 @@ class Handler : public Poco::XML::DefaultHandler {
     }
     if (in_pupil_ && raw_) Forward([&] { raw_->endElement("", local, ""); });
     if (in_pupil_ && stack_.size() == 3) {
+      if (positions_) {
+        std::optional<FilePos> end = positions_->EndOfTag(Line(), Column(), "Pupil");
+        pupil_.end = end ? *end : FilePos{};
+      }
       FinishRaw();
       in_pupil_ = false;
       if (!sink_.OnPupil(pupil_)) {
@@ -94,6 +106,7 @@ class Handler : public Poco::XML::DefaultHandler {
     return p;
   }
   int Line() const { return locator_ ? locator_->getLineNumber() : 0; }
+  int Column() const { return locator_ ? locator_->getColumnNumber() : 0; }
 
  private:
   bool At(size_t depth, std::initializer_list<const char*> names) const {
@@ -257,6 +270,7 @@ class Handler : public Poco::XML::DefaultHandler {
 
   PupilSink& sink_;
   ParseOutcome& out_;
+  PositionStream* const positions_;
   const Poco::XML::Locator* locator_ = nullptr;
   std::vector<std::string> stack_;
   Field* target_ = nullptr;  // the leaf being captured, valid while stack_.size() == target_depth_
@@ -270,11 +284,7 @@ class Handler : public Poco::XML::DefaultHandler {
   bool raw_truncated_ = false;
 };
 
-}  // namespace
-
-ParseOutcome ParseCtf(std::istream& in, PupilSink& sink) {
-  ParseOutcome out;
-  Handler handler(sink, out);
+void Parse(std::istream& in, Handler& handler, ParseOutcome& out) {
   Poco::XML::SAXParser parser;
   parser.setFeature(Poco::XML::XMLReader::FEATURE_NAMESPACES, true);
   parser.setFeature(Poco::XML::XMLReader::FEATURE_NAMESPACE_PREFIXES, false);
@@ -304,6 +314,27 @@ ParseOutcome ParseCtf(std::istream& in, PupilSink& sink) {
     out.error_element = handler.Path();
   }
   if (in.bad()) out.io_error = true;
+}
+
+}  // namespace
+
+ParseOutcome ParseCtf(std::istream& in, PupilSink& sink) {
+  ParseOutcome out;
+  Handler handler(sink, out);
+  Parse(in, handler, out);
+  return out;
+}
+
+ParseOutcome ParseCtfFile(int fd, PupilSink& sink, const ResumeAt* resume) {
+  ParseOutcome out;
+  std::unique_ptr<PositionStream> buf =
+      resume ? std::make_unique<PositionStream>(fd, resume->data, resume->from)
+             : std::make_unique<PositionStream>(fd);
+  std::istream in(buf.get());
+  if (resume) out.pupils = resume->pupils;
+  Handler handler(sink, out, buf.get());
+  Parse(in, handler, out);
+  if (buf->io_error()) out.io_error = true;
   return out;
 }
 

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "ctf_positions.h"
+
 namespace sendsync::ctf {
 
 // A leaf element's text as found (trimmed), the line its start tag was on, and how many times it
@@ -49,6 +51,9 @@ struct ParsedPupil {
   std::vector<ParsedNeed> needs;
   Field sen_unit, resourced_provision;
   std::string raw;  // the pupil's XML, rebuilt from the parse, when the sink asked for it
+  // Where the pupil's element ends in the file (just after its '>'); offset 0 when not known
+  // (ParseCtf, or ParseCtfFile once positions are off).
+  FilePos end;
 };
 
 // Receives the parse as it happens. Called on the parsing thread, in document order.
@@ -79,10 +84,24 @@ struct ParseOutcome {
   bool too_deep = false;  // elements nested deeper than kMaxCtfDepth (then well_formed is false)
   CtfHeader header;
   size_t pupils = 0;  // pupils seen (started) before the parse ended
+  FilePos data;       // ParseCtfFile: just after <CTFpupilData>; offset 0 when not known
 };
 
 // Parses `in` to the end, or until the sink stops it, the root turns out not to be a CTF, or the
 // XML is not well-formed. Never throws for anything in the file; the outcome says what happened.
 ParseOutcome ParseCtf(std::istream& in, PupilSink& sink);
+
+// Where a read that stopped after a pupil starts again: the file's start up to `data` (just after
+// <CTFpupilData>, which keeps the declaration, the root and the header) is joined to the file from
+// `from` (just after the last pupil read), and the first pupil found there is number `pupils`.
+struct ResumeAt {
+  FilePos data, from;
+  size_t pupils = 0;
+};
+
+// As ParseCtf, reading the file open on `fd` (not owned) from its start, or from `resume` when
+// given; pupils then carry where they end in the file (ParsedPupil::end) and their lines are the
+// file's. A well-formed file is well-formed from any pupil boundary.
+ParseOutcome ParseCtfFile(int fd, PupilSink& sink, const ResumeAt* resume = nullptr);
 
 }  // namespace sendsync::ctf

@@ -1,7 +1,9 @@
 // The read side of the CTF adapter: answers the host's read(kind, cursor, limit) from the drop
 // folder. Each call takes new files into the ingest ledger, moves files the cursor shows the host
-// has committed into done/, and then streams files from the cursor's position on, one pupil at a
-// time, until `limit` records and rejects have been found. Records come back as kind "pupil" or
+// has committed into done/, and then streams files from the cursor's position on (the byte where
+// the next pupil starts, read_cursor.h), one pupil at a time, until `limit` records and rejects
+// have been found. Pupil pages spool the same pupils' SEN for this run's sen pages (sen_spool.h),
+// so one parse serves both kinds. Records come back as kind "pupil" or
 // "sen"; pupils that cannot be imported, refused files and vanished files come back as rejects,
 // each in the read of every kind it holds back. Internal to adapters/ctf.
 #pragma once
@@ -11,6 +13,8 @@
 
 #include "ctf_config.h"
 #include "drop_folder.h"
+#include "read_cursor.h"
+#include "sen_spool.h"
 
 namespace sendsync::ctf {
 
@@ -25,16 +29,23 @@ class CtfReader {
   Result<nlohmann::json> Describe();
 
  private:
-  // Reads pupils of accepted entry `e` from position `start`; sets *consumed to the number of
-  // pupils looked at and returns whether it stopped early because `budget` ran out.
+  // Read, with `spooled` (reads of "pupil") collecting the same pupils' SEN for spool_.
+  Status ReadPage(const sdk::ReadRequest& request, sdk::ReadResult& result,
+                  std::vector<SenSpool::Entry>* spooled);
+  // Reads pupils of accepted entry `e` from position `at` (at its byte offset when it has one for
+  // this content, else by counting pupils from the start); sets `next` to the position after the
+  // last pupil looked at and returns whether it stopped early because `budget` ran out.
   Result<bool> ReadFile(const LedgerEntry& e, const std::filesystem::path& file,
-                        const std::string& kind, uint64_t start, size_t& budget, uint64_t* consumed,
-                        sdk::ReadResult& result);
-  void ReportFile(const LedgerEntry& e, sdk::ReadResult& result);
+                        const std::string& kind, const ReadCursor& at, size_t& budget,
+                        ReadCursor& next, sdk::ReadResult& result,
+                        std::vector<SenSpool::Entry>* spooled);
+  // One reject for a refused or lost file, the first `read` pupils of which the host already has.
+  void ReportFile(const LedgerEntry& e, uint64_t read, sdk::ReadResult& result);
 
   const CtfConfig& config_;
   const sdk::Host& host_;
   DropFolder drop_;
+  SenSpool spool_;
 };
 
 }  // namespace sendsync::ctf

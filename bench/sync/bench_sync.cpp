@@ -8,6 +8,16 @@
 // and prints wall time, records/s and peak resident memory of the sendsync process as a table.
 //
 //   sendsync-bench-sync [--pupils N] [--schools N] [--work DIR] [--page-size N]
+//
+// With --adapter ctf|csv|jsonl-folder, the per-adapter bench of issue 19 instead: the generator
+// writes one dataset (every pupil's identity, and SEN status and needs for pupils on SEN support
+// or with an EHC plan) as canonical JSON lines, as one CTF file and as CSV exports in the csv
+// adapter's documented layout; a first sync through the named adapter is timed at each size
+// (default 20,000 and 300,000 pupils; --sizes 2000,20000 for a quick run), and so is the same
+// sync through jsonl-folder on the same records. It prints seconds per 1,000 records at each
+// size, the largest size's figure over the smallest's (linear: <= 1.3), the figure over
+// jsonl-folder's (ctf: <= 1.5), and the peak resident memory of the host and of the worker
+// (<= 100 MB).
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -50,15 +60,16 @@ long ChildrenPeakKb(pid_t parent) {
 
 struct Measure {
   double seconds = 0;
-  long max_rss_kb = 0;      // the process itself
-  long worker_rss_kb = 0;   // the largest of its children (the adapter worker), 0 if none
+  long max_rss_kb = 0;     // the process itself
+  long worker_rss_kb = 0;  // the largest of its children (the adapter worker), 0 if none
   int status = 0;
   std::string output;
 };
 
 Measure Run(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
             const std::string& stdin_file = "") {
-  fs::path log = fs::temp_directory_path() / ("sendsync-bench-" + std::to_string(::getpid()) + ".log");
+  fs::path log =
+      fs::temp_directory_path() / ("sendsync-bench-" + std::to_string(::getpid()) + ".log");
   // What earlier steps wrote (a store is about 1 GB) goes to disk before the clock starts, so a
   // step's fsyncs do not wait for another step's writeback.
   ::sync();
@@ -124,11 +135,118 @@ long CountLines(const fs::path& dir) {
 
 std::string Row(const char* step, const Measure& m, long records, double floor_s) {
   char buf[256];
-  std::snprintf(buf, sizeof buf, "| %-26s | %8.2f | %9ld | %10.0f | %7.0f | %9.0f | %6s |", step, m.seconds,
-                records, m.seconds > 0 ? records / m.seconds : 0.0, m.max_rss_kb / 1024.0,
-                m.worker_rss_kb / 1024.0,
-                floor_s > 0 ? (std::to_string(m.seconds / floor_s).substr(0, 4) + "x").c_str() : "");
+  std::snprintf(
+      buf, sizeof buf, "| %-26s | %8.2f | %9ld | %10.0f | %7.0f | %9.0f | %6s |", step, m.seconds,
+      records, m.seconds > 0 ? records / m.seconds : 0.0, m.max_rss_kb / 1024.0,
+      m.worker_rss_kb / 1024.0,
+      floor_s > 0 ? (std::to_string(m.seconds / floor_s).substr(0, 4) + "x").c_str() : "");
   return buf;
+}
+
+// One timed first sync of a fresh store through `adapter` with `config`, reading pupil and sen.
+Measure SyncThrough(const fs::path& dir, const std::string& adapter, const std::string& config,
+                    long page) {
+  fs::create_directories(dir);
+  fs::remove(dir / "store.db");
+  const std::map<std::string, std::string> env = {
+      {"SENDSYNC_DB", "sqlite:" + (dir / "store.db").string()}};
+  std::ofstream(dir / "config.json") << config;
+  std::ofstream(dir / "settings.json")
+      << R"({"kinds": {"pupil": {"direction": "read"}, "sen": {"direction": "read"}}})";
+  Check(Run({SENDSYNC_BIN, "init"}, env), "init");
+  Check(Run({SENDSYNC_BIN, "link", "add", "--school", "100000", "--adapter", adapter, "--name",
+             "la", "--config", (dir / "config.json").string(), "--settings",
+             (dir / "settings.json").string()},
+            env),
+        "link add");
+  Measure m = Run(
+      {SENDSYNC_BIN, "sync", "--link", "la", "--json", "--page-size", std::to_string(page)}, env);
+  Check(m, ("sync through " + adapter).c_str());
+  return m;
+}
+
+// "pulled N, applied N, quarantined N" from the "total" of a sync's --json output.
+std::string Totals(const std::string& out) {
+  const size_t total = out.find("\"total\"");
+  std::string line;
+  for (const char* key : {"pulled", "applied", "quarantined"}) {
+    const size_t at =
+        total == std::string::npos ? total : out.find("\"" + std::string(key) + "\"", total);
+    const size_t colon = at == std::string::npos ? at : out.find(':', at);
+    line += (line.empty() ? "" : ", ") + std::string(key) + " " +
+            (colon == std::string::npos ? "?" : std::to_string(std::atol(out.c_str() + colon + 1)));
+  }
+  return line;
+}
+
+int AdapterBench(const std::string& adapter, const std::vector<long>& sizes, const fs::path& work,
+                 long page) {
+  struct Result {
+    long pupils, records;
+    Measure m, base;
+  };
+  std::vector<Result> results;
+  const std::map<std::string, std::string> none;
+  for (long pupils : sizes) {
+    const fs::path dir = work / std::to_string(pupils);
+    fs::remove_all(dir);
+    const fs::path data = dir / "data";
+    std::printf("generating %ld pupils ...\n", pupils);
+    std::fflush(stdout);
+    Measure gen =
+        Run({BENCH_GEN, "--files", data.string(), "--pupils", std::to_string(pupils)}, none);
+    Check(gen, "the generator");
+    std::printf("%s", gen.output.c_str());
+    const long records = CountLines(data / "jsonl");
+    std::string config;
+    if (adapter == "ctf") {
+      config = R"({"drop_folder": ")" + (data / "ctf").string() + R"(", "settle_seconds": 0})";
+    } else if (adapter == "csv") {
+      config = R"({"sources": [{"name": "roll", "kind": "pupil", "path": ")" +
+               (data / "csv" / "roll.csv").string() +
+               R"(", "date_format": "dd/mm/yyyy", "columns": {"pupil_id": "Adno", "upn": "UPN",)"
+               R"( "legal_surname": "Legal Surname", "legal_forename": "Legal Forename",)"
+               R"( "preferred_forename": "Preferred Forename", "dob": "DOB", "sex": "Gender",)"
+               R"( "nc_year": "Year"}}, {"name": "sen", "kind": "sen", "path": ")" +
+               (data / "csv" / "sen.csv").string() +
+               R"(", "date_format": "dd/mm/yyyy", "columns": {"pupil_id": "Adno", "upn": "UPN",)"
+               R"( "provision": "SEN Status", "provision_start": "SEN Start Date",)"
+               R"( "need1": "Primary Need", "need2": "Secondary Need"}}]})";
+    } else {
+      config = R"({"folder": ")" + (data / "jsonl").string() + R"("})";
+    }
+    std::printf("syncing %ld records through %s ...\n", records, adapter.c_str());
+    std::fflush(stdout);
+    Result r{pupils, records, SyncThrough(dir / adapter, adapter, config, page), {}};
+    std::printf("  %s\n", Totals(r.m.output).c_str());
+    if (adapter != "jsonl-folder") {
+      std::printf("syncing the same records through jsonl-folder ...\n");
+      std::fflush(stdout);
+      r.base = SyncThrough(dir / "jsonl-folder", "jsonl-folder",
+                           R"({"folder": ")" + (data / "jsonl").string() + R"("})", page);
+      std::printf("  %s\n", Totals(r.base.output).c_str());
+    } else {
+      r.base = r.m;
+    }
+    results.push_back(r);
+  }
+  auto per_k = [](const Measure& m, long records) { return m.seconds * 1000.0 / records; };
+  std::printf("\n| %-12s | %8s | %8s | %8s | %10s | %7s | %9s | %9s | %8s |\n", "adapter", "pupils",
+              "records", "wall s", "s/1k rec", "RSS MB", "worker MB", "jsonl s/1k", "vs jsonl");
+  std::printf("|%s|\n", std::string(105, '-').c_str());
+  for (const Result& r : results)
+    std::printf("| %-12s | %8ld | %8ld | %8.2f | %10.4f | %7.0f | %9.0f | %10.4f | %7.2fx |\n",
+                adapter.c_str(), r.pupils, r.records, r.m.seconds, per_k(r.m, r.records),
+                r.m.max_rss_kb / 1024.0, r.m.worker_rss_kb / 1024.0, per_k(r.base, r.records),
+                r.m.seconds / r.base.seconds);
+  if (results.size() >= 2) {
+    const Result &a = results.front(), &b = results.back();
+    std::printf("\n%s: s/1k records at %ld pupils / at %ld pupils = %.2fx (jsonl-folder %.2fx)\n",
+                adapter.c_str(), b.pupils, a.pupils, per_k(b.m, b.records) / per_k(a.m, a.records),
+                per_k(b.base, b.records) / per_k(a.base, a.records));
+  }
+  std::printf("targets: linear <= 1.3x; ctf <= 1.5x jsonl-folder; worker RSS <= 100 MB\n");
+  return 0;
 }
 
 }  // namespace
@@ -136,16 +254,50 @@ std::string Row(const char* step, const Measure& m, long records, double floor_s
 int main(int argc, char** argv) {
   long pupils = 300000, schools = 400, page = 2000;
   fs::path work = fs::current_path() / "bench-out";
+  std::string adapter;
+  std::vector<long> sizes = {20000, 300000};
   for (int i = 1; i < argc; ++i) {
     auto next = [&]() { return i + 1 < argc ? argv[++i] : (std::exit(2), argv[0]); };
-    if (!std::strcmp(argv[i], "--pupils")) pupils = std::atol(next());
-    else if (!std::strcmp(argv[i], "--schools")) schools = std::atol(next());
-    else if (!std::strcmp(argv[i], "--work")) work = next();
-    else if (!std::strcmp(argv[i], "--page-size")) page = std::atol(next());
-    else {
-      std::fprintf(stderr, "usage: sendsync-bench-sync [--pupils N] [--schools N] [--work DIR] [--page-size N]\n");
+    if (!std::strcmp(argv[i], "--pupils"))
+      pupils = std::atol(next());
+    else if (!std::strcmp(argv[i], "--schools"))
+      schools = std::atol(next());
+    else if (!std::strcmp(argv[i], "--work"))
+      work = next();
+    else if (!std::strcmp(argv[i], "--page-size"))
+      page = std::atol(next());
+    else if (!std::strcmp(argv[i], "--adapter"))
+      adapter = next();
+    else if (!std::strcmp(argv[i], "--sizes")) {
+      sizes.clear();
+      std::string list = next();
+      for (size_t from = 0; from <= list.size();) {
+        size_t comma = list.find(',', from);
+        if (comma == std::string::npos) comma = list.size();
+        long n = std::atol(list.substr(from, comma - from).c_str());
+        if (n > 0) sizes.push_back(n);
+        from = comma + 1;
+      }
+    } else {
+      std::fprintf(
+          stderr,
+          "usage: sendsync-bench-sync [--pupils N] [--schools N] [--work DIR] [--page-size N]\n"
+          "       sendsync-bench-sync --adapter ctf|csv|jsonl-folder [--sizes N,N,...] [--work DIR]"
+          " [--page-size N]\n");
       return 2;
     }
+  }
+  if (!adapter.empty()) {
+    if (adapter != "ctf" && adapter != "csv" && adapter != "jsonl-folder") {
+      std::fprintf(stderr, "sendsync-bench-sync: --adapter is ctf, csv or jsonl-folder\n");
+      return 2;
+    }
+    if (sizes.empty()) {
+      std::fprintf(stderr, "sendsync-bench-sync: --sizes needs at least one number of pupils\n");
+      return 2;
+    }
+    fs::create_directories(work);
+    return AdapterBench(adapter, sizes, work, page);
   }
   fs::remove_all(work);
   fs::create_directories(work / "data");
@@ -169,7 +321,8 @@ int main(int argc, char** argv) {
       s << "CREATE TABLE " << k << " (id TEXT, pupil TEXT, body TEXT);\n";
     s << ".mode csv\n";
     for (const char* k : {"pupil", "sen", "cycle", "provision", "review"})
-      s << ".import " << (work / "data" / "csv" / (std::string(k) + ".csv")).string() << " " << k << "\n";
+      s << ".import " << (work / "data" / "csv" / (std::string(k) + ".csv")).string() << " " << k
+        << "\n";
   }
   Measure floor = Run({"sqlite3", (work / "floor.db").string()}, none, script);
   Check(floor, "sqlite3 .import");
@@ -189,22 +342,32 @@ int main(int argc, char** argv) {
       << "CREATE TEMP TABLE src AS SELECT 'pupil' AS kind, id, pupil, body FROM f.pupil";
     for (const char* k : {"sen", "cycle", "provision", "review"})
       s << " UNION ALL SELECT '" << k << "', id, pupil, body FROM f." << k;
-    s << ";\nCREATE TEMP TABLE pupil_ids AS SELECT id AS ext, rowid AS rid FROM temp.src WHERE kind = 'pupil';\n"
+    s << ";\nCREATE TEMP TABLE pupil_ids AS SELECT id AS ext, rowid AS rid FROM temp.src WHERE "
+         "kind = 'pupil';\n"
       << "CREATE INDEX temp.pupil_ext ON pupil_ids (ext);\n"
       << "BEGIN;\n"
-      << "INSERT INTO records (id, kind, pupil_id, upn, former_upn, dob, school_urn, body, hash, version,"
-         " deleted, created_at, updated_at) SELECT s.rowid, s.kind, CASE WHEN s.kind = 'pupil' THEN NULL"
+      << "INSERT INTO records (id, kind, pupil_id, upn, former_upn, dob, school_urn, body, hash, "
+         "version,"
+         " deleted, created_at, updated_at) SELECT s.rowid, s.kind, CASE WHEN s.kind = 'pupil' "
+         "THEN NULL"
          " ELSE (SELECT rid FROM temp.pupil_ids WHERE ext = s.pupil) END,"
          " CASE WHEN s.kind = 'pupil' THEN json_extract(s.body, '$.upn') END, NULL,"
          " CASE WHEN s.kind = 'pupil' THEN json_extract(s.body, '$.dob') END,"
-         " CASE WHEN s.kind = 'pupil' THEN '100000' END, s.body, " << h << ", 1, 0, 0, 0"
+         " CASE WHEN s.kind = 'pupil' THEN '100000' END, s.body, "
+      << h
+      << ", 1, 0, 0, 0"
          " FROM temp.src s ORDER BY s.rowid;\n"
-      << "INSERT INTO link_records (link_id, kind, external_id, record_id, base, base_hash, updated_at)"
-         " SELECT 1, s.kind, s.id, s.rowid, s.body, " << h << ", 0 FROM temp.src s ORDER BY s.rowid;\n"
-      << "INSERT INTO audit (seq, ts, actor, action, kind, record_id, pupil_id, detail, prev_hash, hash)"
+      << "INSERT INTO link_records (link_id, kind, external_id, record_id, base, base_hash, "
+         "updated_at)"
+         " SELECT 1, s.kind, s.id, s.rowid, s.body, "
+      << h << ", 0 FROM temp.src s ORDER BY s.rowid;\n"
+      << "INSERT INTO audit (seq, ts, actor, action, kind, record_id, pupil_id, detail, prev_hash, "
+         "hash)"
          " SELECT s.rowid, 0, 'link:mis', 'record.create', s.kind, s.rowid,"
-         " CASE WHEN s.kind = 'pupil' THEN s.rowid ELSE (SELECT rid FROM temp.pupil_ids WHERE ext = s.pupil) END,"
-         " json_object('hash', " << h << ", 'source_id', s.id, 'version', 1), " << h << ", " << h
+         " CASE WHEN s.kind = 'pupil' THEN s.rowid ELSE (SELECT rid FROM temp.pupil_ids WHERE ext "
+         "= s.pupil) END,"
+         " json_object('hash', "
+      << h << ", 'source_id', s.id, 'version', 1), " << h << ", " << h
       << " FROM temp.src s ORDER BY s.rowid;\n"
       << "COMMIT;\n";
   }
@@ -221,34 +384,38 @@ int main(int argc, char** argv) {
   };
   auto add_link = [&](const char* db) {
     Check(Run({SENDSYNC_BIN, "init"}, store_env(db)), "init");
-    Check(Run({SENDSYNC_BIN, "link", "add", "--school", "100000", "--adapter", "jsonl-folder", "--name",
-               "mis", "--config", (work / "source.json").string(), "--settings",
+    Check(Run({SENDSYNC_BIN, "link", "add", "--school", "100000", "--adapter", "jsonl-folder",
+               "--name", "mis", "--config", (work / "source.json").string(), "--settings",
                (work / "settings.json").string()},
               store_env(db)),
           "link add");
   };
   const std::string ps = std::to_string(page);
   add_link("worker.db");
-  Measure full = Run({SENDSYNC_BIN, "sync", "--link", "mis", "--json", "--page-size", ps}, store_env("worker.db"));
+  Measure full = Run({SENDSYNC_BIN, "sync", "--link", "mis", "--json", "--page-size", ps},
+                     store_env("worker.db"));
   Check(full, "full sync (worker)");
   add_link("inproc.db");
-  Measure inproc = Run({SENDSYNC_BIN, "sync", "--link", "mis", "--json", "--in-process", "--page-size", ps},
-                       store_env("inproc.db"));
+  Measure inproc =
+      Run({SENDSYNC_BIN, "sync", "--link", "mis", "--json", "--in-process", "--page-size", ps},
+          store_env("inproc.db"));
   Check(inproc, "full sync (in-process)");
-  Measure again = Run({SENDSYNC_BIN, "sync", "--link", "mis", "--json", "--page-size", ps}, store_env("worker.db"));
+  Measure again = Run({SENDSYNC_BIN, "sync", "--link", "mis", "--json", "--page-size", ps},
+                      store_env("worker.db"));
   Check(again, "no-change re-sync");
   Measure change = Run({BENCH_GEN, "--out", data, "--pupils", std::to_string(pupils), "--schools",
                         std::to_string(schools), "--change-percent", "1"},
                        none);
   Check(change, "the change generator");
   long changed = CountLines(data) - records;
-  Measure one = Run({SENDSYNC_BIN, "sync", "--link", "mis", "--json", "--page-size", ps}, store_env("worker.db"));
+  Measure one = Run({SENDSYNC_BIN, "sync", "--link", "mis", "--json", "--page-size", ps},
+                    store_env("worker.db"));
   Check(one, "1% change re-sync");
 
-  std::printf("\n%ld records (%ld pupils); %ld changed for the 1%% run; page size %ld\n\n", records, pupils,
-              changed, page);
-  std::printf("| %-26s | %8s | %9s | %10s | %7s | %9s | %6s |\n", "step", "wall s", "records", "records/s",
-              "RSS MB", "worker MB", "floor");
+  std::printf("\n%ld records (%ld pupils); %ld changed for the 1%% run; page size %ld\n\n", records,
+              pupils, changed, page);
+  std::printf("| %-26s | %8s | %9s | %10s | %7s | %9s | %6s |\n", "step", "wall s", "records",
+              "records/s", "RSS MB", "worker MB", "floor");
   std::printf("|%s|\n", std::string(97, '-').c_str());
   std::printf("%s\n", Row("floor: sqlite3 .import", floor, records, 0).c_str());
   std::printf("%s\n", Row("schema floor: sqlite3", schema_floor, records, floor.seconds).c_str());
@@ -257,7 +424,8 @@ int main(int argc, char** argv) {
   std::printf("%s\n", Row("no-change re-sync", again, 0, 0).c_str());
   std::printf("%s\n", Row("1% change re-sync", one, changed, 0).c_str());
   std::printf("\nout of process / in process: %.2fx\n", full.seconds / inproc.seconds);
-  std::printf("targets: full <= 15 s and <= 2.5x floor; RSS <= 400 MB; no-change <= 2 s; 1%% <= 0.5 s; "
-              "out/in <= 1.1x\n");
+  std::printf(
+      "targets: full <= 15 s and <= 2.5x floor; RSS <= 400 MB; no-change <= 2 s; 1%% <= 0.5 s; "
+      "out/in <= 1.1x\n");
   return 0;
 }

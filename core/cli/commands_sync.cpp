@@ -327,6 +327,31 @@ void PrintChanges(std::ostream& out, const json& changes) {
   }
 }
 
+// Progress as a person reads it: "mis pupil: 52000 of 300000 records, 2400/s, about 103 s left".
+// The total and the time left appear when the adapter says how much is still to come.
+std::string ProgressLine(const sync::Progress& p) {
+  std::string line =
+      p.link + " " + (p.kind.empty() ? p.phase : p.kind) + ": " + std::to_string(p.records);
+  const std::string rate =
+      p.rate > 0 ? ", " + std::to_string(static_cast<int64_t>(p.rate)) + "/s" : "";
+  if (p.phase == "push") return line + " delivered" + rate;
+  if (p.remaining > 0) line += " of " + std::to_string(p.records + p.remaining);
+  line += " records" + rate;
+  if (p.remaining > 0 && p.rate > 0)
+    line += ", about " + std::to_string(static_cast<int64_t>(p.remaining / p.rate) + 1) + " s left";
+  return line;
+}
+
+// The same as a --json progress event; "total" and "seconds_left" only when known.
+json ProgressEvent(const sync::Progress& p) {
+  json e = {{"event", "progress"}, {"link", p.link},       {"phase", p.phase},
+            {"kind", p.kind},      {"records", p.records}, {"rate", static_cast<int64_t>(p.rate)}};
+  if (p.phase == "pull" && p.remaining >= 0) e["total"] = p.records + p.remaining;
+  if (p.remaining > 0 && p.rate > 0)
+    e["seconds_left"] = static_cast<int64_t>(p.remaining / p.rate) + 1;
+  return e;
+}
+
 int Sync(const Invocation& inv) {
   auto ctx = MakeContext(inv);
   if (!ctx.ok()) return Fail(inv, ctx.status());
@@ -347,14 +372,14 @@ int Sync(const Invocation& inv) {
     (*ctx)->engine.max_parallel_links = std::stoi(v);
   }
   const bool tty = !inv.json && ::isatty(STDERR_FILENO);
+  const bool events = inv.json && inv.Has("progress");
   if (tty)
     (*ctx)->engine.on_progress = [&inv](const sync::Progress& p) {
-      std::string eta;
-      if (p.remaining > 0 && p.rate > 0) eta = ", about " + std::to_string(static_cast<int64_t>(p.remaining / p.rate) + 1) + " s left";
-      *inv.err << "\r\033[K" << p.link << " " << (p.kind.empty() ? p.phase : p.kind) << ": "
-               << p.records << (p.phase == "push" ? " delivered" : " records")
-               << (p.rate > 0 ? ", " + std::to_string(static_cast<int64_t>(p.rate)) + "/s" : "") << eta
-               << std::flush;
+      *inv.err << "\r\033[K" << ProgressLine(p) << std::flush;
+    };
+  else if (events)  // one JSON line per event on stderr; stdout keeps the report alone
+    (*ctx)->engine.on_progress = [&inv](const sync::Progress& p) {
+      *inv.err << ProgressEvent(p).dump() << "\n" << std::flush;
     };
   sync::Engine engine(*(*ctx)->store, (*ctx)->engine);
   std::vector<sync::RunSummary> runs;
@@ -821,6 +846,9 @@ void RegisterSyncCommands(Registry& reg) {
          AddFlag(s, "push-only", "only deliver waiting changes");
          AddFlag(s, "pull-only", "only pull; leave changes waiting");
          AddValueOption(s, "page-size", "N", "records per read and per commit (default 1000)");
+         AddFlag(s, "progress",
+                 "with --json: write progress events to stderr as JSON lines (records done, "
+                 "total when known, rate, seconds left)");
          AddValueOption(s, "parallel", "N",
                         "links run at the same time, 1..64 (default: max_parallel_runs, 2)");
        },

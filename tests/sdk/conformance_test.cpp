@@ -16,7 +16,8 @@ namespace {
 // Runs the kit through sendsync-adapter-host, as the host runs adapters by default.
 class WorkerCaller : public sendsync::testkit::Caller {
  public:
-  explicit WorkerCaller(std::unique_ptr<sendsync::plugins::Instance> inst) : inst_(std::move(inst)) {}
+  explicit WorkerCaller(std::unique_ptr<sendsync::plugins::Instance> inst)
+      : inst_(std::move(inst)) {}
   Reply Call(const std::string& method, const std::string& request) override {
     auto r = inst_->Call(method, request);
     return {static_cast<int>(r.status), r.body};
@@ -52,8 +53,13 @@ json JsonlConfig() {
   fs::create_directories(dir);
   std::ofstream f(dir / "pupil.jsonl");
   for (int i = 0; i < 120; ++i)
-    f << json{{"kind", "pupil"}, {"id", "P" + std::to_string(i)}, {"upn", "B801200005001"},
-              {"legal_surname", "S"}, {"legal_forename", "F"}, {"dob", "2014-03-02"}, {"sex", "F"}}
+    f << json{{"kind", "pupil"},
+              {"id", "P" + std::to_string(i)},
+              {"upn", "B801200005001"},
+              {"legal_surname", "S"},
+              {"legal_forename", "F"},
+              {"dob", "2014-03-02"},
+              {"sex", "F"}}
              .dump()
       << "\n";
   return {{"folder", dir.string()}};
@@ -75,12 +81,15 @@ sendsync::testkit::Target JsonlTarget(const std::string& name, sendsync::testkit
   t.bad_config = {{"folder", "/nonexistent/sendsync-kit"}};
   t.bad_config_mentions = "folder";
   t.read_kind = "pupil";
-  t.future_cursor = [](const std::string& last) {
-    size_t colon = last.rfind(':');
-    return last.substr(0, colon + 1) + std::to_string(std::stoull(last.substr(colon + 1)) + 1000000);
+  t.future_cursor = [](const std::string& last) {  // "v2:<fp>:<offset>:...": a million bytes on
+    const size_t a = last.find(':', 3), b = last.find(':', a + 1);
+    return last.substr(0, a + 1) +
+           std::to_string(std::stoull(last.substr(a + 1, b - a - 1)) + 1000000) + last.substr(b);
   };
   t.write_kind = "sen";
-  t.write_record = {{"kind", "sen"}, {"pupil", {{"upn", "B801200005001"}}}, {"provision", "K"},
+  t.write_record = {{"kind", "sen"},
+                    {"pupil", {{"upn", "B801200005001"}}},
+                    {"provision", "K"},
                     {"needs", {{{"type", "SLCN"}, {"rank", 1}}}}};
   t.applied_count = AppliedCount;
   t.opener = std::move(opener);

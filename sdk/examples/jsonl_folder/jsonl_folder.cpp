@@ -3,8 +3,10 @@
 // It reads canonical records from JSON-lines files in a folder, one file per record kind
 // (<folder>/pupil.jsonl, <folder>/sen.jsonl, ...), and writes changes it is sent to
 // <out_folder>/<kind>.jsonl. Files are treated as append-only logs: the cursor remembers how far
-// into each file the host has read, so appending lines is how an exporting system hands over
-// changes. A line {"delete": {"id": "...", "upn": "..."}} reports a deleted record.
+// into each file the host has read (a byte offset at a line boundary), so appending lines is how
+// an exporting system hands over changes, and a page starts where the last one stopped. The
+// cursor also names the file it was taken on, so that a file replaced by another of the same name
+// is read from its start. A line {"delete": {"id": "...", "upn": "..."}} reports a deleted record.
 //
 // What it shows an author:
 //  - Configure() refusing bad configuration with a message naming the key;
@@ -14,12 +16,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <charconv>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include <sendsync/sdk/adapter.h>
 #include <sendsync/sdk/json_limits.h>
@@ -34,34 +38,57 @@ using sendsync::Status;
 namespace fs = std::filesystem;
 namespace sdk = sendsync::sdk;
 
-// FNV-1a of the first line: tells a file that was replaced (start again) from one that grew.
-std::string Fingerprint(const std::string& first_line) {
+// FNV-1a of a line, for telling a file that was replaced (start again) from one that grew.
+std::string Fingerprint(const std::string& line) {
   uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : first_line) h = (h ^ c) * 1099511628211ull;
+  for (unsigned char c : line) h = (h ^ c) * 1099511628211ull;
   char buf[20];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
   return buf;
 }
 
-// Cursor text: "v1:<fingerprint>:<byte offset>". Empty means "from the beginning".
+// Cursor text: "v2:<first line>:<byte offset>:<last start>:<last line>", where <first line> and
+// <last line> are fingerprints of the file's first line and of the line that ends at the offset
+// (which starts at byte <last start>). A file whose first line or line before the offset differs
+// is not the file the cursor was taken on, and is read from its start. The cursor names content,
+// not a disk location: a folder restored from a backup or moved to another disk carries on where
+// it was. (A file shorter than the offset gives nothing, as a cursor from the future must, until
+// it is longer.) "v1:<first line>:<byte offset>" (earlier
+// versions) is still understood. Empty means "from the beginning".
 struct Cursor {
   std::string fingerprint;
   uint64_t offset = 0;
+  uint64_t last_start = 0;
+  std::string last;  // empty when nothing was read yet (offset 0) or in a v1 cursor
 
   static bool Parse(const std::string& text, Cursor& out) {
     if (text.empty()) return true;
-    if (text.rfind("v1:", 0) != 0) return false;
-    size_t colon = text.find(':', 3);
-    if (colon == std::string::npos) return false;
-    out.fingerprint = text.substr(3, colon - 3);
-    try {
-      out.offset = std::stoull(text.substr(colon + 1));
-    } catch (...) {
-      return false;
+    std::vector<std::string> parts;
+    size_t from = 0;
+    for (size_t at; (at = text.find(':', from)) != std::string::npos; from = at + 1)
+      parts.push_back(text.substr(from, at - from));
+    parts.push_back(text.substr(from));
+    const bool v1 = parts.size() == 3 && parts[0] == "v1";
+    const bool v2 = parts.size() == 5 && parts[0] == "v2";
+    if (!v1 && !v2) return false;
+    out.fingerprint = parts[1];
+    if (!Number(parts[2], out.offset)) return false;
+    if (v2) {
+      if (!Number(parts[3], out.last_start) || out.last_start > out.offset) return false;
+      out.last = parts[4];
     }
     return true;
   }
-  std::string ToString() const { return "v1:" + fingerprint + ":" + std::to_string(offset); }
+  std::string ToString() const {
+    return "v2:" + fingerprint + ":" + std::to_string(offset) + ":" + std::to_string(last_start) +
+           ":" + last;
+  }
+
+ private:
+  static bool Number(const std::string& s, uint64_t& out) {
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+    return !s.empty() && ec == std::errc() && end == s.data() + s.size();
+  }
 };
 
 class JsonlFolderAdapter : public sdk::Adapter {
@@ -69,29 +96,28 @@ class JsonlFolderAdapter : public sdk::Adapter {
   static json Manifest() {
     json kinds = json::array();
     for (auto k : sendsync::records::AllKinds()) kinds.push_back(sendsync::records::KindName(k));
-    return {
-        {"id", "jsonl-folder"},
-        {"name", "JSON-lines folder"},
-        {"version", "1.0.0"},
-        {"vendor", "sendsync"},
-        {"description",
-         "Reads canonical records from <kind>.jsonl files in a folder and writes changes to "
-         "<kind>.jsonl files in an out folder. The SDK's example adapter."},
-        {"reads", kinds},
-        {"writes", kinds},
-        {"config_schema",
-         {{"type", "object"},
-          {"required", {"folder"}},
-          {"additionalProperties", false},
-          {"properties",
-           {{"folder",
-             {{"type", "string"},
-              {"minLength", 1},
-              {"description", "folder holding <kind>.jsonl files to read"}}},
-            {"out_folder",
-             {{"type", "string"},
-              {"minLength", 1},
-              {"description", "folder to write changes into (default: <folder>/out)"}}}}}}}};
+    return {{"id", "jsonl-folder"},
+            {"name", "JSON-lines folder"},
+            {"version", "1.0.0"},
+            {"vendor", "sendsync"},
+            {"description",
+             "Reads canonical records from <kind>.jsonl files in a folder and writes changes to "
+             "<kind>.jsonl files in an out folder. The SDK's example adapter."},
+            {"reads", kinds},
+            {"writes", kinds},
+            {"config_schema",
+             {{"type", "object"},
+              {"required", {"folder"}},
+              {"additionalProperties", false},
+              {"properties",
+               {{"folder",
+                 {{"type", "string"},
+                  {"minLength", 1},
+                  {"description", "folder holding <kind>.jsonl files to read"}}},
+                {"out_folder",
+                 {{"type", "string"},
+                  {"minLength", 1},
+                  {"description", "folder to write changes into (default: <folder>/out)"}}}}}}}};
   }
 
   Status Configure(const json& config) override {
@@ -143,14 +169,15 @@ class JsonlFolderAdapter : public sdk::Adapter {
       return Status::OK();
     }
     if (!opened.ok()) return opened.status();
+    const uint64_t size = static_cast<uint64_t>(opened->info().st_size);
     std::unique_ptr<std::istream> stream = std::move(*opened).ToStream();
     std::istream& in = *stream;
     std::string first;
     std::getline(in, first);
     std::string fp = Fingerprint(first);
-    if (!cur.fingerprint.empty() && cur.fingerprint != fp) {
+    if (cur.offset > 0 && !SameFile(in, cur, fp, size)) {
       host().Warn("file " + path.filename().string() + " was replaced; reading it from the start");
-      cur.offset = 0;
+      cur = Cursor{};
     }
     cur.fingerprint = fp;
     in.clear();
@@ -164,6 +191,8 @@ class JsonlFolderAdapter : public sdk::Adapter {
     while (taken < req.limit && std::getline(in, line)) {
       bool complete = !in.eof();  // a last line without '\n' may still be being written
       if (!complete) break;
+      cur.last_start = offset;
+      cur.last = Fingerprint(line + "\n");
       offset += line.size() + 1;
       if (!line.empty() && line.back() == '\r') line.pop_back();
       if (line.find_first_not_of(" \t") == std::string::npos) {
@@ -230,6 +259,20 @@ class JsonlFolderAdapter : public sdk::Adapter {
   }
 
  private:
+  // Whether the file open as `in` is the one `cur` was taken on (see Cursor).
+  static bool SameFile(std::istream& in, const Cursor& cur, const std::string& first_fp,
+                       uint64_t size) {
+    if (cur.fingerprint != first_fp) return false;
+    // A cursor past the end reads nothing until the file has grown past it (and is then checked).
+    if (cur.last.empty() || cur.offset > size) return true;  // a v1 cursor knows the first line
+    std::string last(cur.offset - cur.last_start, '\0');
+    in.clear();
+    in.seekg(static_cast<std::streamoff>(cur.last_start));
+    in.read(last.data(), static_cast<std::streamsize>(last.size()));
+    return in.gcount() == static_cast<std::streamsize>(last.size()) &&
+           Fingerprint(last) == cur.last;
+  }
+
   void AddLine(const std::string& kind, const std::string& file, const std::string& line,
                sdk::ReadResult& res) {
     if (!json::accept(line)) {
