@@ -1,6 +1,7 @@
-// Matching pulled records against creates still in flight in the outbox: a record the hub sent a
+// Matching pulled records against changes still in flight in the outbox: a record the hub sent a
 // link, whose answer was lost (or whose sender died after sending), comes back in the link's next
-// pull under an id the link has never reported. It is the hub's record, not a new one.
+// pull under an id the link has never reported. It is the hub's record, not a new one. The same
+// test (the pulled record holds what was sent) confirms updates whose outcome was unknown.
 #include <map>
 #include <optional>
 #include <set>
@@ -14,9 +15,18 @@ using nlohmann::json;
 
 namespace {
 
-// True when `pulled` holds every field `sent` carried, with the same value (a field sent as null
-// must be absent or null). Fields the link was not sent (allow-lists) are not compared.
+// The request's own reference, which a target echoes (the Referral API's client_reference): ""
+// when the record has none.
+std::string ClientReferenceOf(const json& record) {
+  if (!record.is_object()) return "";
+  auto it = record.find("client_reference");
+  return it != record.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+}  // namespace
+
 bool HoldsWhatWasSent(const json& sent, const json& pulled) {
+  if (!pulled.is_object()) return false;
   const json fields = FieldsOf(sent);
   if (fields.empty()) return false;
   for (auto it = fields.begin(); it != fields.end(); ++it) {
@@ -30,7 +40,9 @@ bool HoldsWhatWasSent(const json& sent, const json& pulled) {
   return true;
 }
 
-}  // namespace
+bool DeliveredWithTheRecord(const std::string& kind) {
+  return kind != "referral";
+}
 
 Result<std::vector<std::optional<store::OutboxItem>>> MatchInFlight(
     store::Conn& conn, int64_t link_id, const std::string& kind,
@@ -60,7 +72,14 @@ Result<std::vector<std::optional<store::OutboxItem>>> MatchInFlight(
       if (taken.count(o.id) || known.count(o.record_id)) continue;
       if (pupil_of[o.record_id] != probes[i].pupil_id) continue;
       json payload = json::parse(o.payload, nullptr, false);
-      if (!payload.is_object() || !HoldsWhatWasSent(payload.value("record", json()), pulled))
+      if (!payload.is_object()) continue;
+      const json sent = payload.value("record", json());
+      // A request the target knows by the reference the hub gave it (a referral's
+      // client_reference) is that request whatever the target has done with it since; anything
+      // else is the same record when it holds what was sent, value for value.
+      const std::string ref = ClientReferenceOf(sent);
+      const std::string theirs = ClientReferenceOf(pulled);
+      if (!ref.empty() && !theirs.empty() ? ref != theirs : !HoldsWhatWasSent(sent, pulled))
         continue;
       out[i] = o;
       taken.insert(o.id);
