@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <vector>
 
 #include "core/hub/hub.h"
 #include "core/sync/internal.h"
@@ -42,6 +43,52 @@ bool HoldsWhatWasSent(const json& sent, const json& pulled) {
 
 bool DeliveredWithTheRecord(const std::string& kind) {
   return kind != "referral";
+}
+
+namespace {
+
+// Whether every SEN episode sent is one the link reports: in its history, or its current status
+// (a system may keep the current episode only as the status, and past ones as its history).
+bool HoldsSenHistory(const json& sent, const json& pulled) {
+  if (!sent.is_array()) return sent.is_null();
+  std::vector<json> theirs;
+  if (auto h = pulled.find("history"); h != pulled.end() && h->is_array())
+    theirs.insert(theirs.end(), h->begin(), h->end());
+  json current = json::object();
+  if (auto p = pulled.find("provision"); p != pulled.end()) current["provision"] = *p;
+  if (auto p = pulled.find("provision_start"); p != pulled.end()) current["start"] = *p;
+  theirs.push_back(std::move(current));
+  for (const json& e : sent) {
+    if (!e.is_object()) return false;
+    bool found = false;
+    for (const json& t : theirs) {
+      if (!t.is_object()) continue;
+      bool same = true;
+      for (const char* k : {"provision", "start", "end"}) {
+        auto a = e.find(k);
+        if (a == e.end() || a->is_null()) continue;  // the sent episode does not say
+        auto b = t.find(k);
+        same = same && b != t.end() && *b == *a;
+      }
+      if (same) {
+        found = true;
+        break;
+      }
+    }
+    if (!found) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool LinkHolds(const std::string& kind, const json& sent, const json& pulled) {
+  if (kind != "sen" || !sent.is_object() || !sent.contains("history"))
+    return HoldsWhatWasSent(sent, pulled);
+  json rest = sent;
+  rest.erase("history");
+  return HoldsWhatWasSent(rest, pulled) && pulled.is_object() &&
+         HoldsSenHistory(sent["history"], pulled);
 }
 
 Result<std::vector<std::optional<store::OutboxItem>>> MatchInFlight(

@@ -128,6 +128,9 @@ struct InFlightProbe {
 // as a change sent it: the link's codes and ids) with the same value; a field sent as null must be
 // absent or null there. Fields the link was not sent (allow-lists) are not compared.
 bool HoldsWhatWasSent(const nlohmann::json& sent, const nlohmann::json& pulled);
+// HoldsWhatWasSent for a record of `kind`; a SEN record's history is held when each episode sent
+// is in the link's history or is its current status (the form a system may keep it in).
+bool LinkHolds(const std::string& kind, const nlohmann::json& sent, const nlohmann::json& pulled);
 
 // Whether a change of `kind` is done once the link holds the record. Not for a referral: its
 // evidence pack goes with it in further requests, so a referral found at the LA by a pull is

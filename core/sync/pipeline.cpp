@@ -197,8 +197,9 @@ Status ClaimInFlight(store::Conn& conn, const LinkCtx& link, const std::string& 
     json payload = json::parse(o.payload, nullptr, false);
     json base = payload.is_object() ? payload.value("base", json::object()) : json::object();
     if (!base.is_object()) base = json::object();
-    by_ext[fresh[i]->ext] = {link.link.id, kind,        fresh[i]->ext,
-                             o.record_id,  base.dump(), HashOf(base)};
+    store::LinkRecord lr{link.link.id, kind, fresh[i]->ext, o.record_id, base.dump(), HashOf(base)};
+    SENDSYNC_RETURN_IF_ERROR(store::UpsertLinkRecords(conn, {lr}));
+    by_ext[fresh[i]->ext] = std::move(lr);
     audit::Entry e;
     e.actor = link.actor;
     e.action = done ? "delivery.applied" : "delivery.found";
@@ -244,7 +245,7 @@ Status ConfirmByPull(store::Conn& conn, const LinkCtx& link, const std::string& 
       if (o.status == "pending" && o.attempts == 0) continue;  // never sent: nothing to confirm
       if (!o.remote_id.empty() && o.remote_id != w->ext) continue;
       json payload = json::parse(o.payload, nullptr, false);
-      if (payload.is_object() && HoldsWhatWasSent(payload.value("record", json()), w->in->raw)) {
+      if (payload.is_object() && LinkHolds(kind, payload.value("record", json()), w->in->raw)) {
         held = k;
         break;
       }

@@ -441,7 +441,9 @@ TEST_F(WriteBack, AnUnknownOutcomeTheMisHoldsIsConfirmedByThePullAndNotSentAgain
   EXPECT_EQ(sync->status, "ok") << sync->ToJson().dump();
   EXPECT_EQ(sync->conflicts, 0);
   store::OutboxItem after = Outbox()[0];
-  EXPECT_EQ(after.status, "delivered") << after.last_error;
+  EXPECT_EQ(after.status, "delivered")
+      << after.last_error << "\nsent: " << after.payload
+      << "\nMIS: " << sim_.DumpSchool()["students"][1].dump();
   EXPECT_EQ(ConfirmedByPull(), 1);
   Due();
   auto again = engine_->RunLink("mis", sync::RunMode::kSync);
