@@ -85,6 +85,9 @@ json ReferralRecord(const json& change, Check& c) {
     s.Absorb(p);
   }
   Put(r, "la_reference", s.Str("la_reference", true));
+  // The school's own reference for the request: how the host knows a referral it sent whose
+  // answer was lost when it comes back here under the LA's id.
+  Put(r, "client_reference", s.Str("client_reference", false));
   // The requester as the LA records it for SEN2 (role and RequestSource): a referral record
   // needs its role, and the hub checks the source against it.
   const json& req = state.contains("requester") ? state["requester"] : json();

@@ -80,6 +80,7 @@ Reply ShowMatch(Call& call);
 Reply ResolveMatch(Call& call);
 Reply ListOutbox(Call& call);
 Reply RetryOutbox(Call& call);
+Reply RetryOutboxBulk(Call& call);
 Reply ShowPupil(Call& call);
 Reply PupilReadiness(Call& call);
 Reply ListDue(Call& call);

@@ -376,4 +376,57 @@ Reply RetryOutbox(Call& call) {
   return {200, OutboxJson(links, *after)};
 }
 
+// Many changes at once: every dead-lettered (or rejected) change of the caller's school, of one
+// link, or those listed. All or nothing: a listed change that may not be retried retries none.
+Reply RetryOutboxBulk(Call& call) {
+  Errors e;
+  const json& b = call.body;
+  OnlyFields(b, {"status", "link", "ids"}, e);
+  sync::Engine::OutboxRetryFilter f;
+  if (b.is_object() && b.contains("status")) {
+    if (!b["status"].is_string() || (b["status"] != "dead" && b["status"] != "rejected"))
+      e.Add("/status", "must be dead or rejected");
+    else
+      f.status = b["status"].get<std::string>();
+  }
+  if (b.is_object() && b.contains("link")) {
+    if (!b["link"].is_string() || b["link"].get<std::string>().empty())
+      e.Add("/link", "must be a link's name");
+    else
+      f.link = b["link"].get<std::string>();
+  }
+  if (b.is_object() && b.contains("ids")) {
+    const json& ids = b["ids"];
+    if (!ids.is_array() || ids.empty() || ids.size() > 1000) {
+      e.Add("/ids", "must be a list of 1 to 1000 outbox change ids");
+    } else {
+      for (size_t i = 0; i < ids.size(); ++i) {
+        if (!ids[i].is_number_integer() || ids[i].get<int64_t>() < 1)
+          e.Add("/ids/" + std::to_string(i), "must be an outbox change id (a whole number)");
+        else
+          f.ids.push_back(ids[i].get<int64_t>());
+      }
+    }
+  }
+  if (!e.empty()) return e.ToReply();
+  LinkCache links(*call.conn);
+  if (!f.link.empty()) {
+    auto l = store::GetLink(*call.conn, f.link);
+    if (!l.ok()) return FromStatus(l.status());
+    if (!call.MaySee(l->school_urn)) return Problem(403, kOtherSchool);
+  }
+  for (int64_t id : f.ids) {
+    auto x = store::GetOutbox(*call.conn, id);
+    if (!x.ok()) return FromStatus(x.status());
+    if (!call.MaySee(links.School(x->link_id))) return Problem(403, kOtherSchool);
+  }
+  f.school_urn = call.School();
+  auto done = call.env.engine.RetryOutboxMatching(f, call.caller.Actor());
+  if (!done.ok()) return FromStatus(done.status());
+  json out = {{"retried", done->size()}, {"status", f.status}, {"ids", *done}};
+  if (!f.link.empty()) out["link"] = f.link;
+  if (!f.school_urn.empty()) out["school_urn"] = f.school_urn;
+  return {200, out};
+}
+
 }  // namespace sendsync::server::handlers

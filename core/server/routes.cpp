@@ -35,6 +35,7 @@ const std::vector<Route>& Routes() {
       {"GET", "/api/v1/matches/{match_id}", P::kMatchesRead, S, ShowMatch},
       {"POST", "/api/v1/matches/{match_id}/resolve", P::kMatchesResolve, S, ResolveMatch},
       {"GET", "/api/v1/outbox", P::kOutboxRead, S, ListOutbox},
+      {"POST", "/api/v1/outbox/retry", P::kOutboxRetry, S, RetryOutboxBulk},
       {"POST", "/api/v1/outbox/{outbox_id}/retry", P::kOutboxRetry, S, RetryOutbox},
       {"GET", "/api/v1/pupils/{upn}", P::kPupilsRead, S, ShowPupil},
       {"GET", "/api/v1/pupils/{upn}/readiness", P::kPupilsRead, S, PupilReadiness},

@@ -1,4 +1,5 @@
 // The queues a person works through (quarantine, conflicts, match queue) and the outbox.
+#include <algorithm>
 #include <map>
 
 #include "core/audit/audit.h"
@@ -168,8 +169,8 @@ Result<std::vector<T>> List(Conn& conn, const char* cols, const char* table, con
 template <typename T>
 Result<T> GetOne(Conn& conn, const char* cols, const char* table, int64_t id, T (*of)(const Row&),
                  const char* what) {
-  auto rows = conn.Query(std::string("SELECT ") + cols + " FROM " + table + " q WHERE q.id = ?",
-                         {id});
+  auto rows =
+      conn.Query(std::string("SELECT ") + cols + " FROM " + table + " q WHERE q.id = ?", {id});
   if (!rows.ok()) return rows.status();
   if (rows->empty()) return Status::NotFound(std::string("no ") + what + " " + std::to_string(id));
   return of((*rows)[0]);
@@ -254,12 +255,12 @@ Result<QuarantineItem> GetQuarantine(Conn& conn, int64_t id) {
 Status ResolveQuarantine(Conn& conn, int64_t id, const std::string& status, const std::string& by,
                          const std::string& note) {
   size_t n = 0;
-  SENDSYNC_RETURN_IF_ERROR(conn.Exec(
-      "UPDATE quarantine SET status = ?, resolved_at = ?, resolved_by = ?, note = ? "
-      "WHERE id = ? AND status = 'open'",
-      {status, NowMs(), by, TextOrNull(note), id}, &n));
-  if (n == 0) return Status::FailedPrecondition("quarantined record " + std::to_string(id) +
-                                                " is not open");
+  SENDSYNC_RETURN_IF_ERROR(
+      conn.Exec("UPDATE quarantine SET status = ?, resolved_at = ?, resolved_by = ?, note = ? "
+                "WHERE id = ? AND status = 'open'",
+                {status, NowMs(), by, TextOrNull(note), id}, &n));
+  if (n == 0)
+    return Status::FailedPrecondition("quarantined record " + std::to_string(id) + " is not open");
   return Status::OK();
 }
 
@@ -272,7 +273,8 @@ Result<std::vector<QuarantineItem>> OpenQuarantineFor(Conn& conn, int64_t link_i
     params.insert(params.end(), ids.begin() + a, ids.begin() + b);
     auto rows = conn.Query(std::string("SELECT ") + kQCols +
                                " FROM quarantine q WHERE q.status = 'open' AND q.link_id = ? AND "
-                               "q.kind = ? AND q.external_id IN " + InList(b - a),
+                               "q.kind = ? AND q.external_id IN " +
+                               InList(b - a),
                            params);
     if (!rows.ok()) return rows.status();
     for (const Row& r : *rows) out.push_back(QOf(r));
@@ -330,10 +332,10 @@ Result<std::vector<Conflict>> OpenConflictsFor(Conn& conn, const std::vector<int
 Status ResolveConflict(Conn& conn, int64_t id, const std::string& resolution,
                        const std::optional<std::string>& value, const std::string& by) {
   size_t n = 0;
-  SENDSYNC_RETURN_IF_ERROR(conn.Exec(
-      "UPDATE conflicts SET status = 'resolved', resolution = ?, resolved_value = ?, "
-      "resolved_at = ?, resolved_by = ? WHERE id = ? AND status = 'open'",
-      {resolution, detail::Opt(value), NowMs(), by, id}, &n));
+  SENDSYNC_RETURN_IF_ERROR(
+      conn.Exec("UPDATE conflicts SET status = 'resolved', resolution = ?, resolved_value = ?, "
+                "resolved_at = ?, resolved_by = ? WHERE id = ? AND status = 'open'",
+                {resolution, detail::Opt(value), NowMs(), by, id}, &n));
   if (n == 0) return Status::FailedPrecondition("conflict " + std::to_string(id) + " is not open");
   return Status::OK();
 }
@@ -369,10 +371,10 @@ Result<MatchItem> GetMatch(Conn& conn, int64_t id) {
 
 Status ResolveMatch(Conn& conn, int64_t id, const std::string& resolution, const std::string& by) {
   size_t n = 0;
-  SENDSYNC_RETURN_IF_ERROR(conn.Exec(
-      "UPDATE match_queue SET status = 'resolved', resolution = ?, resolved_at = ?, "
-      "resolved_by = ? WHERE id = ? AND status = 'open'",
-      {resolution, NowMs(), by, id}, &n));
+  SENDSYNC_RETURN_IF_ERROR(
+      conn.Exec("UPDATE match_queue SET status = 'resolved', resolution = ?, resolved_at = ?, "
+                "resolved_by = ? WHERE id = ? AND status = 'open'",
+                {resolution, NowMs(), by, id}, &n));
   if (n == 0) return Status::FailedPrecondition("match " + std::to_string(id) + " is not open");
   return Status::OK();
 }
@@ -398,8 +400,7 @@ Status InsertOutbox(Conn& conn, std::vector<OutboxItem>& items) {
                          rows, "ON CONFLICT (link_id, idem_key) DO NOTHING");
 }
 
-Result<std::vector<OutboxItem>> DueOutbox(Conn& conn, int64_t link_id, int64_t now,
-                                          int64_t limit) {
+Result<std::vector<OutboxItem>> DueOutbox(Conn& conn, int64_t link_id, int64_t now, int64_t limit) {
   auto rows = conn.Query(std::string("SELECT ") + kOCols +
                              " FROM outbox q WHERE q.link_id = ? AND q.status = 'pending' AND "
                              "q.next_attempt_at <= ? ORDER BY q.id LIMIT ?",
@@ -434,10 +435,34 @@ Result<std::vector<OutboxItem>> InFlightCreates(Conn& conn, int64_t link_id,
   return out;
 }
 
+Result<std::vector<OutboxItem>> UndeliveredUpserts(Conn& conn, int64_t link_id,
+                                                   const std::string& kind,
+                                                   const std::vector<int64_t>& record_ids) {
+  std::vector<OutboxItem> out;
+  Status st = detail::ForChunks(record_ids.size(), 500, [&](size_t a, size_t b) {
+    std::vector<Value> params = {link_id, kind};
+    params.insert(params.end(), record_ids.begin() + a, record_ids.begin() + b);
+    auto rows = conn.Query(std::string("SELECT ") + kOCols +
+                               " FROM outbox q WHERE q.link_id = ? AND q.kind = ? AND "
+                               "q.op = 'upsert' AND q.status IN ('pending', 'dead') AND "
+                               "q.record_id IN " +
+                               InList(b - a) + " ORDER BY q.id",
+                           params);
+    if (!rows.ok()) return rows.status();
+    for (const Row& r : *rows) out.push_back(OOf(r));
+    return Status::OK();
+  });
+  if (!st.ok()) return st;
+  std::sort(out.begin(), out.end(),
+            [](const OutboxItem& x, const OutboxItem& y) { return x.id < y.id; });
+  return out;
+}
+
 Result<std::map<std::string, int64_t>> OutboxCounts(Conn& conn, int64_t link_id) {
-  auto rows = link_id ? conn.Query("SELECT status, COUNT(*) FROM outbox WHERE link_id = ? GROUP BY status",
-                                   {link_id})
-                      : conn.Query("SELECT status, COUNT(*) FROM outbox GROUP BY status");
+  auto rows =
+      link_id ? conn.Query("SELECT status, COUNT(*) FROM outbox WHERE link_id = ? GROUP BY status",
+                           {link_id})
+              : conn.Query("SELECT status, COUNT(*) FROM outbox GROUP BY status");
   if (!rows.ok()) return rows.status();
   std::map<std::string, int64_t> out;
   for (const Row& r : *rows) out[AsText(r[0])] = AsInt(r[1]);

@@ -259,6 +259,11 @@ Result<std::map<int64_t, int64_t>> WaitingOutbox(Conn& conn, int64_t link_id, in
 // one kind, oldest first: what a pull may find at the link under a new id.
 Result<std::vector<OutboxItem>> InFlightCreates(Conn& conn, int64_t link_id,
                                                 const std::string& kind);
+// Upserts to `record_ids` of one kind not known to be delivered (pending or dead) to a link,
+// oldest first: what a pull of those records may show the link already holds.
+Result<std::vector<OutboxItem>> UndeliveredUpserts(Conn& conn, int64_t link_id,
+                                                   const std::string& kind,
+                                                   const std::vector<int64_t>& record_ids);
 // Counts of outbox items by status (for a link, or all when link_id is 0).
 Result<std::map<std::string, int64_t>> OutboxCounts(Conn& conn, int64_t link_id);
 Status UpdateOutbox(Conn& conn,

@@ -124,9 +124,23 @@ struct InFlightProbe {
   int64_t pupil_id = 0;
 };
 
+// True when `pulled` (a record as the link reports it) holds every field of `sent` (the record
+// as a change sent it: the link's codes and ids) with the same value; a field sent as null must be
+// absent or null there. Fields the link was not sent (allow-lists) are not compared.
+bool HoldsWhatWasSent(const nlohmann::json& sent, const nlohmann::json& pulled);
+// HoldsWhatWasSent for a record of `kind`; a SEN record's history is held when each episode sent
+// is in the link's history or is its current status (the form a system may keep it in).
+bool LinkHolds(const std::string& kind, const nlohmann::json& sent, const nlohmann::json& pulled);
+
+// Whether a change of `kind` is done once the link holds the record. Not for a referral: its
+// evidence pack goes with it in further requests, so a referral found at the LA by a pull is
+// linked (its remote id recorded) and its change still sent, to attach what the LA lacks.
+bool DeliveredWithTheRecord(const std::string& kind);
+
 // For each probe, the create still in flight to this link (pending or dead, no remote id yet) for
-// the same pupil whose record the pulled one holds field for field: the same record come back
-// after its answer was lost. Oldest change first; each change matches at most one probe.
+// the same pupil whose record the pulled one holds field for field (or, when both carry one, with
+// the same client_reference): the same record come back after its answer was lost. Oldest change
+// first; each change matches at most one probe.
 Result<std::vector<std::optional<store::OutboxItem>>> MatchInFlight(
     store::Conn& conn, int64_t link_id, const std::string& kind,
     const std::vector<InFlightProbe>& probes);

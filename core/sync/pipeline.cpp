@@ -1,4 +1,5 @@
 // map → validate → match → merge → commit for one batch of one kind from one link.
+#include <algorithm>
 #include <cctype>
 #include <map>
 #include <set>
@@ -161,9 +162,13 @@ const KindSettings& SettingsOf(const LinkCtx& link, const std::string& kind) {
 
 // A record new to this link may be one the hub sent it whose answer never came back (lost, or
 // the sender died): it then gets the hub record it came from, not a second one, and the change
-// that created it is delivered, confirmed by this read.
+// that created it is delivered, confirmed by this read. The link's id takes the base the change
+// sent, so what the link did with the record since (an LA receiving a referral) merges as the
+// link's change. A referral is linked but its change stays to be sent: the retry attaches the
+// evidence pack to the referral the LA holds instead of asking for a second.
 Status ClaimInFlight(store::Conn& conn, const LinkCtx& link, const std::string& kind,
-                     std::vector<Work*>& resolved, std::vector<audit::Entry>& audit_entries) {
+                     std::vector<Work*>& resolved, std::map<std::string, store::LinkRecord>& by_ext,
+                     std::vector<audit::Entry>& audit_entries) {
   std::vector<Work*> fresh;
   std::vector<InFlightProbe> probes;
   for (Work* w : resolved)
@@ -178,15 +183,26 @@ Status ClaimInFlight(store::Conn& conn, const LinkCtx& link, const std::string& 
     if (!(*found)[i]) continue;
     store::OutboxItem o = *(*found)[i];
     fresh[i]->record_id = o.record_id;
-    o.status = "delivered";
     o.remote_id = fresh[i]->ext;
-    o.finished_at = now;
+    const bool done = DeliveredWithTheRecord(kind);
+    if (done) {
+      o.status = "delivered";
+      o.finished_at = now;
+    } else if (o.status == "pending") {
+      o.next_attempt_at = std::min(o.next_attempt_at, now);  // finish it in this run's push
+    }
     SENDSYNC_RETURN_IF_ERROR(store::UpdateOutbox(conn, o));
     SENDSYNC_RETURN_IF_ERROR(
         store::DeleteLinkRecord(conn, link.link.id, kind, hub::HubId(o.record_id)));
+    json payload = json::parse(o.payload, nullptr, false);
+    json base = payload.is_object() ? payload.value("base", json::object()) : json::object();
+    if (!base.is_object()) base = json::object();
+    store::LinkRecord lr{link.link.id, kind, fresh[i]->ext, o.record_id, base.dump(), HashOf(base)};
+    SENDSYNC_RETURN_IF_ERROR(store::UpsertLinkRecords(conn, {lr}));
+    by_ext[fresh[i]->ext] = std::move(lr);
     audit::Entry e;
     e.actor = link.actor;
-    e.action = "delivery.applied";
+    e.action = done ? "delivery.applied" : "delivery.found";
     e.kind = kind;
     e.record_id = o.record_id;
     e.pupil_id = fresh[i]->pupil_id;
@@ -196,6 +212,67 @@ Status ClaimInFlight(store::Conn& conn, const LinkCtx& link, const std::string& 
                 {"remote_id", o.remote_id},
                 {"confirmed_by", "pull"}};
     audit_entries.push_back(std::move(e));
+  }
+  return Status::OK();
+}
+
+// A change sent to a record the link already knows, whose outcome is unknown (no answer) or that
+// was dead-lettered, is delivered when the link's record now holds what it sent: the pull
+// confirms it, so it is not sent again. Older undelivered changes to the record are superseded by
+// it (sending them now would undo it). A change the pulled record does not hold stays as it was,
+// to be sent (or retried by a person).
+Status ConfirmByPull(store::Conn& conn, const LinkCtx& link, const std::string& kind,
+                     const std::vector<Work*>& resolved, std::vector<audit::Entry>& audit_entries) {
+  if (!DeliveredWithTheRecord(kind)) return Status::OK();
+  std::map<int64_t, const Work*> by_record;
+  for (const Work* w : resolved)
+    if (w->record_id) by_record[w->record_id] = w;
+  if (by_record.empty()) return Status::OK();
+  std::vector<int64_t> ids;
+  for (const auto& [id, w] : by_record) ids.push_back(id);
+  auto open = store::UndeliveredUpserts(conn, link.link.id, kind, ids);
+  if (!open.ok()) return open.status();
+  if (open->empty()) return Status::OK();
+  std::map<int64_t, std::vector<store::OutboxItem>> of_record;  // oldest first
+  for (store::OutboxItem& o : *open) of_record[o.record_id].push_back(std::move(o));
+  const int64_t now = store::NowMs();
+  for (auto& [record_id, list] : of_record) {
+    const Work* w = by_record[record_id];
+    // The newest change the link holds: the ones before it are superseded.
+    size_t held = list.size();
+    for (size_t k = list.size(); k-- > 0;) {
+      const store::OutboxItem& o = list[k];
+      if (o.status == "pending" && o.attempts == 0) continue;  // never sent: nothing to confirm
+      if (!o.remote_id.empty() && o.remote_id != w->ext) continue;
+      json payload = json::parse(o.payload, nullptr, false);
+      if (payload.is_object() && LinkHolds(kind, payload.value("record", json()), w->in->raw)) {
+        held = k;
+        break;
+      }
+    }
+    if (held == list.size()) continue;
+    for (size_t k = 0; k <= held; ++k) {
+      store::OutboxItem o = list[k];
+      const bool confirmed_one = k == held;
+      o.status = confirmed_one ? "delivered" : "superseded";
+      o.finished_at = now;
+      if (confirmed_one && o.remote_id.empty()) o.remote_id = w->ext;
+      SENDSYNC_RETURN_IF_ERROR(store::UpdateOutbox(conn, o));
+      if (!confirmed_one) continue;
+      audit::Entry e;
+      e.actor = link.actor;
+      e.action = "delivery.applied";
+      e.kind = kind;
+      e.record_id = o.record_id;
+      e.pupil_id = kind == "pupil" ? o.record_id : w->pupil_id;
+      e.detail = {{"outbox_id", o.id},
+                  {"key", o.idem_key},
+                  {"op", o.op},
+                  {"remote_id", o.remote_id},
+                  {"confirmed_by", "pull"}};
+      if (!list[k].last_error.empty()) e.detail["was"] = list[k].status;
+      audit_entries.push_back(std::move(e));
+    }
   }
   return Status::OK();
 }
@@ -485,9 +562,10 @@ Status ApplyChecked(store::Conn& conn, const LinkCtx& link, const std::string& k
       for (Work* w : resolved)
         if (!w->record_id && sen_of.count(w->pupil_id)) w->record_id = sen_of[w->pupil_id];
     } else {
-      SENDSYNC_RETURN_IF_ERROR(ClaimInFlight(conn, link, kind, resolved, audit_entries));
+      SENDSYNC_RETURN_IF_ERROR(ClaimInFlight(conn, link, kind, resolved, by_ext, audit_entries));
     }
   }
+  SENDSYNC_RETURN_IF_ERROR(ConfirmByPull(conn, link, kind, resolved, audit_entries));
 
   // ---- references in the link's id space -> hub ids ----
   {

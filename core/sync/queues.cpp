@@ -298,6 +298,17 @@ Status Engine::RetryOutbox(int64_t id, const std::string& actor) {
 
 Result<int64_t> Engine::RetryOutboxAll(const std::string& link, const std::string& status,
                                        const std::string& actor) {
+  OutboxRetryFilter f;
+  f.link = link;
+  f.status = status;
+  auto ids = RetryOutboxMatching(f, actor);
+  if (!ids.ok()) return ids.status();
+  return static_cast<int64_t>(ids->size());
+}
+
+Result<std::vector<int64_t>> Engine::RetryOutboxMatching(const OutboxRetryFilter& filter,
+                                                         const std::string& actor) {
+  const std::string& status = filter.status;
   if (status != "dead" && status != "rejected")
     return Status::InvalidArgument("--status must be dead or rejected, not '" + status + "'");
   auto conn_r = impl_->store.Connect();
@@ -307,20 +318,18 @@ Result<int64_t> Engine::RetryOutboxAll(const std::string& link, const std::strin
   SENDSYNC_RETURN_IF_ERROR(tx.status());
   store::QueueFilter f;
   f.status = status;
-  if (!link.empty()) {
-    auto l = store::GetLink(conn, link, false);
+  f.school_urn = filter.school_urn;
+  if (!filter.link.empty()) {
+    auto l = store::GetLink(conn, filter.link, false);
     if (!l.ok()) return l.status();
     f.link_id = l->id;
   }
-  f.limit = 1000;
   const int64_t now = store::NowMs();
-  int64_t n = 0;
-  for (;;) {  // page by id: each page is updated before the next is read
-    auto items = store::ListOutbox(conn, f);
-    if (!items.ok()) return items.status();
-    if (items->empty()) break;
+  std::vector<int64_t> done;
+  // Puts one page of changes back in the queue, each with its audit entry.
+  auto requeue = [&](std::vector<store::OutboxItem>& items) -> Status {
     std::vector<audit::Entry> entries;
-    for (store::OutboxItem& o : *items) {
+    for (store::OutboxItem& o : items) {
       o.status = "pending";
       o.attempts = 0;
       o.next_attempt_at = now;
@@ -333,13 +342,45 @@ Result<int64_t> Engine::RetryOutboxAll(const std::string& link, const std::strin
       e.record_id = o.record_id;
       e.detail = {{"outbox_id", o.id}, {"bulk", true}};
       entries.push_back(std::move(e));
-      f.after_id = o.id;
-      ++n;
+      done.push_back(o.id);
     }
-    SENDSYNC_RETURN_IF_ERROR(audit::Append(conn, entries));
+    return audit::Append(conn, entries);
+  };
+  if (!filter.ids.empty()) {
+    std::vector<store::OutboxItem> items;
+    std::set<int64_t> seen;
+    for (int64_t id : filter.ids) {
+      if (!seen.insert(id).second) continue;
+      auto o = store::GetOutbox(conn, id);
+      if (!o.ok()) return o.status();
+      const std::string what = "change " + std::to_string(id);
+      if (o->status != status)
+        return Status::FailedPrecondition(what + " is " + o->status + ", not " + status +
+                                          "; nothing was retried");
+      if (f.link_id && o->link_id != f.link_id)
+        return Status::FailedPrecondition(what + " is not for link '" + filter.link +
+                                          "'; nothing was retried");
+      if (!filter.school_urn.empty()) {
+        auto l = store::GetLinkById(conn, o->link_id);
+        if (!l.ok() || l->school_urn != filter.school_urn)
+          return Status::FailedPrecondition(what + " is not for school " + filter.school_urn +
+                                            "; nothing was retried");
+      }
+      items.push_back(std::move(*o));
+    }
+    SENDSYNC_RETURN_IF_ERROR(requeue(items));
+  } else {
+    f.limit = 1000;
+    for (;;) {  // page by id: each page is updated before the next is read
+      auto items = store::ListOutbox(conn, f);
+      if (!items.ok()) return items.status();
+      if (items->empty()) break;
+      f.after_id = items->back().id;
+      SENDSYNC_RETURN_IF_ERROR(requeue(*items));
+    }
   }
   SENDSYNC_RETURN_IF_ERROR(tx.Commit());
-  return n;
+  return done;
 }
 
 Result<Engine::ImportReport> Engine::ImportJsonLines(const std::string& path,

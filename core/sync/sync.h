@@ -69,8 +69,8 @@ struct FieldConflict {
 };
 
 struct MergeOutcome {
-  nlohmann::json merged;       // the hub's fields after the merge
-  nlohmann::json agreed_base;  // what the link and the hub now agree on (the link's new base)
+  nlohmann::json merged;             // the hub's fields after the merge
+  nlohmann::json agreed_base;        // what the link and the hub now agree on (the link's new base)
   std::vector<std::string> changed;  // hub fields that changed
   std::vector<FieldConflict> conflicts;
 };
@@ -111,7 +111,9 @@ struct RunSummary {
   // Dry runs: what would change, per pupil and field (also filled for real runs, capped).
   nlohmann::json changes = nlohmann::json::array();
 
-  bool NeedsPerson() const { return quarantined + conflicts + matches + dead_lettered + rejected > 0; }
+  bool NeedsPerson() const {
+    return quarantined + conflicts + matches + dead_lettered + rejected > 0;
+  }
   nlohmann::json ToJson() const;
 };
 
@@ -127,15 +129,15 @@ struct EngineOptions {
   std::string plugin_dir;  // empty: plugins::DefaultPluginDir()
   size_t page_size = 1000;
   size_t push_batch = 200;
-  int max_attempts = 8;                  // deliveries before a change is dead-lettered
-  int64_t backoff_base_ms = 2000;        // first retry delay; doubles, with ±20 % jitter
+  int max_attempts = 8;            // deliveries before a change is dead-lettered
+  int64_t backoff_base_ms = 2000;  // first retry delay; doubles, with ±20 % jitter
   int64_t backoff_max_ms = 3600 * 1000;
   int64_t lease_ttl_ms = 120000;
-  std::string holder;                    // lease holder name; empty: host:pid:random
-  std::string actor_prefix = "link:";    // audit actor for link runs
+  std::string holder;                  // lease holder name; empty: host:pid:random
+  std::string actor_prefix = "link:";  // audit actor for link runs
   std::function<void(const Progress&)> on_progress;
-  size_t max_reported_changes = 2000;    // cap on RunSummary::changes
-  int max_parallel_links = 2;            // links RunAll runs at the same time
+  size_t max_reported_changes = 2000;  // cap on RunSummary::changes
+  int max_parallel_links = 2;          // links RunAll runs at the same time
 };
 
 class Engine {
@@ -178,6 +180,19 @@ class Engine {
   // many. NotFound for an unknown link, InvalidArgument for another status.
   Result<int64_t> RetryOutboxAll(const std::string& link, const std::string& status,
                                  const std::string& actor);
+  // Which changes a bulk retry puts back in the queue.
+  struct OutboxRetryFilter {
+    std::string status = "dead";  // "dead" or "rejected"
+    std::string link;             // the link's name; empty: every link
+    std::string school_urn;       // only links of this school; empty: every school
+    std::vector<int64_t> ids;     // only these changes (each must be of `status`); empty: all
+  };
+  // Puts every change the filter selects back in the queue, in one transaction with one audit
+  // entry each ("outbox.retry", bulk), and returns their ids. InvalidArgument for another status;
+  // NotFound for an unknown link or change id; FailedPrecondition (nothing retried) when a listed
+  // change is not of the status or not of the link or school.
+  Result<std::vector<int64_t>> RetryOutboxMatching(const OutboxRetryFilter& filter,
+                                                   const std::string& actor);
 
   // Applies canonical records from an admin's file (one JSON object per line) through the same
   // pipeline as a link named "admin-import" that owns every field. All-or-nothing: when any line

@@ -210,6 +210,7 @@ TEST_F(AccessTest, EveryChangeKeepsToTheApiDocument) {
       {"/api/v1/quarantine/{quarantine_id}/discard", R"({"reason": "test"})"},
       {"/api/v1/matches/{match_id}/resolve", R"({"to": "discard"})"},
       {"/api/v1/outbox/{outbox_id}/retry", ""},
+      {"/api/v1/outbox/retry", R"({"status": "dead"})"},
       {"/api/v1/pupils/{upn}/referral/submit", R"({"wait_seconds": 0})"},
   };
   const std::string admin = Token(server::Role::kAdmin);

@@ -256,6 +256,94 @@ TEST_F(ApiTest, SchoolLimitedTokenSeesOnlyItsSchool) {
   EXPECT_EQ(Get("/api/v1/schools", Token(server::Role::kAuditor)).Json()["items"].size(), 2u);
 }
 
+// Issue 21: dead letters are retried in bulk through the API, as `outbox retry --all` does:
+// every one the caller's school may see, one link's, or those listed, each audited; all or
+// nothing when a listed change may not be retried.
+TEST_F(ApiTest, BulkRetryQueuesDeadLettersOfTheSchoolLinkOrIdsAndAuditsEach) {
+  WritePupils("other", 100, 2, "200000");
+  const int64_t other_link = AddLink("other-mis", "other", "200000");
+  Start();
+  RunMis();
+  auto c = Conn();
+  auto pupil = store::PupilsByUpn(*c, {Upn(1)});
+  ASSERT_TRUE(pupil.ok() && pupil->size() == 1);
+  // Three dead and one rejected change for "mis", two dead for the other school's link.
+  std::vector<store::OutboxItem> items(6);
+  for (size_t i = 0; i < items.size(); ++i) {
+    items[i].link_id = i < 4 ? link_id_ : other_link;
+    items[i].kind = "pupil";
+    items[i].record_id = (*pupil)[0].id;
+    items[i].op = "upsert";
+    items[i].payload = "{}";
+    items[i].idem_key = "bulk-" + std::to_string(i);
+    items[i].status = i == 3 ? "rejected" : "dead";
+    items[i].attempts = 8;
+    items[i].last_error = "HTTP 500 from the target";
+  }
+  ASSERT_TRUE(store::InsertOutbox(*c, items).ok());
+  auto status_of = [&](size_t i) {
+    auto o = store::GetOutbox(*Conn(), items[i].id);
+    EXPECT_TRUE(o.ok());
+    return o.ok() ? o->status : std::string();
+  };
+  const std::string school_operator = Token(server::Role::kOperator, "100000");
+
+  // Bad input names every field at fault and changes nothing.
+  Response bad =
+      Post("/api/v1/outbox/retry", school_operator, R"({"status": "pending", "ids": [1, "x"]})");
+  ASSERT_EQ(bad.status, 400) << bad.body;
+  EXPECT_NE(bad.body.find("/status"), std::string::npos) << bad.body;
+  EXPECT_NE(bad.body.find("/ids/1"), std::string::npos) << bad.body;
+  // A listed change of another school: refused, none retried.
+  Response other = Post("/api/v1/outbox/retry", school_operator,
+                        json{{"ids", {items[0].id, items[4].id}}}.dump());
+  EXPECT_EQ(other.status, 403) << other.body;
+  // A listed change that is not dead: refused, none retried.
+  Response not_dead = Post("/api/v1/outbox/retry", school_operator,
+                           json{{"ids", {items[0].id, items[3].id}}}.dump());
+  EXPECT_EQ(not_dead.status, 409) << not_dead.body;
+  EXPECT_EQ(status_of(0), "dead");
+
+  // No filter: every dead change of the token's school, and only those.
+  Response all = Post("/api/v1/outbox/retry", school_operator, "");
+  ASSERT_EQ(all.status, 200) << all.body;
+  EXPECT_EQ(all.Json()["retried"], 3) << all.body;
+  EXPECT_EQ(all.Json()["ids"], json({items[0].id, items[1].id, items[2].id})) << all.body;
+  for (size_t i : {0, 1, 2}) EXPECT_EQ(status_of(i), "pending") << i;
+  EXPECT_EQ(status_of(3), "rejected");
+  EXPECT_EQ(status_of(4), "dead");
+  EXPECT_EQ(status_of(5), "dead");
+  auto o = store::GetOutbox(*Conn(), items[0].id);
+  ASSERT_TRUE(o.ok());
+  EXPECT_EQ(o->attempts, 0) << "a retried change starts its attempts again";
+
+  // A link and listed ids, by an admin; then the rejected one by status.
+  Response one = Post("/api/v1/outbox/retry", Token(server::Role::kAdmin),
+                      json{{"link", "other-mis"}, {"ids", {items[5].id}}}.dump());
+  ASSERT_EQ(one.status, 200) << one.body;
+  EXPECT_EQ(one.Json()["ids"], json({items[5].id}));
+  EXPECT_EQ(status_of(4), "dead");
+  EXPECT_EQ(status_of(5), "pending");
+  Response rejected =
+      Post("/api/v1/outbox/retry", school_operator, R"({"status": "rejected", "link": "mis"})");
+  ASSERT_EQ(rejected.status, 200) << rejected.body;
+  EXPECT_EQ(rejected.Json()["retried"], 1);
+  EXPECT_EQ(status_of(3), "pending");
+
+  // One audit entry per change retried, by the token that asked.
+  auto entries = audit::List(*Conn(), {0, 0, 0, 1000});
+  ASSERT_TRUE(entries.ok());
+  std::map<std::string, int> by_actor;
+  for (const auto& e : *entries)
+    if (e.action == "outbox.retry") {
+      by_actor[e.actor] += 1;
+      EXPECT_TRUE(e.detail.value("bulk", false)) << e.detail.dump();
+    }
+  EXPECT_EQ(by_actor["token:operator-1"], 4);
+  EXPECT_EQ(by_actor["token:admin-2"], 1);
+  EXPECT_EQ(by_actor.size(), 2u);
+}
+
 TEST_F(ApiTest, PupilSummaryIsTheHubsViewAndUnknownUpnsSayNothingAboutThem) {
   Start();
   RunMis();

@@ -21,6 +21,7 @@
 #include <set>
 #include <thread>
 
+#include "core/audit/audit.h"
 #include "core/store/store.h"
 #include "core/sync/sync.h"
 #include "mis_api_sim.h"
@@ -328,6 +329,18 @@ class WriteBack : public ::testing::Test {
     EXPECT_GT(failed_pulls, 0) << "the faults reached the pulls too";
   }
 
+  // The audit entries that say a pull confirmed a delivery.
+  int ConfirmedByPull() {
+    auto c = store_->Connect();
+    auto entries = audit::List(**c, {0, 0, 0, 100000});
+    EXPECT_TRUE(entries.ok());
+    int n = 0;
+    if (entries.ok())
+      for (const auto& e : *entries)
+        n += e.action == "delivery.applied" && e.detail.value("confirmed_by", "") == "pull";
+    return n;
+  }
+
   fs::path dir_;
   MisApiSim sim_{kToken};
   std::string url_;
@@ -404,6 +417,97 @@ TEST_F(WriteBack, AChangeWithoutAnAnswerIsRetriedWithItsKeyAndDelivered) {
   EXPECT_EQ(second->pushed, 1);
   EXPECT_EQ(Outbox()[0].status, "delivered");
   EXPECT_EQ(sim_.Applications(o.idem_key), 1) << "the resend was answered from the first";
+}
+
+// Issue 21: a SEN change sent without an answer (outcome unknown) that the MIS applied is
+// confirmed by the next pull of the student: delivered, and not sent again.
+TEST_F(WriteBack, AnUnknownOutcomeTheMisHoldsIsConfirmedByThePullAndNotSentAgain) {
+  SlowBackoff();
+  StartSchool(4);
+  QueueChanges(1, 0);
+  FaultConfig lost;
+  lost.drop_after_handling_next = 50;
+  sim_.server().SetFaults(lost);
+  ASSERT_TRUE(engine_->RunLink("mis", sync::RunMode::kPushOnly).ok());
+  sim_.server().SetFaults(FaultConfig{});
+  store::OutboxItem o = Outbox()[0];
+  ASSERT_EQ(o.status, "pending");
+  ASSERT_NE(o.last_error.find("outcome is unknown"), std::string::npos) << o.last_error;
+  ASSERT_EQ(sim_.Applications(o.idem_key), 1) << "the MIS holds it";
+  const uint64_t requests = sim_.server().RequestsWithKey(o.idem_key);
+
+  auto sync = engine_->RunLink("mis", sync::RunMode::kSync);
+  ASSERT_TRUE(sync.ok());
+  EXPECT_EQ(sync->status, "ok") << sync->ToJson().dump();
+  EXPECT_EQ(sync->conflicts, 0);
+  store::OutboxItem after = Outbox()[0];
+  EXPECT_EQ(after.status, "delivered")
+      << after.last_error << "\nsent: " << after.payload
+      << "\nMIS: " << sim_.DumpSchool()["students"][1].dump();
+  EXPECT_EQ(ConfirmedByPull(), 1);
+  Due();
+  auto again = engine_->RunLink("mis", sync::RunMode::kSync);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->pushed, 0);
+  EXPECT_EQ(sim_.server().RequestsWithKey(o.idem_key), requests) << "not sent again";
+  EXPECT_EQ(sim_.Applications(o.idem_key), 1);
+}
+
+// A SEN change dead-lettered after its last attempt got no answer, which the MIS applied, is
+// confirmed by the pull: delivered, not dead, and the link counts no dead letter.
+TEST_F(WriteBack, ADeadLetterTheMisHoldsIsConfirmedByThePullAndNoLongerDead) {
+  options_.max_attempts = 1;
+  SlowBackoff();
+  StartSchool(4);
+  QueueChanges(1, 0);
+  FaultConfig lost;
+  lost.drop_after_handling_next = 50;
+  sim_.server().SetFaults(lost);
+  ASSERT_TRUE(engine_->RunLink("mis", sync::RunMode::kPushOnly).ok());
+  sim_.server().SetFaults(FaultConfig{});
+  ASSERT_EQ(Outbox()[0].status, "dead");
+  ASSERT_EQ(sim_.Applications(Outbox()[0].idem_key), 1);
+  {
+    auto c = store_->Connect();
+    auto counts = store::OutboxCounts(**c, link_id_);
+    ASSERT_TRUE(counts.ok());
+    EXPECT_EQ((*counts)["dead"], 1);
+  }
+  auto sync = engine_->RunLink("mis", sync::RunMode::kPullOnly);
+  ASSERT_TRUE(sync.ok());
+  EXPECT_EQ(Outbox()[0].status, "delivered");
+  EXPECT_EQ(ConfirmedByPull(), 1);
+  auto c = store_->Connect();
+  auto counts = store::OutboxCounts(**c, link_id_);
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ((*counts)["dead"], 0);
+}
+
+// A change that never reached the MIS (the connection closed before it was handled) is not
+// confirmed by the pull: dead stays dead, and once retried it is sent and applied once.
+TEST_F(WriteBack, AChangeTheMisDoesNotHoldStaysToBeSentAfterThePull) {
+  options_.max_attempts = 1;
+  SlowBackoff();
+  StartSchool(4);
+  QueueChanges(1, 0);
+  FaultConfig dropped;
+  dropped.drop_next = 50;
+  sim_.server().SetFaults(dropped);
+  ASSERT_TRUE(engine_->RunLink("mis", sync::RunMode::kPushOnly).ok());
+  sim_.server().SetFaults(FaultConfig{});
+  store::OutboxItem o = Outbox()[0];
+  ASSERT_EQ(o.status, "dead");
+  ASSERT_EQ(sim_.Applications(o.idem_key), 0);
+  ASSERT_TRUE(engine_->RunLink("mis", sync::RunMode::kPullOnly).ok());
+  EXPECT_EQ(Outbox()[0].status, "dead") << "the MIS does not hold it";
+  EXPECT_EQ(ConfirmedByPull(), 0);
+  auto n = engine_->RetryOutboxAll("mis", "dead", "test");
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 1);
+  auto push = engine_->RunLink("mis", sync::RunMode::kSync);
+  ASSERT_TRUE(push.ok());
+  EXPECT_EQ(Outbox()[0].status, "delivered");
+  EXPECT_EQ(sim_.Applications(o.idem_key), 1);
 }
 
 // Issue 21's soak: changes pushed through ~30 % faults by repeated syncs (the pull fails often

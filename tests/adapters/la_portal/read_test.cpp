@@ -50,6 +50,8 @@ TEST(Read, ReceivedReferralCarriesTheLaReferenceAndReceivedDate) {
   EXPECT_FALSE(r.contains("decision_date"));
   EXPECT_EQ(r["requester_role"], "school");
   EXPECT_EQ(r["request_source"], 2);
+  // The school's own reference, by which the host knows a referral whose answer was lost.
+  EXPECT_EQ(r["client_reference"], "REF-2024-0001");
 }
 
 TEST(Read, RecordsPassTheHubsValidation) {
