@@ -263,8 +263,8 @@ bool FromJson(const json& j, Pupil& out, Problems& problems) {
 
 // ---- Sen ----
 static const std::vector<std::string> kSenFields = {
-    "provision",           "provision_start",  "local_status", "needs",   "history", "sen_unit",
-    "resourced_provision", "parents_informed", "key_adult",    "agencies"};
+    "provision", "provision_start",     "local_status",     "needs",     "history",
+    "sen_unit",  "resourced_provision", "parents_informed", "key_adult", "agencies"};
 
 void ToJson(const Sen& r, json& j) {
   j = json::object();
@@ -605,12 +605,12 @@ bool FromJson(const json& j, Review& out, Problems& problems) {
 
 // ---- Referral ----
 static const std::vector<std::string> kReferralFields = {
-    "requester_role",  "request_source",  "requester_name",     "la",
-    "request_date",    "cycle_ids",       "review_ids",         "provision_ids",
-    "external_advice", "parent_views",    "pupil_views",        "consent",
-    "la_reference",    "status",          "received_date",      "decision_date",
-    "decision",        "decision_reason", "draft_plan_date",    "final_plan_date",
-    "no_plan_date",    "request_outcome", "assessment_outcome", "clock_exceptions",
+    "requester_role",   "request_source",  "requester_name",     "la",
+    "request_date",     "cycle_ids",       "review_ids",         "provision_ids",
+    "external_advice",  "parent_views",    "pupil_views",        "consent",
+    "la_reference",     "status",          "received_date",      "decision_date",
+    "decision",         "decision_reason", "draft_plan_date",    "final_plan_date",
+    "no_plan_date",     "request_outcome", "assessment_outcome", "clock_exceptions",
     "client_reference", "reasons",         "unmet_needs"};
 
 void ToJson(const Referral& r, json& j) {
