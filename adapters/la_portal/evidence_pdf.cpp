@@ -1,9 +1,12 @@
 #include "evidence_pdf.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
+#include <optional>
 
 #include "pdf_document.h"
 #include "sendsync/sdk/date.h"
@@ -418,6 +421,74 @@ void ChildAndFamily(PdfDocument& pdf, const json& pack) {
     pdf.Table({{"Subject", 2.0}, {"Result", 1.6}, {"Assessment", 2.6}, {"Date", 1.6}}, rows);
 }
 
+// A score as a number when the whole text is one ("84", "7.5"); scores such as "7y 2m" are not.
+std::optional<double> Number(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (end != text.c_str() + text.size() || !std::isfinite(v) || v < 0) return std::nullopt;
+  return v;
+}
+
+// Each provision's numeric scores, entry then exit, as bars with their numbers beside them.
+void ScoreChart(PdfDocument& pdf, const json& pack) {
+  std::vector<PdfDocument::Bars> bars;
+  for (const json& p : L(pack, "provision_scores")) {
+    PdfDocument::Bars b;
+    b.label = S(p, "intervention") + (S(p, "measure").empty() ? "" : " — " + S(p, "measure"));
+    for (const json& pt : L(p, "points")) {
+      auto v = Number(S(pt, "value"));
+      if (!v) continue;
+      b.values.push_back({*v, (S(pt, "stage") == "entry" ? "entry " : "exit ") + S(pt, "value")});
+    }
+    if (!b.values.empty()) bars.push_back(std::move(b));
+  }
+  if (bars.empty()) return;
+  pdf.Subheading("Chart: each provision's scores, entry to exit");
+  pdf.BarChart(bars);
+}
+
+// The cycles, provision and reviews on one time axis, from the earliest date to the request.
+void TimelineChart(PdfDocument& pdf, const json& pack) {
+  struct Item {
+    std::string label;
+    std::optional<Date> from, to;
+  };
+  std::vector<Item> items;
+  const std::string on =
+      S(pack, "request_date").empty() ? S(pack, "prepared_on") : S(pack, "request_date");
+  const std::optional<Date> until = Date::Parse(on);
+  for (const json& c : L(pack, "cycles")) {
+    std::string end = S(c, "completed").empty() ? S(c, "review_date") : S(c, "completed");
+    items.push_back({"Cycle " + S(c, "number"), Date::Parse(S(c, "start")),
+                     end.empty() ? until : Date::Parse(end)});
+  }
+  for (const json& p : L(O(pack, "provision_map"), "items"))
+    items.push_back({S(p, "intervention"), Date::Parse(S(p, "start")),
+                     S(p, "end").empty() ? until : Date::Parse(S(p, "end"))});
+  for (const json& r : L(pack, "reviews"))
+    items.push_back(
+        {"Review " + LongDate(S(r, "date")), Date::Parse(S(r, "date")), Date::Parse(S(r, "date"))});
+  std::optional<Date> lo, hi;
+  for (const Item& i : items) {
+    if (!i.from) continue;
+    const Date to = i.to && *i.to >= *i.from ? *i.to : *i.from;
+    if (!lo || *i.from < *lo) lo = i.from;
+    if (!hi || to > *hi) hi = to;
+  }
+  if (!lo || !hi) return;
+  const double span = static_cast<double>(std::max(1L, lo->DaysUntil(*hi)));
+  std::vector<PdfDocument::Span> spans;
+  for (const Item& i : items) {
+    if (!i.from) continue;
+    const Date to = i.to && *i.to >= *i.from ? *i.to : *i.from;
+    spans.push_back({i.label, static_cast<double>(lo->DaysUntil(*i.from)) / span,
+                     static_cast<double>(lo->DaysUntil(to)) / span});
+  }
+  pdf.Subheading("Chart: timeline of cycles, provision and reviews");
+  pdf.SpanChart(spans, "from " + LongDate(lo->ToString()), "to " + LongDate(hi->ToString()));
+}
+
 void Decision(PdfDocument& pdf, const json& pack) {
   pdf.Heading("10. The school's reasons for the request");
   pdf.Subheading("Why the school is asking");
@@ -432,6 +503,8 @@ void Decision(PdfDocument& pdf, const json& pack) {
     pdf.Bullet(S(r, "title") + " — " + S(r, "filename") + " (" + Human(S(r, "category")) + ")");
 
   pdf.Heading("12. Scores over time and timeline");
+  ScoreChart(pdf, pack);
+  TimelineChart(pdf, pack);
   std::vector<std::vector<std::string>> rows;
   for (const json& p : L(pack, "provision_scores")) {
     std::string entry, exit;

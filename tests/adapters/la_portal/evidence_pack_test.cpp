@@ -345,6 +345,10 @@ TEST(EvidencePack, CarriesFamilyAttendanceAttainmentReasonsAndReports) {
   json record = ReferralRecord();
   record["reasons"] = "Progress has stalled after two full cycles of targeted support.";
   record["unmet_needs"] = "Daily one-to-one language therapy the school cannot fund.";
+  ctx["provision"][0]["baseline"] = {
+      {"measure", "standardised score"}, {"value", "78"}, {"date", "2023-09-25"}};
+  ctx["provision"][0]["exit"] = {
+      {"measure", "standardised score"}, {"value", "86"}, {"date", "2024-02-09"}};
   record["external_advice"][0]["report"] =
       "Cognitive assessment: verbal comprehension well below average; recommendations follow.";
   std::string text =
@@ -357,6 +361,11 @@ TEST(EvidencePack, CarriesFamilyAttendanceAttainmentReasonsAndReports) {
   EXPECT_NE(text.find("Progress has stalled"), std::string::npos);
   EXPECT_NE(text.find("cannot fund"), std::string::npos);
   EXPECT_NE(text.find("Timeline"), std::string::npos);
+  // The pictures, with their numbers beside them.
+  EXPECT_NE(text.find("Chart: each provision's scores, entry to exit"), std::string::npos);
+  EXPECT_NE(text.find("entry 78"), std::string::npos);
+  EXPECT_NE(text.find("exit 86"), std::string::npos);
+  EXPECT_NE(text.find("Chart: timeline of cycles, provision and reviews"), std::string::npos);
 
   json pack = json::parse(Document(*sim, "REF-2024-0001", "evidence_pack_data"));
   EXPECT_EQ(pack["family"]["home_la"], "821");
