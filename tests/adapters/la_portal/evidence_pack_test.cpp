@@ -351,8 +351,17 @@ TEST(EvidencePack, CarriesFamilyAttendanceAttainmentReasonsAndReports) {
       {"measure", "standardised score"}, {"value", "86"}, {"date", "2024-02-09"}};
   record["external_advice"][0]["report"] =
       "Cognitive assessment: verbal comprehension well below average; recommendations follow.";
-  std::string text =
-      Squash(PdfText(Save(dir, "p.pdf", SubmitAndFetchPdf(*sim, ApiKeyConfig(*sim), ctx, record))));
+  const std::string path =
+      Save(dir, "p.pdf", SubmitAndFetchPdf(*sim, ApiKeyConfig(*sim), ctx, record));
+  // SENDSYNC_LA_PACK_OUT=<folder> keeps this fuller pack's pages too
+  // (evidence-pack-full-page-*.png: docs/referrals.md shows its sections 9 to 12).
+  if (const char* keep = std::getenv("SENDSYNC_LA_PACK_OUT")) {
+    fs::create_directories(keep);
+    EXPECT_EQ(RunCommand("pdftoppm -png -r 50 '" + path + "' '" +
+                         (fs::path(keep) / "evidence-pack-full-page").string() + "' 2>&1"),
+              0);
+  }
+  std::string text = Squash(PdfText(path));
   EXPECT_NE(text.find("Agnieszka Łukasiewicz"), std::string::npos) << text;
   EXPECT_NE(text.find("LA 821"), std::string::npos);
   EXPECT_NE(text.find("Polish"), std::string::npos);
