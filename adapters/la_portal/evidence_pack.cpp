@@ -350,8 +350,11 @@ json BuildEvidencePack(const json& s, const std::string& prepared_on, const json
   json attendance = s.value("attendance", json::array());
   if (!attendance.is_array()) attendance = json::array();
   for (json& a : attendance) {
-    const int possible = a.value("possible_sessions", 0),
-              attended = a.value("attended_sessions", 0);
+    if (!a.is_object() || !a.contains("possible_sessions") || !a.contains("attended_sessions") ||
+        !a["possible_sessions"].is_number_integer() || !a["attended_sessions"].is_number_integer())
+      continue;
+    const double possible = a["possible_sessions"].get<double>(),
+                 attended = a["attended_sessions"].get<double>();
     if (possible > 0)
       a["percent"] = std::round(1000.0 * attended / possible) / 10.0;  // one decimal place
   }
