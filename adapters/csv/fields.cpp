@@ -24,12 +24,23 @@ const std::vector<FieldSpec> kPupil = {
     {"laestab", T::kText},
     {"on_roll_from", T::kDate},
     {"on_roll_to", T::kDate},
+    {"home_la", T::kText},
+    {"eal", T::kBool},
+    {"first_language", T::kText},
 };
 
 const std::vector<FieldSpec> kSen = {
-    {"pupil_id", T::kText},        {"upn", T::kText},          {"provision", T::kText},
-    {"provision_start", T::kDate}, {"local_status", T::kText}, {"need1", T::kText},
-    {"need2", T::kText},           {"sen_unit", T::kBool},     {"resourced_provision", T::kBool},
+    {"pupil_id", T::kText},
+    {"upn", T::kText},
+    {"provision", T::kText},
+    {"provision_start", T::kDate},
+    {"local_status", T::kText},
+    {"need1", T::kText},
+    {"need2", T::kText},
+    {"sen_unit", T::kBool},
+    {"resourced_provision", T::kBool},
+    {"parents_informed", T::kDate},
+    {"key_adult", T::kText},
 };
 
 const std::vector<FieldSpec> kProvision = {

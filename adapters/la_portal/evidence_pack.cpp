@@ -147,7 +147,52 @@ std::string ReviewKindLabel(const std::string& k) {
   return Lookup(m, k);
 }
 
-json BuildEvidencePack(const json& s, const std::string& prepared_on) {
+std::string ReportCategory(const std::string& role) {
+  auto has = [&](const char* w) { return role.find(w) != std::string::npos; };
+  if (has("psycholog")) return "educational_psychology";
+  if (has("social")) return "social_care";
+  if (role == "health" || has("therapist") || has("paediatric") || has("nurse") || has("camhs") ||
+      has("doctor") || has("physio") || has("audiolog") || has("optometr"))
+    return "health";
+  return "other";
+}
+
+json ReportDocuments(const json& record) {
+  json out = json::array();
+  if (!record.is_object() || !record.contains("external_advice") ||
+      !record["external_advice"].is_array())
+    return out;
+  int n = 0;
+  for (const json& a : record["external_advice"]) {
+    if (!a.is_object() || !a.contains("report") || !a["report"].is_string() ||
+        a["report"].get<std::string>().empty())
+      continue;
+    ++n;
+    const std::string role = a.value("role", "other");
+    std::string who = RequesterRoleLabel(role);
+    if (who.empty()) {
+      who = role;
+      for (char& c : who)
+        if (c == '_') c = ' ';
+      if (!who.empty() && who[0] >= 'a' && who[0] <= 'z') who[0] = static_cast<char>(who[0] - 32);
+    }
+    json d = {{"number", n},
+              {"role", role},
+              {"role_label", who},
+              {"category", ReportCategory(role)},
+              {"filename", "report-" + std::to_string(n) + ".pdf"},
+              {"text", a["report"]}};
+    for (const char* k : {"name", "date", "summary"})
+      if (a.contains(k) && a[k].is_string()) d[k] = a[k];
+    d["title"] = "Report " + std::to_string(n) + ": " + who +
+                 (d.contains("name") ? " (" + d["name"].get<std::string>() + ")" : "") +
+                 (d.contains("date") ? ", " + d["date"].get<std::string>() : "");
+    out.push_back(d);
+  }
+  return out;
+}
+
+json BuildEvidencePack(const json& s, const std::string& prepared_on, const json& reports) {
   json pack = {{"format", "sendsync-evidence-pack"},
                {"version", 1},
                {"title", "Request for an EHC needs assessment"},
@@ -290,6 +335,87 @@ json BuildEvidencePack(const json& s, const std::string& prepared_on) {
   pack["external_advice"] = s.value("external_advice", json::array());
   for (const char* k : {"parent_views", "pupil_views", "consent", "readiness"})
     if (s.contains(k)) pack[k] = s[k];
+
+  // The child and family, attendance, attainment and the school's reasons: what a decision
+  // needs. What the request does not carry is named in `not_included`, never silently left out.
+  json not_included = json::array();
+  const json family = s.value("family", json::object());
+  json fam = json::object();
+  if (family.is_object()) fam = family;
+  if (!fam.contains("contacts") || !fam["contacts"].is_array() || fam["contacts"].empty())
+    not_included.push_back("Parent or carer contact details");
+  if (!fam.contains("home_la")) not_included.push_back("The child's home LA");
+  if (!fam.contains("eal")) not_included.push_back("Whether English is an additional language");
+  pack["family"] = fam;
+  json attendance = s.value("attendance", json::array());
+  if (!attendance.is_array()) attendance = json::array();
+  for (json& a : attendance) {
+    if (!a.is_object() || !a.contains("possible_sessions") || !a.contains("attended_sessions") ||
+        !a["possible_sessions"].is_number_integer() || !a["attended_sessions"].is_number_integer())
+      continue;
+    const double possible = a["possible_sessions"].get<double>(),
+                 attended = a["attended_sessions"].get<double>();
+    if (possible > 0)
+      a["percent"] = std::round(1000.0 * attended / possible) / 10.0;  // one decimal place
+  }
+  if (attendance.empty()) not_included.push_back("Attendance");
+  pack["attendance"] = attendance;
+  json attainment = SortedBy(s.value("attainment", json::array()), "date");
+  if (attainment.empty()) not_included.push_back("Attainment");
+  pack["attainment"] = attainment;
+  for (const char* k : {"reasons", "unmet_needs"})
+    if (s.contains(k) && s[k].is_string() && !s[k].get<std::string>().empty()) pack[k] = s[k];
+  if (!pack.contains("reasons")) not_included.push_back("The school's reasons for the request");
+  if (!pack.contains("unmet_needs"))
+    not_included.push_back("What the school cannot provide from its own resources");
+  json listed = json::array();
+  for (const json& r : reports) {
+    json e = r;
+    e.erase("text");
+    listed.push_back(e);
+  }
+  if (listed.empty()) not_included.push_back("Professional reports (as documents)");
+  pack["reports"] = listed;
+
+  // Each provision's scores over time (entry → exit), with the numbers.
+  json scores = json::array();
+  for (const json& p : provision) {
+    if (!p.is_object() || (!p.contains("baseline") && !p.contains("exit"))) continue;
+    json e = {{"provision_id", p.value("id", "")}, {"intervention", p.value("intervention", "")}};
+    const json b = p.value("baseline", json::object()), x = p.value("exit", json::object());
+    e["measure"] =
+        b.is_object() && b.contains("measure") ? b["measure"] : x.value("measure", json(""));
+    json points = json::array();
+    if (b.is_object() && b.contains("value"))
+      points.push_back({{"stage", "entry"}, {"value", b["value"]}, {"date", b.value("date", "")}});
+    if (x.is_object() && x.contains("value"))
+      points.push_back({{"stage", "exit"}, {"value", x["value"]}, {"date", x.value("date", "")}});
+    e["points"] = points;
+    scores.push_back(e);
+  }
+  pack["provision_scores"] = scores;
+
+  // A timeline of the cycles, provision and reviews, in date order.
+  json timeline = json::array();
+  auto event = [&](const json& date, const std::string& what) {
+    if (date.is_string() && !date.get<std::string>().empty())
+      timeline.push_back({{"date", date}, {"event", what}});
+  };
+  for (const json& c : cycles) {
+    const std::string n = "Cycle " + std::to_string(c.value("number", 0));
+    event(c.value("start", json()), n + " began");
+    event(c.value("completed", json()), n + " completed");
+  }
+  for (const json& p : provision) {
+    event(p.value("start", json()), p.value("intervention", std::string("Provision")) + " began");
+    event(p.value("end", json()), p.value("intervention", std::string("Provision")) + " ended");
+  }
+  for (const json& r : reviews)
+    event(r.value("date", json()),
+          r.contains("kind_label") ? r["kind_label"].get<std::string>() : std::string("Review"));
+  if (s.contains("request_date")) event(s["request_date"], "Request for an EHC needs assessment");
+  pack["timeline"] = SortedBy(timeline, "date");
+  pack["not_included"] = not_included;
   return pack;
 }
 

@@ -13,7 +13,19 @@ namespace sendsync::la_portal {
 
 // `prepared_on` (yyyy-mm-dd) is the date printed as the pack's date; callers pass the referral's
 // request date when it has one, so a retried submission produces the same bytes.
-nlohmann::json BuildEvidencePack(const nlohmann::json& submission, const std::string& prepared_on);
+// `reports` lists the professional reports sent beside the pack as their own documents (as
+// ReportDocuments gives them, without their text): the pack names each one.
+nlohmann::json BuildEvidencePack(const nlohmann::json& submission, const std::string& prepared_on,
+                                 const nlohmann::json& reports = nlohmann::json::array());
+
+// The professional reports a referral record carries (external_advice entries with a `report`),
+// each as the document it is sent as: {number, role, role_label, name, date, summary, category,
+// filename, title, text}. The category is the Referral API's document category for the author's
+// role: educational_psychology, health, social_care, or other.
+nlohmann::json ReportDocuments(const nlohmann::json& referral_record);
+// The Referral API document category for a professional role ("educational_psychologist" ->
+// "educational_psychology", "speech_and_language_therapist" -> "health", ...).
+std::string ReportCategory(const std::string& role);
 
 // Labels for codes, "" when unknown.
 std::string NeedLabel(const std::string& type);

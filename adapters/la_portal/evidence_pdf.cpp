@@ -1,9 +1,12 @@
 #include "evidence_pdf.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
+#include <optional>
 
 #include "pdf_document.h"
 #include "sendsync/sdk/date.h"
@@ -375,6 +378,166 @@ void Rest(PdfDocument& pdf, const json& pack) {
     pdf.Note("An administrator chose to send this request although some items were not met.");
 }
 
+void ChildAndFamily(PdfDocument& pdf, const json& pack) {
+  pdf.Heading("9. The child and family");
+  const json fam = O(pack, "family");
+  pdf.Field("Home LA", S(fam, "home_la").empty() ? "Not included" : "LA " + S(fam, "home_la"));
+  pdf.Field("English as an additional language",
+            !fam.contains("eal") ? "Not included" : (fam.value("eal", false) ? "Yes" : "No"));
+  if (!S(fam, "first_language").empty()) pdf.Field("First language", S(fam, "first_language"));
+  std::vector<std::vector<std::string>> rows;
+  for (const json& c : L(fam, "contacts"))
+    rows.push_back({S(c, "name"), Human(S(c, "relationship")),
+                    c.value("parental_responsibility", false) ? "Yes" : "No",
+                    Join({S(c, "phone"), S(c, "email"), S(c, "address")}, "; ")});
+  pdf.Subheading("Parents and carers");
+  if (rows.empty())
+    pdf.Paragraph("Not included.");
+  else
+    pdf.Table(
+        {{"Name", 2.0}, {"Relationship", 1.4}, {"Parental responsibility", 1.4}, {"Contact", 3.2}},
+        rows);
+  pdf.Subheading("Attendance");
+  rows.clear();
+  for (const json& a : L(pack, "attendance"))
+    rows.push_back({LongDate(S(a, "from")) + " to " + LongDate(S(a, "to")),
+                    S(a, "possible_sessions"), S(a, "attended_sessions"),
+                    S(a, "percent").empty() ? "" : S(a, "percent") + "%"});
+  if (rows.empty())
+    pdf.Paragraph("Not included.");
+  else
+    pdf.Table({{"Period", 3.4},
+               {"Sessions possible", 1.5, true},
+               {"Attended", 1.5, true},
+               {"Attendance", 1.4, true}},
+              rows);
+  pdf.Subheading("Attainment");
+  rows.clear();
+  for (const json& a : L(pack, "attainment"))
+    rows.push_back({S(a, "subject"), S(a, "result"), S(a, "assessment"), LongDate(S(a, "date"))});
+  if (rows.empty())
+    pdf.Paragraph("Not included.");
+  else
+    pdf.Table({{"Subject", 2.0}, {"Result", 1.6}, {"Assessment", 2.6}, {"Date", 1.6}}, rows);
+}
+
+// A score as a number when the whole text is one ("84", "7.5"); scores such as "7y 2m" are not.
+std::optional<double> Number(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (end != text.c_str() + text.size() || !std::isfinite(v) || v < 0) return std::nullopt;
+  return v;
+}
+
+// Each provision's numeric scores, entry then exit, as bars with their numbers beside them.
+void ScoreChart(PdfDocument& pdf, const json& pack) {
+  std::vector<PdfDocument::Bars> bars;
+  for (const json& p : L(pack, "provision_scores")) {
+    PdfDocument::Bars b;
+    b.label = S(p, "intervention") + (S(p, "measure").empty() ? "" : " — " + S(p, "measure"));
+    for (const json& pt : L(p, "points")) {
+      auto v = Number(S(pt, "value"));
+      if (!v) continue;
+      b.values.push_back({*v, (S(pt, "stage") == "entry" ? "entry " : "exit ") + S(pt, "value")});
+    }
+    if (!b.values.empty()) bars.push_back(std::move(b));
+  }
+  if (bars.empty()) return;
+  pdf.Subheading("Chart: each provision's scores, entry to exit");
+  pdf.BarChart(bars);
+}
+
+// The cycles, provision and reviews on one time axis, from the earliest date to the request.
+void TimelineChart(PdfDocument& pdf, const json& pack) {
+  struct Item {
+    std::string label;
+    std::optional<Date> from, to;
+  };
+  std::vector<Item> items;
+  const std::string on =
+      S(pack, "request_date").empty() ? S(pack, "prepared_on") : S(pack, "request_date");
+  const std::optional<Date> until = Date::Parse(on);
+  for (const json& c : L(pack, "cycles")) {
+    std::string end = S(c, "completed").empty() ? S(c, "review_date") : S(c, "completed");
+    items.push_back({"Cycle " + S(c, "number"), Date::Parse(S(c, "start")),
+                     end.empty() ? until : Date::Parse(end)});
+  }
+  for (const json& p : L(O(pack, "provision_map"), "items"))
+    items.push_back({S(p, "intervention"), Date::Parse(S(p, "start")),
+                     S(p, "end").empty() ? until : Date::Parse(S(p, "end"))});
+  for (const json& r : L(pack, "reviews"))
+    items.push_back(
+        {"Review " + LongDate(S(r, "date")), Date::Parse(S(r, "date")), Date::Parse(S(r, "date"))});
+  std::optional<Date> lo, hi;
+  for (const Item& i : items) {
+    if (!i.from) continue;
+    const Date to = i.to && *i.to >= *i.from ? *i.to : *i.from;
+    if (!lo || *i.from < *lo) lo = i.from;
+    if (!hi || to > *hi) hi = to;
+  }
+  if (!lo || !hi) return;
+  const double span = static_cast<double>(std::max(1L, lo->DaysUntil(*hi)));
+  std::vector<PdfDocument::Span> spans;
+  for (const Item& i : items) {
+    if (!i.from) continue;
+    const Date to = i.to && *i.to >= *i.from ? *i.to : *i.from;
+    spans.push_back({i.label, static_cast<double>(lo->DaysUntil(*i.from)) / span,
+                     static_cast<double>(lo->DaysUntil(to)) / span});
+  }
+  pdf.Subheading("Chart: timeline of cycles, provision and reviews");
+  pdf.SpanChart(spans, "from " + LongDate(lo->ToString()), "to " + LongDate(hi->ToString()));
+}
+
+void Decision(PdfDocument& pdf, const json& pack) {
+  pdf.Heading("10. The school's reasons for the request");
+  pdf.Subheading("Why the school is asking");
+  pdf.Paragraph(S(pack, "reasons").empty() ? "Not included." : S(pack, "reasons"));
+  pdf.Subheading("What the school cannot provide from its own resources");
+  pdf.Paragraph(S(pack, "unmet_needs").empty() ? "Not included." : S(pack, "unmet_needs"));
+
+  pdf.Heading("11. Professional reports attached");
+  const json reports = L(pack, "reports");
+  if (reports.empty()) pdf.Paragraph("No professional reports are attached.");
+  for (const json& r : reports)
+    pdf.Bullet(S(r, "title") + " — " + S(r, "filename") + " (" + Human(S(r, "category")) + ")");
+
+  pdf.Heading("12. Scores over time and timeline");
+  ScoreChart(pdf, pack);
+  TimelineChart(pdf, pack);
+  std::vector<std::vector<std::string>> rows;
+  for (const json& p : L(pack, "provision_scores")) {
+    std::string entry, exit;
+    for (const json& pt : L(p, "points")) {
+      std::string v = S(pt, "value") + (S(pt, "date").empty() ? "" : " (" + S(pt, "date") + ")");
+      (S(pt, "stage") == "entry" ? entry : exit) = v;
+    }
+    rows.push_back({S(p, "intervention"), S(p, "measure"), entry, exit});
+  }
+  pdf.Subheading("Each provision's scores, entry to exit");
+  if (rows.empty())
+    pdf.Paragraph("No provision has entry or exit scores.");
+  else
+    pdf.Table({{"Intervention", 2.2}, {"Measure", 2.2}, {"Entry", 1.8}, {"Exit", 1.8}}, rows);
+  rows.clear();
+  for (const json& e : L(pack, "timeline")) rows.push_back({LongDate(S(e, "date")), S(e, "event")});
+  pdf.Subheading("Timeline of cycles, provision and reviews");
+  if (rows.empty())
+    pdf.Paragraph("Nothing dated is included.");
+  else
+    pdf.Table({{"Date", 2.0}, {"What happened", 6.0}}, rows);
+
+  const json missing = L(pack, "not_included");
+  if (!missing.empty()) {
+    pdf.Heading("13. Not included in this request");
+    pdf.Paragraph(
+        "The school's records or its data-sharing settings did not provide the following; "
+        "ask the school for them if the decision needs them:");
+    for (const json& m : missing)
+      if (m.is_string()) pdf.Bullet(m.get<std::string>());
+  }
+}
+
 }  // namespace
 
 std::string LongDate(const std::string& iso) {
@@ -409,9 +572,34 @@ Result<EvidencePdf> RenderEvidencePdf(const json& pack, const std::string& fonts
   ProvisionMap(pdf, pack);
   Reviews(pdf, pack);
   Rest(pdf, pack);
+  ChildAndFamily(pdf, pack);
+  Decision(pdf, pack);
   const std::string name = S(O(pack, "pupil"), "name");
   auto bytes = pdf.Finish(Join(
       {name, S(pack, "client_reference"), "Confidential: special category personal data"}, " · "));
+  if (!bytes.ok()) return bytes.status();
+  return EvidencePdf{std::move(*bytes), pdf.unicode()};
+}
+
+Result<EvidencePdf> RenderReportPdf(const json& report, const json& pack,
+                                    const std::string& fonts_dir) {
+  auto doc = PdfDocument::Create(fonts_dir, S(report, "title"));
+  if (!doc.ok()) return doc.status();
+  PdfDocument& pdf = **doc;
+  pdf.Title(S(report, "title"));
+  const json pupil = O(pack, "pupil");
+  if (!S(pupil, "name").empty()) pdf.Field("Child or young person", S(pupil, "name"));
+  if (!S(pupil, "dob").empty()) pdf.Field("Date of birth", LongDate(S(pupil, "dob")));
+  pdf.Field("Author's role", S(report, "role_label"));
+  if (!S(report, "name").empty()) pdf.Field("Author", S(report, "name"));
+  if (!S(report, "date").empty()) pdf.Field("Date", LongDate(S(report, "date")));
+  pdf.Field("Request", S(pack, "client_reference"));
+  if (!S(report, "summary").empty()) pdf.Field("Summary", S(report, "summary"));
+  pdf.Heading("Report");
+  pdf.Paragraph(S(report, "text"));
+  auto bytes = pdf.Finish(Join({S(pupil, "name"), S(pack, "client_reference"),
+                                "Confidential: special category personal data"},
+                               " · "));
   if (!bytes.ok()) return bytes.status();
   return EvidencePdf{std::move(*bytes), pdf.unicode()};
 }

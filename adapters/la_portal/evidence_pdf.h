@@ -20,6 +20,11 @@ struct EvidencePdf {
 
 Result<EvidencePdf> RenderEvidencePdf(const nlohmann::json& pack, const std::string& fonts_dir);
 
+// One professional report (an entry of ReportDocuments) as its own PDF: who wrote it, in what
+// role and when, the child it is about (from the pack), and its text.
+Result<EvidencePdf> RenderReportPdf(const nlohmann::json& report, const nlohmann::json& pack,
+                                    const std::string& fonts_dir);
+
 // "14 March 2025" for "2025-03-14"; the text itself when it is not a date.
 std::string LongDate(const std::string& iso);
 // "£1,234.50".

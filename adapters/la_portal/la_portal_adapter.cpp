@@ -88,6 +88,11 @@ struct Outcome {
 // The evidence pack in both forms, ready to upload.
 struct Pack {
   std::string pdf, json_text;
+  // The professional reports, each its own PDF under its role's document category.
+  struct Report {
+    std::string filename, category, title, pdf;
+  };
+  std::vector<Report> reports;
 };
 
 json ProblemOf(const http::Response& r) {
@@ -343,11 +348,19 @@ class LaPortalAdapter : public sdk::Adapter {
         record.is_object() && record.contains("request_date") && record["request_date"].is_string()
             ? record["request_date"].get<std::string>()
             : Today().ToString();
-    json pack = BuildEvidencePack(submission, prepared);
+    const json reports = ReportDocuments(record);
+    json pack = BuildEvidencePack(submission, prepared, reports);
     if (!config_.la_name.empty()) pack["la_name"] = config_.la_name;
     auto pdf = RenderEvidencePdf(pack, config_.fonts_dir);
     if (!pdf.ok()) return pdf.status();
-    return Pack{std::move(pdf->bytes), pack.dump(2)};
+    Pack out{std::move(pdf->bytes), pack.dump(2), {}};
+    for (const json& r : reports) {
+      auto rpdf = RenderReportPdf(r, pack, config_.fonts_dir);
+      if (!rpdf.ok()) return rpdf.status();
+      out.reports.push_back({r.value("filename", ""), r.value("category", "other"),
+                             r.value("title", ""), std::move(rpdf->bytes)});
+    }
+    return out;
   }
 
   // Uploads the evidence pack (PDF, then JSON) to referral `id`, whose state and documents the
@@ -358,16 +371,18 @@ class LaPortalAdapter : public sdk::Adapter {
   Outcome Attach(const std::string& id, const std::string& client_reference, const json& held,
                  const Pack& pack) {
     struct Doc {
-      const char* filename;
-      const char* media_type;
-      const char* category;
-      const char* title;
+      std::string filename;
+      std::string media_type;
+      std::string category;
+      std::string title;
       const std::string* bytes;
     };
-    const Doc docs[] = {{"evidence-pack.pdf", "application/pdf", "evidence_pack",
-                         "Evidence pack: request for an EHC needs assessment", &pack.pdf},
-                        {"evidence.json", "application/json", "evidence_pack_data",
-                         "Evidence pack data (the same content as JSON)", &pack.json_text}};
+    std::vector<Doc> docs = {{"evidence-pack.pdf", "application/pdf", "evidence_pack",
+                              "Evidence pack: request for an EHC needs assessment", &pack.pdf},
+                             {"evidence.json", "application/json", "evidence_pack_data",
+                              "Evidence pack data (the same content as JSON)", &pack.json_text}};
+    for (const Pack::Report& r : pack.reports)
+      docs.push_back({r.filename, "application/pdf", r.category, r.title, &r.pdf});
     const json have = held.value("documents", json::array());
     for (const Doc& d : docs) {
       const std::string sha = Sha256Hex(*d.bytes);

@@ -422,6 +422,76 @@ void PdfDocument::Table(const std::vector<Column>& columns,
   impl_->y -= 6;
 }
 
+namespace {
+
+void FillRect(HPDF_Page page, double x, double y, double w, double h, double gray) {
+  HPDF_Page_SetRGBFill(page, static_cast<HPDF_REAL>(gray), static_cast<HPDF_REAL>(gray),
+                       static_cast<HPDF_REAL>(gray));
+  HPDF_Page_Rectangle(page, static_cast<HPDF_REAL>(x), static_cast<HPDF_REAL>(y),
+                      static_cast<HPDF_REAL>(w), static_cast<HPDF_REAL>(h));
+  HPDF_Page_Fill(page);
+}
+
+}  // namespace
+
+void PdfDocument::BarChart(const std::vector<Bars>& items) {
+  constexpr double kSize = 8.5, kBar = 8, kGap = 3;
+  const double label_w = kTextWidth * 0.36, area_x = kMargin + label_w + 6,
+               area_w = kTextWidth - label_w - 6 - 90;  // room for the caption
+  double max = 0;
+  for (const Bars& b : items)
+    for (const auto& v : b.values) max = std::max(max, v.first);
+  if (max <= 0) max = 1;
+  for (const Bars& b : items) {
+    auto label = impl_->Wrap(impl_->Prep(b.label), impl_->regular, kSize, label_w);
+    const double bars_h = static_cast<double>(b.values.size()) * (kBar + kGap);
+    const double h = std::max(bars_h, static_cast<double>(label.size()) * 11) + 6;
+    impl_->Ensure(h);
+    const double top = impl_->y;
+    for (size_t l = 0; l < label.size(); ++l)
+      impl_->Text(kMargin, top - static_cast<double>(l + 1) * 11 + 2.5, label[l], impl_->regular,
+                  kSize);
+    const size_t n = b.values.size();
+    for (size_t i = 0; i < n; ++i) {
+      const double y = top - static_cast<double>(i + 1) * (kBar + kGap);
+      const double w = std::max(1.0, area_w * b.values[i].first / max);
+      FillRect(impl_->page, area_x, y, w, kBar,
+               n == 1 ? 0.35 : 0.75 - 0.45 * static_cast<double>(i) / static_cast<double>(n - 1));
+      impl_->Text(area_x + w + 4, y + 1, impl_->Prep(b.values[i].second), impl_->regular, kSize);
+    }
+    impl_->y = top - h;
+  }
+  impl_->y -= 6;
+}
+
+void PdfDocument::SpanChart(const std::vector<Span>& spans, const std::string& start,
+                            const std::string& end) {
+  constexpr double kSize = 8, kRow = 12, kBar = 7;
+  const double label_w = kTextWidth * 0.36, area_x = kMargin + label_w + 6,
+               area_w = kTextWidth - label_w - 6;
+  for (const Span& s : spans) {
+    impl_->Ensure(kRow + 14);
+    impl_->y -= kRow;
+    auto label = impl_->Wrap(impl_->Prep(s.label), impl_->regular, kSize, label_w);
+    if (!label.empty()) impl_->Text(kMargin, impl_->y + 2, label[0], impl_->regular, kSize);
+    // A faint track, then the span (a marker when it has no length).
+    FillRect(impl_->page, area_x, impl_->y + 2 + kBar / 2 - 0.25, area_w, 0.5, 0.85);
+    const double from = std::clamp(s.from, 0.0, 1.0), to = std::clamp(s.to, from, 1.0);
+    if (to - from < 1e-9)
+      FillRect(impl_->page, area_x + area_w * from - 2.5, impl_->y + 1.5 + kBar / 2 - 2.5, 5, 5,
+               0.15);
+    else
+      FillRect(impl_->page, area_x + area_w * from, impl_->y + 2,
+               std::max(1.5, area_w * (to - from)), kBar, 0.4);
+  }
+  impl_->y -= 11;
+  const std::string a = impl_->Prep(start), b = impl_->Prep(end);
+  impl_->Text(area_x, impl_->y + 2, a, impl_->regular, kSize, 0.35);
+  impl_->Text(area_x + area_w - impl_->Width(b, impl_->regular, kSize), impl_->y + 2, b,
+              impl_->regular, kSize, 0.35);
+  impl_->y -= 8;
+}
+
 Result<std::string> PdfDocument::Finish(const std::string& footer_left) {
   const std::string left = impl_->Prep(footer_left);
   const size_t n = impl_->pages.size();

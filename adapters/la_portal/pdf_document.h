@@ -48,6 +48,23 @@ class PdfDocument {
   void Table(const std::vector<Column>& columns, const std::vector<std::vector<std::string>>& rows,
              bool bold_last = false);
 
+  // A horizontal bar chart: for each item a label, then one bar per value (scaled to the largest
+  // value in the chart, shades from light to dark in order) with its caption beside it.
+  struct Bars {
+    std::string label;
+    std::vector<std::pair<double, std::string>> values;  // value >= 0, caption
+  };
+  void BarChart(const std::vector<Bars>& items);
+
+  // A timeline: one row per span, its label on the left and a bar from `from` to `to` (shares of
+  // the axis, 0..1) on the right; a span with from == to is drawn as a marker. The axis is
+  // captioned with `start` and `end` under it.
+  struct Span {
+    std::string label;
+    double from = 0, to = 0;
+  };
+  void SpanChart(const std::vector<Span>& spans, const std::string& start, const std::string& end);
+
   // Writes "<left>   Page n of N" on every page and returns the PDF's bytes.
   Result<std::string> Finish(const std::string& footer_left);
 

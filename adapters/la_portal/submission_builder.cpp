@@ -230,6 +230,38 @@ Result<json> BuildSubmission(const json& record, const json& context, const std:
   if (!pupil.contains("upn") && record.contains("pupil")) Copy(record["pupil"], pupil, "upn");
   s["pupil"] = pupil;
 
+  // The child's family and home, attendance and attainment: what the link's allow-list for the
+  // pupil lets leave the hub (none of it by default; an admin allows it, and the hub sends it
+  // only with the family's consent).
+  json family = json::object();
+  for (const char* k : {"home_la", "eal", "first_language"}) Copy(ctx_pupil, family, k);
+  if (ctx_pupil.is_object() && ctx_pupil.contains("contacts") && ctx_pupil["contacts"].is_array()) {
+    json contacts = json::array();
+    for (const json& c : ctx_pupil["contacts"]) {
+      json e = json::object();
+      for (const char* k :
+           {"name", "relationship", "parental_responsibility", "phone", "email", "address"})
+        Copy(c, e, k);
+      contacts.push_back(e);
+    }
+    if (!contacts.empty()) family["contacts"] = contacts;
+  }
+  if (!family.empty()) s["family"] = family;
+  for (const char* list : {"attendance", "attainment"}) {
+    if (!ctx_pupil.is_object() || !ctx_pupil.contains(list) || !ctx_pupil[list].is_array() ||
+        ctx_pupil[list].empty())
+      continue;
+    json out = json::array();
+    for (const json& e : ctx_pupil[list]) {
+      json x = json::object();
+      for (const char* k : {"from", "to", "possible_sessions", "attended_sessions", "subject",
+                            "result", "assessment", "date"})
+        Copy(e, x, k);
+      out.push_back(x);
+    }
+    s[list] = out;
+  }
+
   json school = json::object();
   const json ctx_school = Section(context, "school");
   for (const char* k : {"urn", "laestab", "name"}) Copy(ctx_school, school, k);
@@ -288,6 +320,8 @@ Result<json> BuildSubmission(const json& record, const json& context, const std:
     s["external_advice"] = Contributions(record["external_advice"]);
   Copy(record, s, "parent_views");
   Copy(record, s, "pupil_views");
+  Copy(record, s, "reasons");
+  Copy(record, s, "unmet_needs");
   if (record.contains("consent") && record["consent"].is_object()) {
     json consent = json::object();
     for (const char* k : {"given", "date", "by"}) Copy(record["consent"], consent, k);

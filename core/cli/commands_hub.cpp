@@ -77,7 +77,10 @@ void PrintPupil(std::ostream& out, const json& s) {
       << (p.contains("former_upn") ? ", former " + S(p, "former_upn") : "")
       << (p.contains("uln") ? ", ULN " + S(p, "uln") : "") << "\n  born " << S(p, "dob") << ", sex "
       << S(p, "sex") << ", NC year " << S(p, "nc_year", "-") << ", school URN "
-      << S(p, "school_urn", "-") << "\n  hub id " << S(p, "id") << "; in other systems:";
+      << S(p, "school_urn", "-") << (p.contains("home_la") ? ", home LA " + S(p, "home_la") : "")
+      << (p.contains("eal") ? std::string(", EAL ") + (p["eal"] == true ? "yes" : "no") : "")
+      << (p.contains("first_language") ? ", first language " + S(p, "first_language") : "")
+      << "\n  hub id " << S(p, "id") << "; in other systems:";
   for (const json& i : s["system_ids"]) out << " " << S(i, "link") << "=" << S(i, "id");
   out << "\n\nSEN status\n";
   if (s["sen"].is_null()) {
@@ -95,6 +98,21 @@ void PrintPupil(std::ostream& out, const json& s) {
       out << "  history:";
       for (const json& e : sen["history"])
         out << "  " << S(e, "provision") << " " << S(e, "start") << "→" << S(e, "end", "");
+      out << "\n";
+    }
+    // The school's duty to tell parents when it makes SEN provision (CoP 6.43): said either way.
+    out << "  parents told of SEN provision: "
+        << (sen.contains("parents_informed") ? S(sen, "parents_informed") : "not recorded") << "\n";
+    if (sen.contains("key_adult")) out << "  key adult: " << S(sen, "key_adult") << "\n";
+    if (sen.contains("agencies") && !sen["agencies"].empty()) {
+      out << "  agencies involved:";
+      std::string sep = " ";
+      for (const json& a : sen["agencies"]) {
+        out << sep << S(a, "name");
+        if (a.contains("from") || a.contains("to"))
+          out << " (" << S(a, "from", "") << "→" << S(a, "to", "") << ")";
+        sep = "; ";
+      }
       out << "\n";
     }
   }
@@ -131,8 +149,7 @@ void PrintPupil(std::ostream& out, const json& s) {
     std::string what = S(r, "status");
     if (delivery == "queued") what = "submitted, queued for the LA (not delivered yet)";
     if (delivery == "delivered")
-      what = "submitted, delivered to the LA (its id " + S(r, "la_id") +
-             "), not yet acknowledged";
+      what = "submitted, delivered to the LA (its id " + S(r, "la_id") + "), not yet acknowledged";
     out << "  " << S(r, "id") << "  " << what
         << (r.contains("client_reference") ? ", school's reference " + S(r, "client_reference")
                                            : "")

@@ -104,8 +104,10 @@ const records::EhcPlan* PlanInForce(const PupilRecords& pr, const records::Refer
 // 2014, reg 6), so the decision date stands in for it: the earliest day the advice can have been
 // asked for. Advice given is the request's `external_advice` (parents' and the pupil's own views
 // are not professionals' advice) dated on or after the decision.
+// The statutory exceptions pause and excuse it as they do the 6-, 16- and 20-week limits.
 void AdviceClock(const records::Referral& r, Date decided, std::optional<Date> closed,
-                 const ClockContext& ctx, const std::function<void(DueItem)>& emit) {
+                 const std::vector<Window>& windows, const ClockContext& ctx,
+                 const std::function<void(DueItem)>& emit) {
   std::optional<Date> latest;
   int given = 0;
   for (const records::Contribution& c : r.external_advice) {
@@ -117,8 +119,8 @@ void AdviceClock(const records::Referral& r, Date decided, std::optional<Date> c
   // Once the plan (or the decision not to issue one) is out, a clock with no advice recorded says
   // nothing useful: the advice was given but not recorded here.
   if (given == 0 && closed) return;
-  DueItem item = MakeItem("ehc_advice_6w", "Professionals' advice given (6 weeks)",
-                          decided.AddDays(ctx.rules.advice_days), "la", "referral", r.id);
+  DueItem item = MakeItem("ehc_advice_6w", "Professionals' advice given (6 weeks)", decided, "la",
+                          "referral", r.id);
   Note(item, "no date is recorded for when advice was asked for: the decision to assess on " +
                  decided.ToString() + " is taken as that day");
   if (given > 0)
@@ -127,7 +129,7 @@ void AdviceClock(const records::Referral& r, Date decided, std::optional<Date> c
                    latest->ToString());
   else
     Note(item, "no advice dated on or after the decision is recorded");
-  Settle(item, latest, ctx);
+  RunClock(item, decided, ctx.rules.advice_days, latest, windows, ctx);
   emit(std::move(item));
 }
 
@@ -171,16 +173,16 @@ void OneReferral(const PupilRecords& pr, const records::Referral& r, const Clock
   if (!assessing) return;
   if (decided && r.decision == "assess") {
     std::optional<Date> closed = final_plan ? final_plan : no_plan;
-    AdviceClock(r, *decided, closed, ctx, emit);
+    AdviceClock(r, *decided, closed, windows, ctx, emit);
     // Re-assessment (reference section 6 [V]): the final plan within 14 weeks of the decision to
     // re-assess. The 6-, 16- and 20-week clocks above still run from the request.
     if (const records::EhcPlan* plan = PlanInForce(pr, r); plan && !no_plan) {
-      DueItem item =
-          MakeItem("reassessment_14w", "Final plan after a re-assessment (14 weeks)",
-                   decided->AddDays(ctx.rules.reassessment_days), "la", "referral", r.id);
+      DueItem item = MakeItem("reassessment_14w", "Final plan after a re-assessment (14 weeks)",
+                              *decided, "la", "referral", r.id);
       Note(item, "requested while plan " + plan->id + " (issued " + plan->issued.ToString() +
                      ") was in force: a re-assessment, decided on " + decided->ToString());
-      Settle(item, final_plan, ctx);
+      // The statutory exceptions pause and excuse it as they do the 20-week limit.
+      RunClock(item, *decided, ctx.rules.reassessment_days, final_plan, windows, ctx);
       emit(std::move(item));
     }
   }

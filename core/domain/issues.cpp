@@ -94,6 +94,8 @@ const std::vector<IssueCodeInfo>& Catalogue() {
       {"REQUEST_SOURCE_MISSING", W, 0, "Request source missing where SEN2 makes it mandatory."},
       {"REQUEST_SOURCE_MISMATCH", W, 0, "Request source does not match the requester's role."},
       {"LA_CODE_FORMAT", E, 0, "LA code is not 3 digits."},
+      {"ATTENDANCE_SESSIONS", E, 0,
+       "Attendance sessions are negative, or more were attended than were possible."},
       {"CLIENT_REFERENCE_FORMAT", E, 0,
        "Client reference is not 1 to 100 printable ASCII characters."},
       {"REFERRAL_STATUS_CODE", E, 0, "Referral status is not a known value."},

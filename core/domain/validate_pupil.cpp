@@ -160,6 +160,20 @@ std::vector<Issue> Validate(const records::Pupil& p, const CodeSets& sets) {
     Add(out, "URN_FORMAT", "school_urn", "a school URN is 6 digits");
   CheckOrder(out, p.dob, "date of birth", p.on_roll_from, "on_roll_from", "on_roll_from");
   CheckOrder(out, p.on_roll_from, "on_roll_from", p.on_roll_to, "on_roll_to", "on_roll_to");
+  if (p.home_la && !(p.home_la->size() == 3 && detail::AllDigits(*p.home_la)))
+    Add(out, "LA_CODE_FORMAT", "home_la", "the home LA is a 3-digit LA code");
+  for (size_t i = 0; i < p.attendance.size(); ++i) {
+    const records::AttendancePeriod& a = p.attendance[i];
+    const std::string path = Index("attendance", i);
+    CheckOrder(out, a.from, "from", a.to, "to", Join(path, "to"));
+    if (a.possible_sessions < 0 || a.attended_sessions < 0)
+      Add(out, "ATTENDANCE_SESSIONS", path, "session counts cannot be negative");
+    else if (a.attended_sessions > a.possible_sessions)
+      Add(out, "ATTENDANCE_SESSIONS", Join(path, "attended_sessions"),
+          std::to_string(a.attended_sessions) + " sessions attended of " +
+              std::to_string(a.possible_sessions) +
+              " possible: a pupil cannot attend more sessions than were possible");
+  }
   return out;
 }
 
@@ -176,6 +190,9 @@ std::vector<Issue> Validate(const records::Sen& s, const CodeSets& sets) {
   }
   CheckNeeds(out, sets, s, provision_ok);
   CheckHistory(out, sets, s);
+  for (size_t i = 0; i < s.agencies.size(); ++i)
+    CheckOrder(out, s.agencies[i].from, "from", s.agencies[i].to, "to",
+               Join(Index("agencies", i), "to"));
   if (s.provision == "N" && (s.sen_unit || s.resourced_provision))
     Add(out, "SEN_UNIT_WITHOUT_SEN", s.sen_unit ? "sen_unit" : "resourced_provision",
         "an LA-recognised SEN unit or resourced provision place with provision N");

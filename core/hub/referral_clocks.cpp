@@ -50,8 +50,8 @@ std::optional<domain::DueItem> InformationOwed(const store::RecordRow& row, Date
 }  // namespace
 
 bool RunningStatutoryClock(const domain::DueItem& d) {
-  static const char* const kEhc[] = {"ehc_decision_6w", "ehc_no_plan_16w", "ehc_final_plan_20w",
-                                     "draft_comments_15d"};
+  static const char* const kEhc[] = {"ehc_decision_6w",    "ehc_no_plan_16w", "ehc_final_plan_20w",
+                                     "draft_comments_15d", "ehc_advice_6w",   "reassessment_14w"};
   const bool ehc = std::find_if(std::begin(kEhc), std::end(kEhc),
                                 [&](const char* c) { return d.clock == c; }) != std::end(kEhc);
   return ehc && (d.state == "upcoming" || d.state == "suspended");

@@ -22,6 +22,7 @@ const std::map<std::string_view, TextLimit>& TextLimits() {
       {"uln", kCode},
       {"laestab", kCode},
       {"la", kCode},
+      {"home_la", kCode},
       // Identifiers and references to other records.
       {"id", kIdentifier},
       {"cycle_id", kIdentifier},
@@ -54,6 +55,7 @@ const std::map<std::string_view, TextLimit>& TextLimits() {
       {"reason", kCode},
       {"stage_model", kCode},
       {"stage", kCode},
+      {"relationship", kCode},
       // Names of people.
       {"legal_surname", kName},
       {"legal_forename", kName},
@@ -62,6 +64,7 @@ const std::map<std::string_view, TextLimit>& TextLimits() {
       {"preferred_forename", kName},
       {"name", kName},
       {"requester_name", kName},
+      {"key_adult", kName},
       // Short text on one line.
       {"local_status", kShortText},
       {"named_setting", kShortText},
@@ -70,6 +73,12 @@ const std::map<std::string_view, TextLimit>& TextLimits() {
       {"intervention", kShortText},
       {"measure", kShortText},
       {"value", kShortText},
+      {"first_language", kShortText},
+      {"phone", kShortText},
+      {"email", kShortText},
+      {"subject", kShortText},
+      {"result", kShortText},
+      {"assessment", kShortText},
       // Free-text notes: the only fields that may hold tab and line breaks.
       {"summary", kFreeText},
       {"assessment_summary", kFreeText},
@@ -82,6 +91,10 @@ const std::map<std::string_view, TextLimit>& TextLimits() {
       {"parent_views", kFreeText},
       {"pupil_views", kFreeText},
       {"decision_reason", kFreeText},
+      {"address", kFreeText},
+      {"reasons", kFreeText},
+      {"unmet_needs", kFreeText},
+      {"report", kFreeText},
   };
   return limits;
 }
@@ -100,6 +113,8 @@ std::optional<double> NumberLimitOf(std::string_view field) {
       {"group_size", 1000},           // a whole school
       {"hourly_rate", 10000},         // pounds per staff hour
       {"resources_cost", 10000000},   // pounds a year
+      {"possible_sessions", 1000},    // two a day for a whole year is under 400
+      {"attended_sessions", 1000},
   };
   auto it = limits.find(field);
   if (it == limits.end()) return std::nullopt;

@@ -52,6 +52,7 @@ json ContributionJson(const Contribution& c) {
   Put(j, "name", c.name);
   Put(j, "date", c.date);
   Put(j, "summary", c.summary);
+  Put(j, "report", c.report);
   return j;
 }
 
@@ -60,7 +61,8 @@ void ReadContribution(JsonReader& r, Contribution& c) {
   r.OptStr("name", c.name);
   r.OptDt("date", c.date);
   r.OptStr("summary", c.summary);
-  r.RejectUnknown({"role", "name", "date", "summary"});
+  r.OptStr("report", c.report);
+  r.RejectUnknown({"role", "name", "date", "summary", "report"});
 }
 
 json MeasureJson(const Measure& m) {
@@ -134,7 +136,13 @@ static const std::vector<std::string> kPupilFields = {"upn",
                                                       "school_urn",
                                                       "laestab",
                                                       "on_roll_from",
-                                                      "on_roll_to"};
+                                                      "on_roll_to",
+                                                      "home_la",
+                                                      "eal",
+                                                      "first_language",
+                                                      "contacts",
+                                                      "attendance",
+                                                      "attainment"};
 
 void ToJson(const Pupil& r, json& j) {
   j = json::object();
@@ -154,6 +162,41 @@ void ToJson(const Pupil& r, json& j) {
   Put(j, "laestab", r.laestab);
   Put(j, "on_roll_from", r.on_roll_from);
   Put(j, "on_roll_to", r.on_roll_to);
+  Put(j, "home_la", r.home_la);
+  if (r.eal) j["eal"] = *r.eal;
+  Put(j, "first_language", r.first_language);
+  if (!r.contacts.empty()) {
+    json a = json::array();
+    for (const Contact& c : r.contacts) {
+      json e = {{"name", c.name},
+                {"relationship", c.relationship},
+                {"parental_responsibility", c.parental_responsibility}};
+      Put(e, "phone", c.phone);
+      Put(e, "email", c.email);
+      Put(e, "address", c.address);
+      a.push_back(std::move(e));
+    }
+    j["contacts"] = std::move(a);
+  }
+  if (!r.attendance.empty()) {
+    json a = json::array();
+    for (const AttendancePeriod& p : r.attendance)
+      a.push_back({{"from", p.from.ToString()},
+                   {"to", p.to.ToString()},
+                   {"possible_sessions", p.possible_sessions},
+                   {"attended_sessions", p.attended_sessions}});
+    j["attendance"] = std::move(a);
+  }
+  if (!r.attainment.empty()) {
+    json a = json::array();
+    for (const Attainment& t : r.attainment) {
+      json e = {{"subject", t.subject}, {"result", t.result}};
+      Put(e, "assessment", t.assessment);
+      Put(e, "date", t.date);
+      a.push_back(std::move(e));
+    }
+    j["attainment"] = std::move(a);
+  }
 }
 
 bool FromJson(const json& j, Pupil& out, Problems& problems) {
@@ -175,6 +218,43 @@ bool FromJson(const json& j, Pupil& out, Problems& problems) {
   r.OptStr("laestab", out.laestab);
   r.OptDt("on_roll_from", out.on_roll_from);
   r.OptDt("on_roll_to", out.on_roll_to);
+  r.OptStr("home_la", out.home_la);
+  if (j.is_object() && j.contains("eal")) {
+    bool eal = false;
+    r.Bool("eal", eal);
+    out.eal = eal;
+  }
+  r.OptStr("first_language", out.first_language);
+  r.List("contacts", false, [&](JsonReader& e) {
+    Contact c;
+    e.Str("name", c.name);
+    e.Str("relationship", c.relationship);
+    e.Bool("parental_responsibility", c.parental_responsibility);
+    e.OptStr("phone", c.phone);
+    e.OptStr("email", c.email);
+    e.OptStr("address", c.address);
+    e.RejectUnknown(
+        {"name", "relationship", "parental_responsibility", "phone", "email", "address"});
+    out.contacts.push_back(std::move(c));
+  });
+  r.List("attendance", false, [&](JsonReader& e) {
+    AttendancePeriod p;
+    e.Dt("from", p.from);
+    e.Dt("to", p.to);
+    e.Int("possible_sessions", p.possible_sessions, true);
+    e.Int("attended_sessions", p.attended_sessions, true);
+    e.RejectUnknown({"from", "to", "possible_sessions", "attended_sessions"});
+    out.attendance.push_back(std::move(p));
+  });
+  r.List("attainment", false, [&](JsonReader& e) {
+    Attainment t;
+    e.Str("subject", t.subject);
+    e.Str("result", t.result);
+    e.OptStr("assessment", t.assessment);
+    e.OptDt("date", t.date);
+    e.RejectUnknown({"subject", "result", "assessment", "date"});
+    out.attainment.push_back(std::move(t));
+  });
   std::set<std::string> known(kPupilFields.begin(), kPupilFields.end());
   known.insert({"kind", "id", "updated_at"});
   r.RejectUnknown(known);
@@ -183,8 +263,8 @@ bool FromJson(const json& j, Pupil& out, Problems& problems) {
 
 // ---- Sen ----
 static const std::vector<std::string> kSenFields = {
-    "provision", "provision_start", "local_status",       "needs",
-    "history",   "sen_unit",        "resourced_provision"};
+    "provision", "provision_start",     "local_status",     "needs",     "history",
+    "sen_unit",  "resourced_provision", "parents_informed", "key_adult", "agencies"};
 
 void ToJson(const Sen& r, json& j) {
   j = json::object();
@@ -212,6 +292,18 @@ void ToJson(const Sen& r, json& j) {
   }
   j["sen_unit"] = r.sen_unit;
   j["resourced_provision"] = r.resourced_provision;
+  Put(j, "parents_informed", r.parents_informed);
+  Put(j, "key_adult", r.key_adult);
+  if (!r.agencies.empty()) {
+    json a = json::array();
+    for (const Agency& g : r.agencies) {
+      json e = {{"name", g.name}};
+      Put(e, "from", g.from);
+      Put(e, "to", g.to);
+      a.push_back(std::move(e));
+    }
+    j["agencies"] = std::move(a);
+  }
 }
 
 bool FromJson(const json& j, Sen& out, Problems& problems) {
@@ -241,6 +333,16 @@ bool FromJson(const json& j, Sen& out, Problems& problems) {
   });
   r.Bool("sen_unit", out.sen_unit);
   r.Bool("resourced_provision", out.resourced_provision);
+  r.OptDt("parents_informed", out.parents_informed);
+  r.OptStr("key_adult", out.key_adult);
+  r.List("agencies", false, [&](JsonReader& e) {
+    Agency g;
+    e.Str("name", g.name);
+    e.OptDt("from", g.from);
+    e.OptDt("to", g.to);
+    e.RejectUnknown({"name", "from", "to"});
+    out.agencies.push_back(std::move(g));
+  });
   std::set<std::string> known(kSenFields.begin(), kSenFields.end());
   known.insert({"kind", "id", "pupil", "updated_at"});
   r.RejectUnknown(known);
@@ -503,13 +605,13 @@ bool FromJson(const json& j, Review& out, Problems& problems) {
 
 // ---- Referral ----
 static const std::vector<std::string> kReferralFields = {
-    "requester_role",  "request_source",  "requester_name",     "la",
-    "request_date",    "cycle_ids",       "review_ids",         "provision_ids",
-    "external_advice", "parent_views",    "pupil_views",        "consent",
-    "la_reference",    "status",          "received_date",      "decision_date",
-    "decision",        "decision_reason", "draft_plan_date",    "final_plan_date",
-    "no_plan_date",    "request_outcome", "assessment_outcome", "clock_exceptions",
-    "client_reference"};
+    "requester_role",   "request_source",  "requester_name",     "la",
+    "request_date",     "cycle_ids",       "review_ids",         "provision_ids",
+    "external_advice",  "parent_views",    "pupil_views",        "consent",
+    "la_reference",     "status",          "received_date",      "decision_date",
+    "decision",         "decision_reason", "draft_plan_date",    "final_plan_date",
+    "no_plan_date",     "request_outcome", "assessment_outcome", "clock_exceptions",
+    "client_reference", "reasons",         "unmet_needs"};
 
 void ToJson(const Referral& r, json& j) {
   j = json::object();
@@ -531,6 +633,8 @@ void ToJson(const Referral& r, json& j) {
   }
   Put(j, "parent_views", r.parent_views);
   Put(j, "pupil_views", r.pupil_views);
+  Put(j, "reasons", r.reasons);
+  Put(j, "unmet_needs", r.unmet_needs);
   json consent = {{"given", r.consent.given}};
   Put(consent, "date", r.consent.date);
   Put(consent, "by", r.consent.by);
@@ -577,6 +681,8 @@ bool FromJson(const json& j, Referral& out, Problems& problems) {
   });
   r.OptStr("parent_views", out.parent_views);
   r.OptStr("pupil_views", out.pupil_views);
+  r.OptStr("reasons", out.reasons);
+  r.OptStr("unmet_needs", out.unmet_needs);
   r.Object("consent", false, [&](JsonReader& c) {
     c.Bool("given", out.consent.given);
     c.OptDt("date", out.consent.date);

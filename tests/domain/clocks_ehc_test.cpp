@@ -278,8 +278,8 @@ TEST(EhcAdvice6w, DueSixWeeksAfterTheDecisionToAssess) {
 
 TEST(EhcAdvice6w, MetByProfessionalsAdviceOnOrBeforeTheDay) {
   auto r = Assessing();
-  r.external_advice.push_back({"specialist", std::string("EP"), D("2025-03-25"), {}});
-  r.external_advice.push_back({"health", std::string("SALT"), D("2025-04-03"), {}});
+  r.external_advice.push_back({"specialist", std::string("EP"), D("2025-03-25"), {}, {}});
+  r.external_advice.push_back({"health", std::string("SALT"), D("2025-04-03"), {}, {}});
   auto i = Clock(WithReferral(r), "2025-04-10", "ehc_advice_6w");
   ASSERT_TRUE(i);
   EXPECT_EQ(i->state, "met");
@@ -295,9 +295,9 @@ TEST(EhcAdvice6w, MetByProfessionalsAdviceOnOrBeforeTheDay) {
 
 TEST(EhcAdvice6w, OnlyProfessionalsAdviceSinceTheDecisionCounts) {
   auto r = Assessing();
-  r.external_advice.push_back({"specialist", std::string("EP"), D("2025-02-19"), {}});
-  r.external_advice.push_back({"parent", std::nullopt, D("2025-03-01"), std::string("views")});
-  r.external_advice.push_back({"health", std::nullopt, std::nullopt, {}});
+  r.external_advice.push_back({"specialist", std::string("EP"), D("2025-02-19"), {}, {}});
+  r.external_advice.push_back({"parent", std::nullopt, D("2025-03-01"), std::string("views"), {}});
+  r.external_advice.push_back({"health", std::nullopt, std::nullopt, {}, {}});
   auto i = Clock(WithReferral(r), "2025-04-10", "ehc_advice_6w");
   ASSERT_TRUE(i);
   EXPECT_EQ(i->state, "overdue") << i->detail;
@@ -349,4 +349,39 @@ TEST(Reassessment14w, OnlyWhileAPlanIsInForce) {
   pr.plans = {MakePlan("EHC2", "2025-01-01")};
   pr.plans[0].referral_id = "F1";
   EXPECT_FALSE(Clock(pr, "2025-05-01", "reassessment_14w"));
+}
+
+// The statutory exceptions pause the advice and re-assessment clocks as they pause the 20 weeks
+// (issue 17). Closed 3 March to 14 April: the window is 24 February to 7 April (a week earlier).
+TEST(EhcAdvice6w, ASchoolClosurePausesIt) {
+  auto r = Assessing();  // decided 2025-02-20: due 2025-04-03 without the closure
+  r.clock_exceptions = {{"school_closure", D("2025-03-03"), D("2025-04-14")}};
+  auto during = Clock(WithReferral(r), "2025-03-10", "ehc_advice_6w");
+  ASSERT_TRUE(during);
+  EXPECT_EQ(during->state, "suspended");
+  EXPECT_EQ(during->due, D("2025-05-15"));  // 4 days before the window + 38 after it
+  EXPECT_NE(during->detail.find("paused 42 day(s): school_closure"), std::string::npos)
+      << during->detail;
+  EXPECT_EQ(Clock(WithReferral(r), "2025-05-15", "ehc_advice_6w")->state, "due");
+  EXPECT_EQ(Clock(WithReferral(r), "2025-05-16", "ehc_advice_6w")->state, "overdue");
+}
+
+TEST(EhcAdvice6w, ExceptionalCircumstancesExcuseAMissedLimit) {
+  auto r = Assessing();
+  r.clock_exceptions = {{"exceptional_personal_circumstances", D("2025-03-20"), D("2025-04-20")}};
+  auto i = Clock(WithReferral(r), "2025-04-10", "ehc_advice_6w");
+  ASSERT_TRUE(i);
+  EXPECT_EQ(i->state, "excused") << i->detail;
+}
+
+TEST(Reassessment14w, ASchoolClosurePausesIt) {
+  auto pr = WithReferral(Assessing());
+  pr.sen = MakeSen("E");
+  pr.plans = {MakePlan("EHC1", "2024-03-01")};
+  pr.referrals[0].clock_exceptions = {{"school_closure", D("2025-03-03"), D("2025-04-14")}};
+  auto i = Clock(pr, "2025-05-01", "reassessment_14w");
+  ASSERT_TRUE(i);
+  EXPECT_EQ(i->due, D("2025-07-10"));  // 2025-05-29 without it, moved by the 42-day window
+  EXPECT_EQ(i->state, "upcoming");
+  EXPECT_NE(i->detail.find("paused 42 day(s)"), std::string::npos) << i->detail;
 }

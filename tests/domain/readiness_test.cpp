@@ -19,7 +19,7 @@ records::Cycle Completed(std::string id, const char* start, const char* review) 
   c.status = "completed";
   c.completed = D(review);
   c.assessment_sources.push_back(
-      {"parent", std::nullopt, D(start), std::string("Worried about reading at home")});
+      {"parent", std::nullopt, D(start), std::string("Worried about reading at home"), {}});
   return c;
 }
 
@@ -34,7 +34,7 @@ PupilRecords Ready() {
   r1.pupil_voice = "I like the reading group";
   auto r2 = MakeReview("R2", "C2", "2025-03-31");
   r2.attendees.push_back(
-      {"specialist", std::string("Educational psychologist"), D("2025-03-31"), {}});
+      {"specialist", std::string("Educational psychologist"), D("2025-03-31"), {}, {}});
   pr.reviews = {r1, r2};
   pr.provision = {MakeProvision("P1")};
   auto f = MakeReferral();
@@ -162,7 +162,7 @@ TEST(Readiness, SpecialistAdviceMayComeWithTheRequest) {
   PupilRecords pr = Ready();
   pr.reviews[1].attendees.clear();
   pr.referrals[0].external_advice.push_back(
-      {"health", std::string("Speech and language therapist"), D("2025-05-01"), {}});
+      {"health", std::string("Speech and language therapist"), D("2025-05-01"), {}, {}});
   Readiness r = CheckReadiness(pr, kAsOf);
   const ChecklistItem& item = Item(r, "specialist_advice");
   EXPECT_TRUE(item.met);

@@ -110,7 +110,7 @@ TEST(ValidateReferral, Cases) {
        "CLOCK_EXCEPTION_TOO_SHORT", "clock_exceptions[0]", Severity::kWarning},
       {"advice role",
        [](records::Referral& r) {
-         r.external_advice.push_back({"oracle", {}, {}, {}});
+         r.external_advice.push_back({"oracle", {}, {}, {}, {}});
        },
        "CONTRIBUTION_ROLE_CODE", "external_advice[0].role", Severity::kError},
   };

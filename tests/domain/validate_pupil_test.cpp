@@ -293,3 +293,26 @@ TEST(ValidateSen, NeedEndingTodayIsStillCurrent) {
   s.needs[0].end = LatestCodesDate().AddDays(-1);
   EXPECT_FALSE(HasCode(Validate(s), "NEEDS_WITH_NO_SEN")) << Codes(Validate(s));
 }
+
+// Attendance a person can trust: no more sessions attended than possible, periods in order.
+TEST(ValidatePupil, AttendanceAboveWhatWasPossibleIsAnError) {
+  auto p = MakePupil();
+  p.attendance.push_back({D("2024-09-04"), D("2024-12-20"), 300, 301});
+  auto issues = Validate(p);
+  ASSERT_TRUE(HasCode(issues, "ATTENDANCE_SESSIONS")) << Codes(issues);
+  EXPECT_EQ(FindCode(issues, "ATTENDANCE_SESSIONS")->path, "attendance[0].attended_sessions");
+  p.attendance[0].attended_sessions = 300;  // the edge: every possible session attended
+  EXPECT_FALSE(HasCode(Validate(p), "ATTENDANCE_SESSIONS"));
+  p.attendance[0].to = D("2024-09-03");
+  EXPECT_TRUE(HasCode(Validate(p), "DATES_OUT_OF_ORDER"));
+}
+
+TEST(ValidatePupil, HomeLaIsAThreeDigitLaCode) {
+  auto p = MakePupil();
+  p.home_la = "821";
+  EXPECT_FALSE(HasCode(Validate(p), "LA_CODE_FORMAT"));
+  p.home_la = "82";
+  auto issues = Validate(p);
+  ASSERT_TRUE(HasCode(issues, "LA_CODE_FORMAT")) << Codes(issues);
+  EXPECT_EQ(FindCode(issues, "LA_CODE_FORMAT")->path, "home_la");
+}

@@ -66,7 +66,7 @@ TEST(ValidateCycle, Cases) {
        "TARGET_PROGRESS_CODE", Severity::kError},
       {"contributor role",
        [](records::Cycle& c) {
-         c.assessment_sources.push_back({"psychic", {}, {}, {}});
+         c.assessment_sources.push_back({"psychic", {}, {}, {}, {}});
        },
        "CONTRIBUTION_ROLE_CODE", Severity::kError},
   };
@@ -206,7 +206,7 @@ TEST(ValidateReview, Cases) {
        "REVIEW_PROGRESS_DUPLICATE", Severity::kWarning},
       {"attendee role",
        [](records::Review& r) {
-         r.attendees.push_back({"uncle", {}, {}, {}});
+         r.attendees.push_back({"uncle", {}, {}, {}, {}});
        },
        "CONTRIBUTION_ROLE_CODE", Severity::kError},
       {"no cycle", [](records::Review& r) { r.cycle_id.reset(); }, "REVIEW_NO_CYCLE",

@@ -112,6 +112,23 @@ TEST_F(SampleCli, PupilShowHumanOutputShowsNeedsCostsAndClocks) {
   EXPECT_NE(r.out.find("Clocks as of 2025-11-01"), std::string::npos) << r.out;
 }
 
+// Issue 17: when the parents were told SEN provision began, the key adult and the agencies.
+TEST_F(SampleCli, PupilShowNamesWhenParentsWereToldTheKeyAdultAndTheAgencies) {
+  ProgramResult r = cli_.Run({"pupil", "show", kReady, "--as-of", kAsOf});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_NE(r.out.find("parents told of SEN provision: 2024-09-13"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("key adult: Mrs Khan"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("agencies involved: Educational psychology service (2025-03-03→)"),
+            std::string::npos)
+      << r.out;
+  json s = cli_.RunJson({"pupil", "show", kReady, "--as-of", kAsOf});
+  EXPECT_EQ(s["sen"]["key_adult"], "Mrs Khan");
+  // A pupil whose record does not say is shown as not recorded, not left out.
+  ProgramResult other = cli_.Run({"pupil", "show", kEhcPlan, "--as-of", kAsOf});
+  EXPECT_NE(other.out.find("parents told of SEN provision: not recorded"), std::string::npos)
+      << other.out;
+}
+
 TEST_F(SampleCli, PupilShowAsOfAnEarlierDateSeesTheClocksAsTheyStoodThen) {
   // On 1 December 2024 Ella's first cycle was still due for review (13 December); by November
   // 2025 that review had been held on the day.

@@ -217,3 +217,79 @@ TEST(Records, NonPupilRecordsNeedAPupilReference) {
   EXPECT_FALSE(CheckShape(j, problems));
   EXPECT_EQ(problems[0].message, "needs an id or a upn");
 }
+
+// The facts an LA needs with a request (issue 20) and the SEN fields of issue 17 round-trip.
+TEST(Records, FamilyAttendanceAttainmentAndSenFieldsRoundTrip) {
+  json pj = PupilJson();
+  pj["home_la"] = "821";
+  pj["eal"] = true;
+  pj["first_language"] = "Polish";
+  pj["contacts"] = {{{"name", "Anna Ng"},
+                     {"relationship", "mother"},
+                     {"parental_responsibility", true},
+                     {"phone", "01632 960001"},
+                     {"email", "anna@example.org"},
+                     {"address", "1 High Street\nTown"}}};
+  pj["attendance"] = {{{"from", "2024-09-04"},
+                       {"to", "2024-12-20"},
+                       {"possible_sessions", 300},
+                       {"attended_sessions", 281}}};
+  pj["attainment"] = {{{"subject", "Reading"},
+                       {"result", "WTS"},
+                       {"assessment", "KS1 teacher assessment"},
+                       {"date", "2024-07-01"}}};
+  Pupil p;
+  Problems problems;
+  ASSERT_TRUE(FromJson(pj, p, problems)) << Paths(problems);
+  ASSERT_TRUE(p.eal.has_value());
+  EXPECT_TRUE(*p.eal);
+  ASSERT_EQ(p.contacts.size(), 1u);
+  EXPECT_TRUE(p.contacts[0].parental_responsibility);
+  EXPECT_EQ(p.attendance[0].attended_sessions, 281);
+  json back;
+  ToJson(p, back);
+  EXPECT_EQ(back, pj);
+
+  json sj = {{"kind", "sen"},
+             {"pupil", {{"upn", "B801200005001"}}},
+             {"provision", "K"},
+             {"needs", json::array()},
+             {"sen_unit", false},
+             {"resourced_provision", false},
+             {"parents_informed", "2024-09-20"},
+             {"key_adult", "Mrs Khan"},
+             {"agencies", {{{"name", "Educational psychology service"}, {"from", "2024-01-10"}}}}};
+  Sen s;
+  ASSERT_TRUE(FromJson(sj, s, problems)) << Paths(problems);
+  EXPECT_EQ(s.key_adult, "Mrs Khan");
+  ToJson(s, back);
+  EXPECT_EQ(back, sj);
+
+  json rj = {{"kind", "referral"},
+             {"id", "R1"},
+             {"pupil", {{"upn", "B801200005001"}}},
+             {"requester_role", "school"},
+             {"reasons", "Needs exceed what SEN support can meet."},
+             {"unmet_needs", "Daily speech and language therapy."},
+             {"external_advice",
+              {{{"role", "educational_psychologist"}, {"report", "Full report text."}}}},
+             {"consent", {{"given", true}}},
+             {"status", "draft"}};
+  Referral r;
+  ASSERT_TRUE(FromJson(rj, r, problems)) << Paths(problems);
+  EXPECT_EQ(r.external_advice[0].report, "Full report text.");
+  ToJson(r, back);
+  EXPECT_EQ(back, rj);
+}
+
+TEST(Records, AContactWithoutANameIsAProblemAtItsPath) {
+  json pj = PupilJson();
+  pj["contacts"] = {{{"relationship", "father"}}};
+  pj["attendance"] = {{{"from", "2024-09-04"}, {"to", "2024-12-20"}}};
+  Pupil p;
+  Problems problems;
+  EXPECT_FALSE(FromJson(pj, p, problems));
+  const std::string all = Paths(problems);
+  EXPECT_NE(all.find("contacts[0].name"), std::string::npos) << all;
+  EXPECT_NE(all.find("attendance[0].possible_sessions"), std::string::npos) << all;
+}

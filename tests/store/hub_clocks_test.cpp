@@ -93,6 +93,39 @@ TEST_F(HubClocks, DueList_ShowsThe20WeekFinalPlanDateOnceTheLaDecidesToAssess) {
   EXPECT_EQ(Find(due, "ehc_decision_6w"), nullptr) << "a decision made in time is not listed";
 }
 
+// The professionals' 6 weeks (from the decision to assess) run as the 20 weeks do: upcoming, they
+// are on the due list for the LA (issue 17).
+TEST_F(HubClocks, DueList_ShowsTheAdviceClockWhileItRuns) {
+  Referral({{"status", "assessing"},
+            {"decision", "assess"},
+            {"decision_date", "2025-02-10"},
+            {"request_outcome", "Y"},
+            {"assessment_outcome", "A"}});
+  json due = Due("2025-02-11");
+  const json* advice = Find(due, "ehc_advice_6w");
+  ASSERT_NE(advice, nullptr) << due.dump(2);
+  EXPECT_EQ((*advice)["due"], "2025-03-24");  // 6 weeks from 10 February
+  EXPECT_EQ((*advice)["state"], "upcoming");
+  EXPECT_EQ((*advice)["owner"], "la");
+}
+
+// A re-assessment's 14 weeks (a request made while a plan is in force) are listed as they run.
+TEST_F(HubClocks, DueList_ShowsTheReassessmentClockWhileItRuns) {
+  ASSERT_TRUE(store::InsertRecords(
+                  *conn_, {Row(3, "ehc_plan", 1, {{"la", "820"}, {"issued", "2023-06-01"}})})
+                  .ok());
+  Referral({{"status", "assessing"},
+            {"decision", "assess"},
+            {"decision_date", "2025-02-10"},
+            {"request_outcome", "Y"},
+            {"assessment_outcome", "A"}});
+  json due = Due("2025-02-11");
+  const json* re = Find(due, "reassessment_14w");
+  ASSERT_NE(re, nullptr) << due.dump(2);
+  EXPECT_EQ((*re)["due"], "2025-05-19");  // 14 weeks from 10 February
+  EXPECT_EQ((*re)["state"], "upcoming");
+}
+
 TEST_F(HubClocks, DueList_ShowsThe6WeekDecisionWhileTheLaHasNotDecided) {
   Referral(json{{"status", "received"}});
   json due = Due("2025-01-07");

@@ -441,3 +441,46 @@ TEST(CsvRead, DescribeAndDiscoverShowWhatIsConfiguredAndWaiting) {
 }
 
 }  // namespace
+
+// Home LA, EAL and first language (issue 20); the date parents were told and the key adult
+// (issue 17): columns a roll export can carry, mapped like any other.
+TEST(CsvRead, RollMapsHomeLaEalFirstLanguageParentsInformedAndKeyAdult) {
+  TempDir dir;
+  WriteFile(dir / "roll.csv",
+            "Adno,UPN,Surname,Forename,DOB,Gender,SEN Status,Home LA,EAL,First Language,"
+            "Parents Told,Key Adult\r\n"
+            "A1,B801200005001,Ng,Ada,02/03/2014,F,K,821,Y,Polish,20/09/2024,Mrs Khan\r\n"
+            "A2,C801200023003,Lee,Bo,05/06/2014,M,K,,N,,,\r\n");
+  json source = {{"name", "roll"},
+                 {"kind", {"pupil", "sen"}},
+                 {"path", dir / "roll.csv"},
+                 {"columns",
+                  {{"pupil_id", "Adno"},
+                   {"upn", "UPN"},
+                   {"legal_surname", "Surname"},
+                   {"legal_forename", "Forename"},
+                   {"dob", "DOB"},
+                   {"sex", "Gender"},
+                   {"provision", "SEN Status"},
+                   {"home_la", "Home LA"},
+                   {"eal", "EAL"},
+                   {"first_language", "First Language"},
+                   {"parents_informed", "Parents Told"},
+                   {"key_adult", "Key Adult"}}}};
+  auto o = Open(Config(source));
+  ASSERT_TRUE(o);
+  All pupils = ReadAll(o->adapter, "pupil");
+  All sen = ReadAll(o->adapter, "sen");
+  ASSERT_TRUE(pupils.rejects.empty());
+  ASSERT_TRUE(sen.rejects.empty());
+  json ada = FindByUpn(pupils.records, "B801200005001");
+  EXPECT_EQ(ada["home_la"], "821");
+  EXPECT_EQ(ada["eal"], true);
+  EXPECT_EQ(ada["first_language"], "Polish");
+  json bo = FindByUpn(pupils.records, "C801200023003");
+  EXPECT_EQ(bo["eal"], false);
+  EXPECT_FALSE(bo.contains("home_la")) << "an empty cell is no value";
+  json ada_sen = FindByUpn(sen.records, "B801200005001");
+  EXPECT_EQ(ada_sen["parents_informed"], "2024-09-20");
+  EXPECT_EQ(ada_sen["key_adult"], "Mrs Khan");
+}

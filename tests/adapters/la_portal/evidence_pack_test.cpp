@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "fixtures.h"
 #include "png_probe.h"
@@ -320,4 +321,93 @@ TEST(EvidencePack, CurrentCostAYearLeavesOutEndedProvisionAndCostToDateCountsIt)
   const std::string text = Squash(PdfText(Save(dir, "p.pdf", pdf)));
   EXPECT_NE(text.find("(ended)"), std::string::npos) << text;
   EXPECT_NE(text.find("current provision a year"), std::string::npos) << text;
+}
+
+// What a decision-maker needs (issue 20): the family's contacts and home LA, EAL, attendance,
+// attainment, the school's reasons, and the professional reports as documents of their own.
+TEST(EvidencePack, CarriesFamilyAttendanceAttainmentReasonsAndReports) {
+  auto sim = StartSim();
+  TempDir dir;
+  json ctx = ReadyContext();
+  ctx["pupil"]["home_la"] = "821";
+  ctx["pupil"]["eal"] = true;
+  ctx["pupil"]["first_language"] = "Polish";
+  ctx["pupil"]["contacts"] = {{{"name", "Agnieszka Łukasiewicz"},
+                               {"relationship", "mother"},
+                               {"parental_responsibility", true},
+                               {"phone", "01632 960001"}}};
+  ctx["pupil"]["attendance"] = {{{"from", "2023-09-04"},
+                                 {"to", "2024-03-28"},
+                                 {"possible_sessions", 250},
+                                 {"attended_sessions", 231}}};
+  ctx["pupil"]["attainment"] = {
+      {{"subject", "Reading"}, {"result", "Working towards"}, {"date", "2023-07-10"}}};
+  json record = ReferralRecord();
+  record["reasons"] = "Progress has stalled after two full cycles of targeted support.";
+  record["unmet_needs"] = "Daily one-to-one language therapy the school cannot fund.";
+  ctx["provision"][0]["baseline"] = {
+      {"measure", "standardised score"}, {"value", "78"}, {"date", "2023-09-25"}};
+  ctx["provision"][0]["exit"] = {
+      {"measure", "standardised score"}, {"value", "86"}, {"date", "2024-02-09"}};
+  record["external_advice"][0]["report"] =
+      "Cognitive assessment: verbal comprehension well below average; recommendations follow.";
+  const std::string path =
+      Save(dir, "p.pdf", SubmitAndFetchPdf(*sim, ApiKeyConfig(*sim), ctx, record));
+  // SENDSYNC_LA_PACK_OUT=<folder> keeps this fuller pack's pages too
+  // (evidence-pack-full-page-*.png: docs/referrals.md shows its sections 9 to 12).
+  if (const char* keep = std::getenv("SENDSYNC_LA_PACK_OUT")) {
+    fs::create_directories(keep);
+    EXPECT_EQ(RunCommand("pdftoppm -png -r 50 '" + path + "' '" +
+                         (fs::path(keep) / "evidence-pack-full-page").string() + "' 2>&1"),
+              0);
+  }
+  std::string text = Squash(PdfText(path));
+  EXPECT_NE(text.find("Agnieszka Łukasiewicz"), std::string::npos) << text;
+  EXPECT_NE(text.find("LA 821"), std::string::npos);
+  EXPECT_NE(text.find("Polish"), std::string::npos);
+  EXPECT_NE(text.find("92.4%"), std::string::npos) << "231 of 250 sessions";
+  EXPECT_NE(text.find("Working towards"), std::string::npos);
+  EXPECT_NE(text.find("Progress has stalled"), std::string::npos);
+  EXPECT_NE(text.find("cannot fund"), std::string::npos);
+  EXPECT_NE(text.find("Timeline"), std::string::npos);
+  // The pictures, with their numbers beside them.
+  EXPECT_NE(text.find("Chart: each provision's scores, entry to exit"), std::string::npos);
+  EXPECT_NE(text.find("entry 78"), std::string::npos);
+  EXPECT_NE(text.find("exit 86"), std::string::npos);
+  EXPECT_NE(text.find("Chart: timeline of cycles, provision and reviews"), std::string::npos);
+
+  json pack = json::parse(Document(*sim, "REF-2024-0001", "evidence_pack_data"));
+  EXPECT_EQ(pack["family"]["home_la"], "821");
+  EXPECT_EQ(pack["family"]["contacts"][0]["relationship"], "mother");
+  EXPECT_DOUBLE_EQ(pack["attendance"][0]["percent"].get<double>(), 92.4);
+  EXPECT_EQ(pack["reports"].size(), 1u);
+  EXPECT_EQ(pack["reports"][0]["category"], "educational_psychology");
+  EXPECT_FALSE(pack["reports"][0].contains("text")) << "the report travels as its own document";
+  for (const json& m : pack["not_included"])
+    EXPECT_EQ(m.get<std::string>().find("Attendance"), std::string::npos) << m;
+  EXPECT_FALSE(pack["timeline"].empty());
+
+  // The report itself: a PDF filed under its author's role's category.
+  const std::string report = Document(*sim, "REF-2024-0001", "educational_psychology");
+  ASSERT_EQ(report.rfind("%PDF-", 0), 0u) << "the report is not attached as a PDF";
+  std::string rtext = Squash(PdfText(Save(dir, "r.pdf", report)));
+  EXPECT_NE(rtext.find("verbal comprehension well below average"), std::string::npos) << rtext;
+  EXPECT_NE(rtext.find("Educational psychologist"), std::string::npos) << rtext;
+}
+
+TEST(EvidencePack, MissingFamilyDataIsStatedAsMissingNotLeftOut) {
+  auto sim = StartSim();
+  TempDir dir;
+  std::string text =
+      Squash(PdfText(Save(dir, "p.pdf", SubmitAndFetchPdf(*sim, ApiKeyConfig(*sim)))));
+  EXPECT_NE(text.find("Not included in this request"), std::string::npos) << text;
+  json pack = json::parse(Document(*sim, "REF-2024-0001", "evidence_pack_data"));
+  std::set<std::string> missing;
+  for (const json& m : pack["not_included"]) missing.insert(m.get<std::string>());
+  for (const char* m : {"Parent or carer contact details", "The child's home LA",
+                        "Whether English is an additional language", "Attendance", "Attainment",
+                        "The school's reasons for the request",
+                        "What the school cannot provide from its own resources",
+                        "Professional reports (as documents)"})
+    EXPECT_TRUE(missing.count(m)) << m;
 }

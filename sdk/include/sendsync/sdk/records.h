@@ -42,6 +42,33 @@ struct PupilRef {
   std::string upn;  // may be empty when only the system id is known
 };
 
+// A parent, carer or other contact the school holds for a pupil (a referral's pack gives the LA
+// the family's contacts, with the consent the request carries).
+struct Contact {
+  std::string name;
+  std::string relationship;  // the school's wording: mother, father, carer, grandparent, ...
+  bool parental_responsibility = false;
+  std::optional<std::string> phone;
+  std::optional<std::string> email;
+  std::optional<std::string> address;
+};
+
+// Attendance over a period (a term or a school year): sessions possible and attended.
+struct AttendancePeriod {
+  Date from;  // inclusive
+  Date to;    // inclusive
+  int possible_sessions = 0;
+  int attended_sessions = 0;
+};
+
+// One attainment result (a teacher assessment, a test or a standardised score).
+struct Attainment {
+  std::string subject;                    // e.g. "Reading", "Mathematics"
+  std::string result;                     // as the school records it: "WTS", "96", "Year 2 level"
+  std::optional<std::string> assessment;  // what gave it: "KS1 teacher assessment", "NGRT"
+  std::optional<Date> date;
+};
+
 struct Pupil {
   std::string id;  // source system's pupil id
   std::string upn;
@@ -59,6 +86,13 @@ struct Pupil {
   std::optional<std::string> laestab;  // 3-digit LA + 4-digit establishment, e.g. 8201234
   std::optional<Date> on_roll_from;
   std::optional<Date> on_roll_to;
+  // What a request for an EHC needs assessment tells the LA about the child and family.
+  std::optional<std::string> home_la;  // 3-digit code of the LA where the child lives
+  std::optional<bool> eal;             // English as an additional language
+  std::optional<std::string> first_language;
+  std::vector<Contact> contacts;
+  std::vector<AttendancePeriod> attendance;  // oldest first
+  std::vector<Attainment> attainment;
 };
 
 // One dated census SEN provision episode.
@@ -75,6 +109,14 @@ struct SenNeed {
   std::optional<Date> end;
 };
 
+// An outside agency working with the pupil (educational psychology, speech and language therapy,
+// CAMHS, ...), with the dates it was involved.
+struct Agency {
+  std::string name;
+  std::optional<Date> from;
+  std::optional<Date> to;
+};
+
 // A pupil's SEN status and needs as one system sees them.
 struct Sen {
   PupilRef pupil;
@@ -85,6 +127,11 @@ struct Sen {
   std::vector<SenEpisode> history;  // earlier and current episodes, oldest first
   bool sen_unit = false;            // LA-recognised SEN unit (GIAS), not internal arrangements
   bool resourced_provision = false;
+  // The date the school told the parents it was making special educational provision (a duty,
+  // Code of Practice 6.43 and CFA 2014 s68).
+  std::optional<Date> parents_informed;
+  std::optional<std::string> key_adult;  // the member of staff the pupil goes to
+  std::vector<Agency> agencies;          // outside agencies involved
 };
 
 // Who contributed to an assessment or attended a meeting.
@@ -93,6 +140,9 @@ struct Contribution {
   std::optional<std::string> name;
   std::optional<Date> date;
   std::optional<std::string> summary;
+  // The professional's report itself (its full text), for advice given with a referral: sent to
+  // the LA as its own document, filed under the category its author's role belongs to.
+  std::optional<std::string> report;
 };
 
 struct Target {
@@ -218,6 +268,9 @@ struct Referral {
   std::vector<Contribution> external_advice;
   std::optional<std::string> parent_views;
   std::optional<std::string> pupil_views;
+  // The school's reasons for asking, and what it cannot provide from its own resources.
+  std::optional<std::string> reasons;
+  std::optional<std::string> unmet_needs;
   Consent consent;
   // the LA's side
   std::optional<std::string> la_reference;
