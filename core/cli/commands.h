@@ -10,6 +10,7 @@ void RegisterHubCommands(Registry& registry);    // init, pupil show, due, refer
 void RegisterSyncCommands(Registry& registry);   // link, sync, queues, runs, audit
 void RegisterReferralCommands(Registry& registry);  // referral submit (referral check: hub)
 void RegisterServerCommands(Registry& registry); // serve, token, config check (core/server)
+void RegisterAdapterCommands(Registry& registry);  // adapters keygen/pack/install/… (packages)
 void RegisterAll(Registry& registry);
 
 }  // namespace sendsync::cli

@@ -93,13 +93,10 @@ Result<int64_t> AddLink(store::Store& store, const LinkSpec& spec,
   if (spec.adapter_id == kImportAdapter)
     return Status::InvalidArgument("'" + spec.adapter_id + "' is built in and cannot be added");
 
-  auto plugins = plugins::Discover(plugin_dir.empty() ? plugins::DefaultPluginDir() : plugin_dir, runtime);
-  const plugins::PluginInfo* plugin = nullptr;
-  for (const auto& p : plugins)
-    if (p.ok && p.manifest.id == spec.adapter_id) plugin = &p;
-  if (!plugin)
-    return Status::NotFound("no usable adapter '" + spec.adapter_id + "' in the plugin folder " +
-                            "(see sendsync plugins list)");
+  auto resolved = plugins::ResolveAdapter(plugin_dir, runtime.adapters_dir, spec.adapter_id,
+                                          spec.adapter_version, runtime);
+  if (!resolved.ok()) return resolved.status();
+  const plugins::PluginInfo* plugin = &*resolved;
   if (!spec.config.is_object()) return Status::InvalidArgument("config must be a JSON object");
 
   // Secrets are stored as references only.
@@ -144,37 +141,36 @@ Result<int64_t> AddLink(store::Store& store, const LinkSpec& spec,
   l.config = spec.config;
   l.settings = settings.ToJson();
   l.schedule = spec.schedule;
+  l.adapter_version = spec.adapter_version;
   auto id = store::CreateLink(**conn, l);
   if (!id.ok()) return id.status();
   std::vector<audit::Entry> e(1);
   e[0].actor = actor;
   e[0].action = "link.add";
   e[0].detail = {{"link", spec.name}, {"adapter", spec.adapter_id}, {"school", spec.school_urn}};
+  if (!spec.adapter_version.empty()) e[0].detail["adapter_version"] = spec.adapter_version;
   SENDSYNC_RETURN_IF_ERROR(audit::Append(**conn, e));
   SENDSYNC_RETURN_IF_ERROR(tx.Commit());
   return *id;
 }
 
 Status TestLink(store::Store& store, const std::string& name, const plugins::RuntimeOptions& runtime,
-                const std::string& plugin_dir) {
+                const std::string& plugin_dir, const std::string& version) {
   auto conn = store.Connect();
   if (!conn.ok()) return conn.status();
   auto link = store::GetLink(**conn, name);
   if (!link.ok()) return link.status();
-  auto plugins = plugins::Discover(plugin_dir.empty() ? plugins::DefaultPluginDir() : plugin_dir, runtime);
-  for (const auto& p : plugins) {
-    if (!p.ok || p.manifest.id != link->adapter_id) continue;
-    auto config = ResolveSecrets(link->config, p.manifest.secret_fields);
-    if (!config.ok()) return config.status();
-    auto inst = plugins::Open(p, config->dump(), runtime);
-    if (!inst.ok()) return inst.status();
-    plugins::CallResult r = (*inst)->Call("check", "{}");
-    if (r.status == plugins::CallStatus::kOk) return Status::OK();
-    return r.status == plugins::CallStatus::kRetry ? Status::Unavailable(r.message)
-                                                   : Status::FailedPrecondition(r.message);
-  }
-  return Status::NotFound("adapter '" + link->adapter_id + "' of link '" + name +
-                          "' is not in the plugin folder");
+  auto p = plugins::ResolveAdapter(plugin_dir, runtime.adapters_dir, link->adapter_id,
+                                   version.empty() ? link->adapter_version : version, runtime);
+  if (!p.ok()) return p.status();
+  auto config = ResolveSecrets(link->config, p->manifest.secret_fields);
+  if (!config.ok()) return config.status();
+  auto inst = plugins::Open(*p, config->dump(), runtime);
+  if (!inst.ok()) return inst.status();
+  plugins::CallResult r = (*inst)->Call("check", "{}");
+  if (r.status == plugins::CallStatus::kOk) return Status::OK();
+  return r.status == plugins::CallStatus::kRetry ? Status::Unavailable(r.message)
+                                                 : Status::FailedPrecondition(r.message);
 }
 
 }  // namespace sendsync::sync
