@@ -248,13 +248,12 @@ int UpgradeCmd(const Invocation& inv) {
   Context& c = **ctx;
   const std::string id = inv.args[0];
   auto installed = plugins::ListInstalled(c.adapters_dir);
-  std::string target = inv.Get("version");
-  bool found = false;
-  for (const auto& a : installed)
-    if (a.id == id && (target.empty() || a.version == target)) {
-      found = true;
-      if (inv.Get("version").empty()) target = a.version;  // the newest, sorted last
-    }
+  const std::string wanted = inv.Get("version");
+  std::string target;
+  for (const auto& a : installed)  // sorted oldest first: without --version the newest wins
+    if (a.id == id && (wanted.empty() || a.version == wanted)) target = a.version;
+  const bool found = !target.empty();
+  if (!found) target = wanted;
   if (!found)
     return Fail(inv, Status::NotFound("adapter " + id + (target.empty() ? "" : "@" + target) +
                                       " is not installed (sendsync adapters list)"));

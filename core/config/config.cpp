@@ -81,18 +81,18 @@ Result<Config> FromJson(const json& j, const std::string& base) {
   if (!j.is_object()) return Bad("(top)", "must be a JSON object");
   Config c;
   static const std::set<std::string> kStrings = {
-      "data_dir",  "store_url", "plugin_dir",  "listen",   "tls_cert",          "tls_key",
-      "log_level", "log_file",  "worker_mode", "web_root", "audit_anchor_file", "audit_anchor_key",
-      "adapters_dir", "trusted_keys_dir"};
+      "data_dir",          "store_url",        "plugin_dir",   "listen",          "tls_cert",
+      "tls_key",           "log_level",        "log_file",     "worker_mode",     "web_root",
+      "audit_anchor_file", "audit_anchor_key", "adapters_dir", "trusted_keys_dir"};
   static const std::set<std::string> kInts = {
-      "call_timeout_seconds", "memory_limit_mb",
-      "max_attempts",         "backoff_base_seconds",
-      "backoff_max_seconds",  "max_request_bytes",
-      "retry_base_seconds",   "retry_max_seconds",
-      "max_parallel_runs",    "http_threads",
-      "summary_cache_mb",     "header_timeout_seconds",
-      "body_timeout_seconds", "keepalive_timeout_seconds",
-      "max_connections",      "max_connections_per_address",
+      "call_timeout_seconds",  "memory_limit_mb",
+      "max_attempts",          "backoff_base_seconds",
+      "backoff_max_seconds",   "max_request_bytes",
+      "retry_base_seconds",    "retry_max_seconds",
+      "max_parallel_runs",     "http_threads",
+      "summary_cache_mb",      "header_timeout_seconds",
+      "body_timeout_seconds",  "keepalive_timeout_seconds",
+      "max_connections",       "max_connections_per_address",
       "max_adapter_package_mb"};
   for (auto it = j.begin(); it != j.end(); ++it) {
     const std::string& k = it.key();

@@ -1,8 +1,8 @@
 // Installing and checking links; resolving secret references; schedules.
 #include <cstdlib>
-#include <set>
 #include <fstream>
 #include <regex>
+#include <set>
 #include <sstream>
 
 #include "core/audit/audit.h"
@@ -50,13 +50,14 @@ Result<json> ResolveSecrets(const json& config, const std::vector<std::string>& 
     if (!out.contains(ptr)) continue;
     const json& v = out.at(ptr);
     if (!v.is_string())
-      return Status::InvalidArgument("secret " + path + " must be a reference env:NAME or file:PATH");
+      return Status::InvalidArgument("secret " + path +
+                                     " must be a reference env:NAME or file:PATH");
     const std::string ref = v.get<std::string>();
     if (ref.rfind("env:", 0) == 0) {
       const char* value = std::getenv(ref.substr(4).c_str());
       if (!value || !*value)
-        return Status::InvalidArgument("secret " + path + ": environment variable " + ref.substr(4) +
-                                       " is not set");
+        return Status::InvalidArgument("secret " + path + ": environment variable " +
+                                       ref.substr(4) + " is not set");
       out[ptr] = std::string(value);
     } else if (ref.rfind("file:", 0) == 0) {
       std::ifstream f(ref.substr(5));
@@ -88,7 +89,8 @@ Result<int64_t> AddLink(store::Store& store, const LinkSpec& spec,
                                    "' must be letters, digits, '.', '_' or '-' (at most 64)");
   static const std::regex urn_re(R"([0-9]{6})");
   if (!std::regex_match(spec.school_urn, urn_re))
-    return Status::InvalidArgument("school URN '" + spec.school_urn + "' must be 6 digits (GIAS URN)");
+    return Status::InvalidArgument("school URN '" + spec.school_urn +
+                                   "' must be 6 digits (GIAS URN)");
   SENDSYNC_RETURN_IF_ERROR(ValidateSchedule(spec.schedule));
   if (spec.adapter_id == kImportAdapter)
     return Status::InvalidArgument("'" + spec.adapter_id + "' is built in and cannot be added");
@@ -106,8 +108,8 @@ Result<int64_t> AddLink(store::Store& store, const LinkSpec& spec,
     json::json_pointer ptr(path);
     if (!spec.config.contains(ptr)) continue;
     const json& v = spec.config.at(ptr);
-    if (!v.is_string() || (v.get<std::string>().rfind("env:", 0) != 0 &&
-                           v.get<std::string>().rfind("file:", 0) != 0))
+    if (!v.is_string() ||
+        (v.get<std::string>().rfind("env:", 0) != 0 && v.get<std::string>().rfind("file:", 0) != 0))
       return Status::InvalidArgument("config " + path +
                                      ": a secret must be given as env:NAME or file:PATH, never the "
                                      "secret itself");
@@ -154,8 +156,9 @@ Result<int64_t> AddLink(store::Store& store, const LinkSpec& spec,
   return *id;
 }
 
-Status TestLink(store::Store& store, const std::string& name, const plugins::RuntimeOptions& runtime,
-                const std::string& plugin_dir, const std::string& version) {
+Status TestLink(store::Store& store, const std::string& name,
+                const plugins::RuntimeOptions& runtime, const std::string& plugin_dir,
+                const std::string& version) {
   auto conn = store.Connect();
   if (!conn.ok()) return conn.status();
   auto link = store::GetLink(**conn, name);

@@ -6,6 +6,7 @@
 #include <archive_entry.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include <filesystem>
 #include <fstream>
@@ -35,6 +36,10 @@ struct RawEntry {
   std::string link;  // symlink target, or the hard link's target when hardlink
   bool hardlink = false;
 };
+
+RawEntry Plain(const std::string& name, const std::string& data) {
+  return {name, data, AE_IFREG, "", false};
+}
 
 void WriteRawTar(const fs::path& out, const std::vector<RawEntry>& entries) {
   archive* a = archive_write_new();
@@ -121,8 +126,9 @@ class Packages : public testing::Test {
     ASSERT_FALSE(r.ok()) << "installed " << package;
     EXPECT_NE(r.status().message().find(why), std::string::npos) << r.status().message();
     std::error_code ec;
-    if (fs::exists(opt_.adapters_dir))
+    if (fs::exists(opt_.adapters_dir)) {
       EXPECT_TRUE(fs::is_empty(opt_.adapters_dir, ec)) << "left something in " << opt_.adapters_dir;
+    }
   }
 
   fs::path root_;
@@ -259,7 +265,7 @@ TEST_F(Packages, RefusesAnAbiMajorMismatch) {
 
 TEST_F(Packages, RefusesAnEntryWithDotDot) {
   auto entries = ReadRawTar(Good());
-  entries.push_back({"../../escape.sh", "#!/bin/sh\n"});
+  entries.push_back(Plain("../../escape.sh", "#!/bin/sh\n"));
   WriteRawTar(root_ / "dotdot.tar", entries);
   ExpectRefused(root_ / "dotdot.tar", "contains '..'");
   EXPECT_FALSE(fs::exists(root_ / "escape.sh"));
@@ -267,7 +273,7 @@ TEST_F(Packages, RefusesAnEntryWithDotDot) {
 
 TEST_F(Packages, RefusesAnEntryWithAnAbsolutePath) {
   auto entries = ReadRawTar(Good());
-  entries.push_back({(root_ / "absolute.txt").string(), "x"});
+  entries.push_back(Plain((root_ / "absolute.txt").string(), "x"));
   WriteRawTar(root_ / "abs.tar", entries);
   ExpectRefused(root_ / "abs.tar", "absolute path");
   EXPECT_FALSE(fs::exists(root_ / "absolute.txt"));
@@ -275,7 +281,7 @@ TEST_F(Packages, RefusesAnEntryWithAnAbsolutePath) {
 
 TEST_F(Packages, RefusesASymlinkEntry) {
   auto entries = ReadRawTar(Good());
-  entries.push_back({"passwd", "", AE_IFLNK, "/etc/passwd"});
+  entries.push_back({"passwd", "", AE_IFLNK, "/etc/passwd", false});
   WriteRawTar(root_ / "symlink.tar", entries);
   ExpectRefused(root_ / "symlink.tar", "is a symbolic link");
 }
@@ -289,7 +295,7 @@ TEST_F(Packages, RefusesAHardlinkEntry) {
 
 TEST_F(Packages, RefusesADeviceEntry) {
   auto entries = ReadRawTar(Good());
-  entries.push_back({"null", "", AE_IFCHR});
+  entries.push_back({"null", "", AE_IFCHR, "", false});
   WriteRawTar(root_ / "device.tar", entries);
   ExpectRefused(root_ / "device.tar", "is a character device");
 }
@@ -302,7 +308,7 @@ TEST_F(Packages, RefusesAnOversizedPackage) {
 
 TEST_F(Packages, RefusesAFileTheManifestDoesNotList) {
   auto entries = ReadRawTar(Good());
-  entries.push_back({"extra.so", "not listed"});
+  entries.push_back(Plain("extra.so", "not listed"));
   WriteRawTar(root_ / "extra.tar", entries);
   ExpectRefused(root_ / "extra.tar", "not listed in the manifest");
 }
