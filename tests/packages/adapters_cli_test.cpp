@@ -120,6 +120,20 @@ TEST_F(AdaptersCli, LinkPinsAVersionAndListShowsWhoUsesIt) {
   EXPECT_EQ(Run({"link", "test", "pinned"}).code, 0);
 }
 
+TEST_F(AdaptersCli, SyncRunsTheVersionTheLinkIsPinnedTo) {
+  Install("1.0.0");
+  Install("3.0.0");  // reads fail, naming the version
+  AddLink("old", "pkg-fixture@1.0.0");
+  AddLink("new", "pkg-fixture@3.0.0");
+  Ran old_run = Run({"sync", "--link", "old"});
+  EXPECT_EQ(old_run.code, 0) << old_run.out << old_run.err;
+  Ran new_run = Run({"sync", "--link", "new"});
+  EXPECT_EQ(new_run.code, 1) << new_run.out << new_run.err;
+  EXPECT_NE((new_run.out + new_run.err).find("version 3.0.0 cannot reach the system"),
+            std::string::npos)
+      << new_run.out << new_run.err;
+}
+
 TEST_F(AdaptersCli, LinkAddRefusesAVersionThatIsNotInstalled) {
   Install("1.0.0");
   Ran r = Run({"link", "add", "--name", "x", "--school", "100001", "--adapter", "pkg-fixture@9.9.9",
