@@ -49,6 +49,8 @@ struct RuntimeOptions {
   size_t memory_limit_mb = 2048;                   // worker resident set limit
   std::chrono::milliseconds restart_backoff_base{250};
   std::chrono::milliseconds restart_backoff_max{30000};
+  // Where adapter versions installed from packages live (<state>/adapters); "" when none are.
+  std::string adapters_dir;
 };
 
 // The result of validating one plugin file.
@@ -73,6 +75,32 @@ std::vector<PluginInfo> Discover(const std::string& dir, const RuntimeOptions& o
 // The plugin folder to use when none is configured: $SENDSYNC_PLUGINS, else ../lib/sendsync/plugins
 // relative to the running executable, else ./plugins next to it.
 std::string DefaultPluginDir();
+
+// ---- adapter versions installed from signed packages (`sendsync adapters install`) ----------
+// Each installed version lives in <adapters_dir>/ID/VERSION/ with its library, config schema and
+// admin guide; several versions of one adapter sit side by side and links pin one of them.
+
+struct InstalledAdapter {
+  std::string id, version;
+  std::string dir;      // <adapters_dir>/ID/VERSION
+  std::string library;  // the one *.so in dir
+};
+
+// Every ID/VERSION folder under `adapters_dir` with exactly one *.so in it, sorted by id and then
+// by version, oldest first. Folders being installed (names starting with '.') are skipped.
+std::vector<InstalledAdapter> ListInstalled(const std::string& adapters_dir);
+
+// Orders versions as strcmp does (<0, 0, >0), comparing dot- or dash-separated parts as numbers
+// when both are numbers ("1.10" after "1.9") and as text otherwise.
+int CompareVersions(std::string_view a, std::string_view b);
+
+// The adapter a link uses. With `version`, that installed version (NotFound when it is not
+// installed, FailedPrecondition with the reason when it is refused). Without, the newest installed
+// version of `id`, else the bundled plugin of that id in `plugin_dir`. The library is validated
+// with Inspect before it is returned.
+Result<PluginInfo> ResolveAdapter(const std::string& plugin_dir, const std::string& adapters_dir,
+                                  const std::string& id, const std::string& version,
+                                  const RuntimeOptions& options);
 
 // Outcome of one call on an instance.
 enum class CallStatus { kOk, kRetry, kFatal };

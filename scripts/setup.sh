@@ -13,6 +13,7 @@ PACKAGES=(
   libsqlite3-dev sqlite3 libpq-dev
   libjemalloc-dev
   libhpdf-dev
+  libarchive-dev  # adapter packages (core/packages): tar reading and writing
   libgtest-dev libgmock-dev
   help2man dpkg-dev  # the man page and the Debian packages (packaging/)
 )

@@ -15,6 +15,7 @@ void RegisterServerCommands(Registry& registry); // serve, token, config check (
 void RegisterAdaptersTestCommand(Registry& registry);
 // adapters new (core/cli/commands_adapters_new.cpp): a new adapter from the SDK's template.
 void RegisterAdaptersNewCommand(Registry& registry);
+void RegisterAdapterCommands(Registry& registry);  // adapters keygen/pack/install/… (packages)
 void RegisterAll(Registry& registry);
 
 }  // namespace sendsync::cli

@@ -111,6 +111,8 @@ void QueueOptions(Poco::Util::OptionSet& s, const std::string& statuses) {
 json LinkJson(store::Conn& conn, const store::Link& l, bool details) {
   json j = {{"name", l.name}, {"school_urn", l.school_urn}, {"adapter", l.adapter_id},
             {"schedule", l.schedule}, {"enabled", l.enabled}};
+  // null: follows the newest installed version of the adapter (else the bundled plugin)
+  j["adapter_version"] = l.adapter_version.empty() ? json() : json(l.adapter_version);
   if (l.removed_at) j["removed_at"] = FormatTime(*l.removed_at);
   auto runs = store::ListRuns(conn, l.id, 1);
   if (runs.ok() && !runs->empty()) {
@@ -152,6 +154,12 @@ int LinkAdd(const Invocation& inv) {
   spec.name = inv.Get("name");
   spec.school_urn = inv.Get("school");
   spec.adapter_id = inv.Get("adapter");
+  if (size_t at = spec.adapter_id.find('@'); at != std::string::npos) {  // ID@VERSION pins one
+    spec.adapter_version = spec.adapter_id.substr(at + 1);
+    spec.adapter_id.resize(at);
+    if (spec.adapter_version.empty())
+      return inv.Fail("--adapter ID@VERSION: the version after '@' is empty", kExitUsage);
+  }
   spec.schedule = inv.Get("schedule", "manual");
   auto cfg = ReadJsonFile(inv.Get("config"), "config file");
   if (!cfg.ok()) return Fail(inv, cfg.status());
@@ -798,7 +806,9 @@ void RegisterSyncCommands(Registry& reg) {
              AddCommonOptions(s, /*with_config=*/false);
              AddValueOption(s, "host-config", "FILE", "sendsync's own config file (default: $SENDSYNC_CONFIG)");
              AddValueOption(s, "school", "URN", "the school's URN (6 digits)");
-             AddValueOption(s, "adapter", "ID", "adapter id (see sendsync plugins list)");
+             AddValueOption(s, "adapter", "ID[@VERSION]",
+                            "adapter id (see sendsync plugins list); @VERSION pins an installed "
+                            "version (see sendsync adapters list), else the newest is used");
              AddValueOption(s, "name", "NAME", "a name for this link");
              AddValueOption(s, "config", "FILE", "the adapter's configuration (JSON)");
              AddValueOption(s, "settings", "FILE", "directions, authority, code maps, allow-lists (JSON)");

@@ -87,6 +87,15 @@ Result<std::unique_ptr<Context>> MakeContext(const Invocation& inv, bool open_st
         u.ok() && u->dialect == store::Dialect::kSqlite && u->connection != ":memory:")
       anchor_dir = std::filesystem::path(u->connection).parent_path().string();
   ctx->anchors = audit::DefaultAnchorOptions(anchor_dir.empty() ? "." : anchor_dir);
+  auto state_dir = [&](const std::string& configured, const char* env, const char* leaf) {
+    if (!configured.empty()) return configured;
+    if (const char* e = std::getenv(env); e && *e) return std::string(e);
+    return (std::filesystem::path(anchor_dir.empty() ? "." : anchor_dir) / leaf).string();
+  };
+  ctx->adapters_dir = state_dir(ctx->cfg.adapters_dir, "SENDSYNC_ADAPTERS", "adapters");
+  ctx->trusted_keys_dir =
+      state_dir(ctx->cfg.trusted_keys_dir, "SENDSYNC_TRUSTED_KEYS", "trusted-keys");
+  e.runtime.adapters_dir = ctx->adapters_dir;
   if (!ctx->cfg.audit_anchor_file.empty()) ctx->anchors.file = ctx->cfg.audit_anchor_file;
   if (!ctx->cfg.audit_anchor_key.empty()) ctx->anchors.key_file = ctx->cfg.audit_anchor_key;
 

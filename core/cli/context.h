@@ -26,6 +26,10 @@ struct Context {
   config::Config cfg;
   std::string store_url;
   std::string plugin_dir;
+  // Installed adapter versions and trusted vendor keys: the config's adapters_dir /
+  // trusted_keys_dir, else $SENDSYNC_ADAPTERS / $SENDSYNC_TRUSTED_KEYS, else adapters/ and
+  // trusted-keys/ in the data folder (the anchors' folder rule).
+  std::string adapters_dir, trusted_keys_dir;
   std::unique_ptr<store::Store> store;
   sync::EngineOptions engine;
   std::string actor;  // "cli:<user>"

@@ -7,6 +7,9 @@ void RegisterAll(Registry& registry) {
   RegisterHubCommands(registry);
   RegisterSyncCommands(registry);
   RegisterReferralCommands(registry);
+#ifdef SENDSYNC_HAVE_PACKAGES
+  RegisterAdapterCommands(registry);
+#endif
 #ifdef SENDSYNC_HAVE_SERVER
   RegisterServerCommands(registry);
 #endif

@@ -53,6 +53,9 @@ json Config::ToJson() const {
           {"log_file", log_file},
           {"audit_anchor_file", audit_anchor_file},
           {"audit_anchor_key", audit_anchor_key},
+          {"adapters_dir", adapters_dir},
+          {"trusted_keys_dir", trusted_keys_dir},
+          {"max_adapter_package_mb", max_adapter_package_mb},
           {"worker_mode", worker_mode},
           {"call_timeout_seconds", call_timeout_seconds},
           {"memory_limit_mb", memory_limit_mb},
@@ -78,17 +81,19 @@ Result<Config> FromJson(const json& j, const std::string& base) {
   if (!j.is_object()) return Bad("(top)", "must be a JSON object");
   Config c;
   static const std::set<std::string> kStrings = {
-      "data_dir",  "store_url", "plugin_dir",  "listen",   "tls_cert",          "tls_key",
-      "log_level", "log_file",  "worker_mode", "web_root", "audit_anchor_file", "audit_anchor_key"};
+      "data_dir",          "store_url",        "plugin_dir",   "listen",          "tls_cert",
+      "tls_key",           "log_level",        "log_file",     "worker_mode",     "web_root",
+      "audit_anchor_file", "audit_anchor_key", "adapters_dir", "trusted_keys_dir"};
   static const std::set<std::string> kInts = {
-      "call_timeout_seconds", "memory_limit_mb",
-      "max_attempts",         "backoff_base_seconds",
-      "backoff_max_seconds",  "max_request_bytes",
-      "retry_base_seconds",   "retry_max_seconds",
-      "max_parallel_runs",    "http_threads",
-      "summary_cache_mb",     "header_timeout_seconds",
-      "body_timeout_seconds", "keepalive_timeout_seconds",
-      "max_connections",      "max_connections_per_address"};
+      "call_timeout_seconds",  "memory_limit_mb",
+      "max_attempts",          "backoff_base_seconds",
+      "backoff_max_seconds",   "max_request_bytes",
+      "retry_base_seconds",    "retry_max_seconds",
+      "max_parallel_runs",     "http_threads",
+      "summary_cache_mb",      "header_timeout_seconds",
+      "body_timeout_seconds",  "keepalive_timeout_seconds",
+      "max_connections",       "max_connections_per_address",
+      "max_adapter_package_mb"};
   for (auto it = j.begin(); it != j.end(); ++it) {
     const std::string& k = it.key();
     if (kStrings.count(k)) {
@@ -127,6 +132,9 @@ Result<Config> FromJson(const json& j, const std::string& base) {
   str("web_root", c.web_root);
   str("audit_anchor_file", c.audit_anchor_file);
   str("audit_anchor_key", c.audit_anchor_key);
+  str("adapters_dir", c.adapters_dir);
+  str("trusted_keys_dir", c.trusted_keys_dir);
+  num("max_adapter_package_mb", c.max_adapter_package_mb);
   num("retry_base_seconds", c.retry_base_seconds);
   num("retry_max_seconds", c.retry_max_seconds);
   num("max_parallel_runs", c.max_parallel_runs);
@@ -147,6 +155,8 @@ Result<Config> FromJson(const json& j, const std::string& base) {
   c.web_root = Under(base, c.web_root);
   c.audit_anchor_file = Under(base, c.audit_anchor_file);
   c.audit_anchor_key = Under(base, c.audit_anchor_key);
+  c.adapters_dir = Under(base, c.adapters_dir);
+  c.trusted_keys_dir = Under(base, c.trusted_keys_dir);
   if (c.store_url.rfind("sqlite:", 0) == 0)
     c.store_url = "sqlite:" + Under(base, c.store_url.substr(7));
 

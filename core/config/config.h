@@ -29,6 +29,11 @@ struct Config {
   // The audit chain's anchors (core/audit/anchor.h); default <data_dir>/audit-anchors.jsonl and
   // <data_dir>/audit-anchor.key.
   std::string audit_anchor_file, audit_anchor_key;
+  // Signed adapter packages (`sendsync adapters install`): where installed versions go (default
+  // <data_dir>/adapters), the folder of trusted vendors' public keys (*.pub; default
+  // <data_dir>/trusted-keys) and the largest package accepted.
+  std::string adapters_dir, trusted_keys_dir;
+  int max_adapter_package_mb = 64;
   // `sendsync serve` only.
   std::string web_root;  // dashboard files; default <sendsync's folder>/../share/sendsync/web
   int retry_base_seconds = 60;        // a scheduled run that failed is retried after this, doubling

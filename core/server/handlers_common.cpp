@@ -84,6 +84,7 @@ json LinkJson(Call& call, const store::Link& l, bool details) {
   json j = {{"name", l.name},
             {"school_urn", l.school_urn},
             {"adapter", l.adapter_id},
+            {"adapter_version", l.adapter_version.empty() ? json() : json(l.adapter_version)},
             {"schedule", l.schedule},
             {"enabled", l.enabled},
             {"running", sched.Running(l.name)},

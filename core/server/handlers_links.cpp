@@ -1,6 +1,7 @@
 // whoami, schools, links, runs and plugins.
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <regex>
 
 #include "core/server/handlers.h"
@@ -129,6 +130,11 @@ Reply AddLink(Call& call) {
   spec.name = text("name", true);
   spec.school_urn = text("school_urn", true);
   spec.adapter_id = text("adapter", true);
+  if (size_t at = spec.adapter_id.find('@'); at != std::string::npos) {  // ID@VERSION pins one
+    spec.adapter_version = spec.adapter_id.substr(at + 1);
+    spec.adapter_id.resize(at);
+    if (spec.adapter_version.empty()) e.Add("/adapter", "the version after '@' is empty");
+  }
   if (b.contains("schedule")) spec.schedule = text("schedule", false);
   if (!spec.name.empty() && !std::regex_match(spec.name, kName))
     e.Add("/name", "must be 1-64 letters, digits, '.', '_' or '-'");
@@ -266,11 +272,23 @@ Reply ShowRun(Call& call) {
 Reply ListPlugins(Call& call) {
   Page page;
   if (auto r = ParsePage(call, page)) return *r;
-  json all = json::array();
-  for (const auto& p : plugins::Discover(call.env.plugin_dir, call.env.runtime)) {
-    json j = {{"file", std::filesystem::path(p.path).filename().string()},
-              {"ok", p.ok},
-              {"reason", p.reason}};
+  // Which links run which version: a pin, else the newest installed, else the bundled plugin.
+  auto installed = plugins::ListInstalled(call.env.runtime.adapters_dir);
+  std::map<std::pair<std::string, std::string>, json> users;
+  if (auto links = store::ListLinks(*call.conn); links.ok())
+    for (const auto& l : *links) {
+      if (!call.MaySee(l.school_urn)) continue;
+      std::string v = l.adapter_version;
+      if (v.empty())
+        for (const auto& a : installed)
+          if (a.id == l.adapter_id) v = a.version;  // sorted oldest first
+      auto& u = users[{l.adapter_id, v}];
+      if (u.is_null()) u = json::array();
+      u.push_back(l.name);
+    }
+  auto describe = [&](const plugins::PluginInfo& p, json j, const std::string& version_key) {
+    j["ok"] = p.ok;
+    j["reason"] = p.reason;
     if (p.ok) {
       j["id"] = p.manifest.id;
       j["name"] = p.manifest.name;
@@ -279,9 +297,22 @@ Reply ListPlugins(Call& call) {
       j["abi"] = p.manifest.abi;
       j["reads"] = p.manifest.reads;
       j["writes"] = p.manifest.writes;
+      auto u = users.find({p.manifest.id, version_key});
+      j["links"] = u == users.end() ? json::array() : u->second;
     }
-    all.push_back(std::move(j));
-  }
+    return j;
+  };
+  json all = json::array();
+  for (const auto& p : plugins::Discover(call.env.plugin_dir, call.env.runtime))
+    all.push_back(describe(
+        p, {{"file", std::filesystem::path(p.path).filename().string()}, {"installed", false}},
+        ""));
+  for (const auto& a : installed)
+    all.push_back(describe(plugins::Inspect(a.library, call.env.runtime),
+                           {{"file", a.id + "/" + a.version + "/" +
+                                         std::filesystem::path(a.library).filename().string()},
+                            {"installed", true}},
+                           a.version));
   return {200, OffsetPage(all, page)};
 }
 

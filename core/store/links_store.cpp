@@ -10,7 +10,7 @@ namespace {
 
 const char* kLinkCols =
     "id, name, school_urn, adapter_id, config, settings, schedule, enabled, created_at, "
-    "removed_at";
+    "removed_at, adapter_version, adapter_previous_version";
 
 Result<Link> LinkOf(const Row& r) {
   Link l;
@@ -28,6 +28,8 @@ Result<Link> LinkOf(const Row& r) {
   l.enabled = AsInt(r[7]) != 0;
   l.created_at = AsInt(r[8]);
   l.removed_at = detail::OptIntOf(r[9]);
+  l.adapter_version = AsText(r[10]);
+  l.adapter_previous_version = AsText(r[11]);
   return l;
 }
 
@@ -89,9 +91,10 @@ Result<int64_t> CreateLink(Conn& conn, const Link& link) {
   SENDSYNC_RETURN_IF_ERROR(detail::BumpHubGeneration(conn));
   SENDSYNC_RETURN_IF_ERROR(conn.Exec(
       "INSERT INTO links (id, name, school_urn, adapter_id, config, settings, schedule, enabled, "
-      "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      "created_at, adapter_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       {*id, link.name, link.school_urn, link.adapter_id, link.config.dump(), link.settings.dump(),
-       link.schedule, int64_t{link.enabled ? 1 : 0}, NowMs()}));
+       link.schedule, int64_t{link.enabled ? 1 : 0}, NowMs(),
+       link.adapter_version.empty() ? Value() : Value(link.adapter_version)}));
   return *id;
 }
 
@@ -137,6 +140,15 @@ Status SetLinkEnabled(Conn& conn, int64_t id, bool enabled) {
 Status UpdateLinkSettings(Conn& conn, int64_t id, const json& settings) {
   SENDSYNC_RETURN_IF_ERROR(detail::BumpHubGeneration(conn));
   return conn.Exec("UPDATE links SET settings = ? WHERE id = ?", {settings.dump(), id});
+}
+
+Status SetLinkAdapterVersion(Conn& conn, int64_t id, const std::string& version,
+                             const std::string& previous) {
+  SENDSYNC_RETURN_IF_ERROR(detail::BumpHubGeneration(conn));
+  return conn.Exec(
+      "UPDATE links SET adapter_version = ?, adapter_previous_version = ? WHERE id = ?",
+      {version.empty() ? Value() : Value(version), previous.empty() ? Value() : Value(previous),
+       id});
 }
 
 Status RemoveLink(Conn& conn, int64_t id) {

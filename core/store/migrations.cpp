@@ -173,6 +173,14 @@ const std::vector<Migration>& Migrations() {
            "CREATE INDEX quarantine_payload ON quarantine (link_id, payload_hash)",
        },
        {}},
+      {6,
+       "links pin an installed adapter version (NULL: the newest installed, else the bundled "
+       "one) and remember the one before, for rollback",
+       {
+           "ALTER TABLE links ADD COLUMN adapter_version TEXT",
+           "ALTER TABLE links ADD COLUMN adapter_previous_version TEXT",
+       },
+       {}},
   };
   return kMigrations;
 }

@@ -113,6 +113,9 @@ struct Link {
   nlohmann::json config;    // adapter configuration, secrets as references (env:NAME, file:PATH)
   nlohmann::json settings;  // per kind: direction, authority, code maps, allow-list (core/sync)
   std::string schedule;     // "manual", "every 15m", "daily 06:30", …
+  // The installed adapter version the link is pinned to; "" follows the newest installed version
+  // (else the bundled plugin). The previous pin is kept for `sendsync adapters rollback`.
+  std::string adapter_version, adapter_previous_version;
   bool enabled = true;
   int64_t created_at = 0;
   std::optional<int64_t> removed_at;
@@ -125,6 +128,9 @@ Result<Link> GetLinkById(Conn& conn, int64_t id);
 Result<std::vector<Link>> ListLinks(Conn& conn, bool include_removed = false);
 Status SetLinkEnabled(Conn& conn, int64_t id, bool enabled);
 Status UpdateLinkSettings(Conn& conn, int64_t id, const nlohmann::json& settings);
+// Pins the link to `version` ("" follows the newest) and remembers `previous` for a rollback.
+Status SetLinkAdapterVersion(Conn& conn, int64_t id, const std::string& version,
+                             const std::string& previous);
 // Marks removed (history, queues and audit stay); its name becomes free for a new link.
 Status RemoveLink(Conn& conn, int64_t id);
 

@@ -104,7 +104,16 @@ bool Engine::Impl::HolderIsDeadHere(const std::string& holder, const std::string
   return detail::ProcessEnded(std::strtol(holder.c_str() + a + 1, nullptr, 10));
 }
 
-Result<plugins::PluginInfo> Engine::Impl::FindPlugin(const std::string& adapter_id) {
+Result<plugins::PluginInfo> Engine::Impl::FindPlugin(const std::string& adapter_id,
+                                                     const std::string& version) {
+  // Installed versions come and go while a service runs, so they are looked up every time; only
+  // the bundled folder's discovery is kept.
+  bool installed = !version.empty();
+  for (const auto& a : plugins::ListInstalled(opt.runtime.adapters_dir))
+    installed |= a.id == adapter_id;
+  if (installed)
+    return plugins::ResolveAdapter(opt.plugin_dir, opt.runtime.adapters_dir, adapter_id, version,
+                                   opt.runtime);
   std::lock_guard<std::mutex> lock(plugins_mu);
   if (!discovered) {
     plugins_found = plugins::Discover(opt.plugin_dir, opt.runtime);
@@ -299,7 +308,7 @@ Result<RunSummary> Engine::RunLink(const std::string& name, RunMode mode) {
   sum.run_id = *run_id;
   sum.mode = RunModeName(mode);
   Status st = [&]() -> Status {
-    auto plugin = I.FindPlugin(ctx->link.adapter_id);
+    auto plugin = I.FindPlugin(ctx->link.adapter_id, ctx->link.adapter_version);
     if (!plugin.ok()) return plugin.status();
     auto config = ResolveSecrets(ctx->link.config, plugin->manifest.secret_fields);
     if (!config.ok()) return config.status();

@@ -1,8 +1,8 @@
 // Installing and checking links; resolving secret references; schedules.
 #include <cstdlib>
-#include <set>
 #include <fstream>
 #include <regex>
+#include <set>
 #include <sstream>
 
 #include "core/audit/audit.h"
@@ -50,13 +50,14 @@ Result<json> ResolveSecrets(const json& config, const std::vector<std::string>& 
     if (!out.contains(ptr)) continue;
     const json& v = out.at(ptr);
     if (!v.is_string())
-      return Status::InvalidArgument("secret " + path + " must be a reference env:NAME or file:PATH");
+      return Status::InvalidArgument("secret " + path +
+                                     " must be a reference env:NAME or file:PATH");
     const std::string ref = v.get<std::string>();
     if (ref.rfind("env:", 0) == 0) {
       const char* value = std::getenv(ref.substr(4).c_str());
       if (!value || !*value)
-        return Status::InvalidArgument("secret " + path + ": environment variable " + ref.substr(4) +
-                                       " is not set");
+        return Status::InvalidArgument("secret " + path + ": environment variable " +
+                                       ref.substr(4) + " is not set");
       out[ptr] = std::string(value);
     } else if (ref.rfind("file:", 0) == 0) {
       std::ifstream f(ref.substr(5));
@@ -88,18 +89,16 @@ Result<int64_t> AddLink(store::Store& store, const LinkSpec& spec,
                                    "' must be letters, digits, '.', '_' or '-' (at most 64)");
   static const std::regex urn_re(R"([0-9]{6})");
   if (!std::regex_match(spec.school_urn, urn_re))
-    return Status::InvalidArgument("school URN '" + spec.school_urn + "' must be 6 digits (GIAS URN)");
+    return Status::InvalidArgument("school URN '" + spec.school_urn +
+                                   "' must be 6 digits (GIAS URN)");
   SENDSYNC_RETURN_IF_ERROR(ValidateSchedule(spec.schedule));
   if (spec.adapter_id == kImportAdapter)
     return Status::InvalidArgument("'" + spec.adapter_id + "' is built in and cannot be added");
 
-  auto plugins = plugins::Discover(plugin_dir.empty() ? plugins::DefaultPluginDir() : plugin_dir, runtime);
-  const plugins::PluginInfo* plugin = nullptr;
-  for (const auto& p : plugins)
-    if (p.ok && p.manifest.id == spec.adapter_id) plugin = &p;
-  if (!plugin)
-    return Status::NotFound("no usable adapter '" + spec.adapter_id + "' in the plugin folder " +
-                            "(see sendsync plugins list)");
+  auto resolved = plugins::ResolveAdapter(plugin_dir, runtime.adapters_dir, spec.adapter_id,
+                                          spec.adapter_version, runtime);
+  if (!resolved.ok()) return resolved.status();
+  const plugins::PluginInfo* plugin = &*resolved;
   if (!spec.config.is_object()) return Status::InvalidArgument("config must be a JSON object");
 
   // Secrets are stored as references only.
@@ -109,8 +108,8 @@ Result<int64_t> AddLink(store::Store& store, const LinkSpec& spec,
     json::json_pointer ptr(path);
     if (!spec.config.contains(ptr)) continue;
     const json& v = spec.config.at(ptr);
-    if (!v.is_string() || (v.get<std::string>().rfind("env:", 0) != 0 &&
-                           v.get<std::string>().rfind("file:", 0) != 0))
+    if (!v.is_string() ||
+        (v.get<std::string>().rfind("env:", 0) != 0 && v.get<std::string>().rfind("file:", 0) != 0))
       return Status::InvalidArgument("config " + path +
                                      ": a secret must be given as env:NAME or file:PATH, never the "
                                      "secret itself");
@@ -144,37 +143,37 @@ Result<int64_t> AddLink(store::Store& store, const LinkSpec& spec,
   l.config = spec.config;
   l.settings = settings.ToJson();
   l.schedule = spec.schedule;
+  l.adapter_version = spec.adapter_version;
   auto id = store::CreateLink(**conn, l);
   if (!id.ok()) return id.status();
   std::vector<audit::Entry> e(1);
   e[0].actor = actor;
   e[0].action = "link.add";
   e[0].detail = {{"link", spec.name}, {"adapter", spec.adapter_id}, {"school", spec.school_urn}};
+  if (!spec.adapter_version.empty()) e[0].detail["adapter_version"] = spec.adapter_version;
   SENDSYNC_RETURN_IF_ERROR(audit::Append(**conn, e));
   SENDSYNC_RETURN_IF_ERROR(tx.Commit());
   return *id;
 }
 
-Status TestLink(store::Store& store, const std::string& name, const plugins::RuntimeOptions& runtime,
-                const std::string& plugin_dir) {
+Status TestLink(store::Store& store, const std::string& name,
+                const plugins::RuntimeOptions& runtime, const std::string& plugin_dir,
+                const std::string& version) {
   auto conn = store.Connect();
   if (!conn.ok()) return conn.status();
   auto link = store::GetLink(**conn, name);
   if (!link.ok()) return link.status();
-  auto plugins = plugins::Discover(plugin_dir.empty() ? plugins::DefaultPluginDir() : plugin_dir, runtime);
-  for (const auto& p : plugins) {
-    if (!p.ok || p.manifest.id != link->adapter_id) continue;
-    auto config = ResolveSecrets(link->config, p.manifest.secret_fields);
-    if (!config.ok()) return config.status();
-    auto inst = plugins::Open(p, config->dump(), runtime);
-    if (!inst.ok()) return inst.status();
-    plugins::CallResult r = (*inst)->Call("check", "{}");
-    if (r.status == plugins::CallStatus::kOk) return Status::OK();
-    return r.status == plugins::CallStatus::kRetry ? Status::Unavailable(r.message)
-                                                   : Status::FailedPrecondition(r.message);
-  }
-  return Status::NotFound("adapter '" + link->adapter_id + "' of link '" + name +
-                          "' is not in the plugin folder");
+  auto p = plugins::ResolveAdapter(plugin_dir, runtime.adapters_dir, link->adapter_id,
+                                   version.empty() ? link->adapter_version : version, runtime);
+  if (!p.ok()) return p.status();
+  auto config = ResolveSecrets(link->config, p->manifest.secret_fields);
+  if (!config.ok()) return config.status();
+  auto inst = plugins::Open(*p, config->dump(), runtime);
+  if (!inst.ok()) return inst.status();
+  plugins::CallResult r = (*inst)->Call("check", "{}");
+  if (r.status == plugins::CallStatus::kOk) return Status::OK();
+  return r.status == plugins::CallStatus::kRetry ? Status::Unavailable(r.message)
+                                                 : Status::FailedPrecondition(r.message);
 }
 
 }  // namespace sendsync::sync

@@ -214,6 +214,7 @@ class Engine {
 
 struct LinkSpec {
   std::string name, school_urn, adapter_id, schedule = "manual";
+  std::string adapter_version;  // an installed version to pin; "" follows the newest
   nlohmann::json config;    // secret fields as env:NAME or file:PATH references
   nlohmann::json settings;  // null: defaults from the adapter's manifest
 };
@@ -223,9 +224,11 @@ struct LinkSpec {
 Result<int64_t> AddLink(store::Store& store, const LinkSpec& spec,
                         const plugins::RuntimeOptions& runtime, const std::string& plugin_dir,
                         const std::string& actor);
-// Calls the adapter's check with the link's configuration.
+// Calls the adapter's check with the link's configuration, using the adapter version the link is
+// pinned to, or `version` when given (to try a version before pinning it).
 Status TestLink(store::Store& store, const std::string& name,
-                const plugins::RuntimeOptions& runtime, const std::string& plugin_dir);
+                const plugins::RuntimeOptions& runtime, const std::string& plugin_dir,
+                const std::string& version = "");
 // Resolves env:NAME / file:PATH references in the secret fields of `config`.
 Result<nlohmann::json> ResolveSecrets(const nlohmann::json& config,
                                       const std::vector<std::string>& secret_fields);

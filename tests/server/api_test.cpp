@@ -435,6 +435,41 @@ TEST_F(ApiTest, PluginsListShowsRefusedPluginsWithTheirReason) {
   EXPECT_EQ(Get("/api/v1/plugins", Token(server::Role::kOperator, "100000")).status, 403);
 }
 
+TEST_F(ApiTest, PluginsListShowsInstalledVersionsWithTheLinksUsingEach) {
+  // An installed version is a folder <adapters>/ID/VERSION/ holding its library (what
+  // `sendsync adapters install` leaves after verifying a package).
+  const fs::path adapters = dir_ / "adapters";
+  fs::create_directories(adapters / "jsonl-folder" / "1.0.0");
+  fs::copy_file(fs::path(SERVER_PLUGIN_DIR) / "jsonl-folder.so",
+                adapters / "jsonl-folder" / "1.0.0" / "jsonl-folder.so");
+  auto o = Options();
+  o.engine.runtime.adapters_dir = adapters.string();
+  Start(o);
+  const std::string token = Token(server::Role::kAdmin);
+  json body = {{"name", "pinned"},
+               {"school_urn", "100000"},
+               {"adapter", "jsonl-folder@1.0.0"},
+               {"config", {{"folder", (dir_ / "mis").string()}}}};
+  Response added = Post("/api/v1/links", token, body.dump());
+  ASSERT_EQ(added.status, 201) << added.body;
+  EXPECT_EQ(added.Json()["adapter"], "jsonl-folder");
+  EXPECT_EQ(added.Json()["adapter_version"], "1.0.0");
+  body["name"] = "missing";
+  body["adapter"] = "jsonl-folder@9.9";
+  EXPECT_EQ(Post("/api/v1/links", token, body.dump()).status, 404);
+  const json list = Get("/api/v1/plugins", token).Json();
+  bool seen = false;
+  for (const json& p : list["items"])
+    if (p["installed"] == true) {
+      seen = true;
+      EXPECT_EQ(p["file"], "jsonl-folder/1.0.0/jsonl-folder.so");
+      EXPECT_EQ(p["version"], "1.0.0");
+      // "mis" (set up unpinned) follows the newest installed version; "pinned" names it
+      EXPECT_EQ(p["links"], json({"mis", "pinned"}));
+    }
+  EXPECT_TRUE(seen) << list.dump();
+}
+
 TEST_F(ApiTest, WhoAmIListsTheTokensPermissions) {
   Start();
   json j = Get("/api/v1/whoami", Token(server::Role::kAuditor, "100000")).Json();

@@ -401,8 +401,9 @@ async function plugins() {
   const refused = items.filter((p) => !p.ok);
   return el('div', {},
     el('h2', {}, 'Loaded'),
-    ok.length ? table('Adapters that passed validation', ['Adapter', 'Name', 'Version', 'Vendor', 'ABI', 'Reads', 'Writes', 'File'],
-      ok.map((p) => [p.id, p.name, p.version, p.vendor, p.abi, (p.reads || []).join(', '), (p.writes || []).join(', '), p.file]), 'loaded')
+    ok.length ? table('Adapters that passed validation, each version with the links that use it', ['Adapter', 'Name', 'Version', 'Source', 'Links', 'Vendor', 'ABI', 'Reads', 'Writes', 'File'],
+      ok.map((p) => [p.id, p.name, p.version, p.installed ? 'installed package' : 'bundled', (p.links || []).join(', ') || '—',
+        p.vendor, p.abi, (p.reads || []).join(', '), (p.writes || []).join(', '), p.file]), 'loaded')
       : empty('No adapters in the plugin folder.'),
     el('h2', {}, 'Refused'),
     refused.length ? table('Files refused, with the reason', ['File', 'Reason'], refused.map((p) => [p.file, p.reason]), 'refused')
