@@ -131,11 +131,12 @@ RunHistory Scheduler::HistoryOf(store::Conn& conn, int64_t link_id) const {
   return h;
 }
 
-std::optional<int64_t> Scheduler::NextRunAt(const store::Link& link, const RunHistory& h) const {
+std::optional<int64_t> Scheduler::NextRunAt(const store::Link& link, const RunHistory& h,
+                                            int64_t now_ms) const {
   if (!link.enabled || link.removed_at) return std::nullopt;
   auto s = ParseSchedule(link.schedule);
   if (!s.ok()) return std::nullopt;
-  return server::NextRunAt(*s, h, store::NowMs(), options_.backoff);
+  return server::NextRunAt(*s, h, now_ms, options_.backoff);
 }
 
 void Scheduler::ReapFinished() {
@@ -181,7 +182,7 @@ void Scheduler::Tick() {
       auto nb = not_before_.find(l.name);
       if (nb != not_before_.end() && nb->second > now) continue;
     }
-    auto next = NextRunAt(l, HistoryOf(**conn, l.id));
+    auto next = NextRunAt(l, HistoryOf(**conn, l.id), now);
     if (next && *next <= now) {
       log::Write(log::Level::kInfo, "scheduler.start",
                  {{"link", l.name}, {"schedule", l.schedule}});

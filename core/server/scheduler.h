@@ -57,9 +57,13 @@ class Scheduler {
   // False when the scheduling thread has not looked for due links for several ticks.
   bool Alive() const;
 
-  // The link's run history and next due time as the scheduler sees them (for the API).
+  // The link's run history and next due time as the scheduler sees them (for the API). A link
+  // never run is due at `now_ms` itself, so a caller that compares the answer with a time must
+  // pass that same time: a clock read again after a store query would be later, and the link would
+  // never be due (as happened on PostgreSQL, whose queries take milliseconds).
   RunHistory HistoryOf(store::Conn& conn, int64_t link_id) const;
-  std::optional<int64_t> NextRunAt(const store::Link& link, const RunHistory& history) const;
+  std::optional<int64_t> NextRunAt(const store::Link& link, const RunHistory& history,
+                                   int64_t now_ms) const;
 
  private:
   bool Claim(const std::string& link);  // false when already running here
