@@ -69,8 +69,8 @@ struct FieldConflict {
 };
 
 struct MergeOutcome {
-  nlohmann::json merged;       // the hub's fields after the merge
-  nlohmann::json agreed_base;  // what the link and the hub now agree on (the link's new base)
+  nlohmann::json merged;             // the hub's fields after the merge
+  nlohmann::json agreed_base;        // what the link and the hub now agree on (the link's new base)
   std::vector<std::string> changed;  // hub fields that changed
   std::vector<FieldConflict> conflicts;
 };
@@ -111,7 +111,9 @@ struct RunSummary {
   // Dry runs: what would change, per pupil and field (also filled for real runs, capped).
   nlohmann::json changes = nlohmann::json::array();
 
-  bool NeedsPerson() const { return quarantined + conflicts + matches + dead_lettered + rejected > 0; }
+  bool NeedsPerson() const {
+    return quarantined + conflicts + matches + dead_lettered + rejected > 0;
+  }
   nlohmann::json ToJson() const;
 };
 
@@ -127,15 +129,16 @@ struct EngineOptions {
   std::string plugin_dir;  // empty: plugins::DefaultPluginDir()
   size_t page_size = 1000;
   size_t push_batch = 200;
-  int max_attempts = 8;                  // deliveries before a change is dead-lettered
-  int64_t backoff_base_ms = 2000;        // first retry delay; doubles, with ±20 % jitter
+  int max_attempts = 8;            // deliveries before a change is dead-lettered
+  int64_t backoff_base_ms = 2000;  // first retry delay; doubles, with ±20 % jitter
   int64_t backoff_max_ms = 3600 * 1000;
-  int64_t lease_ttl_ms = 120000;
-  std::string holder;                    // lease holder name; empty: host:pid:random
-  std::string actor_prefix = "link:";    // audit actor for link runs
+  int64_t lease_ttl_ms = 120000;       // renewed every third of it while a run lasts
+  std::string host_id;                 // this host's name in leases and runs; empty: hostname
+  std::string holder;                  // lease holder name; empty: host_id:pid:random
+  std::string actor_prefix = "link:";  // audit actor for link runs
   std::function<void(const Progress&)> on_progress;
-  size_t max_reported_changes = 2000;    // cap on RunSummary::changes
-  int max_parallel_links = 2;            // links RunAll runs at the same time
+  size_t max_reported_changes = 2000;  // cap on RunSummary::changes
+  int max_parallel_links = 2;          // links RunAll runs at the same time
 };
 
 class Engine {
@@ -155,6 +158,8 @@ class Engine {
 
   // Asks a run in progress to stop at the next safe point (between pages or deliveries).
   void RequestStop();
+  // This engine's lease holder name, "<host id>:<pid>:<n>" (runs record it as their holder).
+  const std::string& holder() const;
 
   // ---- people's queues (each resolution is audited with `actor`) ----
   // resolution: "ours" keeps the hub's value (and pushes it), "theirs" takes the link's,
