@@ -170,6 +170,26 @@ TEST_P(SchedulerStoresTest, RunsEveryLinkDueAtTheSameMinute) {
   EXPECT_EQ(store::ListPupils(*Conn())->size(), static_cast<size_t>(5 * kLinks));
 }
 
+TEST_P(SchedulerStoresTest, EachHostRecordsItsHeartbeatAndHealthzNamesIt) {
+  auto o = Options(true);
+  o.engine.host_id = "host-x";
+  Start(o);
+  std::optional<store::Host> seen;
+  ASSERT_TRUE(WaitFor([&] {
+    auto hosts = store::ListHosts(*Conn());
+    if (hosts.ok())
+      for (const auto& h : *hosts)
+        if (h.host_id == "host-x" && !h.listen.empty()) seen = h;
+    return seen.has_value();
+  }));
+  EXPECT_EQ(seen->listen, "127.0.0.1:" + std::to_string(port()));
+  EXPECT_EQ(seen->holder.rfind("host-x:", 0), 0u) << seen->holder;
+  EXPECT_GT(seen->heartbeat_at, 0);
+  json health = Get("/healthz", "").Json();
+  EXPECT_EQ(health["host_id"], "host-x");
+  EXPECT_EQ(health["holder"], seen->holder);
+}
+
 INSTANTIATE_TEST_SUITE_P(Stores, SchedulerStoresTest, ::testing::Values(false, true),
                          [](const auto& info) { return info.param ? "postgresql" : "sqlite"; });
 
