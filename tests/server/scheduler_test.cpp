@@ -190,6 +190,35 @@ TEST_P(SchedulerStoresTest, EachHostRecordsItsHeartbeatAndHealthzNamesIt) {
   EXPECT_EQ(health["holder"], seen->holder);
 }
 
+// With jitter, a host waits its own delay (fixed per host, link and run) after a link falls due:
+// the scheduler computes it from the holder name, the link and the last start, as here.
+TEST_F(SchedulerTest, JitterDelaysEachDueLinkByThisHostsOwnDelay) {
+  auto o = Options(true);
+  o.engine.holder = "host-j:1:1";
+  o.scheduler.jitter = std::chrono::milliseconds(60000);
+  auto delay = [&](const std::string& link) {
+    return static_cast<int64_t>(std::hash<std::string>{}(o.engine.holder + "|" + link + "|0") %
+                                60000u);
+  };
+  std::string soon, late;
+  for (int i = 0; i < 10000 && (soon.empty() || late.empty()); ++i) {
+    const std::string name = "l" + std::to_string(i);
+    if (soon.empty() && delay(name) < 300) soon = name;
+    if (late.empty() && delay(name) > 30000) late = name;
+  }
+  ASSERT_FALSE(soon.empty());
+  ASSERT_FALSE(late.empty());
+  WritePupils("src", 1, 2);
+  const int64_t soon_id = AddLink(soon, "src", "100000", "every 1h");
+  const int64_t late_id = AddLink(late, "src", "100000", "every 1h");
+  Start(o);
+  ASSERT_TRUE(WaitFor([&] { return !Runs(soon_id).empty(); }))
+      << soon << " (delay " << delay(soon) << " ms) did not start";
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  Stop();
+  EXPECT_TRUE(Runs(late_id).empty()) << late << " (delay " << delay(late) << " ms) started early";
+}
+
 INSTANTIATE_TEST_SUITE_P(Stores, SchedulerStoresTest, ::testing::Values(false, true),
                          [](const auto& info) { return info.param ? "postgresql" : "sqlite"; });
 
