@@ -7,7 +7,7 @@
 //   1% change   a re-sync after 1 % of the SEN records changed
 // and prints wall time, records/s and peak resident memory of the sendsync process as a table.
 //
-//   sendsync-bench-sync [--pupils N] [--schools N] [--work DIR] [--page-size N]
+//   sendsync-bench-sync [--pupils N] [--schools N] [--work DIR] [--page-size N] [--pg-url URL]
 //
 // With --adapter ctf|csv|jsonl-folder, the per-adapter bench of issue 19 instead: the generator
 // writes one dataset (every pupil's identity, and SEN status and needs for pupils on SEN support
@@ -18,6 +18,10 @@
 // size, the largest size's figure over the smallest's (linear: <= 1.3), the figure over
 // jsonl-folder's (ctf: <= 1.5), and the peak resident memory of the host and of the worker
 // (<= 100 MB).
+//
+// With --pg-url (a PostgreSQL server you run, and a database on it where the bench may CREATE
+// DATABASE), the same steps also run on PostgreSQL, with a floor of psql's \copy of the same CSV
+// rows into one table per kind, and the PostgreSQL/SQLite ratio of each step is printed.
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -255,6 +259,7 @@ int main(int argc, char** argv) {
   long pupils = 300000, schools = 400, page = 2000;
   fs::path work = fs::current_path() / "bench-out";
   std::string adapter;
+  std::string pg_url;  // postgresql://user@host:port/db: databases are made next to db
   std::vector<long> sizes = {20000, 300000};
   for (int i = 1; i < argc; ++i) {
     auto next = [&]() { return i + 1 < argc ? argv[++i] : (std::exit(2), argv[0]); };
@@ -266,6 +271,8 @@ int main(int argc, char** argv) {
       work = next();
     else if (!std::strcmp(argv[i], "--page-size"))
       page = std::atol(next());
+    else if (!std::strcmp(argv[i], "--pg-url"))
+      pg_url = next();
     else if (!std::strcmp(argv[i], "--adapter"))
       adapter = next();
     else if (!std::strcmp(argv[i], "--sizes")) {
@@ -281,7 +288,8 @@ int main(int argc, char** argv) {
     } else {
       std::fprintf(
           stderr,
-          "usage: sendsync-bench-sync [--pupils N] [--schools N] [--work DIR] [--page-size N]\n"
+          "usage: sendsync-bench-sync [--pupils N] [--schools N] [--work DIR] [--page-size N]"
+          " [--pg-url postgresql://user@host:port/db]\n"
           "       sendsync-bench-sync --adapter ctf|csv|jsonl-folder [--sizes N,N,...] [--work DIR]"
           " [--page-size N]\n");
       return 2;
@@ -403,6 +411,41 @@ int main(int argc, char** argv) {
   Measure again = Run({SENDSYNC_BIN, "sync", "--link", "mis", "--json", "--page-size", ps},
                       store_env("worker.db"));
   Check(again, "no-change re-sync");
+
+  // PostgreSQL: a fresh database for the floor and one for the sync, on the server pg_url names.
+  Measure pg_floor, pg_full, pg_again, pg_one;
+  std::map<std::string, std::string> pg_env;
+  const bool pg = !pg_url.empty();
+  if (pg) {
+    const std::string base = pg_url.substr(0, pg_url.rfind('/') + 1);
+    const std::string tag = std::to_string(::getpid());
+    for (const std::string& db : {"bench_floor_" + tag, "bench_sync_" + tag})
+      Check(
+          Run({"psql", "-q", "-v", "ON_ERROR_STOP=1", pg_url, "-c", "CREATE DATABASE " + db}, none),
+          "psql CREATE DATABASE (is --pg-url right?)");
+    const std::string pg_script = (work / "pg-floor.sql").string();
+    {
+      std::ofstream s(pg_script);
+      s << "\\set ON_ERROR_STOP 1\nBEGIN;\n";
+      for (const char* k : {"pupil", "sen", "cycle", "provision", "review"})
+        s << "CREATE TABLE " << k << " (id TEXT, pupil TEXT, body TEXT);\n\\copy " << k << " FROM '"
+          << (work / "data" / "csv" / (std::string(k) + ".csv")).string() << "' CSV\n";
+      s << "COMMIT;\n";
+    }
+    pg_floor = Run({"psql", "-q", base + "bench_floor_" + tag}, none, pg_script);
+    Check(pg_floor, "psql \\copy");
+    pg_env = {{"SENDSYNC_DB", base + "bench_sync_" + tag}};
+    Check(Run({SENDSYNC_BIN, "init"}, pg_env), "init (PostgreSQL)");
+    Check(Run({SENDSYNC_BIN, "link", "add", "--school", "100000", "--adapter", "jsonl-folder",
+               "--name", "mis", "--config", (work / "source.json").string(), "--settings",
+               (work / "settings.json").string()},
+              pg_env),
+          "link add (PostgreSQL)");
+    pg_full = Run({SENDSYNC_BIN, "sync", "--link", "mis", "--json", "--page-size", ps}, pg_env);
+    Check(pg_full, "full sync (PostgreSQL)");
+    pg_again = Run({SENDSYNC_BIN, "sync", "--link", "mis", "--json", "--page-size", ps}, pg_env);
+    Check(pg_again, "no-change re-sync (PostgreSQL)");
+  }
   Measure change = Run({BENCH_GEN, "--out", data, "--pupils", std::to_string(pupils), "--schools",
                         std::to_string(schools), "--change-percent", "1"},
                        none);
@@ -411,6 +454,10 @@ int main(int argc, char** argv) {
   Measure one = Run({SENDSYNC_BIN, "sync", "--link", "mis", "--json", "--page-size", ps},
                     store_env("worker.db"));
   Check(one, "1% change re-sync");
+  if (pg) {
+    pg_one = Run({SENDSYNC_BIN, "sync", "--link", "mis", "--json", "--page-size", ps}, pg_env);
+    Check(pg_one, "1% change re-sync (PostgreSQL)");
+  }
 
   std::printf("\n%ld records (%ld pupils); %ld changed for the 1%% run; page size %ld\n\n", records,
               pupils, changed, page);
@@ -423,6 +470,17 @@ int main(int argc, char** argv) {
   std::printf("%s\n", Row("full sync, in process", inproc, records, floor.seconds).c_str());
   std::printf("%s\n", Row("no-change re-sync", again, 0, 0).c_str());
   std::printf("%s\n", Row("1% change re-sync", one, changed, 0).c_str());
+  if (pg) {
+    std::printf("%s\n", Row("pg floor: psql \\copy", pg_floor, records, 0).c_str());
+    std::printf("%s\n",
+                Row("pg full sync, out of proc", pg_full, records, pg_floor.seconds).c_str());
+    std::printf("%s\n", Row("pg no-change re-sync", pg_again, 0, 0).c_str());
+    std::printf("%s\n", Row("pg 1% change re-sync", pg_one, changed, 0).c_str());
+    std::printf(
+        "\nPostgreSQL / SQLite: floor %.2fx, full sync %.2fx, no-change %.2fx, 1%% change %.2fx\n",
+        pg_floor.seconds / floor.seconds, pg_full.seconds / full.seconds,
+        pg_again.seconds / again.seconds, pg_one.seconds / one.seconds);
+  }
   std::printf("\nout of process / in process: %.2fx\n", full.seconds / inproc.seconds);
   std::printf(
       "targets: full <= 15 s and <= 2.5x floor; RSS <= 400 MB; no-change <= 2 s; 1%% <= 0.5 s; "

@@ -75,6 +75,11 @@ Result<std::unique_ptr<Context>> MakeContext(const Invocation& inv, bool open_st
   e.backoff_base_ms = int64_t{ctx->cfg.backoff_base_seconds} * 1000;
   e.backoff_max_ms = int64_t{ctx->cfg.backoff_max_seconds} * 1000;
   e.max_parallel_links = ctx->cfg.max_parallel_runs;
+  e.lease_ttl_ms = int64_t{ctx->cfg.lease_seconds} * 1000;
+  e.host_id = ctx->cfg.host_id;
+  if (const char* h = std::getenv("SENDSYNC_HOST_ID"); h && *h) e.host_id = h;
+  if (!e.host_id.empty())
+    SENDSYNC_RETURN_IF_ERROR(config::CheckHostId(e.host_id, "SENDSYNC_HOST_ID / host_id"));
 
   std::string user;
   if (passwd* pw = ::getpwuid(::geteuid())) user = pw->pw_name;

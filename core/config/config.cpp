@@ -1,5 +1,6 @@
 #include "core/config/config.h"
 
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -37,6 +38,28 @@ Status CheckPlainHttp(const std::string& listen, bool tls, bool allow_plain_http
       "a TLS-terminating proxy in front of it is the only client");
 }
 
+Status CheckHostId(const std::string& id, const std::string& what) {
+  if (id.empty() || id.size() > 64)
+    return Status::InvalidArgument(what + ": a host id is 1..64 characters");
+  for (char ch : id)
+    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '.' && ch != '_' && ch != '-')
+      return Status::InvalidArgument(what + ": '" + id +
+                                     "' has a character other than letters, digits, '.', '_', '-'");
+  return Status::OK();
+}
+
+std::string MaskUrlPassword(const std::string& url) {
+  const size_t scheme = url.find("://");
+  if (scheme == std::string::npos) return url;
+  const size_t start = scheme + 3;
+  const size_t end = url.find_first_of("/?#", start);
+  const size_t at = url.rfind('@', end == std::string::npos ? url.size() : end);
+  if (at == std::string::npos || at < start) return url;
+  const size_t colon = url.find(':', start);
+  if (colon == std::string::npos || colon > at) return url;
+  return url.substr(0, colon + 1) + "***" + url.substr(at);
+}
+
 std::string Config::StoreUrl() const {
   if (!store_url.empty()) return store_url;
   return "sqlite:" + (fs::path(data_dir) / "sendsync.db").string();
@@ -44,7 +67,7 @@ std::string Config::StoreUrl() const {
 
 json Config::ToJson() const {
   return {{"data_dir", data_dir},
-          {"store_url", StoreUrl()},
+          {"store_url", MaskUrlPassword(StoreUrl())},  // never a password
           {"plugin_dir", plugin_dir},
           {"listen", listen},
           {"tls_cert", tls_cert},
@@ -67,6 +90,9 @@ json Config::ToJson() const {
           {"retry_base_seconds", retry_base_seconds},
           {"retry_max_seconds", retry_max_seconds},
           {"max_parallel_runs", max_parallel_runs},
+          {"host_id", host_id},
+          {"lease_seconds", lease_seconds},
+          {"schedule_jitter_seconds", schedule_jitter_seconds},
           {"http_threads", http_threads},
           {"header_timeout_seconds", header_timeout_seconds},
           {"body_timeout_seconds", body_timeout_seconds},
@@ -81,25 +107,27 @@ Result<Config> FromJson(const json& j, const std::string& base) {
   if (!j.is_object()) return Bad("(top)", "must be a JSON object");
   Config c;
   static const std::set<std::string> kStrings = {
-      "data_dir",          "store_url",        "plugin_dir",   "listen",          "tls_cert",
-      "tls_key",           "log_level",        "log_file",     "worker_mode",     "web_root",
-      "audit_anchor_file", "audit_anchor_key", "adapters_dir", "trusted_keys_dir"};
+      "data_dir",          "store_url",        "plugin_dir",   "listen",           "tls_cert",
+      "tls_key",           "log_level",        "log_file",     "worker_mode",      "web_root",
+      "audit_anchor_file", "audit_anchor_key", "adapters_dir", "trusted_keys_dir", "host_id"};
   static const std::set<std::string> kInts = {
-      "call_timeout_seconds",  "memory_limit_mb",
-      "max_attempts",          "backoff_base_seconds",
-      "backoff_max_seconds",   "max_request_bytes",
-      "retry_base_seconds",    "retry_max_seconds",
-      "max_parallel_runs",     "http_threads",
-      "summary_cache_mb",      "header_timeout_seconds",
-      "body_timeout_seconds",  "keepalive_timeout_seconds",
-      "max_connections",       "max_connections_per_address",
-      "max_adapter_package_mb"};
+      "call_timeout_seconds",   "memory_limit_mb",
+      "max_attempts",           "backoff_base_seconds",
+      "backoff_max_seconds",    "max_request_bytes",
+      "retry_base_seconds",     "retry_max_seconds",
+      "max_parallel_runs",      "http_threads",
+      "summary_cache_mb",       "header_timeout_seconds",
+      "body_timeout_seconds",   "keepalive_timeout_seconds",
+      "max_connections",        "max_connections_per_address",
+      "max_adapter_package_mb", "lease_seconds",
+      "schedule_jitter_seconds"};
   for (auto it = j.begin(); it != j.end(); ++it) {
     const std::string& k = it.key();
     if (kStrings.count(k)) {
       if (!it->is_string()) return Bad(k, "must be text");
     } else if (kInts.count(k)) {
-      const int64_t least = k == "summary_cache_mb" ? 0 : 1;  // 0 turns the cache off
+      // 0 turns the cache (or the jitter) off
+      const int64_t least = k == "summary_cache_mb" || k == "schedule_jitter_seconds" ? 0 : 1;
       if (!it->is_number_integer() || it->get<int64_t>() < least || it->get<int64_t>() > 1 << 30)
         return Bad(k, least ? "must be a positive whole number" : "must be a whole number >= 0");
     } else if (k == "allow_plain_http") {
@@ -138,6 +166,9 @@ Result<Config> FromJson(const json& j, const std::string& base) {
   num("retry_base_seconds", c.retry_base_seconds);
   num("retry_max_seconds", c.retry_max_seconds);
   num("max_parallel_runs", c.max_parallel_runs);
+  str("host_id", c.host_id);
+  num("lease_seconds", c.lease_seconds);
+  num("schedule_jitter_seconds", c.schedule_jitter_seconds);
   num("http_threads", c.http_threads);
   num("summary_cache_mb", c.summary_cache_mb);
   num("header_timeout_seconds", c.header_timeout_seconds);
@@ -189,6 +220,10 @@ Result<Config> FromJson(const json& j, const std::string& base) {
   if (c.retry_base_seconds > c.retry_max_seconds)
     return Bad("retry_base_seconds", "is larger than retry_max_seconds");
   if (c.max_parallel_runs > 64) return Bad("max_parallel_runs", "must be at most 64");
+  if (!c.host_id.empty()) SENDSYNC_RETURN_IF_ERROR(CheckHostId(c.host_id, "config: host_id"));
+  if (c.lease_seconds < 2 || c.lease_seconds > 86400)
+    return Bad("lease_seconds", "must be 2..86400");
+  if (c.schedule_jitter_seconds > 3600) return Bad("schedule_jitter_seconds", "must be 0..3600");
   if (c.http_threads < 2 || c.http_threads > 1024) return Bad("http_threads", "must be 2..1024");
   if (c.summary_cache_mb > 16384) return Bad("summary_cache_mb", "must be at most 16384");
   if (c.header_timeout_seconds > 300) return Bad("header_timeout_seconds", "must be 1..300");

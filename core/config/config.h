@@ -36,9 +36,15 @@ struct Config {
   int max_adapter_package_mb = 64;
   // `sendsync serve` only.
   std::string web_root;  // dashboard files; default <sendsync's folder>/../share/sendsync/web
-  int retry_base_seconds = 60;        // a scheduled run that failed is retried after this, doubling
-  int retry_max_seconds = 3600;       // ... up to this
-  int max_parallel_runs = 2;          // links the scheduler runs at the same time
+  int retry_base_seconds = 60;   // a scheduled run that failed is retried after this, doubling
+  int retry_max_seconds = 3600;  // ... up to this
+  int max_parallel_runs = 2;     // links the scheduler runs at the same time
+  // Several hosts on one PostgreSQL store (docs/scale-out.md). host_id names this host in leases,
+  // runs, logs and `sendsync hosts list` (default: the machine's hostname; SENDSYNC_HOST_ID and
+  // `serve --host-id` override it); letters, digits, '.', '_' and '-' only.
+  std::string host_id;
+  int lease_seconds = 120;            // a dead host's links are free again after this
+  int schedule_jitter_seconds = 0;    // each host waits 0..this before starting a due link
   int http_threads = 64;              // requests answered at once (idle connections hold no thread)
   int header_timeout_seconds = 10;    // a request's line and headers must arrive within this
   int body_timeout_seconds = 30;      // ... and its body within this after them
@@ -49,12 +55,19 @@ struct Config {
   // Plain HTTP on an address other than loopback sends tokens and pupils' records in clear, so it
   // is refused unless this says so (e.g. a TLS-terminating reverse proxy on a private network).
   bool allow_plain_http = false;
-  std::string source;         // the file it came from, "" for defaults
+  std::string source;  // the file it came from, "" for defaults
 
   // The store URL after defaults.
   std::string StoreUrl() const;
   nlohmann::json ToJson() const;
 };
+
+// Checks a host id: 1..64 of letters, digits, '.', '_' and '-' (it is the first part of a lease
+// holder "host:pid:n", so never a ':'). `what` names the setting in the error.
+Status CheckHostId(const std::string& host_id, const std::string& what);
+
+// The URL with any password replaced by *** (postgresql://user:***@host/db), safe to print.
+std::string MaskUrlPassword(const std::string& url);
 
 // Refuses to serve plain HTTP (no TLS) on `listen` when its host is not a loopback address
 // (127.0.0.0/8, ::1, localhost), unless `allow_plain_http`. `what` names the setting in the error.

@@ -22,6 +22,11 @@ int Serve(const Invocation& inv) {
   auto ctx = MakeContext(inv);
   if (!ctx.ok()) return Fail(inv, ctx.status());
   Context& c = **ctx;
+  if (inv.Has("host-id")) {
+    if (Status st = config::CheckHostId(inv.Get("host-id"), "--host-id"); !st.ok())
+      return inv.Fail(st.message(), kExitUsage);
+    c.engine.host_id = inv.Get("host-id");
+  }
   server::ServiceOptions o = server::OptionsFrom(c.cfg, c.store_url, c.plugin_dir, c.engine);
   if (inv.Has("listen")) o.listen = inv.Get("listen");
   std::string host;
@@ -118,6 +123,43 @@ int TokenList(const Invocation& inv) {
   return kExitOk;
 }
 
+// A host is "alive" while its heartbeats keep coming (every 10 s; three missed: "silent").
+int HostsList(const Invocation& inv) {
+  auto ctx = MakeContext(inv);
+  if (!ctx.ok()) return Fail(inv, ctx.status());
+  auto conn = (*ctx)->store->Connect();
+  if (!conn.ok()) return Fail(inv, conn.status());
+  auto hosts = store::ListHosts(**conn);
+  if (!hosts.ok()) return Fail(inv, hosts.status());
+  const int64_t now = store::NowMs();
+  constexpr int64_t kSilentAfterMs = 30000;
+  json arr = json::array();
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& h : *hosts) {
+    const bool alive = now - h.heartbeat_at < kSilentAfterMs;
+    std::string links;
+    for (const auto& l : h.links) links += (links.empty() ? "" : ",") + l;
+    arr.push_back({{"host_id", h.host_id},
+                   {"holder", h.holder},
+                   {"listen", h.listen},
+                   {"version", h.version},
+                   {"started", FormatTime(h.started_at)},
+                   {"last_heartbeat", FormatTime(h.heartbeat_at)},
+                   {"seconds_since_heartbeat", (now - h.heartbeat_at) / 1000},
+                   {"state", alive ? "alive" : "silent"},
+                   {"links", h.links}});
+    rows.push_back({h.host_id, alive ? "alive" : "silent", FormatTime(h.heartbeat_at), h.listen,
+                    links.empty() ? "-" : links});
+  }
+  if (inv.json)
+    inv.PrintJson({{"hosts", arr}});
+  else if (rows.empty())
+    *inv.out << "no hosts have run sendsync serve on this store yet\n";
+  else
+    PrintTable(*inv.out, {"HOST", "STATE", "LAST HEARTBEAT", "LISTEN", "LINKS HELD"}, rows);
+  return kExitOk;
+}
+
 int TokenRevoke(const Invocation& inv) {
   auto ctx = MakeContext(inv);
   if (!ctx.ok()) return Fail(inv, ctx.status());
@@ -170,6 +212,9 @@ void RegisterServerCommands(Registry& reg) {
          AddValueOption(s, "listen", "HOST:PORT", "listen here instead (port 0: any free port)");
          AddValueOption(s, "port-file", "FILE", "write the port to FILE once listening");
          AddFlag(s, "no-scheduler", "serve the API only; run links only when asked");
+         AddValueOption(s, "host-id", "ID",
+                        "this host's name in leases, runs and hosts list (default: the config's "
+                        "host_id, SENDSYNC_HOST_ID, or the hostname)");
        },
        Serve});
   reg.Add({"token create", "make an API token; it is printed once, only its hash is kept", "",
@@ -192,6 +237,12 @@ void RegisterServerCommands(Registry& reg) {
            TokenList});
   reg.Add({"token revoke", "revoke an API token at once", "NAME", "", 1, 1, CommonOptions,
            TokenRevoke});
+  reg.Add({"hosts list",
+           "the sendsync serve hosts seen on this store: last heartbeat, links they hold", "",
+           "Several serve hosts can share one PostgreSQL store (docs/scale-out.md); each records a "
+           "heartbeat every 10 s. A host silent for 30 s is shown as \"silent\"; the links it held "
+           "are free again when their leases expire (lease_seconds).",
+           0, 0, CommonOptions, HostsList});
   reg.Add({"config check", "check a config file; errors name the key", "FILE", "", 1, 1, nullptr,
            ConfigCheck});
 }

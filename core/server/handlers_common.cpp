@@ -80,7 +80,7 @@ json RunJson(const store::Run& r, const std::string& link, const std::string& sc
 json LinkJson(Call& call, const store::Link& l, bool details) {
   auto& sched = call.env.scheduler;
   RunHistory h = sched.HistoryOf(*call.conn, l.id);
-  auto next = sched.NextRunAt(l, h);
+  auto next = sched.NextRunAt(l, h, store::NowMs());
   json j = {{"name", l.name},
             {"school_urn", l.school_urn},
             {"adapter", l.adapter_id},

@@ -19,7 +19,7 @@ Scheduler::~Scheduler() {
 
 void Scheduler::Start() {
   last_tick_ms_ = store::NowMs();
-  if (options_.enabled) loop_ = std::thread([this] { Loop(); });
+  if (options_.enabled || options_.heartbeat) loop_ = std::thread([this] { Loop(); });
 }
 
 void Scheduler::Stop() {
@@ -131,11 +131,12 @@ RunHistory Scheduler::HistoryOf(store::Conn& conn, int64_t link_id) const {
   return h;
 }
 
-std::optional<int64_t> Scheduler::NextRunAt(const store::Link& link, const RunHistory& h) const {
+std::optional<int64_t> Scheduler::NextRunAt(const store::Link& link, const RunHistory& h,
+                                            int64_t now_ms) const {
   if (!link.enabled || link.removed_at) return std::nullopt;
   auto s = ParseSchedule(link.schedule);
   if (!s.ok()) return std::nullopt;
-  return server::NextRunAt(*s, h, store::NowMs(), options_.backoff);
+  return server::NextRunAt(*s, h, now_ms, options_.backoff);
 }
 
 void Scheduler::ReapFinished() {
@@ -155,6 +156,14 @@ void Scheduler::Tick() {
     ReapFinished();
     if (stopping_) return;
   }
+  if (options_.heartbeat) {
+    const int64_t t = store::NowMs();
+    if (last_heartbeat_ms_ == 0 || t - last_heartbeat_ms_ >= options_.heartbeat_every.count()) {
+      last_heartbeat_ms_ = t;
+      options_.heartbeat();
+    }
+  }
+  if (!options_.enabled) return;
   auto conn = store_.Connect();
   if (!conn.ok()) {
     log::Write(log::Level::kError, "scheduler.store_unreachable",
@@ -181,12 +190,25 @@ void Scheduler::Tick() {
       auto nb = not_before_.find(l.name);
       if (nb != not_before_.end() && nb->second > now) continue;
     }
-    auto next = NextRunAt(l, HistoryOf(**conn, l.id));
-    if (next && *next <= now) {
-      log::Write(log::Level::kInfo, "scheduler.start",
-                 {{"link", l.name}, {"schedule", l.schedule}});
-      StartRun(l.name);
+    const RunHistory history = HistoryOf(**conn, l.id);
+    auto next = NextRunAt(l, history, now);
+    if (!next || *next > now) {
+      due_since_.erase(l.name);  // not due (or run meanwhile, here or by another host)
+      continue;
     }
+    if (options_.jitter.count() > 0) {
+      // This host's delay for this link and this run (the same on every tick until it starts).
+      const int64_t delay =
+          static_cast<int64_t>(std::hash<std::string>{}(engine_.holder() + "|" + l.name + "|" +
+                                                        std::to_string(history.last_started_at)) %
+                               static_cast<uint64_t>(options_.jitter.count()));
+      // Counted from when it fell due (a link never run: from when this host first saw it due).
+      const int64_t since = due_since_.emplace(l.name, *next).first->second;
+      if (since + delay > now) continue;
+    }
+    due_since_.erase(l.name);
+    log::Write(log::Level::kInfo, "scheduler.start", {{"link", l.name}, {"schedule", l.schedule}});
+    StartRun(l.name);
   }
 }
 

@@ -35,6 +35,14 @@ struct SchedulerOptions {
   // through the API), to anchor the audit chain (core/audit/anchor.h). Empty: not called.
   std::function<void()> anchor;
   std::chrono::milliseconds anchor_every{60000};
+  // Several hosts on one store: each waits a delay of 0..jitter (fixed per host, link and run)
+  // after a link falls due before starting it, so links due at the same minute spread over the
+  // hosts instead of all going to the first to tick. 0: start at once.
+  std::chrono::milliseconds jitter{0};
+  // Called from the scheduling thread at start and every `heartbeat_every` (also when `enabled` is
+  // false), to record that this host is alive (store::HostHeartbeat). Empty: not called.
+  std::function<void()> heartbeat;
+  std::chrono::milliseconds heartbeat_every{10000};
 };
 
 class Scheduler {
@@ -57,9 +65,13 @@ class Scheduler {
   // False when the scheduling thread has not looked for due links for several ticks.
   bool Alive() const;
 
-  // The link's run history and next due time as the scheduler sees them (for the API).
+  // The link's run history and next due time as the scheduler sees them (for the API). A link
+  // never run is due at `now_ms` itself, so a caller that compares the answer with a time must
+  // pass that same time: a clock read again after a store query would be later, and the link would
+  // never be due (as happened on PostgreSQL, whose queries take milliseconds).
   RunHistory HistoryOf(store::Conn& conn, int64_t link_id) const;
-  std::optional<int64_t> NextRunAt(const store::Link& link, const RunHistory& history) const;
+  std::optional<int64_t> NextRunAt(const store::Link& link, const RunHistory& history,
+                                   int64_t now_ms) const;
 
  private:
   bool Claim(const std::string& link);  // false when already running here
@@ -78,13 +90,15 @@ class Scheduler {
   std::condition_variable cv_;
   std::set<std::string> running_;              // guarded by mu_
   std::map<std::string, int64_t> not_before_;  // guarded by mu_: links busy elsewhere
+  std::map<std::string, int64_t> due_since_;   // scheduling thread only: waiting out the jitter
   struct Worker {
     std::thread thread;
     std::shared_ptr<std::atomic<bool>> done;
   };
-  std::vector<Worker> workers_;  // guarded by mu_
-  int64_t last_anchor_ms_ = 0;   // scheduling thread only
-  bool stopping_ = false;        // guarded by mu_
+  std::vector<Worker> workers_;    // guarded by mu_
+  int64_t last_anchor_ms_ = 0;     // scheduling thread only
+  int64_t last_heartbeat_ms_ = 0;  // scheduling thread only
+  bool stopping_ = false;          // guarded by mu_
   std::thread loop_;
   std::atomic<int64_t> last_tick_ms_{0};
 };

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <mutex>
 
 #include "core/log/log.h"
 #include "core/server/api.h"
@@ -37,6 +38,7 @@ ServiceOptions OptionsFrom(const config::Config& cfg, const std::string& store_u
   o.scheduler.backoff.base_ms = int64_t{cfg.retry_base_seconds} * 1000;
   o.scheduler.backoff.max_ms = int64_t{cfg.retry_max_seconds} * 1000;
   o.scheduler.max_parallel_runs = cfg.max_parallel_runs;
+  o.scheduler.jitter = std::chrono::seconds(cfg.schedule_jitter_seconds);
   return o;
 }
 
@@ -76,6 +78,27 @@ struct Service::Impl {
   std::string host;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   bool stopped = false;
+  int64_t started_at_ms = store::NowMs();
+  std::string listen;  // where the HTTP server listens, once it does
+
+  void Heartbeat() {
+    store::Host h;
+    h.holder = engine->holder();
+    h.host_id = h.holder.substr(0, h.holder.find(':'));
+    {
+      std::lock_guard<std::mutex> lock(listen_mu);
+      h.listen = listen;
+    }
+    h.version = SENDSYNC_VERSION;
+    h.started_at = started_at_ms;
+    h.heartbeat_at = store::NowMs();
+    auto c = store->Connect();
+    Status st = c.ok() ? store::HostHeartbeat(**c, h) : c.status();
+    if (!st.ok())
+      log::Write(log::Level::kWarn, "host.heartbeat_failed",
+                 {{"host_id", h.host_id}, {"error", st.message()}});
+  }
+  std::mutex listen_mu;
 
   // Anchors the audit chain when it moved since the last anchor (WriteAnchor skips otherwise).
   void Anchor() {
@@ -104,8 +127,10 @@ Result<std::unique_ptr<Service>> Service::Start(const ServiceOptions& options) {
   if (eo.plugin_dir.empty()) eo.plugin_dir = options.plugin_dir;
   I.engine = std::make_unique<sync::Engine>(*I.store, eo);
   SchedulerOptions so = options.scheduler;
+  Impl* impl = &I;
+  // Recorded in the store at start and every heartbeat_every: `sendsync hosts list`.
+  so.heartbeat = [impl] { impl->Heartbeat(); };
   if (!options.anchors.file.empty()) {
-    Impl* impl = &I;
     so.anchor = [impl] { impl->Anchor(); };
   }
   I.scheduler = std::make_unique<Scheduler>(*I.store, *I.engine, I.metrics, so);
@@ -133,9 +158,11 @@ Result<std::unique_ptr<Service>> Service::Start(const ServiceOptions& options) {
   h.limits.max_connections = options.max_connections;
   h.limits.max_connections_per_address = options.max_connections_per_address;
   h.web_root = options.web_root.empty() ? DefaultWebRoot() : options.web_root;
-  Impl* impl = &I;
   h.health = [impl]() {
-    json j = {{"version", SENDSYNC_VERSION}};
+    const std::string& holder = impl->engine->holder();
+    json j = {{"version", SENDSYNC_VERSION},
+              {"host_id", holder.substr(0, holder.find(':'))},
+              {"holder", holder}};
     bool store_ok = false;
     if (auto c = impl->store->Connect(); c.ok()) store_ok = (*c)->Query("SELECT 1").ok();
     const bool sched_ok = impl->scheduler->Alive();
@@ -158,8 +185,15 @@ Result<std::unique_ptr<Service>> Service::Start(const ServiceOptions& options) {
     I.scheduler->Stop();
     return hs;
   }
+  {
+    std::lock_guard<std::mutex> lock(I.listen_mu);
+    I.listen = I.host + ":" + std::to_string(I.http->port());
+  }
+  I.Heartbeat();  // with the address now known
   log::Write(log::Level::kInfo, "service.started",
              {{"listen", I.host + ":" + std::to_string(I.http->port())},
+              {"host_id", I.engine->holder().substr(0, I.engine->holder().find(':'))},
+              {"store", I.store->db().url().display},
               {"tls", I.http->tls()},
               {"scheduler", options.scheduler.enabled},
               {"web_root", h.web_root}});

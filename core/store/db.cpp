@@ -262,6 +262,12 @@ Dialect Conn::dialect() const {
   return db_.dialect();
 }
 
+// What a failed statement's error starts with: on PostgreSQL the server it went to (password
+// masked), so "connection lost" says which of several stores; SQLite's errors stay as they were.
+std::string Conn::Where() const {
+  return db_.dialect() == Dialect::kPostgres ? "database " + db_.url().display : "database";
+}
+
 std::string Conn::Sql(const std::string& sql) const {
   if (dialect() != Dialect::kPostgres) return sql;
   std::string out;
@@ -290,7 +296,7 @@ Status Conn::Exec(const std::string& sql, const std::vector<Value>& params, size
     if (affected) *affected = n;
     return Status::OK();
   } catch (const Poco::Exception& e) {
-    return FromPoco(e, "database");
+    return FromPoco(e, Where());
   }
 }
 
@@ -342,7 +348,7 @@ Result<std::vector<Row>> Conn::Query(const std::string& sql, const std::vector<V
     }
     return rows;
   } catch (const Poco::Exception& e) {
-    return FromPoco(e, "database");
+    return FromPoco(e, Where());
   }
 }
 
@@ -371,7 +377,7 @@ Status Conn::ExecEach(const std::string& sql, const std::vector<Row>& rows, bool
     }
     return Status::OK();
   } catch (const Poco::Exception& e) {
-    return FromPoco(e, "database");
+    return FromPoco(e, Where());
   }
 }
 
@@ -530,6 +536,13 @@ Result<std::unique_ptr<Conn>> Db::Connect() {
 
 void Db::Return(std::unique_ptr<PooledSession> s) {
   if (!s) return;
+  // A connection the server ended (restart, network cut) is closed, not pooled: the next caller
+  // opens a fresh one instead of failing on it again.
+  try {
+    if (!s->session->isConnected()) return;
+  } catch (const Poco::Exception&) {
+    return;
+  }
   // Enough idle connections for the API server's concurrent calls and the scheduler's runs, so a
   // busy server reuses connections (and their prepared statements) instead of opening new ones.
   constexpr size_t kMaxIdle = 32;

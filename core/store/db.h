@@ -87,6 +87,7 @@ class Conn {
 
  private:
   Poco::Data::Session& session();
+  std::string Where() const;
 
   Db& db_;
   std::unique_ptr<PooledSession> session_;

@@ -277,6 +277,48 @@ Status ReleaseLease(Conn& conn, int64_t link_id, const std::string& holder) {
   return conn.Exec("DELETE FROM leases WHERE link_id = ? AND holder = ?", {link_id, holder});
 }
 
+// ---- hosts ----
+
+Status HostHeartbeat(Conn& conn, const Host& h) {
+  return conn.Exec(
+      "INSERT INTO hosts (host_id, holder, listen, version, started_at, heartbeat_at) "
+      "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (host_id) DO UPDATE SET holder = excluded.holder, "
+      "listen = excluded.listen, version = excluded.version, started_at = excluded.started_at, "
+      "heartbeat_at = excluded.heartbeat_at",
+      {h.host_id, h.holder, h.listen, h.version, h.started_at, h.heartbeat_at});
+}
+
+Result<std::vector<Host>> ListHosts(Conn& conn) {
+  auto rows = conn.Query(
+      "SELECT host_id, holder, listen, version, started_at, heartbeat_at FROM hosts "
+      "ORDER BY host_id");
+  if (!rows.ok()) return rows.status();
+  std::vector<Host> out;
+  for (const Row& r : *rows) {
+    Host h;
+    h.host_id = AsText(r[0]);
+    h.holder = AsText(r[1]);
+    h.listen = AsText(r[2]);
+    h.version = AsText(r[3]);
+    h.started_at = AsInt(r[4]);
+    h.heartbeat_at = AsInt(r[5]);
+    out.push_back(std::move(h));
+  }
+  // A lease's holder is "<host id>:<pid>:<n>": the links each host's processes hold now.
+  auto leases = conn.Query(
+      "SELECT l.holder, k.name FROM leases l JOIN links k ON k.id = l.link_id "
+      "WHERE l.expires_at >= ? ORDER BY k.name",
+      {NowMs()});
+  if (!leases.ok()) return leases.status();
+  for (const Row& r : *leases) {
+    const std::string holder = AsText(r[0]);
+    const std::string host = holder.substr(0, holder.find(':'));
+    for (Host& h : out)
+      if (h.host_id == host) h.links.push_back(AsText(r[1]));
+  }
+  return out;
+}
+
 // ---- tokens ----
 
 Result<int64_t> CreateToken(Conn& conn, const Token& t) {

@@ -181,6 +181,15 @@ const std::vector<Migration>& Migrations() {
            "ALTER TABLE links ADD COLUMN adapter_previous_version TEXT",
        },
        {}},
+      {7,
+       "hosts: each `sendsync serve` host's heartbeat, for `sendsync hosts list` when several "
+       "share one store",
+       {
+           "CREATE TABLE hosts (host_id TEXT PRIMARY KEY, holder TEXT NOT NULL,"
+           " listen TEXT NOT NULL, version TEXT NOT NULL, started_at BIGINT NOT NULL,"
+           " heartbeat_at BIGINT NOT NULL)",
+       },
+       {}},
   };
   return kMigrations;
 }

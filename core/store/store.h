@@ -314,6 +314,20 @@ Result<bool> TakeOverLease(Conn& conn, int64_t link_id, const std::string& old_h
 Result<bool> RenewLease(Conn& conn, int64_t link_id, const std::string& holder, int64_t ttl_ms);
 Status ReleaseLease(Conn& conn, int64_t link_id, const std::string& holder);
 
+// ---- hosts (several `sendsync serve` on one store) ----
+
+struct Host {
+  std::string host_id;
+  std::string holder;  // its current process's lease holder name, host_id:pid:n
+  std::string listen, version;
+  int64_t started_at = 0, heartbeat_at = 0;
+  std::vector<std::string> links;  // names of the links whose unexpired leases it holds
+};
+// Records (or refreshes) a host's heartbeat; the last process to start under a host id wins.
+Status HostHeartbeat(Conn& conn, const Host& host);
+// Every host seen, by host id, with the links it holds now (ListHosts fills Host::links).
+Result<std::vector<Host>> ListHosts(Conn& conn);
+
 // ---- tokens (admin API) ----
 
 struct Token {

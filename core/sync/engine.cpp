@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <exception>
 #include <memory>
 #include <mutex>
@@ -72,13 +73,20 @@ void Engine::RequestStop() {
   impl_->stop = true;
 }
 
+const std::string& Engine::holder() const {
+  return impl_->opt.holder;
+}
+
 Engine::Impl::Impl(store::Store& s, EngineOptions o) : store(s), opt(std::move(o)) {
-  if (opt.holder.empty()) {
+  if (opt.host_id.empty()) {
     char host[256] = {0};
     ::gethostname(host, sizeof host - 1);
+    opt.host_id = host;
+  }
+  if (opt.holder.empty()) {
     std::random_device rd;
     opt.holder =
-        std::string(host) + ":" + std::to_string(::getpid()) + ":" + std::to_string(rd() % 100000);
+        opt.host_id + ":" + std::to_string(::getpid()) + ":" + std::to_string(rd() % 100000);
   }
   if (opt.plugin_dir.empty()) opt.plugin_dir = plugins::DefaultPluginDir();
   run_lock_path = detail::RunLockPathFor(store.db().url().connector, store.db().url().connection);
@@ -141,6 +149,52 @@ void Add(RunSummary& s, detail::BatchResult& b, size_t cap) {
   for (json& c : b.changes)
     if (s.changes.size() < cap) s.changes.push_back(std::move(c));
 }
+
+// Renews a run's lease every third of its time on a connection of its own, so a run whose adapter
+// takes longer than the lease over one page (or one push) keeps it. It only renews: a lease lost
+// meanwhile (this host could not reach the store, another took the link) is found by the run
+// itself at its next page, its safe point, which then stops.
+class LeaseKeeper {
+ public:
+  LeaseKeeper(store::Store& store, int64_t link_id, std::string link, std::string holder,
+              int64_t ttl_ms)
+      : thread_([this, &store, link_id, link = std::move(link), holder = std::move(holder),
+                 ttl_ms] { Loop(store, link_id, link, holder, ttl_ms); }) {}
+  ~LeaseKeeper() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  LeaseKeeper(const LeaseKeeper&) = delete;
+  LeaseKeeper& operator=(const LeaseKeeper&) = delete;
+
+ private:
+  void Loop(store::Store& store, int64_t link_id, const std::string& link,
+            const std::string& holder, int64_t ttl_ms) {
+    const auto every = std::chrono::milliseconds(std::max<int64_t>(ttl_ms / 3, 1));
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!cv_.wait_for(lock, every, [this] { return done_; })) {
+      lock.unlock();
+      auto conn = store.Connect();
+      Result<bool> renewed = conn.ok() ? store::RenewLease(**conn, link_id, holder, ttl_ms)
+                                       : Result<bool>(conn.status());
+      if (!renewed.ok())
+        log::Write(log::Level::kWarn, "lease.renew_failed",
+                   {{"link", link}, {"error", renewed.status().message()}});
+      else if (!*renewed)
+        log::Write(log::Level::kWarn, "lease.lost", {{"link", link}, {"holder", holder}});
+      lock.lock();
+    }
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;   // guarded by mu_
+  std::thread thread_;  // last: started once the rest is ready
+};
 
 }  // namespace
 
@@ -307,6 +361,11 @@ Result<RunSummary> Engine::RunLink(const std::string& name, RunMode mode) {
   sum.link = name;
   sum.run_id = *run_id;
   sum.mode = RunModeName(mode);
+  // (Not in a SQLite dry run: its transaction holds the write lock throughout, so the keeper
+  // would only wait on it; that run renews inside its transaction after each page instead.)
+  std::optional<LeaseKeeper> keeper;
+  if (!(mode == RunMode::kDryRun && lease.dialect() == store::Dialect::kSqlite))
+    keeper.emplace(I.store, ctx->link.id, name, I.opt.holder, I.opt.lease_ttl_ms);
   Status st = [&]() -> Status {
     auto plugin = I.FindPlugin(ctx->link.adapter_id, ctx->link.adapter_version);
     if (!plugin.ok()) return plugin.status();
@@ -348,6 +407,7 @@ Result<RunSummary> Engine::RunLink(const std::string& name, RunMode mode) {
   } else {
     sum.status = sum.NeedsPerson() ? "needs_person" : "ok";
   }
+  keeper.reset();  // no renewal after the release below
   json summary = sum.ToJson();
   if (mode == RunMode::kDryRun) summary["changes"] = sum.changes;
   store::FinishRun(lease, *run_id, sum.status, summary, sum.error);

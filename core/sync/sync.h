@@ -132,8 +132,9 @@ struct EngineOptions {
   int max_attempts = 8;            // deliveries before a change is dead-lettered
   int64_t backoff_base_ms = 2000;  // first retry delay; doubles, with ±20 % jitter
   int64_t backoff_max_ms = 3600 * 1000;
-  int64_t lease_ttl_ms = 120000;
-  std::string holder;                  // lease holder name; empty: host:pid:random
+  int64_t lease_ttl_ms = 120000;       // renewed every third of it while a run lasts
+  std::string host_id;                 // this host's name in leases and runs; empty: hostname
+  std::string holder;                  // lease holder name; empty: host_id:pid:random
   std::string actor_prefix = "link:";  // audit actor for link runs
   std::function<void(const Progress&)> on_progress;
   size_t max_reported_changes = 2000;  // cap on RunSummary::changes
@@ -157,6 +158,8 @@ class Engine {
 
   // Asks a run in progress to stop at the next safe point (between pages or deliveries).
   void RequestStop();
+  // This engine's lease holder name, "<host id>:<pid>:<n>" (runs record it as their holder).
+  const std::string& holder() const;
 
   // ---- people's queues (each resolution is audited with `actor`) ----
   // resolution: "ours" keeps the hub's value (and pushes it), "theirs" takes the link's,

@@ -26,6 +26,30 @@ TEST(Config, DefaultsListenOnLoopbackAndAreValid) {
   EXPECT_EQ(c->max_request_bytes, 1 << 20);
 }
 
+TEST(Config, HostIdAndLeaseAreCheckedByName) {
+  auto c = config::FromJson({{"host_id", "la-host-2"}, {"lease_seconds", 30}}, "");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->host_id, "la-host-2");
+  EXPECT_EQ(c->lease_seconds, 30);
+  Status st = Check({{"host_id", "a:b"}});
+  EXPECT_NE(st.message().find("host_id"), std::string::npos) << st.message();
+  EXPECT_FALSE(Check({{"host_id", std::string(65, 'h')}}).ok());
+  EXPECT_NE(Check({{"lease_seconds", 1}}).message().find("lease_seconds"), std::string::npos);
+  EXPECT_TRUE(Check({{"schedule_jitter_seconds", 0}}).ok());
+}
+
+TEST(Config, AStoreUrlsPasswordIsMaskedInItsJson) {
+  auto c =
+      config::FromJson({{"store_url", "postgresql://hub:s3cret@db.example:5432/sendsync"}}, "");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  const std::string shown = c->ToJson().dump();
+  EXPECT_EQ(shown.find("s3cret"), std::string::npos) << shown;
+  EXPECT_NE(shown.find("postgresql://hub:***@db.example:5432/sendsync"), std::string::npos)
+      << shown;
+  EXPECT_EQ(config::MaskUrlPassword("postgresql://hub@db/x"), "postgresql://hub@db/x");
+  EXPECT_EQ(config::MaskUrlPassword("sqlite:/var/a@b:c.db"), "sqlite:/var/a@b:c.db");
+}
+
 TEST(Config, UnknownKeyIsRefusedByName) {
   Status st = Check({{"listne", "127.0.0.1:1"}});
   EXPECT_EQ(st.code(), Status::Code::kInvalidArgument);

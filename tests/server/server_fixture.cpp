@@ -12,6 +12,7 @@
 
 #include "core/domain/domain.h"
 #include "core/sync/sync.h"
+#include "pg_server.h"
 
 namespace sendsync::server_test {
 
@@ -59,6 +60,11 @@ void ServerTest::SetUp() {
   std::ofstream(dir_ / "web" / "app.js") << "console.log('dashboard');\n";
   std::ofstream(dir_ / "secret.txt") << "outside the web root\n";
   store_url_ = "sqlite:" + (dir_ / "store.db").string();
+  if (postgres_) {
+    if (testing_support::PostgresSkipped()) GTEST_SKIP() << "SENDSYNC_SKIP_POSTGRES=1";
+    store_url_ = testing_support::FreshPostgresUrl();
+    ASSERT_FALSE(store_url_.empty()) << "the test PostgreSQL server did not start";
+  }
   auto s = store::Store::Open(store_url_, store::OpenMode::kCreate);
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   store_ = std::move(*s);

@@ -1,6 +1,6 @@
-// Shared set-up for the server's tests: a fresh SQLite store in a temporary folder, a plugin folder
-// with jsonl-folder and the slow-source fixture, links with pupils to pull, tokens of each role,
-// a Service started on 127.0.0.1 with an ephemeral port, and a small HTTP client.
+// Shared set-up for the server's tests: a fresh SQLite store in a temporary folder (or PostgreSQL),
+// a plugin folder with jsonl-folder and the slow-source fixture, links with pupils to pull, tokens
+// of each role, a Service started on 127.0.0.1 with an ephemeral port, and a small HTTP client.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -70,6 +70,9 @@ class ServerTest : public ::testing::Test {
                std::chrono::milliseconds limit = std::chrono::seconds(10));
 
   fs::path dir_;
+  // Set by a derived fixture's constructor: the store is a fresh database on the test PostgreSQL
+  // server (tests/common/pg_server.h) instead of a SQLite file in dir_.
+  bool postgres_ = false;
   std::string store_url_;
   std::unique_ptr<store::Store> store_;  // for seeding and checking; the service opens its own
   std::unique_ptr<server::Service> svc_;

@@ -112,6 +112,53 @@ TEST_P(StoreTest, OpeningADatabaseWithoutTheSchemaIsRefusedAndCreatesNothing) {
   EXPECT_TRUE(Store::Open(url, OpenMode::kMustExist).ok());
 }
 
+// PostgreSQL unreachable, at start or when its connection drops mid-run: the error names the server
+// (host and port) and never the password in the URL.
+TEST(StorePostgres, UnreachableServerIsNamedWithoutThePassword) {
+  if (sendsync::testing_support::PostgresSkipped()) GTEST_SKIP() << "SENDSYNC_SKIP_POSTGRES=1";
+  const std::string url = sendsync::testing_support::FreshPostgresUrl();
+  ASSERT_FALSE(url.empty());
+  // The test server trusts every local connection, so a password in the URL is accepted unused.
+  std::string with_password = url;
+  with_password.insert(std::string("postgresql://sendsync").size(), ":hunter2");
+  auto s = Store::Open(with_password, OpenMode::kCreate);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  const std::string host = with_password.substr(
+      with_password.find('@') + 1, with_password.rfind('/') - with_password.find('@') - 1);
+
+  // Mid-run: the server ends this connection (as a restart or a network cut would).
+  auto victim = (*s)->Connect();
+  ASSERT_TRUE(victim.ok());
+  auto pid = (*victim)->Query("SELECT pg_backend_pid()");
+  ASSERT_TRUE(pid.ok() && !pid->empty());
+  auto killer = (*s)->Connect();
+  ASSERT_TRUE(killer.ok());
+  ASSERT_TRUE((*killer)->Query("SELECT pg_terminate_backend(?)", {AsInt((*pid)[0][0])}).ok());
+  Status lost = (*victim)->Exec("SELECT 1");
+  ASSERT_FALSE(lost.ok());
+  EXPECT_NE(lost.message().find(host), std::string::npos) << lost.message();
+  EXPECT_EQ(lost.message().find("hunter2"), std::string::npos) << lost.message();
+  // The dead connection is not pooled for the next caller (the next tick would fail again).
+  victim->reset();
+  killer->reset();
+  for (int i = 0; i < 3; ++i) {
+    auto again = (*s)->Connect();
+    ASSERT_TRUE(again.ok());
+    EXPECT_TRUE((*again)->Query("SELECT 1").ok()) << "connection " << i << " from the pool";
+  }
+
+  // At start: nothing listens on the port any more.
+  std::string gone = with_password;
+  const size_t colon = gone.rfind(':'), slash = gone.rfind('/');
+  gone.replace(colon + 1, slash - colon - 1, "1");
+  auto refused = Store::Open(gone, OpenMode::kMustExist);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("127.0.0.1:1/"), std::string::npos)
+      << refused.status().message();
+  EXPECT_EQ(refused.status().message().find("hunter2"), std::string::npos)
+      << refused.status().message();
+}
+
 TEST(StoreOpen, AMissingSqliteFileIsRefusedWithoutCreatingTheFileOrItsFolder) {
   namespace fs = std::filesystem;
   const fs::path dir =
@@ -168,9 +215,9 @@ TEST_P(StoreTest, AStoreAtVersionTwoGetsPartialRecordIndexesAndKeepsItsRecords) 
         "DROP INDEX quarantine_payload", "ALTER TABLE quarantine DROP COLUMN times_seen",
         "ALTER TABLE quarantine DROP COLUMN last_seen_at",
         "ALTER TABLE quarantine DROP COLUMN payload_hash",
-        // and without migration 6's adapter version columns
+        // and without migration 6's adapter version columns and migration 7's hosts table
         "ALTER TABLE links DROP COLUMN adapter_version",
-        "ALTER TABLE links DROP COLUMN adapter_previous_version",
+        "ALTER TABLE links DROP COLUMN adapter_previous_version", "DROP TABLE hosts",
         "UPDATE schema_info SET value = '2' WHERE key = 'version'"})
     ASSERT_TRUE(conn_->Exec(sql).ok()) << sql;
   auto again = Store::Open(url_, OpenMode::kCreate);

@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <fcntl.h>
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -323,6 +325,140 @@ TEST_P(CrashedRun, AKilledRunNotYetReapedDoesNotHoldUpTheNextRun) {
 
 INSTANTIATE_TEST_SUITE_P(Backends, CrashedRun, testing::Values("sqlite", "postgres"),
                          [](const auto& info) { return info.param; });
+
+// ---- several hosts on one PostgreSQL store ----
+
+class TwoHosts : public RunsTest {
+ protected:
+  void SetUp() override {
+    if (PostgresSkipped()) GTEST_SKIP() << "SENDSYNC_SKIP_POSTGRES=1";
+    RunsTest::SetUp();
+    const std::string url = FreshPostgresUrl();
+    ASSERT_FALSE(url.empty());
+    Open(url);
+  }
+  // An engine as another host would have it: its own host id, so neither can tell whether the
+  // other's process lives (only the lease's expiry frees a link).
+  std::unique_ptr<sync::Engine> Host(const std::string& host_id, int64_t lease_ms) {
+    sync::EngineOptions o = options_;
+    o.host_id = host_id;
+    o.lease_ttl_ms = lease_ms;
+    return std::make_unique<sync::Engine>(*store_, o);
+  }
+};
+
+// Two hosts asked to run the same link again and again, at the same moments: at most one run at a
+// time, every run either refused up front or finished, never two overlapping.
+TEST_F(TwoHosts, NeverRunTheSameLinkAtOnce) {
+  options_.page_size = 2;  // several pages (and lease renewals) per run
+  std::vector<json> pupils;
+  for (int i = 1; i <= 6; ++i) pupils.push_back(PupilRec("P" + std::to_string(i), i));
+  Source(pupils);
+  const int64_t link = AddSource("mis");
+  auto a = Host("host-a", 60000), b = Host("host-b", 60000);
+  constexpr int kTries = 150;
+  std::atomic<int> ran{0}, refused{0}, other{0};
+  auto hammer = [&](sync::Engine& e) {
+    for (int i = 0; i < kTries; ++i) {
+      auto r = e.RunLink("mis", sync::RunMode::kSync);
+      if (r.ok() && r->status == "ok")
+        ++ran;
+      else if (!r.ok() && r.status().code() == Status::Code::kFailedPrecondition)
+        ++refused;
+      else
+        ++other;
+    }
+  };
+  std::thread ta([&] { hammer(*a); });
+  std::thread tb([&] { hammer(*b); });
+  ta.join();
+  tb.join();
+  EXPECT_EQ(other.load(), 0);
+  EXPECT_EQ(ran + refused, 2 * kTries);
+  EXPECT_GT(ran.load(), 0);
+  auto runs = store::ListRuns(*Conn(), link, 10 * kTries);
+  ASSERT_TRUE(runs.ok());
+  EXPECT_EQ(static_cast<int>(runs->size()), ran.load()) << "a refused run leaves no run behind";
+  std::set<std::string> hosts;
+  std::sort(runs->begin(), runs->end(), [](const auto& x, const auto& y) { return x.id < y.id; });
+  for (size_t i = 0; i < runs->size(); ++i) {
+    const store::Run& r = (*runs)[i];
+    EXPECT_EQ(r.status, "ok") << r.error;
+    ASSERT_TRUE(r.finished_at.has_value());
+    hosts.insert(r.holder.substr(0, r.holder.find(':')));
+    if (i > 0) {
+      EXPECT_GE(r.started_at, *(*runs)[i - 1].finished_at)
+          << "run " << r.id << " (" << r.holder << ") started before run " << (*runs)[i - 1].id
+          << " (" << (*runs)[i - 1].holder << ") finished";
+    }
+  }
+  EXPECT_EQ(hosts, (std::set<std::string>{"host-a", "host-b"})) << "both hosts ran it";
+  EXPECT_EQ(Hub("pupil").size(), 6u);
+}
+
+// A host killed (SIGKILL) in the middle of a run: another host is refused while the dead host's
+// lease lasts, then takes the link over, marks the dead run abandoned and resumes from the
+// committed cursor.
+TEST_F(TwoHosts, AKilledHostsLinkIsRunByAnotherAfterTheLeaseTime) {
+  AddHung("mis");
+  const int64_t link = LinkId("mis");
+  const fs::path cfg = dir_ / "host-a.json";
+  std::ofstream(cfg) << json{
+      {"data_dir", dir_.string()},
+      {"store_url", url_},
+      {"host_id", "host-a"},
+      {"lease_seconds", 2},
+      {"worker_mode",
+       "in-process"}}.dump();
+  auto env = CliEnv();
+  env["SENDSYNC_CONFIG"] = cfg.string();
+  const pid_t pid = SpawnCli({"sync", "--link", "mis"}, env, dir_ / "host-a.log");
+  ASSERT_GT(pid, 0);
+  const bool leased = WaitFor(
+      [&] {
+        auto h = store::LeaseHolder(*Conn(), link);
+        return h.ok() && h->rfind("host-a:", 0) == 0;
+      },
+      30s);
+  if (!leased) {
+    ::kill(pid, SIGKILL);
+    Reap(pid);
+    FAIL() << "host-a never took the lease: " << ReadAll(dir_ / "host-a.log");
+  }
+  // host-a keeps its lease while it lives, though its adapter hangs longer than the lease time.
+  std::this_thread::sleep_for(3s);
+  auto b = Host("host-b", 2000);
+  auto refused = b->RunLink("mis", sync::RunMode::kSync);
+  ASSERT_FALSE(refused.ok()) << "host-a is alive and renewing its lease";
+  EXPECT_EQ(refused.status().code(), Status::Code::kFailedPrecondition);
+
+  ASSERT_EQ(::kill(pid, SIGKILL), 0);
+  Reap(pid);
+  const auto killed = std::chrono::steady_clock::now();
+  Release("mis");
+  std::optional<sync::RunSummary> took;
+  WaitFor(
+      [&] {
+        auto r = b->RunLink("mis", sync::RunMode::kSync);
+        if (r.ok()) took = *r;
+        return r.ok();
+      },
+      20s);
+  const double after =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - killed).count();
+  ASSERT_TRUE(took.has_value()) << "host-b never took over the dead host's link";
+  EXPECT_NE(took->status, "failed") << took->error;
+  EXPECT_LE(after, 2.0 + 5.0) << "took over " << after << " s after the kill (lease 2 s)";
+  auto runs = store::ListRuns(*Conn(), link, 10);
+  ASSERT_TRUE(runs.ok());
+  ASSERT_EQ(runs->size(), 2u);
+  EXPECT_EQ((*runs)[0].holder.substr(0, 7), "host-b:");
+  EXPECT_EQ((*runs)[1].holder.substr(0, 7), "host-a:");
+  EXPECT_EQ((*runs)[1].status, "abandoned") << "the dead host's run is not left running";
+  auto cursor = store::GetCursor(*Conn(), link, "pupil");
+  ASSERT_TRUE(cursor.ok());
+  EXPECT_EQ(*cursor, "done") << "host-b resumed from host-a's committed cursor and finished";
+}
 
 }  // namespace
 }  // namespace sendsync::testing_support
