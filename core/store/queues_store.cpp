@@ -168,8 +168,8 @@ Result<std::vector<T>> List(Conn& conn, const char* cols, const char* table, con
 template <typename T>
 Result<T> GetOne(Conn& conn, const char* cols, const char* table, int64_t id, T (*of)(const Row&),
                  const char* what) {
-  auto rows = conn.Query(std::string("SELECT ") + cols + " FROM " + table + " q WHERE q.id = ?",
-                         {id});
+  auto rows =
+      conn.Query(std::string("SELECT ") + cols + " FROM " + table + " q WHERE q.id = ?", {id});
   if (!rows.ok()) return rows.status();
   if (rows->empty()) return Status::NotFound(std::string("no ") + what + " " + std::to_string(id));
   return of((*rows)[0]);
@@ -254,12 +254,12 @@ Result<QuarantineItem> GetQuarantine(Conn& conn, int64_t id) {
 Status ResolveQuarantine(Conn& conn, int64_t id, const std::string& status, const std::string& by,
                          const std::string& note) {
   size_t n = 0;
-  SENDSYNC_RETURN_IF_ERROR(conn.Exec(
-      "UPDATE quarantine SET status = ?, resolved_at = ?, resolved_by = ?, note = ? "
-      "WHERE id = ? AND status = 'open'",
-      {status, NowMs(), by, TextOrNull(note), id}, &n));
-  if (n == 0) return Status::FailedPrecondition("quarantined record " + std::to_string(id) +
-                                                " is not open");
+  SENDSYNC_RETURN_IF_ERROR(
+      conn.Exec("UPDATE quarantine SET status = ?, resolved_at = ?, resolved_by = ?, note = ? "
+                "WHERE id = ? AND status = 'open'",
+                {status, NowMs(), by, TextOrNull(note), id}, &n));
+  if (n == 0)
+    return Status::FailedPrecondition("quarantined record " + std::to_string(id) + " is not open");
   return Status::OK();
 }
 
@@ -272,7 +272,8 @@ Result<std::vector<QuarantineItem>> OpenQuarantineFor(Conn& conn, int64_t link_i
     params.insert(params.end(), ids.begin() + a, ids.begin() + b);
     auto rows = conn.Query(std::string("SELECT ") + kQCols +
                                " FROM quarantine q WHERE q.status = 'open' AND q.link_id = ? AND "
-                               "q.kind = ? AND q.external_id IN " + InList(b - a),
+                               "q.kind = ? AND q.external_id IN " +
+                               InList(b - a),
                            params);
     if (!rows.ok()) return rows.status();
     for (const Row& r : *rows) out.push_back(QOf(r));
@@ -330,10 +331,10 @@ Result<std::vector<Conflict>> OpenConflictsFor(Conn& conn, const std::vector<int
 Status ResolveConflict(Conn& conn, int64_t id, const std::string& resolution,
                        const std::optional<std::string>& value, const std::string& by) {
   size_t n = 0;
-  SENDSYNC_RETURN_IF_ERROR(conn.Exec(
-      "UPDATE conflicts SET status = 'resolved', resolution = ?, resolved_value = ?, "
-      "resolved_at = ?, resolved_by = ? WHERE id = ? AND status = 'open'",
-      {resolution, detail::Opt(value), NowMs(), by, id}, &n));
+  SENDSYNC_RETURN_IF_ERROR(
+      conn.Exec("UPDATE conflicts SET status = 'resolved', resolution = ?, resolved_value = ?, "
+                "resolved_at = ?, resolved_by = ? WHERE id = ? AND status = 'open'",
+                {resolution, detail::Opt(value), NowMs(), by, id}, &n));
   if (n == 0) return Status::FailedPrecondition("conflict " + std::to_string(id) + " is not open");
   return Status::OK();
 }
@@ -369,10 +370,10 @@ Result<MatchItem> GetMatch(Conn& conn, int64_t id) {
 
 Status ResolveMatch(Conn& conn, int64_t id, const std::string& resolution, const std::string& by) {
   size_t n = 0;
-  SENDSYNC_RETURN_IF_ERROR(conn.Exec(
-      "UPDATE match_queue SET status = 'resolved', resolution = ?, resolved_at = ?, "
-      "resolved_by = ? WHERE id = ? AND status = 'open'",
-      {resolution, NowMs(), by, id}, &n));
+  SENDSYNC_RETURN_IF_ERROR(
+      conn.Exec("UPDATE match_queue SET status = 'resolved', resolution = ?, resolved_at = ?, "
+                "resolved_by = ? WHERE id = ? AND status = 'open'",
+                {resolution, NowMs(), by, id}, &n));
   if (n == 0) return Status::FailedPrecondition("match " + std::to_string(id) + " is not open");
   return Status::OK();
 }
@@ -398,8 +399,7 @@ Status InsertOutbox(Conn& conn, std::vector<OutboxItem>& items) {
                          rows, "ON CONFLICT (link_id, idem_key) DO NOTHING");
 }
 
-Result<std::vector<OutboxItem>> DueOutbox(Conn& conn, int64_t link_id, int64_t now,
-                                          int64_t limit) {
+Result<std::vector<OutboxItem>> DueOutbox(Conn& conn, int64_t link_id, int64_t now, int64_t limit) {
   auto rows = conn.Query(std::string("SELECT ") + kOCols +
                              " FROM outbox q WHERE q.link_id = ? AND q.status = 'pending' AND "
                              "q.next_attempt_at <= ? ORDER BY q.id LIMIT ?",
@@ -421,6 +421,24 @@ Result<std::map<int64_t, int64_t>> WaitingOutbox(Conn& conn, int64_t link_id, in
   return out;
 }
 
+Result<std::vector<OutboxItem>> OutboxOfRecords(Conn& conn,
+                                                const std::vector<int64_t>& record_ids) {
+  std::vector<OutboxItem> out;
+  if (record_ids.empty()) return out;
+  std::vector<Value> params;
+  std::string in;
+  for (int64_t id : record_ids) {
+    in += in.empty() ? "?" : ", ?";
+    params.push_back(id);
+  }
+  auto rows = conn.Query(std::string("SELECT ") + kOCols + " FROM outbox q WHERE q.record_id IN (" +
+                             in + ") ORDER BY q.id",
+                         params);
+  if (!rows.ok()) return rows.status();
+  for (const Row& r : *rows) out.push_back(OOf(r));
+  return out;
+}
+
 Result<std::vector<OutboxItem>> InFlightCreates(Conn& conn, int64_t link_id,
                                                 const std::string& kind) {
   auto rows = conn.Query(std::string("SELECT ") + kOCols +
@@ -435,9 +453,10 @@ Result<std::vector<OutboxItem>> InFlightCreates(Conn& conn, int64_t link_id,
 }
 
 Result<std::map<std::string, int64_t>> OutboxCounts(Conn& conn, int64_t link_id) {
-  auto rows = link_id ? conn.Query("SELECT status, COUNT(*) FROM outbox WHERE link_id = ? GROUP BY status",
-                                   {link_id})
-                      : conn.Query("SELECT status, COUNT(*) FROM outbox GROUP BY status");
+  auto rows =
+      link_id ? conn.Query("SELECT status, COUNT(*) FROM outbox WHERE link_id = ? GROUP BY status",
+                           {link_id})
+              : conn.Query("SELECT status, COUNT(*) FROM outbox GROUP BY status");
   if (!rows.ok()) return rows.status();
   std::map<std::string, int64_t> out;
   for (const Row& r : *rows) out[AsText(r[0])] = AsInt(r[1]);

@@ -25,6 +25,11 @@ struct Link;
 
 namespace sendsync::sync {
 
+// The adapter id of the built-in link that admin imports (import-json) go through, and its name.
+// It belongs to no school (its school_urn is a placeholder, 000000): views of schools leave it out.
+inline constexpr const char* kImportAdapter = "builtin-import";
+inline constexpr const char* kImportLink = "admin-import";
+
 // ---- link settings --------------------------------------------------------------------------
 
 // How one link treats one record kind.
@@ -69,8 +74,8 @@ struct FieldConflict {
 };
 
 struct MergeOutcome {
-  nlohmann::json merged;       // the hub's fields after the merge
-  nlohmann::json agreed_base;  // what the link and the hub now agree on (the link's new base)
+  nlohmann::json merged;             // the hub's fields after the merge
+  nlohmann::json agreed_base;        // what the link and the hub now agree on (the link's new base)
   std::vector<std::string> changed;  // hub fields that changed
   std::vector<FieldConflict> conflicts;
 };
@@ -111,7 +116,9 @@ struct RunSummary {
   // Dry runs: what would change, per pupil and field (also filled for real runs, capped).
   nlohmann::json changes = nlohmann::json::array();
 
-  bool NeedsPerson() const { return quarantined + conflicts + matches + dead_lettered + rejected > 0; }
+  bool NeedsPerson() const {
+    return quarantined + conflicts + matches + dead_lettered + rejected > 0;
+  }
   nlohmann::json ToJson() const;
 };
 
@@ -127,15 +134,15 @@ struct EngineOptions {
   std::string plugin_dir;  // empty: plugins::DefaultPluginDir()
   size_t page_size = 1000;
   size_t push_batch = 200;
-  int max_attempts = 8;                  // deliveries before a change is dead-lettered
-  int64_t backoff_base_ms = 2000;        // first retry delay; doubles, with ±20 % jitter
+  int max_attempts = 8;            // deliveries before a change is dead-lettered
+  int64_t backoff_base_ms = 2000;  // first retry delay; doubles, with ±20 % jitter
   int64_t backoff_max_ms = 3600 * 1000;
   int64_t lease_ttl_ms = 120000;
-  std::string holder;                    // lease holder name; empty: host:pid:random
-  std::string actor_prefix = "link:";    // audit actor for link runs
+  std::string holder;                  // lease holder name; empty: host:pid:random
+  std::string actor_prefix = "link:";  // audit actor for link runs
   std::function<void(const Progress&)> on_progress;
-  size_t max_reported_changes = 2000;    // cap on RunSummary::changes
-  int max_parallel_links = 2;            // links RunAll runs at the same time
+  size_t max_reported_changes = 2000;  // cap on RunSummary::changes
+  int max_parallel_links = 2;          // links RunAll runs at the same time
 };
 
 class Engine {
