@@ -260,12 +260,41 @@ TEST_F(Dashboard, Plugins_ListLoadedAdaptersAndRefusedFilesWithTheReason) {
 TEST_F(Dashboard, Forbidden_AuditorIsToldTheirRoleCannotSeeConflicts) {
   SignIn(w_->auditor_token);
   ASSERT_EQ(Seen("#view h1", "Overview"), "");
-  ASSERT_EQ(w_->browser.ClickCss("#nav a[href='#conflicts']"), "");
+  // The navigation does not offer the page; an address typed or bookmarked still explains.
+  json ignored;
+  ASSERT_EQ(w_->browser.Execute("location.hash = '#conflicts';", ignored), "");
   EXPECT_EQ(Seen("#view .problem", "role cannot"), "");
   size_t login = 0;
   ASSERT_EQ(w_->browser.Count("#login:not([hidden])", login), "");
   EXPECT_EQ(login, 0u) << "a 403 keeps the person signed in";
   Shot("forbidden");
+}
+
+// The navigation offers only the pages the token's role may open: a SENCO limited to a school
+// sees no match queue, dead letters or plugins (each would answer 403); an admin sees every page.
+TEST_F(Dashboard, Navigation_ShowsOnlyThePagesTheTokensRoleMayOpen) {
+  const std::string senco = w_->Token("senco", "browser-nav-senco", kSchool);
+  ASSERT_FALSE(senco.empty()) << w_->error;
+  SignIn(senco);
+  ASSERT_EQ(Seen("#view .meta", "Signed in as browser-nav-senco"), "");
+  json shown;
+  const std::string visible =
+      "return Array.from(document.querySelectorAll('#nav li:not([hidden]) a'))"
+      ".map((a) => a.getAttribute('href')).join(' ');";
+  ASSERT_EQ(w_->browser.Execute(visible, shown), "");
+  EXPECT_EQ(shown, "#overview #conflicts #quarantine #due #referrals");
+  Shot("nav-senco");
+  ASSERT_EQ(w_->browser.ClickCss("#sign-out"), "");
+  SignIn(w_->admin_token);
+  ASSERT_EQ(Seen("#view .meta", "Signed in as browser-admin"), "");
+  ASSERT_EQ(w_->browser.Execute(visible, shown), "");
+  EXPECT_EQ(shown,
+            "#overview #conflicts #quarantine #matches #dead-letters #due #referrals #plugins");
+  ASSERT_EQ(w_->browser.ClickCss("#sign-out"), "");
+  SignIn(w_->auditor_token);
+  ASSERT_EQ(Seen("#view .meta", "Signed in as browser-auditor"), "");
+  ASSERT_EQ(w_->browser.Execute(visible, shown), "");
+  EXPECT_EQ(shown, "#overview");
 }
 
 TEST_F(Dashboard, SignIn_RevokedTokenSendsThePersonBackToSignInWithAMessage) {

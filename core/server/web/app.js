@@ -161,6 +161,16 @@ const VIEWS = {
   plugins: { title: 'Plugins', may: 'see plugins', render: plugins },
 };
 
+// Shows in the navigation only the pages the signed-in token's role may open: a link to a page
+// that would answer "your token's role cannot ..." is no use to anyone.
+function applyNav() {
+  const perms = new Set((who && who.permissions) || []);
+  for (const li of document.querySelectorAll('#nav li[data-perm]')) {
+    const allowed = perms.has(li.dataset.perm) && !(li.hasAttribute('data-global') && who.school_urn);
+    show(li, allowed);
+  }
+}
+
 async function route() {
   const mine = ++generation;
   if (!sessionStorage.getItem(TOKEN_KEY)) {
@@ -170,7 +180,7 @@ async function route() {
   const [name, arg] = (location.hash.slice(1) || 'overview').split('/');
   const view = VIEWS[name] || VIEWS.overview;
   show($('login'), false);
-  show($('nav'), true);
+  show($('nav'), Boolean(who));  // once the token's permissions are known (applyNav)
   show($('sign-out'), true);
   for (const a of document.querySelectorAll('#nav a')) {
     if (a.getAttribute('href') === '#' + name) a.setAttribute('aria-current', 'page');
@@ -186,6 +196,8 @@ async function route() {
       if (mine !== generation) return;
       who = me;
     }
+    applyNav();
+    show($('nav'), true);
     const body = await view.render(arg);
     if (mine !== generation) return;
     root.replaceChildren(el('h1', { id: 'view-title', tabindex: '-1' }, view.title),
