@@ -3,6 +3,8 @@
 // the caller's school like every other school-scoped route.
 #include <algorithm>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <set>
 
 #include <sendsync/sdk/json_limits.h>
@@ -10,11 +12,9 @@
 #include "core/hub/hub.h"
 #include "core/server/handlers.h"
 
-namespace sendsync::server::handlers {
+namespace sendsync::server {
 
-using nlohmann::json;
-
-namespace {
+namespace handlers {
 
 // One pupil as the list and the register see them: read from the pupil and SEN records' bodies.
 struct PupilLine {
@@ -24,8 +24,28 @@ struct PupilLine {
   std::string primary_need;      // the need ranked 1, "" when none
   std::vector<std::string> needs;
   bool ehc_plan = false;  // status E, or a plan that has not ceased
-  json history = json::array();
+  nlohmann::json history = nlohmann::json::array();
 };
+
+}  // namespace handlers
+
+// Per school ("" every school): the generation the lines were read at, and the lines. An entry
+// of an older generation than the call's is never used: a change since moved the generation on.
+struct PupilLinesCache {
+  using Lines = std::vector<handlers::PupilLine>;
+  std::mutex mu;
+  std::map<std::string, std::pair<int64_t, std::shared_ptr<const Lines>>> by_school;
+};
+
+std::shared_ptr<PupilLinesCache> MakePupilLinesCache() {
+  return std::make_shared<PupilLinesCache>();
+}
+
+namespace handlers {
+
+using nlohmann::json;
+
+namespace {
 
 std::string Lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -88,6 +108,26 @@ Result<std::vector<PupilLine>> LoadLines(store::Conn& conn, const std::string& s
   return lines;
 }
 
+// The lines of `school`, from the cache when they were read at the call's generation.
+Result<std::shared_ptr<const std::vector<PupilLine>>> Lines(Call& call, const std::string& school) {
+  PupilLinesCache* cache = call.env.pupil_lines.get();
+  if (cache) {
+    std::lock_guard<std::mutex> lock(cache->mu);
+    auto it = cache->by_school.find(school);
+    if (it != cache->by_school.end() && it->second.first == call.generation)
+      return it->second.second;
+  }
+  auto lines = LoadLines(*call.conn, school);
+  if (!lines.ok()) return lines.status();
+  auto shared = std::make_shared<const std::vector<PupilLine>>(std::move(*lines));
+  if (cache) {
+    std::lock_guard<std::mutex> lock(cache->mu);
+    auto& slot = cache->by_school[school];
+    if (slot.first <= call.generation) slot = {call.generation, shared};
+  }
+  return shared;
+}
+
 json LineJson(const PupilLine& l) {
   return {{"pupil_id", hub::HubId(l.id)},
           {"upn", l.upn},
@@ -101,15 +141,6 @@ json LineJson(const PupilLine& l) {
           {"primary_need", l.primary_need.empty() ? json() : json(l.primary_need)},
           {"needs", l.needs},
           {"ehc_plan", l.ehc_plan}};
-}
-
-json OffsetPageOf(json all, const Page& page) {
-  const size_t from = page.cursor.empty() ? 0 : static_cast<size_t>(std::stoll(page.cursor));
-  json items = json::array();
-  for (size_t i = from; i < all.size() && items.size() < static_cast<size_t>(page.limit); ++i)
-    items.push_back(std::move(all[i]));
-  const size_t end = from + items.size();
-  return Page::Wrap(std::move(items), end < all.size() ? std::to_string(end) : "");
 }
 
 // A true/false query parameter; nullopt when absent, a 400 naming it when neither.
@@ -159,10 +190,10 @@ Reply ListPupils(Call& call) {
           "must be name, upn, nc_year, sen_status or primary_need, with - for descending");
   if (!e.empty()) return e.ToReply();
 
-  auto lines = LoadLines(*call.conn, call.School());
+  auto lines = Lines(call, call.School());
   if (!lines.ok()) return FromStatus(lines.status());
   std::vector<const PupilLine*> kept;
-  for (const auto& l : *lines) {
+  for (const auto& l : **lines) {
     if (!status.empty() && l.sen_status != status) continue;
     if (!need.empty() && l.primary_need != need) continue;
     if (!year.empty() && l.nc_year != year) continue;
@@ -211,9 +242,13 @@ Reply ListPupils(Call& call) {
     return std::make_pair(Lower(a->surname + " " + a->forename), a->upn) <
            std::make_pair(Lower(b->surname + " " + b->forename), b->upn);
   });
-  json all = json::array();
-  for (const PupilLine* l : kept) all.push_back(LineJson(*l));
-  json out = OffsetPageOf(std::move(all), page);
+  // Only the page's pupils become JSON.
+  const size_t from = page.cursor.empty() ? 0 : static_cast<size_t>(std::stoll(page.cursor));
+  json items = json::array();
+  for (size_t i = from; i < kept.size() && items.size() < static_cast<size_t>(page.limit); ++i)
+    items.push_back(LineJson(*kept[i]));
+  const size_t end = from + items.size();
+  json out = Page::Wrap(std::move(items), end < kept.size() ? std::to_string(end) : "");
   out["total"] = kept.size();
   return {200, out};
 }
@@ -239,12 +274,12 @@ Reply SenRegister(Call& call) {
     }
     months = std::stoi(m);
   }
-  auto lines = LoadLines(*call.conn, call.School());
+  auto lines = Lines(call, call.School());
   if (!lines.ok()) return FromStatus(lines.status());
   // school -> (status, need, year) -> count
   std::map<std::string, std::map<std::tuple<std::string, std::string, std::string>, int64_t>> by;
   std::map<std::string, std::map<std::string, int64_t>> totals;  // school -> status -> count
-  for (const auto& l : *lines) {
+  for (const auto& l : **lines) {
     by[l.school_urn][{l.sen_status, l.primary_need, l.nc_year}]++;
     totals[l.school_urn][l.sen_status]++;
   }
@@ -269,7 +304,7 @@ Reply SenRegister(Call& call) {
   const Date first_of_month(as_of.year(), as_of.month(), 1);
   for (int i = months - 1; i >= 0; --i) points.push_back(first_of_month.AddMonths(-i));
   std::vector<std::map<std::string, int64_t>> at(points.size());
-  for (const auto& l : *lines) {
+  for (const auto& l : **lines) {
     for (const auto& ep : l.history) {
       if (!ep.is_object()) continue;
       auto start = Date::Parse(ep.value("start", ""));
@@ -289,4 +324,5 @@ Reply SenRegister(Call& call) {
   return {200, {{"as_of", as_of.ToString()}, {"schools", schools}, {"over_time", over_time}}};
 }
 
-}  // namespace sendsync::server::handlers
+}  // namespace handlers
+}  // namespace sendsync::server

@@ -134,6 +134,7 @@ Result<std::unique_ptr<Service>> Service::Start(const ServiceOptions& options) {
       std::make_unique<ApiEnv>(ApiEnv{*I.store, *I.engine, *I.scheduler, I.metrics, eo.plugin_dir,
                                       eo.runtime, eo, options.max_request_bytes});
   I.env->tokens = &I.tokens;
+  I.env->pupil_lines = MakePupilLinesCache();
   I.env->anchors = options.anchors;
   I.env->store_id = audit::StoreIdentity(options.store_url);
   if (options.summary_cache_mb > 0) {

@@ -129,6 +129,11 @@ TEST_F(SeededDashboardTest, PupilsAreListedFilteredSortedAndPaged) {
   EXPECT_EQ(Surnames(rest), (V{"Doyle"}));
   EXPECT_TRUE(rest["next_cursor"].is_null());
 
+  // A change after the lists were read is in the next answer (nothing stale is served).
+  Import({Pupil(5, "100000", "Evans", "R")});
+  EXPECT_EQ(names("school=100000"), (V{"Adams", "Baker", "Clark", "Evans"}));
+  EXPECT_EQ(Get("/api/v1/register", admin).Json()["schools"][0]["pupils"], 4);
+
   Response bad = Get("/api/v1/pupils?sen_status=X&ehc_plan=yes&sort=age", admin);
   EXPECT_EQ(bad.status, 400);
   EXPECT_EQ(bad.Json()["errors"][0]["path"], "query:ehc_plan") << bad.body;
