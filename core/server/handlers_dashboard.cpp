@@ -6,6 +6,7 @@
 #include <memory>
 #include <mutex>
 #include <set>
+#include <string_view>
 
 #include <sendsync/sdk/json_limits.h>
 
@@ -20,6 +21,7 @@ namespace handlers {
 struct PupilLine {
   int64_t id = 0;
   std::string upn, school_urn, forename, surname, nc_year, dob;
+  std::string sort_name;         // "surname forename" in lower case, for sorting and searching
   std::string sen_status = "N";  // census SENprovision: N (no SEN record), K or E
   std::string primary_need;      // the need ranked 1, "" when none
   std::vector<std::string> needs;
@@ -72,6 +74,7 @@ Result<std::vector<PupilLine>> LoadLines(store::Conn& conn, const std::string& s
       l.surname = b.value("legal_surname", "");
       if (b.contains("nc_year") && b["nc_year"].is_string()) l.nc_year = b["nc_year"];
     }
+    l.sort_name = Lower(l.surname + " " + l.forename);
     at[p.id] = lines.size();
     ids.push_back(p.id);
     lines.push_back(std::move(l));
@@ -199,8 +202,8 @@ Reply ListPupils(Call& call) {
     if (!year.empty() && l.nc_year != year) continue;
     if (ehc && l.ehc_plan != *ehc) continue;
     if (!q.empty() && Lower(l.upn).find(q) == std::string::npos &&
-        Lower(l.forename + " " + l.surname).find(q) == std::string::npos &&
-        Lower(l.surname + ", " + l.forename).find(q) == std::string::npos)
+        l.sort_name.find(q) == std::string::npos &&
+        Lower(l.forename + " " + l.surname).find(q) == std::string::npos)
       continue;
     kept.push_back(&l);
   }
@@ -229,18 +232,18 @@ Reply ListPupils(Call& call) {
     return std::atoi(y.c_str());
   };
   // The chosen column in the chosen direction; ties by name then UPN, always A to Z.
-  auto key = [&](const PupilLine* l) {
-    if (sort == "upn") return std::make_pair(0, l->upn);
-    if (sort == "nc_year") return std::make_pair(year_rank(l->nc_year), std::string());
-    if (sort == "sen_status") return std::make_pair(0, l->sen_status);
-    if (sort == "primary_need") return std::make_pair(0, l->primary_need);
-    return std::make_pair(0, Lower(l->surname + " " + l->forename));
+  auto key = [&](const PupilLine* l) -> std::pair<int, std::string_view> {
+    if (sort == "upn") return {0, l->upn};
+    if (sort == "nc_year") return {year_rank(l->nc_year), {}};
+    if (sort == "sen_status") return {0, l->sen_status};
+    if (sort == "primary_need") return {0, l->primary_need};
+    return {0, l->sort_name};
   };
+
   std::stable_sort(kept.begin(), kept.end(), [&](const PupilLine* a, const PupilLine* b) {
     const auto ka = key(a), kb = key(b);
     if (ka != kb) return desc ? kb < ka : ka < kb;
-    return std::make_pair(Lower(a->surname + " " + a->forename), a->upn) <
-           std::make_pair(Lower(b->surname + " " + b->forename), b->upn);
+    return a->sort_name != b->sort_name ? a->sort_name < b->sort_name : a->upn < b->upn;
   });
   // Only the page's pupils become JSON.
   const size_t from = page.cursor.empty() ? 0 : static_cast<size_t>(std::stoll(page.cursor));
