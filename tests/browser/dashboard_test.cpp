@@ -235,6 +235,35 @@ TEST_F(Dashboard, Due_ShowsTheLasOverdueDecisionClockWithThePupil) {
   Shot("due");
 }
 
+// Counts per state at the top; the filters narrow the list through the API's and keep the choice
+// in the address.
+TEST_F(Dashboard, Due_FiltersByWhoActsAndCountsEachState) {
+  SignIn(w_->admin_token);
+  ASSERT_EQ(Seen("#view h1", "Overview"), "");
+  ASSERT_EQ(w_->browser.ClickCss("#nav a[href='#due']"), "");
+  ASSERT_EQ(Seen("#view ul.counts", "overdue"), "");
+  std::string counts;
+  ASSERT_EQ(w_->browser.WaitForText("#view ul.counts li", "overdue", counts), "");
+  EXPECT_EQ(counts.find("0 overdue"), std::string::npos) << "the LA's clock is overdue: " << counts;
+  json ignored;
+  ASSERT_EQ(w_->browser.Execute("document.getElementById('due-owner').value = 'school';"
+                                "document.querySelector('form.filters button').click();",
+                                ignored),
+            "");
+  EXPECT_EQ(Seen("#view .empty", "with these filters"), "");
+  json hash;
+  ASSERT_EQ(w_->browser.Execute("return location.hash;", hash), "");
+  EXPECT_EQ(hash, "#due/owner=school");
+  ASSERT_EQ(w_->browser.Execute("document.getElementById('due-owner').value = 'la';"
+                                "document.querySelector('form.filters button').click();",
+                                ignored),
+            "");
+  std::string row;
+  ASSERT_EQ(w_->browser.WaitForText("#view tbody tr", Upn(1), row), "");
+  EXPECT_NE(row.find("statutory"), std::string::npos) << row;
+  Shot("due-filtered");
+}
+
 TEST_F(Dashboard, Referrals_ShowEachRequestWithItsLaReferenceAndStatus) {
   SignIn(w_->admin_token);
   ASSERT_EQ(Seen("#view h1", "Overview"), "");

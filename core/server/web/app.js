@@ -392,11 +392,50 @@ async function deadLetters() {
         'Change ' + x.id + ' queued again; it goes with the link\'s next run.', { id: 'retry-outbox-' + x.id }) : '']));
 }
 
-async function due() {
-  const items = await list('/due?within=30');
-  if (!items.length) return empty('Nothing due or overdue in the next 30 days.');
-  return el('div', {}, more(items), table('Reviews and statutory deadlines, soonest first', ['Due', 'State', 'Pupil', 'What', 'Who', 'Note'],
-    items.map((d) => [d.due, stateTag(d.state), (d.name || '') + ' ' + (d.upn || ''), d.title, d.owner, d.detail || ''])));
+// Due & clocks: counts per state at the top, filters (who acts, statutory or the school's own,
+// state; kept in the address as #due/owner=la&kind=statutory), then one table per state, most
+// pressing first, statutory clocks first within each.
+const DUE_STATES = [['overdue', 'Overdue'], ['due', 'Due soon'], ['suspended', 'Suspended'], ['upcoming', 'Running']];
+
+async function due(arg) {
+  const chosen = new URLSearchParams(arg || '');
+  const q = new URLSearchParams({ within: '30', limit: '500' });
+  for (const k of ['owner', 'kind', 'state']) if (chosen.get(k)) q.set(k, chosen.get(k));
+  const data = await api('GET', '/due?' + q.toString());
+  const items = (data && data.items) || [];
+  const totals = (data && data.totals) || {};
+  const select = (name, label, options) => el('p', {},
+    el('label', { for: 'due-' + name }, label), ' ',
+    el('select', { id: 'due-' + name, name },
+      options.map(([v, text]) => el('option', { value: v, selected: chosen.get(name) === v }, text))));
+  const form = el('form', { class: 'filters', 'aria-label': 'Filter the due list', onsubmit: (e) => {
+    e.preventDefault();
+    const f = new URLSearchParams();
+    for (const k of ['owner', 'kind', 'state']) {
+      const v = $('due-' + k).value;
+      if (v) f.set(k, v);
+    }
+    location.hash = '#due' + (f.toString() ? '/' + f.toString() : '');
+  } },
+  select('owner', 'Who acts', [['', 'Anyone'], ['school', 'The school'], ['la', 'The LA'], ['family', 'The family']]),
+  select('kind', 'Kind', [['', 'Every kind'], ['statutory', 'Statutory'], ['school', 'The school\'s own']]),
+  select('state', 'State', [['', 'Every state']].concat(DUE_STATES)),
+  el('button', { type: 'submit' }, 'Show'));
+  const counts = el('ul', { class: 'counts', 'aria-label': 'How many in each state' },
+    DUE_STATES.map(([k, label]) => el('li', {}, el('strong', {}, String(totals[k] || 0)), ' ' + label.toLowerCase())));
+  const parts = [counts, form];
+  if (data && data.next_cursor) parts.push(el('p', { class: 'meta' }, 'Showing the first ' + items.length + ' of ' + data.total + '; narrow with the filters to see the rest.'));
+  if (!items.length) parts.push(empty('Nothing due or overdue in the next 30 days' + (arg ? ' with these filters.' : '.')));
+  for (const [state, label] of DUE_STATES) {
+    const rows = items.filter((d) => d.state === state)
+      .sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'statutory' ? -1 : 1) || (a.due < b.due ? -1 : a.due > b.due ? 1 : 0));
+    if (!rows.length) continue;
+    parts.push(el('h2', {}, label + ' (' + rows.length + ')'),
+      table(label + ': statutory clocks first, then soonest', ['Due', 'State', 'Pupil', 'School', 'What', 'Kind', 'Who', 'Note'],
+        rows.map((d) => [d.due, stateTag(d.state), (d.name || '') + ' ' + (d.upn || ''), d.school_urn || '', d.title,
+          d.kind === 'statutory' ? 'statutory' : 'school\'s own', d.owner, d.detail || ''])));
+  }
+  return el('div', {}, parts);
 }
 
 async function referrals() {
