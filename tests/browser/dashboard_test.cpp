@@ -235,6 +235,45 @@ TEST_F(Dashboard, Due_ShowsTheLasOverdueDecisionClockWithThePupil) {
   Shot("due");
 }
 
+// The SEN register for an admin and for SENCOs: the figures as tables, the pupils with their
+// status, a filter kept in the address, a CSV of what is shown; another school's SENCO sees none.
+TEST_F(Dashboard, Register_ShowsFiguresAndPupilsWithinTheTokensSchool) {
+  for (const std::string who : {"admin", "senco"}) {
+    SCOPED_TRACE(who);
+    const std::string name = who == "admin" ? "browser-admin" : "browser-register-senco";
+    const std::string token = who == "admin" ? w_->admin_token : w_->Token("senco", name, kSchool);
+    ASSERT_FALSE(token.empty()) << w_->error;
+    SignIn(token);
+    ASSERT_EQ(Seen("#view .meta", "Signed in as " + name), "");
+    ASSERT_EQ(w_->browser.ClickCss("#nav a[href='#register']"), "");
+    std::string row;
+    ASSERT_EQ(w_->browser.WaitForText("#view table.pupils tbody tr", Upn(1), row), "");
+    EXPECT_NE(row.find("Jones"), std::string::npos) << row;
+    EXPECT_NE(row.find(kSchool), std::string::npos) << row;
+    size_t n = 0;
+    ASSERT_EQ(w_->browser.Count("#view table.by-need caption", n), "");
+    EXPECT_EQ(n, 1u);
+    ASSERT_EQ(w_->browser.Count("#view table.over-time tbody tr", n), "");
+    EXPECT_EQ(n, 12u) << "one row a month";
+    ASSERT_EQ(w_->browser.Count("#view a.csv[download='sen-register.csv']", n), "");
+    EXPECT_EQ(n, 1u);
+    Shot("register-" + who);
+    json ignored;
+    ASSERT_EQ(w_->browser.Execute("document.getElementById('pupils-q').value = 'no such pupil';"
+                                  "document.querySelector('form.filters button').click();",
+                                  ignored),
+              "");
+    EXPECT_EQ(Seen("#view .empty", "No pupil matches"), "");
+    ASSERT_EQ(w_->browser.ClickCss("#sign-out"), "");
+  }
+  const std::string other = w_->Token("senco", "browser-register-other", "200000");
+  SignIn(other);
+  ASSERT_EQ(Seen("#view .meta", "Signed in as browser-register-other"), "");
+  json ignored;
+  ASSERT_EQ(w_->browser.Execute("location.hash = '#register';", ignored), "");
+  EXPECT_EQ(Seen("#view .empty", "No pupil matches"), "");
+}
+
 // Counts per state at the top; the filters narrow the list through the API's and keep the choice
 // in the address.
 TEST_F(Dashboard, Due_FiltersByWhoActsAndCountsEachState) {
@@ -311,14 +350,15 @@ TEST_F(Dashboard, Navigation_ShowsOnlyThePagesTheTokensRoleMayOpen) {
       "return Array.from(document.querySelectorAll('#nav li:not([hidden]) a'))"
       ".map((a) => a.getAttribute('href')).join(' ');";
   ASSERT_EQ(w_->browser.Execute(visible, shown), "");
-  EXPECT_EQ(shown, "#overview #conflicts #quarantine #due #referrals");
+  EXPECT_EQ(shown, "#overview #conflicts #quarantine #register #due #referrals");
   Shot("nav-senco");
   ASSERT_EQ(w_->browser.ClickCss("#sign-out"), "");
   SignIn(w_->admin_token);
   ASSERT_EQ(Seen("#view .meta", "Signed in as browser-admin"), "");
   ASSERT_EQ(w_->browser.Execute(visible, shown), "");
   EXPECT_EQ(shown,
-            "#overview #conflicts #quarantine #matches #dead-letters #due #referrals #plugins");
+            "#overview #conflicts #quarantine #matches #dead-letters #register #due #referrals "
+            "#plugins");
   ASSERT_EQ(w_->browser.ClickCss("#sign-out"), "");
   SignIn(w_->auditor_token);
   ASSERT_EQ(Seen("#view .meta", "Signed in as browser-auditor"), "");

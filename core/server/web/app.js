@@ -156,6 +156,7 @@ const VIEWS = {
   quarantine: { title: 'Quarantine', may: 'see quarantined records', render: quarantine },
   matches: { title: 'Match queue', may: 'see the match queue', render: matches },
   'dead-letters': { title: 'Dead letters', may: 'see undelivered changes', render: deadLetters },
+  register: { title: 'SEN register', may: 'see pupils', render: register },
   due: { title: 'Due reviews and statutory clocks', may: 'see due reviews', render: due },
   referrals: { title: 'Referrals', may: 'see referrals', render: referrals },
   plugins: { title: 'Plugins', may: 'see plugins', render: plugins },
@@ -390,6 +391,73 @@ async function deadLetters() {
     items.map((x) => ['#' + x.id + ' ' + x.op, x.link, x.kind + ' ' + x.record_id, stateTag(x.status), String(x.attempts), x.last_error,
       can('outbox.retry') ? action('Retry change ' + x.id, 'retry changes', () => api('POST', '/outbox/' + x.id + '/retry'),
         'Change ' + x.id + ' queued again; it goes with the link\'s next run.', { id: 'retry-outbox-' + x.id }) : '']));
+}
+
+// SEN register: the counts by primary need, by year group and K/E month by month (as tables),
+// then the pupils with filters (kept in the address as #register/sen_status=K&nc_year=5), a page
+// at a time, and the filtered list as a CSV file.
+const PUPIL_FILTERS = [['sen_status', 'SEN status'], ['primary_need', 'Primary need'], ['nc_year', 'NC year'], ['q', 'Name or UPN']];
+
+function csvCell(v) {
+  const t = v === null || v === undefined ? '' : String(v);
+  // A leading = + - @ would be a formula in a spreadsheet: quote it as text.
+  const safe = /^[=+\-@]/.test(t) ? "'" + t : t;
+  return /[",\n\r]/.test(safe) || safe !== t ? '"' + safe.replace(/"/g, '""') + '"' : safe;
+}
+
+async function register(arg) {
+  const chosen = new URLSearchParams(arg || '');
+  const q = new URLSearchParams({ limit: '100' });
+  for (const [k] of PUPIL_FILTERS) if (chosen.get(k)) q.set(k, chosen.get(k));
+  if (chosen.get('cursor')) q.set('cursor', chosen.get('cursor'));
+  const [reg, page] = await Promise.all([api('GET', '/register?months=12'), api('GET', '/pupils?' + q.toString())]);
+  const byNeed = new Map(), byYear = new Map();
+  let k = 0, e = 0, n = 0;
+  for (const s of (reg && reg.schools) || []) {
+    k += s.totals.K; e += s.totals.E; n += s.totals.N;
+    for (const c of s.counts) {
+      if (c.sen_status === 'N') continue;
+      const need = c.primary_need || '(none recorded)', year = c.nc_year || '(none)';
+      byNeed.set(need, (byNeed.get(need) || 0) + c.count);
+      byYear.set(year, (byYear.get(year) || 0) + c.count);
+    }
+  }
+  const sorted = (m) => Array.from(m.entries()).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  const figures = el('section', { class: 'figures', 'aria-label': 'The register in figures' },
+    el('p', { class: 'counts-line' }, el('strong', {}, String(k)), ' at SEN support (K), ', el('strong', {}, String(e)),
+      ' with an EHC plan (E), ', el('strong', {}, String(n)), ' with no SEN recorded'),
+    table('Pupils on the register (K and E) by primary need', ['Primary need', 'Pupils'], sorted(byNeed).map(([a, b]) => [a, String(b)]), 'by-need'),
+    table('Pupils on the register (K and E) by NC year', ['NC year', 'Pupils'], sorted(byYear).map(([a, b]) => [a, String(b)]), 'by-year'),
+    table('K and E on the first of each month', ['Month', 'K', 'E'], ((reg && reg.over_time) || []).map((p) => [p.date.slice(0, 7), String(p.K), String(p.E)]), 'over-time'));
+  const form = el('form', { class: 'filters', 'aria-label': 'Filter the pupils', onsubmit: (ev) => {
+    ev.preventDefault();
+    const f = new URLSearchParams();
+    for (const [name] of PUPIL_FILTERS) {
+      const v = $('pupils-' + name).value.trim();
+      if (v) f.set(name, v);
+    }
+    location.hash = '#register' + (f.toString() ? '/' + f.toString() : '');
+  } },
+  PUPIL_FILTERS.map(([name, label]) => el('p', {}, el('label', { for: 'pupils-' + name }, label), ' ',
+    name === 'sen_status'
+      ? el('select', { id: 'pupils-' + name }, [['', 'Any'], ['K', 'K: SEN support'], ['E', 'E: EHC plan'], ['N', 'N: none']]
+        .map(([v, t]) => el('option', { value: v, selected: chosen.get(name) === v }, t)))
+      : el('input', { id: 'pupils-' + name, type: 'text', value: chosen.get(name) || '', size: name === 'q' ? 20 : 6 }))),
+  el('button', { type: 'submit' }, 'Show'));
+  const items = (page && page.items) || [];
+  const header = ['UPN', 'Name', 'School', 'NC year', 'SEN status', 'Primary need', 'Needs', 'EHC plan'];
+  const cells = (p) => [p.upn, p.name, p.school_urn, p.nc_year || '', p.sen_status, p.primary_need || '', p.needs.join(' '), p.ehc_plan ? 'yes' : 'no'];
+  const csv = [header].concat(items.map(cells)).map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n';
+  const download = el('a', { href: URL.createObjectURL(new Blob([csv], { type: 'text/csv' })), download: 'sen-register.csv', class: 'csv' },
+    'Download these ' + items.length + ' pupils as CSV');
+  const parts = [figures, el('h2', {}, 'Pupils (' + ((page && page.total) || 0) + ')'), form, download];
+  parts.push(items.length ? table('Pupils matching the filters, by name', header, items.map(cells), 'pupils') : empty('No pupil matches these filters.'));
+  if (page && page.next_cursor) {
+    const next = new URLSearchParams(chosen);
+    next.set('cursor', page.next_cursor);
+    parts.push(el('p', {}, el('a', { href: '#register/' + next.toString() }, 'Next ' + 100 + ' pupils')));
+  }
+  return el('div', {}, parts);
 }
 
 // Due & clocks: counts per state at the top, filters (who acts, statutory or the school's own,
