@@ -210,8 +210,8 @@ TEST_F(DashboardApiTest, DisclosuresListWhatEachLinkWasSentAboutThePupilAndWhen)
   std::set<std::string> fields(d["fields"].begin(), d["fields"].end());
   EXPECT_TRUE(fields.count("legal_surname") && fields.count("dob")) << d.dump();
   // The other pupil's deliveries are not this pupil's disclosures.
-  for (const auto& other : Get("/api/v1/pupils/" + Upn(2) + "/disclosures", admin).Json()["items"])
-    EXPECT_NE(other["record_id"], d["record_id"]);
+  const json others = Get("/api/v1/pupils/" + Upn(2) + "/disclosures", admin).Json();
+  for (const auto& other : others["items"]) EXPECT_NE(other["record_id"], d["record_id"]);
   EXPECT_EQ(Get("/api/v1/pupils/" + Upn(9) + "/disclosures", admin).status, 404);
   EXPECT_EQ(Get("/api/v1/pupils/nope/disclosures", admin).status, 400);
 }
@@ -246,8 +246,8 @@ TEST_F(SeededDashboardTest, DueIsFilteredByOwnerKindStateAndDatesWithTotalsPerSt
     decision |= i["clock"] == "ehc_decision_6w" && i["state"] == "overdue";
   }
   EXPECT_TRUE(decision) << la.dump();
-  for (const auto& i : Get("/api/v1/due?as_of=2024-06-01&kind=school", admin).Json()["items"])
-    EXPECT_EQ(i["kind"], "school") << i.dump();
+  const json school_kind = Get("/api/v1/due?as_of=2024-06-01&kind=school", admin).Json();
+  for (const auto& i : school_kind["items"]) EXPECT_EQ(i["kind"], "school") << i.dump();
   json overdue = Get("/api/v1/due?as_of=2024-06-01&owner=la&state=overdue", admin).Json();
   EXPECT_EQ(overdue["totals"], la["totals"]) << "totals count every state the other filters keep";
   for (const auto& i : overdue["items"]) EXPECT_EQ(i["state"], "overdue");
@@ -259,9 +259,9 @@ TEST_F(SeededDashboardTest, DueIsFilteredByOwnerKindStateAndDatesWithTotalsPerSt
   ASSERT_EQ(window["items"].size(), 1u) << window.dump();
   EXPECT_EQ(window["items"][0]["clock"], "ehc_decision_6w");
   // Another school's SENCO sees none of it.
-  for (const auto& i :
-       Get("/api/v1/due?as_of=2024-06-01", Token(server::Role::kSenco, "200000")).Json()["items"])
-    EXPECT_EQ(i["school_urn"], "200000") << i.dump();
+  const json elsewhere =
+      Get("/api/v1/due?as_of=2024-06-01", Token(server::Role::kSenco, "200000")).Json();
+  for (const auto& i : elsewhere["items"]) EXPECT_EQ(i["school_urn"], "200000") << i.dump();
   Response bad = Get("/api/v1/due?owner=parent&kind=x&state=late&from=2024-13-01", admin);
   ASSERT_EQ(bad.status, 400);
   EXPECT_EQ(bad.Json()["errors"].size(), 4u) << bad.body;
