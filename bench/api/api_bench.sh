@@ -2,6 +2,7 @@
 # sendsync admin API read load: builds a store from the bench generator, starts `sendsync serve`
 # on a loopback port, and runs wrk against GET /api/v1/pupils/{upn} (a pupil's SEN summary) with
 # rotating UPNs and a bearer token. Prints p50/p99 latency and requests/s. Target: p99 <= 20 ms.
+# Then times the dashboard pages' first API calls (pupils, register, due, disclosures): p95 <= 100 ms.
 #
 #   bench/api/api_bench.sh [--bin DIR] [--work DIR] [--pupils N] [--schools N]
 #                          [--connections N] [--threads N] [--duration S] [--warmup S]
@@ -105,3 +106,28 @@ errors=$(sed -n 's/^errors=//p' "$work/wrk.out")
 echo "p50 ${p50} ms   p99 ${p99} ms   ${rps} requests/s   errors ${errors}"
 if [ "$errors" != 0 ]; then echo "some requests failed (see $work/wrk.out)" >&2; exit 1; fi
 awk -v p="$p99" 'BEGIN { exit !(p <= 20) }' && echo "p99 target (<= 20 ms): met" || echo "p99 target (<= 20 ms): NOT met"
+
+# The dashboard's first views (issue 18): each API call a page makes when it opens, timed one at a
+# time from here (curl's total time on loopback: server time plus a negligible transfer), p95 of
+# $dash_n calls each. Target: p95 <= 100 ms at 20,000 pupils. School-limited calls ask for the
+# school of the first pupil, as a SENCO's page would.
+dash_n=${DASH_N:-40}
+school=$(grep -o '"school_urn":"[0-9]*"' "$work/data/pupil.jsonl" | head -n 1 | cut -d'"' -f4)
+dash_fail=0
+for path in "/api/v1/pupils?limit=50" "/api/v1/pupils?school=$school&limit=50" \
+            "/api/v1/pupils?school=$school&sen_status=K&sort=-nc_year&limit=50" \
+            "/api/v1/register?school=$school" "/api/v1/register" \
+            "/api/v1/due?school=$school&limit=100" "/api/v1/pupils/$first/disclosures"; do
+  status=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $SENDSYNC_TOKEN" "$url$path")
+  [ "$status" = 200 ] || { echo "GET $path answered $status" >&2; dash_fail=1; continue; }
+  i=0
+  : > "$work/dash-times"
+  while [ $i -lt "$dash_n" ]; do
+    curl -s -o /dev/null -w '%{time_total}\n' -H "Authorization: Bearer $SENDSYNC_TOKEN" "$url$path" >> "$work/dash-times"
+    i=$((i + 1))
+  done
+  p95=$(sort -n "$work/dash-times" | awk -v n="$dash_n" '{ a[NR] = $1 } END { i = int(n * 0.95 + 0.999); printf "%.1f", a[i] * 1000 }')
+  verdict=$(awk -v p="$p95" 'BEGIN { print (p <= 100) ? "met" : "NOT met" }')
+  echo "GET $path: p95 ${p95} ms over $dash_n calls (<= 100 ms: $verdict)"
+done
+[ "$dash_fail" = 0 ] || exit 1

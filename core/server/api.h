@@ -24,6 +24,11 @@
 
 namespace sendsync::server {
 
+// The pupils' register lines the dashboard's lists are built from, per school, kept under the hub
+// generation they were read at (handlers_dashboard.cpp).
+struct PupilLinesCache;
+std::shared_ptr<PupilLinesCache> MakePupilLinesCache();
+
 // What the handlers work with; owned by the service.
 struct ApiEnv {
   store::Store& store;
@@ -36,6 +41,7 @@ struct ApiEnv {
   int64_t max_request_bytes = 1 << 20;
   SummaryCache* summaries = nullptr;  // pupils' summaries as sent; null: built on every request
   TokenCache* tokens = nullptr;       // tokens already checked; null: looked up every request
+  std::shared_ptr<PupilLinesCache> pupil_lines = nullptr;  // null: read on every request
   // The audit chain's anchors (core/audit/anchor.h) that /audit/verify compares the chain with;
   // an empty file: the chain alone.
   audit::AnchorOptions anchors = {};

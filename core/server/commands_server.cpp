@@ -185,6 +185,8 @@ int ConfigCheck(const Invocation& inv) {
   if (std::error_code ec; !std::filesystem::is_directory(cfg->data_dir, ec))
     return inv.Fail("config: data_dir: no such folder " + cfg->data_dir +
                     " (mistyped? `sendsync init` creates it)");
+  auto web_root = server::CheckWebRoot(cfg->web_root);
+  if (!web_root.ok()) return inv.Fail("config: " + web_root.status().message());
   if (inv.json) {
     json j = cfg->ToJson();
     j["store_url"] = url->display;  // never a password

@@ -64,6 +64,7 @@ Reply ListSchools(Call& call) {
   std::map<std::string, json> by_urn;
   for (const auto& l : *links) {
     if (!school.empty() && l.school_urn != school) continue;
+    if (l.adapter_id == sync::kImportAdapter) continue;  // no school of its own
     json& s = by_urn[l.school_urn];
     if (s.is_null())
       s = {{"urn", l.school_urn},

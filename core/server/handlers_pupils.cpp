@@ -105,6 +105,40 @@ Reply ShowPupil(Call& call) {
   return r;
 }
 
+// What each link was sent about the pupil and accepted: the records' fields and when, from the
+// outbox (the report a school needs to answer a subject-access request).
+Reply PupilDisclosures(Call& call) {
+  store::RecordRow p;
+  if (auto r = PupilParam(call, p)) return *r;
+  auto rows = store::RecordsOfPupil(*call.conn, p.id);
+  if (!rows.ok()) return FromStatus(rows.status());
+  std::vector<int64_t> ids;
+  for (const auto& r : *rows) ids.push_back(r.id);
+  auto sent = store::OutboxOfRecords(*call.conn, ids);
+  if (!sent.ok()) return FromStatus(sent.status());
+  LinkCache links(*call.conn);
+  json items = json::array();
+  for (const auto& o : *sent) {
+    if (o.status != "delivered") continue;  // only what the other system accepted
+    json payload = sdk::ParseJson(o.payload);
+    json fields = json::array();
+    if (payload.is_object() && payload.contains("record") && payload["record"].is_object())
+      for (auto it = payload["record"].begin(); it != payload["record"].end(); ++it)
+        fields.push_back(it.key());
+    const store::Link* l = links.Get(o.link_id);
+    items.push_back({{"link", links.Name(o.link_id)},
+                     {"adapter", l ? json(l->adapter_id) : json()},
+                     {"school_urn", links.School(o.link_id)},
+                     {"kind", o.kind},
+                     {"record_id", hub::HubId(o.record_id)},
+                     {"op", o.op},
+                     {"fields", fields},
+                     {"queued_at", IsoTime(o.created_at)},
+                     {"delivered_at", IsoTime(o.finished_at.value_or(0))}});
+  }
+  return {200, {{"upn", p.upn}, {"items", items}}};
+}
+
 Reply PupilReadiness(Call& call) {
   Date as_of;
   if (auto r = AsOf(call, as_of)) return *r;
@@ -115,26 +149,75 @@ Reply PupilReadiness(Call& call) {
   return {200, std::move(*s)};
 }
 
+namespace {
+
+// Statutory clocks are the law's (the EHC 6/16/20 weeks, annual reviews, amendments, phase
+// transfer, advice); the rest are the school's own rhythm (SEN support reviews, parent meetings,
+// a stage model's steps).
+bool StatutoryClock(const std::string& clock) {
+  return clock != "review_overdue" && clock != "parent_meetings" && clock.rfind("stage_", 0) != 0 &&
+         clock.rfind("calendar_", 0) != 0;
+}
+
+}  // namespace
+
 Reply ListDue(Call& call) {
   Page page;
   if (auto r = ParsePage(call, page)) return *r;
   Date as_of;
   if (auto r = AsOf(call, as_of)) return *r;
+  Errors e;
   int within = 0;
   const std::string w = call.Query("within");
   if (!w.empty()) {
     if (w.size() > 3 || w.find_first_not_of("0123456789") != std::string::npos ||
-        std::stoi(w) < 1 || std::stoi(w) > 366) {
-      Errors e;
+        std::stoi(w) < 1 || std::stoi(w) > 366)
       e.Add("query:within", "must be a number of days 1..366");
-      return e.ToReply();
-    }
-    within = std::stoi(w);
+    else
+      within = std::stoi(w);
   }
+  static const std::set<std::string> kOwners = {"school", "la", "family"},
+                                     kKinds = {"statutory", "school"},
+                                     kStates = {"upcoming", "due", "overdue", "suspended"};
+  const std::string owner = call.Query("owner"), kind = call.Query("kind"),
+                    state = call.Query("state");
+  if (!owner.empty() && !kOwners.count(owner))
+    e.Add("query:owner", "must be school, la or family (who must act)");
+  if (!kind.empty() && !kKinds.count(kind)) e.Add("query:kind", "must be statutory or school");
+  if (!state.empty() && !kStates.count(state))
+    e.Add("query:state", "must be upcoming, due, overdue or suspended");
+  std::optional<Date> from, to;
+  for (auto [name, out] :
+       {std::pair<const char*, std::optional<Date>*>{"from", &from}, {"to", &to}}) {
+    const std::string t = call.Query(name);
+    if (t.empty()) continue;
+    *out = Date::Parse(t);
+    if (!*out) e.Add(std::string("query:") + name, "must be a date yyyy-mm-dd");
+  }
+  if (from && to && *to < *from) e.Add("query:to", "is before from");
+  if (!e.empty()) return e.ToReply();
   auto due = hub::DueList(*call.conn, as_of, call.School(), within);
   if (!due.ok()) return FromStatus(due.status());
-  json out = OffsetPage(*due, page);
+  // Totals per state count what the other filters kept, so the page can show them all at once.
+  json totals = {{"upcoming", 0}, {"due", 0}, {"overdue", 0}, {"suspended", 0}};
+  json kept = json::array();
+  for (auto& item : *due) {
+    const std::string clock = item.value("clock", "");
+    item["kind"] = StatutoryClock(clock) ? "statutory" : "school";
+    if (!owner.empty() && item.value("owner", "") != owner) continue;
+    if (!kind.empty() && item["kind"] != kind) continue;
+    auto d = Date::Parse(item.value("due", ""));
+    if (from && (!d || *d < *from)) continue;
+    if (to && (!d || *to < *d)) continue;
+    const std::string st = item.value("state", "");
+    if (totals.contains(st)) totals[st] = totals[st].get<int64_t>() + 1;
+    if (!state.empty() && st != state) continue;
+    kept.push_back(std::move(item));
+  }
+  json out = OffsetPage(kept, page);
   out["as_of"] = as_of.ToString();
+  out["totals"] = totals;
+  out["total"] = kept.size();
   return {200, out};
 }
 

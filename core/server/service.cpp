@@ -49,6 +49,25 @@ std::string DefaultWebRoot() {
   return (exe.parent_path() / ".." / "share" / "sendsync" / "web").lexically_normal().string();
 }
 
+Result<std::string> CheckWebRoot(const std::string& web_root) {
+  const std::string root = web_root.empty() ? DefaultWebRoot() : web_root;
+  const std::string from = web_root.empty() ? " (the default: web_root is not set)" : "";
+  const std::string fix =
+      "; set web_root in the config to the folder holding the dashboard's files (index.html, "
+      "app.js), e.g. <prefix>/share/sendsync/web";
+  std::error_code ec;
+  if (root.empty())
+    return Status::InvalidArgument("web_root: not set and the default cannot be found" + fix);
+  if (!fs::exists(root, ec))
+    return Status::InvalidArgument("web_root: no such folder " + root + from + fix);
+  if (!fs::is_directory(root, ec))
+    return Status::InvalidArgument("web_root: " + root + from + " is not a folder" + fix);
+  if (!fs::is_regular_file(fs::path(root) / "index.html", ec))
+    return Status::InvalidArgument("web_root: " + root + from +
+                                   " holds no dashboard (no index.html)" + fix);
+  return root;
+}
+
 Status ParseListen(const std::string& listen, const std::string& what, std::string& host,
                    uint16_t& port) {
   const size_t colon = listen.rfind(':');
@@ -114,6 +133,8 @@ struct Service::Impl {
 };
 
 Result<std::unique_ptr<Service>> Service::Start(const ServiceOptions& options) {
+  auto web_root = CheckWebRoot(options.web_root);
+  if (!web_root.ok()) return web_root.status();
   std::unique_ptr<Service> svc(new Service());
   svc->impl_ = std::make_unique<Impl>();
   Impl& I = *svc->impl_;
@@ -138,6 +159,7 @@ Result<std::unique_ptr<Service>> Service::Start(const ServiceOptions& options) {
       std::make_unique<ApiEnv>(ApiEnv{*I.store, *I.engine, *I.scheduler, I.metrics, eo.plugin_dir,
                                       eo.runtime, eo, options.max_request_bytes});
   I.env->tokens = &I.tokens;
+  I.env->pupil_lines = MakePupilLinesCache();
   I.env->anchors = options.anchors;
   I.env->store_id = audit::StoreIdentity(options.store_url);
   if (options.summary_cache_mb > 0) {
@@ -157,7 +179,7 @@ Result<std::unique_ptr<Service>> Service::Start(const ServiceOptions& options) {
   h.limits.keepalive_timeout_ms = options.keepalive_timeout_ms;
   h.limits.max_connections = options.max_connections;
   h.limits.max_connections_per_address = options.max_connections_per_address;
-  h.web_root = options.web_root.empty() ? DefaultWebRoot() : options.web_root;
+  h.web_root = *web_root;
   h.health = [impl]() {
     const std::string& holder = impl->engine->holder();
     json j = {{"version", SENDSYNC_VERSION},
@@ -207,10 +229,11 @@ Service::~Service() {
 void Service::Stop() {
   if (!impl_ || impl_->stopped) return;
   impl_->stopped = true;
+  if (!impl_->scheduler) return;  // Start failed before anything ran (e.g. no store)
   log::Write(log::Level::kInfo, "service.stopping",
              {{"running_runs", impl_->scheduler->RunningCount()}});
   impl_->scheduler->Stop();
-  impl_->http->Stop();
+  if (impl_->http) impl_->http->Stop();
   impl_->Anchor();  // what the last minute's API calls appended
   log::Write(log::Level::kInfo, "service.stopped");
 }

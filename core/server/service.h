@@ -45,6 +45,11 @@ ServiceOptions OptionsFrom(const config::Config& cfg, const std::string& store_u
 // <folder of the running executable>/../share/sendsync/web.
 std::string DefaultWebRoot();
 
+// The dashboard's folder to serve: `web_root`, or DefaultWebRoot() when it is "". InvalidArgument
+// saying which folder and why when it does not exist, is not a folder or holds no index.html
+// (an empty folder): a service that answers "not found" at / is refused before it starts.
+Result<std::string> CheckWebRoot(const std::string& web_root);
+
 // Splits "host:port" ("[::1]:80" too); InvalidArgument naming `what` when it is not one.
 Status ParseListen(const std::string& listen, const std::string& what, std::string& host,
                    uint16_t& port);

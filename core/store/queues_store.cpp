@@ -422,6 +422,24 @@ Result<std::map<int64_t, int64_t>> WaitingOutbox(Conn& conn, int64_t link_id, in
   return out;
 }
 
+Result<std::vector<OutboxItem>> OutboxOfRecords(Conn& conn,
+                                                const std::vector<int64_t>& record_ids) {
+  std::vector<OutboxItem> out;
+  if (record_ids.empty()) return out;
+  std::vector<Value> params;
+  std::string in;
+  for (int64_t id : record_ids) {
+    in += in.empty() ? "?" : ", ?";
+    params.push_back(id);
+  }
+  auto rows = conn.Query(std::string("SELECT ") + kOCols + " FROM outbox q WHERE q.record_id IN (" +
+                             in + ") ORDER BY q.id",
+                         params);
+  if (!rows.ok()) return rows.status();
+  for (const Row& r : *rows) out.push_back(OOf(r));
+  return out;
+}
+
 Result<std::vector<OutboxItem>> InFlightCreates(Conn& conn, int64_t link_id,
                                                 const std::string& kind) {
   auto rows = conn.Query(std::string("SELECT ") + kOCols +

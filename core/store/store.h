@@ -275,6 +275,8 @@ Result<std::map<std::string, int64_t>> OutboxCounts(Conn& conn, int64_t link_id)
 Status UpdateOutbox(Conn& conn,
                     const OutboxItem& item);  // status, attempts, times, error, remote id
 Result<std::vector<OutboxItem>> ListOutbox(Conn& conn, const QueueFilter& filter);
+// Every change queued for any link about one of `record_ids`, whatever its status, oldest first.
+Result<std::vector<OutboxItem>> OutboxOfRecords(Conn& conn, const std::vector<int64_t>& record_ids);
 Result<OutboxItem> GetOutbox(Conn& conn, int64_t id);
 
 // ---- runs and leases ----

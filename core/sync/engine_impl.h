@@ -11,10 +11,6 @@
 
 namespace sendsync::sync {
 
-// The adapter id of the built-in link that admin imports go through.
-inline constexpr const char* kImportAdapter = "builtin-import";
-inline constexpr const char* kImportLink = "admin-import";
-
 struct Engine::Impl {
   Impl(store::Store& s, EngineOptions o);
 

@@ -25,6 +25,11 @@ struct Link;
 
 namespace sendsync::sync {
 
+// The adapter id of the built-in link that admin imports (import-json) go through, and its name.
+// It belongs to no school (its school_urn is a placeholder, 000000): views of schools leave it out.
+inline constexpr const char* kImportAdapter = "builtin-import";
+inline constexpr const char* kImportLink = "admin-import";
+
 // ---- link settings --------------------------------------------------------------------------
 
 // How one link treats one record kind.

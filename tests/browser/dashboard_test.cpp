@@ -235,6 +235,75 @@ TEST_F(Dashboard, Due_ShowsTheLasOverdueDecisionClockWithThePupil) {
   Shot("due");
 }
 
+// The SEN register for an admin and for SENCOs: the figures as tables, the pupils with their
+// status, a filter kept in the address, a CSV of what is shown; another school's SENCO sees none.
+TEST_F(Dashboard, Register_ShowsFiguresAndPupilsWithinTheTokensSchool) {
+  for (const std::string who : {"admin", "senco"}) {
+    SCOPED_TRACE(who);
+    const std::string name = who == "admin" ? "browser-admin" : "browser-register-senco";
+    const std::string token = who == "admin" ? w_->admin_token : w_->Token("senco", name, kSchool);
+    ASSERT_FALSE(token.empty()) << w_->error;
+    SignIn(token);
+    ASSERT_EQ(Seen("#view .meta", "Signed in as " + name), "");
+    ASSERT_EQ(w_->browser.ClickCss("#nav a[href='#register']"), "");
+    std::string row;
+    ASSERT_EQ(w_->browser.WaitForText("#view table.pupils tbody tr", Upn(1), row), "");
+    // Her surname depends on whether the conflict test ran first (Jones, or Brown once taken).
+    EXPECT_NE(row.find("Sam "), std::string::npos) << row;
+    EXPECT_NE(row.find(kSchool), std::string::npos) << row;
+    size_t n = 0;
+    ASSERT_EQ(w_->browser.Count("#view table.by-need caption", n), "");
+    EXPECT_EQ(n, 1u);
+    ASSERT_EQ(w_->browser.Count("#view table.over-time tbody tr", n), "");
+    EXPECT_EQ(n, 12u) << "one row a month";
+    ASSERT_EQ(w_->browser.Count("#view a.csv[download='sen-register.csv']", n), "");
+    EXPECT_EQ(n, 1u);
+    Shot("register-" + who);
+    json ignored;
+    ASSERT_EQ(w_->browser.Execute("document.getElementById('pupils-q').value = 'no such pupil';"
+                                  "document.querySelector('form.filters button').click();",
+                                  ignored),
+              "");
+    EXPECT_EQ(Seen("#view .empty", "No pupil matches"), "");
+    ASSERT_EQ(w_->browser.ClickCss("#sign-out"), "");
+  }
+  const std::string other = w_->Token("senco", "browser-register-other", "200000");
+  SignIn(other);
+  ASSERT_EQ(Seen("#view .meta", "Signed in as browser-register-other"), "");
+  json ignored;
+  ASSERT_EQ(w_->browser.Execute("location.hash = '#register';", ignored), "");
+  EXPECT_EQ(Seen("#view .empty", "No pupil matches"), "");
+}
+
+// Counts per state at the top; the filters narrow the list through the API's and keep the choice
+// in the address.
+TEST_F(Dashboard, Due_FiltersByWhoActsAndCountsEachState) {
+  SignIn(w_->admin_token);
+  ASSERT_EQ(Seen("#view h1", "Overview"), "");
+  ASSERT_EQ(w_->browser.ClickCss("#nav a[href='#due']"), "");
+  ASSERT_EQ(Seen("#view ul.counts", "overdue"), "");
+  std::string counts;
+  ASSERT_EQ(w_->browser.WaitForText("#view ul.counts li", "overdue", counts), "");
+  EXPECT_EQ(counts.find("0 overdue"), std::string::npos) << "the LA's clock is overdue: " << counts;
+  json ignored;
+  ASSERT_EQ(w_->browser.Execute("document.getElementById('due-owner').value = 'school';"
+                                "document.querySelector('form.filters button').click();",
+                                ignored),
+            "");
+  EXPECT_EQ(Seen("#view .empty", "with these filters"), "");
+  json hash;
+  ASSERT_EQ(w_->browser.Execute("return location.hash;", hash), "");
+  EXPECT_EQ(hash, "#due/owner=school");
+  ASSERT_EQ(w_->browser.Execute("document.getElementById('due-owner').value = 'la';"
+                                "document.querySelector('form.filters button').click();",
+                                ignored),
+            "");
+  std::string row;
+  ASSERT_EQ(w_->browser.WaitForText("#view tbody tr", Upn(1), row), "");
+  EXPECT_NE(row.find("statutory"), std::string::npos) << row;
+  Shot("due-filtered");
+}
+
 TEST_F(Dashboard, Referrals_ShowEachRequestWithItsLaReferenceAndStatus) {
   SignIn(w_->admin_token);
   ASSERT_EQ(Seen("#view h1", "Overview"), "");
@@ -260,12 +329,42 @@ TEST_F(Dashboard, Plugins_ListLoadedAdaptersAndRefusedFilesWithTheReason) {
 TEST_F(Dashboard, Forbidden_AuditorIsToldTheirRoleCannotSeeConflicts) {
   SignIn(w_->auditor_token);
   ASSERT_EQ(Seen("#view h1", "Overview"), "");
-  ASSERT_EQ(w_->browser.ClickCss("#nav a[href='#conflicts']"), "");
+  // The navigation does not offer the page; an address typed or bookmarked still explains.
+  json ignored;
+  ASSERT_EQ(w_->browser.Execute("location.hash = '#conflicts';", ignored), "");
   EXPECT_EQ(Seen("#view .problem", "role cannot"), "");
   size_t login = 0;
   ASSERT_EQ(w_->browser.Count("#login:not([hidden])", login), "");
   EXPECT_EQ(login, 0u) << "a 403 keeps the person signed in";
   Shot("forbidden");
+}
+
+// The navigation offers only the pages the token's role may open: a SENCO limited to a school
+// sees no match queue, dead letters or plugins (each would answer 403); an admin sees every page.
+TEST_F(Dashboard, Navigation_ShowsOnlyThePagesTheTokensRoleMayOpen) {
+  const std::string senco = w_->Token("senco", "browser-nav-senco", kSchool);
+  ASSERT_FALSE(senco.empty()) << w_->error;
+  SignIn(senco);
+  ASSERT_EQ(Seen("#view .meta", "Signed in as browser-nav-senco"), "");
+  json shown;
+  const std::string visible =
+      "return Array.from(document.querySelectorAll('#nav li:not([hidden]) a'))"
+      ".map((a) => a.getAttribute('href')).join(' ');";
+  ASSERT_EQ(w_->browser.Execute(visible, shown), "");
+  EXPECT_EQ(shown, "#overview #conflicts #quarantine #register #due #referrals");
+  Shot("nav-senco");
+  ASSERT_EQ(w_->browser.ClickCss("#sign-out"), "");
+  SignIn(w_->admin_token);
+  ASSERT_EQ(Seen("#view .meta", "Signed in as browser-admin"), "");
+  ASSERT_EQ(w_->browser.Execute(visible, shown), "");
+  EXPECT_EQ(shown,
+            "#overview #conflicts #quarantine #matches #dead-letters #register #due #referrals "
+            "#plugins");
+  ASSERT_EQ(w_->browser.ClickCss("#sign-out"), "");
+  SignIn(w_->auditor_token);
+  ASSERT_EQ(Seen("#view .meta", "Signed in as browser-auditor"), "");
+  ASSERT_EQ(w_->browser.Execute(visible, shown), "");
+  EXPECT_EQ(shown, "#overview");
 }
 
 TEST_F(Dashboard, SignIn_RevokedTokenSendsThePersonBackToSignInWithAMessage) {

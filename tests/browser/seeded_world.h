@@ -92,9 +92,12 @@ struct World {
                 (dir / (name + "-settings.json")).string()});
   }
 
-  std::string Token(const std::string& role, const std::string& name) {
+  std::string Token(const std::string& role, const std::string& name,
+                    const std::string& school = "") {
     std::string out;
-    if (!Cli({"token", "create", "--role", role, "--name", name, "--json"}, &out)) return "";
+    std::vector<std::string> args = {"token", "create", "--role", role, "--name", name, "--json"};
+    if (!school.empty()) args.insert(args.end(), {"--school", school});
+    if (!Cli(args, &out)) return "";
     json j = json::parse(out, nullptr, false);
     if (j.is_discarded() || !j.contains("token")) {
       error = "token create printed no token: " + out;

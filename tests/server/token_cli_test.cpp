@@ -19,7 +19,7 @@ struct Output {
 Output Sendsync(const std::string& store_url, const std::string& args) {
   Output o;
   const std::string cmd =
-      "SENDSYNC_DB='" + store_url + "' " SENDSYNC_BIN " " + args + " 2>/dev/null";
+      "SENDSYNC_DB='" + store_url + "' timeout 30 " SENDSYNC_BIN " " + args + " 2>/dev/null";
   FILE* p = ::popen(cmd.c_str(), "r");
   if (!p) return o;
   char buf[4096];
@@ -88,6 +88,58 @@ TEST_F(TokenCliTest, ConfigCheckNamesTheBadKeyAndExitsNonZero) {
   Output good = Sendsync(store_url_, "config check " + (dir_ / "good.json").string() + " --json");
   EXPECT_EQ(good.code, 0);
   EXPECT_EQ(good.out.find("secret"), std::string::npos) << "a password was printed: " << good.out;
+}
+
+TEST_F(TokenCliTest, ConfigCheckAndServeRefuseAMissingOrEmptyWebRoot) {
+  fs::create_directories(dir_ / "data");
+  fs::create_directories(dir_ / "empty-web");
+  const json base = {{"data_dir", (dir_ / "data").string()}, {"store_url", store_url_}};
+  json empty = base, missing = base;
+  empty["web_root"] = (dir_ / "empty-web").string();
+  missing["web_root"] = (dir_ / "no-such-web").string();
+  std::ofstream(dir_ / "empty.json") << empty.dump();
+  std::ofstream(dir_ / "missing.json") << missing.dump();
+
+  Output e = Sendsync(store_url_, "config check " + (dir_ / "empty.json").string() + " --json");
+  EXPECT_EQ(e.code, 1) << e.out;
+  EXPECT_NE(e.out.find("web_root: " + (dir_ / "empty-web").string() +
+                       " holds no dashboard (no index.html)"),
+            std::string::npos)
+      << e.out;
+  Output m = Sendsync(store_url_, "config check " + (dir_ / "missing.json").string() + " --json");
+  EXPECT_EQ(m.code, 1) << m.out;
+  EXPECT_NE(m.out.find("web_root: no such folder " + (dir_ / "no-such-web").string()),
+            std::string::npos)
+      << m.out;
+
+  // serve refuses before it listens (bounded: a serve that started would be stopped by timeout).
+  Output s = Sendsync(store_url_, "serve --json --no-scheduler --listen 127.0.0.1:0 --config " +
+                                      (dir_ / "empty.json").string());
+  EXPECT_EQ(s.code, 1) << s.out;
+  EXPECT_NE(s.out.find("holds no dashboard (no index.html)"), std::string::npos) << s.out;
+
+  // With the dashboard's files there, both accept it.
+  std::ofstream(dir_ / "empty-web" / "index.html") << "<!doctype html><title>sendsync</title>\n";
+  EXPECT_EQ(Sendsync(store_url_, "config check " + (dir_ / "empty.json").string()).code, 0);
+}
+
+TEST_F(ServerTest, ServiceRefusesToStartWithoutTheDashboardsFiles) {
+  server::ServiceOptions o = Options();
+  o.web_root = (dir_ / "no-such-web").string();
+  auto missing = server::Service::Start(o);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.status().message().find("web_root: no such folder"), std::string::npos)
+      << missing.status().message();
+  fs::create_directories(dir_ / "empty-web");
+  o.web_root = (dir_ / "empty-web").string();
+  auto empty = server::Service::Start(o);
+  ASSERT_FALSE(empty.ok());
+  EXPECT_NE(empty.status().message().find("no index.html"), std::string::npos)
+      << empty.status().message();
+  o.web_root = (dir_ / "web").string();
+  auto good = server::Service::Start(o);
+  ASSERT_TRUE(good.ok()) << good.status().message();
+  (*good)->Stop();
 }
 
 }  // namespace

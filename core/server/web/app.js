@@ -156,10 +156,21 @@ const VIEWS = {
   quarantine: { title: 'Quarantine', may: 'see quarantined records', render: quarantine },
   matches: { title: 'Match queue', may: 'see the match queue', render: matches },
   'dead-letters': { title: 'Dead letters', may: 'see undelivered changes', render: deadLetters },
+  register: { title: 'SEN register', may: 'see pupils', render: register },
   due: { title: 'Due reviews and statutory clocks', may: 'see due reviews', render: due },
   referrals: { title: 'Referrals', may: 'see referrals', render: referrals },
   plugins: { title: 'Plugins', may: 'see plugins', render: plugins },
 };
+
+// Shows in the navigation only the pages the signed-in token's role may open: a link to a page
+// that would answer "your token's role cannot ..." is no use to anyone.
+function applyNav() {
+  const perms = new Set((who && who.permissions) || []);
+  for (const li of document.querySelectorAll('#nav li[data-perm]')) {
+    const allowed = perms.has(li.dataset.perm) && !(li.hasAttribute('data-global') && who.school_urn);
+    show(li, allowed);
+  }
+}
 
 async function route() {
   const mine = ++generation;
@@ -170,7 +181,7 @@ async function route() {
   const [name, arg] = (location.hash.slice(1) || 'overview').split('/');
   const view = VIEWS[name] || VIEWS.overview;
   show($('login'), false);
-  show($('nav'), true);
+  show($('nav'), Boolean(who));  // once the token's permissions are known (applyNav)
   show($('sign-out'), true);
   for (const a of document.querySelectorAll('#nav a')) {
     if (a.getAttribute('href') === '#' + name) a.setAttribute('aria-current', 'page');
@@ -186,6 +197,8 @@ async function route() {
       if (mine !== generation) return;
       who = me;
     }
+    applyNav();
+    show($('nav'), true);
     const body = await view.render(arg);
     if (mine !== generation) return;
     root.replaceChildren(el('h1', { id: 'view-title', tabindex: '-1' }, view.title),
@@ -380,11 +393,117 @@ async function deadLetters() {
         'Change ' + x.id + ' queued again; it goes with the link\'s next run.', { id: 'retry-outbox-' + x.id }) : '']));
 }
 
-async function due() {
-  const items = await list('/due?within=30');
-  if (!items.length) return empty('Nothing due or overdue in the next 30 days.');
-  return el('div', {}, more(items), table('Reviews and statutory deadlines, soonest first', ['Due', 'State', 'Pupil', 'What', 'Who', 'Note'],
-    items.map((d) => [d.due, stateTag(d.state), (d.name || '') + ' ' + (d.upn || ''), d.title, d.owner, d.detail || ''])));
+// SEN register: the counts by primary need, by year group and K/E month by month (as tables),
+// then the pupils with filters (kept in the address as #register/sen_status=K&nc_year=5), a page
+// at a time, and the filtered list as a CSV file.
+const PUPIL_FILTERS = [['sen_status', 'SEN status'], ['primary_need', 'Primary need'], ['nc_year', 'NC year'], ['q', 'Name or UPN']];
+
+function csvCell(v) {
+  const t = v === null || v === undefined ? '' : String(v);
+  // A leading = + - @ would be a formula in a spreadsheet: quote it as text.
+  const safe = /^[=+\-@]/.test(t) ? "'" + t : t;
+  return /[",\n\r]/.test(safe) || safe !== t ? '"' + safe.replace(/"/g, '""') + '"' : safe;
+}
+
+async function register(arg) {
+  const chosen = new URLSearchParams(arg || '');
+  const q = new URLSearchParams({ limit: '100' });
+  for (const [k] of PUPIL_FILTERS) if (chosen.get(k)) q.set(k, chosen.get(k));
+  if (chosen.get('cursor')) q.set('cursor', chosen.get('cursor'));
+  const [reg, page] = await Promise.all([api('GET', '/register?months=12'), api('GET', '/pupils?' + q.toString())]);
+  const byNeed = new Map(), byYear = new Map();
+  let k = 0, e = 0, n = 0;
+  for (const s of (reg && reg.schools) || []) {
+    k += s.totals.K; e += s.totals.E; n += s.totals.N;
+    for (const c of s.counts) {
+      if (c.sen_status === 'N') continue;
+      const need = c.primary_need || '(none recorded)', year = c.nc_year || '(none)';
+      byNeed.set(need, (byNeed.get(need) || 0) + c.count);
+      byYear.set(year, (byYear.get(year) || 0) + c.count);
+    }
+  }
+  const sorted = (m) => Array.from(m.entries()).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  const figures = el('section', { class: 'figures', 'aria-label': 'The register in figures' },
+    el('p', { class: 'counts-line' }, el('strong', {}, String(k)), ' at SEN support (K), ', el('strong', {}, String(e)),
+      ' with an EHC plan (E), ', el('strong', {}, String(n)), ' with no SEN recorded'),
+    table('Pupils on the register (K and E) by primary need', ['Primary need', 'Pupils'], sorted(byNeed).map(([a, b]) => [a, String(b)]), 'by-need'),
+    table('Pupils on the register (K and E) by NC year', ['NC year', 'Pupils'], sorted(byYear).map(([a, b]) => [a, String(b)]), 'by-year'),
+    table('K and E on the first of each month', ['Month', 'K', 'E'], ((reg && reg.over_time) || []).map((p) => [p.date.slice(0, 7), String(p.K), String(p.E)]), 'over-time'));
+  const form = el('form', { class: 'filters', 'aria-label': 'Filter the pupils', onsubmit: (ev) => {
+    ev.preventDefault();
+    const f = new URLSearchParams();
+    for (const [name] of PUPIL_FILTERS) {
+      const v = $('pupils-' + name).value.trim();
+      if (v) f.set(name, v);
+    }
+    location.hash = '#register' + (f.toString() ? '/' + f.toString() : '');
+  } },
+  PUPIL_FILTERS.map(([name, label]) => el('p', {}, el('label', { for: 'pupils-' + name }, label), ' ',
+    name === 'sen_status'
+      ? el('select', { id: 'pupils-' + name }, [['', 'Any'], ['K', 'K: SEN support'], ['E', 'E: EHC plan'], ['N', 'N: none']]
+        .map(([v, t]) => el('option', { value: v, selected: chosen.get(name) === v }, t)))
+      : el('input', { id: 'pupils-' + name, type: 'text', value: chosen.get(name) || '', size: name === 'q' ? 20 : 6 }))),
+  el('button', { type: 'submit' }, 'Show'));
+  const items = (page && page.items) || [];
+  const header = ['UPN', 'Name', 'School', 'NC year', 'SEN status', 'Primary need', 'Needs', 'EHC plan'];
+  const cells = (p) => [p.upn, p.name, p.school_urn, p.nc_year || '', p.sen_status, p.primary_need || '', p.needs.join(' '), p.ehc_plan ? 'yes' : 'no'];
+  const csv = [header].concat(items.map(cells)).map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n';
+  const download = el('a', { href: URL.createObjectURL(new Blob([csv], { type: 'text/csv' })), download: 'sen-register.csv', class: 'csv' },
+    'Download these ' + items.length + ' pupils as CSV');
+  const parts = [figures, el('h2', {}, 'Pupils (' + ((page && page.total) || 0) + ')'), form, download];
+  parts.push(items.length ? table('Pupils matching the filters, by name', header, items.map(cells), 'pupils') : empty('No pupil matches these filters.'));
+  if (page && page.next_cursor) {
+    const next = new URLSearchParams(chosen);
+    next.set('cursor', page.next_cursor);
+    parts.push(el('p', {}, el('a', { href: '#register/' + next.toString() }, 'Next ' + 100 + ' pupils')));
+  }
+  return el('div', {}, parts);
+}
+
+// Due & clocks: counts per state at the top, filters (who acts, statutory or the school's own,
+// state; kept in the address as #due/owner=la&kind=statutory), then one table per state, most
+// pressing first, statutory clocks first within each.
+const DUE_STATES = [['overdue', 'Overdue'], ['due', 'Due soon'], ['suspended', 'Suspended'], ['upcoming', 'Running']];
+
+async function due(arg) {
+  const chosen = new URLSearchParams(arg || '');
+  const q = new URLSearchParams({ within: '30', limit: '500' });
+  for (const k of ['owner', 'kind', 'state']) if (chosen.get(k)) q.set(k, chosen.get(k));
+  const data = await api('GET', '/due?' + q.toString());
+  const items = (data && data.items) || [];
+  const totals = (data && data.totals) || {};
+  const select = (name, label, options) => el('p', {},
+    el('label', { for: 'due-' + name }, label), ' ',
+    el('select', { id: 'due-' + name, name },
+      options.map(([v, text]) => el('option', { value: v, selected: chosen.get(name) === v }, text))));
+  const form = el('form', { class: 'filters', 'aria-label': 'Filter the due list', onsubmit: (e) => {
+    e.preventDefault();
+    const f = new URLSearchParams();
+    for (const k of ['owner', 'kind', 'state']) {
+      const v = $('due-' + k).value;
+      if (v) f.set(k, v);
+    }
+    location.hash = '#due' + (f.toString() ? '/' + f.toString() : '');
+  } },
+  select('owner', 'Who acts', [['', 'Anyone'], ['school', 'The school'], ['la', 'The LA'], ['family', 'The family']]),
+  select('kind', 'Kind', [['', 'Every kind'], ['statutory', 'Statutory'], ['school', 'The school\'s own']]),
+  select('state', 'State', [['', 'Every state']].concat(DUE_STATES)),
+  el('button', { type: 'submit' }, 'Show'));
+  const counts = el('ul', { class: 'counts', 'aria-label': 'How many in each state' },
+    DUE_STATES.map(([k, label]) => el('li', {}, el('strong', {}, String(totals[k] || 0)), ' ' + label.toLowerCase())));
+  const parts = [counts, form];
+  if (data && data.next_cursor) parts.push(el('p', { class: 'meta' }, 'Showing the first ' + items.length + ' of ' + data.total + '; narrow with the filters to see the rest.'));
+  if (!items.length) parts.push(empty('Nothing due or overdue in the next 30 days' + (arg ? ' with these filters.' : '.')));
+  for (const [state, label] of DUE_STATES) {
+    const rows = items.filter((d) => d.state === state)
+      .sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'statutory' ? -1 : 1) || (a.due < b.due ? -1 : a.due > b.due ? 1 : 0));
+    if (!rows.length) continue;
+    parts.push(el('h2', {}, label + ' (' + rows.length + ')'),
+      table(label + ': statutory clocks first, then soonest', ['Due', 'State', 'Pupil', 'School', 'What', 'Kind', 'Who', 'Note'],
+        rows.map((d) => [d.due, stateTag(d.state), (d.name || '') + ' ' + (d.upn || ''), d.school_urn || '', d.title,
+          d.kind === 'statutory' ? 'statutory' : 'school\'s own', d.owner, d.detail || ''])));
+  }
+  return el('div', {}, parts);
 }
 
 async function referrals() {
