@@ -51,10 +51,12 @@ int main(int argc, char** argv) {
   t.bad_config = {{"folder", "/nonexistent/my-adapter-kit"}};
   t.bad_config_mentions = "folder";
   t.read_kind = "pupil";
-  // Cursors are "v1:<fingerprint>:<offset>": one far past the end of the file.
+  // Cursors are "v2:<first line>:<offset>:<last start>:<last line>": one a million bytes on, far
+  // past the end of the file. Change this when you change the cursor's form.
   t.future_cursor = [](const std::string& last) {
-    const size_t colon = last.rfind(':');
-    return last.substr(0, colon + 1) + std::to_string(std::stoull(last.substr(colon + 1)) + 1000000);
+    const size_t a = last.find(':', 3), b = last.find(':', a + 1);
+    return last.substr(0, a + 1) +
+           std::to_string(std::stoull(last.substr(a + 1, b - a - 1)) + 1000000) + last.substr(b);
   };
   t.write_kind = "sen";
   t.write_record = {{"kind", "sen"}, {"pupil", {{"upn", "B801200005001"}}}, {"provision", "K"},
