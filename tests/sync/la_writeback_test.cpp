@@ -25,7 +25,9 @@
 #include "core/store/store.h"
 #include "core/sync/sync.h"
 #include "la_portal_sim.h"
+#include "ready_pupil.h"
 #include "test_upn.h"
+#include "writeback_support.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -33,6 +35,7 @@ using namespace sendsync;
 using sendsync::sims::FaultConfig;
 using sendsync::sims::LaPortalSim;
 using sendsync::testing_support::Upn;
+using sendsync::writeback_support::ThirtyPercent;
 
 namespace {
 
@@ -52,77 +55,8 @@ std::string ClientReference(int n) {
 std::vector<json> ReadyPupil(int n) {
   const std::string tag = Tag(n);
   const json p = {{"id", tag}, {"upn", Upn(n)}};
-  std::vector<json> lines;
-  lines.push_back({{"kind", "pupil"},
-                   {"id", tag},
-                   {"upn", Upn(n)},
-                   {"legal_surname", "Morgan"},
-                   {"legal_forename", "Ella" + std::to_string(n)},
-                   {"dob", "2017-03-11"},
-                   {"sex", "F"},
-                   {"nc_year", "4"},
-                   {"school_urn", kUrn},
-                   {"laestab", "8202001"}});
-  lines.push_back({{"kind", "sen"},
-                   {"pupil", p},
-                   {"provision", "K"},
-                   {"provision_start", "2024-09-09"},
-                   {"needs", {{{"type", "SPLD"}, {"rank", 1}, {"start", "2024-09-09"}}}}});
-  const std::pair<const char*, const char*> spans[] = {{"2024-09-16", "2024-12-13"},
-                                                       {"2025-01-06", "2025-03-28"}};
-  for (int i = 0; i < 2; ++i) {
-    const std::string c = std::to_string(i + 1);
-    const std::string start = spans[i].first, end = spans[i].second;
-    lines.push_back({{"kind", "cycle"},
-                     {"id", tag + "-C" + c},
-                     {"pupil", p},
-                     {"start", start},
-                     {"review_date", end},
-                     {"status", "completed"},
-                     {"completed", end},
-                     {"assessment_summary", "Decoding of unfamiliar words slow."},
-                     {"assessment_sources",
-                      {{{"role", "specialist"},
-                        {"name", "Educational psychologist"},
-                        {"date", start},
-                        {"summary", "Recommends daily precision teaching."}}}},
-                     {"outcomes",
-                      {{{"id", "O1"},
-                        {"description", "Reads simple texts with growing confidence"},
-                        {"targets",
-                         {{{"id", "T1"},
-                           {"description", "Blend and read CVC words"},
-                           {"success_criteria", "8 of 10 unseen words read correctly"},
-                           {"due", end},
-                           {"progress", "achieved"}}}}}}},
-                     {"planned_provision", {tag + "-PR1"}}});
-    lines.push_back(
-        {{"kind", "review"},
-         {"id", tag + "-R" + c},
-         {"pupil", p},
-         {"date", end},
-         {"review_kind", "sen_support"},
-         {"cycle_id", tag + "-C" + c},
-         {"attendees", {{{"role", "senco"}}, {{"role", "parent"}}, {{"role", "pupil"}}}},
-         {"pupil_voice", "Long words are still hard."},
-         {"parent_voice", "Happier about reading, tired after school."},
-         {"progress", {{{"target_id", "T1"}, {"progress", "achieved"}}}},
-         {"impact", "Decoding of short words secure."},
-         {"decision", "adjust"},
-         {"next_review", "2025-06-27"}});
-  }
-  lines.push_back({{"kind", "provision"},
-                   {"id", tag + "-PR1"},
-                   {"pupil", p},
-                   {"area", "CL"},
-                   {"intervention", "Precision teaching"},
-                   {"wave", 3},
-                   {"group_size", 1},
-                   {"sessions_per_week", 5},
-                   {"minutes_per_session", 10},
-                   {"staff_role", "TA"},
-                   {"start", "2024-09-23"},
-                   {"hourly_rate", 18.5}});
+  std::vector<json> lines = testing_support::ReadyPupilRecords(
+      {.upn = Upn(n), .tag = tag, .forename = "Ella" + std::to_string(n), .urn = kUrn});
   lines.push_back({{"kind", "referral"},
                    {"id", tag + "-RF1"},
                    {"pupil", p},
@@ -155,30 +89,7 @@ struct Figures {
   }
 };
 
-// Starts `sendsync ARGS` against this test's store with the bundled plugins; output to `log`.
-pid_t StartCli(const std::vector<std::string>& args, const std::string& db, const fs::path& log) {
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::setenv("SENDSYNC_DB", db.c_str(), 1);
-    ::setenv("SENDSYNC_PLUGINS", BUNDLED_PLUGIN_DIR, 1);
-    ::setenv("SENDSYNC_ADAPTER_HOST", WORKER_PATH, 1);
-    ::setenv("ASAN_OPTIONS", "detect_leaks=0", 1);
-    FILE* f = std::fopen(log.c_str(), "a");
-    if (f) {
-      ::dup2(fileno(f), 1);
-      ::dup2(fileno(f), 2);
-    }
-    std::vector<char*> argv;
-    argv.push_back(const_cast<char*>(SENDSYNC_BIN));
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    ::execv(SENDSYNC_BIN, argv.data());
-    _exit(127);
-  }
-  return pid;
-}
-
-class LaWriteBack : public ::testing::Test {
+class LaWriteBack : public writeback_support::HubTest {
  protected:
   static sims::LaPortalSimOptions SimOptions() {
     sims::LaPortalSimOptions o;
@@ -189,32 +100,16 @@ class LaWriteBack : public ::testing::Test {
   }
 
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("sendsync-la-writeback-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    MakeFolder("sendsync-la-writeback");
     ::setenv(kKeyEnv, kKey, 1);
     ASSERT_TRUE(sim_.Start().ok());
-    url_ = "sqlite:" + (dir_ / "hub.db").string();
-    auto s = store::Store::Open(url_, store::OpenMode::kCreate);
-    ASSERT_TRUE(s.ok()) << s.status().ToString();
-    store_ = std::move(*s);
-    options_.runtime.mode = plugins::Mode::kInProcess;
-    options_.runtime.worker_path = WORKER_PATH;
-    options_.runtime.call_timeout = std::chrono::milliseconds(20000);
-    options_.plugin_dir = BUNDLED_PLUGIN_DIR;
-    options_.backoff_base_ms = 0;  // retries are due at once in tests
-    options_.backoff_max_ms = 0;
-    engine_ = std::make_unique<sync::Engine>(*store_, options_);
+    OpenHub();
   }
 
   void TearDown() override {
-    engine_.reset();
-    store_.reset();
+    CloseHub();
     sim_.Stop();
-    std::error_code ec;
-    if (!HasFailure()) fs::remove_all(dir_, ec);
+    RemoveFolderIfPassed();
   }
 
   // One attempt per run: the retry waits an hour.
@@ -361,29 +256,11 @@ class LaWriteBack : public ::testing::Test {
     EXPECT_EQ(f.unlinked, 0) << f.Describe();
   }
 
-  // The ~30 % of requests the soak tests fault, as for the MIS.
-  static FaultConfig ThirtyPercent(uint64_t seed) {
-    FaultConfig f;
-    f.error_rate = 0.10;
-    f.rate_limit_rate = 0.05;
-    f.retry_after_seconds = 0;
-    f.drop_rate = 0.05;
-    f.drop_after_handling_rate = 0.10;
-    f.seed = seed;
-    return f;
-  }
-
   static int SoakReferrals(int small) {
-    const char* e = std::getenv("SENDSYNC_SOAK_REFERRALS");
-    return e && std::atoi(e) > 0 ? std::atoi(e) : small;
+    return writeback_support::SoakSize("SENDSYNC_SOAK_REFERRALS", small);
   }
 
-  fs::path dir_;
   LaPortalSim sim_{SimOptions()};
-  std::string url_;
-  std::unique_ptr<store::Store> store_;
-  sync::EngineOptions options_;
-  std::unique_ptr<sync::Engine> engine_;
   int64_t link_id_ = 0;
 };
 
@@ -434,9 +311,9 @@ TEST_F(LaWriteBack, AReferralWhoseAnswerWasLostIsFoundByItsClientReferenceNotDup
 }
 
 // Issue 21's soak for the LA portal: referrals pushed through ~30 % faults (the status-change
-// reads are faulted too; the HTTP client's own retries mostly hide that) by repeated syncs, one attempt per change per sync, so each retry comes
-// after a pull that may bring back a referral whose answer was lost. Then one clean sync.
-// Bounded: at most 200 runs.
+// reads are faulted too; the HTTP client's own retries mostly hide that) by repeated syncs, one
+// attempt per change per sync, so each retry comes after a pull that may bring back a referral
+// whose answer was lost. Then one clean sync. Bounded: at most 200 runs.
 TEST_F(LaWriteBack, SoakEveryReferralReceivedOnceThroughThirtyPercentFaults) {
   const int pupils = SoakReferrals(12);
   SlowBackoff();
@@ -476,36 +353,13 @@ TEST_F(LaWriteBack, KillLoopDuringPushReceivesEveryReferralOnceWithoutDuplicates
   slow.latency_ms = 3;
   sim_.api_server().SetFaults(slow);
   const fs::path log = dir_ / "cli.log";
-  std::mt19937 rng(20261207);
-  int kills = 0, finished = 0;
-  for (int i = 0; kills < 10 && i < 40; ++i) {
-    std::vector<std::string> args = {"sync", "--link", "la820"};
-    if (i % 2) args.push_back("--push-only");
-    pid_t pid = StartCli(args, url_, log);
-    ASSERT_GT(pid, 0);
-    const int delay_ms = std::uniform_int_distribution<int>(10, 50 * std::max(pupils, 10))(rng);
-    int st = 0;
-    pid_t done = 0;
-    for (int waited = 0; waited < delay_ms && (done = ::waitpid(pid, &st, WNOHANG)) == 0;
-         waited += 5)
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    if (done == pid) {
-      ++finished;
-      continue;
-    }
-    ::kill(pid, SIGKILL);
-    ::waitpid(pid, &st, 0);
-    ++kills;
-  }
+  const writeback_support::Kills k =
+      writeback_support::KillLoop("la820", url_, log, 50 * std::max(pupils, 10));
+  const int kills = k.kills, finished = k.finished;
   sim_.api_server().SetFaults(FaultConfig{});
   const Figures mid = Count(pupils);
-  int clean = 0;
-  for (; clean < 10 && Pending() > 0; ++clean) {
-    int st = 0;
-    pid_t pid = StartCli({"sync", "--link", "la820"}, url_, log);
-    ::waitpid(pid, &st, 0);
-    ASSERT_TRUE(WIFEXITED(st)) << "a clean run did not end normally";
-  }
+  const int clean =
+      writeback_support::RunCleanUntilDelivered("la820", url_, log, [&] { return Pending(); });
   auto last = engine_->RunLink("la820", sync::RunMode::kSync);  // and one more pull
   ASSERT_TRUE(last.ok());
   Figures f = Count(pupils);

@@ -27,6 +27,7 @@
 #include "mis_api_sim.h"
 #include "pg_server.h"
 #include "test_upn.h"
+#include "writeback_support.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -34,6 +35,7 @@ using namespace sendsync;
 using sendsync::sims::FaultConfig;
 using sendsync::sims::mis_api::MisApiSim;
 using sendsync::testing_support::Upn;
+using sendsync::writeback_support::ThirtyPercent;
 
 namespace {
 
@@ -115,35 +117,19 @@ struct Figures {
   }
 };
 
-class WriteBack : public ::testing::Test {
+class WriteBack : public writeback_support::HubTest {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("sendsync-writeback-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    MakeFolder("sendsync-writeback");
     ::setenv(kTokenEnv, kToken, 1);
     ASSERT_TRUE(sim_.Start().ok());
-    url_ = "sqlite:" + (dir_ / "hub.db").string();
-    auto s = store::Store::Open(url_, store::OpenMode::kCreate);
-    ASSERT_TRUE(s.ok()) << s.status().ToString();
-    store_ = std::move(*s);
-    options_.runtime.mode = plugins::Mode::kInProcess;
-    options_.runtime.worker_path = WORKER_PATH;
-    options_.runtime.call_timeout = std::chrono::milliseconds(20000);
-    options_.plugin_dir = BUNDLED_PLUGIN_DIR;
-    options_.backoff_base_ms = 0;  // retries are due at once in tests
-    options_.backoff_max_ms = 0;
-    engine_ = std::make_unique<sync::Engine>(*store_, options_);
+    OpenHub();
   }
 
   void TearDown() override {
-    engine_.reset();
-    store_.reset();
+    CloseHub();
     sim_.Stop();
-    std::error_code ec;
-    if (!HasFailure()) fs::remove_all(dir_, ec);
+    RemoveFolderIfPassed();
   }
 
   // Loads `students` students into the MIS, adds its link and pulls them into the hub.
@@ -269,23 +255,8 @@ class WriteBack : public ::testing::Test {
     return f;
   }
 
-  // The ~30 % of requests the soak tests fault: 500s, 429s, connections dropped before handling
-  // and (the one idempotency is for) answers lost after handling.
-  static FaultConfig ThirtyPercent(uint64_t seed) {
-    FaultConfig f;
-    f.error_rate = 0.10;
-    f.rate_limit_rate = 0.05;
-    f.retry_after_seconds = 0;
-    f.drop_rate = 0.05;
-    f.drop_after_handling_rate = 0.10;
-    f.seed = seed;
-    return f;
-  }
-
-  // Soak size: the suite's small run unless SENDSYNC_SOAK_CHANGES asks for more.
   static int SoakChanges(int small) {
-    const char* e = std::getenv("SENDSYNC_SOAK_CHANGES");
-    return e && std::atoi(e) > 0 ? std::atoi(e) : small;
+    return writeback_support::SoakSize("SENDSYNC_SOAK_CHANGES", small);
   }
 
   void Soak(int changes, int max_attempts) {
@@ -341,12 +312,7 @@ class WriteBack : public ::testing::Test {
     return n;
   }
 
-  fs::path dir_;
   MisApiSim sim_{kToken};
-  std::string url_;
-  std::unique_ptr<store::Store> store_;
-  sync::EngineOptions options_;
-  std::unique_ptr<sync::Engine> engine_;
   int64_t link_id_ = 0;
 };
 
@@ -441,9 +407,8 @@ TEST_F(WriteBack, AnUnknownOutcomeTheMisHoldsIsConfirmedByThePullAndNotSentAgain
   EXPECT_EQ(sync->status, "ok") << sync->ToJson().dump();
   EXPECT_EQ(sync->conflicts, 0);
   store::OutboxItem after = Outbox()[0];
-  EXPECT_EQ(after.status, "delivered")
-      << after.last_error << "\nsent: " << after.payload
-      << "\nMIS: " << sim_.DumpSchool()["students"][1].dump();
+  EXPECT_EQ(after.status, "delivered") << after.last_error << "\nsent: " << after.payload
+                                       << "\nMIS: " << sim_.DumpSchool()["students"][1].dump();
   EXPECT_EQ(ConfirmedByPull(), 1);
   Due();
   auto again = engine_->RunLink("mis", sync::RunMode::kSync);
@@ -524,29 +489,6 @@ TEST_F(WriteBack, SoakWithTwoAttemptsDeadLettersOnlyChangesWhoseOwnRequestsFaile
   Soak(100, 2);
 }
 
-// Starts `sendsync ARGS` against this test's store with the bundled plugins; output to `log`.
-pid_t StartCli(const std::vector<std::string>& args, const std::string& db, const fs::path& log) {
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::setenv("SENDSYNC_DB", db.c_str(), 1);
-    ::setenv("SENDSYNC_PLUGINS", BUNDLED_PLUGIN_DIR, 1);
-    ::setenv("SENDSYNC_ADAPTER_HOST", WORKER_PATH, 1);
-    ::setenv("ASAN_OPTIONS", "detect_leaks=0", 1);
-    FILE* f = std::fopen(log.c_str(), "a");
-    if (f) {
-      ::dup2(fileno(f), 1);
-      ::dup2(fileno(f), 2);
-    }
-    std::vector<char*> argv;
-    argv.push_back(const_cast<char*>(SENDSYNC_BIN));
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    ::execv(SENDSYNC_BIN, argv.data());
-    _exit(127);
-  }
-  return pid;
-}
-
 // Issue 21's kill loop: `sendsync sync` (and `sync --push-only`) killed with SIGKILL at random
 // moments (seeded) ten times while it pushes, then run to the end: every change applied once at
 // the MIS, none dead, no review duplicated in the hub.
@@ -559,37 +501,13 @@ TEST_F(WriteBack, KillLoopDuringPushAppliesEveryChangeOnceWithoutDuplicates) {
   slow.latency_ms = 3;
   sim_.server().SetFaults(slow);
   const fs::path log = dir_ / "cli.log";
-  std::mt19937 rng(20261207);
-  int kills = 0, finished = 0;
-  for (int i = 0; kills < 10 && i < 40; ++i) {
-    std::vector<std::string> args = {"sync", "--link", "mis"};
-    if (i % 2) args.push_back("--push-only");
-    pid_t pid = StartCli(args, url_, log);
-    ASSERT_GT(pid, 0);
-    // Up to about as long as a whole push takes, so kills land in the pull and all through it.
-    const int delay_ms = std::uniform_int_distribution<int>(10, std::max(250, changes))(rng);
-    int st = 0;
-    pid_t done = 0;
-    for (int waited = 0; waited < delay_ms && (done = ::waitpid(pid, &st, WNOHANG)) == 0;
-         waited += 5)
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    if (done == pid) {
-      ++finished;
-      continue;
-    }
-    ::kill(pid, SIGKILL);
-    ::waitpid(pid, &st, 0);
-    ++kills;
-  }
+  const writeback_support::Kills k =
+      writeback_support::KillLoop("mis", url_, log, std::max(250, changes));
+  const int kills = k.kills, finished = k.finished;
   sim_.server().SetFaults(FaultConfig{});
   const Figures mid = Count();
-  int clean = 0;
-  for (; clean < 10 && Pending() > 0; ++clean) {
-    int st = 0;
-    pid_t pid = StartCli({"sync", "--link", "mis"}, url_, log);
-    ::waitpid(pid, &st, 0);
-    ASSERT_TRUE(WIFEXITED(st)) << "a clean run did not end normally";
-  }
+  const int clean =
+      writeback_support::RunCleanUntilDelivered("mis", url_, log, [&] { return Pending(); });
   auto last = engine_->RunLink("mis", sync::RunMode::kSync);  // and one more pull
   ASSERT_TRUE(last.ok());
   Figures f = Count();
