@@ -35,7 +35,7 @@ build_key=$build/package-key/vendor.key
 key_body=$(grep -v -- '-----' "$build_key")
 for deb in "$host_deb" "$sdk_deb"; do
   x=$work/x/$(basename "$deb")
-  dpkg-deb -x "$deb" "$x"
+  mkdir -p "$x" && dpkg-deb -x "$deb" "$x"
   if grep -rlaF -e "PRIVATE KEY" -e "$key_body" "$x"; then fail "$(basename "$deb") holds a private key"; fi
 done
 shipped_pub=$work/x/$(basename "$host_deb")/etc/sendsync/trusted-keys/sendsync-build.pub
