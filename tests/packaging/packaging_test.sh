@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The packaging test: builds the Debian packages from an already built tree (CPack), runs lintian
 # on them, installs both into a scratch root with dpkg (maintainer scripts included, run against
-# $DPKG_ROOT), runs the installed sendsync there, builds the SDK's template adapter out of tree
-# against the installed SDK and runs its conformance test, then purges both packages and checks that
-# nothing is left but the service user (which Debian policy keeps) and a store the admin made.
+# $DPKG_ROOT), runs the installed sendsync there (and installs a bundled adapter from its signed
+# package against the build key the package trusts; no package may hold a private key), builds the
+# SDK's template adapter out of tree against the installed SDK and runs its conformance test, then
+# purges both packages and checks that nothing is left but the service user (which Debian policy
+# keeps) and a store the admin made.
 # Usage: packaging_test.sh BUILD_DIR
 set -euo pipefail
 build=$(cd "$1" && pwd)
@@ -109,7 +111,8 @@ printf "\\$(printf %03o $(((byte + 1) % 256)))" | dd of="$tampered" bs=1 seek="$
 cmp -s "$tampered" "$root/usr/share/sendsync/adapter-packages/ctf.sendsync-adapter" && fail "the copy was not tampered"
 "$root/usr/bin/sendsync" adapters install "$tampered" --config "$cfg" >"$work/tampered.txt" 2>&1 &&
   fail "a tampered bundled package was installed: $(cat "$work/tampered.txt")"
-cat "$work/tampered.txt"
+grep -q "does not match its SHA-256" "$work/tampered.txt" ||
+  fail "the tampered package was refused for another reason: $(cat "$work/tampered.txt")"
 [[ -z $(ls -A "$root/var/lib/sendsync/adapters" 2>/dev/null) ]] || fail "the refused package left files behind"
 # The genuine one is verified against the build's key, installed in /etc/sendsync/trusted-keys.
 "$root/usr/bin/sendsync" adapters install "$root"/usr/share/sendsync/adapter-packages/ctf*.sendsync-adapter \
