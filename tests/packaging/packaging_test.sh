@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The packaging test: builds the Debian packages from an already built tree (CPack), runs lintian
 # on them, installs both into a scratch root with dpkg (maintainer scripts included, run against
-# $DPKG_ROOT), runs the installed sendsync there, builds the SDK's template adapter out of tree
-# against the installed SDK and runs its conformance test, then purges both packages and checks that
-# nothing is left but the service user (which Debian policy keeps) and a store the admin made.
+# $DPKG_ROOT), runs the installed sendsync there (and installs a bundled adapter from its signed
+# package against the build key the package trusts; no package may hold a private key), builds the
+# SDK's template adapter out of tree against the installed SDK and runs its conformance test, then
+# purges both packages and checks that nothing is left but the service user (which Debian policy
+# keeps) and a store the admin made.
 # Usage: packaging_test.sh BUILD_DIR
 set -euo pipefail
 build=$(cd "$1" && pwd)
@@ -27,6 +29,23 @@ done
 dpkg-deb -I "$host_deb" conffiles | grep -qx /etc/sendsync/sendsync.json ||
   fail "/etc/sendsync/sendsync.json is not a conffile"
 
+step "no private key in any package"
+# The bundled adapters are signed with a key made for the build (build/package-key/): only its
+# public half may ship.
+build_key=$build/package-key/vendor.key
+[[ -f $build_key ]] || fail "no build signing key in $build/package-key (target adapter_packages)"
+key_body=$(grep -v -- '-----' "$build_key")
+for deb in "$host_deb" "$sdk_deb"; do
+  x=$work/x/$(basename "$deb")
+  mkdir -p "$x" && dpkg-deb -x "$deb" "$x"
+  if grep -rlaF -e "PRIVATE KEY" -e "$key_body" "$x"; then fail "$(basename "$deb") holds a private key"; fi
+done
+shipped_pub=$work/x/$(basename "$host_deb")/etc/sendsync/trusted-keys/sendsync-build.pub
+openssl pkey -pubin -in "$shipped_pub" -noout 2>/dev/null || fail "the shipped trusted key is not a public key"
+cmp -s "$shipped_pub" "$build/package-key/vendor.pub" || fail "the shipped trusted key is not the build key's public half"
+dpkg-deb -I "$host_deb" conffiles | grep -qx /etc/sendsync/trusted-keys/sendsync-build.pub ||
+  fail "the build's trusted key is not a conffile"
+
 step "lintian"
 command -v lintian >/dev/null || fail "lintian is not installed (scripts/setup.sh --test)"
 for deb in "$host_deb" "$sdk_deb"; do
@@ -48,8 +67,13 @@ grep -q '^sendsync:' "$root/etc/passwd" || fail "the postinst made no sendsync u
 [[ $(stat -c %a "$root/var/lib/sendsync") == 700 ]] || fail "/var/lib/sendsync is not 0700"
 for f in usr/bin/sendsync usr/lib/sendsync/sendsync-adapter-host usr/share/man/man1/sendsync.1.gz \
   usr/share/bash-completion/completions/sendsync lib/systemd/system/sendsync.service \
-  usr/share/sendsync/web/index.html usr/share/doc/sendsync/server.md; do
+  usr/share/sendsync/web/index.html usr/share/doc/sendsync/server.md \
+  etc/sendsync/trusted-keys/sendsync-build.pub; do
   [[ -e $root/$f ]] || fail "/$f is not installed"
+done
+for id in ctf csv mis-api la-portal jsonl-folder; do
+  [[ -f $root/usr/share/sendsync/adapter-packages/$id.sendsync-adapter ]] ||
+    fail "the signed package of bundled adapter $id is not installed"
 done
 grep -q '^ReadWritePaths=/var/lib/sendsync' "$root/lib/systemd/system/sendsync.service" ||
   fail "the unit has no ReadWritePaths= for its state folder"
@@ -65,13 +89,39 @@ for id in ctf csv mis-api la-portal jsonl-folder; do
   grep -q "\"id\": \"$id\"" "$work/plugins.json" || fail "bundled adapter $id not listed"
 done
 grep -q '"status": "refused"' "$work/plugins.json" && fail "an installed adapter was refused: $(cat "$work/plugins.json")"
-# The installed config as it is, but for its data folder, which the postinst made under the root.
-sed "s|\"/var/lib/sendsync\"|\"$root/var/lib/sendsync\"|" "$root/etc/sendsync/sendsync.json" \
-  >"$root/etc/sendsync/sendsync.json.test"
-grep -q "\"data_dir\": \"$root/var/lib/sendsync\"" "$root/etc/sendsync/sendsync.json.test" ||
+# The installed config as it is, but for its data and trusted-keys folders, moved under the root.
+cfg=$root/etc/sendsync/sendsync.json.test
+sed -e "s|\"/var/lib/sendsync\"|\"$root/var/lib/sendsync\"|" \
+  -e "s|\"/etc/sendsync/trusted-keys\"|\"$root/etc/sendsync/trusted-keys\"|" \
+  "$root/etc/sendsync/sendsync.json" >"$cfg"
+grep -q "\"data_dir\": \"$root/var/lib/sendsync\"" "$cfg" ||
   fail "the installed config has no data_dir /var/lib/sendsync"
-"$root/usr/bin/sendsync" config check "$root/etc/sendsync/sendsync.json.test" || fail "config check"
-rm "$root/etc/sendsync/sendsync.json.test"
+grep -q "\"trusted_keys_dir\": \"$root/etc/sendsync/trusted-keys\"" "$cfg" ||
+  fail "the installed config has no trusted_keys_dir /etc/sendsync/trusted-keys"
+"$root/usr/bin/sendsync" config check "$cfg" || fail "config check"
+
+step "install a bundled signed adapter package"
+"$root/usr/bin/sendsync" init --config "$cfg" >/dev/null || fail "sendsync init"
+# A tampered copy is refused, and nothing is installed.
+tampered=$work/ctf-tampered.sendsync-adapter
+cp "$root/usr/share/sendsync/adapter-packages/ctf.sendsync-adapter" "$tampered"
+off=$(($(stat -c %s "$tampered") / 2))
+byte=$(od -An -tu1 -j "$off" -N1 "$tampered" | tr -d ' ')
+printf "\\$(printf %03o $(((byte + 1) % 256)))" | dd of="$tampered" bs=1 seek="$off" conv=notrunc status=none
+cmp -s "$tampered" "$root/usr/share/sendsync/adapter-packages/ctf.sendsync-adapter" && fail "the copy was not tampered"
+"$root/usr/bin/sendsync" adapters install "$tampered" --config "$cfg" >"$work/tampered.txt" 2>&1 &&
+  fail "a tampered bundled package was installed: $(cat "$work/tampered.txt")"
+grep -q "does not match its SHA-256" "$work/tampered.txt" ||
+  fail "the tampered package was refused for another reason: $(cat "$work/tampered.txt")"
+[[ -z $(ls -A "$root/var/lib/sendsync/adapters" 2>/dev/null) ]] || fail "the refused package left files behind"
+# The genuine one is verified against the build's key, installed in /etc/sendsync/trusted-keys.
+"$root/usr/bin/sendsync" adapters install "$root"/usr/share/sendsync/adapter-packages/ctf*.sendsync-adapter \
+  --config "$cfg" >"$work/install.txt" 2>&1 || { cat "$work/install.txt"; fail "sendsync adapters install ctf"; }
+cat "$work/install.txt"
+grep -q "signature verified" "$work/install.txt" || fail "the bundled package's signature was not checked"
+"$root/usr/bin/sendsync" adapters list --config "$cfg" --json >"$work/adapters.json" || fail "sendsync adapters list"
+grep -q '"id": "ctf"' "$work/adapters.json" || fail "adapters list does not show ctf: $(cat "$work/adapters.json")"
+rm "$cfg"
 
 # The man page holds every command's own help; bash completes commands and their options.
 zcat "$root/usr/share/man/man1/sendsync.1.gz" >"$work/sendsync.1"
@@ -120,8 +170,7 @@ libdir=$(grep -o -- '-L[^ ]*' "$work/pc.txt" | head -1)
   fail "pkg-config points at missing files: $(cat "$work/pc.txt")"
 
 step "purge"
-# A store the admin made is data about children: purging the package must keep it.
-"$root/usr/bin/sendsync" init --db "sqlite:$root/var/lib/sendsync/sendsync.db" >/dev/null
+# A store the admin made (above) is data about children: purging the package must keep it.
 dpkg_root --purge sendsync-sdk-dev sendsync >"$work/purge.log" 2>&1 || { cat "$work/purge.log"; fail "dpkg --purge"; }
 [[ -f $root/var/lib/sendsync/sendsync.db ]] || fail "purging deleted the store"
 grep -q "kept /var/lib/sendsync" "$work/purge.log" || fail "purge did not say it kept the store"
