@@ -211,7 +211,10 @@ TEST_F(HubClocks, InterventionLetter_DueListAndPupilSummaryUntilTheLetterIsOnRec
   EXPECT_EQ((*letter)["record_kind"], "provision");
 
   provision["parents_letter"] = "2025-01-09";
-  ASSERT_TRUE(store::UpdateRecords(*conn_, {Row(4, "provision", 1, provision)}, "test").ok());
+  store::RecordRow sent = Row(4, "provision", 1, provision);
+  sent.version = 2;  // the stored version + 1
+  Status updated = store::UpdateRecords(*conn_, {sent}, "test");
+  ASSERT_TRUE(updated.ok()) << updated.ToString();
   EXPECT_EQ(Find(Due("2025-01-20"), "intervention_letter"), nullptr) << "met: nothing due";
   auto s = hub::PupilSummary(*conn_, 1, *Date::Parse("2025-01-20"));
   ASSERT_TRUE(s.ok()) << s.status().ToString();
