@@ -58,6 +58,7 @@ const std::vector<FieldSpec> kProvision = {
     {"provider", T::kText},
     {"start", T::kDate},
     {"end", T::kDate},
+    {"parents_letter", T::kDate},
     {"hourly_rate", T::kMoney},
     {"resources_cost", T::kMoney},
     {"baseline_measure", T::kText},

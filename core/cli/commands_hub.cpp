@@ -131,7 +131,8 @@ void PrintPupil(std::ostream& out, const json& s) {
   for (const json& p : s["provision"]) {
     out << "  " << S(p, "id") << "  " << S(p, "intervention") << ", " << S(p, "area") << ", wave "
         << S(p, "wave") << ", group of " << S(p, "group_size", "1") << ", "
-        << S(p, "sessions_per_week") << "×" << S(p, "minutes_per_session") << " min a week";
+        << S(p, "sessions_per_week") << "×" << S(p, "minutes_per_session") << " min a week"
+        << (p.contains("parents_letter") ? ", letter to parents " + S(p, "parents_letter") : "");
     if (p.contains("cost"))
       out << "  → " << Money(p["cost"].value("per_term", 0.0)) << " a term, "
           << Money(p["cost"].value("per_year", 0.0)) << " a year";

@@ -312,6 +312,46 @@ void NextStage(const PupilRecords& pr, const ClockContext& ctx, std::vector<DueI
   }
 }
 
+// The stage model a provision's letter is owed under: its own cycle's model, else the model of the
+// pupil's newest cycle (not cancelled) that has started and names a known model.
+const StageModel* LetterModel(const records::Provision& p, const PupilRecords& pr,
+                              const ClockContext& ctx) {
+  const records::Cycle* newest = nullptr;
+  const StageModel* model = nullptr;
+  for (const records::Cycle& c : pr.cycles) {
+    if (!c.stage_model) continue;
+    const StageModel* m = ctx.models.Find(*c.stage_model);
+    if (!m) continue;
+    if (p.cycle_id && c.id == *p.cycle_id) return m;
+    if (c.status != "cancelled" && c.start <= ctx.as_of && (!newest || c.start >= newest->start)) {
+      newest = &c;
+      model = m;
+    }
+  }
+  return model;
+}
+
+// Seed 004: "intervention letter goes to all parents of children receiving any intervention". For
+// each provision running on as_of (started, not yet ended) under a model that asks for the
+// letter: due on the provision's start, met by its parents_letter date. A provision that ended by
+// as_of is history and owes nothing more.
+void InterventionLetters(const PupilRecords& pr, const ClockContext& ctx,
+                         std::vector<DueItem>& out) {
+  for (const records::Provision& p : pr.provision) {
+    if (p.start > ctx.as_of || (p.end && *p.end < ctx.as_of)) continue;
+    const StageModel* m = LetterModel(p, pr, ctx);
+    if (!m || !m->intervention_letter) continue;
+    DueItem item = MakeItem("intervention_letter", m->intervention_letter->title, p.start, "school",
+                            "provision", p.id);
+    Note(item, "intervention \"" + p.intervention + "\" started " + p.start.ToString() + " (" +
+                   m->id + ")");
+    if (!p.parents_letter || *p.parents_letter > ctx.as_of)
+      Note(item, "no letter to the parents recorded (parents_letter)");
+    Settle(item, p.parents_letter, ctx);
+    out.push_back(std::move(item));
+  }
+}
+
 }  // namespace
 
 void SchoolClocks(const PupilRecords& pr, const ClockContext& ctx, std::vector<DueItem>& out) {
@@ -321,6 +361,7 @@ void SchoolClocks(const PupilRecords& pr, const ClockContext& ctx, std::vector<D
   StageRhythms(pr, ctx, out);
   CalendarMeetings(pr, ctx, out);
   NextStage(pr, ctx, out);
+  InterventionLetters(pr, ctx, out);
 }
 
 }  // namespace sendsync::domain::detail

@@ -320,6 +320,13 @@ struct CalendarMeeting {
   std::string met_by;
   std::string source;
 };
+// The model's `intervention_letter`: the school writes to the parents of every pupil receiving an
+// intervention (seed 004). Clock "intervention_letter", one per provision that has started, due on
+// its start and met by the provision's `parents_letter` date.
+struct InterventionLetter {
+  std::string title;
+  std::string source;
+};
 struct Stage {
   std::string id, name;
   int review_period_days = 0;  // 0: no fixed period
@@ -331,6 +338,7 @@ struct StageModel {
   std::string id, name, source;
   std::vector<Stage> stages;
   std::vector<CalendarMeeting> calendar;
+  std::optional<InterventionLetter> intervention_letter;  // absent: the model asks for no letter
   // A review deciding to escalate (escalate, request_ehc_assessment) or step down
   // (end_sen_support) prompts a cycle at the next or the previous stage, due this many days after
   // the review unless the review records its next review date (clock "stage_next").
@@ -368,7 +376,8 @@ struct DueItem {
   // ehc_final_plan_20w, draft_comments_15d, annual_review_12m, annual_review_notice_2w,
   // annual_review_report_2w, annual_review_decision_4w, amended_plan_8w, amendment_12w,
   // phase_transfer, ehc_advice_6w, reassessment_14w; and from a stage model's rhythm
-  // stage_<rhythm id>, calendar_<calendar id> and stage_next (docs/domain.md).
+  // stage_<rhythm id>, calendar_<calendar id>, stage_next and intervention_letter
+  // (docs/domain.md).
   std::string clock;
   std::string title;  // for people
   Date due;

@@ -79,6 +79,8 @@ const std::vector<IssueCodeInfo>& Catalogue() {
       {"PROVISION_NOT_QUANTIFIED", W, 0,
        "Provision has no time (sessions x minutes) and no resources."},
       {"PROVISION_NOT_COSTED", W, 0, "Staff time is recorded without an hourly rate."},
+      {"PROVISION_LETTER_AFTER_END", W, 0,
+       "The intervention letter to the parents is dated after the provision ended."},
       // Reviews
       {"REVIEW_KIND_CODE", E, 0, "Review kind is not sen_support, ehc_annual or interim."},
       {"REVIEW_DECISION_CODE", E, 0, "Review decision is not a known value."},

@@ -91,6 +91,14 @@ Status ReadCalendar(const json& j, const std::string& path, const StageModel& m,
   return ReadString(j, "source", path, c.source, false);
 }
 
+Status ReadLetter(const json& j, const std::string& path, InterventionLetter& l) {
+  using namespace detail;
+  if (!j.is_object()) return Status::InvalidArgument(path + ": expected an object");
+  SENDSYNC_RETURN_IF_ERROR(RejectUnknownKeys(j, path, {"title", "source"}));
+  SENDSYNC_RETURN_IF_ERROR(ReadString(j, "title", path, l.title, true));
+  return ReadString(j, "source", path, l.source, false);
+}
+
 Status ReadStage(const json& j, const std::string& path, Stage& s) {
   using namespace detail;
   if (!j.is_object()) return Status::InvalidArgument(path + ": expected an object");
@@ -152,8 +160,9 @@ Result<StageModel> StageModels::Parse(const json& doc, const std::string& origin
     return Status::InvalidArgument(origin + ": " + st.message());
   };
   if (!doc.is_object()) return Status::InvalidArgument(origin + ": expected a JSON object");
-  if (Status st = RejectUnknownKeys(
-          doc, "", {"id", "name", "source", "stages", "calendar", "next_stage_within_days"});
+  if (Status st = RejectUnknownKeys(doc, "",
+                                    {"id", "name", "source", "stages", "calendar",
+                                     "next_stage_within_days", "intervention_letter"});
       !st.ok())
     return fail(st);
   StageModel m;
@@ -192,6 +201,11 @@ Result<StageModel> StageModels::Parse(const json& doc, const std::string& origin
                                          "\" is used by an earlier calendar meeting");
       m.calendar.push_back(std::move(c));
     }
+  }
+  if (auto letter = doc.find("intervention_letter"); letter != doc.end()) {
+    InterventionLetter l;
+    if (Status st = ReadLetter(*letter, "intervention_letter", l); !st.ok()) return fail(st);
+    m.intervention_letter = std::move(l);
   }
   return m;
 }

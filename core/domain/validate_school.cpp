@@ -90,6 +90,11 @@ std::vector<Issue> Validate(const records::Provision& p, const CodeSets& sets) {
     Add(out, "PROVISION_NOT_COSTED", "hourly_rate",
         "staff time is recorded without an hourly rate, so the provision cannot be costed");
   CheckOrder(out, p.start, "start", p.end, "end", "end");
+  // A letter before the start is the school telling parents in advance; one after the end is late.
+  if (p.parents_letter && p.end && *p.parents_letter > *p.end)
+    Add(out, "PROVISION_LETTER_AFTER_END", "parents_letter",
+        "the intervention letter to the parents (" + p.parents_letter->ToString() +
+            ") is dated after the provision ended on " + p.end->ToString());
   if (p.baseline && p.exit)
     CheckOrder(out, p.baseline->date, "baseline date", p.exit->date, "exit date", "exit.date");
   return out;

@@ -153,9 +153,10 @@ namespace {
 
 // Statutory clocks are the law's (the EHC 6/16/20 weeks, annual reviews, amendments, phase
 // transfer, advice); the rest are the school's own rhythm (SEN support reviews, parent meetings,
-// a stage model's steps).
+// a stage model's steps and intervention letters).
 bool StatutoryClock(const std::string& clock) {
-  return clock != "review_overdue" && clock != "parent_meetings" && clock.rfind("stage_", 0) != 0 &&
+  return clock != "review_overdue" && clock != "parent_meetings" &&
+         clock != "intervention_letter" && clock.rfind("stage_", 0) != 0 &&
          clock.rfind("calendar_", 0) != 0;
 }
 

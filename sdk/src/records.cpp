@@ -448,6 +448,7 @@ static const std::vector<std::string> kProvisionFields = {"area",
                                                           "provider",
                                                           "start",
                                                           "end",
+                                                          "parents_letter",
                                                           "hourly_rate",
                                                           "resources_cost",
                                                           "baseline",
@@ -470,6 +471,7 @@ void ToJson(const Provision& r, json& j) {
   Put(j, "provider", r.provider);
   Put(j, "start", r.start);
   Put(j, "end", r.end);
+  Put(j, "parents_letter", r.parents_letter);
   j["hourly_rate"] = r.hourly_rate;
   j["resources_cost"] = r.resources_cost;
   if (r.baseline) j["baseline"] = MeasureJson(*r.baseline);
@@ -493,6 +495,7 @@ bool FromJson(const json& j, Provision& out, Problems& problems) {
   r.OptStr("provider", out.provider);
   r.Dt("start", out.start);
   r.OptDt("end", out.end);
+  r.OptDt("parents_letter", out.parents_letter);
   r.Num("hourly_rate", out.hourly_rate, false);
   r.Num("resources_cost", out.resources_cost, false);
   r.Object("baseline", false, [&](JsonReader& m) {

@@ -68,6 +68,8 @@ TEST(Catalogue, EveryEmittedCodeIsCatalogued) {
   prov.area = "?";
   prov.wave = 9;
   prov.group_size = 0;
+  prov.end = D("2024-12-13");
+  prov.parents_letter = D("2024-12-20");
   add(Validate(prov));
   auto review = MakeReview("R", "C", "2025-01-01");
   review.review_kind = "?";
@@ -117,7 +119,7 @@ TEST(Catalogue, DocsNameEveryUnsureOrSecondaryValue) {
        {"review_overdue", "parent_meetings", "ehc_decision_6w", "ehc_no_plan_16w",
         "ehc_final_plan_20w", "draft_comments_15d", "annual_review_12m", "annual_review_notice_2w",
         "annual_review_report_2w", "annual_review_decision_4w", "amended_plan_8w", "amendment_12w",
-        "phase_transfer", "ehc_advice_6w", "reassessment_14w", "stage_next"})
+        "phase_transfer", "ehc_advice_6w", "reassessment_14w", "stage_next", "intervention_letter"})
     EXPECT_NE(doc.find("`" + std::string(clock) + "`"), std::string::npos) << clock;
 }
 

@@ -407,3 +407,73 @@ TEST(SixStageNext, AReviewThatStepsDownPromptsTheStageBefore) {
   pr.cycles[0].stage = "ehc_plan";  // the last stage: nothing to escalate to
   EXPECT_TRUE(Named(pr, "2024-12-10", "stage_next").empty());
 }
+
+namespace {
+
+// A pupil at stage 1 of the six-stage model with one intervention starting 2025-01-13.
+PupilRecords WithIntervention() {
+  auto pr = WithCycle(AtStage("C1", "cause_for_concern", "2025-01-06"));
+  records::Provision p = MakeProvision("P1");
+  p.start = D("2025-01-13");
+  pr.provision = {p};
+  return pr;
+}
+
+}  // namespace
+
+TEST(SixStageLetter, AnInterventionWithoutALetterIsOverdueOnceStarted) {
+  auto pr = WithIntervention();
+  auto items = Named(pr, "2025-01-20", "intervention_letter");
+  ASSERT_EQ(items.size(), 1u) << Describe(Clocks(pr, D("2025-01-20")));
+  EXPECT_EQ(items[0].title, "Send the intervention letter to the parents");
+  EXPECT_EQ(items[0].due, D("2025-01-13"));
+  EXPECT_EQ(items[0].state, "overdue");
+  EXPECT_EQ(items[0].owner, "school");
+  EXPECT_EQ(items[0].record_kind, "provision");
+  EXPECT_EQ(items[0].record_id, "P1");
+  EXPECT_NE(items[0].detail.find("intervention \"Reading catch-up\" started 2025-01-13"),
+            std::string::npos)
+      << items[0].detail;
+  EXPECT_NE(items[0].detail.find("no letter to the parents recorded"), std::string::npos)
+      << items[0].detail;
+}
+
+TEST(SixStageLetter, DueOnTheStartDateItselfAndNothingBefore) {
+  auto pr = WithIntervention();
+  EXPECT_TRUE(Named(pr, "2025-01-12", "intervention_letter").empty())
+      << "an intervention not yet started owes no letter";
+  auto on_start = Named(pr, "2025-01-13", "intervention_letter");
+  ASSERT_EQ(on_start.size(), 1u);
+  EXPECT_EQ(on_start[0].state, "due");
+  EXPECT_EQ(Named(pr, "2025-01-14", "intervention_letter")[0].state, "overdue");
+}
+
+TEST(SixStageLetter, MetByTheLetterOnRecord) {
+  auto pr = WithIntervention();
+  pr.provision[0].parents_letter = D("2025-01-10");  // sent before the start
+  auto items = Named(pr, "2025-02-01", "intervention_letter");
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].state, "met");
+  EXPECT_EQ(items[0].done, D("2025-01-10"));
+  pr.provision[0].parents_letter = D("2025-01-13");  // on the start: in time
+  EXPECT_EQ(Named(pr, "2025-02-01", "intervention_letter")[0].state, "met");
+  pr.provision[0].parents_letter = D("2025-01-20");
+  EXPECT_EQ(Named(pr, "2025-02-01", "intervention_letter")[0].state, "met_late");
+  // A letter dated after as_of has not been sent yet.
+  EXPECT_EQ(Named(pr, "2025-01-15", "intervention_letter")[0].state, "overdue");
+}
+
+TEST(SixStageLetter, OnlyForRunningProvisionUnderAModelThatAsksForIt) {
+  auto pr = WithIntervention();
+  pr.provision[0].end = D("2025-03-28");
+  EXPECT_EQ(Named(pr, "2025-03-28", "intervention_letter").size(), 1u) << "the end is inclusive";
+  EXPECT_TRUE(Named(pr, "2025-03-29", "intervention_letter").empty())
+      << "an ended provision is history";
+  // The four-part cycle asks for no letter; nor does a pupil with no cycle of a model.
+  pr = WithIntervention();
+  pr.cycles[0].stage_model = "four-part-cycle";
+  pr.cycles[0].stage = "assess";
+  EXPECT_TRUE(Named(pr, "2025-01-20", "intervention_letter").empty());
+  pr.cycles.clear();
+  EXPECT_TRUE(Named(pr, "2025-01-20", "intervention_letter").empty());
+}

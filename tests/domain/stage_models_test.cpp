@@ -222,6 +222,9 @@ TEST(StageModelRhythm, TheSixStageModelCarriesTheSeedsRhythm) {
   EXPECT_EQ(m->calendar[1].months, std::vector<int>{7});
   EXPECT_TRUE(m->calendar[1].stages.empty());
   EXPECT_EQ(m->next_stage_days, 14);
+  ASSERT_TRUE(m->intervention_letter);
+  EXPECT_NE(m->intervention_letter->source.find("seed 004"), std::string::npos);
+  EXPECT_FALSE(StageModels::Builtin().Find("four-part-cycle")->intervention_letter);
   for (const Stage& s : m->stages)
     for (const StageRhythm& r : s.rhythm) EXPECT_NE(r.source.find("seed 004"), std::string::npos);
 }
@@ -258,6 +261,12 @@ TEST(StageModelRhythm, BadRhythmOrCalendarIsRefusedNamingTheField) {
        "calendar[0].stages[0]: \"b\" is not a stage of this model"},
       {head + ok_rhythm + R"(]}], "calendar": [{"id": "c", "title": "C", "met_by": "review"}]})",
        "calendar[0].months: expected a non-empty array"},
+      {head + ok_rhythm + R"(]}], "intervention_letter": true})",
+       "intervention_letter: expected an object"},
+      {head + ok_rhythm + R"(]}], "intervention_letter": {"source": "s"}})",
+       "intervention_letter.title: is required"},
+      {head + ok_rhythm + R"(]}], "intervention_letter": {"title": "T", "due": 3}})",
+       "intervention_letter.due: is not a known field"},
   };
   for (const Case& c : cases) {
     auto doc = nlohmann::json::parse(c.text);

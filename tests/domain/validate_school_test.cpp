@@ -160,6 +160,12 @@ TEST(ValidateProvision, Cases) {
        "hourly_rate", Severity::kWarning},
       {"ends before start", [](records::Provision& p) { p.end = D("2024-01-01"); },
        "DATES_OUT_OF_ORDER", "end", Severity::kError},
+      {"letter after the end",
+       [](records::Provision& p) {
+         p.end = D("2024-12-13");
+         p.parents_letter = D("2024-12-16");
+       },
+       "PROVISION_LETTER_AFTER_END", "parents_letter", Severity::kWarning},
   };
   for (const Case& c : cases) {
     auto p = MakeProvision();
@@ -170,6 +176,15 @@ TEST(ValidateProvision, Cases) {
     EXPECT_EQ(i->path, c.path) << c.name;
     EXPECT_EQ(i->severity, c.severity) << c.name;
   }
+}
+
+TEST(ValidateProvision, ALetterBeforeTheStartOrOnTheEndIsFine) {
+  auto p = MakeProvision();  // starts 2024-09-09
+  p.parents_letter = D("2024-09-02");
+  p.end = D("2024-12-13");
+  EXPECT_TRUE(Validate(p).empty()) << Codes(Validate(p));
+  p.parents_letter = D("2024-12-13");
+  EXPECT_TRUE(Validate(p).empty()) << Codes(Validate(p));
 }
 
 TEST(ValidateProvision, ResourcesOnlyIsQuantified) {

@@ -129,6 +129,23 @@ TEST_F(SampleCli, PupilShowNamesWhenParentsWereToldTheKeyAdultAndTheAgencies) {
       << other.out;
 }
 
+// Issue 17, seed 004: the intervention letter to the parents. Ella's first two interventions have
+// their letters on record; the speech and language programme (from 2025-05-19) has none.
+TEST_F(SampleCli, PupilShowGivesTheInterventionLetterAndItsClock) {
+  ProgramResult r = cli_.Run({"pupil", "show", kReady, "--as-of", kAsOf});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_NE(r.out.find("letter to parents 2024-09-20"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("2025-05-19  overdue  Send the intervention letter to the parents (school)"),
+            std::string::npos)
+      << r.out;
+  json s = cli_.RunJson({"pupil", "show", kReady, "--as-of", kAsOf});
+  int met = 0, overdue = 0;
+  for (const json& c : s["clocks"])
+    if (c["clock"] == "intervention_letter") (c["state"] == "met" ? met : overdue)++;
+  EXPECT_EQ(met, 2) << s["clocks"].dump(2);
+  EXPECT_EQ(overdue, 1) << s["clocks"].dump(2);
+}
+
 TEST_F(SampleCli, PupilShowAsOfAnEarlierDateSeesTheClocksAsTheyStoodThen) {
   // On 1 December 2024 Ella's first cycle was still due for review (13 December); by November
   // 2025 that review had been held on the day.

@@ -109,6 +109,7 @@ TEST(Records, EveryKindRoundTripsThroughItsJsonForm) {
        {"sessions_per_week", 3.0},
        {"minutes_per_session", 20},
        {"start", "2025-09-08"},
+       {"parents_letter", "2025-09-05"},
        {"hourly_rate", 18.5},
        {"resources_cost", 40.0}},
       {{"kind", "review"},

@@ -184,4 +184,44 @@ TEST_F(HubClocks, PupilSummary_ClocksIncludeWhatTheSchoolOwes) {
   EXPECT_NE((*owed)["detail"].get<std::string>().find("no date given"), std::string::npos);
 }
 
+// Seed 004: an intervention letter to the parents of every pupil receiving an intervention, for a
+// pupil on the six-stage school model: due on the provision's start, shown in the due list and on
+// the pupil's page until the letter's date is on record.
+TEST_F(HubClocks, InterventionLetter_DueListAndPupilSummaryUntilTheLetterIsOnRecord) {
+  json cycle = {{"stage_model", "six-stage-school"},
+                {"stage", "cause_for_concern"},
+                {"start", "2025-01-06"},
+                {"status", "open"},
+                {"outcomes", json::array()}};
+  json provision = {{"area", "CL"},
+                    {"intervention", "Precision teaching"},
+                    {"wave", 2},
+                    {"sessions_per_week", 3},
+                    {"minutes_per_session", 20},
+                    {"start", "2025-01-13"}};
+  ASSERT_TRUE(store::InsertRecords(*conn_, {Row(3, "cycle", 1, cycle)}).ok());
+  ASSERT_TRUE(store::InsertRecords(*conn_, {Row(4, "provision", 1, provision)}).ok());
+  EXPECT_EQ(Find(Due("2025-01-10"), "intervention_letter"), nullptr) << "not started yet";
+  json due = Due("2025-01-20");
+  const json* letter = Find(due, "intervention_letter");
+  ASSERT_NE(letter, nullptr) << due.dump(2);
+  EXPECT_EQ((*letter)["due"], "2025-01-13");
+  EXPECT_EQ((*letter)["state"], "overdue");
+  EXPECT_EQ((*letter)["owner"], "school");
+  EXPECT_EQ((*letter)["record_kind"], "provision");
+
+  provision["parents_letter"] = "2025-01-09";
+  store::RecordRow sent = Row(4, "provision", 1, provision);
+  sent.version = 2;  // the stored version + 1
+  Status updated = store::UpdateRecords(*conn_, {sent}, "test");
+  ASSERT_TRUE(updated.ok()) << updated.ToString();
+  EXPECT_EQ(Find(Due("2025-01-20"), "intervention_letter"), nullptr) << "met: nothing due";
+  auto s = hub::PupilSummary(*conn_, 1, *Date::Parse("2025-01-20"));
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  const json* met = Find((*s)["clocks"], "intervention_letter");
+  ASSERT_NE(met, nullptr) << (*s)["clocks"].dump(2);
+  EXPECT_EQ((*met)["state"], "met");
+  EXPECT_EQ((*met)["done"], "2025-01-09");
+}
+
 }  // namespace

@@ -149,6 +149,31 @@ TEST(CsvRead, ProvisionMapExport) {
   EXPECT_EQ(all.rejects[0].id, "") << "its id is made from the start date, which is unreadable";
 }
 
+TEST(CsvRead, ProvisionMapLetterToParentsColumn) {
+  TempDir dir;
+  WriteFile(dir / "provision_map.csv",
+            "Pupil ID,UPN,Intervention,Area of Need,Wave,Sessions per Week,Minutes per Session,"
+            "Start Date,Letter Home\r\n"
+            "001234,B801200005001,Talk Boost,CI,2,3,30,09/09/2024,06/09/2024\r\n"
+            "001235,N801200023002,Lego therapy,SEMH,2,1,45,16/09/2024,\r\n"
+            "001237,R801200023004,Precision Teaching,CL,2,5,10,04/11/2024,sent\r\n");
+  json source = ProvisionSource(dir / "provision_map.csv");
+  for (const char* unused : {"group_size", "staff_role", "end", "hourly_rate"})
+    source["columns"].erase(unused);
+  source["columns"]["parents_letter"] = "Letter Home";
+  auto o = Open(Config(source));
+  ASSERT_TRUE(o);
+  All all = ReadAll(o->adapter, "provision");
+  ASSERT_EQ(all.records.size(), 2u);
+  EXPECT_EQ(Find(all.records, "intervention", "Talk Boost")["parents_letter"], "2024-09-06");
+  EXPECT_FALSE(Find(all.records, "intervention", "Lego therapy").contains("parents_letter"))
+      << "an empty cell is no letter on record";
+  ASSERT_EQ(all.rejects.size(), 1u);
+  EXPECT_NE(all.rejects[0].reason.find("column 'Letter Home': 'sent' is not a date"),
+            std::string::npos)
+      << all.rejects[0].reason;
+}
+
 TEST(CsvRead, ReviewExport) {
   TempDir dir;
   WriteFile(dir / "reviews.csv", Fixture("reviews.csv"));

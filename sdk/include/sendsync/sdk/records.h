@@ -196,6 +196,9 @@ struct Provision {
   std::optional<std::string> provider;
   Date start;
   std::optional<Date> end;
+  // When the school sent the parents its intervention letter about this provision (seed 004:
+  // "intervention letter goes to all parents of children receiving any intervention").
+  std::optional<Date> parents_letter;
   double hourly_rate = 0;     // pounds per staff hour
   double resources_cost = 0;  // pounds per year for materials and licences
   std::optional<Measure> baseline;
