@@ -299,7 +299,11 @@ TEST_F(Dashboard, Register_DrawsThreeChartsEachBesideItsTable) {
       return { id, chart: Boolean(chart), type: chart ? chart.config.type : '', ink,
                label: c.getAttribute('aria-label') || '', role: c.getAttribute('role') || '',
                caption: fig ? fig.querySelector('figcaption').textContent : '',
-               table: target ? target.tagName + '.' + target.className : '' };
+               table: target ? target.tagName + '.' + target.className : '',
+               labels: chart ? chart.data.labels : [],
+               series: chart ? chart.data.datasets.map((d) => d.data) : [],
+               rows: target ? Array.from(target.querySelectorAll('tbody tr'))
+                                  .map((tr) => Array.from(tr.cells).map((td) => td.textContent)) : [] };
     });)";
   json charts;
   // Chart.js draws when the page is shown; a bounded wait covers a slow first frame.
@@ -327,7 +331,19 @@ TEST_F(Dashboard, Register_DrawsThreeChartsEachBesideItsTable) {
     EXPECT_NE(c.value("label", "").find("chart: "), std::string::npos) << "a text alternative";
     EXPECT_NE(c.value("caption", "").find("The same figures as a table"), std::string::npos);
     EXPECT_EQ(c.value("table", ""), want.at(id).second) << "the link leads to the table";
+    // The chart shows exactly the figures its table holds, in the same order.
+    const json& labels = c["labels"];
+    const json& series = c["series"];
+    const json& rows = c["rows"];
+    ASSERT_EQ(series.size(), id == "chart-over-time" ? 2u : 1u);
+    ASSERT_EQ(labels.size(), rows.size());
+    for (size_t i = 0; i < rows.size(); ++i) {
+      EXPECT_EQ(rows[i][0], labels[i]);
+      for (size_t k = 0; k < series.size(); ++k)
+        EXPECT_EQ(rows[i][k + 1], std::to_string(series[k][i].get<int>())) << "row " << i;
+    }
   }
+  EXPECT_EQ(charts[2]["labels"].size(), 12u) << "one point a month";
   // The over-time chart's text alternative gives the figures, month by month.
   EXPECT_NE(charts[2].value("label", "").find(": K "), std::string::npos) << charts[2].dump();
   size_t n = 0;
@@ -345,6 +361,29 @@ TEST_F(Dashboard, Register_DrawsThreeChartsEachBesideItsTable) {
                                 after),
             "");
   EXPECT_EQ(after, json::array({"table-by-year", "#register"}));
+}
+
+// Without the chart library (libjs-chart.js not installed: /ui/vendor/chart.js answers 404) the
+// register says charts are unavailable and keeps every figure in its tables. Emulated by removing
+// the library from the page; the next test's reload brings it back.
+TEST_F(Dashboard, Register_WithoutTheChartLibrarySaysSoAndKeepsTheTables) {
+  SignIn(w_->admin_token);
+  ASSERT_EQ(Seen("#view .meta", "Signed in as"), "");
+  json ignored;
+  ASSERT_EQ(w_->browser.Execute("delete window.Chart; location.hash = '#register';", ignored), "");
+  EXPECT_EQ(Seen("#view .charts-unavailable", "Charts are unavailable"), "");
+  size_t n = 0;
+  ASSERT_EQ(w_->browser.Count("#view .charts-unavailable:not([hidden])", n), "");
+  EXPECT_EQ(n, 1u);
+  ASSERT_EQ(w_->browser.Count("#view figure.chart:not([hidden])", n), "");
+  EXPECT_EQ(n, 0u) << "no empty chart frames";
+  for (const char* t : {"#view table.by-need", "#view table.by-year", "#view table.over-time"}) {
+    ASSERT_EQ(w_->browser.Count(t, n), "");
+    EXPECT_EQ(n, 1u) << t;
+  }
+  ASSERT_EQ(w_->browser.Count("#view table.over-time tbody tr", n), "");
+  EXPECT_EQ(n, 12u);
+  Shot("register-no-charts");
 }
 
 // Counts per state at the top; the filters narrow the list through the API's and keep the choice
