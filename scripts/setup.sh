@@ -16,6 +16,7 @@ PACKAGES=(
   libarchive-dev  # adapter packages (core/packages): tar reading and writing
   libgtest-dev libgmock-dev
   help2man dpkg-dev  # the man page and the Debian packages (packaging/)
+  libjs-chart.js  # the dashboard's charts, served by `sendsync serve` (config key chart_js)
 )
 # Tests only.
 TEST_PACKAGES=(

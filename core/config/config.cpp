@@ -87,6 +87,7 @@ json Config::ToJson() const {
           {"backoff_max_seconds", backoff_max_seconds},
           {"max_request_bytes", max_request_bytes},
           {"web_root", web_root},
+          {"chart_js", chart_js},
           {"retry_base_seconds", retry_base_seconds},
           {"retry_max_seconds", retry_max_seconds},
           {"max_parallel_runs", max_parallel_runs},
@@ -107,9 +108,10 @@ Result<Config> FromJson(const json& j, const std::string& base) {
   if (!j.is_object()) return Bad("(top)", "must be a JSON object");
   Config c;
   static const std::set<std::string> kStrings = {
-      "data_dir",          "store_url",        "plugin_dir",   "listen",           "tls_cert",
-      "tls_key",           "log_level",        "log_file",     "worker_mode",      "web_root",
-      "audit_anchor_file", "audit_anchor_key", "adapters_dir", "trusted_keys_dir", "host_id"};
+      "data_dir",         "store_url",    "plugin_dir",       "listen",
+      "tls_cert",         "tls_key",      "log_level",        "log_file",
+      "worker_mode",      "web_root",     "chart_js",         "audit_anchor_file",
+      "audit_anchor_key", "adapters_dir", "trusted_keys_dir", "host_id"};
   static const std::set<std::string> kInts = {
       "call_timeout_seconds",   "memory_limit_mb",
       "max_attempts",           "backoff_base_seconds",
@@ -158,6 +160,7 @@ Result<Config> FromJson(const json& j, const std::string& base) {
   num("backoff_max_seconds", c.backoff_max_seconds);
   num("max_request_bytes", c.max_request_bytes);
   str("web_root", c.web_root);
+  str("chart_js", c.chart_js);
   str("audit_anchor_file", c.audit_anchor_file);
   str("audit_anchor_key", c.audit_anchor_key);
   str("adapters_dir", c.adapters_dir);
@@ -184,6 +187,7 @@ Result<Config> FromJson(const json& j, const std::string& base) {
   c.tls_key = Under(base, c.tls_key);
   c.log_file = Under(base, c.log_file);
   c.web_root = Under(base, c.web_root);
+  c.chart_js = Under(base, c.chart_js);
   c.audit_anchor_file = Under(base, c.audit_anchor_file);
   c.audit_anchor_key = Under(base, c.audit_anchor_key);
   c.adapters_dir = Under(base, c.adapters_dir);

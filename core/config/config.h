@@ -36,6 +36,9 @@ struct Config {
   int max_adapter_package_mb = 64;
   // `sendsync serve` only.
   std::string web_root;  // dashboard files; default <sendsync's folder>/../share/sendsync/web
+  // The chart library the register page draws with (Debian's libjs-chart.js), served as
+  // /ui/vendor/chart.js. Missing: the page shows its tables only; serve still starts.
+  std::string chart_js = "/usr/share/javascript/chart.js/chart.min.js";
   int retry_base_seconds = 60;   // a scheduled run that failed is retried after this, doubling
   int retry_max_seconds = 3600;  // ... up to this
   int max_parallel_runs = 2;     // links the scheduler runs at the same time

@@ -51,6 +51,14 @@ std::string SafeStaticPath(const std::string& root, const std::string& rel) {
   return full.string();
 }
 
+std::string ChartLibraryPath(const std::string& configured) {
+  if (configured.empty()) return "";
+  std::error_code ec;
+  const fs::path full = fs::canonical(configured, ec);
+  if (ec || full.extension() != ".js" || !fs::is_regular_file(full, ec)) return "";
+  return full.string();
+}
+
 namespace {
 
 // Same-origin scripts and styles only, no inline script: the dashboard's page asks for the token
@@ -124,6 +132,22 @@ FrontAnswer Route(Shared& s, const FrontRequest& fr) {
       return Answer(ok ? 200 : 503, "application/json", body.dump(), true);
     }
     return Answer(200, "text/plain; version=0.0.4; charset=utf-8", s.options.metrics(), true);
+  }
+  if (path == kChartJsPath) {
+    if (method != "GET" && method != "HEAD")
+      return MethodNotAllowed("GET, HEAD", "static files take GET or HEAD");
+    const std::string file = ChartLibraryPath(s.options.chart_js);
+    if (file.empty())
+      return Answer(404, "text/plain; charset=utf-8",
+                    "not found: the chart library is not installed on this server (install the "
+                    "Debian package libjs-chart.js, or set chart_js in the config); the dashboard "
+                    "shows its figures as tables\n",
+                    false);
+    std::ifstream in(file, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    if (!in) return JsonAnswer(Problem(500, "the chart library could not be read"));
+    return Answer(200, "text/javascript; charset=utf-8", ss.str(), false);
   }
   if (path == "/" || path == "/index.html" || path.rfind("/ui/", 0) == 0) {
     if (method != "GET" && method != "HEAD")

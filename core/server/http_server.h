@@ -15,6 +15,12 @@
 
 namespace sendsync::server {
 
+// Where Debian's libjs-chart.js puts Chart.js's UMD build.
+inline constexpr const char* kDefaultChartJs = "/usr/share/javascript/chart.js/chart.min.js";
+// The one file of a kept library the dashboard loads, at a fixed path: never a path taken from
+// the request, so nothing else under /usr/share can be reached through it.
+inline constexpr const char* kChartJsPath = "/ui/vendor/chart.js";
+
 struct HttpOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 0;              // 0: any free port (see HttpServer::port)
@@ -22,6 +28,7 @@ struct HttpOptions {
   int threads = 64;               // workers answering complete requests
   FrontLimits limits;    // deadlines and connection caps (workers and body size are set above)
   std::string web_root;  // "" or missing: / and /ui/ answer 404
+  std::string chart_js;  // served as /ui/vendor/chart.js; "" or missing: that path answers 404
   // Health as JSON and whether it is good (503 otherwise); the metrics text.
   std::function<std::pair<bool, nlohmann::json>()> health;
   std::function<std::string()> metrics;
@@ -49,5 +56,8 @@ std::string StaticContentType(const std::string& path);
 // Resolves /ui/<rel> under `root`: "" when rel is empty, absolute, has a ".." or "." segment,
 // or leads outside root (symlinks included).
 std::string SafeStaticPath(const std::string& root, const std::string& rel);
+// The configured chart library resolved (symlinks followed, as Debian's javascript folders use
+// them): "" unless it is a regular file whose resolved name ends in ".js".
+std::string ChartLibraryPath(const std::string& configured);
 
 }  // namespace sendsync::server

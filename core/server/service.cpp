@@ -26,6 +26,7 @@ ServiceOptions OptionsFrom(const config::Config& cfg, const std::string& store_u
   o.tls_cert = cfg.tls_cert;
   o.tls_key = cfg.tls_key;
   o.web_root = cfg.web_root;
+  o.chart_js = cfg.chart_js;
   o.http_threads = cfg.http_threads;
   o.summary_cache_mb = cfg.summary_cache_mb;
   o.max_request_bytes = cfg.max_request_bytes;
@@ -180,6 +181,12 @@ Result<std::unique_ptr<Service>> Service::Start(const ServiceOptions& options) {
   h.limits.max_connections = options.max_connections;
   h.limits.max_connections_per_address = options.max_connections_per_address;
   h.web_root = *web_root;
+  h.chart_js = options.chart_js;
+  if (ChartLibraryPath(h.chart_js).empty())
+    log::Write(log::Level::kWarn, "service.no_chart_library",
+               {{"chart_js", h.chart_js},
+                {"effect", "the register page shows its figures as tables only"},
+                {"fix", "install the Debian package libjs-chart.js or set chart_js"}});
   h.health = [impl]() {
     const std::string& holder = impl->engine->holder();
     json j = {{"version", SENDSYNC_VERSION},

@@ -9,6 +9,7 @@
 
 #include "core/audit/anchor.h"
 #include "core/config/config.h"
+#include "core/server/http_server.h"
 #include "core/server/scheduler.h"
 #include "core/store/store.h"
 #include "core/sync/sync.h"
@@ -21,6 +22,8 @@ struct ServiceOptions {
   std::string listen = "127.0.0.1:0";  // host:port; port 0 picks a free one
   std::string tls_cert, tls_key;
   std::string web_root;  // "" : DefaultWebRoot()
+  // The chart library served as /ui/vendor/chart.js ("" or missing: 404, the page shows tables).
+  std::string chart_js = kDefaultChartJs;
   int http_threads = 64;
   int summary_cache_mb = 64;  // 0: no summary cache
   int64_t max_request_bytes = 1 << 20;

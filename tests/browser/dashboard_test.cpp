@@ -9,6 +9,7 @@
 #include <chrono>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <string>
 #include <thread>
 
@@ -273,6 +274,116 @@ TEST_F(Dashboard, Register_ShowsFiguresAndPupilsWithinTheTokensSchool) {
   json ignored;
   ASSERT_EQ(w_->browser.Execute("location.hash = '#register';", ignored), "");
   EXPECT_EQ(Seen("#view .empty", "No pupil matches"), "");
+}
+
+// The register's three charts, drawn with Debian's Chart.js served by `serve` itself
+// (/ui/vendor/chart.js): each a figure with a caption and a text alternative, ink on its canvas,
+// and a link to the table that keeps the same figures.
+TEST_F(Dashboard, Register_DrawsThreeChartsEachBesideItsTable) {
+  SignIn(w_->admin_token);
+  ASSERT_EQ(Seen("#view .meta", "Signed in as"), "");
+  ASSERT_EQ(w_->browser.ClickCss("#nav a[href='#register']"), "");
+  std::string row;
+  ASSERT_EQ(w_->browser.WaitForText("#view table.pupils tbody tr", Upn(1), row), "");
+  const std::string probe = R"(
+    return ['chart-by-need', 'chart-by-year', 'chart-over-time'].map((id) => {
+      const c = document.getElementById(id);
+      if (!c) return { id, missing: true };
+      const chart = window.Chart && Chart.getChart(c);
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      let ink = 0;
+      for (let i = 3; i < d.length; i += 4) if (d[i] > 0) ink++;
+      const fig = c.closest('figure');
+      const link = fig && fig.querySelector('figcaption a.to-table');
+      const target = link && document.getElementById(link.getAttribute('href').slice(1));
+      return { id, chart: Boolean(chart), type: chart ? chart.config.type : '', ink,
+               label: c.getAttribute('aria-label') || '', role: c.getAttribute('role') || '',
+               caption: fig ? fig.querySelector('figcaption').textContent : '',
+               table: target ? target.tagName + '.' + target.className : '',
+               labels: chart ? chart.data.labels : [],
+               series: chart ? chart.data.datasets.map((d) => d.data) : [],
+               rows: target ? Array.from(target.querySelectorAll('tbody tr'))
+                                  .map((tr) => Array.from(tr.cells).map((td) => td.textContent)) : [] };
+    });)";
+  json charts;
+  // Chart.js draws when the page is shown; a bounded wait covers a slow first frame.
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_EQ(w_->browser.Execute(probe, charts), "");
+    bool inked = charts.is_array() && charts.size() == 3;
+    for (const auto& c : charts) inked = inked && c.value("ink", 0) > 500;
+    if (inked) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_TRUE(charts.is_array() && charts.size() == 3) << charts.dump();
+  const std::map<std::string, std::pair<std::string, std::string>> want = {
+      {"chart-by-need", {"bar", "TABLE.by-need"}},
+      {"chart-by-year", {"bar", "TABLE.by-year"}},
+      {"chart-over-time", {"line", "TABLE.over-time"}}};
+  for (const auto& c : charts) {
+    SCOPED_TRACE(c.dump());
+    const std::string id = c.value("id", "");
+    ASSERT_EQ(want.count(id), 1u);
+    EXPECT_TRUE(c.value("chart", false))
+        << "no Chart.js chart: is libjs-chart.js installed (scripts/setup.sh)?";
+    EXPECT_EQ(c.value("type", ""), want.at(id).first);
+    EXPECT_GT(c.value("ink", 0), 500) << "the canvas is blank";
+    EXPECT_EQ(c.value("role", ""), "img");
+    EXPECT_NE(c.value("label", "").find("chart: "), std::string::npos) << "a text alternative";
+    EXPECT_NE(c.value("caption", "").find("The same figures as a table"), std::string::npos);
+    EXPECT_EQ(c.value("table", ""), want.at(id).second) << "the link leads to the table";
+    // The chart shows exactly the figures its table holds, in the same order.
+    const json& labels = c["labels"];
+    const json& series = c["series"];
+    const json& rows = c["rows"];
+    ASSERT_EQ(series.size(), id == "chart-over-time" ? 2u : 1u);
+    ASSERT_EQ(labels.size(), rows.size());
+    for (size_t i = 0; i < rows.size(); ++i) {
+      EXPECT_EQ(rows[i][0], labels[i]);
+      for (size_t k = 0; k < series.size(); ++k)
+        EXPECT_EQ(rows[i][k + 1], std::to_string(series[k][i].get<int>())) << "row " << i;
+    }
+  }
+  EXPECT_EQ(charts[2]["labels"].size(), 12u) << "one point a month";
+  // The over-time chart's text alternative gives the figures, month by month.
+  EXPECT_NE(charts[2].value("label", "").find(": K "), std::string::npos) << charts[2].dump();
+  size_t n = 0;
+  ASSERT_EQ(w_->browser.Count("#view .charts-unavailable:not([hidden])", n), "");
+  EXPECT_EQ(n, 0u);
+  for (const char* t : {"#view table.by-need", "#view table.by-year", "#view table.over-time"}) {
+    ASSERT_EQ(w_->browser.Count(t, n), "");
+    EXPECT_EQ(n, 1u) << t << " stays as the charts' accessible alternative";
+  }
+  Shot("register-charts");
+  // The link to the table moves focus to it without leaving the register view.
+  json after;
+  ASSERT_EQ(w_->browser.Execute("document.querySelector('#chart-by-year-caption a').click();"
+                                "return [document.activeElement.id, location.hash];",
+                                after),
+            "");
+  EXPECT_EQ(after, json::array({"table-by-year", "#register"}));
+}
+
+// Without the chart library (libjs-chart.js not installed: /ui/vendor/chart.js answers 404) the
+// register says charts are unavailable and keeps every figure in its tables. Emulated by removing
+// the library from the page; the next test's reload brings it back.
+TEST_F(Dashboard, Register_WithoutTheChartLibrarySaysSoAndKeepsTheTables) {
+  SignIn(w_->admin_token);
+  ASSERT_EQ(Seen("#view .meta", "Signed in as"), "");
+  json ignored;
+  ASSERT_EQ(w_->browser.Execute("delete window.Chart; location.hash = '#register';", ignored), "");
+  EXPECT_EQ(Seen("#view .charts-unavailable", "Charts are unavailable"), "");
+  size_t n = 0;
+  ASSERT_EQ(w_->browser.Count("#view .charts-unavailable:not([hidden])", n), "");
+  EXPECT_EQ(n, 1u);
+  ASSERT_EQ(w_->browser.Count("#view figure.chart:not([hidden])", n), "");
+  EXPECT_EQ(n, 0u) << "no empty chart frames";
+  for (const char* t : {"#view table.by-need", "#view table.by-year", "#view table.over-time"}) {
+    ASSERT_EQ(w_->browser.Count(t, n), "");
+    EXPECT_EQ(n, 1u) << t;
+  }
+  ASSERT_EQ(w_->browser.Count("#view table.over-time tbody tr", n), "");
+  EXPECT_EQ(n, 12u);
+  Shot("register-no-charts");
 }
 
 // Counts per state at the top; the filters narrow the list through the API's and keep the choice

@@ -26,6 +26,9 @@ echo "Depends: $depends"
 for lib in libpoco libc6 libstdc++6 libjemalloc; do
   grep -q "$lib" <<<"$depends" || fail "Depends of sendsync lacks $lib (dpkg-shlibdeps): $depends"
 done
+recommends=$(dpkg-deb -f "$host_deb" Recommends)
+grep -q "libjs-chart.js" <<<"$recommends" ||
+  fail "Recommends of sendsync lacks libjs-chart.js (the dashboard's charts): $recommends"
 dpkg-deb -I "$host_deb" conffiles | grep -qx /etc/sendsync/sendsync.json ||
   fail "/etc/sendsync/sendsync.json is not a conffile"
 

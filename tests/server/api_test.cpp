@@ -513,6 +513,58 @@ TEST_F(ApiTest, StaticPathsCannotLeaveTheWebRoot) {
   EXPECT_NE(server::SafeStaticPath((dir_ / "web").string(), "app.js"), "");
 }
 
+// The register page's chart library (Debian's libjs-chart.js) is served at one fixed path from
+// the configured file; when it is missing the path says so and the rest of the dashboard is served.
+TEST_F(ApiTest, ChartLibraryIsServedFromTheConfiguredFileAtOneFixedPath) {
+  const fs::path lib = dir_ / "usr-share" / "chart.min.js";
+  fs::create_directories(lib.parent_path());
+  std::ofstream(lib) << "/*! Chart.js */ var Chart = {};\n";
+  auto o = Options();
+  o.chart_js = lib.string();
+  Start(o);
+  Response r = Http(port(), "GET", server::kChartJsPath);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.content_type, "text/javascript; charset=utf-8");
+  EXPECT_EQ(r.body, "/*! Chart.js */ var Chart = {};\n");
+  EXPECT_EQ(r.headers["X-Content-Type-Options"], "nosniff");
+  EXPECT_EQ(Http(port(), "POST", server::kChartJsPath).status, 405);
+  // Only that one file: nothing beside it or above it is reachable through the vendor path.
+  std::ofstream(lib.parent_path() / "other.js") << "var other;\n";
+  for (const char* p :
+       {"/ui/vendor/other.js", "/ui/vendor/../secret.txt", "/ui/vendor/%2e%2e/secret.txt",
+        "/ui/vendor/chart.js/../../secret.txt", "/ui/vendor/chart.js%2f..%2fother.js"}) {
+    Response bad = Http(port(), "GET", p);
+    EXPECT_EQ(bad.status, 404) << p;
+    EXPECT_EQ(bad.body.find("outside the web root"), std::string::npos) << p;
+    EXPECT_EQ(bad.body.find("var other"), std::string::npos) << p;
+  }
+  EXPECT_EQ(Http(port(), "GET", "/ui/app.js").status, 200);
+}
+
+TEST_F(ApiTest, AMissingChartLibraryIs404WithTheFixAndServeStillStarts) {
+  auto o = Options();
+  o.chart_js = (dir_ / "no-such" / "chart.min.js").string();
+  Start(o);
+  Response r = Http(port(), "GET", server::kChartJsPath);
+  EXPECT_EQ(r.status, 404);
+  EXPECT_NE(r.body.find("chart library is not installed"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("libjs-chart.js"), std::string::npos) << r.body;
+  EXPECT_EQ(r.body.find(dir_.string()), std::string::npos) << "no server path in the answer";
+  EXPECT_EQ(Http(port(), "GET", "/").status, 200) << "the dashboard itself is served";
+}
+
+TEST_F(ApiTest, ChartLibraryMustResolveToAJavaScriptFile) {
+  EXPECT_EQ(server::ChartLibraryPath(""), "");
+  EXPECT_EQ(server::ChartLibraryPath((dir_ / "secret.txt").string()), "") << "not a .js file";
+  EXPECT_EQ(server::ChartLibraryPath((dir_ / "web").string()), "") << "a folder";
+  // A symlink named *.js that leads to something else is refused too.
+  fs::create_symlink(dir_ / "secret.txt", dir_ / "link.js");
+  EXPECT_EQ(server::ChartLibraryPath((dir_ / "link.js").string()), "");
+  fs::create_symlink(dir_ / "web" / "app.js", dir_ / "chart.js");
+  EXPECT_EQ(server::ChartLibraryPath((dir_ / "chart.js").string()),
+            fs::canonical(dir_ / "web" / "app.js").string());
+}
+
 TEST_F(ApiTest, WithACertificateTheServiceSpeaksOnlyHttps) {
   auto o = Options();
   o.tls_cert = TEST_CERT;

@@ -149,6 +149,20 @@ TEST(Config, ConnectionLimitsAndDeadlinesAreCheckedAndReachTheService) {
   EXPECT_EQ(c->ToJson()["max_connections_per_address"], 20);
 }
 
+// The register page's Chart.js: Debian's by default; a missing file is not a config error (the
+// page falls back to its tables), a relative path is taken from the config's folder.
+TEST(Config, ChartJsDefaultsToDebiansFileAndMayBeMissing) {
+  auto d = config::FromJson({{"data_dir", "var"}}, "/etc/sendsync");
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ(d->chart_js, "/usr/share/javascript/chart.js/chart.min.js");
+  auto r = config::FromJson({{"chart_js", "vendor/no-such-chart.js"}}, "/etc/sendsync");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->chart_js, "/etc/sendsync/vendor/no-such-chart.js");
+  auto bad = config::FromJson({{"chart_js", 3}}, "/etc/sendsync");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("chart_js"), std::string::npos) << bad.status().message();
+}
+
 TEST(Config, ExampleConfigInPackagingIsValid) {
   std::ifstream in(std::string(SOURCE_DIR) + "/packaging/sendsync.json");
   json j = json::parse(in, nullptr, false);

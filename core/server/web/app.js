@@ -188,6 +188,7 @@ async function route() {
     else a.removeAttribute('aria-current');
   }
   const root = $('view');
+  destroyCharts();
   root.replaceChildren(el('h1', { id: 'view-title', tabindex: '-1' }, view.title),
     el('p', { class: 'meta' }, 'Loading…'));
   show(root, true);
@@ -204,6 +205,7 @@ async function route() {
     root.replaceChildren(el('h1', { id: 'view-title', tabindex: '-1' }, view.title),
       el('p', { class: 'meta' }, 'Signed in as ' + who.name + ' (' + who.role +
         (who.school_urn ? ', school ' + who.school_urn : '') + ')'), body);
+    if (typeof body.afterShow === 'function') body.afterShow();
   } catch (e) {
     if (mine === generation) fail(e, view.may);
   }
@@ -393,7 +395,70 @@ async function deadLetters() {
         'Change ' + x.id + ' queued again; it goes with the link\'s next run.', { id: 'retry-outbox-' + x.id }) : '']));
 }
 
-// SEN register: the counts by primary need, by year group and K/E month by month (as tables),
+// ---- Charts -----------------------------------------------------------------------------------
+// Drawn with Chart.js from Debian's libjs-chart.js, which `sendsync serve` serves from the system
+// as /ui/vendor/chart.js (index.html loads it; nothing comes from outside the service). Each chart
+// sits in a <figure> with a caption, a text alternative giving its figures, and a link to the table
+// holding the same figures; without the library the tables alone are shown, with a note saying so.
+
+// Ink, GOV.UK blue and purple: each at least 4.5:1 on white, so bars, lines and labels are seen.
+const CHART_INK = '#0b0c0c', CHART_K = '#1d70b8', CHART_E = '#912b88', CHART_GRID = '#b1b4b6';
+let liveCharts = [];  // destroyed when the view is replaced
+
+function destroyCharts() {
+  for (const c of liveCharts) c.destroy();
+  liveCharts = [];
+}
+
+// A figure for the table `tableId`: `kind` 'bar' with one series, or 'line' with several.
+// `draw` is called once the figure is in the page (Chart.js sizes the canvas from its container).
+function chartFigure(id, caption, summary, tableId, config) {
+  const canvas = el('canvas', { id, role: 'img', 'aria-label': summary });
+  const toTable = el('a', { href: '#' + tableId, class: 'to-table', onclick: (ev) => {
+    // The address's #fragment chooses the view: move to the table without changing it.
+    ev.preventDefault();
+    const t = $(tableId);
+    if (t) { t.scrollIntoView(); t.focus(); }
+  } }, 'The same figures as a table');
+  const figure = el('figure', { class: 'chart', 'aria-labelledby': id + '-caption' },
+    el('figcaption', { id: id + '-caption' }, caption, ' (', toTable, ')'),
+    el('div', { class: 'chart-box' }, canvas));
+  figure.draw = () => {
+    if (typeof Chart !== 'function') return false;
+    liveCharts.push(new Chart(canvas, config));
+    return true;
+  };
+  return figure;
+}
+
+function chartOptions(yTitle) {
+  return {
+    animation: false,
+    responsive: true,
+    maintainAspectRatio: false,
+    color: CHART_INK,
+    plugins: { legend: { labels: { color: CHART_INK } } },
+    scales: {
+      x: { ticks: { color: CHART_INK }, grid: { color: CHART_GRID } },
+      y: { beginAtZero: true, ticks: { color: CHART_INK, precision: 0 }, grid: { color: CHART_GRID },
+        title: { display: true, text: yTitle, color: CHART_INK } },
+    },
+  };
+}
+
+function barChart(id, caption, tableId, pairs) {
+  const summary = 'Bar chart: ' + caption + '. ' +
+    (pairs.length ? pairs.map(([a, b]) => a + ': ' + b).join(', ') + '.' : 'No pupils.');
+  return chartFigure(id, caption, summary, tableId, {
+    type: 'bar',
+    data: { labels: pairs.map((p) => p[0]),
+      datasets: [{ label: 'Pupils', data: pairs.map((p) => p[1]), backgroundColor: CHART_K, borderColor: CHART_INK, borderWidth: 1 }] },
+    options: Object.assign(chartOptions('Pupils'), { plugins: { legend: { display: false } } }),
+  });
+}
+
+// SEN register: the counts by primary need, by year group and K/E month by month (as charts and
+// tables),
 // then the pupils with filters (kept in the address as #register/sen_status=K&nc_year=5), a page
 // at a time, and the filtered list as a CSV file.
 const PUPIL_FILTERS = [['sen_status', 'SEN status'], ['primary_need', 'Primary need'], ['nc_year', 'NC year'], ['q', 'Name or UPN']];
@@ -423,12 +488,37 @@ async function register(arg) {
     }
   }
   const sorted = (m) => Array.from(m.entries()).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  // NC years in school order (R before 1 … 14), the rest after them.
+  const yearOrder = (y) => (y === 'R' ? 0 : /^\d+$/.test(y) ? Number(y) : y === 'N1' ? -2 : y === 'N2' ? -1 : 100);
+  const years = Array.from(byYear.entries()).sort((a, b) => yearOrder(a[0]) - yearOrder(b[0]) || (a[0] < b[0] ? -1 : 1));
+  const months = ((reg && reg.over_time) || []).map((p) => [p.date.slice(0, 7), p.K, p.E]);
+  const needCaption = 'Pupils on the register (K and E) by primary need';
+  const yearCaption = 'Pupils on the register (K and E) by NC year';
+  const timeCaption = 'K and E on the first of each month';
+  const withTableId = (t, id) => { t.id = id; t.setAttribute('tabindex', '-1'); return t; };
+  const charts = [
+    barChart('chart-by-need', needCaption, 'table-by-need', sorted(byNeed)),
+    barChart('chart-by-year', yearCaption, 'table-by-year', years),
+    chartFigure('chart-over-time', timeCaption,
+      'Line chart: ' + timeCaption + '. ' + (months.length ? months.map(([m, kk, ee]) => m + ': K ' + kk + ', E ' + ee).join('; ') + '.' : 'No months.'),
+      'table-over-time', {
+        type: 'line',
+        data: { labels: months.map((m) => m[0]), datasets: [
+          { label: 'K: SEN support', data: months.map((m) => m[1]), borderColor: CHART_K, backgroundColor: CHART_K, pointStyle: 'circle', borderWidth: 3 },
+          { label: 'E: EHC plan', data: months.map((m) => m[2]), borderColor: CHART_E, backgroundColor: CHART_E, pointStyle: 'rect', borderDash: [6, 4], borderWidth: 3 }] },
+        options: chartOptions('Pupils'),
+      }),
+  ];
+  const noCharts = el('p', { class: 'hint charts-unavailable', hidden: true },
+    'Charts are unavailable (the chart library is not installed on this server); the tables below give every figure.');
   const figures = el('section', { class: 'figures', 'aria-label': 'The register in figures' },
     el('p', { class: 'counts-line' }, el('strong', {}, String(k)), ' at SEN support (K), ', el('strong', {}, String(e)),
       ' with an EHC plan (E), ', el('strong', {}, String(n)), ' with no SEN recorded'),
-    table('Pupils on the register (K and E) by primary need', ['Primary need', 'Pupils'], sorted(byNeed).map(([a, b]) => [a, String(b)]), 'by-need'),
-    table('Pupils on the register (K and E) by NC year', ['NC year', 'Pupils'], sorted(byYear).map(([a, b]) => [a, String(b)]), 'by-year'),
-    table('K and E on the first of each month', ['Month', 'K', 'E'], ((reg && reg.over_time) || []).map((p) => [p.date.slice(0, 7), String(p.K), String(p.E)]), 'over-time'));
+    noCharts,
+    el('div', { class: 'charts' }, charts),
+    withTableId(table(needCaption, ['Primary need', 'Pupils'], sorted(byNeed).map(([a, b]) => [a, String(b)]), 'by-need'), 'table-by-need'),
+    withTableId(table(yearCaption, ['NC year', 'Pupils'], years.map(([a, b]) => [a, String(b)]), 'by-year'), 'table-by-year'),
+    withTableId(table(timeCaption, ['Month', 'K', 'E'], months.map(([m, kk, ee]) => [m, String(kk), String(ee)]), 'over-time'), 'table-over-time'));
   const form = el('form', { class: 'filters', 'aria-label': 'Filter the pupils', onsubmit: (ev) => {
     ev.preventDefault();
     const f = new URLSearchParams();
@@ -457,7 +547,15 @@ async function register(arg) {
     next.set('cursor', page.next_cursor);
     parts.push(el('p', {}, el('a', { href: '#register/' + next.toString() }, 'Next ' + 100 + ' pupils')));
   }
-  return el('div', {}, parts);
+  const body = el('div', {}, parts);
+  body.afterShow = () => {
+    const drawn = charts.map((f) => f.draw());
+    if (!drawn.every(Boolean)) {
+      for (const f of charts) f.hidden = true;
+      noCharts.hidden = false;
+    }
+  };
+  return body;
 }
 
 // Due & clocks: counts per state at the top, filters (who acts, statutory or the school's own,
