@@ -15,7 +15,10 @@ if [[ "${SENDSYNC_SKIP_ASAN:-0}" != "1" ]]; then
   echo "== asan/ubsan build"
   scripts/build.sh asan
   echo "== asan/ubsan tests"
+  # Leaks inside third-party libraries, each explained in scripts/lsan.supp.
+  lsan_supp="$(pwd)/scripts/lsan.supp"
   (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+     LSAN_OPTIONS="suppressions=$lsan_supp:print_suppressions=0" \
      ctest --output-on-failure -j"$jobs" --timeout 1800)
 fi
 if [[ "${SENDSYNC_SKIP_FUZZ:-0}" != "1" ]]; then
