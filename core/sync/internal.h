@@ -61,6 +61,12 @@ nlohmann::json FieldsOf(const nlohmann::json& record);
 // The link's id for a record of `kind`, or "" when it has none.
 std::string ExternalIdOf(const std::string& kind, const nlohmann::json& record);
 std::string HashOf(const nlohmann::json& fields);
+// The string member `k` of `j`, or "" when it is missing or not a string.
+std::string Str(const nlohmann::json& j, const char* k);
+// One quarantine reason: {code, path, message}.
+nlohmann::json Reason(const std::string& code, const std::string& path, const std::string& message);
+// The link's settings for `kind` (empty settings when it has none).
+const KindSettings& SettingsOf(const LinkCtx& link, const std::string& kind);
 
 // A record that passed the checks that need no store: code maps applied, valid, ids found.
 struct CheckedRecord {
