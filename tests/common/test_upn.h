@@ -17,4 +17,13 @@ inline std::string Upn(int n) {
   return s;
 }
 
+// A temporary UPN: the same shape as Upn(n), ending in a letter.
+inline std::string TempUpn(int n) {
+  char body[16];
+  std::snprintf(body, sizeof body, "?82012000%03dA", n % 1000);
+  std::string s(body);
+  s[0] = *domain::UpnCheckLetter(s);
+  return s;
+}
+
 }  // namespace sendsync::testing_support
