@@ -54,6 +54,20 @@ store::RecordRow PupilRow(int64_t id, const std::string& upn, const std::string&
   return r;
 }
 
+// A cycle record the hub holds (id 9) with `body`, and this link's record of it (C-1) agreeing on
+// `base`.
+struct KnownCycle {
+  store::RecordRow hub;
+  store::LinkRecord link;
+  KnownCycle(const json& body, const json& base) {
+    hub.id = 9;
+    hub.kind = "cycle";
+    hub.body = body.dump();
+    hub.hash = audit::Sha256Hex(hub.body);
+    link = {1, "cycle", "C-1", 9, base.dump(), audit::Sha256Hex(base.dump())};
+  }
+};
+
 std::vector<std::string> Actions(const BatchPlan& plan) {
   std::vector<std::string> out;
   for (const auto& e : plan.audit) out.push_back(e.action);
@@ -229,14 +243,11 @@ TEST(MergeOne, ARecordNewToTheHubIsInsertedAsSentLessItsNulls) {
 
 TEST(MergeOne, AKnownRecordTheLinkChangedIsUpdatedAndOnlyItsBaseMoves) {
   BatchPlan plan = PlanFor(records::Kind::kCycle);
-  store::RecordRow hub;
-  hub.id = 9;
-  hub.kind = "cycle";
+  KnownCycle k({{"stage", "assess"}}, {{"stage", "assess"}});
+  store::RecordRow& hub = k.hub;
   hub.pupil_id = 7;
-  hub.body = json({{"stage", "assess"}}).dump();
-  hub.hash = audit::Sha256Hex(hub.body);
   hub.version = 2;
-  store::LinkRecord lr{1, "cycle", "C-1", 9, hub.body, hub.hash};
+  store::LinkRecord& lr = k.link;
   Rec r({{"stage", "do"}}, "C-1");
   r.work.record_id = 9;
   r.work.pupil_id = 7;
@@ -268,17 +279,11 @@ TEST(MergeOne, AKnownRecordTheLinkChangedIsUpdatedAndOnlyItsBaseMoves) {
 TEST(MergeOne, BothSidesChangedAFieldSoAConflictIsPlannedAndTheHubKeepsItsValue) {
   BatchPlan plan = PlanFor(records::Kind::kCycle);
   plan.run_id = 5;
-  store::RecordRow hub;
-  hub.id = 9;
-  hub.kind = "cycle";
-  hub.body = json({{"stage", "review"}}).dump();
-  hub.hash = audit::Sha256Hex(hub.body);
-  const std::string base = json({{"stage", "assess"}}).dump();
-  store::LinkRecord lr{1, "cycle", "C-1", 9, base, audit::Sha256Hex(base)};
+  KnownCycle k({{"stage", "review"}}, {{"stage", "assess"}});
   Rec r({{"stage", "do"}}, "C-1");
   r.work.record_id = 9;
   KindSettings ks;
-  MergeInput in{&r.work, &hub, &lr, nullptr, &ks, "", 1000};
+  MergeInput in{&r.work, &k.hub, &k.link, nullptr, &ks, "", 1000};
   ASSERT_TRUE(MergeOne(in, plan).ok());
   ASSERT_EQ(plan.conflicts.size(), 1u);
   EXPECT_EQ(plan.conflicts[0].field, "stage");
@@ -291,18 +296,12 @@ TEST(MergeOne, BothSidesChangedAFieldSoAConflictIsPlannedAndTheHubKeepsItsValue)
 
 TEST(MergeOne, AFieldTheHubWonGoesBackToTheLink) {
   BatchPlan plan = PlanFor(records::Kind::kCycle);
-  store::RecordRow hub;
-  hub.id = 9;
-  hub.kind = "cycle";
-  hub.body = json({{"stage", "review"}}).dump();
-  hub.hash = audit::Sha256Hex(hub.body);
-  const std::string base = json({{"stage", "assess"}}).dump();
-  store::LinkRecord lr{1, "cycle", "C-1", 9, base, audit::Sha256Hex(base)};
+  KnownCycle k({{"stage", "review"}}, {{"stage", "assess"}});
   Rec r({{"stage", "do"}}, "C-1");
   r.work.record_id = 9;
   KindSettings ks;
   ks.authority["*"] = "hub";
-  MergeInput in{&r.work, &hub, &lr, nullptr, &ks, "", 1000};
+  MergeInput in{&r.work, &k.hub, &k.link, nullptr, &ks, "", 1000};
   ASSERT_TRUE(MergeOne(in, plan).ok());
   EXPECT_TRUE(plan.conflicts.empty());
   EXPECT_TRUE(plan.updates.empty());
@@ -353,14 +352,10 @@ TEST(NormalizeSenHistory, OneEpisodePerStatusRunEndedTheDayBeforeTheNext) {
 
 TEST(PlanDeletion, ARecordTheHubHoldsAsTheLinkLastSawItIsDeleted) {
   BatchPlan plan = PlanFor(records::Kind::kCycle);
-  store::RecordRow row;
-  row.id = 9;
-  row.kind = "cycle";
-  row.pupil_id = 7;
-  row.body = "{}";
-  row.hash = "h1";
-  row.version = 4;
-  PlanDeletion(store::LinkRecord{1, "cycle", "C-1", 9, "{}", "h1"}, row, 1000, 0, plan);
+  KnownCycle k(json::object(), json::object());
+  k.hub.pupil_id = 7;
+  k.hub.version = 4;
+  PlanDeletion(k.link, k.hub, 1000, 0, plan);
   ASSERT_EQ(plan.updates.size(), 1u);
   EXPECT_TRUE(plan.updates[0].deleted);
   EXPECT_EQ(plan.updates[0].version, 5);
@@ -372,16 +367,12 @@ TEST(PlanDeletion, ARecordTheHubHoldsAsTheLinkLastSawItIsDeleted) {
 
 TEST(PlanDeletion, ARecordChangedSinceTheLinkSawItIsAConflictNotADeletion) {
   BatchPlan plan = PlanFor(records::Kind::kCycle);
-  store::RecordRow row;
-  row.id = 9;
-  row.kind = "cycle";
-  row.body = R"({"stage":"do"})";
-  row.hash = "h2";
-  PlanDeletion(store::LinkRecord{1, "cycle", "C-1", 9, "{}", "h1"}, row, 1000, 0, plan);
+  KnownCycle k({{"stage", "do"}}, json::object());
+  PlanDeletion(k.link, k.hub, 1000, 0, plan);
   EXPECT_TRUE(plan.updates.empty());
   ASSERT_EQ(plan.conflicts.size(), 1u);
   EXPECT_EQ(plan.conflicts[0].field, "(deleted)");
-  EXPECT_EQ(*plan.conflicts[0].ours, row.body);
+  EXPECT_EQ(*plan.conflicts[0].ours, k.hub.body);
   EXPECT_TRUE(plan.fanout.empty());
   EXPECT_EQ(plan.result.conflicts, 1);
 }
