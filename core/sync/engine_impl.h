@@ -15,7 +15,8 @@ struct Engine::Impl {
   Impl(store::Store& s, EngineOptions o);
 
   // The link's pinned installed version, else the newest installed, else the bundled plugin.
-  Result<plugins::PluginInfo> FindPlugin(const std::string& adapter_id, const std::string& version);
+  Result<plugins::PluginInfo> FindPlugin(const std::string& adapter_id,
+                                         const std::string& version);
   // True when `holder` ("<host>:<pid>:<nonce>") names another holder on this host than `me`.
   static bool HolderIsHere(const std::string& holder, const std::string& me);
   // True when `holder` names a process on this host that has ended (gone, or a zombie).
