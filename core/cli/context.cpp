@@ -20,7 +20,10 @@
 namespace sendsync::cli {
 
 void AddCommonOptions(Poco::Util::OptionSet& set, bool with_config) {
-  if (with_config) AddValueOption(set, "config", "FILE", "config file (default: $SENDSYNC_CONFIG)");
+  if (with_config)
+    AddValueOption(set, "config", "FILE",
+                   "config file (default: $SENDSYNC_CONFIG, else " SENDSYNC_INSTALLED_CONFIG
+                   " for the installed program)");
   AddValueOption(
       set, "db", "URL",
       "store: sqlite:PATH or postgresql://user@host/db (default: $SENDSYNC_DB, the config, "
@@ -41,6 +44,12 @@ Result<std::unique_ptr<Context>> MakeContext(const Invocation& inv, bool open_st
   std::string cfg_path = inv.command == "link add" ? inv.Get("host-config") : inv.Get("config");
   if (cfg_path.empty())
     if (const char* e = std::getenv("SENDSYNC_CONFIG"); e && *e) cfg_path = e;
+  if (cfg_path.empty()) {
+    // The packaged program reads the packaged config (/etc/sendsync/sendsync.json) by default.
+    std::error_code ec;
+    const std::string exe = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+    cfg_path = config::DefaultConfigPath(exe, SENDSYNC_INSTALLED_EXE, SENDSYNC_INSTALLED_CONFIG);
+  }
   if (!cfg_path.empty()) {
     auto c = config::Load(cfg_path);
     if (!c.ok()) return c.status();

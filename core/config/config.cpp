@@ -257,4 +257,11 @@ Result<Config> Load(const std::string& path) {
   return c;
 }
 
+std::string DefaultConfigPath(const std::string& exe, const std::string& installed_exe,
+                              const std::string& installed_config) {
+  if (exe.empty() || installed_exe.empty() || exe != installed_exe) return "";
+  std::error_code ec;
+  return std::filesystem::is_regular_file(installed_config, ec) ? installed_config : "";
+}
+
 }  // namespace sendsync::config
