@@ -35,8 +35,8 @@ Result<KeyLedger> KeyLedger::Open(FileSystem& fs, std::filesystem::path path) {
   const size_t nl = text.rfind('\n');
   const size_t keep = nl == std::string::npos ? 0 : nl + 1;
   if (keep < text.size()) {
-    SENDSYNC_RETURN_IF_ERROR(fs.Truncate(l.path_, keep).WithContext(
-        "cannot cut the torn last line off the " + where));
+    SENDSYNC_RETURN_IF_ERROR(
+        fs.Truncate(l.path_, keep).WithContext("cannot cut the torn last line off the " + where));
     SENDSYNC_RETURN_IF_ERROR(fs.SyncFile(l.path_));
     text.resize(keep);
   }

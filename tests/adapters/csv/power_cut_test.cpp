@@ -41,7 +41,8 @@ Change Sen(const std::string& key, const std::string& upn) {
   Change c;
   c.key = key;
   c.op = "upsert";
-  c.record = {{"kind", "sen"}, {"pupil", {{"upn", upn}}}, {"provision", "K"}, {"needs", json::array()}};
+  c.record = {
+      {"kind", "sen"}, {"pupil", {{"upn", upn}}}, {"provision", "K"}, {"needs", json::array()}};
   c.context = {{"pupil", {{"upn", upn}, {"legal_surname", "Ahmed"}, {"legal_forename", "Yusuf"}}}};
   return c;
 }
@@ -87,7 +88,8 @@ TEST(CsvPowerCut, ImportFilesAndLedgerLoseNothingAppliedAndRepeatNothing) {
       // Nothing answered "applied" is gone.
       for (size_t i = 0; i < 3; ++i) {
         if (applied.count("k" + std::to_string(i + 1))) {
-          EXPECT_EQ(RowsWith(out, kUpns[i]), 1) << "cut " << cut << ": applied k" << i + 1 << " lost";
+          EXPECT_EQ(RowsWith(out, kUpns[i]), 1)
+              << "cut " << cut << ": applied k" << i + 1 << " lost";
         }
       }
       // The host sends every change again: each ends up in exactly one import file.
@@ -110,9 +112,10 @@ TEST(CsvPowerCut, ImportFilesAndLedgerLoseNothingAppliedAndRepeatNothing) {
 TEST(CsvPowerCut, LedgerOfTheFormatBeforeChecksumsIsStillRead) {
   TempDir dir;
   // As the csv adapter wrote it before the SDK ledger: one JSON object a line, no checksum.
-  WriteFile(dir / "out/.sendsync-csv-ledger.jsonl",
-            "{\"batch\":\"b1\",\"file\":\"sen-001.csv\",\"key\":\"k1\",\"remote_id\":\"B801200005001\"}\n"
-            "{\"batch\":\"b1\",\"commit\":true,\"file\":\"sen-001.csv\"}\n");
+  WriteFile(
+      dir / "out/.sendsync-csv-ledger.jsonl",
+      "{\"batch\":\"b1\",\"file\":\"sen-001.csv\",\"key\":\"k1\",\"remote_id\":\"B801200005001\"}\n"
+      "{\"batch\":\"b1\",\"commit\":true,\"file\":\"sen-001.csv\"}\n");
   sendsync::csv::Ledger ledger(dir / "out");
   ASSERT_TRUE(ledger.Load().ok());
   ASSERT_NE(ledger.Find("k1"), nullptr);

@@ -51,7 +51,7 @@ class FaultInjectionFileSystem : public sdk::FileSystem {
   struct NameOp {
     std::filesystem::path folder;
     std::filesystem::path path;
-    bool existed = false;      // undo: put `content` back at `path`; else remove `path`
+    bool existed = false;  // undo: put `content` back at `path`; else remove `path`
     std::string content;
   };
   bool Step();  // counts a mutating call; false when the power is already off
