@@ -227,10 +227,10 @@ TEST(CtfLedger, TornLastLineIsCutOffAndTheLedgerCarriesOn) {
 
 TEST(CtfLedger, DamagedLineInTheMiddleIsRefusedWithItsLine) {
   Workspace w;
-  w.Drop(kPrimary);
   auto c = Open(w.Config());
   ASSERT_NE(c, nullptr);
-  json first = ReadAll(*c, "pupil");
+  w.Drop(kPrimary);  // taken in (ledger lines 1 and 2) by the first read
+  const json first = ReadAll(*c, "pupil");
   std::string text = ReadText(Ledger(w));
   const size_t second_line = text.find('\n') + 1;
   text[second_line + 3] = text[second_line + 3] == 'x' ? 'y' : 'x';  // one flipped byte
