@@ -8,10 +8,10 @@
 #include <Poco/Util/OptionSet.h>
 #include <nlohmann/json.hpp>
 
+#include "base/log/log.h"
 #include "core/audit/audit.h"
 #include "core/cli/commands.h"
 #include "core/cli/context.h"
-#include "core/log/log.h"
 #include "core/packages/package.h"
 #include "core/store/db.h"
 #include "core/sync/sync.h"

@@ -13,7 +13,7 @@
 
 #include <Poco/Util/OptionSet.h>
 
-#include "core/log/log.h"
+#include "base/log/log.h"
 #include "core/store/db.h"
 #include "plugins/plugins.h"
 

@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "base/config/config.h"
 #include "core/audit/anchor.h"
 #include "core/cli/command.h"
-#include "core/config/config.h"
 #include "core/store/store.h"
 #include "core/sync/sync.h"
 

@@ -9,7 +9,7 @@
 #include <Poco/URI.h>
 
 #include <sendsync/sdk/json_limits.h>
-#include "core/log/log.h"
+#include "base/log/log.h"
 
 namespace sendsync::server {
 

@@ -1,6 +1,6 @@
 #include "core/server/scheduler.h"
 
-#include "core/log/log.h"
+#include "base/log/log.h"
 
 namespace sendsync::server {
 

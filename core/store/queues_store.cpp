@@ -2,7 +2,7 @@
 #include <algorithm>
 #include <map>
 
-#include "core/audit/audit.h"
+#include "base/hash/sha256.h"
 #include "core/store/sql_util.h"
 #include "core/store/store.h"
 
@@ -76,7 +76,7 @@ QuarantineItem QOf(const Row& r) {
 
 // What makes two quarantine items "the same record refused for the same reasons".
 std::string PayloadHash(const QuarantineItem& q) {
-  return audit::Sha256Hex(q.kind + '\0' + q.raw + '\0' + q.reasons.dump());
+  return hash::Sha256Hex(q.kind + '\0' + q.raw + '\0' + q.reasons.dump());
 }
 
 // ---- conflicts ----

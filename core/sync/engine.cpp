@@ -15,7 +15,7 @@
 #include <thread>
 #include <vector>
 
-#include "core/log/log.h"
+#include "base/log/log.h"
 #include "core/sync/engine_impl.h"
 #include "core/sync/reader.h"
 #include "core/sync/run_lock.h"

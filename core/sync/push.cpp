@@ -4,8 +4,8 @@
 #include <map>
 #include <random>
 
+#include "base/log/log.h"
 #include "core/hub/hub.h"
-#include "core/log/log.h"
 #include "core/sync/internal.h"
 
 namespace sendsync::sync::detail {

@@ -13,7 +13,7 @@
 
 #include <boost/dll/runtime_symbol_info.hpp>
 
-#include "core/schema/json_schema.h"
+#include "base/schema/json_schema.h"
 #include "frames.h"
 #include "instances.h"
 #include "loader.h"

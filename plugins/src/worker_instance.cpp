@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/log/log.h"
+#include "base/log/log.h"
 #include "frames.h"
 #include "instances.h"
 #include "worker_process.h"

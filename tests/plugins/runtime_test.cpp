@@ -14,8 +14,8 @@
 #include <sstream>
 #include <thread>
 
-#include "core/log/log.h"
-#include "core/schema/json_schema.h"
+#include "base/log/log.h"
+#include "base/schema/json_schema.h"
 #include "plugins/plugins.h"
 #include "plugins/src/frames.h"
 #include "plugins/src/worker_process.h"

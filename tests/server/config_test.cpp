@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "core/config/config.h"
+#include "base/config/config.h"
 #include "core/server/service.h"
 
 namespace sendsync::server_test {

@@ -1,4 +1,4 @@
-#include "core/config/config.h"
+#include "base/config/config.h"
 
 #include <cctype>
 #include <filesystem>
