@@ -244,8 +244,9 @@ INSTANTIATE_TEST_SUITE_P(Backends, ParallelBackends, testing::Values("sqlite", "
 // A store error after the lease is taken, before the run has started: the lease goes with it.
 TEST_F(RunsTest, ARunThatCannotStartReleasesItsLease) {
   AddSource();
-  ASSERT_TRUE(Conn()->Exec("CREATE TRIGGER no_runs BEFORE INSERT ON runs "
-                           "BEGIN SELECT RAISE(ABORT, 'runs refused by the test'); END")
+  ASSERT_TRUE(Conn()
+                  ->Exec("CREATE TRIGGER no_runs BEFORE INSERT ON runs "
+                         "BEGIN SELECT RAISE(ABORT, 'runs refused by the test'); END")
                   .ok());
   auto r = engine_->RunLink("mis", sync::RunMode::kSync);
   ASSERT_FALSE(r.ok());
@@ -288,9 +289,10 @@ TEST_F(RunsTest, ARunEndedByAnExceptionIsRecordedFailedAndReleasesItsLease) {
 TEST_F(RunsTest, ARunWhoseEndCannotBeRecordedReportsFailure) {
   AddSource();
   Source({PupilRec("P1", 1)});
-  ASSERT_TRUE(Conn()->Exec("CREATE TRIGGER no_finish BEFORE UPDATE ON runs "
-                           "WHEN NEW.status <> 'running' "
-                           "BEGIN SELECT RAISE(ABORT, 'finish refused by the test'); END")
+  ASSERT_TRUE(Conn()
+                  ->Exec("CREATE TRIGGER no_finish BEFORE UPDATE ON runs "
+                         "WHEN NEW.status <> 'running' "
+                         "BEGIN SELECT RAISE(ABORT, 'finish refused by the test'); END")
                   .ok());
   auto r = engine_->RunLink("mis", sync::RunMode::kSync);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
