@@ -16,6 +16,7 @@
 #include <Poco/Nullable.h>
 #include <Poco/URI.h>
 #include <sqlite3.h>
+#include <nlohmann/json.hpp>
 
 #include "core/log/log.h"
 #include "core/store/sqlite_stmts.h"
@@ -257,7 +258,9 @@ Poco::Data::Session& Conn::session() {
 Conn::~Conn() {
   if (in_tx_) {
     Status st = Rollback();
-    if (!st.ok()) log::Write(log::Level::kWarn, "store.rollback_failed", {{"error", st.message()}});
+    if (!st.ok())
+      log::Write(log::Level::kWarn, "store.rollback_failed",
+                 nlohmann::json::object({{"error", st.message()}}));
   }
   // A connection whose rollback failed may still be inside its transaction: it is closed rather
   // than pooled, so no later caller inherits that.
@@ -447,7 +450,8 @@ Status Conn::Commit() {
     Status rolled_back = Exec("ROLLBACK");
     if (!rolled_back.ok()) {  // the commit's error is the one to report; this one is logged
       rollback_failed_ = true;
-      log::Write(log::Level::kWarn, "store.rollback_failed", {{"error", rolled_back.message()}});
+      log::Write(log::Level::kWarn, "store.rollback_failed",
+                 nlohmann::json::object({{"error", rolled_back.message()}}));
     }
   }
   return st;
@@ -469,7 +473,8 @@ Tx::~Tx() {
   if (!done_ && begun_.ok()) {
     Status st = conn_.Rollback();
     if (!st.ok())  // nothing was committed; the connection is closed rather than reused (~Conn)
-      log::Write(log::Level::kWarn, "store.rollback_failed", {{"error", st.message()}});
+      log::Write(log::Level::kWarn, "store.rollback_failed",
+                 nlohmann::json::object({{"error", st.message()}}));
   }
 }
 
