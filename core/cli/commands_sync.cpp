@@ -397,8 +397,10 @@ int Sync(const Invocation& inv) {
     if (!r.ok()) return Fail(inv, r.status());
     runs.push_back(*r);
   } else {
-    runs = engine.RunAll(mode, inv.Get("school"));
+    auto all = engine.RunAll(mode, inv.Get("school"));
     if (tty) *inv.err << "\r\033[K";
+    if (!all.ok()) return Fail(inv, all.status().WithContext("sync of every enabled link: nothing was run"));
+    runs = std::move(*all);
   }
   bool failed = false, person = false;
   json arr = json::array();

@@ -1,4 +1,5 @@
 // Links, their cursors, runs, leases and API tokens.
+#include "core/log/log.h"
 #include "core/store/sql_util.h"
 #include "core/store/store.h"
 
@@ -275,6 +276,19 @@ Result<bool> RenewLease(Conn& conn, int64_t link_id, const std::string& holder, 
 
 Status ReleaseLease(Conn& conn, int64_t link_id, const std::string& holder) {
   return conn.Exec("DELETE FROM leases WHERE link_id = ? AND holder = ?", {link_id, holder});
+}
+
+LeaseGuard::~LeaseGuard() {
+  Status st = Release();
+  if (!st.ok())
+    log::Write(log::Level::kWarn, "lease.release_failed",
+               {{"link_id", link_id_}, {"holder", holder_}, {"error", st.message()}});
+}
+
+Status LeaseGuard::Release() {
+  if (released_) return Status::OK();
+  released_ = true;  // tried once: a failed release is reported, not retried from the destructor
+  return ReleaseLease(conn_, link_id_, holder_);
 }
 
 // ---- hosts ----

@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -315,6 +316,29 @@ Result<bool> TakeOverLease(Conn& conn, int64_t link_id, const std::string& old_h
 // Extends our lease; false if we lost it (it expired and someone else took it).
 Result<bool> RenewLease(Conn& conn, int64_t link_id, const std::string& holder, int64_t ttl_ms);
 Status ReleaseLease(Conn& conn, int64_t link_id, const std::string& holder);
+
+// Holds a link's lease that `holder` has just taken (AcquireLease or TakeOverLease said true) and
+// releases it on every path out of the scope that took it: Release() on the normal path, whose
+// Status the caller handles, else the destructor (early returns, exceptions), which logs a failed
+// release ("lease.release_failed"; the lease then lapses when its time runs out). As Tx is to a
+// transaction. `conn` must outlive the guard.
+class LeaseGuard {
+ public:
+  LeaseGuard(Conn& conn, int64_t link_id, std::string holder)
+      : conn_(conn), link_id_(link_id), holder_(std::move(holder)) {}
+  ~LeaseGuard();
+  LeaseGuard(const LeaseGuard&) = delete;
+  LeaseGuard& operator=(const LeaseGuard&) = delete;
+
+  // Releases the lease now; a second call does nothing and returns OK.
+  Status Release();
+
+ private:
+  Conn& conn_;
+  int64_t link_id_;
+  std::string holder_;
+  bool released_ = false;
+};
 
 // ---- hosts (several `sendsync serve` on one store) ----
 

@@ -158,8 +158,10 @@ class Engine {
   // Runs every enabled link (of one school, when given), up to `max_parallel_links` at a time, so
   // a link whose adapter hangs holds up only itself; one link's failure does not stop the others.
   // The summaries come in the links' order (the order they were added), not the order the runs
-  // finished. After RequestStop, links not yet started are left out.
-  std::vector<RunSummary> RunAll(RunMode mode, const std::string& school_urn = "");
+  // finished. After RequestStop, links not yet started are left out. Fails (and runs nothing)
+  // only when the links cannot be listed (the store is unreachable or damaged), so an empty list
+  // always means there were no enabled links to run.
+  Result<std::vector<RunSummary>> RunAll(RunMode mode, const std::string& school_urn = "");
 
   // Asks a run in progress to stop at the next safe point (between pages or deliveries).
   void RequestStop();

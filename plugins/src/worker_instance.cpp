@@ -108,7 +108,9 @@ class WorkerInstance final : public Instance {
       if (cancel_requested_ && !cancel_sent) {
         cancel_sent = true;
         auto soon = Clock::now() + std::chrono::seconds(1);
-        WriteFrame(proc_->to_child(), 'K', "", "", &soon);
+        // Best effort: a worker that cannot take the cancel frame is dead or stuck, and the
+        // wait below finds that out (read failure or deadline) either way.
+        (void)WriteFrame(proc_->to_child(), 'K', "", "", &soon);
       }
       if (options_.memory_limit_mb && proc_->ResidentMiB() > options_.memory_limit_mb) {
         over_memory = true;
@@ -162,7 +164,8 @@ class WorkerInstance final : public Instance {
   void Stop() {
     if (!proc_) return;
     auto soon = Clock::now() + std::chrono::milliseconds(500);
-    WriteFrame(proc_->to_child(), 'Q', "", "", &soon);
+    // Best effort: a worker that cannot take the quit frame is killed below after the wait.
+    (void)WriteFrame(proc_->to_child(), 'Q', "", "", &soon);
     proc_->CloseInput();
     if (proc_->WaitFor(1000).empty()) proc_->KillAndReap();
     proc_.reset();

@@ -735,11 +735,13 @@ TEST_F(Engine, OneAdapterCrashingDoesNotStopTheOtherLinks) {
   const char* old_asan = std::getenv("ASAN_OPTIONS");
   const std::string saved = old_asan ? old_asan : "";
   ::setenv("ASAN_OPTIONS", "handle_segv=0:handle_abort=0:detect_leaks=0", 1);
-  auto all = engine_->RunAll(sync::RunMode::kSync);
+  auto ran = engine_->RunAll(sync::RunMode::kSync);
   if (old_asan)
     ::setenv("ASAN_OPTIONS", saved.c_str(), 1);
   else
     ::unsetenv("ASAN_OPTIONS");
+  ASSERT_TRUE(ran.ok()) << ran.status().ToString();
+  auto& all = *ran;
   ASSERT_EQ(all.size(), 3u);
   std::map<std::string, sync::RunSummary> by;
   for (auto& s : all) by[s.link] = s;

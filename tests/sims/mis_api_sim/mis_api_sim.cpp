@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <sstream>
+#include <stdexcept>
 #include <thread>
 
 #include <Poco/URI.h>
@@ -77,7 +78,9 @@ MisApiSim::MisApiSim(std::string token)
       server_(std::make_unique<SimServer>(
           [this](const SimRequest& rq, SimResponse& rs) { Handle(rq, rs); })) {
   std::lock_guard<std::mutex> lock(mu_);
-  data_.Load({{"school", {{"id", "SCH-0001"}, {"name", "Simulated School"}}}}, clock_);
+  Status loaded =
+      data_.Load({{"school", {{"id", "SCH-0001"}, {"name", "Simulated School"}}}}, clock_);
+  if (!loaded.ok()) throw std::logic_error("the simulator's own seed data: " + loaded.ToString());
 }
 
 MisApiSim::~MisApiSim() {
