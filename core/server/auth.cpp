@@ -10,7 +10,7 @@
 #include <sstream>
 
 #include "core/audit/audit.h"
-#include "core/log/log.h"
+#include "base/log/log.h"
 
 namespace sendsync::server {
 

@@ -18,7 +18,7 @@
 #include <sqlite3.h>
 #include <nlohmann/json.hpp>
 
-#include "core/log/log.h"
+#include "base/log/log.h"
 #include "core/store/sqlite_stmts.h"
 
 namespace sendsync::store {

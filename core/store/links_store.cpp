@@ -1,5 +1,5 @@
 // Links, their cursors, runs, leases and API tokens.
-#include "core/log/log.h"
+#include "base/log/log.h"
 #include "core/store/sql_util.h"
 #include "core/store/store.h"
 
