@@ -37,11 +37,18 @@ Result<json> ReadJsonFile(const std::string& path, const std::string& what) {
   return j;
 }
 
-Result<int64_t> IdArg(const Invocation& inv) {
+// The item id of a queue command, or the usage error to print. The error is its own value (not a
+// Status whose text is cut up), so the caller prints it as it is.
+struct IdArgument {
+  int64_t id = 0;
+  std::string usage_error;  // empty when `id` holds the argument
+};
+IdArgument IdArg(const Invocation& inv) {
   const std::string& a = inv.args[0];
   if (a.empty() || a.find_first_not_of("0123456789") != std::string::npos)
-    return Status::InvalidArgument("--: '" + a + "' is not a number");
-  return std::stoll(a);
+    return {0, "'" + a + "' is not a number"};
+  if (a.size() > 18) return {0, "'" + a + "' is too large to be an id"};
+  return {std::stoll(a), ""};
 }
 
 // Opens the store and a connection, or prints why not.
@@ -469,7 +476,7 @@ int ConflictsList(const Invocation& inv) {
 
 int ConflictsResolve(const Invocation& inv) {
   auto id = IdArg(inv);
-  if (!id.ok()) return inv.Fail(id.status().message().substr(4), kExitUsage);
+  if (!id.usage_error.empty()) return inv.Fail(id.usage_error, kExitUsage);
   std::string take = inv.Get("take");
   if (take != "ours" && take != "theirs" && take != "value")
     return inv.Fail("--take must be ours, theirs or value", kExitUsage);
@@ -481,7 +488,7 @@ int ConflictsResolve(const Invocation& inv) {
   auto ctx = MakeContext(inv);
   if (!ctx.ok()) return Fail(inv, ctx.status());
   sync::Engine engine(*(*ctx)->store, (*ctx)->engine);
-  Status st = engine.ResolveConflict(*id, take, value, (*ctx)->actor, inv.Has("whole-record"));
+  Status st = engine.ResolveConflict(id.id, take, value, (*ctx)->actor, inv.Has("whole-record"));
   return Done(inv, st, "conflict " + inv.args[0] + " resolved (" + take + ")");
 }
 
@@ -514,10 +521,10 @@ int QuarantineList(const Invocation& inv) {
 
 int QuarantineShow(const Invocation& inv) {
   auto id = IdArg(inv);
-  if (!id.ok()) return inv.Fail(id.status().message().substr(4), kExitUsage);
+  if (!id.usage_error.empty()) return inv.Fail(id.usage_error, kExitUsage);
   Open o = OpenAll(inv);
   if (!o.conn) return o.code;
-  auto q = store::GetQuarantine(*o.conn, *id);
+  auto q = store::GetQuarantine(*o.conn, id.id);
   if (!q.ok()) return Fail(inv, q.status());
   json j = {{"id", q->id}, {"link", LinkName(*o.conn, q->link_id)}, {"kind", q->kind},
             {"source_id", q->external_id}, {"reasons", q->reasons}, {"raw", q->raw}, {"status", q->status}};
@@ -534,7 +541,7 @@ int QuarantineShow(const Invocation& inv) {
 
 int QuarantineRetry(const Invocation& inv) {
   auto id = IdArg(inv);
-  if (!id.ok()) return inv.Fail(id.status().message().substr(4), kExitUsage);
+  if (!id.usage_error.empty()) return inv.Fail(id.usage_error, kExitUsage);
   auto ctx = MakeContext(inv);
   if (!ctx.ok()) return Fail(inv, ctx.status());
   std::optional<std::string> payload;
@@ -544,18 +551,18 @@ int QuarantineRetry(const Invocation& inv) {
     payload = *text;
   }
   sync::Engine engine(*(*ctx)->store, (*ctx)->engine);
-  return Done(inv, engine.RetryQuarantine(*id, payload, (*ctx)->actor),
+  return Done(inv, engine.RetryQuarantine(id.id, payload, (*ctx)->actor),
               "quarantined record " + inv.args[0] + " applied");
 }
 
 int QuarantineDiscard(const Invocation& inv) {
   auto id = IdArg(inv);
-  if (!id.ok()) return inv.Fail(id.status().message().substr(4), kExitUsage);
+  if (!id.usage_error.empty()) return inv.Fail(id.usage_error, kExitUsage);
   if (!inv.Has("reason")) return inv.Fail("say why with --reason TEXT", kExitUsage);
   auto ctx = MakeContext(inv);
   if (!ctx.ok()) return Fail(inv, ctx.status());
   sync::Engine engine(*(*ctx)->store, (*ctx)->engine);
-  return Done(inv, engine.DiscardQuarantine(*id, inv.Get("reason"), (*ctx)->actor),
+  return Done(inv, engine.DiscardQuarantine(id.id, inv.Get("reason"), (*ctx)->actor),
               "quarantined record " + inv.args[0] + " discarded");
 }
 
@@ -588,14 +595,14 @@ int MatchesList(const Invocation& inv) {
 
 int MatchesResolve(const Invocation& inv) {
   auto id = IdArg(inv);
-  if (!id.ok()) return inv.Fail(id.status().message().substr(4), kExitUsage);
+  if (!id.usage_error.empty()) return inv.Fail(id.usage_error, kExitUsage);
   std::string to = inv.Get("to");
   if (to.empty()) return inv.Fail("--to needs a hub pupil id (h12), new, or discard", kExitUsage);
   std::string resolution = to == "new" || to == "discard" ? to : "record:" + to;
   auto ctx = MakeContext(inv);
   if (!ctx.ok()) return Fail(inv, ctx.status());
   sync::Engine engine(*(*ctx)->store, (*ctx)->engine);
-  return Done(inv, engine.ResolveMatch(*id, resolution, (*ctx)->actor), "match " + inv.args[0] + " resolved: " + to);
+  return Done(inv, engine.ResolveMatch(id.id, resolution, (*ctx)->actor), "match " + inv.args[0] + " resolved: " + to);
 }
 
 int OutboxList(const Invocation& inv) {
@@ -645,11 +652,11 @@ int OutboxRetry(const Invocation& inv) {
   if (inv.args.size() != 1 || inv.Has("link") || inv.Has("status"))
     return inv.Fail("outbox retry takes one change ID, or --all [--link NAME] [--status dead|rejected]", kExitUsage);
   auto id = IdArg(inv);
-  if (!id.ok()) return inv.Fail(id.status().message().substr(4), kExitUsage);
+  if (!id.usage_error.empty()) return inv.Fail(id.usage_error, kExitUsage);
   auto ctx = MakeContext(inv);
   if (!ctx.ok()) return Fail(inv, ctx.status());
   sync::Engine engine(*(*ctx)->store, (*ctx)->engine);
-  return Done(inv, engine.RetryOutbox(*id, (*ctx)->actor),
+  return Done(inv, engine.RetryOutbox(id.id, (*ctx)->actor),
               "change " + inv.args[0] + " queued again; it goes with the link's next run");
 }
 

@@ -125,5 +125,20 @@ TEST(NoStore, PlainHttpOffLoopbackIsRefusedUnlessAllowed) {
       << serve.Describe();
 }
 
+// A queue command's id is checked before anything opens; the usage error is printed as it was
+// made, and an id too long for 64 bits is a usage error too, not an escaped exception.
+TEST(NoStore, AQueueItemIdThatIsNotANumberOrTooLargeIsAUsageError) {
+  TempDir dir;
+  Cli cli(dir.path());
+  ProgramResult word = cli.Run({"conflicts", "resolve", "abc", "--take", "ours"});
+  EXPECT_EQ(word.exit_code, 2) << word.Describe();
+  EXPECT_NE(word.err.find("'abc' is not a number"), std::string::npos) << word.Describe();
+  EXPECT_EQ(word.err.find("--:"), std::string::npos) << word.Describe();
+  ProgramResult huge = cli.Run({"outbox", "retry", "99999999999999999999"});
+  EXPECT_EQ(huge.exit_code, 2) << huge.Describe();
+  EXPECT_NE(huge.err.find("'99999999999999999999' is too large to be an id"), std::string::npos)
+      << huge.Describe();
+}
+
 }  // namespace
 }  // namespace sendsync::e2e

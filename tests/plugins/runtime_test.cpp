@@ -528,3 +528,28 @@ TEST(Frames, AnAnnouncedHugeFrameIsNotAllocatedBeforeItsBytesArrive) {
   EXPECT_LT(peak_growth_mb, 64) << "reading a 2-byte frame body raised the peak RSS by "
                                 << peak_growth_mb << " MiB";
 }
+
+// The worker runtime tells a hung worker from a crashed one by the code, not the wording: a wait
+// that runs out of time is DeadlineExceeded (and transient), whatever its message says.
+TEST(Frames, AReadPastItsDeadlineIsDeadlineExceeded) {
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  detail::Frame f;
+  auto deadline = detail::Clock::now();  // already due: nothing will arrive in time
+  Status st = detail::ReadFrame(fds[0], f, &deadline);
+  ::close(fds[0]);
+  ::close(fds[1]);
+  EXPECT_EQ(st.code(), Status::Code::kDeadlineExceeded) << st.ToString();
+  EXPECT_TRUE(st.transient());
+}
+
+TEST(Frames, AClosedPipeIsUnavailableNotDeadlineExceeded) {
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  ::close(fds[1]);
+  detail::Frame f;
+  auto deadline = detail::Clock::now() + std::chrono::seconds(5);
+  Status st = detail::ReadFrame(fds[0], f, &deadline);
+  ::close(fds[0]);
+  EXPECT_EQ(st.code(), Status::Code::kUnavailable) << st.ToString();
+}
