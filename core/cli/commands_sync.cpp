@@ -464,7 +464,7 @@ int ConflictsList(const Invocation& inv) {
                    {"base", c.base ? json::parse(*c.base, nullptr, false) : json()},
                    {"ours", c.ours ? json::parse(*c.ours, nullptr, false) : json()},
                    {"theirs", c.theirs ? json::parse(*c.theirs, nullptr, false) : json()},
-                   {"status", c.status}, {"created", FormatTime(c.created_at)}});
+                   {"status", store::ReviewStatusName(c.status)}, {"created", FormatTime(c.created_at)}});
     rows.push_back({std::to_string(c.id), LinkName(*o.conn, c.link_id), upn, c.kind + "." + c.field,
                     Opt(c.base), Opt(c.ours), Opt(c.theirs)});
   }
@@ -477,18 +477,18 @@ int ConflictsList(const Invocation& inv) {
 int ConflictsResolve(const Invocation& inv) {
   auto id = IdArg(inv);
   if (!id.usage_error.empty()) return inv.Fail(id.usage_error, kExitUsage);
-  std::string take = inv.Get("take");
-  if (take != "ours" && take != "theirs" && take != "value")
-    return inv.Fail("--take must be ours, theirs or value", kExitUsage);
+  const std::string take = inv.Get("take");
+  auto resolution = store::ParseConflictResolution(take);
+  if (!resolution.ok()) return inv.Fail("--take must be ours, theirs or value", kExitUsage);
   std::optional<std::string> value;
-  if (take == "value") {
+  if (*resolution == store::ConflictResolution::kValue) {
     if (!inv.Has("value")) return inv.Fail("--take value needs --value JSON", kExitUsage);
     value = inv.Get("value");
   }
   auto ctx = MakeContext(inv);
   if (!ctx.ok()) return Fail(inv, ctx.status());
   sync::Engine engine(*(*ctx)->store, (*ctx)->engine);
-  Status st = engine.ResolveConflict(id.id, take, value, (*ctx)->actor, inv.Has("whole-record"));
+  Status st = engine.ResolveConflict(id.id, *resolution, value, (*ctx)->actor, inv.Has("whole-record"));
   return Done(inv, st, "conflict " + inv.args[0] + " resolved (" + take + ")");
 }
 
@@ -505,7 +505,7 @@ int QuarantineList(const Invocation& inv) {
   for (const auto& q : *items) {
     arr.push_back({{"id", q.id}, {"link", LinkName(*o.conn, q.link_id)}, {"kind", q.kind},
                    {"source_id", q.external_id}, {"upn", q.upn}, {"reasons", q.reasons},
-                   {"raw", q.raw}, {"status", q.status}, {"created", FormatTime(q.created_at)},
+                   {"raw", q.raw}, {"status", store::ReviewStatusName(q.status)}, {"created", FormatTime(q.created_at)},
                    {"times_seen", q.times_seen}, {"last_seen", FormatTime(q.last_seen_at)},
                    {"note", q.note}});
     std::string why;
@@ -582,7 +582,7 @@ int MatchesList(const Invocation& inv) {
       if (c.contains("record_id") && c["record_id"].is_number()) c["record_id"] = hub::HubId(c["record_id"].get<int64_t>());
     arr.push_back({{"id", m.id}, {"link", LinkName(*o.conn, m.link_id)}, {"kind", m.kind},
                    {"source_id", m.external_id}, {"upn", m.upn}, {"reason", m.reason},
-                   {"candidates", cands}, {"raw", m.raw}, {"status", m.status}});
+                   {"candidates", cands}, {"raw", m.raw}, {"status", store::ReviewStatusName(m.status)}});
     std::string c;
     for (const json& x : cands) c += (c.empty() ? "" : ", ") + S(x, "record_id") + " born " + S(x, "dob");
     rows.push_back({std::to_string(m.id), LinkName(*o.conn, m.link_id), m.external_id, m.upn, m.reason, c});
@@ -617,11 +617,12 @@ int OutboxList(const Invocation& inv) {
   std::vector<std::vector<std::string>> rows;
   for (const auto& x : *items) {
     arr.push_back({{"id", x.id}, {"link", LinkName(*o.conn, x.link_id)}, {"kind", x.kind},
-                   {"record_id", hub::HubId(x.record_id)}, {"op", x.op}, {"key", x.idem_key},
-                   {"status", x.status}, {"attempts", x.attempts}, {"next_attempt", FormatTime(x.next_attempt_at)},
+                   {"record_id", hub::HubId(x.record_id)}, {"op", ChangeOpName(x.op)}, {"key", x.idem_key},
+                   {"status", store::OutboxStatusName(x.status)}, {"attempts", x.attempts}, {"next_attempt", FormatTime(x.next_attempt_at)},
                    {"last_error", x.last_error}, {"remote_id", x.remote_id}});
-    rows.push_back({std::to_string(x.id), LinkName(*o.conn, x.link_id), x.kind + " " + hub::HubId(x.record_id), x.op,
-                    x.status, std::to_string(x.attempts), x.status == "pending" ? FormatTime(x.next_attempt_at) : "-",
+    rows.push_back({std::to_string(x.id), LinkName(*o.conn, x.link_id), x.kind + " " + hub::HubId(x.record_id), ChangeOpName(x.op),
+                    store::OutboxStatusName(x.status), std::to_string(x.attempts),
+                    x.status == store::OutboxStatus::kPending ? FormatTime(x.next_attempt_at) : "-",
                     x.last_error});
   }
   if (inv.json) inv.PrintJson({{"outbox", arr}});

@@ -121,7 +121,7 @@ TEST_F(ApiTest, InvalidResolutionIsA400ListingEachFieldPath) {
   std::set<std::string> paths;
   for (const json& e : j["errors"]) paths.insert(e["path"].get<std::string>());
   EXPECT_EQ(paths, (std::set<std::string>{"/take", "/colour"}));
-  EXPECT_EQ(store::GetConflict(*Conn(), ids[0])->status, "open");
+  EXPECT_EQ(store::GetConflict(*Conn(), ids[0])->status, sendsync::store::ReviewStatus::kOpen);
 }
 
 TEST_F(ApiTest, BodyThatIsNotJsonIsA400) {
@@ -273,7 +273,7 @@ TEST_F(ApiTest, BulkRetryQueuesDeadLettersOfTheSchoolLinkOrIdsAndAuditsEach) {
     items[i].link_id = i < 4 ? link_id_ : other_link;
     items[i].kind = "pupil";
     items[i].record_id = (*pupil)[0].id;
-    items[i].op = "upsert";
+    items[i].op = sendsync::ChangeOp::kUpsert;
     items[i].payload = "{}";
     items[i].idem_key = "bulk-" + std::to_string(i);
     items[i].status = i == 3 ? "rejected" : "dead";

@@ -518,7 +518,7 @@ TEST_P(StoreTest, QuarantineIsListedResolvedOnceAndFilteredBySchool) {
   ASSERT_TRUE(ResolveQuarantine(*conn_, items[0].id, "discarded", "cli:alice", "duplicate").ok());
   EXPECT_FALSE(ResolveQuarantine(*conn_, items[0].id, "discarded", "cli:alice", "").ok());
   auto q = GetQuarantine(*conn_, items[0].id);
-  EXPECT_EQ(q->status, "discarded");
+  EXPECT_EQ(q->status, sendsync::store::ReviewStatus::kDiscarded);
   EXPECT_EQ(q->note, "duplicate");
   EXPECT_EQ(q->reasons[0]["path"], "wave");
 }
@@ -616,9 +616,43 @@ TEST_P(StoreTest, ConflictsKeepBaseOursAndTheirs) {
   auto open = OpenConflictsFor(*conn_, {7});
   ASSERT_EQ(open->size(), 1u);
   EXPECT_EQ(*(*open)[0].theirs, "\"N\"");
-  ASSERT_TRUE(ResolveConflict(*conn_, c[0].id, "ours", std::nullopt, "cli:senco").ok());
+  ASSERT_TRUE(ResolveConflict(*conn_, c[0].id, sendsync::store::ConflictResolution::kOurs, std::nullopt, "cli:senco").ok());
   EXPECT_TRUE(OpenConflictsFor(*conn_, {7})->empty());
-  EXPECT_EQ(GetConflict(*conn_, c[0].id)->resolution, "ours");
+  EXPECT_EQ(GetConflict(*conn_, c[0].id)->resolution, ConflictResolution::kOurs);
+  auto raw = conn_->Query("SELECT resolution FROM conflicts WHERE id = ?", {c[0].id});
+  ASSERT_TRUE(raw.ok());
+  EXPECT_EQ(AsText((*raw)[0][0]), "ours") << "the column keeps its wire string";
+}
+
+// A status column is parsed where the row is read: a value this host does not know is reported
+// as damage naming the table and row, never read as some other status.
+TEST_P(StoreTest, AnUnknownOutboxStatusInTheStoreIsCorruptionNamingTheRow) {
+  int64_t link = MakeLink("mis");
+  std::vector<OutboxItem> items(1);
+  items[0].link_id = link;
+  items[0].kind = "sen";
+  items[0].record_id = 100;
+  items[0].op = ChangeOp::kDelete;
+  items[0].payload = "{}";
+  items[0].idem_key = "k0";
+  ASSERT_TRUE(InsertOutbox(*conn_, items).ok());
+  auto raw = conn_->Query("SELECT op, status FROM outbox WHERE id = ?", {items[0].id});
+  ASSERT_TRUE(raw.ok());
+  EXPECT_EQ(AsText((*raw)[0][0]), "delete");
+  EXPECT_EQ(AsText((*raw)[0][1]), "pending");
+  ASSERT_TRUE(GetOutbox(*conn_, items[0].id).ok());
+  ASSERT_TRUE(
+      conn_->Exec("UPDATE outbox SET status = 'lost' WHERE id = ?", {items[0].id}).ok());
+  auto got = GetOutbox(*conn_, items[0].id);
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.status().code(), Status::Code::kCorruption);
+  EXPECT_EQ(got.status().message(),
+            "outbox row " + std::to_string(items[0].id) +
+                ": unknown outbox status 'lost': expected pending, delivered, rejected, dead or "
+                "superseded");
+  QueueFilter all;
+  all.status = "";
+  EXPECT_EQ(ListOutbox(*conn_, all).status().code(), Status::Code::kCorruption);
 }
 
 TEST_P(StoreTest, OutboxSkipsARepeatedKeyAndKeepsOrder) {
@@ -628,7 +662,7 @@ TEST_P(StoreTest, OutboxSkipsARepeatedKeyAndKeepsOrder) {
     items[i].link_id = link;
     items[i].kind = "sen";
     items[i].record_id = 100 + i;
-    items[i].op = "upsert";
+    items[i].op = sendsync::ChangeOp::kUpsert;
     items[i].payload = "{}";
     items[i].idem_key = "k" + std::to_string(i);
   }
