@@ -515,8 +515,8 @@ TEST_P(StoreTest, QuarantineIsListedResolvedOnceAndFilteredBySchool) {
   EXPECT_EQ(ListQuarantine(*conn_, f)->size(), 2u);
   f.school_urn = "999999";
   EXPECT_EQ(ListQuarantine(*conn_, f)->size(), 0u);
-  ASSERT_TRUE(ResolveQuarantine(*conn_, items[0].id, "discarded", "cli:alice", "duplicate").ok());
-  EXPECT_FALSE(ResolveQuarantine(*conn_, items[0].id, "discarded", "cli:alice", "").ok());
+  ASSERT_TRUE(ResolveQuarantine(*conn_, items[0].id, ReviewStatus::kDiscarded, "cli:alice", "duplicate").ok());
+  EXPECT_FALSE(ResolveQuarantine(*conn_, items[0].id, ReviewStatus::kDiscarded, "cli:alice", "").ok());
   auto q = GetQuarantine(*conn_, items[0].id);
   EXPECT_EQ(q->status, sendsync::store::ReviewStatus::kDiscarded);
   EXPECT_EQ(q->note, "duplicate");
@@ -573,7 +573,7 @@ TEST_P(StoreTest, QuarantineCountsOnlyIdenticalPayloadAndReasonsOnAnOpenItem) {
   ASSERT_TRUE(InsertQuarantine(*conn_, other_reason).ok());
   EXPECT_NE(other_payload[0].id, first[0].id);
   EXPECT_NE(other_reason[0].id, first[0].id);
-  ASSERT_TRUE(ResolveQuarantine(*conn_, first[0].id, "discarded", "cli:alice", "").ok());
+  ASSERT_TRUE(ResolveQuarantine(*conn_, first[0].id, ReviewStatus::kDiscarded, "cli:alice", "").ok());
   auto again = BadWave(link, "row 1");
   ASSERT_TRUE(InsertQuarantine(*conn_, again).ok());
   EXPECT_NE(again[0].id, first[0].id) << "a resolved item is never reopened";
