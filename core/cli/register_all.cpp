@@ -3,6 +3,7 @@
 namespace sendsync::cli {
 
 void RegisterAll(Registry& registry) {
+  registry.SetOptionCheck(CheckCommonOptions);
   RegisterBasicCommands(registry);
   RegisterHubCommands(registry);
   RegisterSyncCommands(registry);

@@ -140,5 +140,16 @@ TEST(NoStore, AQueueItemIdThatIsNotANumberOrTooLargeIsAUsageError) {
       << huge.Describe();
 }
 
+// A bad --log-level is a usage error of every command, found before the command runs; the exit
+// code comes from where the error was found, not from how its message begins.
+TEST(NoStore, ABadLogLevelIsAUsageErrorBeforeTheCommandRuns) {
+  TempDir dir;
+  Cli cli(dir.path());
+  ProgramResult r = cli.Run({"conflicts", "list", "--log-level", "loud"});
+  EXPECT_EQ(r.exit_code, 2) << r.Describe();
+  EXPECT_NE(r.err.find("--log-level must be debug, info, warn, error or off"), std::string::npos)
+      << r.Describe();
+}
+
 }  // namespace
 }  // namespace sendsync::e2e
