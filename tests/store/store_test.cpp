@@ -711,6 +711,26 @@ TEST_P(StoreTest, RunsAreRecordedAndStaleOnesAbandoned) {
   EXPECT_EQ((*runs)[0].summary["pulled"], 3);
 }
 
+// A unique-constraint violation becomes AlreadyExists where the database answers, on both backends
+// and through both statement paths, so no caller has to read the database's wording.
+TEST_P(StoreTest, AUniqueViolationIsAlreadyExistsByCode) {
+  Token t;
+  t.name = "ops";
+  t.role = "operator";
+  t.token_hash = audit::Sha256Hex("one");
+  ASSERT_TRUE(CreateToken(*conn_, t).ok());
+  const std::string insert =
+      "INSERT INTO tokens (id, name, role, school_urn, token_hash, created_at) "
+      "VALUES (?, 'ops', 'operator', NULL, ?, 0)";
+  Status single = conn_->Exec(insert, {int64_t{9001}, std::string("h1")});
+  EXPECT_EQ(single.code(), Status::Code::kAlreadyExists) << single.ToString();
+  Status batch = conn_->ExecEach(insert, {{int64_t{9002}, std::string("h2")}});
+  EXPECT_EQ(batch.code(), Status::Code::kAlreadyExists) << batch.ToString();
+  t.token_hash = audit::Sha256Hex("two");
+  auto again = CreateToken(*conn_, t);
+  EXPECT_EQ(again.status().ToString(), "already exists: a token named 'ops' already exists");
+}
+
 TEST_P(StoreTest, TokensAreFoundByHashUntilRevoked) {
   Token t;
   t.name = "ops";
