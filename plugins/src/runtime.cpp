@@ -120,6 +120,7 @@ PluginInfo Inspect(const std::string& path, const RuntimeOptions& options) {
   if (!st.ok()) return refuse(st);
   auto m = ParseManifest(h->manifest);
   if (!m.ok()) return refuse(m.status());
+  info.claimed_id = m->id;
   auto schema = schema::JsonSchema::Compile(m->config_schema);
   if (!schema.ok()) return refuse(schema.status().WithContext("manifest: config_schema"));
   info.manifest = std::move(*m);

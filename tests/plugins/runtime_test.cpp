@@ -188,6 +188,23 @@ TEST(Validation, DiscoverKeepsNameOrderAndRefusesLaterDuplicates) {
   fs::remove_all(dir);
 }
 
+// A refused file is matched to an adapter id by the id its manifest claims, never by whether the
+// id happens to appear in the refusal's wording.
+TEST(Validation, ARefusedFileIsFoundByTheIdItsManifestClaims) {
+  std::string dir = TempDir("claimed");
+  fs::copy_file(kJsonl, dir + "/a.so");
+  fs::copy_file(kJsonl, dir + "/b.so");                    // the same id again: refused
+  fs::copy_file(kBroken + "text_file.so", dir + "/c.so");  // "not an ELF shared library"
+  auto infos = Discover(dir, Options(Mode::kInProcess));
+  ASSERT_EQ(infos.size(), 3u);
+  EXPECT_EQ(infos[1].claimed_id, "jsonl-folder");
+  EXPECT_TRUE(infos[2].claimed_id.empty()) << "its manifest was never read";
+  auto shared = ResolveAdapter(dir, "", "shared", "", Options(Mode::kInProcess));
+  ASSERT_FALSE(shared.ok());
+  EXPECT_EQ(shared.status().code(), Status::Code::kNotFound) << shared.status().ToString();
+  fs::remove_all(dir);
+}
+
 TEST(Validation, ManifestRequiresEachField) {
   json good = {
       {"id", "x"},
