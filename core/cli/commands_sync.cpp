@@ -459,12 +459,17 @@ int ConflictsList(const Invocation& inv) {
       auto p = store::LoadRecords(*o.conn, {pid});
       if (p.ok() && !p->empty()) upn = (*p)[0].upn;
     }
-    arr.push_back({{"id", c.id}, {"link", LinkName(*o.conn, c.link_id)}, {"kind", c.kind},
-                   {"record_id", hub::HubId(c.record_id)}, {"upn", upn}, {"field", c.field},
+    arr.push_back({{"id", c.id},
+                   {"link", LinkName(*o.conn, c.link_id)},
+                   {"kind", c.kind},
+                   {"record_id", hub::HubId(c.record_id)},
+                   {"upn", upn},
+                   {"field", c.field},
                    {"base", c.base ? json::parse(*c.base, nullptr, false) : json()},
                    {"ours", c.ours ? json::parse(*c.ours, nullptr, false) : json()},
                    {"theirs", c.theirs ? json::parse(*c.theirs, nullptr, false) : json()},
-                   {"status", store::ReviewStatusName(c.status)}, {"created", FormatTime(c.created_at)}});
+                   {"status", store::ReviewStatusName(c.status)},
+                   {"created", FormatTime(c.created_at)}});
     rows.push_back({std::to_string(c.id), LinkName(*o.conn, c.link_id), upn, c.kind + "." + c.field,
                     Opt(c.base), Opt(c.ours), Opt(c.theirs)});
   }
@@ -488,7 +493,8 @@ int ConflictsResolve(const Invocation& inv) {
   auto ctx = MakeContext(inv);
   if (!ctx.ok()) return Fail(inv, ctx.status());
   sync::Engine engine(*(*ctx)->store, (*ctx)->engine);
-  Status st = engine.ResolveConflict(id.id, *resolution, value, (*ctx)->actor, inv.Has("whole-record"));
+  Status st =
+      engine.ResolveConflict(id.id, *resolution, value, (*ctx)->actor, inv.Has("whole-record"));
   return Done(inv, st, "conflict " + inv.args[0] + " resolved (" + take + ")");
 }
 
@@ -503,10 +509,17 @@ int QuarantineList(const Invocation& inv) {
   json arr = json::array();
   std::vector<std::vector<std::string>> rows;
   for (const auto& q : *items) {
-    arr.push_back({{"id", q.id}, {"link", LinkName(*o.conn, q.link_id)}, {"kind", q.kind},
-                   {"source_id", q.external_id}, {"upn", q.upn}, {"reasons", q.reasons},
-                   {"raw", q.raw}, {"status", store::ReviewStatusName(q.status)}, {"created", FormatTime(q.created_at)},
-                   {"times_seen", q.times_seen}, {"last_seen", FormatTime(q.last_seen_at)},
+    arr.push_back({{"id", q.id},
+                   {"link", LinkName(*o.conn, q.link_id)},
+                   {"kind", q.kind},
+                   {"source_id", q.external_id},
+                   {"upn", q.upn},
+                   {"reasons", q.reasons},
+                   {"raw", q.raw},
+                   {"status", store::ReviewStatusName(q.status)},
+                   {"created", FormatTime(q.created_at)},
+                   {"times_seen", q.times_seen},
+                   {"last_seen", FormatTime(q.last_seen_at)},
                    {"note", q.note}});
     std::string why;
     for (const json& r : q.reasons) why += (why.empty() ? "" : "; ") + S(r, "path") + ": " + S(r, "message");
@@ -580,9 +593,15 @@ int MatchesList(const Invocation& inv) {
     json cands = m.candidates;
     for (json& c : cands)
       if (c.contains("record_id") && c["record_id"].is_number()) c["record_id"] = hub::HubId(c["record_id"].get<int64_t>());
-    arr.push_back({{"id", m.id}, {"link", LinkName(*o.conn, m.link_id)}, {"kind", m.kind},
-                   {"source_id", m.external_id}, {"upn", m.upn}, {"reason", m.reason},
-                   {"candidates", cands}, {"raw", m.raw}, {"status", store::ReviewStatusName(m.status)}});
+    arr.push_back({{"id", m.id},
+                   {"link", LinkName(*o.conn, m.link_id)},
+                   {"kind", m.kind},
+                   {"source_id", m.external_id},
+                   {"upn", m.upn},
+                   {"reason", m.reason},
+                   {"candidates", cands},
+                   {"raw", m.raw},
+                   {"status", store::ReviewStatusName(m.status)}});
     std::string c;
     for (const json& x : cands) c += (c.empty() ? "" : ", ") + S(x, "record_id") + " born " + S(x, "dob");
     rows.push_back({std::to_string(m.id), LinkName(*o.conn, m.link_id), m.external_id, m.upn, m.reason, c});
@@ -602,7 +621,8 @@ int MatchesResolve(const Invocation& inv) {
   auto ctx = MakeContext(inv);
   if (!ctx.ok()) return Fail(inv, ctx.status());
   sync::Engine engine(*(*ctx)->store, (*ctx)->engine);
-  return Done(inv, engine.ResolveMatch(id.id, resolution, (*ctx)->actor), "match " + inv.args[0] + " resolved: " + to);
+  return Done(inv, engine.ResolveMatch(id.id, resolution, (*ctx)->actor),
+              "match " + inv.args[0] + " resolved: " + to);
 }
 
 int OutboxList(const Invocation& inv) {
@@ -616,11 +636,19 @@ int OutboxList(const Invocation& inv) {
   json arr = json::array();
   std::vector<std::vector<std::string>> rows;
   for (const auto& x : *items) {
-    arr.push_back({{"id", x.id}, {"link", LinkName(*o.conn, x.link_id)}, {"kind", x.kind},
-                   {"record_id", hub::HubId(x.record_id)}, {"op", ChangeOpName(x.op)}, {"key", x.idem_key},
-                   {"status", store::OutboxStatusName(x.status)}, {"attempts", x.attempts}, {"next_attempt", FormatTime(x.next_attempt_at)},
-                   {"last_error", x.last_error}, {"remote_id", x.remote_id}});
-    rows.push_back({std::to_string(x.id), LinkName(*o.conn, x.link_id), x.kind + " " + hub::HubId(x.record_id), ChangeOpName(x.op),
+    arr.push_back({{"id", x.id},
+                   {"link", LinkName(*o.conn, x.link_id)},
+                   {"kind", x.kind},
+                   {"record_id", hub::HubId(x.record_id)},
+                   {"op", ChangeOpName(x.op)},
+                   {"key", x.idem_key},
+                   {"status", store::OutboxStatusName(x.status)},
+                   {"attempts", x.attempts},
+                   {"next_attempt", FormatTime(x.next_attempt_at)},
+                   {"last_error", x.last_error},
+                   {"remote_id", x.remote_id}});
+    rows.push_back({std::to_string(x.id), LinkName(*o.conn, x.link_id),
+                    x.kind + " " + hub::HubId(x.record_id), ChangeOpName(x.op),
                     store::OutboxStatusName(x.status), std::to_string(x.attempts),
                     x.status == store::OutboxStatus::kPending ? FormatTime(x.next_attempt_at) : "-",
                     x.last_error});

@@ -134,7 +134,9 @@ std::string CheckCommonOptions(const Invocation& inv) {
   return "";
 }
 
-int Fail(const Invocation& inv, const Status& st) { return inv.Fail(st.message(), kExitFailed); }
+int Fail(const Invocation& inv, const Status& st) {
+  return inv.Fail(st.message(), kExitFailed);
+}
 
 void PrintTable(std::ostream& out, const std::vector<std::string>& headers,
                 const std::vector<std::vector<std::string>>& rows) {

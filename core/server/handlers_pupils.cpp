@@ -119,7 +119,8 @@ Reply PupilDisclosures(Call& call) {
   LinkCache links(*call.conn);
   json items = json::array();
   for (const auto& o : *sent) {
-    if (o.status != store::OutboxStatus::kDelivered) continue;  // only what the other system accepted
+    if (o.status != store::OutboxStatus::kDelivered)
+      continue;  // only what the other system accepted
     json payload = sdk::ParseJson(o.payload);
     json fields = json::array();
     if (payload.is_object() && payload.contains("record") && payload["record"].is_object())

@@ -60,20 +60,21 @@ std::string UpnOfRecord(store::Conn& conn, int64_t record_id) {
 }
 
 json ConflictJson(store::Conn& conn, LinkCache& links, const store::Conflict& c) {
-  return {{"id", c.id},
-          {"link", links.Name(c.link_id)},
-          {"school_urn", links.School(c.link_id)},
-          {"kind", c.kind},
-          {"record_id", hub::HubId(c.record_id)},
-          {"upn", UpnOfRecord(conn, c.record_id)},
-          {"field", c.field},
-          {"base", ParseOpt(c.base)},
-          {"ours", ParseOpt(c.ours)},
-          {"theirs", ParseOpt(c.theirs)},
-          {"status", store::ReviewStatusName(c.status)},
-          {"created_at", IsoTime(c.created_at)},
-          {"resolved_by", c.resolved_by.empty() ? json() : json(c.resolved_by)},
-          {"resolution", c.resolution ? json(store::ConflictResolutionName(*c.resolution)) : json()}};
+  return {
+      {"id", c.id},
+      {"link", links.Name(c.link_id)},
+      {"school_urn", links.School(c.link_id)},
+      {"kind", c.kind},
+      {"record_id", hub::HubId(c.record_id)},
+      {"upn", UpnOfRecord(conn, c.record_id)},
+      {"field", c.field},
+      {"base", ParseOpt(c.base)},
+      {"ours", ParseOpt(c.ours)},
+      {"theirs", ParseOpt(c.theirs)},
+      {"status", store::ReviewStatusName(c.status)},
+      {"created_at", IsoTime(c.created_at)},
+      {"resolved_by", c.resolved_by.empty() ? json() : json(c.resolved_by)},
+      {"resolution", c.resolution ? json(store::ConflictResolutionName(*c.resolution)) : json()}};
 }
 
 json QuarantineJson(LinkCache& links, const store::QuarantineItem& q, bool with_raw) {
@@ -122,7 +123,8 @@ json OutboxJson(LinkCache& links, const store::OutboxItem& x) {
           {"key", x.idem_key},
           {"status", store::OutboxStatusName(x.status)},
           {"attempts", x.attempts},
-          {"next_attempt_at", x.status == store::OutboxStatus::kPending ? IsoTime(x.next_attempt_at) : json()},
+          {"next_attempt_at",
+           x.status == store::OutboxStatus::kPending ? IsoTime(x.next_attempt_at) : json()},
           {"last_error", x.last_error},
           {"remote_id", x.remote_id}};
 }

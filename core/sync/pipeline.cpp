@@ -199,7 +199,8 @@ Status ConfirmByPull(store::Conn& conn, const LinkCtx& link, const std::string& 
     size_t held = list.size();
     for (size_t k = list.size(); k-- > 0;) {
       const store::OutboxItem& o = list[k];
-      if (o.status == store::OutboxStatus::kPending && o.attempts == 0) continue;  // never sent: nothing to confirm
+      if (o.status == store::OutboxStatus::kPending && o.attempts == 0)
+        continue;  // never sent: nothing to confirm
       if (!o.remote_id.empty() && o.remote_id != w->ext) continue;
       json payload = json::parse(o.payload, nullptr, false);
       if (payload.is_object() && LinkHolds(kind, payload.value("record", json()), w->in->raw)) {
@@ -812,8 +813,9 @@ Status ApplyChecked(store::Conn& conn, const LinkCtx& link, const std::string& k
     if (!old.ok()) return old.status();
     for (const auto& q : *old) {
       if (q.id == opt.quarantine_id) continue;
-      SENDSYNC_RETURN_IF_ERROR(store::ResolveQuarantine(conn, q.id, store::ReviewStatus::kSuperseded, link.actor,
-                                                        "a valid version of the record arrived"));
+      SENDSYNC_RETURN_IF_ERROR(
+          store::ResolveQuarantine(conn, q.id, store::ReviewStatus::kSuperseded, link.actor,
+                                   "a valid version of the record arrived"));
       audit::Entry e;
       e.actor = link.actor;
       e.action = "quarantine.superseded";

@@ -121,8 +121,8 @@ Status Push(store::Conn& conn, const LinkCtx& link, plugins::Instance& adapter,
         if (!res.is_object()) continue;
         auto it = by_key.find(res.value("key", ""));
         if (it == by_key.end()) continue;
-        outcomes[it->second] = {OutcomeOf(res),
-                                res.value("remote_id", ""), res.value("reason", "")};
+        outcomes[it->second] = {OutcomeOf(res), res.value("remote_id", ""),
+                                res.value("reason", "")};
       }
       for (const auto& [key, id] : by_key)
         if (!outcomes.count(id))

@@ -211,8 +211,9 @@ Status Engine::RetryQuarantine(int64_t id, const std::optional<std::string>& edi
     for (const auto& e : br.errors) all += "\n  " + e;
     return Status::InvalidArgument("still not valid, left in quarantine:" + all);  // rolls back
   }
-  SENDSYNC_RETURN_IF_ERROR(store::ResolveQuarantine(
-      conn, id, store::ReviewStatus::kApplied, actor, edited ? "applied after an edit" : "applied on retry"));
+  SENDSYNC_RETURN_IF_ERROR(
+      store::ResolveQuarantine(conn, id, store::ReviewStatus::kApplied, actor,
+                               edited ? "applied after an edit" : "applied on retry"));
   SENDSYNC_RETURN_IF_ERROR(AuditOne(conn, actor, "quarantine.applied", q->kind, 0, 0,
                                     {{"quarantine_id", id}, {"edited", edited.has_value()}}));
   return tx.Commit();
@@ -227,7 +228,8 @@ Status Engine::DiscardQuarantine(int64_t id, const std::string& reason, const st
   SENDSYNC_RETURN_IF_ERROR(tx.status());
   auto q = store::GetQuarantine(conn, id);
   if (!q.ok()) return q.status();
-  SENDSYNC_RETURN_IF_ERROR(store::ResolveQuarantine(conn, id, store::ReviewStatus::kDiscarded, actor, reason));
+  SENDSYNC_RETURN_IF_ERROR(
+      store::ResolveQuarantine(conn, id, store::ReviewStatus::kDiscarded, actor, reason));
   SENDSYNC_RETURN_IF_ERROR(AuditOne(conn, actor, "quarantine.discard", q->kind, 0, 0,
                                     {{"quarantine_id", id}, {"reason", reason}}));
   return tx.Commit();

@@ -34,8 +34,8 @@ Status WriteFrame(int fd, char type, std::string_view a, std::string_view b = {}
                   const Clock::time_point* deadline = nullptr);
 
 // Reads one frame. Returns Unavailable("closed") on end of file, DeadlineExceeded past the
-// deadline (callers branch on the code, never on the message). `tick`, when given, runs about every 20 ms while waiting; a non-OK Status from it
-// stops the wait and is returned.
+// deadline (callers branch on the code, never on the message). `tick`, when given, runs about every
+// 20 ms while waiting; a non-OK Status from it stops the wait and is returned.
 Status ReadFrame(int fd, Frame& out, const Clock::time_point* deadline = nullptr,
                  const std::function<Status()>& tick = nullptr);
 

@@ -47,7 +47,8 @@ Status ReadAllOutput(int fd, std::string& out, Clock::time_point deadline) {
   char buf[4096];
   for (;;) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-    if (left.count() <= 0) return Status::DeadlineExceeded("the worker did not finish its output before the deadline");
+    if (left.count() <= 0)
+      return Status::DeadlineExceeded("the worker did not finish its output before the deadline");
     pollfd p{fd, POLLIN, 0};
     int n = ::poll(&p, 1, static_cast<int>(left.count()));
     if (n < 0 && errno == EINTR) continue;

@@ -515,8 +515,11 @@ TEST_P(StoreTest, QuarantineIsListedResolvedOnceAndFilteredBySchool) {
   EXPECT_EQ(ListQuarantine(*conn_, f)->size(), 2u);
   f.school_urn = "999999";
   EXPECT_EQ(ListQuarantine(*conn_, f)->size(), 0u);
-  ASSERT_TRUE(ResolveQuarantine(*conn_, items[0].id, ReviewStatus::kDiscarded, "cli:alice", "duplicate").ok());
-  EXPECT_FALSE(ResolveQuarantine(*conn_, items[0].id, ReviewStatus::kDiscarded, "cli:alice", "").ok());
+  ASSERT_TRUE(
+      ResolveQuarantine(*conn_, items[0].id, ReviewStatus::kDiscarded, "cli:alice", "duplicate")
+          .ok());
+  EXPECT_FALSE(
+      ResolveQuarantine(*conn_, items[0].id, ReviewStatus::kDiscarded, "cli:alice", "").ok());
   auto q = GetQuarantine(*conn_, items[0].id);
   EXPECT_EQ(q->status, sendsync::store::ReviewStatus::kDiscarded);
   EXPECT_EQ(q->note, "duplicate");
@@ -573,7 +576,8 @@ TEST_P(StoreTest, QuarantineCountsOnlyIdenticalPayloadAndReasonsOnAnOpenItem) {
   ASSERT_TRUE(InsertQuarantine(*conn_, other_reason).ok());
   EXPECT_NE(other_payload[0].id, first[0].id);
   EXPECT_NE(other_reason[0].id, first[0].id);
-  ASSERT_TRUE(ResolveQuarantine(*conn_, first[0].id, ReviewStatus::kDiscarded, "cli:alice", "").ok());
+  ASSERT_TRUE(
+      ResolveQuarantine(*conn_, first[0].id, ReviewStatus::kDiscarded, "cli:alice", "").ok());
   auto again = BadWave(link, "row 1");
   ASSERT_TRUE(InsertQuarantine(*conn_, again).ok());
   EXPECT_NE(again[0].id, first[0].id) << "a resolved item is never reopened";
@@ -616,7 +620,9 @@ TEST_P(StoreTest, ConflictsKeepBaseOursAndTheirs) {
   auto open = OpenConflictsFor(*conn_, {7});
   ASSERT_EQ(open->size(), 1u);
   EXPECT_EQ(*(*open)[0].theirs, "\"N\"");
-  ASSERT_TRUE(ResolveConflict(*conn_, c[0].id, sendsync::store::ConflictResolution::kOurs, std::nullopt, "cli:senco").ok());
+  ASSERT_TRUE(ResolveConflict(*conn_, c[0].id, sendsync::store::ConflictResolution::kOurs,
+                              std::nullopt, "cli:senco")
+                  .ok());
   EXPECT_TRUE(OpenConflictsFor(*conn_, {7})->empty());
   EXPECT_EQ(GetConflict(*conn_, c[0].id)->resolution, ConflictResolution::kOurs);
   auto raw = conn_->Query("SELECT resolution FROM conflicts WHERE id = ?", {c[0].id});
@@ -641,8 +647,7 @@ TEST_P(StoreTest, AnUnknownOutboxStatusInTheStoreIsCorruptionNamingTheRow) {
   EXPECT_EQ(AsText((*raw)[0][0]), "delete");
   EXPECT_EQ(AsText((*raw)[0][1]), "pending");
   ASSERT_TRUE(GetOutbox(*conn_, items[0].id).ok());
-  ASSERT_TRUE(
-      conn_->Exec("UPDATE outbox SET status = 'lost' WHERE id = ?", {items[0].id}).ok());
+  ASSERT_TRUE(conn_->Exec("UPDATE outbox SET status = 'lost' WHERE id = ?", {items[0].id}).ok());
   auto got = GetOutbox(*conn_, items[0].id);
   ASSERT_FALSE(got.ok());
   EXPECT_EQ(got.status().code(), Status::Code::kCorruption);

@@ -259,14 +259,19 @@ TEST_F(Engine, ConflictWhenTwoSystemsChangeTheSameFieldDifferently) {
   Source({SenRec("T1", 1, "N")}, "tool");
   EXPECT_EQ(Run("tool").conflicts, 0);
   // Alone, taking N would leave needs on a pupil with no SEN: refused, with the way out named.
-  auto alone = engine_->ResolveConflict(prov->id, sendsync::store::ConflictResolution::kTheirs, std::nullopt, "cli:senco");
+  auto alone = engine_->ResolveConflict(prov->id, sendsync::store::ConflictResolution::kTheirs,
+                                        std::nullopt, "cli:senco");
   ASSERT_FALSE(alone.ok());
   EXPECT_NE(alone.message().find("resolve them together"), std::string::npos) << alone.message();
-  auto together = engine_->ResolveConflict(prov->id, sendsync::store::ConflictResolution::kTheirs, std::nullopt, "cli:senco", true);
+  auto together = engine_->ResolveConflict(prov->id, sendsync::store::ConflictResolution::kTheirs,
+                                           std::nullopt, "cli:senco", true);
   ASSERT_TRUE(together.ok()) << together.ToString();
   EXPECT_EQ(Hub("sen")[Upn(1)]["provision"], "N");
   EXPECT_TRUE(store::ListConflicts(*c, {})->empty()) << "both fields resolved together";
-  EXPECT_FALSE(engine_->ResolveConflict(prov->id, sendsync::store::ConflictResolution::kOurs, std::nullopt, "cli:senco").ok());
+  EXPECT_FALSE(engine_
+                   ->ResolveConflict(prov->id, sendsync::store::ConflictResolution::kOurs,
+                                     std::nullopt, "cli:senco")
+                   .ok());
 }
 
 TEST_F(Engine, ResolutionThatWouldMakeTheRecordInvalidIsRefused) {
@@ -283,11 +288,14 @@ TEST_F(Engine, ResolutionThatWouldMakeTheRecordInvalidIsRefused) {
   auto c = Conn();
   auto conflicts = store::ListConflicts(*c, {});
   ASSERT_EQ(conflicts->size(), 1u);
-  auto st = engine_->ResolveConflict((*conflicts)[0].id, sendsync::store::ConflictResolution::kValue, "42", "cli:senco");
+  auto st = engine_->ResolveConflict(
+      (*conflicts)[0].id, sendsync::store::ConflictResolution::kValue, "42", "cli:senco");
   EXPECT_FALSE(st.ok());
   EXPECT_NE(st.message().find("invalid"), std::string::npos) << st.message();
-  ASSERT_TRUE(
-      engine_->ResolveConflict((*conflicts)[0].id, sendsync::store::ConflictResolution::kValue, "\"Jones-Brown\"", "cli:senco").ok());
+  ASSERT_TRUE(engine_
+                  ->ResolveConflict((*conflicts)[0].id, sendsync::store::ConflictResolution::kValue,
+                                    "\"Jones-Brown\"", "cli:senco")
+                  .ok());
   EXPECT_EQ(Hub("pupil")[Upn(1)]["legal_surname"], "Jones-Brown");
 }
 

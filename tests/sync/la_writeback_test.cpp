@@ -201,7 +201,7 @@ class LaWriteBack : public writeback_support::HubTest {
       (o.status == sendsync::store::OutboxStatus::kDelivered ? f.delivered
        : o.status == sendsync::store::OutboxStatus::kPending ? f.pending
        : o.status == sendsync::store::OutboxStatus::kDead    ? f.dead
-                               : f.other) += 1;
+                                                             : f.other) += 1;
     }
     std::map<std::string, int> at_la;
     std::map<std::string, std::string> la_id;

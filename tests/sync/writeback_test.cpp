@@ -407,8 +407,9 @@ TEST_F(WriteBack, AnUnknownOutcomeTheMisHoldsIsConfirmedByThePullAndNotSentAgain
   EXPECT_EQ(sync->status, "ok") << sync->ToJson().dump();
   EXPECT_EQ(sync->conflicts, 0);
   store::OutboxItem after = Outbox()[0];
-  EXPECT_EQ(after.status, sendsync::store::OutboxStatus::kDelivered) << after.last_error << "\nsent: " << after.payload
-                                       << "\nMIS: " << sim_.DumpSchool()["students"][1].dump();
+  EXPECT_EQ(after.status, sendsync::store::OutboxStatus::kDelivered)
+      << after.last_error << "\nsent: " << after.payload
+      << "\nMIS: " << sim_.DumpSchool()["students"][1].dump();
   EXPECT_EQ(ConfirmedByPull(), 1);
   Due();
   auto again = engine_->RunLink("mis", sync::RunMode::kSync);
@@ -531,7 +532,8 @@ TEST_F(WriteBack, KillLoopDuringPushAppliesEveryChangeOnceWithoutDuplicates) {
   int64_t pushed = 0;
   for (const store::Run& r : *runs) pushed += r.summary.value("pushed", int64_t{0});
   int64_t by_pull = 0;
-  for (const store::OutboxItem& o : Outbox()) by_pull += o.status == sendsync::store::OutboxStatus::kDelivered;
+  for (const store::OutboxItem& o : Outbox())
+    by_pull += o.status == sendsync::store::OutboxStatus::kDelivered;
   EXPECT_LE(pushed, by_pull) << "no delivery is counted twice";
 }
 
