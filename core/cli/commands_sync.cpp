@@ -459,12 +459,8 @@ int ConflictsList(const Invocation& inv) {
       auto p = store::LoadRecords(*o.conn, {pid});
       if (p.ok() && !p->empty()) upn = (*p)[0].upn;
     }
-    arr.push_back({{"id", c.id},
-                   {"link", LinkName(*o.conn, c.link_id)},
-                   {"kind", c.kind},
-                   {"record_id", hub::HubId(c.record_id)},
-                   {"upn", upn},
-                   {"field", c.field},
+    arr.push_back({{"id", c.id}, {"link", LinkName(*o.conn, c.link_id)}, {"kind", c.kind},
+                   {"record_id", hub::HubId(c.record_id)}, {"upn", upn}, {"field", c.field},
                    {"base", c.base ? json::parse(*c.base, nullptr, false) : json()},
                    {"ours", c.ours ? json::parse(*c.ours, nullptr, false) : json()},
                    {"theirs", c.theirs ? json::parse(*c.theirs, nullptr, false) : json()},
@@ -509,18 +505,11 @@ int QuarantineList(const Invocation& inv) {
   json arr = json::array();
   std::vector<std::vector<std::string>> rows;
   for (const auto& q : *items) {
-    arr.push_back({{"id", q.id},
-                   {"link", LinkName(*o.conn, q.link_id)},
-                   {"kind", q.kind},
-                   {"source_id", q.external_id},
-                   {"upn", q.upn},
-                   {"reasons", q.reasons},
-                   {"raw", q.raw},
-                   {"status", store::ReviewStatusName(q.status)},
-                   {"created", FormatTime(q.created_at)},
-                   {"times_seen", q.times_seen},
-                   {"last_seen", FormatTime(q.last_seen_at)},
-                   {"note", q.note}});
+    arr.push_back({{"id", q.id}, {"link", LinkName(*o.conn, q.link_id)}, {"kind", q.kind},
+                   {"source_id", q.external_id}, {"upn", q.upn}, {"reasons", q.reasons},
+                   {"raw", q.raw}, {"status", store::ReviewStatusName(q.status)},
+                   {"created", FormatTime(q.created_at)}, {"times_seen", q.times_seen},
+                   {"last_seen", FormatTime(q.last_seen_at)}, {"note", q.note}});
     std::string why;
     for (const json& r : q.reasons) why += (why.empty() ? "" : "; ") + S(r, "path") + ": " + S(r, "message");
     rows.push_back({std::to_string(q.id), LinkName(*o.conn, q.link_id), q.kind, q.external_id,
@@ -593,14 +582,9 @@ int MatchesList(const Invocation& inv) {
     json cands = m.candidates;
     for (json& c : cands)
       if (c.contains("record_id") && c["record_id"].is_number()) c["record_id"] = hub::HubId(c["record_id"].get<int64_t>());
-    arr.push_back({{"id", m.id},
-                   {"link", LinkName(*o.conn, m.link_id)},
-                   {"kind", m.kind},
-                   {"source_id", m.external_id},
-                   {"upn", m.upn},
-                   {"reason", m.reason},
-                   {"candidates", cands},
-                   {"raw", m.raw},
+    arr.push_back({{"id", m.id}, {"link", LinkName(*o.conn, m.link_id)}, {"kind", m.kind},
+                   {"source_id", m.external_id}, {"upn", m.upn}, {"reason", m.reason},
+                   {"candidates", cands}, {"raw", m.raw},
                    {"status", store::ReviewStatusName(m.status)}});
     std::string c;
     for (const json& x : cands) c += (c.empty() ? "" : ", ") + S(x, "record_id") + " born " + S(x, "dob");
@@ -636,17 +620,11 @@ int OutboxList(const Invocation& inv) {
   json arr = json::array();
   std::vector<std::vector<std::string>> rows;
   for (const auto& x : *items) {
-    arr.push_back({{"id", x.id},
-                   {"link", LinkName(*o.conn, x.link_id)},
-                   {"kind", x.kind},
-                   {"record_id", hub::HubId(x.record_id)},
-                   {"op", ChangeOpName(x.op)},
-                   {"key", x.idem_key},
-                   {"status", store::OutboxStatusName(x.status)},
-                   {"attempts", x.attempts},
-                   {"next_attempt", FormatTime(x.next_attempt_at)},
-                   {"last_error", x.last_error},
-                   {"remote_id", x.remote_id}});
+    arr.push_back({{"id", x.id}, {"link", LinkName(*o.conn, x.link_id)}, {"kind", x.kind},
+                   {"record_id", hub::HubId(x.record_id)}, {"op", ChangeOpName(x.op)},
+                   {"key", x.idem_key}, {"status", store::OutboxStatusName(x.status)},
+                   {"attempts", x.attempts}, {"next_attempt", FormatTime(x.next_attempt_at)},
+                   {"last_error", x.last_error}, {"remote_id", x.remote_id}});
     rows.push_back({std::to_string(x.id), LinkName(*o.conn, x.link_id),
                     x.kind + " " + hub::HubId(x.record_id), ChangeOpName(x.op),
                     store::OutboxStatusName(x.status), std::to_string(x.attempts),
