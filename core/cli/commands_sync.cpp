@@ -528,13 +528,18 @@ int QuarantineShow(const Invocation& inv) {
   if (!o.conn) return o.code;
   auto q = store::GetQuarantine(*o.conn, id.id);
   if (!q.ok()) return Fail(inv, q.status());
-  json j = {{"id", q->id}, {"link", LinkName(*o.conn, q->link_id)}, {"kind", q->kind},
-            {"source_id", q->external_id}, {"reasons", q->reasons}, {"raw", q->raw}, {"status", q->status}};
+  json j = {{"id", q->id},
+            {"link", LinkName(*o.conn, q->link_id)},
+            {"kind", q->kind},
+            {"source_id", q->external_id},
+            {"reasons", q->reasons},
+            {"raw", q->raw},
+            {"status", store::ReviewStatusName(q->status)}};
   if (inv.json) {
     inv.PrintJson(j);
   } else {
-    *inv.out << "quarantined " << q->kind << " from " << LinkName(*o.conn, q->link_id) << " (" << q->status
-             << ")\nreasons:\n";
+    *inv.out << "quarantined " << q->kind << " from " << LinkName(*o.conn, q->link_id) << " ("
+             << store::ReviewStatusName(q->status) << ")\nreasons:\n";
     for (const json& r : q->reasons) *inv.out << "  " << S(r, "code") << " at " << S(r, "path") << ": " << S(r, "message") << "\n";
     *inv.out << "payload as received:\n" << q->raw << "\n";
   }

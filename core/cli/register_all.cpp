@@ -1,4 +1,5 @@
 #include "core/cli/commands.h"
+#include "core/cli/context.h"
 
 namespace sendsync::cli {
 

@@ -285,9 +285,10 @@ Status Engine::RetryOutbox(int64_t id, const std::string& actor) {
   auto o = store::GetOutbox(conn, id);
   if (!o.ok()) return o.status();
   if (o->status != store::OutboxStatus::kDead && o->status != store::OutboxStatus::kRejected)
-    return Status::FailedPrecondition("change " + std::to_string(id) + " is " + o->status +
+    return Status::FailedPrecondition("change " + std::to_string(id) + " is " +
+                                      store::OutboxStatusName(o->status) +
                                       "; only dead-lettered or rejected changes can be retried");
-  o->status = "pending";
+  o->status = store::OutboxStatus::kPending;
   o->attempts = 0;
   o->next_attempt_at = store::NowMs();
   o->finished_at.reset();
@@ -355,9 +356,9 @@ Result<std::vector<int64_t>> Engine::RetryOutboxMatching(const OutboxRetryFilter
       auto o = store::GetOutbox(conn, id);
       if (!o.ok()) return o.status();
       const std::string what = "change " + std::to_string(id);
-      if (o->status != status)
-        return Status::FailedPrecondition(what + " is " + o->status + ", not " + status +
-                                          "; nothing was retried");
+      if (store::OutboxStatusName(o->status) != status)
+        return Status::FailedPrecondition(what + " is " + store::OutboxStatusName(o->status) +
+                                          ", not " + status + "; nothing was retried");
       if (f.link_id && o->link_id != f.link_id)
         return Status::FailedPrecondition(what + " is not for link '" + filter.link +
                                           "'; nothing was retried");

@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/store/conflict_resolution.h"
 #include "core/sync/field_authority.h"
 #include "plugins/plugins.h"
 #include "sendsync/sdk/status.h"
