@@ -413,7 +413,7 @@ TEST_F(Engine, RetriesBackOffThenDeadLetterAndCanBeRetriedByAPerson) {
   EXPECT_EQ((*dead)[0].attempts, 3);
   EXPECT_NE((*dead)[0].last_error.find("busy"), std::string::npos);
   ASSERT_TRUE(engine_->RetryOutbox((*dead)[0].id, "cli:admin").ok());
-  EXPECT_EQ(store::GetOutbox(*c, (*dead)[0].id)->status, "pending");
+  EXPECT_EQ(store::GetOutbox(*c, (*dead)[0].id)->status, store::OutboxStatus::kPending);
 }
 
 // Issue 21, fault 1: a change held back because an earlier one in its call failed was never sent,
