@@ -39,7 +39,7 @@ TEST(WireEnums, ChangeOutcomeRoundTripsEveryResultOfTheWriteAnswer) {
 }
 
 TEST(WireEnums, WriteResultHelpersWriteTheWireStrings) {
-  WriteResult w;
+  sdk::WriteResult w;
   w.Applied("a", "r1");
   w.Rejected("b", "why");
   w.Retry("c", "503");

@@ -276,7 +276,7 @@ TEST_F(ApiTest, BulkRetryQueuesDeadLettersOfTheSchoolLinkOrIdsAndAuditsEach) {
     items[i].op = sendsync::ChangeOp::kUpsert;
     items[i].payload = "{}";
     items[i].idem_key = "bulk-" + std::to_string(i);
-    items[i].status = i == 3 ? "rejected" : "dead";
+    items[i].status = i == 3 ? store::OutboxStatus::kRejected : store::OutboxStatus::kDead;
     items[i].attempts = 8;
     items[i].last_error = "HTTP 500 from the target";
   }
@@ -284,7 +284,7 @@ TEST_F(ApiTest, BulkRetryQueuesDeadLettersOfTheSchoolLinkOrIdsAndAuditsEach) {
   auto status_of = [&](size_t i) {
     auto o = store::GetOutbox(*Conn(), items[i].id);
     EXPECT_TRUE(o.ok());
-    return o.ok() ? o->status : std::string();
+    return o.ok() ? std::string(store::OutboxStatusName(o->status)) : std::string();
   };
   const std::string school_operator = Token(server::Role::kOperator, "100000");
 
