@@ -121,6 +121,8 @@ class MisApiAdapter : public sdk::Adapter {
         return Status::Unavailable(m);
       case Status::Code::kCancelled:
         return Status::Cancelled(m);
+      case Status::Code::kDeadlineExceeded:
+        return Status::DeadlineExceeded(m);
       case Status::Code::kUnauthenticated:
         return Status::Unauthenticated(m);
       case Status::Code::kPermissionDenied:

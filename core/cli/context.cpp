@@ -136,11 +136,15 @@ Context::~Context() {
                {{"file", anchors.file}, {"error", a.status().message()}});
 }
 
+std::string CheckCommonOptions(const Invocation& inv) {
+  log::Level level;
+  if (inv.Has("log-level") && !log::ParseLevel(inv.Get("log-level"), level))
+    return "--log-level must be debug, info, warn, error or off";
+  return "";
+}
+
 int Fail(const Invocation& inv, const Status& st) {
-  int code = st.code() == Status::Code::kInvalidArgument && st.message().rfind("--", 0) == 0
-                 ? kExitUsage
-                 : kExitFailed;
-  return inv.Fail(st.message(), code);
+  return inv.Fail(st.message(), kExitFailed);
 }
 
 void PrintTable(std::ostream& out, const std::vector<std::string>& headers,

@@ -59,6 +59,11 @@ Status FromPoco(const Poco::Exception& e, const std::string& what) {
       m.find("could not connect") != std::string::npos ||
       m.find("Connection refused") != std::string::npos)
     return Status::Unavailable(what + ": " + m);
+  // The database's own wording is all the driver gives; it becomes a code here, at the edge, so
+  // no caller reads it (SQLite: "UNIQUE constraint failed"; PostgreSQL: SQLSTATE 23505's text).
+  if (m.find("UNIQUE constraint failed") != std::string::npos ||
+      m.find("duplicate key value violates unique constraint") != std::string::npos)
+    return Status::AlreadyExists(what + ": " + m);
   return Status::IoError(what + ": " + m);
 }
 

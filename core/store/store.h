@@ -17,7 +17,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/store/conflict_resolution.h"
 #include "core/store/db.h"
+#include "core/store/outbox_status.h"
+#include "core/store/review_status.h"
+#include "sendsync/sdk/change_op.h"
 #include "sendsync/sdk/status.h"
 
 namespace sendsync::store {
@@ -169,9 +173,9 @@ Status DeleteLinkRecord(Conn& conn, int64_t link_id, const std::string& kind,
 struct QuarantineItem {
   int64_t id = 0, link_id = 0;
   std::string kind, external_id, upn;
-  std::string raw;              // the payload as received
-  nlohmann::json reasons;       // [{"code","path","message"}]
-  std::string status = "open";  // open, applied, discarded
+  std::string raw;                            // the payload as received
+  nlohmann::json reasons;                     // [{"code","path","message"}]
+  ReviewStatus status = ReviewStatus::kOpen;  // open, applied, discarded or superseded
   int64_t run_id = 0, created_at = 0;
   std::optional<int64_t> resolved_at;
   std::string resolved_by, note;
@@ -185,10 +189,11 @@ struct Conflict {
   int64_t record_id = 0;
   std::string external_id, field;
   std::optional<std::string> base, ours, theirs;  // JSON values; null = absent
-  std::string status = "open";                    // open, resolved
+  ReviewStatus status = ReviewStatus::kOpen;      // open or resolved
   int64_t run_id = 0, created_at = 0;
   std::optional<int64_t> resolved_at;
-  std::string resolved_by, resolution;  // resolution: ours, theirs, value
+  std::string resolved_by;
+  std::optional<ConflictResolution> resolution;  // set once resolved
   std::optional<std::string> resolved_value;
 };
 
@@ -197,7 +202,7 @@ struct MatchItem {
   std::string kind, external_id, upn, raw;
   nlohmann::json candidates;  // [{"record_id", "upn", "dob", "why"}]
   std::string reason;
-  std::string status = "open";  // open, resolved
+  ReviewStatus status = ReviewStatus::kOpen;  // open or resolved
   int64_t run_id = 0, created_at = 0;
   std::optional<int64_t> resolved_at;
   std::string resolved_by, resolution;  // "record:<id>", "new", "discard"
@@ -218,7 +223,8 @@ struct QueueFilter {
 Status InsertQuarantine(Conn& conn, std::vector<QuarantineItem>& items);
 Result<std::vector<QuarantineItem>> ListQuarantine(Conn& conn, const QueueFilter& filter);
 Result<QuarantineItem> GetQuarantine(Conn& conn, int64_t id);
-Status ResolveQuarantine(Conn& conn, int64_t id, const std::string& status, const std::string& by,
+// Closes an open item as applied, discarded or superseded.
+Status ResolveQuarantine(Conn& conn, int64_t id, ReviewStatus status, const std::string& by,
                          const std::string& note);
 // Open quarantine items of a link for a record id, to close when a good version arrives.
 Result<std::vector<QuarantineItem>> OpenQuarantineFor(Conn& conn, int64_t link_id,
@@ -230,7 +236,7 @@ Result<std::vector<Conflict>> ListConflicts(Conn& conn, const QueueFilter& filte
 Result<Conflict> GetConflict(Conn& conn, int64_t id);
 // Open conflicts on any of `record_ids` (a field in conflict is held until a person decides).
 Result<std::vector<Conflict>> OpenConflictsFor(Conn& conn, const std::vector<int64_t>& record_ids);
-Status ResolveConflict(Conn& conn, int64_t id, const std::string& resolution,
+Status ResolveConflict(Conn& conn, int64_t id, ConflictResolution resolution,
                        const std::optional<std::string>& value, const std::string& by);
 
 Status InsertMatches(Conn& conn, std::vector<MatchItem>& items);
@@ -244,10 +250,10 @@ struct OutboxItem {
   int64_t id = 0, link_id = 0;
   std::string kind;
   int64_t record_id = 0;
-  std::string op;       // upsert, delete
+  ChangeOp op = ChangeOp::kUpsert;
   std::string payload;  // the change as JSON: {"record": …, "context": …}
   std::string idem_key;
-  std::string status = "pending";  // pending, delivered, rejected, dead, superseded
+  OutboxStatus status = OutboxStatus::kPending;
   int64_t attempts = 0, next_attempt_at = 0;
   std::string last_error, remote_id;
   int64_t created_at = 0;

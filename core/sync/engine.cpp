@@ -130,7 +130,7 @@ Result<plugins::PluginInfo> Engine::Impl::FindPlugin(const std::string& adapter_
   for (const auto& p : plugins_found)
     if (p.ok && p.manifest.id == adapter_id) return p;
   for (const auto& p : plugins_found)
-    if (!p.ok && p.reason.find(adapter_id) != std::string::npos)
+    if (!p.ok && p.claimed_id == adapter_id)
       return Status::FailedPrecondition("adapter '" + adapter_id + "' was refused: " + p.reason);
   return Status::NotFound("no usable adapter '" + adapter_id + "' in " + opt.plugin_dir +
                           " (see sendsync plugins list)");

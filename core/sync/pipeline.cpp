@@ -143,9 +143,9 @@ Status ClaimInFlight(store::Conn& conn, const LinkCtx& link, const std::string& 
     o.remote_id = fresh[i]->ext;
     const bool done = DeliveredWithTheRecord(kind);
     if (done) {
-      o.status = "delivered";
+      o.status = store::OutboxStatus::kDelivered;
       o.finished_at = now;
-    } else if (o.status == "pending") {
+    } else if (o.status == store::OutboxStatus::kPending) {
       o.next_attempt_at = std::min(o.next_attempt_at, now);  // finish it in this run's push
     }
     SENDSYNC_RETURN_IF_ERROR(store::UpdateOutbox(conn, o));
@@ -165,7 +165,7 @@ Status ClaimInFlight(store::Conn& conn, const LinkCtx& link, const std::string& 
     e.pupil_id = fresh[i]->pupil_id;
     e.detail = {{"outbox_id", o.id},
                 {"key", o.idem_key},
-                {"op", o.op},
+                {"op", ChangeOpName(o.op)},
                 {"remote_id", o.remote_id},
                 {"confirmed_by", "pull"}};
     audit_entries.push_back(std::move(e));
@@ -199,7 +199,8 @@ Status ConfirmByPull(store::Conn& conn, const LinkCtx& link, const std::string& 
     size_t held = list.size();
     for (size_t k = list.size(); k-- > 0;) {
       const store::OutboxItem& o = list[k];
-      if (o.status == "pending" && o.attempts == 0) continue;  // never sent: nothing to confirm
+      if (o.status == store::OutboxStatus::kPending && o.attempts == 0)
+        continue;  // never sent: nothing to confirm
       if (!o.remote_id.empty() && o.remote_id != w->ext) continue;
       json payload = json::parse(o.payload, nullptr, false);
       if (payload.is_object() && LinkHolds(kind, payload.value("record", json()), w->in->raw)) {
@@ -211,7 +212,7 @@ Status ConfirmByPull(store::Conn& conn, const LinkCtx& link, const std::string& 
     for (size_t k = 0; k <= held; ++k) {
       store::OutboxItem o = list[k];
       const bool confirmed_one = k == held;
-      o.status = confirmed_one ? "delivered" : "superseded";
+      o.status = confirmed_one ? store::OutboxStatus::kDelivered : store::OutboxStatus::kSuperseded;
       o.finished_at = now;
       if (confirmed_one && o.remote_id.empty()) o.remote_id = w->ext;
       SENDSYNC_RETURN_IF_ERROR(store::UpdateOutbox(conn, o));
@@ -224,10 +225,10 @@ Status ConfirmByPull(store::Conn& conn, const LinkCtx& link, const std::string& 
       e.pupil_id = kind == "pupil" ? o.record_id : w->pupil_id;
       e.detail = {{"outbox_id", o.id},
                   {"key", o.idem_key},
-                  {"op", o.op},
+                  {"op", ChangeOpName(o.op)},
                   {"remote_id", o.remote_id},
                   {"confirmed_by", "pull"}};
-      if (!list[k].last_error.empty()) e.detail["was"] = list[k].status;
+      if (!list[k].last_error.empty()) e.detail["was"] = store::OutboxStatusName(list[k].status);
       audit_entries.push_back(std::move(e));
     }
   }
@@ -812,8 +813,9 @@ Status ApplyChecked(store::Conn& conn, const LinkCtx& link, const std::string& k
     if (!old.ok()) return old.status();
     for (const auto& q : *old) {
       if (q.id == opt.quarantine_id) continue;
-      SENDSYNC_RETURN_IF_ERROR(store::ResolveQuarantine(conn, q.id, "superseded", link.actor,
-                                                        "a valid version of the record arrived"));
+      SENDSYNC_RETURN_IF_ERROR(
+          store::ResolveQuarantine(conn, q.id, store::ReviewStatus::kSuperseded, link.actor,
+                                   "a valid version of the record arrived"));
       audit::Entry e;
       e.actor = link.actor;
       e.action = "quarantine.superseded";

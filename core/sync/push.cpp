@@ -7,6 +7,7 @@
 #include "base/log/log.h"
 #include "core/hub/hub.h"
 #include "core/sync/internal.h"
+#include "sendsync/sdk/change_outcome.h"
 
 namespace sendsync::sync::detail {
 
@@ -23,19 +24,17 @@ int64_t BackoffMs(int attempt, int64_t base_ms, int64_t max_ms) {
 
 namespace {
 
-// What became of one change, as the adapter said (or as the host inferred when the call failed).
-enum class DeliveryResult { kApplied, kRejected, kRetry, kUnknown, kNotSent };
-
-DeliveryResult ParseResult(const std::string& s) {
-  if (s == "applied") return DeliveryResult::kApplied;
-  if (s == "rejected") return DeliveryResult::kRejected;
-  if (s == "unknown") return DeliveryResult::kUnknown;
-  if (s == "not_sent") return DeliveryResult::kNotSent;
-  return DeliveryResult::kRetry;  // "retry", and any value this host does not know
+// The "result" of one entry of a write answer. A missing one, or a value this host does not know
+// (a later ABI minor may add some), counts as "retry": the change is sent again, never lost.
+ChangeOutcome OutcomeOf(const json& res) {
+  auto it = res.find("result");
+  if (it == res.end() || !it->is_string()) return ChangeOutcome::kRetry;
+  auto parsed = ParseChangeOutcome(it->get_ref<const std::string&>());
+  return parsed.ok() ? *parsed : ChangeOutcome::kRetry;
 }
 
 struct Outcome {
-  DeliveryResult result = DeliveryResult::kRetry;
+  ChangeOutcome result = ChangeOutcome::kRetry;
   std::string remote_id, reason;
 };
 
@@ -86,7 +85,7 @@ Status Push(store::Conn& conn, const LinkCtx& link, plugins::Instance& adapter,
         const auto& o = (*due)[i];
         if (o.kind != kind) continue;
         json payload = json::parse(o.payload, nullptr, false);
-        json c = {{"key", o.idem_key}, {"op", o.op}};
+        json c = {{"key", o.idem_key}, {"op", ChangeOpName(o.op)}};
         if (payload.is_object()) {
           c["record"] = payload.value("record", json::object());
           if (payload.contains("context")) c["context"] = payload["context"];
@@ -113,8 +112,8 @@ Status Push(store::Conn& conn, const LinkCtx& link, plugins::Instance& adapter,
         // keeps failing a call reaches its own limit without taking the others with it.
         for (size_t k = 0; k < in_order.size(); ++k)
           outcomes[in_order[k]] =
-              k == 0 ? Outcome{DeliveryResult::kRetry, "", "the write call failed: " + why}
-                     : Outcome{DeliveryResult::kNotSent, "", ""};
+              k == 0 ? Outcome{ChangeOutcome::kRetry, "", "the write call failed: " + why}
+                     : Outcome{ChangeOutcome::kNotSent, "", ""};
         if (fatal) break;
         continue;
       }
@@ -122,12 +121,12 @@ Status Push(store::Conn& conn, const LinkCtx& link, plugins::Instance& adapter,
         if (!res.is_object()) continue;
         auto it = by_key.find(res.value("key", ""));
         if (it == by_key.end()) continue;
-        outcomes[it->second] = {ParseResult(res.value("result", "retry")),
-                                res.value("remote_id", ""), res.value("reason", "")};
+        outcomes[it->second] = {OutcomeOf(res), res.value("remote_id", ""),
+                                res.value("reason", "")};
       }
       for (const auto& [key, id] : by_key)
         if (!outcomes.count(id))
-          outcomes[id] = {DeliveryResult::kRetry, "", "the adapter gave no result for this change"};
+          outcomes[id] = {ChangeOutcome::kRetry, "", "the adapter gave no result for this change"};
     }
 
     // Record what happened, with the bases of what the link now has, in one transaction.
@@ -138,7 +137,7 @@ Status Push(store::Conn& conn, const LinkCtx& link, plugins::Instance& adapter,
     const int64_t done_at = store::NowMs();
     for (size_t i : superseded) {
       store::OutboxItem o = (*due)[i];
-      o.status = "superseded";
+      o.status = store::OutboxStatus::kSuperseded;
       o.finished_at = done_at;
       SENDSYNC_RETURN_IF_ERROR(store::UpdateOutbox(conn, o));
     }
@@ -151,9 +150,9 @@ Status Push(store::Conn& conn, const LinkCtx& link, plugins::Instance& adapter,
       e.actor = link.actor;
       e.kind = o.kind;
       e.record_id = o.record_id;
-      e.detail = {{"outbox_id", o.id}, {"key", o.idem_key}, {"op", o.op}};
-      if (r.result == DeliveryResult::kApplied) {
-        o.status = "delivered";
+      e.detail = {{"outbox_id", o.id}, {"key", o.idem_key}, {"op", ChangeOpName(o.op)}};
+      if (r.result == ChangeOutcome::kApplied) {
+        o.status = store::OutboxStatus::kDelivered;
         o.finished_at = done_at;
         std::string remote = !r.remote_id.empty()   ? r.remote_id
                              : !o.remote_id.empty() ? o.remote_id
@@ -164,7 +163,7 @@ Status Push(store::Conn& conn, const LinkCtx& link, plugins::Instance& adapter,
           SENDSYNC_RETURN_IF_ERROR(
               store::DeleteLinkRecord(conn, link_id, o.kind, hub::HubId(o.record_id)));
         o.remote_id = remote;
-        if (o.op == "delete") {
+        if (o.op == ChangeOp::kDelete) {
           SENDSYNC_RETURN_IF_ERROR(store::DeleteLinkRecord(conn, link_id, o.kind, remote));
         } else {
           json payload = json::parse(o.payload, nullptr, false);
@@ -174,14 +173,14 @@ Status Push(store::Conn& conn, const LinkCtx& link, plugins::Instance& adapter,
         e.action = "delivery.applied";
         e.detail["remote_id"] = remote;
         ++sum.pushed;
-      } else if (r.result == DeliveryResult::kRejected) {
-        o.status = "rejected";
+      } else if (r.result == ChangeOutcome::kRejected) {
+        o.status = store::OutboxStatus::kRejected;
         o.finished_at = done_at;
         o.last_error = r.reason.empty() ? "rejected by the target (no reason given)" : r.reason;
         e.action = "delivery.rejected";
         e.detail["reason"] = o.last_error;
         ++sum.rejected;
-      } else if (r.result == DeliveryResult::kNotSent) {
+      } else if (r.result == ChangeOutcome::kNotSent) {
         // Never sent: no attempt, and its own last error stays. It waits as long as a first
         // retry would, so a struggling target is not sent the rest of the batch at once.
         o.next_attempt_at = done_at + BackoffMs(1, opt.backoff_base_ms, opt.backoff_max_ms);
@@ -194,12 +193,12 @@ Status Push(store::Conn& conn, const LinkCtx& link, plugins::Instance& adapter,
         o.attempts += 1;
         o.last_error = r.reason.empty() ? "the target asked to retry (no reason given)" : r.reason;
         if (o.attempts >= opt.max_attempts) {
-          o.status = "dead";
+          o.status = store::OutboxStatus::kDead;
           o.finished_at = done_at;
           e.action = "delivery.dead_letter";
           e.detail["reason"] = o.last_error;
           e.detail["attempts"] = o.attempts;
-          if (r.result == DeliveryResult::kUnknown) e.detail["outcome_unknown"] = true;
+          if (r.result == ChangeOutcome::kUnknown) e.detail["outcome_unknown"] = true;
           ++sum.dead_lettered;
         } else {
           o.next_attempt_at = done_at + BackoffMs(static_cast<int>(o.attempts), opt.backoff_base_ms,

@@ -15,6 +15,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/store/conflict_resolution.h"
+#include "core/sync/field_authority.h"
 #include "plugins/plugins.h"
 #include "sendsync/sdk/status.h"
 
@@ -36,16 +38,17 @@ inline constexpr const char* kImportLink = "admin-import";
 struct KindSettings {
   bool read = false;   // pull this kind from the link
   bool write = false;  // push hub changes of this kind to the link
-  // Who wins a field both sides changed: "link" (this link owns it), "hub" (the hub's value is
+  // Who wins a field both sides changed: kLink (this link owns it), kHub (the hub's value is
   // kept), absent = nobody: a conflict for a person. "*" sets the default for other fields.
-  std::map<std::string, std::string> authority;
+  std::map<std::string, FieldAuthority> authority;
   // Local code -> canonical code, per field path ("provision", "needs.type", "history.provision").
   // When a field has a map, a value missing from it is a validation failure, never a guess.
   std::map<std::string, std::map<std::string, std::string>> code_maps;
   // Fields allowed to leave the hub through this link. {"*"} allows all.
   std::vector<std::string> allow;
 
-  std::string AuthorityFor(const std::string& field) const;
+  // Who wins `field`; nullopt when nobody does.
+  std::optional<FieldAuthority> AuthorityFor(const std::string& field) const;
   bool Allows(const std::string& field) const;
 };
 
@@ -173,7 +176,7 @@ class Engine {
   // "value" sets `value` (JSON text). Fields often belong together (provision and needs): with
   // `whole_record`, every open conflict of the same record from the same link is resolved the
   // same way at once, since resolving one alone could leave the record invalid.
-  Status ResolveConflict(int64_t id, const std::string& resolution,
+  Status ResolveConflict(int64_t id, store::ConflictResolution take,
                          const std::optional<std::string>& value, const std::string& actor,
                          bool whole_record = false);
   // Re-runs a quarantined record through the pipeline, optionally with an edited payload (JSON

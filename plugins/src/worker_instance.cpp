@@ -134,7 +134,7 @@ class WorkerInstance final : public Instance {
       proc_->KillAndReap();
       how = "used more than " + std::to_string(options_.memory_limit_mb) +
             " MiB of memory and was killed";
-    } else if (st.message() == "timeout") {
+    } else if (st.code() == Status::Code::kDeadlineExceeded) {
       proc_->KillAndReap();
       how = "did not answer within " +
             std::to_string(options_.call_timeout.count() / 1000.0).substr(0, 5) +

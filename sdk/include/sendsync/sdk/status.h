@@ -21,11 +21,13 @@ class [[nodiscard]] Status {
     kFailedPrecondition,  // the system is not in a state that allows this (e.g. lease held)
     kPermissionDenied,    // authenticated, but not allowed
     kUnauthenticated,     // credentials missing or wrong
-    kUnavailable,         // transient: try again later (timeouts, 429, 5xx, crashed worker)
+    kUnavailable,         // transient: try again later (429, 5xx, crashed worker)
     kCancelled,           // stopped on request
     kCorruption,          // stored data is damaged (bad hash chain, unreadable row)
     kIoError,             // the operating system or database said no
     kInternal,            // a bug
+    // Appended, never renumbered: the code's name crosses the plugin boundary in error JSON.
+    kDeadlineExceeded,  // transient: a call or a wait ran out of time (a hung worker, a slow pipe)
   };
 
   Status() = default;
@@ -45,13 +47,17 @@ class [[nodiscard]] Status {
   static Status Corruption(std::string msg) { return {Code::kCorruption, std::move(msg)}; }
   static Status IoError(std::string msg) { return {Code::kIoError, std::move(msg)}; }
   static Status Internal(std::string msg) { return {Code::kInternal, std::move(msg)}; }
+  static Status DeadlineExceeded(std::string msg) {
+    return {Code::kDeadlineExceeded, std::move(msg)};
+  }
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }
   const std::string& message() const { return message_; }
   // True for failures worth retrying later (the host maps these to RETRY at the plugin boundary).
   bool transient() const {
-    return code_ == Code::kUnavailable || code_ == Code::kCancelled;
+    return code_ == Code::kUnavailable || code_ == Code::kCancelled ||
+           code_ == Code::kDeadlineExceeded;
   }
 
   // "OK" or "<code name>: <message>".
