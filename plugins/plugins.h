@@ -60,6 +60,9 @@ struct PluginInfo {
   std::string reason;  // when refused: one line saying why
   uint32_t abi_major = 0, abi_minor = 0;
   Manifest manifest;  // when ok
+  // The adapter id the file's manifest gives, once the manifest could be read (also when the file
+  // is refused after that, e.g. a duplicate id): how a refused file is found by id.
+  std::string claimed_id;
 };
 
 // Validates `path` in order: regular readable non-empty file; ELF shared object for this machine's

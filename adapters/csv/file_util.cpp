@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -24,68 +23,7 @@ std::string Errno(const std::string& what, const std::string& path) {
   return what + " '" + path + "': " + std::strerror(errno);
 }
 
-Status WriteAll(int fd, std::string_view data, const std::string& path) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Status::IoError(Errno("cannot write", path));
-    }
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return Status::OK();
-}
-
-Status SyncFolder(const std::string& folder) {
-  int fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return Status::IoError(Errno("cannot open folder", folder));
-  int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0) return Status::IoError(Errno("cannot flush folder", folder));
-  return Status::OK();
-}
-
-Status EnsureFolder(const std::string& folder) {
-  std::error_code ec;
-  fs::create_directories(folder, ec);
-  if (ec) return Status::IoError("cannot create folder '" + folder + "': " + ec.message());
-  return Status::OK();
-}
-
 }  // namespace
-
-Status WriteFileAtomically(const std::string& path, std::string_view content) {
-  static std::atomic<unsigned> counter{0};
-  fs::path target(path);
-  std::string folder = target.parent_path().string();
-  SENDSYNC_RETURN_IF_ERROR(EnsureFolder(folder));
-  std::string tmp =
-      (target.parent_path() / ("." + target.filename().string() + ".tmp-" +
-                               std::to_string(::getpid()) + "-" + std::to_string(counter++)))
-          .string();
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-  if (fd < 0) return Status::IoError(Errno("cannot create", tmp));
-  Status st = WriteAll(fd, content, tmp);
-  if (st.ok() && ::fsync(fd) != 0) st = Status::IoError(Errno("cannot flush", tmp));
-  if (::close(fd) != 0 && st.ok()) st = Status::IoError(Errno("cannot close", tmp));
-  if (st.ok() && ::rename(tmp.c_str(), path.c_str()) != 0)
-    st = Status::IoError(Errno("cannot rename into", path));
-  if (!st.ok()) {
-    ::unlink(tmp.c_str());
-    return st;
-  }
-  return SyncFolder(folder);
-}
-
-Status AppendDurably(const std::string& path, std::string_view text) {
-  SENDSYNC_RETURN_IF_ERROR(EnsureFolder(fs::path(path).parent_path().string()));
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-  if (fd < 0) return Status::IoError(Errno("cannot open", path));
-  Status st = WriteAll(fd, text, path);
-  if (st.ok() && ::fsync(fd) != 0) st = Status::IoError(Errno("cannot flush", path));
-  ::close(fd);
-  return st;
-}
 
 std::optional<FileStamp> StampOf(const std::string& path) {
   struct stat st;

@@ -1,5 +1,6 @@
-// File-system helpers of the csv adapter: crash-safe writes, durable appends, choosing the export
-// file to read, and telling whether a file changed. Used by the csv adapter and its tests only.
+// File-system helpers of the csv adapter: choosing the export file to read, and telling whether a
+// file changed. (Durable writes are the SDK's: sendsync/sdk/durable_file.h.) Used by the csv
+// adapter and its tests only.
 #pragma once
 
 #include <cstdint>
@@ -11,14 +12,6 @@
 #include "sendsync/sdk/status.h"
 
 namespace sendsync::csv {
-
-// Writes `content` to `path` so that a crash leaves either the old file or the whole new one:
-// a temporary file in the same folder, fsync, rename over `path`, fsync of the folder. Creates the
-// folder when missing.
-Status WriteFileAtomically(const std::string& path, std::string_view content);
-
-// Appends `text` to `path` (created when missing) and fsyncs it.
-Status AppendDurably(const std::string& path, std::string_view text);
 
 // What identifies one version of a file without reading it.
 struct FileStamp {

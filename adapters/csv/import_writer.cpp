@@ -9,7 +9,6 @@
 #include <filesystem>
 #include <map>
 
-#include "file_util.h"
 #include "rfc4180.h"
 
 namespace sendsync::csv {
@@ -33,10 +32,11 @@ std::string BatchId() {
 
 }  // namespace
 
-Result<std::unique_ptr<ImportWriter>> ImportWriter::Open(const SourceSpec& source) {
+Result<std::unique_ptr<ImportWriter>> ImportWriter::Open(const SourceSpec& source,
+                                                         sdk::FileSystem& fs) {
   Result<RowWriter> rows = RowWriter::Create(source);
   if (!rows.ok()) return rows.status();
-  std::unique_ptr<ImportWriter> w(new ImportWriter(source, std::move(*rows)));
+  std::unique_ptr<ImportWriter> w(new ImportWriter(source, std::move(*rows), fs));
   SENDSYNC_RETURN_IF_ERROR(w->ledger_.Load());
   return w;
 }
@@ -64,8 +64,7 @@ std::string ImportWriter::NextFileName() const {
       fs::path p(base);
       name = n == 1 ? base : p.stem().string() + "-" + std::to_string(n) + p.extension().string();
     }
-    std::error_code ec;
-    if (!ledger_.NameUsed(name) && !fs::exists(fs::path(source_->write->out_folder) / name, ec))
+    if (!ledger_.NameUsed(name) && !fs_->Exists(fs::path(source_->write->out_folder) / name))
       return name;
   }
 }
@@ -99,7 +98,7 @@ void ImportWriter::Write(const sdk::WriteRequest& request, sdk::WriteResult& res
   if (source_->header) content += FormatRecord(rows_.header(), source_->delimiter, ws.line_end);
   content += body;
   Status st = ledger_.Begin(batch, name, entries);
-  if (st.ok()) st = WriteFileAtomically((fs::path(ws.out_folder) / name).string(), content);
+  if (st.ok()) st = sdk::WriteFileAtomically(*fs_, fs::path(ws.out_folder) / name, content);
   if (!st.ok()) {
     for (const auto& [key, remote] : entries)
       result.Retry(key, "could not write the import file: " + st.message());

@@ -7,6 +7,7 @@
 #include <string>
 
 #include <sendsync/sdk/adapter.h>
+#include <sendsync/sdk/durable_file.h>
 
 #include "config.h"
 #include "ledger.h"
@@ -18,7 +19,9 @@ class ImportWriter {
  public:
   // Prepares the writer for `source` (which has a write section): checks its layout and loads
   // its ledger.
-  static Result<std::unique_ptr<ImportWriter>> Open(const SourceSpec& source);
+  // Files go through `fs` (a fault-injecting one in tests).
+  static Result<std::unique_ptr<ImportWriter>> Open(const SourceSpec& source,
+                                                    sdk::FileSystem& fs = sdk::RealFileSystem());
 
   // Applies `request`'s changes: repeated keys are answered from the ledger; changes that cannot
   // be written are rejected with the reason; the others go into one new file. When the file
@@ -26,13 +29,14 @@ class ImportWriter {
   void Write(const sdk::WriteRequest& request, sdk::WriteResult& result);
 
  private:
-  ImportWriter(const SourceSpec& source, RowWriter rows)
-      : source_(&source), rows_(std::move(rows)), ledger_(source.write->out_folder) {}
+  ImportWriter(const SourceSpec& source, RowWriter rows, sdk::FileSystem& fs)
+      : source_(&source), rows_(std::move(rows)), fs_(&fs), ledger_(source.write->out_folder, fs) {}
   // A file name from the pattern that was never used in the out folder.
   std::string NextFileName() const;
 
   const SourceSpec* source_;
   RowWriter rows_;
+  sdk::FileSystem* fs_;
   Ledger ledger_;
 };
 

@@ -1,11 +1,8 @@
 #include "ledger.h"
 
 #include <filesystem>
-#include <fstream>
 
 #include <nlohmann/json.hpp>
-
-#include "file_util.h"
 
 namespace sendsync::csv {
 namespace {
@@ -15,44 +12,43 @@ using nlohmann::json;
 
 }  // namespace
 
-Ledger::Ledger(std::string out_folder)
+Ledger::Ledger(std::string out_folder, sdk::FileSystem& fs)
     : folder_(std::move(out_folder)),
-      path_((fs::path(folder_) / ".sendsync-csv-ledger.jsonl").string()) {}
+      path_((fs::path(folder_) / ".sendsync-csv-ledger.jsonl").string()),
+      fs_(&fs) {}
 
 Status Ledger::Load() {
   applied_.clear();
   used_names_.clear();
-  std::ifstream in(path_, std::ios::binary);
-  if (!in) {
-    std::error_code ec;
-    if (fs::exists(path_, ec))
-      return Status::IoError("cannot read the write ledger '" + path_ + "'");
-    return Status::OK();
-  }
+  file_.reset();
+  Result<sdk::KeyLedger> opened = sdk::KeyLedger::Open(*fs_, path_);
+  if (!opened.ok()) return opened.status().WithContext("the csv write ledger");
+  file_.emplace(std::move(*opened));
   struct Batch {
     std::string file;
     Entries entries;
     bool committed = false;
   };
   std::map<std::string, Batch> batches;
-  std::string line;
-  while (std::getline(in, line)) {
-    json j = json::parse(line, nullptr, false);
-    if (!j.is_object()) continue;
-    std::string batch = j.value("batch", "");
-    std::string file = j.value("file", "");
-    if (batch.empty() || file.empty()) continue;
-    Batch& b = batches[batch];
-    b.file = file;
-    used_names_.insert(file);
+  for (const sdk::KeyLedger::Record& r : file_->records()) {
+    const json& j = r.value;
+    const json* batch = j.contains("batch") ? &j["batch"] : nullptr;
+    const json* file = j.contains("file") ? &j["file"] : nullptr;
+    if (!batch || !file || !batch->is_string() || !file->is_string() ||
+        batch->get<std::string>().empty() || file->get<std::string>().empty())
+      return Status::Corruption("the csv write ledger '" + path_ + "' line " +
+                                std::to_string(r.line) +
+                                " names no batch or file; restore the file from a backup");
+    Batch& b = batches[batch->get<std::string>()];
+    b.file = file->get<std::string>();
+    used_names_.insert(b.file);
     if (j.value("commit", false))
       b.committed = true;
     else if (j.contains("key") && j["key"].is_string())
       b.entries.emplace_back(j["key"], j.value("remote_id", ""));
   }
   for (auto& [id, b] : batches) {
-    std::error_code ec;
-    bool in_place = b.committed || fs::exists(fs::path(folder_) / b.file, ec);
+    bool in_place = b.committed || fs_->Exists(fs::path(folder_) / b.file);
     if (!in_place) continue;  // the file never appeared: those keys were not applied
     for (auto& [key, remote] : b.entries) applied_[key] = remote;
     if (!b.committed) SENDSYNC_RETURN_IF_ERROR(Commit(id, b.file, {}));
@@ -66,18 +62,18 @@ const std::string* Ledger::Find(const std::string& key) const {
 }
 
 Status Ledger::Begin(const std::string& batch, const std::string& file, const Entries& entries) {
-  std::string text;
+  if (!file_) SENDSYNC_RETURN_IF_ERROR(Load());
+  std::vector<json> lines;
   for (const auto& [key, remote] : entries)
-    text +=
-        json{{"batch", batch}, {"file", file}, {"key", key}, {"remote_id", remote}}.dump() + "\n";
+    lines.push_back(json{{"batch", batch}, {"file", file}, {"key", key}, {"remote_id", remote}});
   used_names_.insert(file);
-  return AppendDurably(path_, text);
+  return file_->Append(lines);
 }
 
 Status Ledger::Commit(const std::string& batch, const std::string& file, const Entries& entries) {
+  if (!file_) SENDSYNC_RETURN_IF_ERROR(Load());
   for (const auto& [key, remote] : entries) applied_[key] = remote;
-  return AppendDurably(path_,
-                       json{{"batch", batch}, {"file", file}, {"commit", true}}.dump() + "\n");
+  return file_->Append(json{{"batch", batch}, {"file", file}, {"commit", true}});
 }
 
 }  // namespace sendsync::csv

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "file_util.h"
+#include "sendsync/sdk/durable_file.h"
 
 namespace sendsync::csv {
 namespace {
@@ -108,7 +109,7 @@ Status SnapshotState::Save(const std::string& kind, const std::string& hash,
     text += '\n';
   }
   std::string path = PathOf(kind, hash);
-  Status st = WriteFileAtomically(path, text);
+  Status st = sdk::WriteFileAtomically(sdk::RealFileSystem(), path, text);
   if (!st.ok())
     return Status::IoError(
         "cannot save snapshot state (set \"state_folder\" to a folder sendsync "

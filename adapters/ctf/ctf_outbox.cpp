@@ -7,6 +7,7 @@
 #include "ctf_writer.h"
 #include "file_util.h"
 #include "out_ledger.h"
+#include "sendsync/sdk/durable_file.h"
 
 namespace sendsync::ctf {
 
@@ -77,7 +78,7 @@ Status CtfOutbox::Write(const sdk::WriteRequest& req, sdk::WriteResult& res) {
     return Status::OK();
   }
   const std::filesystem::path out = *config_.out_folder;
-  Result<FolderLock> lock = FolderLock::Acquire(out / ".sendsync-ctf.lock");
+  Result<sdk::FolderLock> lock = sdk::FolderLock::Acquire(out / ".sendsync-ctf.lock");
   if (!lock.ok()) return lock.status();
   Result<OutLedger> ledger = OutLedger::Load(out);
   if (!ledger.ok()) return ledger.status();

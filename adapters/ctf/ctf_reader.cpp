@@ -8,6 +8,7 @@
 #include "ctf_pupil_records.h"
 #include "file_util.h"
 #include "read_cursor.h"
+#include "sendsync/sdk/durable_file.h"
 
 namespace sendsync::ctf {
 
@@ -155,7 +156,7 @@ Status CtfReader::ReadPage(const sdk::ReadRequest& req, sdk::ReadResult& res,
   std::optional<ReadCursor> cursor = ReadCursor::Parse(req.cursor);
   if (!cursor)
     return Status::InvalidArgument("cursor '" + req.cursor + "' was not made by the ctf adapter");
-  Result<FolderLock> lock = FolderLock::Acquire(drop_.lock_path());
+  Result<sdk::FolderLock> lock = sdk::FolderLock::Acquire(drop_.lock_path());
   if (!lock.ok()) return lock.status();
   Result<IngestLedger> loaded = IngestLedger::Load(drop_.ledger_path());
   if (!loaded.ok()) return loaded.status();
@@ -346,7 +347,7 @@ Result<json> CtfReader::Describe() {
   json items = json::array();
   std::error_code ec;
   if (fs::exists(drop_.ledger_path(), ec)) {
-    Result<FolderLock> lock = FolderLock::Acquire(drop_.lock_path());
+    Result<sdk::FolderLock> lock = sdk::FolderLock::Acquire(drop_.lock_path());
     if (!lock.ok()) return lock.status();
     Result<IngestLedger> ledger = IngestLedger::Load(drop_.ledger_path());
     if (!ledger.ok()) return ledger.status();

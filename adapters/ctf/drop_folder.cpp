@@ -10,6 +10,7 @@
 #include "ctf_file_check.h"
 #include "ctf_parser.h"
 #include "file_util.h"
+#include "sendsync/sdk/durable_file.h"
 
 namespace sendsync::ctf {
 
@@ -175,8 +176,7 @@ Status DropFolder::IngestNew(IngestLedger& ledger, const fs::path& file, const s
     e.reason = verdict.reason;
     e.line = verdict.line;
     e.element = verdict.element;
-    std::error_code ec;
-    fs::create_directories(root() / "rejected", ec);
+    SENDSYNC_RETURN_IF_ERROR(fs_->CreateFolders(root() / "rejected"));
     e.path = "rejected/" +
              FreeName(root() / "rejected", e.name, std::to_string(seq)).filename().string();
   }
@@ -199,7 +199,7 @@ Status DropFolder::Refuse(const LedgerEntry& e, const fs::path& from) {
   const fs::path target = root() / e.path;
   const fs::path reason = root() / (e.path + ".reason.txt");
   std::error_code ec;
-  fs::create_directories(target.parent_path(), ec);
+  SENDSYNC_RETURN_IF_ERROR(fs_->CreateFolders(target.parent_path()));
   if (!fs::exists(reason, ec)) {
     std::string text = "sendsync did not import this file: " + e.name + "\n\n" +
                        "Why: " + e.reason + "\n" + "Where: line " + std::to_string(e.line) +
@@ -210,9 +210,9 @@ Status DropFolder::Refuse(const LedgerEntry& e, const fs::path& from) {
                        "put the new file into " +
                        root().string() +
                        "; this copy stays here for reference and is never read again.\n";
-    SENDSYNC_RETURN_IF_ERROR(WriteNewFileDurably(reason, text));
+    SENDSYNC_RETURN_IF_ERROR(sdk::WriteNewFileDurably(*fs_, reason, text));
   }
-  return MoveNoClobber(from, target);
+  return sdk::MoveNoClobber(*fs_, from, target);
 }
 
 Status DropFolder::HandleKnown(IngestLedger& ledger, const LedgerEntry& known,
@@ -225,22 +225,22 @@ Status DropFolder::HandleKnown(IngestLedger& ledger, const LedgerEntry& known,
     host_.Info("ctf: finishing the move of " + file.filename().string() + " (sequence " +
                std::to_string(known.seq) + ") to " + known.path);
     if (known.state == "refused") return Refuse(known, file);
-    fs::create_directories(place.parent_path(), ec);
-    return MoveNoClobber(file, place);
+    SENDSYNC_RETURN_IF_ERROR(fs_->CreateFolders(place.parent_path()));
+    return sdk::MoveNoClobber(*fs_, file, place);
   }
   // The same content again under another name (or again after it was read): never read twice.
-  fs::create_directories(root() / "done", ec);
+  SENDSYNC_RETURN_IF_ERROR(fs_->CreateFolders(root() / "done"));
   const fs::path target =
       FreeName(root() / "done", file.filename().string(), "same-as-" + std::to_string(known.seq));
   std::string note = "sendsync did not read this file: it has the same content (SHA-256 " +
                      known.sha256 + ") as " + known.name + ", which was taken in on " +
                      known.ingested_at + " as ledger sequence " + std::to_string(known.seq) + " (" +
                      known.state + ", now at " + known.path + "). A file is never read twice.\n";
-  SENDSYNC_RETURN_IF_ERROR(WriteNewFileDurably(target.string() + ".note.txt", note));
+  SENDSYNC_RETURN_IF_ERROR(sdk::WriteNewFileDurably(*fs_, target.string() + ".note.txt", note));
   host_.Info("ctf: " + file.filename().string() + " repeats sequence " + std::to_string(known.seq) +
              "; moved to done/ unread");
   (void)ledger;
-  return MoveNoClobber(file, target);
+  return sdk::MoveNoClobber(*fs_, file, target);
 }
 
 Status DropFolder::MarkCommitted(IngestLedger& ledger, int64_t below) {
@@ -252,14 +252,14 @@ Status DropFolder::MarkCommitted(IngestLedger& ledger, int64_t below) {
   }
   if (to_move.empty()) return Status::OK();
   std::error_code ec;
-  fs::create_directories(root() / "done", ec);
+  SENDSYNC_RETURN_IF_ERROR(fs_->CreateFolders(root() / "done"));
   for (int64_t seq : to_move) {
     const LedgerEntry& e = ledger.entries().at(seq);
     const fs::path from = root() / e.path;
     if (!fs::exists(from, ec)) continue;  // Locate and Ingest deal with a file that is elsewhere
     const fs::path target = FreeName(root() / "done", e.name, std::to_string(seq));
     SENDSYNC_RETURN_IF_ERROR(ledger.Move(seq, "done/" + target.filename().string()));
-    SENDSYNC_RETURN_IF_ERROR(MoveNoClobber(from, target));
+    SENDSYNC_RETURN_IF_ERROR(sdk::MoveNoClobber(*fs_, from, target));
   }
   return Status::OK();
 }

@@ -20,12 +20,16 @@
 #include "ctf_file_check.h"
 #include "ctf_parser.h"
 #include "ingest_ledger.h"
+#include "sendsync/sdk/durable_file.h"
 
 namespace sendsync::ctf {
 
 class DropFolder {
  public:
-  DropFolder(const CtfConfig& config, const sdk::Host& host) : config_(config), host_(host) {}
+  // Files are written and moved through `fs` (a fault-injecting one in tests).
+  DropFolder(const CtfConfig& config, const sdk::Host& host,
+             sdk::FileSystem& fs = sdk::RealFileSystem())
+      : config_(config), host_(host), fs_(&fs) {}
 
   std::filesystem::path root() const { return config_.drop_folder; }
   std::filesystem::path ledger_path() const { return root() / ".sendsync-ctf-ledger.jsonl"; }
@@ -64,6 +68,7 @@ class DropFolder {
 
   const CtfConfig& config_;
   const sdk::Host& host_;
+  sdk::FileSystem* fs_;
 };
 
 // The size and modification time (ns since the epoch) of a file, for "has it changed?".

@@ -1,11 +1,7 @@
 #include "ingest_ledger.h"
 
-#include <unistd.h>
-
 #include <cstdio>
-#include <fstream>
 #include <random>
-#include <sstream>
 
 #include "file_util.h"
 
@@ -48,47 +44,21 @@ LedgerEntry LedgerEntry::FromJson(const json& j) {
   return e;
 }
 
-Result<IngestLedger> IngestLedger::Load(const std::filesystem::path& path) {
-  IngestLedger l;
-  l.path_ = path;
-  std::string text;
-  std::error_code ec;
-  if (std::filesystem::exists(path, ec)) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return Status::Unavailable("cannot read the ingest ledger '" + path.string() + "'");
-    std::stringstream all;
-    all << in.rdbuf();
-    text = all.str();
-  }
-  // A last line without its newline was torn by a crash mid-append: cut it off so the next append
-  // starts on a fresh line. Everything it said is redone (it was the start of a step not finished).
-  size_t keep = text.rfind('\n') == std::string::npos ? 0 : text.rfind('\n') + 1;
-  if (keep < text.size()) {
-    if (::truncate(path.c_str(), static_cast<off_t>(keep)) != 0)
-      return Status::Unavailable("cannot repair the torn last line of '" + path.string() + "'");
-    text.resize(keep);
-  }
-  if (text.empty()) {  // new (or created by a crash before its first line was whole)
+Result<IngestLedger> IngestLedger::Load(const std::filesystem::path& path, sdk::FileSystem& fs) {
+  Result<sdk::KeyLedger> file = sdk::KeyLedger::Open(fs, path);
+  if (!file.ok()) return file.status().WithContext("the CTF ingest ledger");
+  IngestLedger l(std::move(*file));
+  if (l.file_.records().empty()) {  // new (or created by a crash before its first line was whole)
     std::random_device rd;
     char id[17];
     std::snprintf(id, sizeof id, "%08x%08x", rd(), rd());
     l.id_ = id;
-    SENDSYNC_RETURN_IF_ERROR(AppendLineDurably(
-        path, json{{"ledger", l.id_}, {"created", NowLocalIso()}, {"format", 1}}.dump()));
+    SENDSYNC_RETURN_IF_ERROR(
+        l.file_.Append(json{{"ledger", l.id_}, {"created", NowLocalIso()}, {"format", 1}}));
     return l;
   }
-  std::istringstream lines(text);
-  std::string line;
-  size_t n = 0;
-  while (std::getline(lines, line)) {
-    ++n;
-    if (line.empty()) continue;
-    json j = json::parse(line, nullptr, false);
-    if (!j.is_object())
-      return Status::Corruption("ingest ledger '" + path.string() + "' line " + std::to_string(n) +
-                                " is not JSON; fix or move the ledger by hand");
-    SENDSYNC_RETURN_IF_ERROR(l.Apply(j, n));
-  }
+  for (const sdk::KeyLedger::Record& r : l.file_.records())
+    SENDSYNC_RETURN_IF_ERROR(l.Apply(r.value, r.line));
   if (l.id_.empty())
     return Status::Corruption("ingest ledger '" + path.string() + "' has no id line");
   return l;
@@ -107,8 +77,9 @@ Status IngestLedger::Apply(const json& j, size_t n) {
       entries_.at(j.at("seq").get<int64_t>()).lost = j["lost"].get<std::string>();
     }
   } catch (const std::exception& e) {
-    return Status::Corruption("ingest ledger '" + path_.string() + "' line " + std::to_string(n) +
-                              " is damaged (" + e.what() + "); fix or move the ledger by hand");
+    return Status::Corruption("ingest ledger '" + file_.path().string() + "' line " +
+                              std::to_string(n) + " is damaged (" + e.what() +
+                              "); fix or move the ledger by hand");
   }
   return Status::OK();
 }
@@ -122,7 +93,7 @@ const LedgerEntry* IngestLedger::FindHash(const std::string& sha256) const {
 
 Result<int64_t> IngestLedger::Add(LedgerEntry entry) {
   entry.seq = max_seq() + 1;
-  SENDSYNC_RETURN_IF_ERROR(AppendLineDurably(path_, entry.ToJson().dump()));
+  SENDSYNC_RETURN_IF_ERROR(file_.Append(entry.ToJson()));
   int64_t seq = entry.seq;
   entries_[seq] = std::move(entry);
   return seq;
@@ -130,14 +101,13 @@ Result<int64_t> IngestLedger::Add(LedgerEntry entry) {
 
 Status IngestLedger::Move(int64_t seq, const std::string& to) {
   SENDSYNC_RETURN_IF_ERROR(
-      AppendLineDurably(path_, json{{"seq", seq}, {"moved_to", to}, {"at", NowLocalIso()}}.dump()));
+      file_.Append(json{{"seq", seq}, {"moved_to", to}, {"at", NowLocalIso()}}));
   entries_.at(seq).path = to;
   return Status::OK();
 }
 
 Status IngestLedger::MarkLost(int64_t seq, const std::string& why) {
-  SENDSYNC_RETURN_IF_ERROR(
-      AppendLineDurably(path_, json{{"seq", seq}, {"lost", why}, {"at", NowLocalIso()}}.dump()));
+  SENDSYNC_RETURN_IF_ERROR(file_.Append(json{{"seq", seq}, {"lost", why}, {"at", NowLocalIso()}}));
   entries_.at(seq).lost = why;
   return Status::OK();
 }

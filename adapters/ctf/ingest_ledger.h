@@ -9,7 +9,9 @@
 //   {"seq": 3, "sha256": "...", "name": "...", "path": "...", "state": "accepted"|"refused", ...}
 //   {"seq": 3, "moved_to": "done/x.xml"}                       the file was (or is being) moved
 //   {"seq": 3, "lost": "why"}                                  the file vanished before it was read
-// A torn last line (a crash mid-append) is cut off when the ledger is loaded. The caller holds the
+// The file is an SDK KeyLedger (sendsync/sdk/ledger.h): checksummed lines, a torn last line (a
+// crash mid-append) cut off when the ledger is loaded, damage elsewhere refused as Corruption
+// naming the line; ledgers written before the checksums are read as they are. The caller holds the
 // drop folder's lock while it uses a ledger. Internal to adapters/ctf.
 #pragma once
 
@@ -19,6 +21,8 @@
 #include <string>
 #include <vector>
 
+#include <sendsync/sdk/durable_file.h>
+#include <sendsync/sdk/ledger.h>
 #include <sendsync/sdk/status.h>
 #include <nlohmann/json.hpp>
 
@@ -52,7 +56,9 @@ class IngestLedger {
  public:
   // Loads the ledger at `path`, creating it (with a new id) when absent. A damaged line other than
   // a torn last one is Corruption: the ledger is never guessed at.
-  static Result<IngestLedger> Load(const std::filesystem::path& path);
+  // Files go through `fs` (a fault-injecting one in tests), which must outlive the ledger.
+  static Result<IngestLedger> Load(const std::filesystem::path& path,
+                                   sdk::FileSystem& fs = sdk::RealFileSystem());
 
   const std::string& id() const { return id_; }
   const std::map<int64_t, LedgerEntry>& entries() const { return entries_; }
@@ -69,8 +75,9 @@ class IngestLedger {
   Status MarkLost(int64_t seq, const std::string& why);
 
  private:
+  explicit IngestLedger(sdk::KeyLedger file) : file_(std::move(file)) {}
   Status Apply(const nlohmann::json& line, size_t line_no);
-  std::filesystem::path path_;
+  sdk::KeyLedger file_;
   std::string id_;
   std::map<int64_t, LedgerEntry> entries_;
 };

@@ -98,6 +98,14 @@ json ConfigSchema() {
           {"maximum", 1000},
           {"default", 100},
           {"description", "students asked for per page"}}},
+        {"requests_in_flight",
+         {{"type", "integer"},
+          {"minimum", 1},
+          {"maximum", 16},
+          {"default", 4},
+          {"description",
+           "pages fetched at once when the API splits its students into id ranges "
+           "(GET .../students/ranges); 1 reads one page at a time"}}},
         {"timeout_seconds",
          {{"type", "integer"},
           {"minimum", 1},
@@ -123,7 +131,7 @@ Result<Config> ParseConfig(const json& j) {
       return Refuse(it.key(),
                     "is not a setting of the mis-api adapter (known: base_url, "
                     "school_id, token, ca_file, verify_tls, per_page, "
-                    "timeout_seconds, max_retry_after_seconds)");
+                    "requests_in_flight, timeout_seconds, max_retry_after_seconds)");
   Config c;
   SENDSYNC_RETURN_IF_ERROR(ReadBaseUrl(j, c));
   if (!j.contains("school_id") || !j["school_id"].is_string() ||
@@ -147,6 +155,7 @@ Result<Config> ParseConfig(const json& j) {
     c.verify_tls = j["verify_tls"];
   }
   SENDSYNC_RETURN_IF_ERROR(ReadInt(j, "per_page", 1, 1000, c.per_page));
+  SENDSYNC_RETURN_IF_ERROR(ReadInt(j, "requests_in_flight", 1, 16, c.requests_in_flight));
   SENDSYNC_RETURN_IF_ERROR(ReadInt(j, "timeout_seconds", 1, 600, c.timeout_seconds));
   SENDSYNC_RETURN_IF_ERROR(
       ReadInt(j, "max_retry_after_seconds", 0, 3600, c.max_retry_after_seconds));

@@ -16,6 +16,7 @@ struct Config {
   std::string ca_file;    // extra PEM bundle to trust; empty = the system's
   bool verify_tls = true;
   int per_page = 100;
+  int requests_in_flight = 4;  // pages fetched at once when the API offers id ranges
   int timeout_seconds = 30;
   int max_retry_after_seconds = 30;
 };

@@ -50,6 +50,7 @@ void Cursor::FinishPull() {
   phase = Phase::kRecords;
   page.clear();
   after.clear();
+  chains.clear();
 }
 
 Result<Cursor> Cursor::Parse(const std::string& text) {
@@ -78,8 +79,20 @@ Result<Cursor> Cursor::Parse(const std::string& text) {
     if (!j[key].is_string()) return bad;
     *out = j[key].get<std::string>();
   }
-  if (!c.in_pull() &&
-      (c.max_seen || !c.page.empty() || !c.after.empty() || c.phase != Phase::kRecords))
+  if (j.contains("chains")) {
+    if (!j["chains"].is_array() || j["chains"].empty() || c.phase != Phase::kRecords ||
+        !c.page.empty() || !c.after.empty())
+      return bad;
+    for (const json& ch : j["chains"]) {
+      if (!ch.is_object() || !ch.contains("page") || !ch["page"].is_string() ||
+          ch["page"].get<std::string>().empty() ||
+          (ch.contains("after") && !ch["after"].is_string()))
+        return bad;
+      c.chains.push_back({ch["page"].get<std::string>(), ch.value("after", std::string())});
+    }
+  }
+  if (!c.in_pull() && (c.max_seen || !c.page.empty() || !c.after.empty() ||
+                       c.phase != Phase::kRecords || !c.chains.empty()))
     return bad;
   return c;
 }
@@ -93,6 +106,15 @@ std::string Cursor::ToString() const {
     j["phase"] = phase == Phase::kRecords ? "records" : "deletions";
     if (!page.empty()) j["page"] = page;
     if (!after.empty()) j["after"] = after;
+    if (!chains.empty()) {
+      json list = json::array();
+      for (const Chain& ch : chains) {
+        json one = {{"page", ch.page}};
+        if (!ch.after.empty()) one["after"] = ch.after;
+        list.push_back(std::move(one));
+      }
+      j["chains"] = std::move(list);
+    }
   }
   return j.dump();
 }

@@ -12,12 +12,19 @@
 // A read call stops after `limit` records, so a pull spans several calls: the cursor then also
 // holds where it is — the phase (records or deletions), the URL of the page being read and the id
 // of the last item fully returned from it.
+//
+// Partitioned reads (docs/adapters/mis-api.md, `GET /schools/{school}/students/ranges`): when the
+// API splits the students into id ranges, the records phase reads each range as a chain of its
+// own, several at once; the cursor then holds every unfinished chain's page and position instead
+// of one. A chain's page is committed only as far as its records were returned, so a restart
+// re-reads at most the pages that were in flight.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <sendsync/sdk/status.h>
 
@@ -38,6 +45,13 @@ constexpr Millis kOverlapMillis = 5 * 60 * 1000;
 struct Cursor {
   enum class Phase { kRecords, kDeletions };
 
+  // One id range of a partitioned records phase, read by following its own `next` links.
+  struct Chain {
+    std::string page;   // URL of the page being read (never empty)
+    std::string after;  // id of the last item of `page` fully returned; empty = none yet
+    bool operator==(const Chain&) const = default;
+  };
+
   std::optional<Millis> watermark;  // none: everything (the first pull)
   // Set only while a pull is under way:
   std::optional<Millis> pull_start;  // the server's time on the pull's first page
@@ -45,6 +59,8 @@ struct Cursor {
   Phase phase = Phase::kRecords;
   std::string page;   // URL of the page being read; empty = the phase's first page
   std::string after;  // id of the last item of `page` fully returned; empty = none yet
+  // Records phase of a partitioned pull: the chains not yet read to their end (page/after unused).
+  std::vector<Chain> chains;
 
   bool in_pull() const { return pull_start.has_value(); }
   // The updated_after value to ask for: watermark minus the overlap.

@@ -49,7 +49,14 @@ class MisApiAdapter : public sdk::Adapter {
     Result<std::unique_ptr<mis::ApiClient>> api = mis::ApiClient::Create(config_, cancelled);
     if (!api.ok()) return Scrub(api.status().WithContext("config"));
     api_ = std::move(*api);
-    reader_ = std::make_unique<mis::Reader>(config_, *api_, cancelled);
+    // Clients of their own for the pages read ahead (one per request in flight).
+    std::vector<std::unique_ptr<mis::ApiClient>> fetchers;
+    for (int i = 0; i < config_.requests_in_flight && config_.requests_in_flight > 1; ++i) {
+      Result<std::unique_ptr<mis::ApiClient>> f = mis::ApiClient::Create(config_, cancelled);
+      if (!f.ok()) return Scrub(f.status().WithContext("config"));
+      fetchers.push_back(std::move(*f));
+    }
+    reader_ = std::make_unique<mis::Reader>(config_, *api_, cancelled, std::move(fetchers));
     writer_ = std::make_unique<mis::Writer>(*api_, cancelled);
     if (!config_.verify_tls && config_.base_url.rfind("https://", 0) == 0)
       host().Warn("mis-api: TLS certificate verification is off for " + config_.base_url +
@@ -64,6 +71,7 @@ class MisApiAdapter : public sdk::Adapter {
                 {"verify_tls", config_.verify_tls},
                 {"ca_file", config_.ca_file.empty() ? json(nullptr) : json(config_.ca_file)},
                 {"per_page", config_.per_page},
+                {"requests_in_flight", config_.requests_in_flight},
                 {"timeout_seconds", config_.timeout_seconds},
                 {"max_retry_after_seconds", config_.max_retry_after_seconds}};
   }
@@ -113,6 +121,8 @@ class MisApiAdapter : public sdk::Adapter {
         return Status::Unavailable(m);
       case Status::Code::kCancelled:
         return Status::Cancelled(m);
+      case Status::Code::kDeadlineExceeded:
+        return Status::DeadlineExceeded(m);
       case Status::Code::kUnauthenticated:
         return Status::Unauthenticated(m);
       case Status::Code::kPermissionDenied:

@@ -1,6 +1,7 @@
 #include "reader.h"
 
 #include <algorithm>
+#include <chrono>
 #include <optional>
 
 #include <sendsync/sdk/records.h>
@@ -13,15 +14,22 @@ namespace sendsync::mis_api_adapter {
 using nlohmann::json;
 namespace http = sdk::http;
 
-namespace {
-
-// Bounds one call's work even against a server whose pages are all empty.
-constexpr int kMaxPagesPerCall = 200;
-
 struct KindPlan {
   const char* include;        // include= for the students endpoint ("" for none)
   const char* deletion_type;  // type= for the deletions endpoint (nullptr: no deletions phase)
 };
+
+// A page of a list, checked: its items, its `next` link ("" on the last page), its server time.
+struct PageView {
+  const json* items = nullptr;
+  std::string next;
+  std::optional<Millis> server_time;
+};
+
+namespace {
+
+// Bounds one call's work even against a server whose pages are all empty.
+constexpr int kMaxPagesPerCall = 200;
 
 std::optional<KindPlan> PlanFor(const std::string& kind) {
   if (kind == "pupil") return KindPlan{"", "student"};
@@ -124,7 +132,216 @@ size_t ResumeAt(const json& items, const std::string& after) {
   return 0;
 }
 
+// Checks a list page's shape (docs/adapters/mis-api.md, Pagination).
+Result<PageView> CheckPage(const json& page, const std::string& what, const std::string& target) {
+  if (!page.is_object() || !page.contains("data") || !page["data"].is_array())
+    return Status::InvalidArgument(what +
+                                   ": the answer has no \"data\" list "
+                                   "(see docs/adapters/mis-api.md, Pagination)");
+  PageView v;
+  v.items = &page["data"];
+  json meta = page.value("meta", json::object());
+  json pagination = meta.is_object() ? meta.value("pagination", json::object()) : json();
+  json next = pagination.is_object() ? pagination.value("next", json(nullptr)) : json(nullptr);
+  if (!next.is_null() && !next.is_string())
+    return Status::InvalidArgument(what + ": meta.pagination.next must be a URL or null");
+  if (next.is_string()) v.next = next.get<std::string>();
+  if (!v.next.empty() && v.next == target)
+    return Status::InvalidArgument(what + ": meta.pagination.next points at the same page");
+  if (meta.is_object()) v.server_time = ParseTime(Str(meta, "server_time"));
+  return v;
+}
+
+Status NoServerTime(const std::string& what) {
+  return Status::InvalidArgument(
+      what +
+      ": the answer lacks meta.server_time (an ISO 8601 time with a zone), which "
+      "incremental pulls need (see docs/adapters/mis-api.md, Pagination)");
+}
+
+// The records phase is read: on to the deletions, or the pull is complete.
+Reader::Step EndOfRecords(const KindPlan& plan, Cursor& c) {
+  c.page.clear();
+  c.after.clear();
+  c.chains.clear();
+  if (plan.deletion_type) {
+    c.phase = Cursor::Phase::kDeletions;
+    return Reader::Step::kOn;
+  }
+  c.FinishPull();
+  return Reader::Step::kDone;
+}
+
 }  // namespace
+
+// One read call's running state.
+struct Reader::Call {
+  const std::string& kind;
+  const KindPlan& plan;
+  size_t limit;
+  int per_page;
+  sdk::ReadResult& res;
+  size_t produced = 0;
+
+  // Returns the items of `items` from the one after `after` on, until the limit; true when the
+  // limit stopped it inside the page (`after` then names the last item returned).
+  bool Take(const json& items, bool records_phase, std::string& after, Cursor& c) {
+    for (size_t i = ResumeAt(items, after); i < items.size(); ++i) {
+      const json& item = items[i];
+      Output out = records_phase ? FromStudent(kind, item) : FromDeletion(kind, item);
+      if (produced > 0 && produced + out.size() > limit) return true;
+      for (json& r : out.records) res.AddRecord(r);
+      for (sdk::Reject& r : out.rejects) res.rejects.push_back(std::move(r));
+      for (sdk::Deletion& d : out.deletions) res.deletions.push_back(std::move(d));
+      produced += out.size();
+      std::string id = item.is_object() ? Str(item, "id") : "";
+      after = id.empty() || id[0] == '#' ? "#" + std::to_string(i) : id;
+      if (item.is_object()) {
+        if (auto t = ParseTime(Str(item, records_phase ? "updated_at" : "deleted_at"))) c.Saw(*t);
+      }
+    }
+    return false;
+  }
+};
+
+Reader::Reader(const Config& config, ApiClient& api, std::function<bool()> cancelled,
+               std::vector<std::unique_ptr<ApiClient>> fetchers)
+    : config_(config),
+      api_(api),
+      cancelled_(std::move(cancelled)),
+      fetchers_(std::move(fetchers)),
+      busy_(fetchers_.size()) {}
+
+Reader::~Reader() {
+  for (auto& [url, f] : ahead_) f.wait();
+  for (Fetch& f : busy_)
+    if (f.valid()) f.wait();
+}
+
+Reader::Fetch Reader::FetchAhead(const std::string& url) {
+  if (auto it = ahead_.find(url); it != ahead_.end()) return it->second;
+  size_t slot = 0;
+  for (size_t i = 0; i < busy_.size(); ++i) {
+    const Fetch& f = busy_[i];
+    if (!f.valid() || f.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
+      slot = i;
+      break;
+    }
+  }
+  // Without fetchers of its own (requests_in_flight 1), a chain's page is fetched when needed.
+  ApiClient* client = fetchers_.empty() ? &api_ : fetchers_[slot].get();
+  Fetch f =
+      std::async(fetchers_.empty() ? std::launch::deferred : std::launch::async, [client, url] {
+        return client->GetJson(url, "GET students");
+      }).share();
+  if (!busy_.empty()) busy_[slot] = f;
+  ahead_.emplace(url, f);
+  return f;
+}
+
+void Reader::DropUnneeded(const Cursor& c) {
+  for (auto it = ahead_.begin(); it != ahead_.end();) {
+    bool needed = std::any_of(c.chains.begin(), c.chains.end(),
+                              [&](const Cursor::Chain& ch) { return ch.page == it->first; });
+    it = needed ? std::next(it) : ahead_.erase(it);
+  }
+}
+
+Status Reader::StartChains(Cursor& c, const KindPlan& plan, int per_page) {
+  std::string q = "/students/ranges?parts=" + std::to_string(fetchers_.size());
+  if (auto ua = c.UpdatedAfter()) q += "&updated_after=" + http::Encode(FormatTime(*ua));
+  Result<json> ranges = api_.GetJson(api_.SchoolPath(q), "GET students/ranges");
+  if (!ranges.ok()) {
+    // An API without ranges is read one page at a time, as the contract allows.
+    if (ranges.status().code() != Status::Code::kNotFound) return ranges.status();
+    ranges_missing_ = true;
+    return Status::OK();
+  }
+  const std::string what = "GET students/ranges";
+  if (!ranges->is_object() || !ranges->contains("data") || !(*ranges)["data"].is_array())
+    return Status::InvalidArgument(what + ": the answer has no \"data\" list of ranges");
+  json meta = ranges->value("meta", json::object());
+  auto t = meta.is_object() ? ParseTime(Str(meta, "server_time")) : std::nullopt;
+  if (!t) return NoServerTime(what);
+  std::vector<Cursor::Chain> chains;
+  const std::string first = FirstPage(api_, c, plan, per_page);
+  for (const json& r : (*ranges)["data"]) {
+    auto bound = [&](const char* key, std::string& out) {
+      if (!r.is_object() || !r.contains(key) || r[key].is_null()) return true;
+      if (!r[key].is_string() || r[key].get<std::string>().empty()) return false;
+      out = r[key].get<std::string>();
+      return true;
+    };
+    std::string after, until;
+    if (!bound("after", after) || !bound("until", until))
+      return Status::InvalidArgument(what +
+                                     ": a range must be {\"after\": id or null, \"until\": id or "
+                                     "null}");
+    std::string page = first;
+    if (!after.empty()) page += "&after=" + http::Encode(after);
+    if (!until.empty()) page += "&until=" + http::Encode(until);
+    chains.push_back({page, ""});
+  }
+  c.pull_start = *t;
+  c.chains = std::move(chains);
+  return Status::OK();
+}
+
+Result<Reader::Step> Reader::PageStep(Call& call, Cursor& c) {
+  const bool records_phase = c.phase == Cursor::Phase::kRecords;
+  const std::string what = records_phase ? "GET students" : "GET deletions";
+  const std::string target = c.page.empty() ? FirstPage(api_, c, call.plan, call.per_page) : c.page;
+  Result<json> page = api_.GetJson(target, what);
+  if (!page.ok()) return page.status();
+  Result<PageView> v = CheckPage(*page, what, target);
+  if (!v.ok()) return v.status();
+  if (records_phase && !c.in_pull()) {
+    if (!v->server_time) return NoServerTime(what);
+    c.pull_start = *v->server_time;
+  }
+  if (call.Take(*v->items, records_phase, c.after, c)) {
+    c.page = target;
+    return Step::kStop;
+  }
+  if (!v->next.empty()) {
+    c.page = v->next;
+    c.after.clear();
+    return Step::kOn;
+  }
+  if (records_phase) return EndOfRecords(call.plan, c);
+  c.FinishPull();
+  return Step::kDone;
+}
+
+Result<Reader::Step> Reader::ChainStep(Call& call, Cursor& c) {
+  for (const Cursor::Chain& ch : c.chains) FetchAhead(ch.page);
+  // The chains take turns: the one at the front is read, and goes to the back when its page is
+  // done, so that the same cursor always reads the same pages in the same order.
+  Cursor::Chain& ch = c.chains.front();
+  const std::string target = ch.page;
+  Result<json> page = FetchAhead(target).get();
+  if (!page.ok()) {
+    ahead_.erase(target);  // asked again on the next call
+    return page.status();
+  }
+  Result<PageView> v = CheckPage(*page, "GET students", target);
+  if (!v.ok()) {
+    ahead_.erase(target);
+    return v.status();
+  }
+  if (call.Take(*v->items, true, ch.after, c)) return Step::kStop;  // the page stays fetched
+  ahead_.erase(target);
+  if (!v->next.empty()) {
+    ch.page = v->next;
+    ch.after.clear();
+    FetchAhead(ch.page);
+    std::rotate(c.chains.begin(), c.chains.begin() + 1, c.chains.end());
+    return Step::kOn;
+  }
+  c.chains.erase(c.chains.begin());
+  if (c.chains.empty()) return EndOfRecords(call.plan, c);
+  return Step::kOn;
+}
 
 Status Reader::Read(const sdk::ReadRequest& req, sdk::ReadResult& res) {
   std::optional<KindPlan> plan = PlanFor(req.kind);
@@ -135,82 +352,29 @@ Status Reader::Read(const sdk::ReadRequest& req, sdk::ReadResult& res) {
   if (!parsed.ok()) return parsed.status();
   Cursor c = *parsed;
   const size_t limit = req.limit ? req.limit : 500;
-  const int per_page = static_cast<int>(std::min<size_t>(config_.per_page, limit));
-  size_t produced = 0;
+  Call call{req.kind, *plan, limit, static_cast<int>(std::min<size_t>(config_.per_page, limit)),
+            res};
+  const bool chains_possible = fetchers_.size() > 1 && !ranges_missing_;
+  if (chains_possible && c.phase == Cursor::Phase::kRecords && !c.in_pull()) {
+    Status st = StartChains(c, *plan, call.per_page);
+    if (!st.ok()) return st;
+  }
+  DropUnneeded(c);
 
   for (int pages = 0;; ++pages) {
-    if (produced >= limit || pages >= kMaxPagesPerCall) {
+    if (call.produced >= limit || pages >= kMaxPagesPerCall) {
       res.more = true;
       break;
     }
     if (cancelled_ && cancelled_()) {
-      if (produced == 0) return Status::Cancelled("read stopped: the host asked to stop");
+      if (call.produced == 0) return Status::Cancelled("read stopped: the host asked to stop");
       res.more = true;
       break;
     }
-    const bool records_phase = c.phase == Cursor::Phase::kRecords;
-    const std::string what = records_phase ? "GET students" : "GET deletions";
-    const std::string target = c.page.empty() ? FirstPage(api_, c, *plan, per_page) : c.page;
-    Result<json> page = api_.GetJson(target, what);
-    if (!page.ok()) return page.status();
-    if (!page->is_object() || !page->contains("data") || !(*page)["data"].is_array())
-      return Status::InvalidArgument(what +
-                                     ": the answer has no \"data\" list "
-                                     "(see docs/adapters/mis-api.md, Pagination)");
-    const json& items = (*page)["data"];
-    json meta = page->value("meta", json::object());
-    json pagination = meta.is_object() ? meta.value("pagination", json::object()) : json();
-    json next = pagination.is_object() ? pagination.value("next", json(nullptr)) : json(nullptr);
-    if (!next.is_null() && !next.is_string())
-      return Status::InvalidArgument(what + ": meta.pagination.next must be a URL or null");
-    if (records_phase && !c.in_pull()) {
-      auto t = meta.is_object() ? ParseTime(Str(meta, "server_time")) : std::nullopt;
-      if (!t)
-        return Status::InvalidArgument(
-            what +
-            ": the answer lacks meta.server_time (an ISO 8601 time with a zone), which "
-            "incremental pulls need (see docs/adapters/mis-api.md, Pagination)");
-      c.pull_start = *t;
-    }
-
-    bool stopped = false;
-    for (size_t i = ResumeAt(items, c.after); i < items.size(); ++i) {
-      const json& item = items[i];
-      Output out = records_phase ? FromStudent(req.kind, item) : FromDeletion(req.kind, item);
-      if (produced > 0 && produced + out.size() > limit) {
-        stopped = true;
-        break;
-      }
-      for (json& r : out.records) res.AddRecord(r);
-      for (sdk::Reject& r : out.rejects) res.rejects.push_back(std::move(r));
-      for (sdk::Deletion& d : out.deletions) res.deletions.push_back(std::move(d));
-      produced += out.size();
-      std::string id = item.is_object() ? Str(item, "id") : "";
-      c.after = id.empty() || id[0] == '#' ? "#" + std::to_string(i) : id;
-      if (item.is_object()) {
-        if (auto t = ParseTime(Str(item, records_phase ? "updated_at" : "deleted_at"))) c.Saw(*t);
-      }
-    }
-    if (stopped) {
-      c.page = target;
-      res.more = true;
-      break;
-    }
-    if (next.is_string() && !next.get<std::string>().empty()) {
-      if (next.get<std::string>() == target)
-        return Status::InvalidArgument(what + ": meta.pagination.next points at the same page");
-      c.page = next.get<std::string>();
-      c.after.clear();
-      continue;
-    }
-    if (records_phase && plan->deletion_type) {
-      c.phase = Cursor::Phase::kDeletions;
-      c.page.clear();
-      c.after.clear();
-      continue;
-    }
-    c.FinishPull();
-    res.more = false;
+    Result<Step> step = c.chains.empty() ? PageStep(call, c) : ChainStep(call, c);
+    if (!step.ok()) return step.status();
+    if (*step == Step::kOn) continue;
+    res.more = *step == Step::kStop;
     break;
   }
   res.next_cursor = c.ToString();

@@ -38,6 +38,15 @@
 #include <thread>
 #include <vector>
 
+#ifdef SIM_MIS_API
+#include <csignal>
+
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <nlohmann/json.hpp>
+#endif
+
 namespace fs = std::filesystem;
 
 namespace {
@@ -149,11 +158,11 @@ std::string Row(const char* step, const Measure& m, long records, double floor_s
 
 // One timed first sync of a fresh store through `adapter` with `config`, reading pupil and sen.
 Measure SyncThrough(const fs::path& dir, const std::string& adapter, const std::string& config,
-                    long page) {
+                    long page, const std::map<std::string, std::string>& extra_env = {}) {
   fs::create_directories(dir);
   fs::remove(dir / "store.db");
-  const std::map<std::string, std::string> env = {
-      {"SENDSYNC_DB", "sqlite:" + (dir / "store.db").string()}};
+  std::map<std::string, std::string> env = extra_env;
+  env["SENDSYNC_DB"] = "sqlite:" + (dir / "store.db").string();
   std::ofstream(dir / "config.json") << config;
   std::ofstream(dir / "settings.json")
       << R"({"kinds": {"pupil": {"direction": "read"}, "sen": {"direction": "read"}}})";
@@ -255,12 +264,164 @@ int AdapterBench(const std::string& adapter, const std::vector<long>& sizes, con
 
 }  // namespace
 
+#ifdef SIM_MIS_API
+// --adapter mis-api: the dataset served by the MIS API simulator with a set latency per request,
+// read with requests_in_flight 1 and N. The target (issue 19): wall time <= 1.2 x (requests x
+// latency) / requests in flight.
+
+// The generator's pupils and SEN records as the simulator's school (school_data.h's load form).
+void WriteMisSchool(const fs::path& jsonl, const fs::path& out) {
+  using nlohmann::json;
+  std::map<std::string, json> sen;  // pupil id -> sen record
+  std::ifstream sj(jsonl / "sen.jsonl");
+  for (std::string line; std::getline(sj, line);) {
+    json r = json::parse(line);
+    const std::string pupil = r.at("pupil").at("id").get<std::string>();
+    sen.emplace(pupil, std::move(r));
+  }
+  std::ofstream o(out);
+  o << R"({"school": {"id": "SCH-BENCH", "name": "Bench Academy", "urn": "100000",)"
+    << R"( "la_code": "820", "establishment_number": "1234"}, "students": [)" << '\n';
+  std::ifstream pj(jsonl / "pupil.jsonl");
+  bool first = true;
+  for (std::string line; std::getline(pj, line);) {
+    json p = json::parse(line);
+    const std::string id = p.at("id").get<std::string>();
+    json st = {{"code", "N"}}, needs = json::array();
+    if (auto it = sen.find(id); it != sen.end()) {
+      st = {{"code", it->second["provision"]}, {"start_date", it->second["provision_start"]}};
+      needs = it->second.value("needs", json::array());
+    }
+    json student = {{"id", id},
+                    {"upn", p["upn"]},
+                    {"legal_surname", p["legal_surname"]},
+                    {"legal_forename", p["legal_forename"]},
+                    {"date_of_birth", p["dob"]},
+                    {"gender", p["sex"]},
+                    {"year_group", p["nc_year"]},
+                    {"updated_at", "2025-01-10T09:00:00.000Z"},
+                    {"sen_status", st},
+                    {"sen_needs", needs}};
+    o << (first ? "" : ",\n") << student.dump();
+    first = false;
+  }
+  o << "\n]}\n";
+}
+
+// The simulator as a child process until destroyed; its port from --port-file.
+class MisSim {
+ public:
+  MisSim(const fs::path& school, const fs::path& dir, int latency_ms) {
+    const fs::path port_file = dir / "sim.port";
+    fs::remove(port_file);
+    const std::string faults = "{\"latency_ms\": " + std::to_string(latency_ms) + "}";
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      FILE* f = std::fopen((dir / "sim.log").c_str(), "w");
+      if (f) ::dup2(fileno(f), 2);
+      ::execl(SIM_MIS_API, SIM_MIS_API, "--token", kToken, "--data", school.c_str(), "--port-file",
+              port_file.c_str(), "--faults", faults.c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    for (int i = 0; i < 6000 && port_ == 0; ++i) {  // loading 300,000 students takes a while
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      std::ifstream in(port_file);
+      in >> port_;
+    }
+    if (port_ == 0) {
+      std::fprintf(stderr, "the MIS API simulator did not start (see %s)\n",
+                   (dir / "sim.log").c_str());
+      std::exit(1);
+    }
+  }
+  ~MisSim() {
+    ::kill(pid_, SIGTERM);
+    ::waitpid(pid_, nullptr, 0);
+  }
+  MisSim(const MisSim&) = delete;
+  MisSim& operator=(const MisSim&) = delete;
+  int port() const { return port_; }
+  // Requests the API has answered so far (GET /_sim/stats), control requests excluded.
+  long Requests() const {
+    Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port_));
+    Poco::Net::HTTPRequest rq(Poco::Net::HTTPRequest::HTTP_GET, "/_sim/stats");
+    session.sendRequest(rq);
+    Poco::Net::HTTPResponse rs;
+    std::istream& body = session.receiveResponse(rs);
+    nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
+    return j.is_object() ? j.value("requests", 0L) : -1;
+  }
+  static constexpr char kToken[] = "bench-mis-token";
+
+ private:
+  pid_t pid_ = -1;
+  int port_ = 0;
+};
+
+int MisApiBench(const std::vector<long>& sizes, const fs::path& work, long page, int latency_ms,
+                int per_page, int in_flight) {
+  struct Row {
+    long pupils, records, requests;
+    int in_flight;
+    Measure m;
+  };
+  std::vector<Row> rows;
+  const std::map<std::string, std::string> none;
+  for (long pupils : sizes) {
+    const fs::path dir = work / ("mis-api-" + std::to_string(pupils));
+    fs::remove_all(dir);
+    const fs::path data = dir / "data";
+    std::printf("generating %ld pupils ...\n", pupils);
+    std::fflush(stdout);
+    Check(Run({BENCH_GEN, "--files", data.string(), "--pupils", std::to_string(pupils)}, none),
+          "the generator");
+    WriteMisSchool(data / "jsonl", dir / "school.json");
+    for (int n : {1, in_flight}) {
+      MisSim sim(dir / "school.json", dir, latency_ms);
+      const std::string config = "{\"base_url\": \"http://127.0.0.1:" + std::to_string(sim.port()) +
+                                 "/v1.0\", \"school_id\": \"SCH-BENCH\", \"token\": "
+                                 "\"env:BENCH_MIS_TOKEN\", \"per_page\": " +
+                                 std::to_string(per_page) +
+                                 ", \"requests_in_flight\": " + std::to_string(n) +
+                                 ", \"timeout_seconds\": 600}";
+      std::printf(
+          "syncing %ld pupils (pupil and sen) through mis-api, %d request(s) in flight, "
+          "%d ms a request ...\n",
+          pupils, n, latency_ms);
+      std::fflush(stdout);
+      const long before = sim.Requests();
+      Measure m = SyncThrough(dir / ("link-" + std::to_string(n)), "mis-api", config, page,
+                              {{"BENCH_MIS_TOKEN", MisSim::kToken}});
+      const long requests = sim.Requests() - before;
+      std::printf("  %s; %ld requests\n", Totals(m.output).c_str(), requests);
+      rows.push_back({pupils, 2 * pupils, requests, n, m});
+    }
+  }
+  std::printf("\n| %8s | %9s | %8s | %8s | %8s | %12s | %6s | %7s | %9s |\n", "pupils", "in flight",
+              "requests", "wall s", "s/1k rec", "ideal s", "ratio", "RSS MB", "worker MB");
+  for (const Row& r : rows) {
+    // Ideal: every request's latency, spread over the requests in flight; the target is 1.2x it.
+    const double ideal = r.requests * latency_ms / 1000.0 / r.in_flight;
+    std::printf("| %8ld | %9d | %8ld | %8.2f | %8.3f | %12.2f | %5.2fx | %7ld | %9ld |\n", r.pupils,
+                r.in_flight, r.requests, r.m.seconds, r.m.seconds * 1000.0 / r.records, ideal,
+                r.m.seconds / ideal, r.m.max_rss_kb / 1024, r.m.worker_rss_kb / 1024);
+  }
+  std::printf(
+      "records: a pupil and a sen record per student (the API returns a SEN status for "
+      "every student)\n"
+      "target: wall <= 1.2x ideal, ideal = requests x %d ms / requests in flight\n",
+      latency_ms);
+  return 0;
+}
+#endif
+
 int main(int argc, char** argv) {
   long pupils = 300000, schools = 400, page = 2000;
   fs::path work = fs::current_path() / "bench-out";
   std::string adapter;
   std::string pg_url;  // postgresql://user@host:port/db: databases are made next to db
   std::vector<long> sizes = {20000, 300000};
+  int latency_ms = 250, per_page = 100, in_flight = 4;  // --adapter mis-api
   for (int i = 1; i < argc; ++i) {
     auto next = [&]() { return i + 1 < argc ? argv[++i] : (std::exit(2), argv[0]); };
     if (!std::strcmp(argv[i], "--pupils"))
@@ -275,6 +436,12 @@ int main(int argc, char** argv) {
       pg_url = next();
     else if (!std::strcmp(argv[i], "--adapter"))
       adapter = next();
+    else if (!std::strcmp(argv[i], "--latency-ms"))
+      latency_ms = std::atoi(next());
+    else if (!std::strcmp(argv[i], "--per-page"))
+      per_page = std::atoi(next());
+    else if (!std::strcmp(argv[i], "--in-flight"))
+      in_flight = std::atoi(next());
     else if (!std::strcmp(argv[i], "--sizes")) {
       sizes.clear();
       std::string list = next();
@@ -291,13 +458,15 @@ int main(int argc, char** argv) {
           "usage: sendsync-bench-sync [--pupils N] [--schools N] [--work DIR] [--page-size N]"
           " [--pg-url postgresql://user@host:port/db]\n"
           "       sendsync-bench-sync --adapter ctf|csv|jsonl-folder [--sizes N,N,...] [--work DIR]"
-          " [--page-size N]\n");
+          " [--page-size N]\n"
+          "       sendsync-bench-sync --adapter mis-api [--sizes N,N,...] [--latency-ms 250]"
+          " [--per-page 100] [--in-flight 4] [--work DIR]\n");
       return 2;
     }
   }
   if (!adapter.empty()) {
-    if (adapter != "ctf" && adapter != "csv" && adapter != "jsonl-folder") {
-      std::fprintf(stderr, "sendsync-bench-sync: --adapter is ctf, csv or jsonl-folder\n");
+    if (adapter != "ctf" && adapter != "csv" && adapter != "jsonl-folder" && adapter != "mis-api") {
+      std::fprintf(stderr, "sendsync-bench-sync: --adapter is ctf, csv, jsonl-folder or mis-api\n");
       return 2;
     }
     if (sizes.empty()) {
@@ -305,6 +474,22 @@ int main(int argc, char** argv) {
       return 2;
     }
     fs::create_directories(work);
+    if (adapter == "mis-api") {
+#ifdef SIM_MIS_API
+      if (latency_ms < 0 || per_page < 1 || per_page > 1000 || in_flight < 1 || in_flight > 16) {
+        std::fprintf(stderr,
+                     "sendsync-bench-sync: --latency-ms >= 0, --per-page 1-1000, "
+                     "--in-flight 1-16\n");
+        return 2;
+      }
+      return MisApiBench(sizes, work, page, latency_ms, per_page, in_flight);
+#else
+      std::fprintf(stderr,
+                   "sendsync-bench-sync: --adapter mis-api needs the simulator, which is "
+                   "built with the tests (SENDSYNC_TESTS=ON)\n");
+      return 2;
+#endif
+    }
     return AdapterBench(adapter, sizes, work, page);
   }
   fs::remove_all(work);

@@ -17,7 +17,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
-#include "core/log/log.h"
+#include "base/log/log.h"
 #include "core/store/db.h"
 
 namespace sendsync::audit {

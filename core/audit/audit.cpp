@@ -1,19 +1,11 @@
 #include "core/audit/audit.h"
 
-#include <Poco/Crypto/DigestEngine.h>
-
 namespace sendsync::audit {
 
 using nlohmann::json;
 using store::AsInt;
 using store::AsText;
 using store::Value;
-
-std::string Sha256Hex(std::string_view data) {
-  thread_local Poco::Crypto::DigestEngine engine("SHA256");
-  engine.update(data.data(), static_cast<unsigned>(data.size()));
-  return Poco::DigestEngine::digestToHex(engine.digest());
-}
 
 namespace {
 

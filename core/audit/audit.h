@@ -10,12 +10,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/hash/sha256.h"
 #include "core/store/store.h"
 
 namespace sendsync::audit {
 
-// Hex SHA-256 (Poco::Crypto). Cheap to call repeatedly on one thread.
-std::string Sha256Hex(std::string_view data);
+// Hex SHA-256 (base/hash/sha256.h). Cheap to call repeatedly on one thread.
+using hash::Sha256Hex;
 
 struct Entry {
   int64_t seq = 0;     // assigned by Append

@@ -177,6 +177,9 @@ int Main(const Registry& reg, int argc, char** argv, std::ostream& out, std::ost
         << (spec->usage.empty() ? "no arguments" : spec->usage) << " (see --help)\n";
     return kExitUsage;
   }
+  if (reg.option_check())
+    if (std::string usage = reg.option_check()(inv); !usage.empty())
+      return inv.Fail(usage, kExitUsage);
   return spec->run(inv);
 }
 

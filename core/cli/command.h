@@ -56,14 +56,21 @@ struct CommandSpec {
   std::function<int(const Invocation&)> run;
 };
 
+// Checks option values shared by many commands before any of them runs. Returns "" when they are
+// good, else the usage error to print (the command then exits with kExitUsage without running).
+using OptionCheck = std::function<std::string(const Invocation&)>;
+
 class Registry {
  public:
   void Add(CommandSpec spec);
   const CommandSpec* Find(const std::string& name) const;
   const std::map<std::string, CommandSpec>& all() const { return commands_; }
+  void SetOptionCheck(OptionCheck check) { option_check_ = std::move(check); }
+  const OptionCheck& option_check() const { return option_check_; }
 
  private:
   std::map<std::string, CommandSpec> commands_;
+  OptionCheck option_check_;
 };
 
 // Parses argv, picks the longest matching command name ("plugins list" before "plugins"), and runs

@@ -8,10 +8,10 @@
 #include <Poco/Util/OptionSet.h>
 #include <nlohmann/json.hpp>
 
+#include "base/log/log.h"
 #include "core/audit/audit.h"
 #include "core/cli/commands.h"
 #include "core/cli/context.h"
-#include "core/log/log.h"
 #include "core/packages/package.h"
 #include "core/store/db.h"
 #include "core/sync/sync.h"
@@ -47,7 +47,7 @@ Status Audit(store::Conn& conn, const std::string& actor, const std::string& act
 Result<std::pair<std::string, std::string>> SplitRef(const std::string& ref) {
   size_t at = ref.find('@');
   if (at == std::string::npos || at == 0 || at + 1 == ref.size())
-    return Status::InvalidArgument("--: '" + ref + "' must be ID@VERSION, e.g. jsonl-folder@1.2.0");
+    return Status::InvalidArgument("'" + ref + "' must be ID@VERSION, e.g. jsonl-folder@1.2.0");
   return std::make_pair(ref.substr(0, at), ref.substr(at + 1));
 }
 
@@ -176,7 +176,7 @@ int ListCmd(const Invocation& inv) {
 
 int RemoveCmd(const Invocation& inv) {
   auto ref = SplitRef(inv.args[0]);
-  if (!ref.ok()) return Fail(inv, ref.status());
+  if (!ref.ok()) return inv.Fail(ref.status().message(), kExitUsage);
   auto ctx = MakeContext(inv);
   if (!ctx.ok()) return Fail(inv, ctx.status());
   Context& c = **ctx;
@@ -221,12 +221,15 @@ int RemoveCmd(const Invocation& inv) {
   return Done(inv, detail, "removed " + inv.args[0]);
 }
 
-// Which links an upgrade or rollback is about.
+// The usage error when an upgrade or rollback does not name its links exactly one way, else "".
+std::string LinkSelectionUsage(const Invocation& inv) {
+  int given = inv.Has("school") + inv.Has("link") + inv.Has("all");
+  return given == 1 ? "" : "give exactly one of --school URN, --link NAME, --all";
+}
+
+// Which links an upgrade or rollback is about (LinkSelectionUsage has passed).
 Result<std::vector<store::Link>> SelectLinks(store::Conn& conn, const Invocation& inv,
                                              const std::string& adapter_id) {
-  int given = inv.Has("school") + inv.Has("link") + inv.Has("all");
-  if (given != 1)
-    return Status::InvalidArgument("--: give exactly one of --school URN, --link NAME, --all");
   auto links = store::ListLinks(conn);
   if (!links.ok()) return links.status();
   std::vector<store::Link> out;
@@ -243,6 +246,8 @@ Result<std::vector<store::Link>> SelectLinks(store::Conn& conn, const Invocation
 }
 
 int UpgradeCmd(const Invocation& inv) {
+  if (std::string usage = LinkSelectionUsage(inv); !usage.empty())
+    return inv.Fail(usage, kExitUsage);
   auto ctx = MakeContext(inv);
   if (!ctx.ok()) return Fail(inv, ctx.status());
   Context& c = **ctx;

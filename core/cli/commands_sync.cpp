@@ -37,11 +37,18 @@ Result<json> ReadJsonFile(const std::string& path, const std::string& what) {
   return j;
 }
 
-Result<int64_t> IdArg(const Invocation& inv) {
+// The item id of a queue command, or the usage error to print. The error is its own value (not a
+// Status whose text is cut up), so the caller prints it as it is.
+struct IdArgument {
+  int64_t id = 0;
+  std::string usage_error;  // empty when `id` holds the argument
+};
+IdArgument IdArg(const Invocation& inv) {
   const std::string& a = inv.args[0];
   if (a.empty() || a.find_first_not_of("0123456789") != std::string::npos)
-    return Status::InvalidArgument("--: '" + a + "' is not a number");
-  return std::stoll(a);
+    return {0, "'" + a + "' is not a number"};
+  if (a.size() > 18) return {0, "'" + a + "' is too large to be an id"};
+  return {std::stoll(a), ""};
 }
 
 // Opens the store and a connection, or prints why not.
@@ -397,8 +404,10 @@ int Sync(const Invocation& inv) {
     if (!r.ok()) return Fail(inv, r.status());
     runs.push_back(*r);
   } else {
-    runs = engine.RunAll(mode, inv.Get("school"));
+    auto all = engine.RunAll(mode, inv.Get("school"));
     if (tty) *inv.err << "\r\033[K";
+    if (!all.ok()) return Fail(inv, all.status().WithContext("sync of every enabled link: nothing was run"));
+    runs = std::move(*all);
   }
   bool failed = false, person = false;
   json arr = json::array();
@@ -457,7 +466,8 @@ int ConflictsList(const Invocation& inv) {
                    {"base", c.base ? json::parse(*c.base, nullptr, false) : json()},
                    {"ours", c.ours ? json::parse(*c.ours, nullptr, false) : json()},
                    {"theirs", c.theirs ? json::parse(*c.theirs, nullptr, false) : json()},
-                   {"status", c.status}, {"created", FormatTime(c.created_at)}});
+                   {"status", store::ReviewStatusName(c.status)},
+                   {"created", FormatTime(c.created_at)}});
     rows.push_back({std::to_string(c.id), LinkName(*o.conn, c.link_id), upn, c.kind + "." + c.field,
                     Opt(c.base), Opt(c.ours), Opt(c.theirs)});
   }
@@ -469,19 +479,20 @@ int ConflictsList(const Invocation& inv) {
 
 int ConflictsResolve(const Invocation& inv) {
   auto id = IdArg(inv);
-  if (!id.ok()) return inv.Fail(id.status().message().substr(4), kExitUsage);
-  std::string take = inv.Get("take");
-  if (take != "ours" && take != "theirs" && take != "value")
-    return inv.Fail("--take must be ours, theirs or value", kExitUsage);
+  if (!id.usage_error.empty()) return inv.Fail(id.usage_error, kExitUsage);
+  const std::string take = inv.Get("take");
+  auto resolution = store::ParseConflictResolution(take);
+  if (!resolution.ok()) return inv.Fail("--take must be ours, theirs or value", kExitUsage);
   std::optional<std::string> value;
-  if (take == "value") {
+  if (*resolution == store::ConflictResolution::kValue) {
     if (!inv.Has("value")) return inv.Fail("--take value needs --value JSON", kExitUsage);
     value = inv.Get("value");
   }
   auto ctx = MakeContext(inv);
   if (!ctx.ok()) return Fail(inv, ctx.status());
   sync::Engine engine(*(*ctx)->store, (*ctx)->engine);
-  Status st = engine.ResolveConflict(*id, take, value, (*ctx)->actor, inv.Has("whole-record"));
+  Status st =
+      engine.ResolveConflict(id.id, *resolution, value, (*ctx)->actor, inv.Has("whole-record"));
   return Done(inv, st, "conflict " + inv.args[0] + " resolved (" + take + ")");
 }
 
@@ -498,9 +509,9 @@ int QuarantineList(const Invocation& inv) {
   for (const auto& q : *items) {
     arr.push_back({{"id", q.id}, {"link", LinkName(*o.conn, q.link_id)}, {"kind", q.kind},
                    {"source_id", q.external_id}, {"upn", q.upn}, {"reasons", q.reasons},
-                   {"raw", q.raw}, {"status", q.status}, {"created", FormatTime(q.created_at)},
-                   {"times_seen", q.times_seen}, {"last_seen", FormatTime(q.last_seen_at)},
-                   {"note", q.note}});
+                   {"raw", q.raw}, {"status", store::ReviewStatusName(q.status)},
+                   {"created", FormatTime(q.created_at)}, {"times_seen", q.times_seen},
+                   {"last_seen", FormatTime(q.last_seen_at)}, {"note", q.note}});
     std::string why;
     for (const json& r : q.reasons) why += (why.empty() ? "" : "; ") + S(r, "path") + ": " + S(r, "message");
     rows.push_back({std::to_string(q.id), LinkName(*o.conn, q.link_id), q.kind, q.external_id,
@@ -514,18 +525,23 @@ int QuarantineList(const Invocation& inv) {
 
 int QuarantineShow(const Invocation& inv) {
   auto id = IdArg(inv);
-  if (!id.ok()) return inv.Fail(id.status().message().substr(4), kExitUsage);
+  if (!id.usage_error.empty()) return inv.Fail(id.usage_error, kExitUsage);
   Open o = OpenAll(inv);
   if (!o.conn) return o.code;
-  auto q = store::GetQuarantine(*o.conn, *id);
+  auto q = store::GetQuarantine(*o.conn, id.id);
   if (!q.ok()) return Fail(inv, q.status());
-  json j = {{"id", q->id}, {"link", LinkName(*o.conn, q->link_id)}, {"kind", q->kind},
-            {"source_id", q->external_id}, {"reasons", q->reasons}, {"raw", q->raw}, {"status", q->status}};
+  json j = {{"id", q->id},
+            {"link", LinkName(*o.conn, q->link_id)},
+            {"kind", q->kind},
+            {"source_id", q->external_id},
+            {"reasons", q->reasons},
+            {"raw", q->raw},
+            {"status", store::ReviewStatusName(q->status)}};
   if (inv.json) {
     inv.PrintJson(j);
   } else {
-    *inv.out << "quarantined " << q->kind << " from " << LinkName(*o.conn, q->link_id) << " (" << q->status
-             << ")\nreasons:\n";
+    *inv.out << "quarantined " << q->kind << " from " << LinkName(*o.conn, q->link_id) << " ("
+             << store::ReviewStatusName(q->status) << ")\nreasons:\n";
     for (const json& r : q->reasons) *inv.out << "  " << S(r, "code") << " at " << S(r, "path") << ": " << S(r, "message") << "\n";
     *inv.out << "payload as received:\n" << q->raw << "\n";
   }
@@ -534,7 +550,7 @@ int QuarantineShow(const Invocation& inv) {
 
 int QuarantineRetry(const Invocation& inv) {
   auto id = IdArg(inv);
-  if (!id.ok()) return inv.Fail(id.status().message().substr(4), kExitUsage);
+  if (!id.usage_error.empty()) return inv.Fail(id.usage_error, kExitUsage);
   auto ctx = MakeContext(inv);
   if (!ctx.ok()) return Fail(inv, ctx.status());
   std::optional<std::string> payload;
@@ -544,18 +560,18 @@ int QuarantineRetry(const Invocation& inv) {
     payload = *text;
   }
   sync::Engine engine(*(*ctx)->store, (*ctx)->engine);
-  return Done(inv, engine.RetryQuarantine(*id, payload, (*ctx)->actor),
+  return Done(inv, engine.RetryQuarantine(id.id, payload, (*ctx)->actor),
               "quarantined record " + inv.args[0] + " applied");
 }
 
 int QuarantineDiscard(const Invocation& inv) {
   auto id = IdArg(inv);
-  if (!id.ok()) return inv.Fail(id.status().message().substr(4), kExitUsage);
+  if (!id.usage_error.empty()) return inv.Fail(id.usage_error, kExitUsage);
   if (!inv.Has("reason")) return inv.Fail("say why with --reason TEXT", kExitUsage);
   auto ctx = MakeContext(inv);
   if (!ctx.ok()) return Fail(inv, ctx.status());
   sync::Engine engine(*(*ctx)->store, (*ctx)->engine);
-  return Done(inv, engine.DiscardQuarantine(*id, inv.Get("reason"), (*ctx)->actor),
+  return Done(inv, engine.DiscardQuarantine(id.id, inv.Get("reason"), (*ctx)->actor),
               "quarantined record " + inv.args[0] + " discarded");
 }
 
@@ -575,7 +591,8 @@ int MatchesList(const Invocation& inv) {
       if (c.contains("record_id") && c["record_id"].is_number()) c["record_id"] = hub::HubId(c["record_id"].get<int64_t>());
     arr.push_back({{"id", m.id}, {"link", LinkName(*o.conn, m.link_id)}, {"kind", m.kind},
                    {"source_id", m.external_id}, {"upn", m.upn}, {"reason", m.reason},
-                   {"candidates", cands}, {"raw", m.raw}, {"status", m.status}});
+                   {"candidates", cands}, {"raw", m.raw},
+                   {"status", store::ReviewStatusName(m.status)}});
     std::string c;
     for (const json& x : cands) c += (c.empty() ? "" : ", ") + S(x, "record_id") + " born " + S(x, "dob");
     rows.push_back({std::to_string(m.id), LinkName(*o.conn, m.link_id), m.external_id, m.upn, m.reason, c});
@@ -588,14 +605,15 @@ int MatchesList(const Invocation& inv) {
 
 int MatchesResolve(const Invocation& inv) {
   auto id = IdArg(inv);
-  if (!id.ok()) return inv.Fail(id.status().message().substr(4), kExitUsage);
+  if (!id.usage_error.empty()) return inv.Fail(id.usage_error, kExitUsage);
   std::string to = inv.Get("to");
   if (to.empty()) return inv.Fail("--to needs a hub pupil id (h12), new, or discard", kExitUsage);
   std::string resolution = to == "new" || to == "discard" ? to : "record:" + to;
   auto ctx = MakeContext(inv);
   if (!ctx.ok()) return Fail(inv, ctx.status());
   sync::Engine engine(*(*ctx)->store, (*ctx)->engine);
-  return Done(inv, engine.ResolveMatch(*id, resolution, (*ctx)->actor), "match " + inv.args[0] + " resolved: " + to);
+  return Done(inv, engine.ResolveMatch(id.id, resolution, (*ctx)->actor),
+              "match " + inv.args[0] + " resolved: " + to);
 }
 
 int OutboxList(const Invocation& inv) {
@@ -610,11 +628,14 @@ int OutboxList(const Invocation& inv) {
   std::vector<std::vector<std::string>> rows;
   for (const auto& x : *items) {
     arr.push_back({{"id", x.id}, {"link", LinkName(*o.conn, x.link_id)}, {"kind", x.kind},
-                   {"record_id", hub::HubId(x.record_id)}, {"op", x.op}, {"key", x.idem_key},
-                   {"status", x.status}, {"attempts", x.attempts}, {"next_attempt", FormatTime(x.next_attempt_at)},
+                   {"record_id", hub::HubId(x.record_id)}, {"op", ChangeOpName(x.op)},
+                   {"key", x.idem_key}, {"status", store::OutboxStatusName(x.status)},
+                   {"attempts", x.attempts}, {"next_attempt", FormatTime(x.next_attempt_at)},
                    {"last_error", x.last_error}, {"remote_id", x.remote_id}});
-    rows.push_back({std::to_string(x.id), LinkName(*o.conn, x.link_id), x.kind + " " + hub::HubId(x.record_id), x.op,
-                    x.status, std::to_string(x.attempts), x.status == "pending" ? FormatTime(x.next_attempt_at) : "-",
+    rows.push_back({std::to_string(x.id), LinkName(*o.conn, x.link_id),
+                    x.kind + " " + hub::HubId(x.record_id), ChangeOpName(x.op),
+                    store::OutboxStatusName(x.status), std::to_string(x.attempts),
+                    x.status == store::OutboxStatus::kPending ? FormatTime(x.next_attempt_at) : "-",
                     x.last_error});
   }
   if (inv.json) inv.PrintJson({{"outbox", arr}});
@@ -645,11 +666,11 @@ int OutboxRetry(const Invocation& inv) {
   if (inv.args.size() != 1 || inv.Has("link") || inv.Has("status"))
     return inv.Fail("outbox retry takes one change ID, or --all [--link NAME] [--status dead|rejected]", kExitUsage);
   auto id = IdArg(inv);
-  if (!id.ok()) return inv.Fail(id.status().message().substr(4), kExitUsage);
+  if (!id.usage_error.empty()) return inv.Fail(id.usage_error, kExitUsage);
   auto ctx = MakeContext(inv);
   if (!ctx.ok()) return Fail(inv, ctx.status());
   sync::Engine engine(*(*ctx)->store, (*ctx)->engine);
-  return Done(inv, engine.RetryOutbox(*id, (*ctx)->actor),
+  return Done(inv, engine.RetryOutbox(id.id, (*ctx)->actor),
               "change " + inv.args[0] + " queued again; it goes with the link's next run");
 }
 

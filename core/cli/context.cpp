@@ -13,14 +13,17 @@
 
 #include <Poco/Util/OptionSet.h>
 
-#include "core/log/log.h"
+#include "base/log/log.h"
 #include "core/store/db.h"
 #include "plugins/plugins.h"
 
 namespace sendsync::cli {
 
 void AddCommonOptions(Poco::Util::OptionSet& set, bool with_config) {
-  if (with_config) AddValueOption(set, "config", "FILE", "config file (default: $SENDSYNC_CONFIG)");
+  if (with_config)
+    AddValueOption(set, "config", "FILE",
+                   "config file (default: $SENDSYNC_CONFIG, else " SENDSYNC_INSTALLED_CONFIG
+                   " for the installed program)");
   AddValueOption(
       set, "db", "URL",
       "store: sqlite:PATH or postgresql://user@host/db (default: $SENDSYNC_DB, the config, "
@@ -41,6 +44,12 @@ Result<std::unique_ptr<Context>> MakeContext(const Invocation& inv, bool open_st
   std::string cfg_path = inv.command == "link add" ? inv.Get("host-config") : inv.Get("config");
   if (cfg_path.empty())
     if (const char* e = std::getenv("SENDSYNC_CONFIG"); e && *e) cfg_path = e;
+  if (cfg_path.empty()) {
+    // The packaged program reads the packaged config (/etc/sendsync/sendsync.json) by default.
+    std::error_code ec;
+    const std::string exe = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+    cfg_path = config::DefaultConfigPath(exe, SENDSYNC_INSTALLED_EXE, SENDSYNC_INSTALLED_CONFIG);
+  }
   if (!cfg_path.empty()) {
     auto c = config::Load(cfg_path);
     if (!c.ok()) return c.status();
@@ -127,11 +136,15 @@ Context::~Context() {
                {{"file", anchors.file}, {"error", a.status().message()}});
 }
 
+std::string CheckCommonOptions(const Invocation& inv) {
+  log::Level level;
+  if (inv.Has("log-level") && !log::ParseLevel(inv.Get("log-level"), level))
+    return "--log-level must be debug, info, warn, error or off";
+  return "";
+}
+
 int Fail(const Invocation& inv, const Status& st) {
-  int code = st.code() == Status::Code::kInvalidArgument && st.message().rfind("--", 0) == 0
-                 ? kExitUsage
-                 : kExitFailed;
-  return inv.Fail(st.message(), code);
+  return inv.Fail(st.message(), kExitFailed);
 }
 
 void PrintTable(std::ostream& out, const std::vector<std::string>& headers,

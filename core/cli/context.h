@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "base/config/config.h"
 #include "core/audit/anchor.h"
 #include "core/cli/command.h"
-#include "core/config/config.h"
 #include "core/store/store.h"
 #include "core/sync/sync.h"
 
@@ -51,7 +51,12 @@ struct Context {
 Result<std::unique_ptr<Context>> MakeContext(const Invocation& inv, bool open_store = true);
 
 // Prints a failed Status for people (or as JSON) and returns the exit code for it.
+// Prints the failure and returns kExitFailed. A usage error (kExitUsage) is the caller's to report:
+// it knows it was checking the command line, and the exit code never hangs on a message's wording.
 int Fail(const Invocation& inv, const Status& st);
+
+// The Registry's OptionCheck for the options of AddCommonOptions (--log-level).
+std::string CheckCommonOptions(const Invocation& inv);
 
 // A plain text table with a header row, columns padded to their widest cell.
 void PrintTable(std::ostream& out, const std::vector<std::string>& headers,

@@ -1,8 +1,10 @@
 #include "core/cli/commands.h"
+#include "core/cli/context.h"
 
 namespace sendsync::cli {
 
 void RegisterAll(Registry& registry) {
+  registry.SetOptionCheck(CheckCommonOptions);
   RegisterBasicCommands(registry);
   RegisterHubCommands(registry);
   RegisterSyncCommands(registry);

@@ -9,7 +9,7 @@
 #include <Poco/URI.h>
 
 #include <sendsync/sdk/json_limits.h>
-#include "core/log/log.h"
+#include "base/log/log.h"
 
 namespace sendsync::server {
 
@@ -148,6 +148,7 @@ Reply FromStatus(const Status& st) {
     case Status::Code::kUnauthenticated:
       return Problem(401, st.message());
     case Status::Code::kUnavailable:
+    case Status::Code::kDeadlineExceeded:
       return Problem(503, "the store or an adapter is unavailable; try again");
     default:
       // Internal messages can name records; the log has them at debug level only.

@@ -13,8 +13,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/config/config.h"
 #include "core/audit/anchor.h"
-#include "core/config/config.h"
 #include "core/server/auth.h"
 #include "core/server/metrics.h"
 #include "core/server/scheduler.h"

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "core/audit/audit.h"
+#include "base/log/log.h"
 
 namespace sendsync::server {
 
@@ -215,9 +216,16 @@ Result<Caller> Authenticate(store::Conn& conn, const std::string& token, TokenCa
     if (auto hit = cache->Find(hash, generation)) {
       // "Last used" to the minute is enough, and saves a write on most requests.
       if (now - hit->last_used_at > 60000) {
-        store::TouchToken(conn, hit->caller.token_id, now);
-        hit->last_used_at = now;
-        cache->Put(hash, *hit);
+        // A failed "last used" write does not refuse a valid token; it is logged and tried again
+        // on the next request.
+        Status touched = store::TouchToken(conn, hit->caller.token_id, now);
+        if (touched.ok()) {
+          hit->last_used_at = now;
+          cache->Put(hash, *hit);
+        } else {
+          log::Write(log::Level::kWarn, "token.touch_failed",
+                     {{"token_id", hit->caller.token_id}, {"error", touched.message()}});
+        }
       }
       return hit->caller;
     }
@@ -229,8 +237,12 @@ Result<Caller> Authenticate(store::Conn& conn, const std::string& token, TokenCa
   if (!role) return Status::Unauthenticated("the token is not valid (unknown role)");
   int64_t last_used = (*t)->last_used_at.value_or(0);
   if (now - last_used > 60000) {
-    store::TouchToken(conn, (*t)->id, now);
-    last_used = now;
+    Status touched = store::TouchToken(conn, (*t)->id, now);
+    if (touched.ok())
+      last_used = now;
+    else  // as above: logged, not refused
+      log::Write(log::Level::kWarn, "token.touch_failed",
+                 {{"token_id", (*t)->id}, {"error", touched.message()}});
   }
   Caller c;
   c.token_id = (*t)->id;

@@ -119,7 +119,8 @@ Reply PupilDisclosures(Call& call) {
   LinkCache links(*call.conn);
   json items = json::array();
   for (const auto& o : *sent) {
-    if (o.status != "delivered") continue;  // only what the other system accepted
+    if (o.status != store::OutboxStatus::kDelivered)
+      continue;  // only what the other system accepted
     json payload = sdk::ParseJson(o.payload);
     json fields = json::array();
     if (payload.is_object() && payload.contains("record") && payload["record"].is_object())
@@ -131,7 +132,7 @@ Reply PupilDisclosures(Call& call) {
                      {"school_urn", links.School(o.link_id)},
                      {"kind", o.kind},
                      {"record_id", hub::HubId(o.record_id)},
-                     {"op", o.op},
+                     {"op", ChangeOpName(o.op)},
                      {"fields", fields},
                      {"queued_at", IsoTime(o.created_at)},
                      {"delivered_at", IsoTime(o.finished_at.value_or(0))}});

@@ -60,20 +60,21 @@ std::string UpnOfRecord(store::Conn& conn, int64_t record_id) {
 }
 
 json ConflictJson(store::Conn& conn, LinkCache& links, const store::Conflict& c) {
-  return {{"id", c.id},
-          {"link", links.Name(c.link_id)},
-          {"school_urn", links.School(c.link_id)},
-          {"kind", c.kind},
-          {"record_id", hub::HubId(c.record_id)},
-          {"upn", UpnOfRecord(conn, c.record_id)},
-          {"field", c.field},
-          {"base", ParseOpt(c.base)},
-          {"ours", ParseOpt(c.ours)},
-          {"theirs", ParseOpt(c.theirs)},
-          {"status", c.status},
-          {"created_at", IsoTime(c.created_at)},
-          {"resolved_by", c.resolved_by.empty() ? json() : json(c.resolved_by)},
-          {"resolution", c.resolution.empty() ? json() : json(c.resolution)}};
+  return {
+      {"id", c.id},
+      {"link", links.Name(c.link_id)},
+      {"school_urn", links.School(c.link_id)},
+      {"kind", c.kind},
+      {"record_id", hub::HubId(c.record_id)},
+      {"upn", UpnOfRecord(conn, c.record_id)},
+      {"field", c.field},
+      {"base", ParseOpt(c.base)},
+      {"ours", ParseOpt(c.ours)},
+      {"theirs", ParseOpt(c.theirs)},
+      {"status", store::ReviewStatusName(c.status)},
+      {"created_at", IsoTime(c.created_at)},
+      {"resolved_by", c.resolved_by.empty() ? json() : json(c.resolved_by)},
+      {"resolution", c.resolution ? json(store::ConflictResolutionName(*c.resolution)) : json()}};
 }
 
 json QuarantineJson(LinkCache& links, const store::QuarantineItem& q, bool with_raw) {
@@ -84,7 +85,7 @@ json QuarantineJson(LinkCache& links, const store::QuarantineItem& q, bool with_
             {"source_id", q.external_id},
             {"upn", q.upn},
             {"reasons", q.reasons},
-            {"status", q.status},
+            {"status", store::ReviewStatusName(q.status)},
             {"created_at", IsoTime(q.created_at)},
             {"times_seen", q.times_seen},
             {"last_seen_at", IsoTime(q.last_seen_at)},
@@ -106,7 +107,7 @@ json MatchJson(LinkCache& links, const store::MatchItem& m, bool with_raw) {
             {"upn", m.upn},
             {"reason", m.reason},
             {"candidates", cands},
-            {"status", m.status},
+            {"status", store::ReviewStatusName(m.status)},
             {"resolution", m.resolution}};
   if (with_raw) j["raw"] = m.raw;
   return j;
@@ -118,11 +119,12 @@ json OutboxJson(LinkCache& links, const store::OutboxItem& x) {
           {"school_urn", links.School(x.link_id)},
           {"kind", x.kind},
           {"record_id", hub::HubId(x.record_id)},
-          {"op", x.op},
+          {"op", ChangeOpName(x.op)},
           {"key", x.idem_key},
-          {"status", x.status},
+          {"status", store::OutboxStatusName(x.status)},
           {"attempts", x.attempts},
-          {"next_attempt_at", x.status == "pending" ? IsoTime(x.next_attempt_at) : json()},
+          {"next_attempt_at",
+           x.status == store::OutboxStatus::kPending ? IsoTime(x.next_attempt_at) : json()},
           {"last_error", x.last_error},
           {"remote_id", x.remote_id}};
 }
@@ -169,17 +171,20 @@ Reply ResolveConflict(Call& call) {
   if (!call.MaySee(links.School(c->link_id))) return Problem(403, kOtherSchool);
   Errors e;
   const json& b = call.body;
-  std::string take;
-  if (!b.is_object() || !b.contains("take"))
+  std::optional<store::ConflictResolution> take;
+  if (!b.is_object() || !b.contains("take")) {
     e.Add("/take", "is required: ours, theirs or value");
-  else if (!b["take"].is_string() ||
-           (b["take"] != "ours" && b["take"] != "theirs" && b["take"] != "value"))
-    e.Add("/take", "must be ours, theirs or value");
-  else
-    take = b["take"].get<std::string>();
+  } else {
+    auto parsed = store::ParseConflictResolution(
+        b["take"].is_string() ? b["take"].get_ref<const std::string&>() : "");
+    if (parsed.ok())
+      take = *parsed;
+    else
+      e.Add("/take", "must be ours, theirs or value");
+  }
   OnlyFields(b, {"take", "value", "whole_record"}, e);
   std::optional<std::string> value;
-  if (take == "value") {
+  if (take == store::ConflictResolution::kValue) {
     if (!b.contains("value"))
       e.Add("/value", "is required with take=value (any JSON value)");
     else
@@ -195,7 +200,7 @@ Reply ResolveConflict(Call& call) {
       whole = b["whole_record"].get<bool>();
   }
   if (!e.empty()) return e.ToReply();
-  Status st = call.env.engine.ResolveConflict(id, take, value, call.caller.Actor(), whole);
+  Status st = call.env.engine.ResolveConflict(id, *take, value, call.caller.Actor(), whole);
   if (!st.ok()) return FromStatus(st);
   auto after = store::GetConflict(*call.conn, id);
   if (!after.ok()) return FromStatus(after.status());

@@ -20,7 +20,7 @@
 #include <Poco/Timestamp.h>
 #include <nlohmann/json.hpp>
 
-#include "core/log/log.h"
+#include "base/log/log.h"
 
 namespace sendsync::server {
 

@@ -16,7 +16,7 @@
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/URI.h>
 
-#include "core/log/log.h"
+#include "base/log/log.h"
 
 namespace sendsync::server {
 

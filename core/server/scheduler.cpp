@@ -1,6 +1,6 @@
 #include "core/server/scheduler.h"
 
-#include "core/log/log.h"
+#include "base/log/log.h"
 
 namespace sendsync::server {
 
@@ -88,7 +88,8 @@ Status Scheduler::StartRun(const std::string& link) {
   auto done = std::make_shared<std::atomic<bool>>(false);
   std::lock_guard<std::mutex> lock(mu_);
   workers_.push_back({std::thread([this, link, done] {
-                        RunClaimed(link, sync::RunMode::kSync);
+                        // RunClaimed logs and counts a run that did not start; nobody waits here.
+                        (void)RunClaimed(link, sync::RunMode::kSync);
                         *done = true;
                         cv_.notify_all();
                       }),
@@ -208,7 +209,9 @@ void Scheduler::Tick() {
     }
     due_since_.erase(l.name);
     log::Write(log::Level::kInfo, "scheduler.start", {{"link", l.name}, {"schedule", l.schedule}});
-    StartRun(l.name);
+    // Refused only when the link is running already or the service is stopping: then it is
+    // not started again, and the next tick looks again.
+    (void)StartRun(l.name);
   }
 }
 

@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <mutex>
 
-#include "core/log/log.h"
+#include "base/log/log.h"
 #include "core/server/api.h"
 #include "core/server/http_server.h"
 #include "core/server/metrics.h"

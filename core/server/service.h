@@ -7,8 +7,8 @@
 #include <memory>
 #include <string>
 
+#include "base/config/config.h"
 #include "core/audit/anchor.h"
-#include "core/config/config.h"
 #include "core/server/http_server.h"
 #include "core/server/scheduler.h"
 #include "core/store/store.h"

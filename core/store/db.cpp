@@ -16,7 +16,9 @@
 #include <Poco/Nullable.h>
 #include <Poco/URI.h>
 #include <sqlite3.h>
+#include <nlohmann/json.hpp>
 
+#include "base/log/log.h"
 #include "core/store/sqlite_stmts.h"
 
 namespace sendsync::store {
@@ -57,6 +59,11 @@ Status FromPoco(const Poco::Exception& e, const std::string& what) {
       m.find("could not connect") != std::string::npos ||
       m.find("Connection refused") != std::string::npos)
     return Status::Unavailable(what + ": " + m);
+  // The database's own wording is all the driver gives; it becomes a code here, at the edge, so
+  // no caller reads it (SQLite: "UNIQUE constraint failed"; PostgreSQL: SQLSTATE 23505's text).
+  if (m.find("UNIQUE constraint failed") != std::string::npos ||
+      m.find("duplicate key value violates unique constraint") != std::string::npos)
+    return Status::AlreadyExists(what + ": " + m);
   return Status::IoError(what + ": " + m);
 }
 
@@ -254,7 +261,15 @@ Poco::Data::Session& Conn::session() {
 }
 
 Conn::~Conn() {
-  if (in_tx_) Rollback();
+  if (in_tx_) {
+    Status st = Rollback();
+    if (!st.ok())
+      log::Write(log::Level::kWarn, "store.rollback_failed",
+                 nlohmann::json::object({{"error", st.message()}}));
+  }
+  // A connection whose rollback failed may still be inside its transaction: it is closed rather
+  // than pooled, so no later caller inherits that.
+  if (rollback_failed_) session_.reset();
   db_.Return(std::move(session_));
 }
 
@@ -436,14 +451,23 @@ Status Conn::Commit() {
   if (!in_tx_) return Status::Internal("no transaction to commit");
   Status st = Exec("COMMIT");
   in_tx_ = false;
-  if (!st.ok()) Exec("ROLLBACK");
+  if (!st.ok()) {
+    Status rolled_back = Exec("ROLLBACK");
+    if (!rolled_back.ok()) {  // the commit's error is the one to report; this one is logged
+      rollback_failed_ = true;
+      log::Write(log::Level::kWarn, "store.rollback_failed",
+                 nlohmann::json::object({{"error", rolled_back.message()}}));
+    }
+  }
   return st;
 }
 
 Status Conn::Rollback() {
   if (!in_tx_) return Status::OK();
   in_tx_ = false;
-  return Exec("ROLLBACK");
+  Status st = Exec("ROLLBACK");
+  if (!st.ok()) rollback_failed_ = true;
+  return st;
 }
 
 // ---- Tx ----
@@ -451,7 +475,12 @@ Status Conn::Rollback() {
 Tx::Tx(Conn& conn) : conn_(conn), begun_(conn.Begin()) {}
 
 Tx::~Tx() {
-  if (!done_ && begun_.ok()) conn_.Rollback();
+  if (!done_ && begun_.ok()) {
+    Status st = conn_.Rollback();
+    if (!st.ok())  // nothing was committed; the connection is closed rather than reused (~Conn)
+      log::Write(log::Level::kWarn, "store.rollback_failed",
+                 nlohmann::json::object({{"error", st.message()}}));
+  }
 }
 
 Status Tx::Commit() {

@@ -92,6 +92,7 @@ class Conn {
   Db& db_;
   std::unique_ptr<PooledSession> session_;
   bool in_tx_ = false;
+  bool rollback_failed_ = false;  // then ~Conn closes the session instead of pooling it
 };
 
 // Commits only when told to; rolls back otherwise (early return, error, exception).

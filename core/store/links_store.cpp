@@ -1,4 +1,5 @@
 // Links, their cursors, runs, leases and API tokens.
+#include "base/log/log.h"
 #include "core/store/sql_util.h"
 #include "core/store/store.h"
 
@@ -277,6 +278,19 @@ Status ReleaseLease(Conn& conn, int64_t link_id, const std::string& holder) {
   return conn.Exec("DELETE FROM leases WHERE link_id = ? AND holder = ?", {link_id, holder});
 }
 
+LeaseGuard::~LeaseGuard() {
+  Status st = Release();
+  if (!st.ok())
+    log::Write(log::Level::kWarn, "lease.release_failed",
+               {{"link_id", link_id_}, {"holder", holder_}, {"error", st.message()}});
+}
+
+Status LeaseGuard::Release() {
+  if (released_) return Status::OK();
+  released_ = true;  // tried once: a failed release is reported, not retried from the destructor
+  return ReleaseLease(conn_, link_id_, holder_);
+}
+
 // ---- hosts ----
 
 Status HostHeartbeat(Conn& conn, const Host& h) {
@@ -328,9 +342,7 @@ Result<int64_t> CreateToken(Conn& conn, const Token& t) {
       "INSERT INTO tokens (id, name, role, school_urn, token_hash, created_at) "
       "VALUES (?, ?, ?, ?, ?, ?)",
       {*id, t.name, t.role, detail::TextOrNull(t.school_urn), t.token_hash, NowMs()});
-  if (!st.ok() && st.message().find("UNIQUE") != std::string::npos)
-    return Status::AlreadyExists("a token named '" + t.name + "' already exists");
-  if (!st.ok() && st.message().find("duplicate key") != std::string::npos)
+  if (st.code() == Status::Code::kAlreadyExists)  // the name: the id is allocated, the hash random
     return Status::AlreadyExists("a token named '" + t.name + "' already exists");
   if (!st.ok()) return st;
   return *id;

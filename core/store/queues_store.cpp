@@ -2,9 +2,10 @@
 #include <algorithm>
 #include <map>
 
-#include "core/audit/audit.h"
+#include "base/hash/sha256.h"
 #include "core/store/sql_util.h"
 #include "core/store/store.h"
+#include "sendsync/sdk/wire_enum.h"
 
 namespace sendsync::store {
 
@@ -44,6 +45,18 @@ std::string FilterSql(const QueueFilter& f, std::vector<Value>& params) {
   return w;
 }
 
+// A status-like column read into its enum. A value this host does not know is damage, reported
+// with its table and row, never guessed at.
+template <typename E, size_t N>
+Result<E> EnumColumn(const wire::EnumTable<E, N>& names, const Row& r, size_t col,
+                     const char* table) {
+  auto v = names.Parse(AsText(r[col]));
+  if (!v.ok())
+    return Status::Corruption(std::string(table) + " row " + std::to_string(AsInt(r[0])) + ": " +
+                              v.status().message());
+  return v;
+}
+
 Result<int64_t> Ids(Conn& conn, const char* seq, size_t n) {
   if (n == 0) return int64_t{0};
   return AllocateIds(conn, seq, static_cast<int64_t>(n));
@@ -54,7 +67,9 @@ const char* kQCols =
     "q.id, q.link_id, q.kind, q.external_id, q.upn, q.raw, q.reasons, q.status, q.run_id, "
     "q.created_at, q.resolved_at, q.resolved_by, q.note, q.times_seen, q.last_seen_at";
 
-QuarantineItem QOf(const Row& r) {
+Result<QuarantineItem> QOf(const Row& r) {
+  auto status = EnumColumn(kReviewStatusNames, r, 7, "quarantine");
+  if (!status.ok()) return status.status();
   QuarantineItem q;
   q.id = AsInt(r[0]);
   q.link_id = AsInt(r[1]);
@@ -63,7 +78,7 @@ QuarantineItem QOf(const Row& r) {
   q.upn = AsText(r[4]);
   q.raw = AsText(r[5]);
   q.reasons = JsonOr(AsText(r[6]), json::array());
-  q.status = AsText(r[7]);
+  q.status = *status;
   q.run_id = AsInt(r[8]);
   q.created_at = AsInt(r[9]);
   q.resolved_at = OptIntOf(r[10]);
@@ -76,7 +91,7 @@ QuarantineItem QOf(const Row& r) {
 
 // What makes two quarantine items "the same record refused for the same reasons".
 std::string PayloadHash(const QuarantineItem& q) {
-  return audit::Sha256Hex(q.kind + '\0' + q.raw + '\0' + q.reasons.dump());
+  return hash::Sha256Hex(q.kind + '\0' + q.raw + '\0' + q.reasons.dump());
 }
 
 // ---- conflicts ----
@@ -85,7 +100,15 @@ const char* kCCols =
     "q.status, q.run_id, q.created_at, q.resolved_at, q.resolved_by, q.resolution, "
     "q.resolved_value";
 
-Conflict COf(const Row& r) {
+Result<Conflict> COf(const Row& r) {
+  auto status = EnumColumn(kReviewStatusNames, r, 9, "conflicts");
+  if (!status.ok()) return status.status();
+  std::optional<ConflictResolution> resolution;
+  if (!AsText(r[14]).empty()) {
+    auto parsed = EnumColumn(kConflictResolutionNames, r, 14, "conflicts");
+    if (!parsed.ok()) return parsed.status();
+    resolution = *parsed;
+  }
   Conflict c;
   c.id = AsInt(r[0]);
   c.link_id = AsInt(r[1]);
@@ -96,12 +119,12 @@ Conflict COf(const Row& r) {
   c.base = AsOptText(r[6]);
   c.ours = AsOptText(r[7]);
   c.theirs = AsOptText(r[8]);
-  c.status = AsText(r[9]);
+  c.status = *status;
   c.run_id = AsInt(r[10]);
   c.created_at = AsInt(r[11]);
   c.resolved_at = OptIntOf(r[12]);
   c.resolved_by = AsText(r[13]);
-  c.resolution = AsText(r[14]);
+  c.resolution = resolution;
   c.resolved_value = AsOptText(r[15]);
   return c;
 }
@@ -111,7 +134,9 @@ const char* kMCols =
     "q.id, q.link_id, q.kind, q.external_id, q.upn, q.raw, q.candidates, q.reason, q.status, "
     "q.run_id, q.created_at, q.resolved_at, q.resolved_by, q.resolution";
 
-MatchItem MOf(const Row& r) {
+Result<MatchItem> MOf(const Row& r) {
+  auto status = EnumColumn(kReviewStatusNames, r, 8, "match_queue");
+  if (!status.ok()) return status.status();
   MatchItem m;
   m.id = AsInt(r[0]);
   m.link_id = AsInt(r[1]);
@@ -121,7 +146,7 @@ MatchItem MOf(const Row& r) {
   m.raw = AsText(r[5]);
   m.candidates = JsonOr(AsText(r[6]), json::array());
   m.reason = AsText(r[7]);
-  m.status = AsText(r[8]);
+  m.status = *status;
   m.run_id = AsInt(r[9]);
   m.created_at = AsInt(r[10]);
   m.resolved_at = OptIntOf(r[11]);
@@ -135,16 +160,20 @@ const char* kOCols =
     "q.id, q.link_id, q.kind, q.record_id, q.op, q.payload, q.idem_key, q.status, q.attempts, "
     "q.next_attempt_at, q.last_error, q.remote_id, q.created_at, q.finished_at";
 
-OutboxItem OOf(const Row& r) {
+Result<OutboxItem> OOf(const Row& r) {
+  auto op = EnumColumn(kChangeOpNames, r, 4, "outbox");
+  if (!op.ok()) return op.status();
+  auto status = EnumColumn(kOutboxStatusNames, r, 7, "outbox");
+  if (!status.ok()) return status.status();
   OutboxItem o;
   o.id = AsInt(r[0]);
   o.link_id = AsInt(r[1]);
   o.kind = AsText(r[2]);
   o.record_id = AsInt(r[3]);
-  o.op = AsText(r[4]);
+  o.op = *op;
   o.payload = AsText(r[5]);
   o.idem_key = AsText(r[6]);
-  o.status = AsText(r[7]);
+  o.status = *status;
   o.attempts = AsInt(r[8]);
   o.next_attempt_at = AsInt(r[9]);
   o.last_error = AsText(r[10]);
@@ -154,21 +183,33 @@ OutboxItem OOf(const Row& r) {
   return o;
 }
 
+// Appends every row read with `of`; the first row that cannot be read fails the whole read.
+template <typename T>
+Status AppendAll(const std::vector<Row>& rows, Result<T> (*of)(const Row&), std::vector<T>& out) {
+  out.reserve(out.size() + rows.size());
+  for (const Row& r : rows) {
+    auto item = of(r);
+    if (!item.ok()) return item.status();
+    out.push_back(std::move(*item));
+  }
+  return Status::OK();
+}
+
 template <typename T>
 Result<std::vector<T>> List(Conn& conn, const char* cols, const char* table, const QueueFilter& f,
-                            T (*of)(const Row&)) {
+                            Result<T> (*of)(const Row&)) {
   std::vector<Value> params;
   std::string sql = std::string("SELECT ") + cols + " FROM " + table + " q" + FilterSql(f, params);
   auto rows = conn.Query(sql, params);
   if (!rows.ok()) return rows.status();
   std::vector<T> out;
-  for (const Row& r : *rows) out.push_back(of(r));
+  SENDSYNC_RETURN_IF_ERROR(AppendAll(*rows, of, out));
   return out;
 }
 
 template <typename T>
-Result<T> GetOne(Conn& conn, const char* cols, const char* table, int64_t id, T (*of)(const Row&),
-                 const char* what) {
+Result<T> GetOne(Conn& conn, const char* cols, const char* table, int64_t id,
+                 Result<T> (*of)(const Row&), const char* what) {
   auto rows =
       conn.Query(std::string("SELECT ") + cols + " FROM " + table + " q WHERE q.id = ?", {id});
   if (!rows.ok()) return rows.status();
@@ -189,7 +230,7 @@ Status InsertQuarantine(Conn& conn, std::vector<QuarantineItem>& items) {
     QuarantineItem& q = items[i];
     hashes[i] = PayloadHash(q);
     q.last_seen_at = now;
-    if (q.status == "open") {
+    if (q.status == ReviewStatus::kOpen) {
       if (auto it = fresh_by_hash.find(hashes[i]); it != fresh_by_hash.end()) {
         QuarantineItem& first = items[it->second];
         ++first.times_seen;
@@ -227,8 +268,9 @@ Status InsertQuarantine(Conn& conn, std::vector<QuarantineItem>& items) {
     q.id = *first + static_cast<int64_t>(n);
     q.created_at = now;
     rows.push_back({q.id, q.link_id, q.kind, TextOrNull(q.external_id), TextOrNull(q.upn), q.raw,
-                    q.reasons.dump(), q.status, q.run_id ? Value(q.run_id) : Value(), now,
-                    q.times_seen, now, hashes[fresh[n]]});
+                    q.reasons.dump(), ReviewStatusName(q.status),
+                    q.run_id ? Value(q.run_id) : Value(), now, q.times_seen, now,
+                    hashes[fresh[n]]});
   }
   // Items folded into another of this batch carry that item's id.
   for (size_t i = 0; i < items.size(); ++i)
@@ -252,13 +294,13 @@ Result<QuarantineItem> GetQuarantine(Conn& conn, int64_t id) {
   return GetOne<QuarantineItem>(conn, kQCols, "quarantine", id, QOf, "quarantined record");
 }
 
-Status ResolveQuarantine(Conn& conn, int64_t id, const std::string& status, const std::string& by,
+Status ResolveQuarantine(Conn& conn, int64_t id, ReviewStatus status, const std::string& by,
                          const std::string& note) {
   size_t n = 0;
   SENDSYNC_RETURN_IF_ERROR(
       conn.Exec("UPDATE quarantine SET status = ?, resolved_at = ?, resolved_by = ?, note = ? "
                 "WHERE id = ? AND status = 'open'",
-                {status, NowMs(), by, TextOrNull(note), id}, &n));
+                {ReviewStatusName(status), NowMs(), by, TextOrNull(note), id}, &n));
   if (n == 0)
     return Status::FailedPrecondition("quarantined record " + std::to_string(id) + " is not open");
   return Status::OK();
@@ -277,8 +319,7 @@ Result<std::vector<QuarantineItem>> OpenQuarantineFor(Conn& conn, int64_t link_i
                                InList(b - a),
                            params);
     if (!rows.ok()) return rows.status();
-    for (const Row& r : *rows) out.push_back(QOf(r));
-    return Status::OK();
+    return AppendAll(*rows, QOf, out);
   });
   if (!st.ok()) return st;
   return out;
@@ -296,8 +337,8 @@ Status InsertConflicts(Conn& conn, std::vector<Conflict>& items) {
     c.id = *first + static_cast<int64_t>(i);
     c.created_at = now;
     rows.push_back({c.id, c.link_id, c.kind, c.record_id, c.external_id, c.field,
-                    detail::Opt(c.base), detail::Opt(c.ours), detail::Opt(c.theirs), c.status,
-                    c.run_id ? Value(c.run_id) : Value(), now});
+                    detail::Opt(c.base), detail::Opt(c.ours), detail::Opt(c.theirs),
+                    ReviewStatusName(c.status), c.run_id ? Value(c.run_id) : Value(), now});
   }
   return conn.InsertMany("conflicts",
                          {"id", "link_id", "kind", "record_id", "external_id", "field", "base",
@@ -322,20 +363,19 @@ Result<std::vector<Conflict>> OpenConflictsFor(Conn& conn, const std::vector<int
                                InList(b - a) + " ORDER BY q.id",
                            params);
     if (!rows.ok()) return rows.status();
-    for (const Row& r : *rows) out.push_back(COf(r));
-    return Status::OK();
+    return AppendAll(*rows, COf, out);
   });
   if (!st.ok()) return st;
   return out;
 }
 
-Status ResolveConflict(Conn& conn, int64_t id, const std::string& resolution,
+Status ResolveConflict(Conn& conn, int64_t id, ConflictResolution resolution,
                        const std::optional<std::string>& value, const std::string& by) {
   size_t n = 0;
   SENDSYNC_RETURN_IF_ERROR(
       conn.Exec("UPDATE conflicts SET status = 'resolved', resolution = ?, resolved_value = ?, "
                 "resolved_at = ?, resolved_by = ? WHERE id = ? AND status = 'open'",
-                {resolution, detail::Opt(value), NowMs(), by, id}, &n));
+                {ConflictResolutionName(resolution), detail::Opt(value), NowMs(), by, id}, &n));
   if (n == 0) return Status::FailedPrecondition("conflict " + std::to_string(id) + " is not open");
   return Status::OK();
 }
@@ -352,8 +392,8 @@ Status InsertMatches(Conn& conn, std::vector<MatchItem>& items) {
     m.id = *first + static_cast<int64_t>(i);
     m.created_at = now;
     rows.push_back({m.id, m.link_id, m.kind, m.external_id, TextOrNull(m.upn), m.raw,
-                    m.candidates.dump(), m.reason, m.status, m.run_id ? Value(m.run_id) : Value(),
-                    now});
+                    m.candidates.dump(), m.reason, ReviewStatusName(m.status),
+                    m.run_id ? Value(m.run_id) : Value(), now});
   }
   return conn.InsertMany("match_queue",
                          {"id", "link_id", "kind", "external_id", "upn", "raw", "candidates",
@@ -391,8 +431,9 @@ Status InsertOutbox(Conn& conn, std::vector<OutboxItem>& items) {
     o.id = *first + static_cast<int64_t>(i);
     o.created_at = now;
     if (!o.next_attempt_at) o.next_attempt_at = now;
-    rows.push_back({o.id, o.link_id, o.kind, o.record_id, o.op, o.payload, o.idem_key, o.status,
-                    o.attempts, o.next_attempt_at, TextOrNull(o.remote_id), now});
+    rows.push_back({o.id, o.link_id, o.kind, o.record_id, ChangeOpName(o.op), o.payload, o.idem_key,
+                    OutboxStatusName(o.status), o.attempts, o.next_attempt_at,
+                    TextOrNull(o.remote_id), now});
   }
   return conn.InsertMany("outbox",
                          {"id", "link_id", "kind", "record_id", "op", "payload", "idem_key",
@@ -407,7 +448,7 @@ Result<std::vector<OutboxItem>> DueOutbox(Conn& conn, int64_t link_id, int64_t n
                          {link_id, now, limit});
   if (!rows.ok()) return rows.status();
   std::vector<OutboxItem> out;
-  for (const Row& r : *rows) out.push_back(OOf(r));
+  SENDSYNC_RETURN_IF_ERROR(AppendAll(*rows, OOf, out));
   return out;
 }
 
@@ -436,7 +477,7 @@ Result<std::vector<OutboxItem>> OutboxOfRecords(Conn& conn,
                              in + ") ORDER BY q.id",
                          params);
   if (!rows.ok()) return rows.status();
-  for (const Row& r : *rows) out.push_back(OOf(r));
+  SENDSYNC_RETURN_IF_ERROR(AppendAll(*rows, OOf, out));
   return out;
 }
 
@@ -449,7 +490,7 @@ Result<std::vector<OutboxItem>> InFlightCreates(Conn& conn, int64_t link_id,
                          {link_id, kind});
   if (!rows.ok()) return rows.status();
   std::vector<OutboxItem> out;
-  for (const Row& r : *rows) out.push_back(OOf(r));
+  SENDSYNC_RETURN_IF_ERROR(AppendAll(*rows, OOf, out));
   return out;
 }
 
@@ -467,8 +508,7 @@ Result<std::vector<OutboxItem>> UndeliveredUpserts(Conn& conn, int64_t link_id,
                                InList(b - a) + " ORDER BY q.id",
                            params);
     if (!rows.ok()) return rows.status();
-    for (const Row& r : *rows) out.push_back(OOf(r));
-    return Status::OK();
+    return AppendAll(*rows, OOf, out);
   });
   if (!st.ok()) return st;
   std::sort(out.begin(), out.end(),
@@ -491,8 +531,8 @@ Status UpdateOutbox(Conn& conn, const OutboxItem& o) {
   return conn.Exec(
       "UPDATE outbox SET status = ?, attempts = ?, next_attempt_at = ?, last_error = ?, "
       "remote_id = ?, finished_at = ? WHERE id = ?",
-      {o.status, o.attempts, o.next_attempt_at, TextOrNull(o.last_error), TextOrNull(o.remote_id),
-       detail::OptInt(o.finished_at), o.id});
+      {OutboxStatusName(o.status), o.attempts, o.next_attempt_at, TextOrNull(o.last_error),
+       TextOrNull(o.remote_id), detail::OptInt(o.finished_at), o.id});
 }
 
 Result<std::vector<OutboxItem>> ListOutbox(Conn& conn, const QueueFilter& f) {

@@ -85,6 +85,9 @@ bool SqliteStatements::IsSingle(const std::string& sql) {
 Status SqliteStatements::Error(int rc, const std::string& what) const {
   std::string m = what + ": " + sqlite3_errmsg(db_) + " (" + sqlite3_errstr(rc) + ")";
   if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) return Status::Unavailable("database: " + m);
+  const int ext = sqlite3_extended_errcode(db_);
+  if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY)
+    return Status::AlreadyExists("database: " + m);
   return Status::IoError("database: " + m);
 }
 

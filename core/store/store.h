@@ -12,11 +12,16 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "core/store/conflict_resolution.h"
 #include "core/store/db.h"
+#include "core/store/outbox_status.h"
+#include "core/store/review_status.h"
+#include "sendsync/sdk/change_op.h"
 #include "sendsync/sdk/status.h"
 
 namespace sendsync::store {
@@ -168,9 +173,9 @@ Status DeleteLinkRecord(Conn& conn, int64_t link_id, const std::string& kind,
 struct QuarantineItem {
   int64_t id = 0, link_id = 0;
   std::string kind, external_id, upn;
-  std::string raw;              // the payload as received
-  nlohmann::json reasons;       // [{"code","path","message"}]
-  std::string status = "open";  // open, applied, discarded
+  std::string raw;                            // the payload as received
+  nlohmann::json reasons;                     // [{"code","path","message"}]
+  ReviewStatus status = ReviewStatus::kOpen;  // open, applied, discarded or superseded
   int64_t run_id = 0, created_at = 0;
   std::optional<int64_t> resolved_at;
   std::string resolved_by, note;
@@ -184,10 +189,11 @@ struct Conflict {
   int64_t record_id = 0;
   std::string external_id, field;
   std::optional<std::string> base, ours, theirs;  // JSON values; null = absent
-  std::string status = "open";                    // open, resolved
+  ReviewStatus status = ReviewStatus::kOpen;      // open or resolved
   int64_t run_id = 0, created_at = 0;
   std::optional<int64_t> resolved_at;
-  std::string resolved_by, resolution;  // resolution: ours, theirs, value
+  std::string resolved_by;
+  std::optional<ConflictResolution> resolution;  // set once resolved
   std::optional<std::string> resolved_value;
 };
 
@@ -196,7 +202,7 @@ struct MatchItem {
   std::string kind, external_id, upn, raw;
   nlohmann::json candidates;  // [{"record_id", "upn", "dob", "why"}]
   std::string reason;
-  std::string status = "open";  // open, resolved
+  ReviewStatus status = ReviewStatus::kOpen;  // open or resolved
   int64_t run_id = 0, created_at = 0;
   std::optional<int64_t> resolved_at;
   std::string resolved_by, resolution;  // "record:<id>", "new", "discard"
@@ -217,7 +223,8 @@ struct QueueFilter {
 Status InsertQuarantine(Conn& conn, std::vector<QuarantineItem>& items);
 Result<std::vector<QuarantineItem>> ListQuarantine(Conn& conn, const QueueFilter& filter);
 Result<QuarantineItem> GetQuarantine(Conn& conn, int64_t id);
-Status ResolveQuarantine(Conn& conn, int64_t id, const std::string& status, const std::string& by,
+// Closes an open item as applied, discarded or superseded.
+Status ResolveQuarantine(Conn& conn, int64_t id, ReviewStatus status, const std::string& by,
                          const std::string& note);
 // Open quarantine items of a link for a record id, to close when a good version arrives.
 Result<std::vector<QuarantineItem>> OpenQuarantineFor(Conn& conn, int64_t link_id,
@@ -229,7 +236,7 @@ Result<std::vector<Conflict>> ListConflicts(Conn& conn, const QueueFilter& filte
 Result<Conflict> GetConflict(Conn& conn, int64_t id);
 // Open conflicts on any of `record_ids` (a field in conflict is held until a person decides).
 Result<std::vector<Conflict>> OpenConflictsFor(Conn& conn, const std::vector<int64_t>& record_ids);
-Status ResolveConflict(Conn& conn, int64_t id, const std::string& resolution,
+Status ResolveConflict(Conn& conn, int64_t id, ConflictResolution resolution,
                        const std::optional<std::string>& value, const std::string& by);
 
 Status InsertMatches(Conn& conn, std::vector<MatchItem>& items);
@@ -243,10 +250,10 @@ struct OutboxItem {
   int64_t id = 0, link_id = 0;
   std::string kind;
   int64_t record_id = 0;
-  std::string op;       // upsert, delete
+  ChangeOp op = ChangeOp::kUpsert;
   std::string payload;  // the change as JSON: {"record": …, "context": …}
   std::string idem_key;
-  std::string status = "pending";  // pending, delivered, rejected, dead, superseded
+  OutboxStatus status = OutboxStatus::kPending;
   int64_t attempts = 0, next_attempt_at = 0;
   std::string last_error, remote_id;
   int64_t created_at = 0;
@@ -315,6 +322,29 @@ Result<bool> TakeOverLease(Conn& conn, int64_t link_id, const std::string& old_h
 // Extends our lease; false if we lost it (it expired and someone else took it).
 Result<bool> RenewLease(Conn& conn, int64_t link_id, const std::string& holder, int64_t ttl_ms);
 Status ReleaseLease(Conn& conn, int64_t link_id, const std::string& holder);
+
+// Holds a link's lease that `holder` has just taken (AcquireLease or TakeOverLease said true) and
+// releases it on every path out of the scope that took it: Release() on the normal path, whose
+// Status the caller handles, else the destructor (early returns, exceptions), which logs a failed
+// release ("lease.release_failed"; the lease then lapses when its time runs out). As Tx is to a
+// transaction. `conn` must outlive the guard.
+class LeaseGuard {
+ public:
+  LeaseGuard(Conn& conn, int64_t link_id, std::string holder)
+      : conn_(conn), link_id_(link_id), holder_(std::move(holder)) {}
+  ~LeaseGuard();
+  LeaseGuard(const LeaseGuard&) = delete;
+  LeaseGuard& operator=(const LeaseGuard&) = delete;
+
+  // Releases the lease now; a second call does nothing and returns OK.
+  Status Release();
+
+ private:
+  Conn& conn_;
+  int64_t link_id_;
+  std::string holder_;
+  bool released_ = false;
+};
 
 // ---- hosts (several `sendsync serve` on one store) ----
 

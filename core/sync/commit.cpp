@@ -74,7 +74,8 @@ Status WriteQueues(store::Conn& conn, BatchPlan& plan, std::vector<audit::Entry>
   if (!old.ok()) return old.status();
   for (const auto& q : *old) {
     if (q.id == plan.keep_quarantine_id) continue;
-    SENDSYNC_RETURN_IF_ERROR(store::ResolveQuarantine(conn, q.id, "superseded", plan.actor,
+    SENDSYNC_RETURN_IF_ERROR(store::ResolveQuarantine(conn, q.id, store::ReviewStatus::kSuperseded,
+                                                      plan.actor,
                                                       "a valid version of the record arrived"));
     entry("quarantine.superseded", {{"quarantine_id", q.id}});
   }

@@ -15,7 +15,7 @@
 #include <thread>
 #include <vector>
 
-#include "core/log/log.h"
+#include "base/log/log.h"
 #include "core/sync/engine_impl.h"
 #include "core/sync/plan.h"
 #include "core/sync/reader.h"
@@ -131,7 +131,7 @@ Result<plugins::PluginInfo> Engine::Impl::FindPlugin(const std::string& adapter_
   for (const auto& p : plugins_found)
     if (p.ok && p.manifest.id == adapter_id) return p;
   for (const auto& p : plugins_found)
-    if (!p.ok && p.reason.find(adapter_id) != std::string::npos)
+    if (!p.ok && p.claimed_id == adapter_id)
       return Status::FailedPrecondition("adapter '" + adapter_id + "' was refused: " + p.reason);
   return Status::NotFound("no usable adapter '" + adapter_id + "' in " + opt.plugin_dir +
                           " (see sendsync plugins list)");
@@ -368,6 +368,9 @@ Result<RunSummary> Engine::RunLink(const std::string& name, RunMode mode) {
     }
   }
   if (!*got) return Status::FailedPrecondition(busy);
+  // From here every way out (a store error before the run starts, an exception) releases the
+  // lease; the normal path releases it below once the run is recorded as finished.
+  store::LeaseGuard held(lease, ctx->link.id, I.opt.holder);
   SENDSYNC_RETURN_IF_ERROR(store::AbandonStaleRuns(lease, ctx->link.id, I.opt.holder));
   auto run_id = store::StartRun(lease, ctx->link.id, RunModeName(mode), I.opt.holder);
   if (!run_id.ok()) return run_id.status();
@@ -381,7 +384,7 @@ Result<RunSummary> Engine::RunLink(const std::string& name, RunMode mode) {
   std::optional<LeaseKeeper> keeper;
   if (!(mode == RunMode::kDryRun && lease.dialect() == store::Dialect::kSqlite))
     keeper.emplace(I.store, ctx->link.id, name, I.opt.holder, I.opt.lease_ttl_ms);
-  Status st = [&]() -> Status {
+  auto body = [&]() -> Status {
     auto plugin = I.FindPlugin(ctx->link.adapter_id, ctx->link.adapter_version);
     if (!plugin.ok()) return plugin.status();
     auto config = ResolveSecrets(ctx->link.config, plugin->manifest.secret_fields);
@@ -411,6 +414,15 @@ Result<RunSummary> Engine::RunLink(const std::string& name, RunMode mode) {
     if (!pulled.ok() && !pushed.ok())
       return pushed.WithContext("pull: " + pulled.message() + "; push");
     return !pulled.ok() ? pulled : pushed;
+  };
+  // An exception (from a progress callback, say) ends the run as failed and is recorded as such,
+  // rather than leaving it "running" with nobody to finish it.
+  Status st = [&]() -> Status {
+    try {
+      return body();
+    } catch (const std::exception& e) {
+      return Status::Internal(std::string("run ended by an exception: ") + e.what());
+    }
   }();
   sum.duration_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
@@ -425,19 +437,33 @@ Result<RunSummary> Engine::RunLink(const std::string& name, RunMode mode) {
   keeper.reset();  // no renewal after the release below
   json summary = sum.ToJson();
   if (mode == RunMode::kDryRun) summary["changes"] = sum.changes;
-  store::FinishRun(lease, *run_id, sum.status, summary, sum.error);
-  store::ReleaseLease(lease, ctx->link.id, I.opt.holder);
+  Status finished = store::FinishRun(lease, *run_id, sum.status, summary, sum.error);
+  if (!finished.ok()) {
+    // What was committed stays committed, but the run's record still says "running": the run
+    // reports itself failed so the caller (and the exit code) shows the store is in trouble.
+    log::Write(log::Level::kError, "run.finish_failed",
+               {{"link", name}, {"run_id", *run_id}, {"error", finished.message()}});
+    sum.status = "failed";
+    sum.error = (sum.error.empty() ? "" : sum.error + "; ") +
+                "could not record the run's end: " + finished.message();
+    summary["status"] = sum.status;
+    summary["error"] = sum.error;
+  }
+  Status released = held.Release();
+  if (!released.ok())  // the data is safe; the link is only blocked until the lease lapses
+    log::Write(log::Level::kWarn, "lease.release_failed",
+               {{"link", name}, {"error", released.message()}});
   log::Write(log::Level::kInfo, "run.finished", summary);
   return sum;
 }
 
-std::vector<RunSummary> Engine::RunAll(RunMode mode, const std::string& school_urn) {
+Result<std::vector<RunSummary>> Engine::RunAll(RunMode mode, const std::string& school_urn) {
   std::vector<store::Link> links;
   {
     auto conn = impl_->store.Connect();
-    if (!conn.ok()) return {};
+    if (!conn.ok()) return conn.status().WithContext("listing the links to run");
     auto all = store::ListLinks(**conn);
-    if (!all.ok()) return {};
+    if (!all.ok()) return all.status().WithContext("listing the links to run");
     for (auto& l : *all)
       if (l.enabled && l.adapter_id != kImportAdapter &&
           (school_urn.empty() || l.school_urn == school_urn))

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/store/conflict_resolution.h"
 #include "plugins/plugins.h"
 #include "sendsync/sdk/status.h"
 
@@ -87,8 +88,10 @@ class Engine {
   // Runs every enabled link (of one school, when given), up to `max_parallel_links` at a time, so
   // a link whose adapter hangs holds up only itself; one link's failure does not stop the others.
   // The summaries come in the links' order (the order they were added), not the order the runs
-  // finished. After RequestStop, links not yet started are left out.
-  std::vector<RunSummary> RunAll(RunMode mode, const std::string& school_urn = "");
+  // finished. After RequestStop, links not yet started are left out. Fails (and runs nothing)
+  // only when the links cannot be listed (the store is unreachable or damaged), so an empty list
+  // always means there were no enabled links to run.
+  Result<std::vector<RunSummary>> RunAll(RunMode mode, const std::string& school_urn = "");
 
   // Asks a run in progress to stop at the next safe point (between pages or deliveries).
   void RequestStop();
@@ -100,7 +103,7 @@ class Engine {
   // "value" sets `value` (JSON text). Fields often belong together (provision and needs): with
   // `whole_record`, every open conflict of the same record from the same link is resolved the
   // same way at once, since resolving one alone could leave the record invalid.
-  Status ResolveConflict(int64_t id, const std::string& resolution,
+  Status ResolveConflict(int64_t id, store::ConflictResolution take,
                          const std::optional<std::string>& value, const std::string& actor,
                          bool whole_record = false);
   // Re-runs a quarantined record through the pipeline, optionally with an edited payload (JSON

@@ -208,11 +208,11 @@ Status FanOut(store::Conn& conn, const std::string& kind, const std::vector<int6
       if (!ForThisLink(t.ctx.link, row, pupil)) continue;
       auto have = t.known.find({row.kind, row.id});
       json change;
-      std::string op = "upsert";
+      ChangeOp op = ChangeOp::kUpsert;
       json canonical;
       if (row.deleted) {
         if (have == t.known.end()) continue;  // it never had it
-        op = "delete";
+        op = ChangeOp::kDelete;
         change["record"] = {{"kind", row.kind}, {"id", have->second.external_id}};
         if (pupil) change["record"]["pupil"] = {{"upn", pupil->upn}};
       } else {
@@ -249,7 +249,7 @@ Status FanOut(store::Conn& conn, const std::string& kind, const std::vector<int6
       // nothing twice and the target can recognise a repeat.
       o.idem_key = audit::Sha256Hex(std::to_string(t.ctx.link.id) + "|" + row.kind + "|" +
                                     std::to_string(row.id) + "|" + std::to_string(row.version) +
-                                    "|" + op + "|" + o.payload)
+                                    "|" + ChangeOpName(op) + "|" + o.payload)
                        .substr(0, 40);
       if (have != t.known.end()) o.remote_id = have->second.external_id;
       out.push_back(std::move(o));

@@ -5,8 +5,8 @@
 #include <set>
 #include <sstream>
 
+#include "base/schema/json_schema.h"
 #include "core/audit/audit.h"
-#include "core/schema/json_schema.h"
 #include "core/sync/engine_impl.h"
 #include "core/sync/internal.h"
 

@@ -206,9 +206,9 @@ Status ClaimInFlight(store::Conn& conn, BatchPlan& plan, std::vector<WorkRecord*
     o.remote_id = fresh[i]->ext;
     const bool done = plan.policy->delivered_with_record;
     if (done) {
-      o.status = "delivered";
+      o.status = store::OutboxStatus::kDelivered;
       o.finished_at = now;
-    } else if (o.status == "pending") {
+    } else if (o.status == store::OutboxStatus::kPending) {
       o.next_attempt_at = std::min(o.next_attempt_at, now);  // finish it in this run's push
     }
     json payload = json::parse(o.payload, nullptr, false);
@@ -222,7 +222,7 @@ Status ClaimInFlight(store::Conn& conn, BatchPlan& plan, std::vector<WorkRecord*
     plan.Audit(done ? "delivery.applied" : "delivery.found", o.record_id, fresh[i]->pupil_id,
                {{"outbox_id", o.id},
                 {"key", o.idem_key},
-                {"op", o.op},
+                {"op", ChangeOpName(o.op)},
                 {"remote_id", o.remote_id},
                 {"confirmed_by", "pull"}});
     plan.outbox_updates.push_back(std::move(o));
@@ -327,7 +327,8 @@ Status ConfirmByPull(store::Conn& conn, BatchPlan& plan, const std::vector<WorkR
     size_t held = list.size();
     for (size_t k = list.size(); k-- > 0;) {
       const store::OutboxItem& o = list[k];
-      if (o.status == "pending" && o.attempts == 0) continue;  // never sent: nothing to confirm
+      if (o.status == store::OutboxStatus::kPending && o.attempts == 0)
+        continue;  // never sent: nothing to confirm
       if (!o.remote_id.empty() && o.remote_id != w->ext) continue;
       json payload = json::parse(o.payload, nullptr, false);
       if (payload.is_object() &&
@@ -340,7 +341,7 @@ Status ConfirmByPull(store::Conn& conn, BatchPlan& plan, const std::vector<WorkR
     for (size_t k = 0; k <= held; ++k) {
       store::OutboxItem o = list[k];
       const bool confirmed_one = k == held;
-      o.status = confirmed_one ? "delivered" : "superseded";
+      o.status = confirmed_one ? store::OutboxStatus::kDelivered : store::OutboxStatus::kSuperseded;
       o.finished_at = now;
       if (confirmed_one && o.remote_id.empty()) o.remote_id = w->ext;
       if (confirmed_one) {
@@ -348,10 +349,10 @@ Status ConfirmByPull(store::Conn& conn, BatchPlan& plan, const std::vector<WorkR
                                      plan.policy->is_pupil ? o.record_id : w->pupil_id,
                                      {{"outbox_id", o.id},
                                       {"key", o.idem_key},
-                                      {"op", o.op},
+                                      {"op", ChangeOpName(o.op)},
                                       {"remote_id", o.remote_id},
                                       {"confirmed_by", "pull"}});
-        if (!list[k].last_error.empty()) e.detail["was"] = list[k].status;
+        if (!list[k].last_error.empty()) e.detail["was"] = store::OutboxStatusName(list[k].status);
       }
       plan.outbox_updates.push_back(std::move(o));
     }

@@ -70,12 +70,12 @@ MergeOutcome Merge(const json* base, const json* ours, const json& theirs,
       continue;
     }
     // Both changed it, differently.
-    const std::string who = settings.AuthorityFor(f);
-    if (who == "link") {
+    const std::optional<FieldAuthority> who = settings.AuthorityFor(f);
+    if (who == FieldAuthority::kLink) {
       Set(out.merged, f, t);
       Set(out.agreed_base, f, t);
       out.changed.push_back(f);
-    } else if (who == "hub") {
+    } else if (who == FieldAuthority::kHub) {
       Set(out.agreed_base, f, t);  // the link has t; the hub's value will be pushed to it
     } else {
       out.conflicts.push_back({f, Copy(b), Copy(h), Copy(t)});

@@ -4,9 +4,10 @@
 #include <map>
 #include <random>
 
+#include "base/log/log.h"
 #include "core/hub/hub.h"
-#include "core/log/log.h"
 #include "core/sync/internal.h"
+#include "sendsync/sdk/change_outcome.h"
 
 namespace sendsync::sync::detail {
 
@@ -23,19 +24,17 @@ int64_t BackoffMs(int attempt, int64_t base_ms, int64_t max_ms) {
 
 namespace {
 
-// What became of one change, as the adapter said (or as the host inferred when the call failed).
-enum class DeliveryResult { kApplied, kRejected, kRetry, kUnknown, kNotSent };
-
-DeliveryResult ParseResult(const std::string& s) {
-  if (s == "applied") return DeliveryResult::kApplied;
-  if (s == "rejected") return DeliveryResult::kRejected;
-  if (s == "unknown") return DeliveryResult::kUnknown;
-  if (s == "not_sent") return DeliveryResult::kNotSent;
-  return DeliveryResult::kRetry;  // "retry", and any value this host does not know
+// The "result" of one entry of a write answer. A missing one, or a value this host does not know
+// (a later ABI minor may add some), counts as "retry": the change is sent again, never lost.
+ChangeOutcome OutcomeOf(const json& res) {
+  auto it = res.find("result");
+  if (it == res.end() || !it->is_string()) return ChangeOutcome::kRetry;
+  auto parsed = ParseChangeOutcome(it->get_ref<const std::string&>());
+  return parsed.ok() ? *parsed : ChangeOutcome::kRetry;
 }
 
 struct Outcome {
-  DeliveryResult result = DeliveryResult::kRetry;
+  ChangeOutcome result = ChangeOutcome::kRetry;
   std::string remote_id, reason;
 };
 
@@ -84,7 +83,7 @@ void SendKind(plugins::Instance& adapter, const Round& round, const std::string&
     const auto& o = round.due[i];
     if (o.kind != kind) continue;
     json payload = json::parse(o.payload, nullptr, false);
-    json c = {{"key", o.idem_key}, {"op", o.op}};
+    json c = {{"key", o.idem_key}, {"op", ChangeOpName(o.op)}};
     if (payload.is_object()) {
       c["record"] = payload.value("record", json::object());
       if (payload.contains("context")) c["context"] = payload["context"];
@@ -109,21 +108,20 @@ void SendKind(plugins::Instance& adapter, const Round& round, const std::string&
     // keeps failing a call reaches its own limit without taking the others with it.
     for (size_t k = 0; k < in_order.size(); ++k)
       sent.outcomes[in_order[k]] =
-          k == 0 ? Outcome{DeliveryResult::kRetry, "", "the write call failed: " + why}
-                 : Outcome{DeliveryResult::kNotSent, "", ""};
+          k == 0 ? Outcome{ChangeOutcome::kRetry, "", "the write call failed: " + why}
+                 : Outcome{ChangeOutcome::kNotSent, "", ""};
     return;
   }
   for (const json& res : body["results"]) {
     if (!res.is_object()) continue;
     auto it = by_key.find(res.value("key", ""));
     if (it == by_key.end()) continue;
-    sent.outcomes[it->second] = {ParseResult(res.value("result", "retry")),
-                                 res.value("remote_id", ""), res.value("reason", "")};
+    sent.outcomes[it->second] = {OutcomeOf(res), res.value("remote_id", ""),
+                                 res.value("reason", "")};
   }
   for (const auto& [key, id] : by_key)
     if (!sent.outcomes.count(id))
-      sent.outcomes[id] = {DeliveryResult::kRetry, "",
-                           "the adapter gave no result for this change"};
+      sent.outcomes[id] = {ChangeOutcome::kRetry, "", "the adapter gave no result for this change"};
 }
 
 // One write call per kind, kinds in the order their first change was queued; a fatal failure
@@ -154,7 +152,7 @@ Status MarkApplied(store::Conn& conn, int64_t link_id, const Outcome& r, store::
     SENDSYNC_RETURN_IF_ERROR(
         store::DeleteLinkRecord(conn, link_id, o.kind, hub::HubId(o.record_id)));
   o.remote_id = remote;
-  if (o.op == "delete") {
+  if (o.op == ChangeOp::kDelete) {
     SENDSYNC_RETURN_IF_ERROR(store::DeleteLinkRecord(conn, link_id, o.kind, remote));
   } else {
     json payload = json::parse(o.payload, nullptr, false);
@@ -178,7 +176,7 @@ Status RecordRound(store::Conn& conn, const LinkCtx& link, const EngineOptions& 
   const int64_t done_at = store::NowMs();
   for (size_t i : round.superseded) {
     store::OutboxItem o = round.due[i];
-    o.status = "superseded";
+    o.status = store::OutboxStatus::kSuperseded;
     o.finished_at = done_at;
     SENDSYNC_RETURN_IF_ERROR(store::UpdateOutbox(conn, o));
   }
@@ -191,20 +189,20 @@ Status RecordRound(store::Conn& conn, const LinkCtx& link, const EngineOptions& 
     e.actor = link.actor;
     e.kind = o.kind;
     e.record_id = o.record_id;
-    e.detail = {{"outbox_id", o.id}, {"key", o.idem_key}, {"op", o.op}};
-    if (r.result == DeliveryResult::kApplied) {
-      o.status = "delivered";
+    e.detail = {{"outbox_id", o.id}, {"key", o.idem_key}, {"op", ChangeOpName(o.op)}};
+    if (r.result == ChangeOutcome::kApplied) {
+      o.status = store::OutboxStatus::kDelivered;
       o.finished_at = done_at;
       SENDSYNC_RETURN_IF_ERROR(MarkApplied(conn, link_id, r, o, bases, e));
       ++sum.pushed;
-    } else if (r.result == DeliveryResult::kRejected) {
-      o.status = "rejected";
+    } else if (r.result == ChangeOutcome::kRejected) {
+      o.status = store::OutboxStatus::kRejected;
       o.finished_at = done_at;
       o.last_error = r.reason.empty() ? "rejected by the target (no reason given)" : r.reason;
       e.action = "delivery.rejected";
       e.detail["reason"] = o.last_error;
       ++sum.rejected;
-    } else if (r.result == DeliveryResult::kNotSent) {
+    } else if (r.result == ChangeOutcome::kNotSent) {
       // Never sent: no attempt, and its own last error stays. It waits as long as a first
       // retry would, so a struggling target is not sent the rest of the batch at once.
       o.next_attempt_at = done_at + BackoffMs(1, opt.backoff_base_ms, opt.backoff_max_ms);
@@ -217,12 +215,12 @@ Status RecordRound(store::Conn& conn, const LinkCtx& link, const EngineOptions& 
       o.attempts += 1;
       o.last_error = r.reason.empty() ? "the target asked to retry (no reason given)" : r.reason;
       if (o.attempts >= opt.max_attempts) {
-        o.status = "dead";
+        o.status = store::OutboxStatus::kDead;
         o.finished_at = done_at;
         e.action = "delivery.dead_letter";
         e.detail["reason"] = o.last_error;
         e.detail["attempts"] = o.attempts;
-        if (r.result == DeliveryResult::kUnknown) e.detail["outcome_unknown"] = true;
+        if (r.result == ChangeOutcome::kUnknown) e.detail["outcome_unknown"] = true;
         ++sum.dead_lettered;
       } else {
         o.next_attempt_at = done_at + BackoffMs(static_cast<int>(o.attempts), opt.backoff_base_ms,

@@ -187,11 +187,10 @@ Result<detail::BatchResult> PlanAndCommit(store::Conn& conn, const LinkCtx& ctx,
 
 }  // namespace
 
-Status Engine::ResolveConflict(int64_t id, const std::string& resolution,
+Status Engine::ResolveConflict(int64_t id, store::ConflictResolution take,
                                const std::optional<std::string>& value, const std::string& actor,
                                bool whole_record) {
-  if (resolution != "ours" && resolution != "theirs" && resolution != "value")
-    return Status::InvalidArgument("resolution must be ours, theirs or value");
+  const std::string resolution = store::ConflictResolutionName(take);
   if (resolution == "value" && !value)
     return Status::InvalidArgument("resolution 'value' needs the value (JSON)");
   if (resolution == "value" && whole_record)
@@ -203,7 +202,7 @@ Status Engine::ResolveConflict(int64_t id, const std::string& resolution,
   SENDSYNC_RETURN_IF_ERROR(tx.status());
   auto c = store::GetConflict(conn, id);
   if (!c.ok()) return c.status();
-  if (c->status != "open")
+  if (c->status != store::ReviewStatus::kOpen)
     return Status::FailedPrecondition("conflict " + std::to_string(id) + " is already resolved");
   auto rows = store::LoadRecords(conn, {c->record_id});
   if (!rows.ok()) return rows.status();
@@ -227,7 +226,7 @@ Status Engine::ResolveConflict(int64_t id, const std::string& resolution,
   SENDSYNC_RETURN_IF_ERROR(c->field == "(deleted)" ? ResolveDeletion(conn, k)
                                                    : ResolveFields(conn, k));
   for (const store::Conflict& g : k.group) {
-    SENDSYNC_RETURN_IF_ERROR(store::ResolveConflict(conn, g.id, resolution, value, actor));
+    SENDSYNC_RETURN_IF_ERROR(store::ResolveConflict(conn, g.id, take, value, actor));
     SENDSYNC_RETURN_IF_ERROR(
         AuditOne(conn, actor, "conflict.resolve", g.kind, g.record_id, pupil_id,
                  {{"conflict_id", g.id}, {"field", g.field}, {"resolution", resolution}}));
@@ -245,7 +244,7 @@ Status Engine::RetryQuarantine(int64_t id, const std::optional<std::string>& edi
   SENDSYNC_RETURN_IF_ERROR(tx.status());
   auto q = store::GetQuarantine(conn, id);
   if (!q.ok()) return q.status();
-  if (q->status != "open")
+  if (q->status != store::ReviewStatus::kOpen)
     return Status::FailedPrecondition("quarantined record " + std::to_string(id) + " is not open");
   json raw = json::parse(edited ? *edited : q->raw, nullptr, false);
   if (!raw.is_object())
@@ -270,8 +269,9 @@ Status Engine::RetryQuarantine(int64_t id, const std::optional<std::string>& edi
     for (const auto& e : br->errors) all += "\n  " + e;
     return Status::InvalidArgument("still not valid, left in quarantine:" + all);  // rolls back
   }
-  SENDSYNC_RETURN_IF_ERROR(store::ResolveQuarantine(
-      conn, id, "applied", actor, edited ? "applied after an edit" : "applied on retry"));
+  SENDSYNC_RETURN_IF_ERROR(
+      store::ResolveQuarantine(conn, id, store::ReviewStatus::kApplied, actor,
+                               edited ? "applied after an edit" : "applied on retry"));
   SENDSYNC_RETURN_IF_ERROR(AuditOne(conn, actor, "quarantine.applied", q->kind, 0, 0,
                                     {{"quarantine_id", id}, {"edited", edited.has_value()}}));
   return tx.Commit();
@@ -286,7 +286,8 @@ Status Engine::DiscardQuarantine(int64_t id, const std::string& reason, const st
   SENDSYNC_RETURN_IF_ERROR(tx.status());
   auto q = store::GetQuarantine(conn, id);
   if (!q.ok()) return q.status();
-  SENDSYNC_RETURN_IF_ERROR(store::ResolveQuarantine(conn, id, "discarded", actor, reason));
+  SENDSYNC_RETURN_IF_ERROR(
+      store::ResolveQuarantine(conn, id, store::ReviewStatus::kDiscarded, actor, reason));
   SENDSYNC_RETURN_IF_ERROR(AuditOne(conn, actor, "quarantine.discard", q->kind, 0, 0,
                                     {{"quarantine_id", id}, {"reason", reason}}));
   return tx.Commit();
@@ -300,7 +301,7 @@ Status Engine::ResolveMatch(int64_t id, const std::string& resolution, const std
   SENDSYNC_RETURN_IF_ERROR(tx.status());
   auto m = store::GetMatch(conn, id);
   if (!m.ok()) return m.status();
-  if (m->status != "open")
+  if (m->status != store::ReviewStatus::kOpen)
     return Status::FailedPrecondition("match " + std::to_string(id) + " is already resolved");
   detail::BatchOptions bo;
   bo.quarantine_failures = false;
@@ -341,10 +342,11 @@ Status Engine::RetryOutbox(int64_t id, const std::string& actor) {
   SENDSYNC_RETURN_IF_ERROR(tx.status());
   auto o = store::GetOutbox(conn, id);
   if (!o.ok()) return o.status();
-  if (o->status != "dead" && o->status != "rejected")
-    return Status::FailedPrecondition("change " + std::to_string(id) + " is " + o->status +
+  if (o->status != store::OutboxStatus::kDead && o->status != store::OutboxStatus::kRejected)
+    return Status::FailedPrecondition("change " + std::to_string(id) + " is " +
+                                      store::OutboxStatusName(o->status) +
                                       "; only dead-lettered or rejected changes can be retried");
-  o->status = "pending";
+  o->status = store::OutboxStatus::kPending;
   o->attempts = 0;
   o->next_attempt_at = store::NowMs();
   o->finished_at.reset();
@@ -388,7 +390,7 @@ Result<std::vector<int64_t>> Engine::RetryOutboxMatching(const OutboxRetryFilter
   auto requeue = [&](std::vector<store::OutboxItem>& items) -> Status {
     std::vector<audit::Entry> entries;
     for (store::OutboxItem& o : items) {
-      o.status = "pending";
+      o.status = store::OutboxStatus::kPending;
       o.attempts = 0;
       o.next_attempt_at = now;
       o.finished_at.reset();
@@ -412,9 +414,9 @@ Result<std::vector<int64_t>> Engine::RetryOutboxMatching(const OutboxRetryFilter
       auto o = store::GetOutbox(conn, id);
       if (!o.ok()) return o.status();
       const std::string what = "change " + std::to_string(id);
-      if (o->status != status)
-        return Status::FailedPrecondition(what + " is " + o->status + ", not " + status +
-                                          "; nothing was retried");
+      if (store::OutboxStatusName(o->status) != status)
+        return Status::FailedPrecondition(what + " is " + store::OutboxStatusName(o->status) +
+                                          ", not " + status + "; nothing was retried");
       if (f.link_id && o->link_id != f.link_id)
         return Status::FailedPrecondition(what + " is not for link '" + filter.link +
                                           "'; nothing was retried");
@@ -493,7 +495,7 @@ Status EnsureImportLink(store::Conn& conn) {
     for (auto k : records::AllKinds()) {
       KindSettings ks;
       ks.read = true;
-      ks.authority["*"] = "link";
+      ks.authority["*"] = FieldAuthority::kLink;
       ks.allow = DefaultAllow(records::KindName(k));
       s.kinds[records::KindName(k)] = ks;
     }

@@ -224,9 +224,10 @@ Result<store::OutboxItem> Queue(store::Conn& conn, const store::RecordRow& refer
   if (item.id == 0)
     return Status::Internal("the fan-out queued nothing for link " + link.name +
                             "; check its settings write the referral kind");
-  if (item.id == before->id && (item.status == "rejected" || item.status == "dead")) {
+  if (item.id == before->id && (item.status == store::OutboxStatus::kRejected ||
+                                item.status == store::OutboxStatus::kDead)) {
     // The same change again (same payload, so the same idempotency key): deliver it anew.
-    item.status = "pending";
+    item.status = store::OutboxStatus::kPending;
     item.attempts = 0;
     item.next_attempt_at = store::NowMs();
     item.finished_at.reset();
@@ -303,7 +304,8 @@ Result<ReferralSubmitResult> SubmitReferral(store::Store& store, const EngineOpt
     auto run = engine.RunLink(link->name, RunMode::kPushOnly);
     auto o = store::GetOutbox(conn, res.outbox_id);
     if (!o.ok()) return o.status();
-    if (o->status == "superseded") {  // a newer change to the record took its place
+    if (o->status ==
+        store::OutboxStatus::kSuperseded) {  // a newer change to the record took its place
       auto newer = NewestChange(conn, link->id, referral->id);
       if (!newer.ok()) return newer.status();
       if (newer->id == res.outbox_id) return Status::Internal("outbox change lost its successor");
@@ -311,17 +313,20 @@ Result<ReferralSubmitResult> SubmitReferral(store::Store& store, const EngineOpt
       continue;
     }
     // The outbox counts failed tries; a settled change also had the try that settled it.
-    res.attempts = o->attempts + (o->status == "delivered" || o->status == "rejected" ? 1 : 0);
+    res.attempts = o->attempts + (o->status == store::OutboxStatus::kDelivered ||
+                                          o->status == store::OutboxStatus::kRejected
+                                      ? 1
+                                      : 0);
     res.next_attempt_at = o->next_attempt_at;
     res.error = o->last_error;
-    if (o->status == "delivered") {
+    if (o->status == store::OutboxStatus::kDelivered) {
       res.outcome = "delivered";
       res.remote_id = o->remote_id;
       res.error.clear();
       break;
     }
-    if (o->status == "rejected" || o->status == "dead") {
-      res.outcome = o->status;
+    if (o->status == store::OutboxStatus::kRejected || o->status == store::OutboxStatus::kDead) {
+      res.outcome = store::OutboxStatusName(o->status);
       break;
     }
     if (!run.ok()) {  // e.g. another run holds the link's lease: it will deliver the change

@@ -25,11 +25,12 @@ bool KnownField(const std::string& kind, const std::string& path) {
 
 }  // namespace
 
-std::string KindSettings::AuthorityFor(const std::string& field) const {
+std::optional<FieldAuthority> KindSettings::AuthorityFor(const std::string& field) const {
   auto it = authority.find(field);
   if (it != authority.end()) return it->second;
   it = authority.find("*");
-  return it == authority.end() ? "" : it->second;
+  if (it == authority.end()) return std::nullopt;
+  return it->second;
 }
 
 bool KindSettings::Allows(const std::string& field) const {
@@ -112,11 +113,11 @@ Result<LinkSettings> LinkSettings::Parse(const json& j, const plugins::Manifest*
         if (!f->is_object())
           return Bad(at + ".authority", "must map fields to \"link\" or \"hub\"");
         for (auto a = f->begin(); a != f->end(); ++a) {
-          if (!a->is_string() || (*a != "link" && *a != "hub"))
-            return Bad(at + ".authority." + a.key(), "must be \"link\" or \"hub\"");
+          auto who = ParseFieldAuthority(a->is_string() ? a->get_ref<const std::string&>() : "");
+          if (!who.ok()) return Bad(at + ".authority." + a.key(), "must be \"link\" or \"hub\"");
           if (a.key() != "*" && !KnownField(kind, a.key()))
             return Bad(at + ".authority." + a.key(), "is not a field of " + kind);
-          k.authority[a.key()] = a->get<std::string>();
+          k.authority[a.key()] = *who;
         }
       } else if (key == "code_maps") {
         if (!f->is_object()) return Bad(at + ".code_maps", "must map field paths to code tables");
@@ -163,7 +164,9 @@ json LinkSettings::ToJson() const {
   for (const auto& [kind, k] : kinds) {
     json e;
     e["direction"] = k.read && k.write ? "both" : k.read ? "read" : k.write ? "write" : "none";
-    e["authority"] = k.authority;
+    json authority = json::object();
+    for (const auto& [field, who] : k.authority) authority[field] = FieldAuthorityName(who);
+    e["authority"] = std::move(authority);
     e["code_maps"] = k.code_maps;
     e["allow"] = k.allow;
     kinds_json[kind] = std::move(e);

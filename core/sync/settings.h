@@ -3,11 +3,13 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "core/sync/field_authority.h"
 #include "plugins/plugins.h"
 #include "sendsync/sdk/status.h"
 
@@ -17,16 +19,17 @@ namespace sendsync::sync {
 struct KindSettings {
   bool read = false;   // pull this kind from the link
   bool write = false;  // push hub changes of this kind to the link
-  // Who wins a field both sides changed: "link" (this link owns it), "hub" (the hub's value is
+  // Who wins a field both sides changed: kLink (this link owns it), kHub (the hub's value is
   // kept), absent = nobody: a conflict for a person. "*" sets the default for other fields.
-  std::map<std::string, std::string> authority;
+  std::map<std::string, FieldAuthority> authority;
   // Local code -> canonical code, per field path ("provision", "needs.type", "history.provision").
   // When a field has a map, a value missing from it is a validation failure, never a guess.
   std::map<std::string, std::map<std::string, std::string>> code_maps;
   // Fields allowed to leave the hub through this link. {"*"} allows all.
   std::vector<std::string> allow;
 
-  std::string AuthorityFor(const std::string& field) const;
+  // Who wins `field`; nullopt when nobody does.
+  std::optional<FieldAuthority> AuthorityFor(const std::string& field) const;
   bool Allows(const std::string& field) const;
 };
 

@@ -24,7 +24,8 @@ int MsUntil(const Clock::time_point* deadline) {
 Status Wait(int fd, short events, const Clock::time_point* deadline,
             const std::function<Status()>& tick) {
   for (;;) {
-    if (deadline && Clock::now() >= *deadline) return Status::Unavailable("timeout");
+    if (deadline && Clock::now() >= *deadline)
+      return Status::DeadlineExceeded("the deadline passed while waiting on the pipe");
     pollfd p{fd, events, 0};
     int n = ::poll(&p, 1, MsUntil(deadline));
     if (n < 0) {

@@ -28,14 +28,14 @@ struct Frame {
 
 using Clock = std::chrono::steady_clock;
 
-// Writes a whole frame whose payload is a + b. With a deadline, gives up (Unavailable) when the
-// peer does not drain the pipe in time; without one, blocks.
+// Writes a whole frame whose payload is a + b. With a deadline, gives up (DeadlineExceeded) when
+// the peer does not drain the pipe in time; without one, blocks.
 Status WriteFrame(int fd, char type, std::string_view a, std::string_view b = {},
                   const Clock::time_point* deadline = nullptr);
 
-// Reads one frame. Returns Unavailable("closed") on end of file, Unavailable("timeout") past the
-// deadline. `tick`, when given, runs about every 20 ms while waiting; a non-OK Status from it
-// stops the wait and is returned.
+// Reads one frame. Returns Unavailable("closed") on end of file, DeadlineExceeded past the
+// deadline (callers branch on the code, never on the message). `tick`, when given, runs about every
+// 20 ms while waiting; a non-OK Status from it stops the wait and is returned.
 Status ReadFrame(int fd, Frame& out, const Clock::time_point* deadline = nullptr,
                  const std::function<Status()>& tick = nullptr);
 

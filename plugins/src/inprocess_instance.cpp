@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <sendsync/sdk/json_limits.h>
-#include "core/log/log.h"
+#include "base/log/log.h"
 #include "instances.h"
 
 namespace sendsync::plugins::detail {

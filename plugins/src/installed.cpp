@@ -98,7 +98,7 @@ Result<PluginInfo> ResolveAdapter(const std::string& plugin_dir, const std::stri
   for (const auto& p : found)
     if (p.ok && p.manifest.id == id) return p;
   for (const auto& p : found)
-    if (!p.ok && p.reason.find(id) != std::string::npos)
+    if (!p.ok && p.claimed_id == id)
       return Status::FailedPrecondition("adapter '" + id + "' was refused: " + p.reason);
   return Status::NotFound("no usable adapter '" + id + "' installed or in " + dir +
                           " (see sendsync adapters list and sendsync plugins list)");

@@ -13,7 +13,7 @@
 
 #include <boost/dll/runtime_symbol_info.hpp>
 
-#include "core/schema/json_schema.h"
+#include "base/schema/json_schema.h"
 #include "frames.h"
 #include "instances.h"
 #include "loader.h"
@@ -47,7 +47,8 @@ Status ReadAllOutput(int fd, std::string& out, Clock::time_point deadline) {
   char buf[4096];
   for (;;) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-    if (left.count() <= 0) return Status::Unavailable("timeout");
+    if (left.count() <= 0)
+      return Status::DeadlineExceeded("the worker did not finish its output before the deadline");
     pollfd p{fd, POLLIN, 0};
     int n = ::poll(&p, 1, static_cast<int>(left.count()));
     if (n < 0 && errno == EINTR) continue;
@@ -120,6 +121,7 @@ PluginInfo Inspect(const std::string& path, const RuntimeOptions& options) {
   if (!st.ok()) return refuse(st);
   auto m = ParseManifest(h->manifest);
   if (!m.ok()) return refuse(m.status());
+  info.claimed_id = m->id;
   auto schema = schema::JsonSchema::Compile(m->config_schema);
   if (!schema.ok()) return refuse(schema.status().WithContext("manifest: config_schema"));
   info.manifest = std::move(*m);

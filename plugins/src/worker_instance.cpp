@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/log/log.h"
+#include "base/log/log.h"
 #include "frames.h"
 #include "instances.h"
 #include "worker_process.h"
@@ -108,7 +108,9 @@ class WorkerInstance final : public Instance {
       if (cancel_requested_ && !cancel_sent) {
         cancel_sent = true;
         auto soon = Clock::now() + std::chrono::seconds(1);
-        WriteFrame(proc_->to_child(), 'K', "", "", &soon);
+        // Best effort: a worker that cannot take the cancel frame is dead or stuck, and the
+        // wait below finds that out (read failure or deadline) either way.
+        (void)WriteFrame(proc_->to_child(), 'K', "", "", &soon);
       }
       if (options_.memory_limit_mb && proc_->ResidentMiB() > options_.memory_limit_mb) {
         over_memory = true;
@@ -132,7 +134,7 @@ class WorkerInstance final : public Instance {
       proc_->KillAndReap();
       how = "used more than " + std::to_string(options_.memory_limit_mb) +
             " MiB of memory and was killed";
-    } else if (st.message() == "timeout") {
+    } else if (st.code() == Status::Code::kDeadlineExceeded) {
       proc_->KillAndReap();
       how = "did not answer within " +
             std::to_string(options_.call_timeout.count() / 1000.0).substr(0, 5) +
@@ -162,7 +164,8 @@ class WorkerInstance final : public Instance {
   void Stop() {
     if (!proc_) return;
     auto soon = Clock::now() + std::chrono::milliseconds(500);
-    WriteFrame(proc_->to_child(), 'Q', "", "", &soon);
+    // Best effort: a worker that cannot take the quit frame is killed below after the wait.
+    (void)WriteFrame(proc_->to_child(), 'Q', "", "", &soon);
     proc_->CloseInput();
     if (proc_->WaitFor(1000).empty()) proc_->KillAndReap();
     proc_.reset();

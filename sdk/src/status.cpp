@@ -16,6 +16,7 @@ const char* Status::CodeName(Code code) {
     case Code::kCorruption: return "corruption";
     case Code::kIoError: return "I/O error";
     case Code::kInternal: return "internal error";
+    case Code::kDeadlineExceeded: return "deadline exceeded";
   }
   return "unknown";
 }

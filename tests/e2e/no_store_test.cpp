@@ -125,5 +125,31 @@ TEST(NoStore, PlainHttpOffLoopbackIsRefusedUnlessAllowed) {
       << serve.Describe();
 }
 
+// A queue command's id is checked before anything opens; the usage error is printed as it was
+// made, and an id too long for 64 bits is a usage error too, not an escaped exception.
+TEST(NoStore, AQueueItemIdThatIsNotANumberOrTooLargeIsAUsageError) {
+  TempDir dir;
+  Cli cli(dir.path());
+  ProgramResult word = cli.Run({"conflicts", "resolve", "abc", "--take", "ours"});
+  EXPECT_EQ(word.exit_code, 2) << word.Describe();
+  EXPECT_NE(word.err.find("'abc' is not a number"), std::string::npos) << word.Describe();
+  EXPECT_EQ(word.err.find("--:"), std::string::npos) << word.Describe();
+  ProgramResult huge = cli.Run({"outbox", "retry", "99999999999999999999"});
+  EXPECT_EQ(huge.exit_code, 2) << huge.Describe();
+  EXPECT_NE(huge.err.find("'99999999999999999999' is too large to be an id"), std::string::npos)
+      << huge.Describe();
+}
+
+// A bad --log-level is a usage error of every command, found before the command runs; the exit
+// code comes from where the error was found, not from how its message begins.
+TEST(NoStore, ABadLogLevelIsAUsageErrorBeforeTheCommandRuns) {
+  TempDir dir;
+  Cli cli(dir.path());
+  ProgramResult r = cli.Run({"conflicts", "list", "--log-level", "loud"});
+  EXPECT_EQ(r.exit_code, 2) << r.Describe();
+  EXPECT_NE(r.err.find("--log-level must be debug, info, warn, error or off"), std::string::npos)
+      << r.Describe();
+}
+
 }  // namespace
 }  // namespace sendsync::e2e

@@ -14,8 +14,8 @@
 #include <sstream>
 #include <thread>
 
-#include "core/log/log.h"
-#include "core/schema/json_schema.h"
+#include "base/log/log.h"
+#include "base/schema/json_schema.h"
 #include "plugins/plugins.h"
 #include "plugins/src/frames.h"
 #include "plugins/src/worker_process.h"
@@ -185,6 +185,23 @@ TEST(Validation, DiscoverKeepsNameOrderAndRefusesLaterDuplicates) {
       }
     }
   }
+  fs::remove_all(dir);
+}
+
+// A refused file is matched to an adapter id by the id its manifest claims, never by whether the
+// id happens to appear in the refusal's wording.
+TEST(Validation, ARefusedFileIsFoundByTheIdItsManifestClaims) {
+  std::string dir = TempDir("claimed");
+  fs::copy_file(kJsonl, dir + "/a.so");
+  fs::copy_file(kJsonl, dir + "/b.so");                    // the same id again: refused
+  fs::copy_file(kBroken + "text_file.so", dir + "/c.so");  // "not an ELF shared library"
+  auto infos = Discover(dir, Options(Mode::kInProcess));
+  ASSERT_EQ(infos.size(), 3u);
+  EXPECT_EQ(infos[1].claimed_id, "jsonl-folder");
+  EXPECT_TRUE(infos[2].claimed_id.empty()) << "its manifest was never read";
+  auto shared = ResolveAdapter(dir, "", "shared", "", Options(Mode::kInProcess));
+  ASSERT_FALSE(shared.ok());
+  EXPECT_EQ(shared.status().code(), Status::Code::kNotFound) << shared.status().ToString();
   fs::remove_all(dir);
 }
 
@@ -527,4 +544,29 @@ TEST(Frames, AnAnnouncedHugeFrameIsNotAllocatedBeforeItsBytesArrive) {
   const long peak_growth_mb = (StatusKb("VmHWM") - rss_before) / 1024;
   EXPECT_LT(peak_growth_mb, 64) << "reading a 2-byte frame body raised the peak RSS by "
                                 << peak_growth_mb << " MiB";
+}
+
+// The worker runtime tells a hung worker from a crashed one by the code, not the wording: a wait
+// that runs out of time is DeadlineExceeded (and transient), whatever its message says.
+TEST(Frames, AReadPastItsDeadlineIsDeadlineExceeded) {
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  detail::Frame f;
+  auto deadline = detail::Clock::now();  // already due: nothing will arrive in time
+  Status st = detail::ReadFrame(fds[0], f, &deadline);
+  ::close(fds[0]);
+  ::close(fds[1]);
+  EXPECT_EQ(st.code(), Status::Code::kDeadlineExceeded) << st.ToString();
+  EXPECT_TRUE(st.transient());
+}
+
+TEST(Frames, AClosedPipeIsUnavailableNotDeadlineExceeded) {
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  ::close(fds[1]);
+  detail::Frame f;
+  auto deadline = detail::Clock::now() + std::chrono::seconds(5);
+  Status st = detail::ReadFrame(fds[0], f, &deadline);
+  ::close(fds[0]);
+  EXPECT_EQ(st.code(), Status::Code::kUnavailable) << st.ToString();
 }

@@ -59,10 +59,10 @@ class AccessTest : public ServerTest {
     o[0].link_id = link_id_;
     o[0].kind = "pupil";
     o[0].record_id = pupil_id;
-    o[0].op = "upsert";
+    o[0].op = sendsync::ChangeOp::kUpsert;
     o[0].payload = "{}";
     o[0].idem_key = "k1";
-    o[0].status = "dead";
+    o[0].status = sendsync::store::OutboxStatus::kDead;
     ASSERT_TRUE(store::InsertOutbox(*c, o).ok());
     values_ = {{"name", "mis"},
                {"run_id", std::to_string(run_id_)},
@@ -243,7 +243,7 @@ TEST_F(AccessTest, RefusalsAreAuditedNowhereAndChangeNothing) {
   EXPECT_EQ(before->size(), after->size());
   auto c = store::GetConflict(*Conn(), std::stoll(values_["conflict_id"]));
   ASSERT_TRUE(c.ok());
-  EXPECT_EQ(c->status, "open");
+  EXPECT_EQ(c->status, sendsync::store::ReviewStatus::kOpen);
 }
 
 }  // namespace

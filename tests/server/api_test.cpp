@@ -121,7 +121,7 @@ TEST_F(ApiTest, InvalidResolutionIsA400ListingEachFieldPath) {
   std::set<std::string> paths;
   for (const json& e : j["errors"]) paths.insert(e["path"].get<std::string>());
   EXPECT_EQ(paths, (std::set<std::string>{"/take", "/colour"}));
-  EXPECT_EQ(store::GetConflict(*Conn(), ids[0])->status, "open");
+  EXPECT_EQ(store::GetConflict(*Conn(), ids[0])->status, sendsync::store::ReviewStatus::kOpen);
 }
 
 TEST_F(ApiTest, BodyThatIsNotJsonIsA400) {
@@ -273,10 +273,10 @@ TEST_F(ApiTest, BulkRetryQueuesDeadLettersOfTheSchoolLinkOrIdsAndAuditsEach) {
     items[i].link_id = i < 4 ? link_id_ : other_link;
     items[i].kind = "pupil";
     items[i].record_id = (*pupil)[0].id;
-    items[i].op = "upsert";
+    items[i].op = sendsync::ChangeOp::kUpsert;
     items[i].payload = "{}";
     items[i].idem_key = "bulk-" + std::to_string(i);
-    items[i].status = i == 3 ? "rejected" : "dead";
+    items[i].status = i == 3 ? store::OutboxStatus::kRejected : store::OutboxStatus::kDead;
     items[i].attempts = 8;
     items[i].last_error = "HTTP 500 from the target";
   }
@@ -284,7 +284,7 @@ TEST_F(ApiTest, BulkRetryQueuesDeadLettersOfTheSchoolLinkOrIdsAndAuditsEach) {
   auto status_of = [&](size_t i) {
     auto o = store::GetOutbox(*Conn(), items[i].id);
     EXPECT_TRUE(o.ok());
-    return o.ok() ? o->status : std::string();
+    return o.ok() ? std::string(store::OutboxStatusName(o->status)) : std::string();
   };
   const std::string school_operator = Token(server::Role::kOperator, "100000");
 

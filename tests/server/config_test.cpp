@@ -1,10 +1,12 @@
 // The host config file: what `sendsync serve` and `sendsync config check` accept and refuse.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 
-#include "core/config/config.h"
+#include "base/config/config.h"
 #include "core/server/service.h"
 
 namespace sendsync::server_test {
@@ -185,6 +187,26 @@ TEST(ParseListen, AcceptsHostPortAndBracketedIpv6) {
   EXPECT_EQ(port, 8470);
   Status st = server::ParseListen("localhost", "--listen", host, port);
   EXPECT_NE(st.message().find("--listen"), std::string::npos);
+}
+
+// The installed program reads the packaged config by default; a build tree's program never does,
+// and a missing packaged config means built-in defaults, not an error.
+TEST(DefaultConfigPath, OnlyTheInstalledProgramReadsThePackagedConfig) {
+  const fs::path dir =
+      fs::temp_directory_path() / ("sendsync-defcfg-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string packaged = (dir / "sendsync.json").string();
+  std::ofstream(packaged) << "{}";
+  EXPECT_EQ(config::DefaultConfigPath("/usr/bin/sendsync", "/usr/bin/sendsync", packaged),
+            packaged);
+  EXPECT_EQ(config::DefaultConfigPath("/home/me/sendsync/build/bin/sendsync", "/usr/bin/sendsync",
+                                      packaged),
+            "");
+  EXPECT_EQ(config::DefaultConfigPath("", "/usr/bin/sendsync", packaged), "");
+  EXPECT_EQ(config::DefaultConfigPath("/usr/bin/sendsync", "/usr/bin/sendsync",
+                                      (dir / "absent.json").string()),
+            "");
+  fs::remove_all(dir);
 }
 
 }  // namespace

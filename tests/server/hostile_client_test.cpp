@@ -376,7 +376,7 @@ TEST_F(HostileClientTest, ASchoolLimitedTokenCannotMatchARecordToAnotherSchoolsP
   EXPECT_EQ(words(elsewhere), words(nowhere));
   auto after = store::GetMatch(*c, m[0].id);
   ASSERT_TRUE(after.ok());
-  EXPECT_EQ(after->status, "open");
+  EXPECT_EQ(after->status, sendsync::store::ReviewStatus::kOpen);
 }
 
 }  // namespace

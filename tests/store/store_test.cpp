@@ -515,10 +515,13 @@ TEST_P(StoreTest, QuarantineIsListedResolvedOnceAndFilteredBySchool) {
   EXPECT_EQ(ListQuarantine(*conn_, f)->size(), 2u);
   f.school_urn = "999999";
   EXPECT_EQ(ListQuarantine(*conn_, f)->size(), 0u);
-  ASSERT_TRUE(ResolveQuarantine(*conn_, items[0].id, "discarded", "cli:alice", "duplicate").ok());
-  EXPECT_FALSE(ResolveQuarantine(*conn_, items[0].id, "discarded", "cli:alice", "").ok());
+  ASSERT_TRUE(
+      ResolveQuarantine(*conn_, items[0].id, ReviewStatus::kDiscarded, "cli:alice", "duplicate")
+          .ok());
+  EXPECT_FALSE(
+      ResolveQuarantine(*conn_, items[0].id, ReviewStatus::kDiscarded, "cli:alice", "").ok());
   auto q = GetQuarantine(*conn_, items[0].id);
-  EXPECT_EQ(q->status, "discarded");
+  EXPECT_EQ(q->status, sendsync::store::ReviewStatus::kDiscarded);
   EXPECT_EQ(q->note, "duplicate");
   EXPECT_EQ(q->reasons[0]["path"], "wave");
 }
@@ -573,7 +576,8 @@ TEST_P(StoreTest, QuarantineCountsOnlyIdenticalPayloadAndReasonsOnAnOpenItem) {
   ASSERT_TRUE(InsertQuarantine(*conn_, other_reason).ok());
   EXPECT_NE(other_payload[0].id, first[0].id);
   EXPECT_NE(other_reason[0].id, first[0].id);
-  ASSERT_TRUE(ResolveQuarantine(*conn_, first[0].id, "discarded", "cli:alice", "").ok());
+  ASSERT_TRUE(
+      ResolveQuarantine(*conn_, first[0].id, ReviewStatus::kDiscarded, "cli:alice", "").ok());
   auto again = BadWave(link, "row 1");
   ASSERT_TRUE(InsertQuarantine(*conn_, again).ok());
   EXPECT_NE(again[0].id, first[0].id) << "a resolved item is never reopened";
@@ -616,9 +620,44 @@ TEST_P(StoreTest, ConflictsKeepBaseOursAndTheirs) {
   auto open = OpenConflictsFor(*conn_, {7});
   ASSERT_EQ(open->size(), 1u);
   EXPECT_EQ(*(*open)[0].theirs, "\"N\"");
-  ASSERT_TRUE(ResolveConflict(*conn_, c[0].id, "ours", std::nullopt, "cli:senco").ok());
+  ASSERT_TRUE(ResolveConflict(*conn_, c[0].id, sendsync::store::ConflictResolution::kOurs,
+                              std::nullopt, "cli:senco")
+                  .ok());
   EXPECT_TRUE(OpenConflictsFor(*conn_, {7})->empty());
-  EXPECT_EQ(GetConflict(*conn_, c[0].id)->resolution, "ours");
+  EXPECT_EQ(GetConflict(*conn_, c[0].id)->resolution, ConflictResolution::kOurs);
+  auto raw = conn_->Query("SELECT resolution FROM conflicts WHERE id = ?", {c[0].id});
+  ASSERT_TRUE(raw.ok());
+  EXPECT_EQ(AsText((*raw)[0][0]), "ours") << "the column keeps its wire string";
+}
+
+// A status column is parsed where the row is read: a value this host does not know is reported
+// as damage naming the table and row, never read as some other status.
+TEST_P(StoreTest, AnUnknownOutboxStatusInTheStoreIsCorruptionNamingTheRow) {
+  int64_t link = MakeLink("mis");
+  std::vector<OutboxItem> items(1);
+  items[0].link_id = link;
+  items[0].kind = "sen";
+  items[0].record_id = 100;
+  items[0].op = ChangeOp::kDelete;
+  items[0].payload = "{}";
+  items[0].idem_key = "k0";
+  ASSERT_TRUE(InsertOutbox(*conn_, items).ok());
+  auto raw = conn_->Query("SELECT op, status FROM outbox WHERE id = ?", {items[0].id});
+  ASSERT_TRUE(raw.ok());
+  EXPECT_EQ(AsText((*raw)[0][0]), "delete");
+  EXPECT_EQ(AsText((*raw)[0][1]), "pending");
+  ASSERT_TRUE(GetOutbox(*conn_, items[0].id).ok());
+  ASSERT_TRUE(conn_->Exec("UPDATE outbox SET status = 'lost' WHERE id = ?", {items[0].id}).ok());
+  auto got = GetOutbox(*conn_, items[0].id);
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.status().code(), Status::Code::kCorruption);
+  EXPECT_EQ(got.status().message(),
+            "outbox row " + std::to_string(items[0].id) +
+                ": unknown outbox status 'lost': expected pending, delivered, rejected, dead or "
+                "superseded");
+  QueueFilter all;
+  all.status = "";
+  EXPECT_EQ(ListOutbox(*conn_, all).status().code(), Status::Code::kCorruption);
 }
 
 TEST_P(StoreTest, OutboxSkipsARepeatedKeyAndKeepsOrder) {
@@ -628,7 +667,7 @@ TEST_P(StoreTest, OutboxSkipsARepeatedKeyAndKeepsOrder) {
     items[i].link_id = link;
     items[i].kind = "sen";
     items[i].record_id = 100 + i;
-    items[i].op = "upsert";
+    items[i].op = sendsync::ChangeOp::kUpsert;
     items[i].payload = "{}";
     items[i].idem_key = "k" + std::to_string(i);
   }
@@ -675,6 +714,26 @@ TEST_P(StoreTest, RunsAreRecordedAndStaleOnesAbandoned) {
   auto runs = ListRuns(*conn_, link, 10);
   ASSERT_EQ(runs->size(), 2u);
   EXPECT_EQ((*runs)[0].summary["pulled"], 3);
+}
+
+// A unique-constraint violation becomes AlreadyExists where the database answers, on both backends
+// and through both statement paths, so no caller has to read the database's wording.
+TEST_P(StoreTest, AUniqueViolationIsAlreadyExistsByCode) {
+  Token t;
+  t.name = "ops";
+  t.role = "operator";
+  t.token_hash = audit::Sha256Hex("one");
+  ASSERT_TRUE(CreateToken(*conn_, t).ok());
+  const std::string insert =
+      "INSERT INTO tokens (id, name, role, school_urn, token_hash, created_at) "
+      "VALUES (?, 'ops', 'operator', NULL, ?, 0)";
+  Status single = conn_->Exec(insert, {int64_t{9001}, std::string("h1")});
+  EXPECT_EQ(single.code(), Status::Code::kAlreadyExists) << single.ToString();
+  Status batch = conn_->ExecEach(insert, {{int64_t{9002}, std::string("h2")}});
+  EXPECT_EQ(batch.code(), Status::Code::kAlreadyExists) << batch.ToString();
+  t.token_hash = audit::Sha256Hex("two");
+  auto again = CreateToken(*conn_, t);
+  EXPECT_EQ(again.status().ToString(), "already exists: a token named 'ops' already exists");
 }
 
 TEST_P(StoreTest, TokensAreFoundByHashUntilRevoked) {

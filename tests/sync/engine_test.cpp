@@ -73,11 +73,11 @@ TEST_F(Engine, QuarantinedRecordCanBeFixedAndRetriedOrDiscarded) {
   bad["dob"] = "2014-03-02";
   ASSERT_TRUE(engine_->RetryQuarantine(dob_item, bad.dump(), "cli:alice").ok());
   EXPECT_TRUE(Hub("pupil").count(Upn(2)));
-  EXPECT_EQ(store::GetQuarantine(*c, dob_item)->status, "applied");
+  EXPECT_EQ(store::GetQuarantine(*c, dob_item)->status, sendsync::store::ReviewStatus::kApplied);
   EXPECT_FALSE(engine_->DiscardQuarantine(sex_item, "", "cli:alice").ok())
       << "a reason is required";
   ASSERT_TRUE(engine_->DiscardQuarantine(sex_item, "pupil left before census", "cli:alice").ok());
-  EXPECT_EQ(store::GetQuarantine(*c, sex_item)->status, "discarded");
+  EXPECT_EQ(store::GetQuarantine(*c, sex_item)->status, sendsync::store::ReviewStatus::kDiscarded);
 }
 
 TEST_F(Engine, LocalCodesAreMappedAndAnUnmappedCodeIsQuarantinedNotGuessed) {
@@ -250,14 +250,19 @@ TEST_F(Engine, ConflictWhenTwoSystemsChangeTheSameFieldDifferently) {
   Source({SenRec("T1", 1, "N")}, "tool");
   EXPECT_EQ(Run("tool").conflicts, 0);
   // Alone, taking N would leave needs on a pupil with no SEN: refused, with the way out named.
-  auto alone = engine_->ResolveConflict(prov->id, "theirs", std::nullopt, "cli:senco");
+  auto alone = engine_->ResolveConflict(prov->id, sendsync::store::ConflictResolution::kTheirs,
+                                        std::nullopt, "cli:senco");
   ASSERT_FALSE(alone.ok());
   EXPECT_NE(alone.message().find("resolve them together"), std::string::npos) << alone.message();
-  auto together = engine_->ResolveConflict(prov->id, "theirs", std::nullopt, "cli:senco", true);
+  auto together = engine_->ResolveConflict(prov->id, sendsync::store::ConflictResolution::kTheirs,
+                                           std::nullopt, "cli:senco", true);
   ASSERT_TRUE(together.ok()) << together.ToString();
   EXPECT_EQ(Hub("sen")[Upn(1)]["provision"], "N");
   EXPECT_TRUE(store::ListConflicts(*c, {})->empty()) << "both fields resolved together";
-  EXPECT_FALSE(engine_->ResolveConflict(prov->id, "ours", std::nullopt, "cli:senco").ok());
+  EXPECT_FALSE(engine_
+                   ->ResolveConflict(prov->id, sendsync::store::ConflictResolution::kOurs,
+                                     std::nullopt, "cli:senco")
+                   .ok());
 }
 
 TEST_F(Engine, ResolutionThatWouldMakeTheRecordInvalidIsRefused) {
@@ -274,11 +279,14 @@ TEST_F(Engine, ResolutionThatWouldMakeTheRecordInvalidIsRefused) {
   auto c = Conn();
   auto conflicts = store::ListConflicts(*c, {});
   ASSERT_EQ(conflicts->size(), 1u);
-  auto st = engine_->ResolveConflict((*conflicts)[0].id, "value", "42", "cli:senco");
+  auto st = engine_->ResolveConflict(
+      (*conflicts)[0].id, sendsync::store::ConflictResolution::kValue, "42", "cli:senco");
   EXPECT_FALSE(st.ok());
   EXPECT_NE(st.message().find("invalid"), std::string::npos) << st.message();
-  ASSERT_TRUE(
-      engine_->ResolveConflict((*conflicts)[0].id, "value", "\"Jones-Brown\"", "cli:senco").ok());
+  ASSERT_TRUE(engine_
+                  ->ResolveConflict((*conflicts)[0].id, sendsync::store::ConflictResolution::kValue,
+                                    "\"Jones-Brown\"", "cli:senco")
+                  .ok());
   EXPECT_EQ(Hub("pupil")[Upn(1)]["legal_surname"], "Jones-Brown");
 }
 
@@ -396,7 +404,7 @@ TEST_F(Engine, RetriesBackOffThenDeadLetterAndCanBeRetriedByAPerson) {
   EXPECT_EQ((*dead)[0].attempts, 3);
   EXPECT_NE((*dead)[0].last_error.find("busy"), std::string::npos);
   ASSERT_TRUE(engine_->RetryOutbox((*dead)[0].id, "cli:admin").ok());
-  EXPECT_EQ(store::GetOutbox(*c, (*dead)[0].id)->status, "pending");
+  EXPECT_EQ(store::GetOutbox(*c, (*dead)[0].id)->status, store::OutboxStatus::kPending);
 }
 
 // Issue 21, fault 1: a change held back because an earlier one in its call failed was never sent,
@@ -418,12 +426,12 @@ TEST_F(Engine, OnlyTheChangeThatWasSentAndFailedIsChargedAnAttempt) {
   ASSERT_TRUE(all.ok());
   ASSERT_EQ(all->size(), 4u);
   for (const store::OutboxItem& o : *all) {
-    if (o.status == "dead") {
+    if (o.status == sendsync::store::OutboxStatus::kDead) {
       EXPECT_EQ(o.attempts, 2);
       EXPECT_NE(o.last_error.find("failed this change (test, call 2)"), std::string::npos)
           << o.last_error;
     } else {
-      EXPECT_EQ(o.status, "delivered");
+      EXPECT_EQ(o.status, sendsync::store::OutboxStatus::kDelivered);
       EXPECT_EQ(o.attempts, 0) << "never sent before it was delivered";
       EXPECT_EQ(o.last_error, "") << "no other change's error";
     }
@@ -726,11 +734,13 @@ TEST_F(Engine, OneAdapterCrashingDoesNotStopTheOtherLinks) {
   const char* old_asan = std::getenv("ASAN_OPTIONS");
   const std::string saved = old_asan ? old_asan : "";
   ::setenv("ASAN_OPTIONS", "handle_segv=0:handle_abort=0:detect_leaks=0", 1);
-  auto all = engine_->RunAll(sync::RunMode::kSync);
+  auto ran = engine_->RunAll(sync::RunMode::kSync);
   if (old_asan)
     ::setenv("ASAN_OPTIONS", saved.c_str(), 1);
   else
     ::unsetenv("ASAN_OPTIONS");
+  ASSERT_TRUE(ran.ok()) << ran.status().ToString();
+  auto& all = *ran;
   ASSERT_EQ(all.size(), 3u);
   std::map<std::string, sync::RunSummary> by;
   for (auto& s : all) by[s.link] = s;

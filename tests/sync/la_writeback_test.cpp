@@ -159,7 +159,7 @@ class LaWriteBack : public writeback_support::HubTest {
   void Due() {
     auto c = store_->Connect();
     for (store::OutboxItem o : Outbox())
-      if (o.status == "pending") {
+      if (o.status == sendsync::store::OutboxStatus::kPending) {
         o.next_attempt_at = 0;
         ASSERT_TRUE(store::UpdateOutbox(**c, o).ok());
       }
@@ -179,7 +179,7 @@ class LaWriteBack : public writeback_support::HubTest {
 
   int64_t Pending() {
     int64_t n = 0;
-    for (const auto& o : Outbox()) n += o.status == "pending";
+    for (const auto& o : Outbox()) n += o.status == sendsync::store::OutboxStatus::kPending;
     return n;
   }
 
@@ -198,10 +198,10 @@ class LaWriteBack : public writeback_support::HubTest {
     Figures f;
     for (const store::OutboxItem& o : Outbox()) {
       ++f.changes;
-      (o.status == "delivered" ? f.delivered
-       : o.status == "pending" ? f.pending
-       : o.status == "dead"    ? f.dead
-                               : f.other) += 1;
+      (o.status == sendsync::store::OutboxStatus::kDelivered ? f.delivered
+       : o.status == sendsync::store::OutboxStatus::kPending ? f.pending
+       : o.status == sendsync::store::OutboxStatus::kDead    ? f.dead
+                                                             : f.other) += 1;
     }
     std::map<std::string, int> at_la;
     std::map<std::string, std::string> la_id;
@@ -279,7 +279,7 @@ TEST_F(LaWriteBack, AReferralWhoseAnswerWasLostIsFoundByItsClientReferenceNotDup
   EXPECT_EQ(push->pushed, 0);
   sim_.api_server().SetFaults(FaultConfig{});
   store::OutboxItem before = Outbox()[0];
-  EXPECT_EQ(before.status, "pending");
+  EXPECT_EQ(before.status, sendsync::store::OutboxStatus::kPending);
   EXPECT_NE(before.last_error.find("outcome is unknown"), std::string::npos) << before.last_error;
   EXPECT_TRUE(before.remote_id.empty());
   json la = sim_.Referrals();
@@ -292,7 +292,7 @@ TEST_F(LaWriteBack, AReferralWhoseAnswerWasLostIsFoundByItsClientReferenceNotDup
   EXPECT_EQ(sync->created, 0) << "the pulled referral is the hub's own";
   EXPECT_EQ(sync->conflicts, 0) << sync->ToJson().dump();
   store::OutboxItem after = Outbox()[0];
-  EXPECT_EQ(after.status, "delivered") << after.last_error;
+  EXPECT_EQ(after.status, sendsync::store::OutboxStatus::kDelivered) << after.last_error;
   EXPECT_EQ(after.remote_id, la[0]["id"]);
   Figures f = Count(1);
   ExpectExactlyOnce(f, 1);

@@ -54,7 +54,7 @@ TEST(Merge, ConflictWhenBothSidesChangeSameFieldWithoutAuthority) {
 
 TEST(Merge, LinkAuthorityWinsABothSidesChange) {
   KindSettings s;
-  s.authority["legal_surname"] = "link";
+  s.authority["legal_surname"] = FieldAuthority::kLink;
   auto m = M({{"legal_surname", "A"}}, {{"legal_surname", "B"}}, {{"legal_surname", "C"}}, s);
   EXPECT_TRUE(m.conflicts.empty());
   EXPECT_EQ(m.merged["legal_surname"], "C");
@@ -62,7 +62,7 @@ TEST(Merge, LinkAuthorityWinsABothSidesChange) {
 
 TEST(Merge, HubAuthorityKeepsOursAndRecordsWhatTheLinkHas) {
   KindSettings s;
-  s.authority["*"] = "hub";
+  s.authority["*"] = FieldAuthority::kHub;
   auto m = M({{"decision", "A"}}, {{"decision", "B"}}, {{"decision", "C"}}, s);
   EXPECT_TRUE(m.conflicts.empty());
   EXPECT_EQ(m.merged["decision"], "B");
@@ -134,6 +134,41 @@ TEST(Settings, ErrorsNameTheKey) {
             std::string::npos);
   EXPECT_NE(bad({{"kinds", {{"sen", {{"colour", 1}}}}}}).find("kinds.sen.colour: unknown key"),
             std::string::npos);
+}
+
+TEST(Settings, AuthorityIsParsedToItsEnumAndPrintedBackAsItsWireString) {
+  json j = {{"kinds", {{"sen", {{"authority", {{"provision", "link"}, {"*", "hub"}}}}}}}};
+  auto s = LinkSettings::Parse(j, nullptr);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  const KindSettings* sen = s->Find("sen");
+  ASSERT_NE(sen, nullptr);
+  EXPECT_EQ(sen->AuthorityFor("provision"), FieldAuthority::kLink);
+  EXPECT_EQ(sen->AuthorityFor("needs"), FieldAuthority::kHub);  // from "*"
+  EXPECT_EQ(s->ToJson()["kinds"]["sen"]["authority"], json({{"provision", "link"}, {"*", "hub"}}));
+  EXPECT_EQ(KindSettings{}.AuthorityFor("provision"), std::nullopt) << "nobody: a conflict";
+}
+
+TEST(Settings, AnAuthorityOtherThanLinkOrHubIsRefusedNamingTheField) {
+  auto bad = [](const json& who) {
+    return LinkSettings::Parse({{"kinds", {{"sen", {{"authority", {{"provision", who}}}}}}}},
+                               nullptr)
+        .status()
+        .message();
+  };
+  for (const json& who : {json("Link"), json("owner"), json(1), json(nullptr)})
+    EXPECT_NE(bad(who).find("kinds.sen.authority.provision: must be \"link\" or \"hub\""),
+              std::string::npos)
+        << who.dump() << ": " << bad(who);
+}
+
+TEST(FieldAuthorityNames, RoundTripLinkAndHubAndRefuseAnythingElse) {
+  for (const auto& [who, name] : kFieldAuthorityNames.names)
+    EXPECT_EQ(*ParseFieldAuthority(FieldAuthorityName(who)), who) << name;
+  EXPECT_STREQ(FieldAuthorityName(FieldAuthority::kLink), "link");
+  EXPECT_STREQ(FieldAuthorityName(FieldAuthority::kHub), "hub");
+  auto none = ParseFieldAuthority("none");
+  ASSERT_FALSE(none.ok());
+  EXPECT_EQ(none.status().message(), "unknown field authority 'none': expected link or hub");
 }
 
 TEST(Settings, DefaultAllowListsKeepSensitiveFieldsIn) {

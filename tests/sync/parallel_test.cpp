@@ -16,6 +16,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <stdexcept>
 #include <thread>
 
 #include "core/audit/audit.h"
@@ -138,7 +139,10 @@ TEST_F(RunsTest, AHungAdapterHoldsUpOnlyItsOwnLink) {
   AddSource("b-fast");
 
   std::vector<sync::RunSummary> all;
-  std::thread run([&] { all = engine_->RunAll(sync::RunMode::kSync); });
+  std::thread run([&] {
+    auto r = engine_->RunAll(sync::RunMode::kSync);
+    if (r.ok()) all = std::move(*r);
+  });
   const bool fast_finished = WaitFor(
       [&] {
         auto r = LastRun("b-fast");
@@ -168,7 +172,9 @@ TEST_F(RunsTest, OneAtATimeRunsTheLinksInTheOrderTheyWereAdded) {
   AddSource("a-second", nullptr, "two");
   Source({PupilRec("P1", 1)}, "one");
   Source({PupilRec("P2", 2)}, "two");
-  auto all = engine_->RunAll(sync::RunMode::kSync);
+  auto ran = engine_->RunAll(sync::RunMode::kSync);
+  ASSERT_TRUE(ran.ok()) << ran.status().ToString();
+  auto& all = *ran;
   ASSERT_EQ(all.size(), 2u);
   EXPECT_EQ(all[0].link, "z-first");
   EXPECT_EQ(all[1].link, "a-second");
@@ -207,7 +213,9 @@ TEST_P(ParallelBackends, LinksRunningAtOnceCommitEveryRecordOnce) {
   Source(own_c, "c");
   Source(own_d, "d");
 
-  auto all = engine_->RunAll(sync::RunMode::kSync);
+  auto ran = engine_->RunAll(sync::RunMode::kSync);
+  ASSERT_TRUE(ran.ok()) << ran.status().ToString();
+  auto& all = *ran;
   ASSERT_EQ(all.size(), 4u);
   for (const auto& s : all) EXPECT_EQ(s.status, "ok") << s.link << ": " << s.error;
   EXPECT_EQ(all[0].created + all[1].created, 40) << "each shared pupil was created once";
@@ -230,6 +238,99 @@ TEST_P(ParallelBackends, LinksRunningAtOnceCommitEveryRecordOnce) {
 
 INSTANTIATE_TEST_SUITE_P(Backends, ParallelBackends, testing::Values("sqlite", "postgres"),
                          [](const auto& info) { return info.param; });
+
+// ---- failures are not dropped ----
+
+// A store error after the lease is taken, before the run has started: the lease goes with it.
+TEST_F(RunsTest, ARunThatCannotStartReleasesItsLease) {
+  AddSource();
+  ASSERT_TRUE(Conn()
+                  ->Exec("CREATE TRIGGER no_runs BEFORE INSERT ON runs "
+                         "BEGIN SELECT RAISE(ABORT, 'runs refused by the test'); END")
+                  .ok());
+  auto r = engine_->RunLink("mis", sync::RunMode::kSync);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("runs refused by the test"), std::string::npos)
+      << r.status().ToString();
+  auto holder = store::LeaseHolder(*Conn(), LinkId("mis"));
+  ASSERT_TRUE(holder.ok()) << holder.status().ToString();
+  EXPECT_EQ(*holder, "") << "the failed start kept the lease";
+  // And another host can run the link at once, without waiting for the lease to lapse.
+  ASSERT_TRUE(Conn()->Exec("DROP TRIGGER no_runs").ok());
+  auto other = store::AcquireLease(*Conn(), LinkId("mis"), "other-host:1:1", 60000);
+  ASSERT_TRUE(other.ok());
+  EXPECT_TRUE(*other);
+}
+
+// An exception out of the run (here from the progress callback) ends it as failed, recorded so,
+// with the lease released.
+TEST_F(RunsTest, ARunEndedByAnExceptionIsRecordedFailedAndReleasesItsLease) {
+  options_.on_progress = [](const sync::Progress&) {
+    throw std::runtime_error("progress display broke");
+  };
+  Rebuild();
+  AddSource();
+  Source({PupilRec("P1", 1)});
+  Result<sync::RunSummary> r = Status::Internal("not run");
+  EXPECT_NO_THROW(r = engine_->RunLink("mis", sync::RunMode::kSync));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->status, "failed");
+  EXPECT_NE(r->error.find("progress display broke"), std::string::npos) << r->error;
+  auto last = LastRun("mis");
+  ASSERT_TRUE(last.has_value());
+  EXPECT_EQ(last->status, "failed") << "the run was left '" << last->status << "'";
+  auto holder = store::LeaseHolder(*Conn(), LinkId("mis"));
+  ASSERT_TRUE(holder.ok());
+  EXPECT_EQ(*holder, "");
+}
+
+// A run whose end cannot be written to the store says so: it is not reported "ok" with its row
+// still "running".
+TEST_F(RunsTest, ARunWhoseEndCannotBeRecordedReportsFailure) {
+  AddSource();
+  Source({PupilRec("P1", 1)});
+  ASSERT_TRUE(Conn()
+                  ->Exec("CREATE TRIGGER no_finish BEFORE UPDATE ON runs "
+                         "WHEN NEW.status <> 'running' "
+                         "BEGIN SELECT RAISE(ABORT, 'finish refused by the test'); END")
+                  .ok());
+  auto r = engine_->RunLink("mis", sync::RunMode::kSync);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->created, 1) << "what was committed stays committed";
+  EXPECT_EQ(r->status, "failed");
+  EXPECT_NE(r->error.find("could not record the run's end"), std::string::npos) << r->error;
+  EXPECT_NE(r->error.find("finish refused by the test"), std::string::npos) << r->error;
+  auto holder = store::LeaseHolder(*Conn(), LinkId("mis"));
+  ASSERT_TRUE(holder.ok());
+  EXPECT_EQ(*holder, "") << "the lease is released all the same";
+}
+
+TEST_F(RunsTest, RunAllTellsAStoreFailureFromNoLinks) {
+  auto none = engine_->RunAll(sync::RunMode::kSync);
+  ASSERT_TRUE(none.ok()) << none.status().ToString();
+  EXPECT_TRUE(none->empty());
+
+  AddSource();
+  ASSERT_TRUE(Conn()->Exec("ALTER TABLE links RENAME TO links_hidden_by_test").ok());
+  auto broken = engine_->RunAll(sync::RunMode::kSync);
+  ASSERT_FALSE(broken.ok()) << "a store failure came back as " << broken->size() << " runs";
+  EXPECT_NE(broken.status().message().find("listing the links to run"), std::string::npos)
+      << broken.status().ToString();
+  EXPECT_NE(broken.status().message().find("links"), std::string::npos);
+}
+
+TEST_F(RunsTest, SyncOfEveryLinkExitsNonZeroWhenTheStoreFails) {
+  AddSource();
+  ASSERT_TRUE(Conn()->Exec("ALTER TABLE links RENAME TO links_hidden_by_test").ok());
+  const pid_t pid = SpawnCli({"sync", "--in-process"}, CliEnv(), dir_ / "sync.log");
+  ASSERT_GT(pid, 0);
+  const int code = Reap(pid);
+  const std::string out = ReadAll(dir_ / "sync.log");
+  EXPECT_EQ(code, 1) << out;
+  EXPECT_NE(out.find("nothing was run"), std::string::npos) << out;
+  EXPECT_NE(out.find("listing the links to run"), std::string::npos) << out;
+  EXPECT_EQ(out.find("no enabled links"), std::string::npos) << out;
+}
 
 // ---- a crashed run ----
 

@@ -300,7 +300,7 @@ TEST(MergeOne, AFieldTheHubWonGoesBackToTheLink) {
   Rec r({{"stage", "do"}}, "C-1");
   r.work.record_id = 9;
   KindSettings ks;
-  ks.authority["*"] = "hub";
+  ks.authority["*"] = FieldAuthority::kHub;
   MergeInput in{&r.work, &k.hub, &k.link, nullptr, &ks, "", 1000};
   ASSERT_TRUE(MergeOne(in, plan).ok());
   EXPECT_TRUE(plan.conflicts.empty());
@@ -326,7 +326,7 @@ TEST(MergeOne, ASenHistoryIsAUnionOfWhatEveryoneReported) {
   r.work.pupil_id = 7;
   r.work.pupil_upn = Upn(1);
   KindSettings ks;
-  ks.authority["*"] = "link";
+  ks.authority["*"] = FieldAuthority::kLink;
   MergeInput in{&r.work, &hub, nullptr, nullptr, &ks, "", 1000};
   ASSERT_TRUE(MergeOne(in, plan).ok());
   ASSERT_EQ(plan.updates.size(), 1u);

@@ -179,7 +179,7 @@ class WriteBack : public writeback_support::HubTest {
   void Due() {
     auto c = store_->Connect();
     for (store::OutboxItem o : Outbox())
-      if (o.status == "pending") {
+      if (o.status == sendsync::store::OutboxStatus::kPending) {
         o.next_attempt_at = 0;
         ASSERT_TRUE(store::UpdateOutbox(**c, o).ok());
       }
@@ -204,7 +204,7 @@ class WriteBack : public writeback_support::HubTest {
 
   int64_t Pending() {
     int64_t n = 0;
-    for (const auto& o : Outbox()) n += o.status == "pending";
+    for (const auto& o : Outbox()) n += o.status == sendsync::store::OutboxStatus::kPending;
     return n;
   }
 
@@ -227,11 +227,11 @@ class WriteBack : public writeback_support::HubTest {
       ++f.changes;
       int n = sim_.Applications(o.idem_key);
       (n == 0 ? f.never : n == 1 ? f.once : f.twice) += 1;
-      if (o.status == "delivered")
+      if (o.status == sendsync::store::OutboxStatus::kDelivered)
         ++f.delivered;
-      else if (o.status == "pending")
+      else if (o.status == sendsync::store::OutboxStatus::kPending)
         ++f.pending;
-      else if (o.status == "dead") {
+      else if (o.status == sendsync::store::OutboxStatus::kDead) {
         ++f.dead;
         // Its own requests reached the MIS at least max_attempts times (the client's resends
         // inside one attempt count too, so this can only overcount).
@@ -331,7 +331,7 @@ TEST_F(WriteBack, AReviewWhoseAnswerWasLostIsLinkedToTheHubRecordNotDuplicated) 
   sim_.server().SetFaults(FaultConfig{});
   std::vector<store::OutboxItem> before = Outbox();
   ASSERT_EQ(before.size(), 1u);
-  EXPECT_EQ(before[0].status, "pending");
+  EXPECT_EQ(before[0].status, sendsync::store::OutboxStatus::kPending);
   EXPECT_NE(before[0].last_error.find("outcome is unknown"), std::string::npos)
       << before[0].last_error;
   ASSERT_EQ(sim_.Applications(before[0].idem_key), 1) << "the MIS holds it";
@@ -345,7 +345,7 @@ TEST_F(WriteBack, AReviewWhoseAnswerWasLostIsLinkedToTheHubRecordNotDuplicated) 
   json mis = sim_.DumpSchool()["students"][0]["sen_reviews"];
   ASSERT_EQ(mis.size(), 2u);
   store::OutboxItem after = Outbox()[0];
-  EXPECT_EQ(after.status, "delivered");
+  EXPECT_EQ(after.status, sendsync::store::OutboxStatus::kDelivered);
   EXPECT_EQ(after.remote_id, mis[1]["id"]) << "the MIS id is linked to the original";
   EXPECT_EQ(sim_.Applications(after.idem_key), 1);
   auto c = store_->Connect();
@@ -374,14 +374,14 @@ TEST_F(WriteBack, AChangeWithoutAnAnswerIsRetriedWithItsKeyAndDelivered) {
   ASSERT_TRUE(first.ok());
   sim_.server().SetFaults(FaultConfig{});
   store::OutboxItem o = Outbox()[0];
-  EXPECT_EQ(o.status, "pending");
+  EXPECT_EQ(o.status, sendsync::store::OutboxStatus::kPending);
   EXPECT_EQ(o.attempts, 1);
   EXPECT_NE(o.last_error.find("outcome is unknown"), std::string::npos) << o.last_error;
   Due();
   auto second = engine_->RunLink("mis", sync::RunMode::kPushOnly);
   ASSERT_TRUE(second.ok());
   EXPECT_EQ(second->pushed, 1);
-  EXPECT_EQ(Outbox()[0].status, "delivered");
+  EXPECT_EQ(Outbox()[0].status, sendsync::store::OutboxStatus::kDelivered);
   EXPECT_EQ(sim_.Applications(o.idem_key), 1) << "the resend was answered from the first";
 }
 
@@ -397,7 +397,7 @@ TEST_F(WriteBack, AnUnknownOutcomeTheMisHoldsIsConfirmedByThePullAndNotSentAgain
   ASSERT_TRUE(engine_->RunLink("mis", sync::RunMode::kPushOnly).ok());
   sim_.server().SetFaults(FaultConfig{});
   store::OutboxItem o = Outbox()[0];
-  ASSERT_EQ(o.status, "pending");
+  ASSERT_EQ(o.status, sendsync::store::OutboxStatus::kPending);
   ASSERT_NE(o.last_error.find("outcome is unknown"), std::string::npos) << o.last_error;
   ASSERT_EQ(sim_.Applications(o.idem_key), 1) << "the MIS holds it";
   const uint64_t requests = sim_.server().RequestsWithKey(o.idem_key);
@@ -407,8 +407,9 @@ TEST_F(WriteBack, AnUnknownOutcomeTheMisHoldsIsConfirmedByThePullAndNotSentAgain
   EXPECT_EQ(sync->status, "ok") << sync->ToJson().dump();
   EXPECT_EQ(sync->conflicts, 0);
   store::OutboxItem after = Outbox()[0];
-  EXPECT_EQ(after.status, "delivered") << after.last_error << "\nsent: " << after.payload
-                                       << "\nMIS: " << sim_.DumpSchool()["students"][1].dump();
+  EXPECT_EQ(after.status, sendsync::store::OutboxStatus::kDelivered)
+      << after.last_error << "\nsent: " << after.payload
+      << "\nMIS: " << sim_.DumpSchool()["students"][1].dump();
   EXPECT_EQ(ConfirmedByPull(), 1);
   Due();
   auto again = engine_->RunLink("mis", sync::RunMode::kSync);
@@ -430,7 +431,7 @@ TEST_F(WriteBack, ADeadLetterTheMisHoldsIsConfirmedByThePullAndNoLongerDead) {
   sim_.server().SetFaults(lost);
   ASSERT_TRUE(engine_->RunLink("mis", sync::RunMode::kPushOnly).ok());
   sim_.server().SetFaults(FaultConfig{});
-  ASSERT_EQ(Outbox()[0].status, "dead");
+  ASSERT_EQ(Outbox()[0].status, sendsync::store::OutboxStatus::kDead);
   ASSERT_EQ(sim_.Applications(Outbox()[0].idem_key), 1);
   {
     auto c = store_->Connect();
@@ -440,7 +441,7 @@ TEST_F(WriteBack, ADeadLetterTheMisHoldsIsConfirmedByThePullAndNoLongerDead) {
   }
   auto sync = engine_->RunLink("mis", sync::RunMode::kPullOnly);
   ASSERT_TRUE(sync.ok());
-  EXPECT_EQ(Outbox()[0].status, "delivered");
+  EXPECT_EQ(Outbox()[0].status, sendsync::store::OutboxStatus::kDelivered);
   EXPECT_EQ(ConfirmedByPull(), 1);
   auto c = store_->Connect();
   auto counts = store::OutboxCounts(**c, link_id_);
@@ -461,17 +462,17 @@ TEST_F(WriteBack, AChangeTheMisDoesNotHoldStaysToBeSentAfterThePull) {
   ASSERT_TRUE(engine_->RunLink("mis", sync::RunMode::kPushOnly).ok());
   sim_.server().SetFaults(FaultConfig{});
   store::OutboxItem o = Outbox()[0];
-  ASSERT_EQ(o.status, "dead");
+  ASSERT_EQ(o.status, sendsync::store::OutboxStatus::kDead);
   ASSERT_EQ(sim_.Applications(o.idem_key), 0);
   ASSERT_TRUE(engine_->RunLink("mis", sync::RunMode::kPullOnly).ok());
-  EXPECT_EQ(Outbox()[0].status, "dead") << "the MIS does not hold it";
+  EXPECT_EQ(Outbox()[0].status, sendsync::store::OutboxStatus::kDead) << "the MIS does not hold it";
   EXPECT_EQ(ConfirmedByPull(), 0);
   auto n = engine_->RetryOutboxAll("mis", "dead", "test");
   ASSERT_TRUE(n.ok());
   EXPECT_EQ(*n, 1);
   auto push = engine_->RunLink("mis", sync::RunMode::kSync);
   ASSERT_TRUE(push.ok());
-  EXPECT_EQ(Outbox()[0].status, "delivered");
+  EXPECT_EQ(Outbox()[0].status, sendsync::store::OutboxStatus::kDelivered);
   EXPECT_EQ(sim_.Applications(o.idem_key), 1);
 }
 
@@ -531,7 +532,8 @@ TEST_F(WriteBack, KillLoopDuringPushAppliesEveryChangeOnceWithoutDuplicates) {
   int64_t pushed = 0;
   for (const store::Run& r : *runs) pushed += r.summary.value("pushed", int64_t{0});
   int64_t by_pull = 0;
-  for (const store::OutboxItem& o : Outbox()) by_pull += o.status == "delivered";
+  for (const store::OutboxItem& o : Outbox())
+    by_pull += o.status == sendsync::store::OutboxStatus::kDelivered;
   EXPECT_LE(pushed, by_pull) << "no delivery is counted twice";
 }
 

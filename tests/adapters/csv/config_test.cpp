@@ -4,8 +4,8 @@
 
 #include <regex>
 
+#include "base/schema/json_schema.h"
 #include "config.h"
-#include "core/schema/json_schema.h"
 #include "csv_adapter.h"
 #include "csv_test_util.h"
 

@@ -2,7 +2,7 @@
 // schema agrees with what Configure accepts.
 #include <gtest/gtest.h>
 
-#include "core/schema/json_schema.h"
+#include "base/schema/json_schema.h"
 #include "ctf_test_support.h"
 #include "sendsync/testkit/conformance.h"
 

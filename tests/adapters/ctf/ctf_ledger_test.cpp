@@ -6,6 +6,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <sendsync/sdk/ledger.h>
+
 #include "ctf_test_support.h"
 
 namespace {
@@ -216,9 +218,48 @@ TEST(CtfLedger, TornLastLineIsCutOffAndTheLedgerCarriesOn) {
   EXPECT_EQ(second["records"].size(), 4u);
   std::string text = ReadText(Ledger(w));
   EXPECT_EQ(text.back(), '\n');
-  std::istringstream lines(text);
-  for (std::string line; std::getline(lines, line);)
-    EXPECT_TRUE(json::accept(line)) << "a damaged line is left in the ledger: " << line;
+  // Every line is whole and checks out: the SDK ledger would refuse a damaged one.
+  sendsync::Result<sendsync::sdk::KeyLedger> reopened =
+      sendsync::sdk::KeyLedger::Open(sendsync::sdk::RealFileSystem(), Ledger(w));
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  EXPECT_EQ(text.find("\"ab\n"), std::string::npos) << "the torn line is left in the ledger";
+}
+
+TEST(CtfLedger, DamagedLineInTheMiddleIsRefusedWithItsLine) {
+  Workspace w;
+  auto c = Open(w.Config());
+  ASSERT_NE(c, nullptr);
+  w.Drop(kPrimary);  // taken in (ledger lines 1 and 2) by the first read
+  const json first = ReadAll(*c, "pupil");
+  std::string text = ReadText(Ledger(w));
+  const size_t second_line = text.find('\n') + 1;
+  text[second_line + 3] = text[second_line + 3] == 'x' ? 'y' : 'x';  // one flipped byte
+  {
+    std::ofstream f(Ledger(w), std::ios::binary | std::ios::trunc);
+    f << text;
+  }
+  auto r = c->Call("read", json{{"kind", "pupil"}, {"cursor", first["next_cursor"]}}.dump());
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.body.find("line 2"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("damaged"), std::string::npos) << r.body;
+}
+
+TEST(CtfLedger, LedgerOfTheFormatBeforeChecksumsIsStillRead) {
+  // Lines as the adapter wrote them before the SDK ledger: one JSON object each, no checksum.
+  Workspace w;
+  fs::create_directories(fs::path(Ledger(w)).parent_path());
+  {
+    std::ofstream f(Ledger(w), std::ios::binary);
+    f << R"({"created":"2026-01-05T09:00:00","format":1,"ledger":"00c0ffee00c0ffee"})"
+      << "\n";
+  }
+  w.Drop(kPrimary);
+  auto c = Open(w.Config());
+  ASSERT_NE(c, nullptr);
+  json first = ReadAll(*c, "pupil");
+  EXPECT_EQ(first["records"].size(), 5u);
+  EXPECT_NE(first["next_cursor"].get<std::string>().find("00c0ffee00c0ffee"), std::string::npos)
+      << "the old ledger's id is kept, so cursors stay valid";
 }
 
 TEST(CtfLedger, InterruptedMoveToDoneIsFinished) {

@@ -62,7 +62,8 @@ TEST(MisApiConfig, Configure_RefusesMissingRequiredKeysNamingThem) {
 }
 
 TEST(MisApiConfig, Configure_RefusesOutOfRangeNumbersNamingThem) {
-  for (const char* key : {"per_page", "timeout_seconds", "max_retry_after_seconds"}) {
+  for (const char* key :
+       {"per_page", "requests_in_flight", "timeout_seconds", "max_retry_after_seconds"}) {
     json c = Valid();
     c[key] = -1;
     std::string e = Refusal(c);
@@ -71,6 +72,9 @@ TEST(MisApiConfig, Configure_RefusesOutOfRangeNumbersNamingThem) {
   json c = Valid();
   c["per_page"] = 5000;
   EXPECT_NE(Refusal(c).find("per_page"), std::string::npos);
+  c = Valid();
+  c["requests_in_flight"] = 17;  // more than the API is asked to bear at once
+  EXPECT_NE(Refusal(c).find("requests_in_flight"), std::string::npos);
 }
 
 TEST(MisApiConfig, Configure_RefusesAnUnreadableCaFile) {

@@ -178,20 +178,22 @@ TEST_F(MisApiRead, Read_OnePupilsReviewsStayTogetherAndNoneIsLostAcrossCalls) {
   EXPECT_EQ(p.largest_call, 3u) << "a pupil's three reviews come in one call, nothing more";
 }
 
-TEST_F(MisApiRead, Read_ChangesMadeWhilePagingArriveByTheNextPull) {
-  auto c = OpenAdapter({{"per_page", 3}});
-  ASSERT_NE(c, nullptr);
-  sim_.SetChangeMidPagination(true);
-  Pull first = ReadAll(*c, "sen", "");
-  json changes = sim_.MidPaginationChanges();
+namespace {
+
+// Changes the simulator makes after the first page of a listing (or of one of its id ranges)
+// that has more pages: each must arrive by the end of the next pull.
+void ExpectChangesMadeWhilePagingArriveByTheNextPull(MisApiSim& sim, Caller& c) {
+  sim.SetChangeMidPagination(true);
+  Pull first = ReadAll(c, "sen", "");
+  json changes = sim.MidPaginationChanges();
   ASSERT_TRUE(changes.contains("served_changed") && changes.contains("unserved_changed"))
       << changes.dump();
-  Pull second = ReadAll(*c, "sen", first.cursor);
+  Pull second = ReadAll(c, "sen", first.cursor);
 
   std::map<std::string, json> seen = ByPupil(first.records);
   for (auto& [id, r] : ByPupil(second.records)) seen[id] = r;
   // Every student the MIS now holds was seen, in its current state.
-  json school = sim_.DumpSchool();
+  json school = sim.DumpSchool();
   for (const json& s : school["students"]) {
     std::string id = s["id"];
     ASSERT_TRUE(seen.count(id)) << id << " was lost";
@@ -203,18 +205,121 @@ TEST_F(MisApiRead, Read_ChangesMadeWhilePagingArriveByTheNextPull) {
   EXPECT_TRUE(ByPupil(second.records).count(changes["inserted"]));
 }
 
-TEST_F(MisApiRead, Read_StudentRemovedWhilePagingIsReportedAsADeletion) {
-  auto c = OpenAdapter({{"per_page", 3}});
-  ASSERT_NE(c, nullptr);
-  sim_.SetChangeMidPagination(true);
-  Pull first = ReadAll(*c, "pupil", "");
-  Pull second = ReadAll(*c, "pupil", first.cursor);
-  json changes = sim_.MidPaginationChanges();
+void ExpectStudentRemovedWhilePagingIsReportedAsADeletion(MisApiSim& sim, Caller& c) {
+  sim.SetChangeMidPagination(true);
+  Pull first = ReadAll(c, "pupil", "");
+  Pull second = ReadAll(c, "pupil", first.cursor);
+  json changes = sim.MidPaginationChanges();
   ASSERT_TRUE(changes.contains("deleted")) << changes.dump();
   std::set<std::string> deleted;
   for (const json& d : first.deletions) deleted.insert(d["id"]);
   for (const json& d : second.deletions) deleted.insert(d["id"]);
   EXPECT_TRUE(deleted.count(changes["deleted"])) << "the removed student vanished unreported";
+}
+
+}  // namespace
+
+TEST_F(MisApiRead, Read_ChangesMadeWhilePagingArriveByTheNextPull) {
+  auto c = OpenAdapter({{"per_page", 3}, {"requests_in_flight", 1}});
+  ASSERT_NE(c, nullptr);
+  ExpectChangesMadeWhilePagingArriveByTheNextPull(sim_, *c);
+}
+
+TEST_F(MisApiRead, Read_StudentRemovedWhilePagingIsReportedAsADeletion) {
+  auto c = OpenAdapter({{"per_page", 3}, {"requests_in_flight", 1}});
+  ASSERT_NE(c, nullptr);
+  ExpectStudentRemovedWhilePagingIsReportedAsADeletion(sim_, *c);
+}
+
+// The same through id ranges read four at once: 16 students, four ranges of four, two a page.
+TEST_F(MisApiRead, ReadAhead_ChangesMadeWhileRangesArePagedArriveByTheNextPull) {
+  ASSERT_TRUE(sim_.LoadSchool(SchoolFixture(16)).ok());
+  auto c = OpenAdapter({{"per_page", 2}, {"requests_in_flight", 4}});
+  ASSERT_NE(c, nullptr);
+  ExpectChangesMadeWhilePagingArriveByTheNextPull(sim_, *c);
+}
+
+TEST_F(MisApiRead, ReadAhead_StudentRemovedWhileRangesArePagedIsReportedAsADeletion) {
+  ASSERT_TRUE(sim_.LoadSchool(SchoolFixture(16)).ok());
+  auto c = OpenAdapter({{"per_page", 2}, {"requests_in_flight", 4}});
+  ASSERT_NE(c, nullptr);
+  ExpectStudentRemovedWhilePagingIsReportedAsADeletion(sim_, *c);
+}
+
+// With id ranges, the pages of a pull are fetched several at once, never more than
+// requests_in_flight, and every student comes exactly once.
+TEST_F(MisApiRead, ReadAhead_RangesAreFetchedAtOnceWithinRequestsInFlight) {
+  ASSERT_TRUE(sim_.LoadSchool(SchoolFixture(40)).ok());
+  sendsync::sims::FaultConfig f;
+  f.latency_ms = 40;  // long enough that requests sent together overlap at the server
+  sim_.server().SetFaults(f);
+  auto c = OpenAdapter({{"per_page", 3}, {"requests_in_flight", 4}});
+  ASSERT_NE(c, nullptr);
+  Pull p = ReadAll(*c, "pupil", "", /*limit=*/500);
+  EXPECT_EQ(p.records.size(), 40u) << "a student was repeated or lost";
+  EXPECT_EQ(Ids(p.records).size(), 40u);
+  const uint64_t most = sim_.server().stats().max_in_flight;
+  EXPECT_LE(most, 4u);
+  EXPECT_GE(most, 3u) << "the ranges were not read at once";
+}
+
+// A restart between any two calls (a new adapter instance, nothing kept but the cursor) resumes
+// every range where it was: nothing read twice, nothing skipped.
+TEST_F(MisApiRead, ReadAhead_ACursorTakenMidRangesResumesEveryRangeAfterARestart) {
+  ASSERT_TRUE(sim_.LoadSchool(SchoolFixture(23)).ok());
+  const json config = AdapterConfig(sim_, {{"per_page", 3}, {"requests_in_flight", 4}});
+  json records = json::array();
+  std::string cursor;
+  bool ranged = false;
+  for (int i = 0; i < 100; ++i) {
+    auto c = Open(config);
+    ASSERT_NE(c, nullptr);
+    Reply r = Call(*c, "read", {{"kind", "pupil"}, {"cursor", cursor}, {"limit", 2}});
+    ASSERT_EQ(r.status, 0) << r.text;
+    for (const json& x : r.body["records"]) records.push_back(x);
+    cursor = r.body["next_cursor"];
+    ranged = ranged || cursor.find("\"chains\"") != std::string::npos;
+    if (!r.body["more"].get<bool>()) break;
+  }
+  EXPECT_TRUE(ranged) << "the pull did not read id ranges";
+  EXPECT_EQ(records.size(), 23u) << "a student was read twice or skipped";
+  EXPECT_EQ(Ids(records).size(), 23u);
+}
+
+// An API that does not offer ranges (404) is read one page at a time, as before.
+TEST_F(MisApiRead, ReadAhead_AnApiWithoutRangesIsReadOnePageAtATime) {
+  ASSERT_TRUE(sim_.LoadSchool(SchoolFixture(20)).ok());
+  sim_.SetRangesOffered(false);
+  auto c = OpenAdapter({{"per_page", 3}, {"requests_in_flight", 4}});
+  ASSERT_NE(c, nullptr);
+  Pull p = ReadAll(*c, "pupil", "");
+  EXPECT_EQ(p.records.size(), 20u);
+  EXPECT_EQ(Ids(p.records).size(), 20u);
+  EXPECT_EQ(p.cursor.find("chains"), std::string::npos);
+  EXPECT_EQ(sim_.server().stats().max_in_flight, 1u);
+}
+
+// requests_in_flight 1: never asks for ranges, one request at a time.
+TEST_F(MisApiRead, ReadAhead_OneRequestInFlightReadsOnePageAtATime) {
+  ASSERT_TRUE(sim_.LoadSchool(SchoolFixture(20)).ok());
+  auto c = OpenAdapter({{"per_page", 3}, {"requests_in_flight", 1}});
+  ASSERT_NE(c, nullptr);
+  Pull p = ReadAll(*c, "pupil", "");
+  EXPECT_EQ(Ids(p.records).size(), 20u);
+  EXPECT_EQ(sim_.server().stats().max_in_flight, 1u);
+}
+
+TEST_F(MisApiRead, ReadAhead_ADamagedRangesCursorIsRefused) {
+  auto c = OpenAdapter();
+  ASSERT_NE(c, nullptr);
+  for (const char* bad :
+       {R"({"v":1,"ts":"2025-01-10T08:00:00.000Z","phase":"records","chains":[]})",
+        R"({"v":1,"ts":"2025-01-10T08:00:00.000Z","chains":[{"after":"x"}]})",
+        R"({"v":1,"chains":[{"page":"https://x/y"}]})"}) {
+    Reply r = Call(*c, "read", {{"kind", "pupil"}, {"cursor", bad}, {"limit", 5}});
+    EXPECT_EQ(r.status, 2) << bad << " " << r.text;
+    EXPECT_NE(r.text.find("cursor"), std::string::npos) << r.text;
+  }
 }
 
 TEST_F(MisApiRead, Read_StudentThatIsNotAValidRecordIsRejectedWithItsReason) {

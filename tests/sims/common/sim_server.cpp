@@ -20,10 +20,10 @@
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/SSLManager.h>
 #include <Poco/Net/SecureServerSocket.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
-#include <Poco/Net/SSLManager.h>
 #include <Poco/StreamCopier.h>
 #include <Poco/ThreadPool.h>
 #include <Poco/URI.h>
@@ -72,18 +72,30 @@ Result<FaultConfig> FaultConfig::FromJson(const json& j) {
   try {
     for (auto it = j.begin(); it != j.end(); ++it) {
       const std::string& k = it.key();
-      if (k == "latency_ms") f.latency_ms = it->get<int>();
-      else if (k == "error_rate") f.error_rate = it->get<double>();
-      else if (k == "fail_next") f.fail_next = it->get<int>();
-      else if (k == "rate_limit_next") f.rate_limit_next = it->get<int>();
-      else if (k == "retry_after_seconds") f.retry_after_seconds = it->get<int>();
-      else if (k == "drop_next") f.drop_next = it->get<int>();
-      else if (k == "drop_after_handling_next") f.drop_after_handling_next = it->get<int>();
-      else if (k == "drop_rate") f.drop_rate = it->get<double>();
-      else if (k == "rate_limit_rate") f.rate_limit_rate = it->get<double>();
-      else if (k == "drop_after_handling_rate") f.drop_after_handling_rate = it->get<double>();
-      else if (k == "seed") f.seed = it->get<uint64_t>();
-      else return Status::InvalidArgument("unknown fault '" + k + "'");
+      if (k == "latency_ms")
+        f.latency_ms = it->get<int>();
+      else if (k == "error_rate")
+        f.error_rate = it->get<double>();
+      else if (k == "fail_next")
+        f.fail_next = it->get<int>();
+      else if (k == "rate_limit_next")
+        f.rate_limit_next = it->get<int>();
+      else if (k == "retry_after_seconds")
+        f.retry_after_seconds = it->get<int>();
+      else if (k == "drop_next")
+        f.drop_next = it->get<int>();
+      else if (k == "drop_after_handling_next")
+        f.drop_after_handling_next = it->get<int>();
+      else if (k == "drop_rate")
+        f.drop_rate = it->get<double>();
+      else if (k == "rate_limit_rate")
+        f.rate_limit_rate = it->get<double>();
+      else if (k == "drop_after_handling_rate")
+        f.drop_after_handling_rate = it->get<double>();
+      else if (k == "seed")
+        f.seed = it->get<uint64_t>();
+      else
+        return Status::InvalidArgument("unknown fault '" + k + "'");
     }
   } catch (const json::exception& e) {
     return Status::InvalidArgument(std::string("bad fault value: ") + e.what());
@@ -92,9 +104,13 @@ Result<FaultConfig> FaultConfig::FromJson(const json& j) {
 }
 
 json SimStats::ToJson() const {
-  return {{"requests", requests},           {"handled", handled},
-          {"injected_errors", injected_errors}, {"injected_rate_limits", injected_rate_limits},
-          {"dropped_before", dropped_before}, {"dropped_after", dropped_after}};
+  return {{"requests", requests},
+          {"handled", handled},
+          {"injected_errors", injected_errors},
+          {"injected_rate_limits", injected_rate_limits},
+          {"dropped_before", dropped_before},
+          {"dropped_after", dropped_after},
+          {"max_in_flight", max_in_flight}};
 }
 
 struct SimServer::Impl {
@@ -105,6 +121,7 @@ struct SimServer::Impl {
   FaultConfig faults;
   std::mt19937_64 rng{42};
   SimStats stats;
+  uint64_t in_flight = 0;  // requests between their arrival and their answer (guarded by mu)
   std::map<std::string, uint64_t> requests_by_key;  // every request carrying the key, faulted too
   std::unique_ptr<Poco::Net::HTTPServer> server;
   uint16_t port = 0;
@@ -132,7 +149,8 @@ struct SimServer::Impl {
       ++stats.injected_rate_limits;
       return Fate::kRateLimit;
     }
-    if (faults.error_rate > 0 && std::uniform_real_distribution<double>(0, 1)(rng) < faults.error_rate) {
+    if (faults.error_rate > 0 &&
+        std::uniform_real_distribution<double>(0, 1)(rng) < faults.error_rate) {
       ++stats.injected_errors;
       return Fate::kError;
     }
@@ -179,6 +197,24 @@ void Send(Poco::Net::HTTPServerResponse& response, const SimResponse& r) {
   response.send() << r.body;
 }
 
+// Counts a request as in flight while it lives, and the most at once in the stats.
+class InFlight {
+ public:
+  explicit InFlight(SimServer::Impl& impl) : impl_(impl) {
+    std::lock_guard<std::mutex> lock(impl_.mu);
+    impl_.stats.max_in_flight = std::max(impl_.stats.max_in_flight, ++impl_.in_flight);
+  }
+  ~InFlight() {
+    std::lock_guard<std::mutex> lock(impl_.mu);
+    --impl_.in_flight;
+  }
+  InFlight(const InFlight&) = delete;
+  InFlight& operator=(const InFlight&) = delete;
+
+ private:
+  SimServer::Impl& impl_;
+};
+
 class Handler : public Poco::Net::HTTPRequestHandler {
  public:
   explicit Handler(SimServer::Impl& impl, SimServer& owner) : impl_(impl), owner_(owner) {}
@@ -208,6 +244,7 @@ class Handler : public Poco::Net::HTTPRequestHandler {
       std::lock_guard<std::mutex> lock(impl_.mu);
       ++impl_.requests_by_key[k];
     }
+    InFlight counted(impl_);
     int latency = 0, retry_after = 0;
     SimServer::Impl::Fate fate = impl_.Decide(latency, retry_after);
     if (latency > 0) std::this_thread::sleep_for(std::chrono::milliseconds(latency));
@@ -266,7 +303,8 @@ class Handler : public Poco::Net::HTTPRequestHandler {
 class Factory : public Poco::Net::HTTPRequestHandlerFactory {
  public:
   Factory(SimServer::Impl& impl, SimServer& owner) : impl_(impl), owner_(owner) {}
-  Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
+  Poco::Net::HTTPRequestHandler* createRequestHandler(
+      const Poco::Net::HTTPServerRequest&) override {
     return new Handler(impl_, owner_);
   }
 
@@ -281,7 +319,9 @@ SimServer::SimServer(Handler handler) : impl_(std::make_unique<Impl>()) {
   impl_->handler = std::move(handler);
 }
 
-SimServer::~SimServer() { Stop(); }
+SimServer::~SimServer() {
+  Stop();
+}
 
 Status SimServer::Start(uint16_t port, const std::string& cert, const std::string& key) {
   try {
@@ -303,8 +343,8 @@ Status SimServer::Start(uint16_t port, const std::string& cert, const std::strin
     params->setTimeout(Poco::Timespan(10, 0));
     // Our own pool, so Stop can wait for every handler (Poco's default pool outlives us).
     impl_->pool = std::make_unique<Poco::ThreadPool>(2, 16);
-    impl_->server = std::make_unique<Poco::Net::HTTPServer>(new Factory(*impl_, *this), *impl_->pool,
-                                                            *socket, params);
+    impl_->server = std::make_unique<Poco::Net::HTTPServer>(new Factory(*impl_, *this),
+                                                            *impl_->pool, *socket, params);
     impl_->server->start();
   } catch (const Poco::Exception& e) {
     return Status::Unavailable("simulator cannot listen: " + e.displayText());
@@ -323,9 +363,13 @@ void SimServer::Stop() {
   }
 }
 
-void SimServer::SetControlHandler(Handler handler) { impl_->control = std::move(handler); }
+void SimServer::SetControlHandler(Handler handler) {
+  impl_->control = std::move(handler);
+}
 
-uint16_t SimServer::port() const { return impl_->port; }
+uint16_t SimServer::port() const {
+  return impl_->port;
+}
 
 std::string SimServer::base_url() const {
   return std::string(impl_->tls ? "https" : "http") + "://127.0.0.1:" + std::to_string(impl_->port);
@@ -359,7 +403,8 @@ Result<SimMainOptions> ParseSimArgs(std::vector<std::string>& args) {
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     auto value = [&](const char* name) -> Result<std::string> {
-      if (i + 1 >= args.size()) return Status::InvalidArgument(std::string(name) + " needs a value");
+      if (i + 1 >= args.size())
+        return Status::InvalidArgument(std::string(name) + " needs a value");
       return args[++i];
     };
     if (a == "--port") {

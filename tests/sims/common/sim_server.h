@@ -65,6 +65,7 @@ struct SimStats {
   uint64_t requests = 0;  // requests that reached the simulator, control endpoints excluded
   uint64_t handled = 0;   // requests given to the handler
   uint64_t injected_errors = 0, injected_rate_limits = 0, dropped_before = 0, dropped_after = 0;
+  uint64_t max_in_flight = 0;  // the most requests (control endpoints excluded) served at once
   nlohmann::json ToJson() const;
 };
 

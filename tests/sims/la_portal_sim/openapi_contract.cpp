@@ -7,7 +7,7 @@
 #include <regex>
 #include <sstream>
 
-#include "core/schema/json_schema.h"
+#include "base/schema/json_schema.h"
 
 namespace sendsync::sims {
 

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <sstream>
+#include <stdexcept>
 #include <thread>
 
 #include <Poco/URI.h>
@@ -77,7 +78,9 @@ MisApiSim::MisApiSim(std::string token)
       server_(std::make_unique<SimServer>(
           [this](const SimRequest& rq, SimResponse& rs) { Handle(rq, rs); })) {
   std::lock_guard<std::mutex> lock(mu_);
-  data_.Load({{"school", {{"id", "SCH-0001"}, {"name", "Simulated School"}}}}, clock_);
+  Status loaded =
+      data_.Load({{"school", {{"id", "SCH-0001"}, {"name", "Simulated School"}}}}, clock_);
+  if (!loaded.ok()) throw std::logic_error("the simulator's own seed data: " + loaded.ToString());
 }
 
 MisApiSim::~MisApiSim() {
@@ -173,6 +176,11 @@ void MisApiSim::SetApproved(bool approved) {
   approved_ = approved;
 }
 
+void MisApiSim::SetRangesOffered(bool offered) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ranges_ = offered;
+}
+
 void MisApiSim::Handle(const SimRequest& rq, SimResponse& rs) {
   ++active_;
   ++entered_;
@@ -198,6 +206,8 @@ void MisApiSim::Api(const SimRequest& rq, SimResponse& rs) {
     return rs.Problem(404, "Not Found", "no school " + p[1] + " is available to this token");
   if (p.size() == 2 && rq.method == "GET") return rs.Json(200, {{"data", data_.school()}});
   if (p.size() == 3 && p[2] == "students" && rq.method == "GET") return ListStudents(rq, rs);
+  if (p.size() == 4 && p[2] == "students" && p[3] == "ranges" && rq.method == "GET" && ranges_)
+    return StudentRanges(rq, rs);
   if (p.size() == 3 && p[2] == "deletions" && rq.method == "GET") return ListDeletions(rq, rs);
   if (p.size() == 5 && p[2] == "students" && (p[4] == "sen" || p[4] == "sen-reviews")) {
     if (rq.method != "POST") return rs.Problem(405, "Method Not Allowed", "use POST");
@@ -227,8 +237,9 @@ void MisApiSim::ListStudents(const SimRequest& rq, SimResponse& rs) {
         return rs.Problem(400, "Bad Request", "unknown include '" + inc + "'",
                           ParamError("include", "unknown include '" + inc + "'"));
   }
-  std::string upn;
+  std::string upn, until;
   if (auto it = rq.params.find("upn"); it != rq.params.end()) upn = it->second;
+  if (auto it = rq.params.find("until"); it != rq.params.end()) until = it->second;
 
   const Millis server_time = clock_.ServerTime();
   const auto& students = data_.students();
@@ -237,6 +248,7 @@ void MisApiSim::ListStudents(const SimRequest& rq, SimResponse& rs) {
   bool more = false;
   for (auto it = after.empty() ? students.begin() : students.upper_bound(after);
        it != students.end(); ++it) {
+    if (!until.empty() && it->first > until) break;
     if (updated_after && it->second.updated_at < *updated_after) continue;
     if (!upn.empty()) {
       const json u = it->second.data.value("upn", json());
@@ -251,10 +263,44 @@ void MisApiSim::ListStudents(const SimRequest& rq, SimResponse& rs) {
   for (const std::string& id : ids) page.push_back(data_.ApiStudent(id, includes));
   const std::string next = more ? NextLink(rq, ids.back()) : "";
   rs.Json(200, {{"data", std::move(page)}, {"meta", Meta(next, more, per_page, server_time)}});
-  if (change_mid_pagination_ && after.empty() && more) {
+  if (change_mid_pagination_ && more) {
     change_mid_pagination_ = false;
     ChangeMidPagination(ids.front(), ids.back());
   }
+}
+
+// Splits the students an updated_after listing would return into `parts` id ranges of about the
+// same size: range i is (after, until], the first open below and the last open above, so that
+// together they cover every id, including ones added later.
+void MisApiSim::StudentRanges(const SimRequest& rq, SimResponse& rs) {
+  int per_page = 0;
+  std::optional<Millis> updated_after;
+  std::string after;
+  if (!PagingParams(rq, rs, per_page, updated_after, after)) return;
+  int parts = 0;
+  if (auto it = rq.params.find("parts"); it != rq.params.end()) {
+    char* end = nullptr;
+    long n = std::strtol(it->second.c_str(), &end, 10);
+    parts = end && *end == '\0' ? static_cast<int>(n) : 0;
+  }
+  if (parts < 1 || parts > 64)
+    return rs.Problem(400, "Bad Request", "parts must be an integer from 1 to 64",
+                      ParamError("parts", "must be an integer from 1 to 64"));
+  std::vector<std::string> ids;
+  for (const auto& [id, row] : data_.students())
+    if (!updated_after || row.updated_at >= *updated_after) ids.push_back(id);
+  json ranges = json::array();
+  const size_t n = std::min<size_t>(parts, ids.size());
+  std::string lower;  // "" = open below
+  for (size_t i = 0; i < n; ++i) {
+    const bool last = i + 1 == n;
+    std::string upper = last ? "" : ids[(i + 1) * ids.size() / n - 1];
+    ranges.push_back({{"after", lower.empty() ? json(nullptr) : json(lower)},
+                      {"until", upper.empty() ? json(nullptr) : json(upper)}});
+    lower = upper;
+  }
+  rs.Json(200, {{"data", std::move(ranges)},
+                {"meta", {{"server_time", FormatTime(clock_.ServerTime())}}}});
 }
 
 void MisApiSim::ListDeletions(const SimRequest& rq, SimResponse& rs) {
@@ -435,12 +481,15 @@ void MisApiSim::Control(const SimRequest& rq, SimResponse& rs) {
           change_mid_pagination_ = *it;
         else if (it.key() == "approved")
           approved_ = *it;
+        else if (it.key() == "ranges")
+          ranges_ = *it;
         else
           return rs.Problem(400, "Bad Request", "unknown switch " + it.key());
       }
     }
     return rs.Json(200, {{"change_mid_pagination", change_mid_pagination_},
                          {"approved", approved_},
+                         {"ranges", ranges_},
                          {"mid_pagination_changes", mid_pagination_changes_}});
   }
   rs.Problem(404, "Not Found", "no such control endpoint");

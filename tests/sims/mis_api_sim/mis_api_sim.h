@@ -4,7 +4,7 @@
 //
 // Besides the fault switches every simulator has (sim_server.h: latency, 5xx rate, fail_next, 429
 // bursts, dropped connections), it can change pages mid-pagination: after it serves the first page
-// of a student listing that has more pages, it edits a student already served, inserts one among
+// of a student listing (or of one of its id ranges) that has more pages, it edits a student already served, inserts one among
 // the served ids, moves its clock ten minutes on and edits the last student, and removes one not
 // yet served. A client that loses nothing sees all of that by the end of its next pull.
 //
@@ -18,7 +18,8 @@
 //   GET  /_sim-mis/write-backs                    {"write_backs": [...], "applications": {key: n}}
 //   GET  /_sim-mis/clock                          {"now": "..."}
 //   POST /_sim-mis/clock                          {"advance_seconds": N}
-//   GET|POST /_sim-mis/switches                   {"change_mid_pagination": bool, "approved": bool}
+//   GET|POST /_sim-mis/switches                   {"change_mid_pagination": bool, "approved": bool,
+//                                                  "ranges": bool}
 // The fault endpoints of the shared server stay at /_sim/faults and /_sim/stats.
 #pragma once
 
@@ -73,6 +74,8 @@ class MisApiSim {
   nlohmann::json MidPaginationChanges() const;
   // false: every API call answers 403, as for a school that has not approved the application.
   void SetApproved(bool approved);
+  // false: GET .../students/ranges answers 404, as for an API that does not offer id ranges.
+  void SetRangesOffered(bool offered);
 
  private:
   struct Stored {
@@ -84,6 +87,7 @@ class MisApiSim {
   void Api(const SimRequest& rq, SimResponse& rs);
   void Control(const SimRequest& rq, SimResponse& rs);
   void ListStudents(const SimRequest& rq, SimResponse& rs);
+  void StudentRanges(const SimRequest& rq, SimResponse& rs);
   void ListDeletions(const SimRequest& rq, SimResponse& rs);
   void Write(const SimRequest& rq, SimResponse& rs, const std::string& student_id,
              const std::string& what);
@@ -105,6 +109,7 @@ class MisApiSim {
   bool change_mid_pagination_ = false;
   nlohmann::json mid_pagination_changes_;
   bool approved_ = true;
+  bool ranges_ = true;
   std::unique_ptr<SimServer> server_;  // last: stopped before the state it uses goes away
 };
 

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sendsync/plugin_abi.h"
+#include "sendsync/sdk/change_outcome.h"
 #include "sendsync/sdk/status.h"
 
 namespace sendsync::sdk {
@@ -94,8 +95,9 @@ struct WriteRequest {
 
 struct ChangeResult {
   std::string key;
-  // "applied", "rejected", "retry", "unknown" or "not_sent". The last two came later within
-  // ABI 1.0: a host that does not know them treats them as "retry", as it treats any unknown value.
+  // The wire string of a ChangeOutcome (change_outcome.h): "applied", "rejected", "retry",
+  // "unknown" or "not_sent". The last two came later within ABI 1.0: a host that does not know
+  // them treats them as "retry", as it treats any unknown value. Set it through the helpers below.
   std::string result;
   std::string remote_id;  // when applied: your id for the record
   std::string reason;     // otherwise: why, for a person
@@ -104,24 +106,24 @@ struct ChangeResult {
 struct WriteResult {
   std::vector<ChangeResult> results;  // one per change, same keys
   void Applied(const std::string& key, const std::string& remote_id) {
-    results.push_back({key, "applied", remote_id, ""});
+    results.push_back({key, ChangeOutcomeName(ChangeOutcome::kApplied), remote_id, ""});
   }
   void Rejected(const std::string& key, const std::string& reason) {
-    results.push_back({key, "rejected", "", reason});
+    results.push_back({key, ChangeOutcomeName(ChangeOutcome::kRejected), "", reason});
   }
   // Sent, and failed for a transient reason the target answered (429, 5xx): not applied.
   void Retry(const std::string& key, const std::string& reason) {
-    results.push_back({key, "retry", "", reason});
+    results.push_back({key, ChangeOutcomeName(ChangeOutcome::kRetry), "", reason});
   }
   // Sent, but no answer came (timeout, connection dropped): it may or may not be applied. The
   // host sends it again later with the same key, and counts the attempt.
   void Unknown(const std::string& key, const std::string& reason) {
-    results.push_back({key, "unknown", "", reason});
+    results.push_back({key, ChangeOutcomeName(ChangeOutcome::kUnknown), "", reason});
   }
   // Not sent at all (for example, an earlier change of the batch failed and the rest were held
   // back). The host sends it again later and does not count an attempt against it.
   void NotSent(const std::string& key, const std::string& reason) {
-    results.push_back({key, "not_sent", "", reason});
+    results.push_back({key, ChangeOutcomeName(ChangeOutcome::kNotSent), "", reason});
   }
 };
 

@@ -11,7 +11,7 @@
 namespace sendsync {
 
 // A Status is OK or carries a code and a message for a person. Cheap to copy when OK.
-class Status {
+class [[nodiscard]] Status {
  public:
   enum class Code {
     kOk = 0,
@@ -21,11 +21,13 @@ class Status {
     kFailedPrecondition,  // the system is not in a state that allows this (e.g. lease held)
     kPermissionDenied,    // authenticated, but not allowed
     kUnauthenticated,     // credentials missing or wrong
-    kUnavailable,         // transient: try again later (timeouts, 429, 5xx, crashed worker)
+    kUnavailable,         // transient: try again later (429, 5xx, crashed worker)
     kCancelled,           // stopped on request
     kCorruption,          // stored data is damaged (bad hash chain, unreadable row)
     kIoError,             // the operating system or database said no
     kInternal,            // a bug
+    // Appended, never renumbered: the code's name crosses the plugin boundary in error JSON.
+    kDeadlineExceeded,  // transient: a call or a wait ran out of time (a hung worker, a slow pipe)
   };
 
   Status() = default;
@@ -45,13 +47,17 @@ class Status {
   static Status Corruption(std::string msg) { return {Code::kCorruption, std::move(msg)}; }
   static Status IoError(std::string msg) { return {Code::kIoError, std::move(msg)}; }
   static Status Internal(std::string msg) { return {Code::kInternal, std::move(msg)}; }
+  static Status DeadlineExceeded(std::string msg) {
+    return {Code::kDeadlineExceeded, std::move(msg)};
+  }
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }
   const std::string& message() const { return message_; }
   // True for failures worth retrying later (the host maps these to RETRY at the plugin boundary).
   bool transient() const {
-    return code_ == Code::kUnavailable || code_ == Code::kCancelled;
+    return code_ == Code::kUnavailable || code_ == Code::kCancelled ||
+           code_ == Code::kDeadlineExceeded;
   }
 
   // "OK" or "<code name>: <message>".
@@ -69,7 +75,7 @@ class Status {
 
 // A value or the Status saying why there is none.
 template <typename T>
-class Result {
+class [[nodiscard]] Result {
  public:
   Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
   Result(Status status) : v_(std::move(status)) {  // NOLINT: implicit by design

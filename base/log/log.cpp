@@ -1,4 +1,4 @@
-#include "core/log/log.h"
+#include "base/log/log.h"
 
 #include <atomic>
 #include <chrono>

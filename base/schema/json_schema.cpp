@@ -1,5 +1,5 @@
 // valijson is header-only and heavy; it is included here and nowhere else.
-#include "core/schema/json_schema.h"
+#include "base/schema/json_schema.h"
 
 // Without this valijson aborts the process on a schema it cannot compile.
 #define VALIJSON_USE_EXCEPTIONS 1

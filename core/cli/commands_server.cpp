@@ -7,9 +7,9 @@
 #include <Poco/Util/OptionSet.h>
 #include <nlohmann/json.hpp>
 
+#include "base/log/log.h"
 #include "core/cli/commands.h"
 #include "core/cli/context.h"
-#include "core/log/log.h"
 #include "core/server/auth.h"
 #include "core/server/service.h"
 

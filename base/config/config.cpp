@@ -1,4 +1,4 @@
-#include "core/config/config.h"
+#include "base/config/config.h"
 
 #include <cctype>
 #include <filesystem>
@@ -255,6 +255,13 @@ Result<Config> Load(const std::string& path) {
   if (!c.ok()) return c.status().WithContext(path);
   c->source = path;
   return c;
+}
+
+std::string DefaultConfigPath(const std::string& exe, const std::string& installed_exe,
+                              const std::string& installed_config) {
+  if (exe.empty() || installed_exe.empty() || exe != installed_exe) return "";
+  std::error_code ec;
+  return std::filesystem::is_regular_file(installed_config, ec) ? installed_config : "";
 }
 
 }  // namespace sendsync::config

@@ -80,6 +80,13 @@ Status CheckPlainHttp(const std::string& listen, bool tls, bool allow_plain_http
 // Parses and checks a config file. Every problem names the key ("listen: ..."); unknown keys are
 // refused so a typo is not silently ignored.
 Result<Config> Load(const std::string& path);
+
+// The config file a command reads when neither --config nor $SENDSYNC_CONFIG names one: the
+// packaged `installed_config` (/etc/sendsync/sendsync.json) when the running program `exe` is
+// the installed one (`installed_exe`, e.g. /usr/bin/sendsync) and the file exists; "" otherwise,
+// so that a sendsync run from a build tree never reads a machine's installed configuration.
+std::string DefaultConfigPath(const std::string& exe, const std::string& installed_exe,
+                              const std::string& installed_config);
 Result<Config> FromJson(const nlohmann::json& j, const std::string& base_dir);
 
 }  // namespace sendsync::config

@@ -1,0 +1,2 @@
+// Fixture (tests/graph): base reaching into the runtime.
+#include "plugins/plugins.h"

@@ -1,0 +1,2 @@
+// Fixture (tests/graph): domain rules reaching the sync engine.
+#include "core/sync/sync.h"

@@ -1,0 +1,3 @@
+// Fixture (tests/graph): the server including the CLI.
+#include "core/cli/commands.h"
+#include "core/sync/sync.h"
