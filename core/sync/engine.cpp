@@ -17,6 +17,7 @@
 
 #include "base/log/log.h"
 #include "core/sync/engine_impl.h"
+#include "core/sync/plan.h"
 #include "core/sync/reader.h"
 #include "core/sync/run_lock.h"
 #include "sendsync/sdk/records.h"
@@ -198,6 +199,31 @@ class LeaseKeeper {
 
 }  // namespace
 
+namespace {
+
+// Plans one page and commits the plan: in a transaction of its own, or for a dry run in the run's
+// transaction, which is rolled back.
+Status CommitPage(store::Conn& conn, const LinkCtx& ctx, const std::string& kind,
+                  detail::Page& page, const detail::BatchOptions& bo, detail::BatchResult& br) {
+  std::optional<store::Tx> tx;
+  if (!bo.dry_run) {
+    tx.emplace(conn);
+    SENDSYNC_RETURN_IF_ERROR(tx->status());
+    detail::FaultPoint("commit.begin");
+  }
+  auto plan = detail::PlanBatch(conn, ctx, kind, page.checked, page.deletions, page.rejects, bo);
+  if (!plan.ok()) return plan.status();
+  SENDSYNC_RETURN_IF_ERROR(detail::CommitPlan(conn, *plan, bo.dry_run));
+  if (tx) {
+    SENDSYNC_RETURN_IF_ERROR(tx->Commit());
+    detail::FaultPoint("commit.after_commit");
+  }
+  br = std::move(plan->result);
+  return Status::OK();
+}
+
+}  // namespace
+
 // Pulls every kind the link reads, one page per transaction (or all in one rolled-back
 // transaction for a dry run).
 Status Engine::Impl::Pull(store::Conn& conn, store::Conn& lease_conn, const LinkCtx& ctx,
@@ -264,18 +290,7 @@ Status Engine::Impl::Pull(store::Conn& conn, store::Conn& lease_conn, const Link
       bo.max_changes =
           opt.max_reported_changes - std::min(opt.max_reported_changes, sum.changes.size());
       detail::BatchResult br;
-      if (dry_run) {
-        SENDSYNC_RETURN_IF_ERROR(detail::ApplyChecked(conn, ctx, kind, page.checked, page.deletions,
-                                                      page.rejects, bo, br));
-      } else {
-        store::Tx tx(conn);
-        SENDSYNC_RETURN_IF_ERROR(tx.status());
-        detail::FaultPoint("commit.begin");
-        SENDSYNC_RETURN_IF_ERROR(detail::ApplyChecked(conn, ctx, kind, page.checked, page.deletions,
-                                                      page.rejects, bo, br));
-        SENDSYNC_RETURN_IF_ERROR(tx.Commit());
-        detail::FaultPoint("commit.after_commit");
-      }
+      SENDSYNC_RETURN_IF_ERROR(CommitPage(conn, ctx, kind, page, bo, br));
       Add(sum, br, opt.max_reported_changes);
       // Freed on a reader's thread (this kind's, or the next kind's once this one has ended).
       if (detail::PageReader* r = reader ? reader.get() : next_reader.get())

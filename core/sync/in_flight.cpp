@@ -9,6 +9,7 @@
 
 #include "core/hub/hub.h"
 #include "core/sync/internal.h"
+#include "core/sync/kind_policy.h"
 
 namespace sendsync::sync::detail {
 
@@ -42,7 +43,8 @@ bool HoldsWhatWasSent(const json& sent, const json& pulled) {
 }
 
 bool DeliveredWithTheRecord(const std::string& kind) {
-  return kind != "referral";
+  const KindPolicy* policy = PolicyOf(kind);
+  return !policy || policy->delivered_with_record;
 }
 
 namespace {

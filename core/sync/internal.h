@@ -36,7 +36,7 @@ struct Reject {
   std::string raw, where, reason, ext_id;
 };
 
-// What ApplyBatch did (added to a RunSummary).
+// What a batch did (added to a RunSummary).
 struct BatchResult {
   int64_t created = 0, updated = 0, deleted = 0, unchanged = 0;
   int64_t quarantined = 0, conflicts = 0, matches = 0;
@@ -93,19 +93,7 @@ struct CheckedBatch {
 CheckedBatch CheckBatch(const LinkCtx& link, const std::string& kind,
                         const std::vector<Incoming>& items);
 
-// Runs match → merge on a checked batch of one kind and writes everything (records, history,
-// bases, queues, outbox, audit, optionally the cursor) on `conn`, which must be inside a
-// transaction the caller commits.
-Status ApplyChecked(store::Conn& conn, const LinkCtx& link, const std::string& kind,
-                    CheckedBatch& checked, const std::vector<Deletion>& deletions,
-                    const std::vector<Reject>& rejects, const BatchOptions& options,
-                    BatchResult& result);
-
-// CheckBatch, then ApplyChecked.
-Status ApplyBatch(store::Conn& conn, const LinkCtx& link, const std::string& kind,
-                  std::vector<Incoming>& items, const std::vector<Deletion>& deletions,
-                  const std::vector<Reject>& rejects, const BatchOptions& options,
-                  BatchResult& result);
+// Planning a checked batch and committing the plan: plan.h.
 
 // Queues the changes that links which write `kind` need, for the hub records in `record_ids`
 // (current versions), comparing each link's base with what the hub now holds — the source link

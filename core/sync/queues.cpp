@@ -6,6 +6,7 @@
 #include "core/domain/domain.h"
 #include "core/hub/hub.h"
 #include "core/sync/engine_impl.h"
+#include "core/sync/plan.h"
 #include "sendsync/sdk/records.h"
 
 namespace sendsync::sync {
@@ -45,6 +46,145 @@ Status CheckBody(store::Conn& conn, const store::RecordRow& row, const json& bod
   return Status::OK();
 }
 
+// A conflict being resolved: the conflict, the record, this link's record of it, and the group
+// of the record's open conflicts resolved with it.
+struct ConflictCase {
+  store::Conflict conflict;
+  store::RecordRow row;
+  int64_t pupil_id = 0;
+  std::vector<store::LinkRecord> links;
+  std::vector<store::Conflict> group;
+  std::string resolution;
+  std::optional<std::string> value;
+  std::string actor;
+  bool whole_record = false;
+};
+
+// Resolves a deletion conflict: "theirs" deletes the record as the link did; "ours" keeps it, and
+// the link, which no longer has it, is sent it again.
+Status ResolveDeletion(store::Conn& conn, const ConflictCase& k) {
+  const std::string& resolution = k.resolution;
+  const std::string& actor = k.actor;
+  const store::Conflict* c = &k.conflict;
+  const std::vector<store::LinkRecord>* links = &k.links;
+  store::RecordRow row = k.row;
+  const int64_t pupil_id = k.pupil_id;
+  const int64_t id = c->id;
+  if (resolution == "value")
+    return Status::InvalidArgument("a deletion conflict is resolved with ours or theirs");
+  if (resolution == "theirs") {  // delete it, as the link did
+    row.version += 1;
+    row.deleted = true;
+    row.updated_at = store::NowMs();
+    SENDSYNC_RETURN_IF_ERROR(store::UpdateRecords(conn, {row}, actor));
+    SENDSYNC_RETURN_IF_ERROR(store::DeleteLinkRecord(conn, c->link_id, c->kind, c->external_id));
+    SENDSYNC_RETURN_IF_ERROR(AuditOne(conn, actor, "record.delete", row.kind, row.id, pupil_id,
+                                      {{"conflict_id", id}, {"version", row.version}}));
+  } else if (!links->empty()) {  // keep it; the link no longer has it, so it must be resent
+    store::LinkRecord lr = (*links)[0];
+    lr.base.reset();
+    lr.base_hash.clear();
+    SENDSYNC_RETURN_IF_ERROR(store::UpsertLinkRecords(conn, {lr}));
+  }
+  return Status::OK();
+}
+
+// Resolves field conflicts (the group): the chosen values go into the hub's record, if it stays
+// valid, and the link's values stay its base, so the hub's choice is pushed where it differs.
+Status ResolveFields(store::Conn& conn, const ConflictCase& k) {
+  const std::string& resolution = k.resolution;
+  const std::string& actor = k.actor;
+  const std::optional<std::string>& value = k.value;
+  const store::Conflict* c = &k.conflict;
+  const std::vector<store::LinkRecord>* links = &k.links;
+  const std::vector<store::Conflict>& group = k.group;
+  const bool whole_record = k.whole_record;
+  store::RecordRow row = k.row;
+  const int64_t pupil_id = k.pupil_id;
+  const int64_t id = c->id;
+  json body = json::parse(row.body, nullptr, false);
+  json before = body;
+  json fields = json::array();
+  for (const store::Conflict& g : group) {
+    json chosen;
+    bool present = true;
+    if (resolution == "ours") {
+      present = g.ours.has_value();
+      if (present) chosen = json::parse(*g.ours, nullptr, false);
+    } else if (resolution == "theirs") {
+      present = g.theirs.has_value();
+      if (present) chosen = json::parse(*g.theirs, nullptr, false);
+    } else {
+      chosen = json::parse(*value, nullptr, false);
+      if (chosen.is_discarded())
+        return Status::InvalidArgument(
+            "the value must be JSON (a quoted string like \"K\", a number, a list …)");
+      present = !chosen.is_null();
+    }
+    if (present)
+      body[g.field] = chosen;
+    else
+      body.erase(g.field);
+    fields.push_back(g.field);
+  }
+  Status valid = CheckBody(conn, row, body);
+  if (!valid.ok() && !whole_record && group.size() == 1) {
+    auto open = store::OpenConflictsFor(conn, {c->record_id});
+    if (open.ok() && open->size() > 1)
+      return Status::InvalidArgument(
+          valid.message() +
+          "\nThis record has other open conflicts; resolve them together "
+          "(whole record).");
+  }
+  SENDSYNC_RETURN_IF_ERROR(valid);
+  if (body != before) {
+    row.version += 1;
+    row.body = body.dump();
+    row.hash = detail::HashOf(body);
+    row.updated_at = store::NowMs();
+    if (row.kind == "pupil") {
+      row.upn = body.value("upn", "");
+      row.former_upn = body.value("former_upn", "");
+      row.dob = body.value("dob", "");
+      row.school_urn = body.value("school_urn", "");
+    }
+    SENDSYNC_RETURN_IF_ERROR(store::UpdateRecords(conn, {row}, actor));
+    SENDSYNC_RETURN_IF_ERROR(AuditOne(
+        conn, actor, "record.update", row.kind, row.id, pupil_id,
+        {{"conflict_id", id}, {"fields", fields}, {"version", row.version}, {"hash", row.hash}}));
+  }
+  // The link still has its values: they are the base, so the hub's choice is pushed if it
+  // differs.
+  if (!links->empty()) {
+    store::LinkRecord lr = (*links)[0];
+    json base = lr.base ? json::parse(*lr.base, nullptr, false) : json::object();
+    if (!base.is_object()) base = json::object();
+    for (const store::Conflict& g : group) {
+      if (g.theirs)
+        base[g.field] = json::parse(*g.theirs, nullptr, false);
+      else
+        base.erase(g.field);
+    }
+    lr.base = base.dump();
+    lr.base_hash = detail::HashOf(base);
+    SENDSYNC_RETURN_IF_ERROR(store::UpsertLinkRecords(conn, {lr}));
+  }
+  return Status::OK();
+}
+
+// The batch path of a person's resolution or an import: plans `items` (CheckBatch first) and
+// commits the plan on `conn`, inside the caller's transaction, which rolls it all back when the
+// caller finds the result wanting.
+Result<detail::BatchResult> PlanAndCommit(store::Conn& conn, const LinkCtx& ctx,
+                                          const std::string& kind,
+                                          std::vector<detail::Incoming>& items,
+                                          const detail::BatchOptions& bo) {
+  auto plan = detail::PlanBatch(conn, ctx, kind, items, bo);
+  if (!plan.ok()) return plan.status();
+  SENDSYNC_RETURN_IF_ERROR(detail::CommitPlan(conn, *plan, /*dry_run=*/false));
+  return std::move(plan->result);
+}
+
 }  // namespace
 
 Status Engine::ResolveConflict(int64_t id, store::ConflictResolution take,
@@ -81,93 +221,11 @@ Status Engine::ResolveConflict(int64_t id, store::ConflictResolution take,
       if (o.id != c->id && o.link_id == c->link_id && o.field != "(deleted)") group.push_back(o);
   }
 
-  if (c->field == "(deleted)") {
-    if (resolution == "value")
-      return Status::InvalidArgument("a deletion conflict is resolved with ours or theirs");
-    if (resolution == "theirs") {  // delete it, as the link did
-      row.version += 1;
-      row.deleted = true;
-      row.updated_at = store::NowMs();
-      SENDSYNC_RETURN_IF_ERROR(store::UpdateRecords(conn, {row}, actor));
-      SENDSYNC_RETURN_IF_ERROR(store::DeleteLinkRecord(conn, c->link_id, c->kind, c->external_id));
-      SENDSYNC_RETURN_IF_ERROR(AuditOne(conn, actor, "record.delete", row.kind, row.id, pupil_id,
-                                        {{"conflict_id", id}, {"version", row.version}}));
-    } else if (!links->empty()) {  // keep it; the link no longer has it, so it must be resent
-      store::LinkRecord lr = (*links)[0];
-      lr.base.reset();
-      lr.base_hash.clear();
-      SENDSYNC_RETURN_IF_ERROR(store::UpsertLinkRecords(conn, {lr}));
-    }
-  } else {
-    json body = json::parse(row.body, nullptr, false);
-    json before = body;
-    json fields = json::array();
-    for (const store::Conflict& g : group) {
-      json chosen;
-      bool present = true;
-      if (resolution == "ours") {
-        present = g.ours.has_value();
-        if (present) chosen = json::parse(*g.ours, nullptr, false);
-      } else if (resolution == "theirs") {
-        present = g.theirs.has_value();
-        if (present) chosen = json::parse(*g.theirs, nullptr, false);
-      } else {
-        chosen = json::parse(*value, nullptr, false);
-        if (chosen.is_discarded())
-          return Status::InvalidArgument(
-              "the value must be JSON (a quoted string like \"K\", a number, a list …)");
-        present = !chosen.is_null();
-      }
-      if (present)
-        body[g.field] = chosen;
-      else
-        body.erase(g.field);
-      fields.push_back(g.field);
-    }
-    Status valid = CheckBody(conn, row, body);
-    if (!valid.ok() && !whole_record && group.size() == 1) {
-      auto open = store::OpenConflictsFor(conn, {c->record_id});
-      if (open.ok() && open->size() > 1)
-        return Status::InvalidArgument(
-            valid.message() +
-            "\nThis record has other open conflicts; resolve them together "
-            "(whole record).");
-    }
-    SENDSYNC_RETURN_IF_ERROR(valid);
-    if (body != before) {
-      row.version += 1;
-      row.body = body.dump();
-      row.hash = detail::HashOf(body);
-      row.updated_at = store::NowMs();
-      if (row.kind == "pupil") {
-        row.upn = body.value("upn", "");
-        row.former_upn = body.value("former_upn", "");
-        row.dob = body.value("dob", "");
-        row.school_urn = body.value("school_urn", "");
-      }
-      SENDSYNC_RETURN_IF_ERROR(store::UpdateRecords(conn, {row}, actor));
-      SENDSYNC_RETURN_IF_ERROR(AuditOne(
-          conn, actor, "record.update", row.kind, row.id, pupil_id,
-          {{"conflict_id", id}, {"fields", fields}, {"version", row.version}, {"hash", row.hash}}));
-    }
-    // The link still has its values: they are the base, so the hub's choice is pushed if it
-    // differs.
-    if (!links->empty()) {
-      store::LinkRecord lr = (*links)[0];
-      json base = lr.base ? json::parse(*lr.base, nullptr, false) : json::object();
-      if (!base.is_object()) base = json::object();
-      for (const store::Conflict& g : group) {
-        if (g.theirs)
-          base[g.field] = json::parse(*g.theirs, nullptr, false);
-        else
-          base.erase(g.field);
-      }
-      lr.base = base.dump();
-      lr.base_hash = detail::HashOf(base);
-      SENDSYNC_RETURN_IF_ERROR(store::UpsertLinkRecords(conn, {lr}));
-    }
-  }
-  for (const store::Conflict& g : group) {
+  ConflictCase k{*c,         row,   pupil_id, std::move(*links), std::move(group),
+                 resolution, value, actor,    whole_record};
+  SENDSYNC_RETURN_IF_ERROR(c->field == "(deleted)" ? ResolveDeletion(conn, k)
+                                                   : ResolveFields(conn, k));
+  for (const store::Conflict& g : k.group) {
     SENDSYNC_RETURN_IF_ERROR(store::ResolveConflict(conn, g.id, take, value, actor));
     SENDSYNC_RETURN_IF_ERROR(
         AuditOne(conn, actor, "conflict.resolve", g.kind, g.record_id, pupil_id,
@@ -204,11 +262,11 @@ Status Engine::RetryQuarantine(int64_t id, const std::optional<std::string>& edi
   detail::BatchOptions bo;
   bo.quarantine_failures = false;
   bo.quarantine_id = id;
-  detail::BatchResult br;
-  SENDSYNC_RETURN_IF_ERROR(detail::ApplyBatch(conn, *ctx, q->kind, items, {}, {}, bo, br));
-  if (!br.errors.empty()) {
+  auto br = PlanAndCommit(conn, *ctx, q->kind, items, bo);
+  if (!br.ok()) return br.status();
+  if (!br->errors.empty()) {
     std::string all;
-    for (const auto& e : br.errors) all += "\n  " + e;
+    for (const auto& e : br->errors) all += "\n  " + e;
     return Status::InvalidArgument("still not valid, left in quarantine:" + all);  // rolls back
   }
   SENDSYNC_RETURN_IF_ERROR(
@@ -265,9 +323,9 @@ Status Engine::ResolveMatch(int64_t id, const std::string& resolution, const std
     std::vector<detail::Incoming> items(1);
     items[0].raw = json::parse(m->raw, nullptr, false);
     items[0].ext_id = "match #" + std::to_string(id);
-    detail::BatchResult br;
-    SENDSYNC_RETURN_IF_ERROR(detail::ApplyBatch(conn, *ctx, m->kind, items, {}, {}, bo, br));
-    if (!br.errors.empty()) return Status::InvalidArgument("cannot apply it: " + br.errors[0]);
+    auto br = PlanAndCommit(conn, *ctx, m->kind, items, bo);
+    if (!br.ok()) return br.status();
+    if (!br->errors.empty()) return Status::InvalidArgument("cannot apply it: " + br->errors[0]);
   }
   SENDSYNC_RETURN_IF_ERROR(store::ResolveMatch(conn, id, resolution, actor));
   SENDSYNC_RETURN_IF_ERROR(AuditOne(conn, actor, "match.resolve", m->kind, bo.force_pupil_id,
@@ -385,12 +443,16 @@ Result<std::vector<int64_t>> Engine::RetryOutboxMatching(const OutboxRetryFilter
   return done;
 }
 
-Result<Engine::ImportReport> Engine::ImportJsonLines(const std::string& path,
-                                                     const std::string& actor) {
+namespace {
+
+using ImportItems = std::map<std::string, std::vector<detail::Incoming>>;
+
+// Reads an import file: one canonical record per line, by kind. Lines that are not a valid
+// record are reported in `rep` (with warnings for lines that are).
+Result<ImportItems> ReadImportFile(const std::string& path, Engine::ImportReport& rep) {
   std::ifstream in(path);
   if (!in) return Status::NotFound("cannot read " + path);
-  ImportReport rep;
-  std::map<std::string, std::vector<detail::Incoming>> by_kind;
+  ImportItems by_kind;
   std::string line;
   while (std::getline(in, line)) {
     ++rep.lines;
@@ -417,14 +479,11 @@ Result<Engine::ImportReport> Engine::ImportJsonLines(const std::string& path,
     inc.ext_id = where;
     by_kind[inc.raw.value("kind", "")].push_back(std::move(inc));
   }
-  if (!rep.errors.empty()) return rep;
+  return by_kind;
+}
 
-  auto conn_r = impl_->store.Connect();
-  if (!conn_r.ok()) return conn_r.status();
-  store::Conn& conn = **conn_r;
-  store::Tx tx(conn);
-  SENDSYNC_RETURN_IF_ERROR(tx.status());
-  // The import link owns every field it sends: an admin's file is an instruction.
+// The built-in link imports go through; created on first use.
+Status EnsureImportLink(store::Conn& conn) {
   auto link = store::GetLink(conn, kImportLink);
   if (!link.ok()) {
     store::Link l;
@@ -445,64 +504,90 @@ Result<Engine::ImportReport> Engine::ImportJsonLines(const std::string& path,
     auto id = store::CreateLink(conn, l);
     if (!id.ok()) return id.status();
   }
+  return Status::OK();
+}
+
+// A file written by export-json names records by their hub ids ("h12"). Where such an id is a
+// hub record of the same kind — a pupil with the same UPN, or a record of the same pupil — it is
+// that record: the import link learns the id, so the file applies to the hub it came from
+// instead of looking like new, ambiguous pupils. A file from another hub matches nothing here.
+Status LearnFileHubIds(store::Conn& conn, const detail::LinkCtx& import_link,
+                       const ImportItems& by_kind) {
+  const detail::LinkCtx* ctx = &import_link;
+  struct FileRef {
+    std::string kind, upn, pupil_id;
+  };
+  std::map<int64_t, FileRef> hub_ids;  // record id -> what the file says of it
+  for (const auto& [kind, items] : by_kind)
+    for (const detail::Incoming& inc : items) {
+      const std::string id = inc.raw.value("id", "");
+      if (kind == "sen" || id.empty() || id[0] != 'h') continue;
+      int64_t rid = hub::ParseHubId(id);
+      if (!rid) continue;
+      FileRef f{kind, inc.raw.value("upn", ""), ""};
+      if (auto p = inc.raw.find("pupil"); p != inc.raw.end() && p->is_object())
+        f.pupil_id = p->value("id", "");
+      hub_ids[rid] = f;
+    }
+  std::vector<int64_t> ids;
+  for (const auto& [rid, f] : hub_ids) ids.push_back(rid);
+  auto rows = store::LoadRecords(conn, ids);
+  if (!rows.ok()) return rows.status();
+  std::set<int64_t> same_pupils;  // hub pupils the file names by their hub id and UPN
+  for (const store::RecordRow& r : *rows)
+    if (r.id && r.kind == "pupil" && hub_ids[r.id].kind == "pupil" && !r.upn.empty() &&
+        hub_ids[r.id].upn == r.upn)
+      same_pupils.insert(r.id);
+  std::vector<store::LinkRecord> learn;
+  for (const store::RecordRow& r : *rows) {
+    const FileRef& f = hub_ids[r.id];
+    if (!r.id || r.kind != f.kind) continue;
+    const bool same = r.kind == "pupil" ? same_pupils.count(r.id) > 0
+                                        : same_pupils.count(r.pupil_id) > 0 &&
+                                              f.pupil_id == hub::HubId(r.pupil_id);
+    if (!same) continue;
+    store::LinkRecord lr;
+    lr.link_id = ctx->link.id;
+    lr.kind = r.kind;
+    lr.external_id = hub::HubId(r.id);
+    lr.record_id = r.id;
+    auto known = store::LinkRecordsByExternal(conn, ctx->link.id, r.kind, {lr.external_id});
+    if (!known.ok()) return known.status();
+    if (known->empty()) learn.push_back(std::move(lr));
+  }
+  SENDSYNC_RETURN_IF_ERROR(store::UpsertLinkRecords(conn, learn));
+  return Status::OK();
+}
+
+}  // namespace
+
+Result<Engine::ImportReport> Engine::ImportJsonLines(const std::string& path,
+                                                     const std::string& actor) {
+  ImportReport rep;
+  auto read = ReadImportFile(path, rep);
+  if (!read.ok()) return read.status();
+  ImportItems& by_kind = *read;
+  if (!rep.errors.empty()) return rep;
+
+  auto conn_r = impl_->store.Connect();
+  if (!conn_r.ok()) return conn_r.status();
+  store::Conn& conn = **conn_r;
+  store::Tx tx(conn);
+  SENDSYNC_RETURN_IF_ERROR(tx.status());
+  // The import link owns every field it sends: an admin's file is an instruction.
+  SENDSYNC_RETURN_IF_ERROR(EnsureImportLink(conn));
   auto ctx = detail::LoadLink(conn, kImportLink);
   if (!ctx.ok()) return ctx.status();
   ctx->actor = actor;
-  // A file written by export-json names records by their hub ids ("h12"). Where such an id is a
-  // hub record of the same kind — a pupil with the same UPN, or a record of the same pupil — it is
-  // that record: the import link learns the id, so the file applies to the hub it came from
-  // instead of looking like new, ambiguous pupils. A file from another hub matches nothing here.
-  {
-    struct FileRef {
-      std::string kind, upn, pupil_id;
-    };
-    std::map<int64_t, FileRef> hub_ids;  // record id -> what the file says of it
-    for (const auto& [kind, items] : by_kind)
-      for (const detail::Incoming& inc : items) {
-        const std::string id = inc.raw.value("id", "");
-        if (kind == "sen" || id.empty() || id[0] != 'h') continue;
-        int64_t rid = hub::ParseHubId(id);
-        if (!rid) continue;
-        FileRef f{kind, inc.raw.value("upn", ""), ""};
-        if (auto p = inc.raw.find("pupil"); p != inc.raw.end() && p->is_object())
-          f.pupil_id = p->value("id", "");
-        hub_ids[rid] = f;
-      }
-    std::vector<int64_t> ids;
-    for (const auto& [rid, f] : hub_ids) ids.push_back(rid);
-    auto rows = store::LoadRecords(conn, ids);
-    if (!rows.ok()) return rows.status();
-    std::set<int64_t> same_pupils;  // hub pupils the file names by their hub id and UPN
-    for (const store::RecordRow& r : *rows)
-      if (r.id && r.kind == "pupil" && hub_ids[r.id].kind == "pupil" && !r.upn.empty() &&
-          hub_ids[r.id].upn == r.upn)
-        same_pupils.insert(r.id);
-    std::vector<store::LinkRecord> learn;
-    for (const store::RecordRow& r : *rows) {
-      const FileRef& f = hub_ids[r.id];
-      if (!r.id || r.kind != f.kind) continue;
-      const bool same = r.kind == "pupil" ? same_pupils.count(r.id) > 0
-                                          : same_pupils.count(r.pupil_id) > 0 &&
-                                                f.pupil_id == hub::HubId(r.pupil_id);
-      if (!same) continue;
-      store::LinkRecord lr;
-      lr.link_id = ctx->link.id;
-      lr.kind = r.kind;
-      lr.external_id = hub::HubId(r.id);
-      lr.record_id = r.id;
-      auto known = store::LinkRecordsByExternal(conn, ctx->link.id, r.kind, {lr.external_id});
-      if (!known.ok()) return known.status();
-      if (known->empty()) learn.push_back(std::move(lr));
-    }
-    SENDSYNC_RETURN_IF_ERROR(store::UpsertLinkRecords(conn, learn));
-  }
+  SENDSYNC_RETURN_IF_ERROR(LearnFileHubIds(conn, *ctx, by_kind));
   for (auto k : records::AllKinds()) {
     auto it = by_kind.find(records::KindName(k));
     if (it == by_kind.end()) continue;
     detail::BatchOptions bo;
     bo.quarantine_failures = false;
-    detail::BatchResult br;
-    SENDSYNC_RETURN_IF_ERROR(detail::ApplyBatch(conn, *ctx, it->first, it->second, {}, {}, bo, br));
+    auto plan = PlanAndCommit(conn, *ctx, it->first, it->second, bo);
+    if (!plan.ok()) return plan.status();
+    const detail::BatchResult& br = *plan;
     rep.created += br.created;
     rep.updated += br.updated;
     rep.unchanged += br.unchanged;

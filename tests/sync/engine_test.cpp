@@ -125,15 +125,6 @@ TEST_F(Engine, SameUpnWithADifferentDateOfBirthWaitsInTheMatchQueue) {
   EXPECT_EQ(Hub("pupil").size(), 1u);
 }
 
-// A temporary UPN: the same shape as Upn(n), ending in a letter.
-std::string TempUpn(int n) {
-  char body[16];
-  std::snprintf(body, sizeof body, "?82012000%03dA", n % 1000);
-  std::string s(body);
-  s[0] = *domain::UpnCheckLetter(s);
-  return s;
-}
-
 // Issue 17, fault 7: the record that brings a pupil's permanent UPN names the temporary one as
 // its former UPN. That is the same pupil (same date of birth and name): the hub replaces the UPN,
 // audited, with no duplicate-UPN label and no conflict, and the link keeps one id for the pupil.
