@@ -5,7 +5,10 @@
 #include <cctype>
 #include <set>
 
+#include "core/domain/cost.h"
 #include "core/domain/internal.h"
+#include "core/domain/pupil_records.h"
+#include "core/domain/readiness.h"
 
 namespace sendsync::domain {
 
