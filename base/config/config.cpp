@@ -104,9 +104,10 @@ json Config::ToJson() const {
           {"allow_plain_http", allow_plain_http}};
 }
 
-Result<Config> FromJson(const json& j, const std::string& base) {
-  if (!j.is_object()) return Bad("(top)", "must be a JSON object");
-  Config c;
+namespace {
+
+// Every key is known and of its type (text, a whole number in range, true/false).
+Status CheckKeys(const json& j) {
   static const std::set<std::string> kStrings = {
       "data_dir",         "store_url",    "plugin_dir",       "listen",
       "tls_cert",         "tls_key",      "log_level",        "log_file",
@@ -138,6 +139,11 @@ Result<Config> FromJson(const json& j, const std::string& base) {
       return Bad(k, "unknown key");
     }
   }
+  return Status::OK();
+}
+
+// Copies the keys present in `j` over the defaults in `c`; CheckKeys has checked their types.
+void ReadValues(const json& j, Config& c) {
   auto str = [&](const char* k, std::string& out) {
     if (j.contains(k)) out = j[k].get<std::string>();
   };
@@ -180,7 +186,10 @@ Result<Config> FromJson(const json& j, const std::string& base) {
   num("max_connections", c.max_connections);
   num("max_connections_per_address", c.max_connections_per_address);
   if (j.contains("allow_plain_http")) c.allow_plain_http = j["allow_plain_http"].get<bool>();
+}
 
+// Relative file and folder paths are relative to `base` (the config file's folder).
+void ResolvePaths(const std::string& base, Config& c) {
   c.data_dir = Under(base, c.data_dir);
   c.plugin_dir = Under(base, c.plugin_dir);
   c.tls_cert = Under(base, c.tls_cert);
@@ -194,7 +203,10 @@ Result<Config> FromJson(const json& j, const std::string& base) {
   c.trusted_keys_dir = Under(base, c.trusted_keys_dir);
   if (c.store_url.rfind("sqlite:", 0) == 0)
     c.store_url = "sqlite:" + Under(base, c.store_url.substr(7));
+}
 
+// The values make sense on their own and together; files and folders named exist.
+Status CheckValues(const Config& c) {
   static const std::set<std::string> kLevels = {"debug", "info", "warn", "error", "off"};
   if (!kLevels.count(c.log_level))
     return Bad("log_level", "must be debug, info, warn, error or off");
@@ -237,6 +249,18 @@ Result<Config> FromJson(const json& j, const std::string& base) {
     return Bad("max_connections", "must be 16..1000000");
   if (c.max_connections_per_address > c.max_connections)
     return Bad("max_connections_per_address", "must be at most max_connections");
+  return Status::OK();
+}
+
+}  // namespace
+
+Result<Config> FromJson(const json& j, const std::string& base) {
+  if (!j.is_object()) return Bad("(top)", "must be a JSON object");
+  SENDSYNC_RETURN_IF_ERROR(CheckKeys(j));
+  Config c;
+  ReadValues(j, c);
+  ResolvePaths(base, c);
+  SENDSYNC_RETURN_IF_ERROR(CheckValues(c));
   return c;
 }
 

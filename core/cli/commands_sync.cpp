@@ -813,9 +813,8 @@ void IdCommand(Registry& reg, const std::string& name, const std::string& summar
            run});
 }
 
-}  // namespace
-
-void RegisterSyncCommands(Registry& reg) {
+// `link …`: adding, listing, switching and resetting links.
+void RegisterLinkCommands(Registry& reg) {
   reg.Add({"link add", "install an adapter for a school", "",
            "The config file is the adapter's JSON configuration; secret fields must be references "
            "(env:NAME or file:PATH), never the secret itself. The settings file says, per record "
@@ -862,28 +861,10 @@ void RegisterSyncCommands(Registry& reg) {
              AddValueOption(s, "kind", "KIND", "only this record kind (e.g. referral)");
            },
            LinkResetCursor});
-  reg.Add(
-      {"sync", "run links: pull, check, merge, store, push", "",
-       "Links run side by side, up to --parallel (the config's max_parallel_runs, default 2) at "
-       "a time, so one whose adapter hangs does not hold up the others; the report lists them "
-       "in the order they were added. --parallel 1 runs them one after another in that order. "
-       "Exit codes: 0 all well, 1 a link failed, 3 finished but records need a person.",
-       0, 0,
-       [](Poco::Util::OptionSet& s) {
-         AddCommonOptions(s);
-         AddValueOption(s, "link", "NAME", "run only this link");
-         AddValueOption(s, "school", "URN", "run only this school's links");
-         AddFlag(s, "dry-run", "do everything up to storing, then report what would change");
-         AddFlag(s, "push-only", "only deliver waiting changes");
-         AddFlag(s, "pull-only", "only pull; leave changes waiting");
-         AddValueOption(s, "page-size", "N", "records per read and per commit (default 1000)");
-         AddFlag(s, "progress",
-                 "with --json: write progress events to stderr as JSON lines (records done, "
-                 "total when known, rate, seconds left)");
-         AddValueOption(s, "parallel", "N",
-                        "links run at the same time, 1..64 (default: max_parallel_runs, 2)");
-       },
-       Sync});
+}
+
+// The queues a person works through: conflicts, quarantine, matches, outbox.
+void RegisterQueueCommands(Registry& reg) {
   reg.Add({"conflicts list", "fields two systems changed differently, waiting for a person", "", "", 0, 0,
            [](Poco::Util::OptionSet& s) { QueueOptions(s, "open (default), resolved"); }, ConflictsList});
   IdCommand(reg, "conflicts resolve", "decide a conflict: keep ours, take theirs, or set a value",
@@ -924,6 +905,10 @@ void RegisterSyncCommands(Registry& reg) {
              AddValueOption(s, "status", "STATUS", "with --all: dead (default) or rejected");
            },
            OutboxRetry});
+}
+
+// `runs list` and `audit …`.
+void RegisterRunAndAuditCommands(Registry& reg) {
   reg.Add({"runs list", "recent runs and what they did", "", "", 0, 0,
            [](Poco::Util::OptionSet& s) {
              AddCommonOptions(s);
@@ -960,6 +945,36 @@ void RegisterSyncCommands(Registry& reg) {
              AddValueOption(s, "after", "SEQ", "entries after this sequence number");
            },
            AuditShow});
+}
+
+}  // namespace
+
+void RegisterSyncCommands(Registry& reg) {
+  RegisterLinkCommands(reg);
+  reg.Add(
+      {"sync", "run links: pull, check, merge, store, push", "",
+       "Links run side by side, up to --parallel (the config's max_parallel_runs, default 2) at "
+       "a time, so one whose adapter hangs does not hold up the others; the report lists them "
+       "in the order they were added. --parallel 1 runs them one after another in that order. "
+       "Exit codes: 0 all well, 1 a link failed, 3 finished but records need a person.",
+       0, 0,
+       [](Poco::Util::OptionSet& s) {
+         AddCommonOptions(s);
+         AddValueOption(s, "link", "NAME", "run only this link");
+         AddValueOption(s, "school", "URN", "run only this school's links");
+         AddFlag(s, "dry-run", "do everything up to storing, then report what would change");
+         AddFlag(s, "push-only", "only deliver waiting changes");
+         AddFlag(s, "pull-only", "only pull; leave changes waiting");
+         AddValueOption(s, "page-size", "N", "records per read and per commit (default 1000)");
+         AddFlag(s, "progress",
+                 "with --json: write progress events to stderr as JSON lines (records done, "
+                 "total when known, rate, seconds left)");
+         AddValueOption(s, "parallel", "N",
+                        "links run at the same time, 1..64 (default: max_parallel_runs, 2)");
+       },
+       Sync});
+  RegisterQueueCommands(reg);
+  RegisterRunAndAuditCommands(reg);
 }
 
 }  // namespace sendsync::cli

@@ -5,6 +5,7 @@
 
 #include "core/domain/clocks_internal.h"
 #include "core/domain/internal.h"
+#include "core/domain/school_year.h"
 
 namespace sendsync::domain::detail {
 

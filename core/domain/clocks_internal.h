@@ -1,11 +1,14 @@
-// Internal to core/domain: the pieces Clocks() is built from. Other folders use domain.h.
+// Internal to core/domain: the pieces Clocks() is built from. Other folders use clocks.h.
 #pragma once
 
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "core/domain/domain.h"
+#include "core/domain/clocks.h"
+#include "core/domain/pupil_records.h"
+#include "core/domain/rules.h"
+#include "core/domain/stage_models.h"
 
 namespace sendsync::domain::detail {
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/domain/clocks_internal.h"
+#include "core/domain/school_year.h"
 
 namespace sendsync::domain::detail {
 

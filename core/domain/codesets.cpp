@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <set>
 
+#include "core/domain/codesets.h"
 #include "core/domain/internal.h"
 
 namespace sendsync::domain {

@@ -3,6 +3,7 @@
 // record as "<kind>:<id>.<field>".
 #include <set>
 
+#include "core/domain/consistency.h"
 #include "core/domain/internal.h"
 
 namespace sendsync::domain {

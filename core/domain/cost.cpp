@@ -1,7 +1,7 @@
 // Provision arithmetic: hourly rate × hours per week ÷ group size, plus resources.
 #include <algorithm>
 
-#include "core/domain/domain.h"
+#include "core/domain/cost.h"
 
 namespace sendsync::domain {
 

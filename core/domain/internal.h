@@ -1,5 +1,6 @@
 // Internal to core/domain: small helpers shared by the implementation files (issue builders, date
-// formatting, reading the data documents). Other folders use domain.h.
+// formatting, reading the data documents). Other folders use the public headers (domain.h lists
+// them).
 #pragma once
 
 #include <optional>
@@ -9,7 +10,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/domain/domain.h"
+#include "core/domain/codesets.h"
+#include "core/domain/issues.h"
+#include "core/domain/rules.h"
+#include "sendsync/sdk/records.h"
 
 namespace sendsync::domain::detail {
 

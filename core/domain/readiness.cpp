@@ -5,7 +5,10 @@
 #include <cctype>
 #include <set>
 
+#include "core/domain/cost.h"
 #include "core/domain/internal.h"
+#include "core/domain/pupil_records.h"
+#include "core/domain/readiness.h"
 
 namespace sendsync::domain {
 
@@ -94,142 +97,110 @@ ChecklistItem SenSupport(const PupilRecords& pr, Date as_of, const records::Refe
   return it;
 }
 
-}  // namespace
-
-std::string EvidenceName(const PupilRecords& pr, const std::string& ref) {
-  const size_t colon = ref.find(':');
-  if (colon == std::string::npos) return ref;
-  const std::string kind = ref.substr(0, colon), id = ref.substr(colon + 1);
-  auto lower = [](std::string s) {
-    if (!s.empty()) s[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(s[0])));
-    return s;
-  };
-  if (kind == "cycle")
-    for (const auto& c : pr.cycles)
-      if (c.id == id) return lower(CycleName(c));
-  if (kind == "review")
-    for (const auto& r : pr.reviews)
-      if (r.id == id) return lower(ReviewName(r));
-  if (kind == "provision")
-    for (const auto& p : pr.provision)
-      if (p.id == id) return ProvisionName(p);
-  if (kind == "referral") return "the request";
-  if (kind == "sen") return "the SEN record";
-  return ref;
-}
-
-Readiness CheckReadiness(const PupilRecords& pr, Date as_of, const Rules& rules) {
-  Readiness out;
-  const Finder find{pr, as_of};
-  const records::Referral* referral = CurrentReferral(pr, as_of);
-  out.items.push_back(SenSupport(pr, as_of, referral));
-  if (referral) out.requested_by = referral->requester_role;
-  if (FamilyRequest(referral)) {
-    out.gate = false;
-    out.advice = "Requested by " + WhoAsked(referral->requester_role) +
-                 ": a parent or young person may ask the LA for an EHC needs assessment "
-                 "without SEN support first (Children and Families Act 2014, section 36), so "
-                 "this checklist is advice on the evidence to send, not a condition of the "
-                 "request.";
-  }
-
-  // Completed cycles with a recorded review: the core of the evidence.
-  std::vector<const records::Cycle*> counted;
+// Completed cycles with a recorded review: the core of the evidence. `counted` gets those cycles.
+ChecklistItem CompletedCycles(const PupilRecords& pr, const Finder& find, const Rules& rules,
+                              std::vector<const records::Cycle*>& counted) {
   std::vector<std::string> unreviewed;
   for (const records::Cycle& c : pr.cycles) {
-    if (c.status != "completed" || !c.completed || *c.completed > as_of) continue;
+    if (c.status != "completed" || !c.completed || *c.completed > find.as_of) continue;
     if (find.ReviewOf(c))
       counted.push_back(&c);
     else
       unreviewed.push_back(CycleName(c));
   }
-  {
-    ChecklistItem it{
-        "completed_cycles", "Completed Assess-Plan-Do-Review cycles with reviews", false, {}, ""};
-    for (const records::Cycle* c : counted) {
-      AddEvidence(it.evidence, Ref("cycle", c->id));
-      AddEvidence(it.evidence, Ref("review", find.ReviewOf(*c)->id));
-    }
-    it.met = static_cast<int>(counted.size()) >= rules.min_completed_cycles;
-    if (!it.met) {
-      it.missing = "Needs " + std::to_string(rules.min_completed_cycles) +
-                   " completed cycles each with a recorded review; found " +
-                   std::to_string(counted.size()) + ".";
-      for (const std::string& c : unreviewed) it.missing += " " + c + " has no review recorded.";
-    }
-    out.items.push_back(std::move(it));
+  ChecklistItem it{
+      "completed_cycles", "Completed Assess-Plan-Do-Review cycles with reviews", false, {}, ""};
+  for (const records::Cycle* c : counted) {
+    AddEvidence(it.evidence, Ref("cycle", c->id));
+    AddEvidence(it.evidence, Ref("review", find.ReviewOf(*c)->id));
   }
-  // Dated plans with SMART targets.
-  {
-    ChecklistItem it{"smart_targets",
-                     "Plans with outcomes and SMART targets (criteria and a date)",
-                     false,
-                     {},
-                     ""};
-    std::vector<std::string> gaps;
-    for (const records::Cycle* c : counted) {
-      int targets = 0;
-      for (const auto& o : c->outcomes)
-        for (const auto& t : o.targets) {
-          ++targets;
-          bool criteria = t.success_criteria.find_first_not_of(" \t\r\n") != std::string::npos;
-          if (!criteria || !t.due)
-            gaps.push_back(
-                CycleName(*c) + ": target " + t.id +
-                (t.description.empty() ? "" : " (\"" + t.description + "\")") + " lacks " +
-                (!criteria ? (t.due ? "success criteria" : "criteria and a date") : "a date"));
-        }
-      if (targets == 0) gaps.push_back(CycleName(*c) + " records no targets");
-      AddEvidence(it.evidence, Ref("cycle", c->id));
-    }
-    it.met = !counted.empty() && gaps.empty();
-    if (counted.empty())
-      it.missing = "No completed, reviewed cycle to show targets from.";
+  it.met = static_cast<int>(counted.size()) >= rules.min_completed_cycles;
+  if (!it.met) {
+    it.missing = "Needs " + std::to_string(rules.min_completed_cycles) +
+                 " completed cycles each with a recorded review; found " +
+                 std::to_string(counted.size()) + ".";
+    for (const std::string& c : unreviewed) it.missing += " " + c + " has no review recorded.";
+  }
+  return it;
+}
+
+// Dated plans with SMART targets, in the counted cycles.
+ChecklistItem SmartTargets(const std::vector<const records::Cycle*>& counted) {
+  ChecklistItem it{"smart_targets",
+                   "Plans with outcomes and SMART targets (criteria and a date)",
+                   false,
+                   {},
+                   ""};
+  std::vector<std::string> gaps;
+  for (const records::Cycle* c : counted) {
+    int targets = 0;
+    for (const auto& o : c->outcomes)
+      for (const auto& t : o.targets) {
+        ++targets;
+        bool criteria = t.success_criteria.find_first_not_of(" \t\r\n") != std::string::npos;
+        if (!criteria || !t.due)
+          gaps.push_back(
+              CycleName(*c) + ": target " + t.id +
+              (t.description.empty() ? "" : " (\"" + t.description + "\")") + " lacks " +
+              (!criteria ? (t.due ? "success criteria" : "criteria and a date") : "a date"));
+      }
+    if (targets == 0) gaps.push_back(CycleName(*c) + " records no targets");
+    AddEvidence(it.evidence, Ref("cycle", c->id));
+  }
+  it.met = !counted.empty() && gaps.empty();
+  if (counted.empty())
+    it.missing = "No completed, reviewed cycle to show targets from.";
+  else
+    for (const std::string& g : gaps) it.missing += (it.missing.empty() ? "" : "; ") + g;
+  if (!it.missing.empty() && it.missing.back() != '.') it.missing += '.';
+  return it;
+}
+
+// Reviews of the counted cycles that weigh progress per target.
+ChecklistItem ReviewProgress(const Finder& find,
+                             const std::vector<const records::Cycle*>& counted) {
+  ChecklistItem it{"review_progress", "Reviews record progress against each target", false, {}, ""};
+  std::vector<std::string> gaps;
+  for (const records::Cycle* c : counted) {
+    const records::Review* r = find.ReviewOf(*c);
+    if (r->progress.empty())
+      gaps.push_back(ReviewName(*r));
     else
-      for (const std::string& g : gaps) it.missing += (it.missing.empty() ? "" : "; ") + g;
-    if (!it.missing.empty() && it.missing.back() != '.') it.missing += '.';
-    out.items.push_back(std::move(it));
+      AddEvidence(it.evidence, Ref("review", r->id));
   }
-  // Reviews that weigh progress per target.
-  {
-    ChecklistItem it{
-        "review_progress", "Reviews record progress against each target", false, {}, ""};
-    std::vector<std::string> gaps;
-    for (const records::Cycle* c : counted) {
-      const records::Review* r = find.ReviewOf(*c);
-      if (r->progress.empty())
-        gaps.push_back(ReviewName(*r));
-      else
-        AddEvidence(it.evidence, Ref("review", r->id));
-    }
-    it.met = !counted.empty() && gaps.empty();
-    if (counted.empty()) it.missing = "No reviews of completed cycles yet.";
-    for (const std::string& g : gaps)
-      it.missing += (it.missing.empty() ? "" : " ") + g + " records no progress per target.";
-    out.items.push_back(std::move(it));
+  it.met = !counted.empty() && gaps.empty();
+  if (counted.empty()) it.missing = "No reviews of completed cycles yet.";
+  for (const std::string& g : gaps)
+    it.missing += (it.missing.empty() ? "" : " ") + g + " records no progress per target.";
+  return it;
+}
+
+// Costed provision started by the as-of date.
+ChecklistItem CostedProvision(const PupilRecords& pr, Date as_of) {
+  ChecklistItem it{"costed_provision", "Provision recorded and costed", false, {}, ""};
+  std::vector<std::string> uncosted;
+  for (const records::Provision& p : pr.provision) {
+    if (p.start > as_of) continue;
+    if (Cost(p).per_year > 0)
+      AddEvidence(it.evidence, Ref("provision", p.id));
+    else
+      uncosted.push_back(ProvisionName(p));
   }
-  // Costed provision.
-  {
-    ChecklistItem it{"costed_provision", "Provision recorded and costed", false, {}, ""};
-    std::vector<std::string> uncosted;
-    for (const records::Provision& p : pr.provision) {
-      if (p.start > as_of) continue;
-      if (Cost(p).per_year > 0)
-        AddEvidence(it.evidence, Ref("provision", p.id));
-      else
-        uncosted.push_back(ProvisionName(p));
-    }
-    it.met = !it.evidence.empty() && uncosted.empty();
-    if (it.evidence.empty() && uncosted.empty())
-      it.missing =
-          "No provision is recorded: list interventions with time, group size, staff "
-          "and hourly rate.";
-    for (const std::string& u : uncosted)
-      it.missing += (it.missing.empty() ? "" : " ") + u +
-                    " has no cost (hourly rate and time, or resources).";
-    out.items.push_back(std::move(it));
-  }
-  // External specialist involvement, and the family's and pupil's views.
+  it.met = !it.evidence.empty() && uncosted.empty();
+  if (it.evidence.empty() && uncosted.empty())
+    it.missing =
+        "No provision is recorded: list interventions with time, group size, staff "
+        "and hourly rate.";
+  for (const std::string& u : uncosted)
+    it.missing +=
+        (it.missing.empty() ? "" : " ") + u + " has no cost (hourly rate and time, or resources).";
+  return it;
+}
+
+// External specialist involvement, and the family's and pupil's views: three items, appended to
+// `items` in that order.
+void Voices(const PupilRecords& pr, Date as_of, const Rules& rules,
+            const records::Referral* referral, std::vector<ChecklistItem>& items) {
   ChecklistItem specialist{"specialist_advice", "Advice from external specialists", false, {}, ""};
   ChecklistItem parents{"parent_views", "The parents' views", false, {}, ""};
   ChecklistItem pupil{"pupil_views", "The pupil's views", false, {}, ""};
@@ -271,29 +242,78 @@ Readiness CheckReadiness(const PupilRecords& pr, Date as_of, const Rules& rules)
     pupil.missing =
         "The pupil's views are not recorded (in a review, the assessment or the "
         "request).";
-  out.items.push_back(std::move(specialist));
-  out.items.push_back(std::move(parents));
-  out.items.push_back(std::move(pupil));
-  // Consent to share information with the LA.
-  {
-    ChecklistItem it{"consent", "Consent to share information with the LA", false, {}, ""};
-    if (referral) {
-      const bool family_request =
-          referral->requester_role == "parent" || referral->requester_role == "young_person";
-      const bool given =
-          referral->consent.given && referral->consent.date && *referral->consent.date <= as_of;
-      it.met = family_request || given;
-      if (it.met) AddEvidence(it.evidence, Ref("referral", referral->id));
-      if (!it.met)
-        it.missing = referral->consent.given && !referral->consent.date
-                         ? "The request records consent without a date."
-                         : "The request does not record the family's consent to share "
-                           "information.";
-    } else {
-      it.missing = "No request is being prepared yet to record the family's consent on.";
-    }
-    out.items.push_back(std::move(it));
+  items.push_back(std::move(specialist));
+  items.push_back(std::move(parents));
+  items.push_back(std::move(pupil));
+}
+
+// Consent to share information with the LA, on the referral being prepared.
+ChecklistItem Consent(const records::Referral* referral, Date as_of) {
+  ChecklistItem it{"consent", "Consent to share information with the LA", false, {}, ""};
+  if (referral) {
+    const bool family_request =
+        referral->requester_role == "parent" || referral->requester_role == "young_person";
+    const bool given =
+        referral->consent.given && referral->consent.date && *referral->consent.date <= as_of;
+    it.met = family_request || given;
+    if (it.met) AddEvidence(it.evidence, Ref("referral", referral->id));
+    if (!it.met)
+      it.missing = referral->consent.given && !referral->consent.date
+                       ? "The request records consent without a date."
+                       : "The request does not record the family's consent to share "
+                         "information.";
+  } else {
+    it.missing = "No request is being prepared yet to record the family's consent on.";
   }
+  return it;
+}
+
+}  // namespace
+
+std::string EvidenceName(const PupilRecords& pr, const std::string& ref) {
+  const size_t colon = ref.find(':');
+  if (colon == std::string::npos) return ref;
+  const std::string kind = ref.substr(0, colon), id = ref.substr(colon + 1);
+  auto lower = [](std::string s) {
+    if (!s.empty()) s[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(s[0])));
+    return s;
+  };
+  if (kind == "cycle")
+    for (const auto& c : pr.cycles)
+      if (c.id == id) return lower(CycleName(c));
+  if (kind == "review")
+    for (const auto& r : pr.reviews)
+      if (r.id == id) return lower(ReviewName(r));
+  if (kind == "provision")
+    for (const auto& p : pr.provision)
+      if (p.id == id) return ProvisionName(p);
+  if (kind == "referral") return "the request";
+  if (kind == "sen") return "the SEN record";
+  return ref;
+}
+
+Readiness CheckReadiness(const PupilRecords& pr, Date as_of, const Rules& rules) {
+  Readiness out;
+  const Finder find{pr, as_of};
+  const records::Referral* referral = CurrentReferral(pr, as_of);
+  out.items.push_back(SenSupport(pr, as_of, referral));
+  if (referral) out.requested_by = referral->requester_role;
+  if (FamilyRequest(referral)) {
+    out.gate = false;
+    out.advice = "Requested by " + WhoAsked(referral->requester_role) +
+                 ": a parent or young person may ask the LA for an EHC needs assessment "
+                 "without SEN support first (Children and Families Act 2014, section 36), so "
+                 "this checklist is advice on the evidence to send, not a condition of the "
+                 "request.";
+  }
+
+  std::vector<const records::Cycle*> counted;
+  out.items.push_back(CompletedCycles(pr, find, rules, counted));
+  out.items.push_back(SmartTargets(counted));
+  out.items.push_back(ReviewProgress(find, counted));
+  out.items.push_back(CostedProvision(pr, as_of));
+  Voices(pr, as_of, rules, referral, out.items);
+  out.items.push_back(Consent(referral, as_of));
   out.ready =
       std::all_of(out.items.begin(), out.items.end(), [](const ChecklistItem& i) { return i.met; });
   return out;

@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "core/domain/internal.h"
+#include "core/domain/rules.h"
 
 namespace sendsync::domain {
 

@@ -9,6 +9,7 @@
 
 #include "core/domain/embedded_data.h"
 #include "core/domain/internal.h"
+#include "core/domain/stage_models.h"
 
 namespace sendsync::domain {
 

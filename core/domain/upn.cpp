@@ -3,6 +3,7 @@
 #include <map>
 
 #include "core/domain/internal.h"
+#include "core/domain/upn.h"
 
 namespace sendsync::domain {
 namespace {

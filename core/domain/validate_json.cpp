@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/domain/internal.h"
+#include "core/domain/validation.h"
 
 namespace sendsync::domain {
 

@@ -1,6 +1,7 @@
 // Validation of the LA-side records: requests for an EHC needs assessment and EHC plans
 // (reference sections 5 and 6).
 #include "core/domain/internal.h"
+#include "core/domain/validation.h"
 
 namespace sendsync::domain {
 

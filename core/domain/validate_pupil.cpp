@@ -2,6 +2,9 @@
 #include <set>
 
 #include "core/domain/internal.h"
+#include "core/domain/pupil_records.h"
+#include "core/domain/upn.h"
+#include "core/domain/validation.h"
 
 namespace sendsync::domain {
 

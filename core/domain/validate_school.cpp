@@ -4,6 +4,8 @@
 #include <set>
 
 #include "core/domain/internal.h"
+#include "core/domain/stage_models.h"
+#include "core/domain/validation.h"
 
 namespace sendsync::domain {
 

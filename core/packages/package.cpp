@@ -390,6 +390,87 @@ Result<std::string> Pack(const std::string& dir, const std::string& key_path,
   return out;
 }
 
+namespace {
+
+// manifest.json's shape, and the id, version and vendor it names (into `res`).
+Result<json> ReadManifest(const std::string& manifest_text, InstallResult& res) {
+  json m = json::parse(manifest_text, nullptr, false);
+  if (!m.is_object()) return Status::InvalidArgument("manifest.json is not a JSON object");
+  for (const char* k : {"id", "version", "abi", "vendor", "architecture", "library"})
+    if (!m.contains(k) || !m[k].is_string() || m[k].get<std::string>().empty())
+      return Status::InvalidArgument(std::string("manifest.json: ") + k +
+                                     " is missing or not text");
+  if (m.value("format", 0) != 1) return Status::InvalidArgument("manifest.json: format must be 1");
+  if (!m.contains("files") || !m["files"].is_object())
+    return Status::InvalidArgument("manifest.json: files is missing");
+  res.id = m["id"].get<std::string>();
+  res.version = m["version"].get<std::string>();
+  res.vendor = m["vendor"].get<std::string>();
+  static const std::regex id_re("[a-z0-9][a-z0-9-]{0,63}");
+  static const std::regex version_re("[0-9A-Za-z][0-9A-Za-z.+_-]{0,63}");
+  if (!std::regex_match(res.id, id_re))
+    return Status::InvalidArgument("manifest.json: id '" + res.id +
+                                   "' must be lower-case letters, digits and '-'");
+  if (!std::regex_match(res.version, version_re))
+    return Status::InvalidArgument("manifest.json: version '" + res.version +
+                                   "' must be letters, digits, '.', '+', '_' or '-'");
+  return m;
+}
+
+// The signature by a trusted key over manifest.json, or none when unsigned packages are allowed.
+Status CheckSignature(const json& m, const std::string& manifest_text,
+                      const std::map<std::string, std::string>& files, const InstallOptions& o,
+                      InstallResult& res) {
+  auto sit = files.find(kSignatureName);
+  if (sit == files.end()) {
+    if (!o.allow_unsigned)
+      return Status::PermissionDenied(
+          "the package is not signed (install unsigned packages only with --allow-unsigned)");
+  } else if (!m.contains("signer") || !m["signer"].is_string()) {
+    return Status::InvalidArgument("manifest.json: signer is missing");
+  } else {
+    auto key = TrustedKey(o.trusted_keys_dir, m["signer"].get<std::string>());
+    if (!key.ok()) return key.status();
+    if (!Verify(key->get(), manifest_text, sit->second))
+      return Status::PermissionDenied(
+          "the signature does not match manifest.json (wrong key, or the manifest was changed)");
+    res.signer = m["signer"].get<std::string>();
+    res.signature_checked = true;
+  }
+  return Status::OK();
+}
+
+// Every file listed and matching its SHA-256, none unlisted, the library, schema and guide
+// present, and built for this host.
+Status CheckContents(const json& m, const std::map<std::string, std::string>& files) {
+  for (const auto& [name, data] : files) {
+    if (name == kManifestName || name == kSignatureName) continue;
+    if (!m["files"].contains(name))
+      return Status::InvalidArgument("entry '" + name + "' is not listed in the manifest");
+  }
+  for (auto it = m["files"].begin(); it != m["files"].end(); ++it) {
+    auto f = files.find(it.key());
+    if (f == files.end())
+      return Status::InvalidArgument("file '" + it.key() + "' listed in the manifest is missing");
+    if (!it->is_string() || Sha256Hex(f->second) != it->get<std::string>())
+      return Status::InvalidArgument("file '" + it.key() +
+                                     "' does not match its SHA-256 in the manifest "
+                                     "(tampered or damaged)");
+  }
+  const std::string library = m["library"].get<std::string>();
+  for (const char* need : {library.c_str(), kSchemaName, kGuideName})
+    if (!files.count(need))
+      return Status::InvalidArgument(std::string("the package has no ") + need);
+  if (fs::path(library).extension() != ".so")
+    return Status::InvalidArgument("manifest.json: library must be a *.so file");
+  if (m["architecture"].get<std::string>() != HostArchitecture())
+    return Status::InvalidArgument("built for " + m["architecture"].get<std::string>() +
+                                   ", this host is " + HostArchitecture());
+  return Status::OK();
+}
+
+}  // namespace
+
 Result<InstallResult> Install(const std::string& package_path, const InstallOptions& o) {
   auto refuse = [&](const Status& st) -> Status {
     return st.WithContext("package " + package_path + " refused");
@@ -408,72 +489,15 @@ Result<InstallResult> Install(const std::string& package_path, const InstallOpti
   auto mit = files.find(kManifestName);
   if (mit == files.end()) return refuse(Status::InvalidArgument("no manifest.json"));
   const std::string& manifest_text = mit->second;
-  json m = json::parse(manifest_text, nullptr, false);
-  if (!m.is_object()) return refuse(Status::InvalidArgument("manifest.json is not a JSON object"));
-  for (const char* k : {"id", "version", "abi", "vendor", "architecture", "library"})
-    if (!m.contains(k) || !m[k].is_string() || m[k].get<std::string>().empty())
-      return refuse(
-          Status::InvalidArgument(std::string("manifest.json: ") + k + " is missing or not text"));
-  if (m.value("format", 0) != 1)
-    return refuse(Status::InvalidArgument("manifest.json: format must be 1"));
-  if (!m.contains("files") || !m["files"].is_object())
-    return refuse(Status::InvalidArgument("manifest.json: files is missing"));
-
   InstallResult res;
-  res.id = m["id"].get<std::string>();
-  res.version = m["version"].get<std::string>();
-  res.vendor = m["vendor"].get<std::string>();
-  static const std::regex id_re("[a-z0-9][a-z0-9-]{0,63}");
-  static const std::regex version_re("[0-9A-Za-z][0-9A-Za-z.+_-]{0,63}");
-  if (!std::regex_match(res.id, id_re))
-    return refuse(Status::InvalidArgument("manifest.json: id '" + res.id +
-                                          "' must be lower-case letters, digits and '-'"));
-  if (!std::regex_match(res.version, version_re))
-    return refuse(Status::InvalidArgument("manifest.json: version '" + res.version +
-                                          "' must be letters, digits, '.', '+', '_' or '-'"));
-
+  auto manifest = ReadManifest(manifest_text, res);
+  if (!manifest.ok()) return refuse(manifest.status());
+  const json& m = *manifest;
   // The signature first: nothing else in an unverified manifest is worth believing.
-  auto sit = files.find(kSignatureName);
-  if (sit == files.end()) {
-    if (!o.allow_unsigned)
-      return refuse(Status::PermissionDenied(
-          "the package is not signed (install unsigned packages only with --allow-unsigned)"));
-  } else if (!m.contains("signer") || !m["signer"].is_string()) {
-    return refuse(Status::InvalidArgument("manifest.json: signer is missing"));
-  } else {
-    auto key = TrustedKey(o.trusted_keys_dir, m["signer"].get<std::string>());
-    if (!key.ok()) return refuse(key.status());
-    if (!Verify(key->get(), manifest_text, sit->second))
-      return refuse(Status::PermissionDenied(
-          "the signature does not match manifest.json (wrong key, or the manifest was changed)"));
-    res.signer = m["signer"].get<std::string>();
-    res.signature_checked = true;
-  }
-
-  for (const auto& [name, data] : files) {
-    if (name == kManifestName || name == kSignatureName) continue;
-    if (!m["files"].contains(name))
-      return refuse(Status::InvalidArgument("entry '" + name + "' is not listed in the manifest"));
-  }
-  for (auto it = m["files"].begin(); it != m["files"].end(); ++it) {
-    auto f = files.find(it.key());
-    if (f == files.end())
-      return refuse(
-          Status::InvalidArgument("file '" + it.key() + "' listed in the manifest is missing"));
-    if (!it->is_string() || Sha256Hex(f->second) != it->get<std::string>())
-      return refuse(Status::InvalidArgument("file '" + it.key() +
-                                            "' does not match its SHA-256 in the manifest "
-                                            "(tampered or damaged)"));
-  }
+  if (Status signed_by = CheckSignature(m, manifest_text, files, o, res); !signed_by.ok())
+    return refuse(signed_by);
+  if (Status contents = CheckContents(m, files); !contents.ok()) return refuse(contents);
   const std::string library = m["library"].get<std::string>();
-  for (const char* need : {library.c_str(), kSchemaName, kGuideName})
-    if (!files.count(need))
-      return refuse(Status::InvalidArgument(std::string("the package has no ") + need));
-  if (fs::path(library).extension() != ".so")
-    return refuse(Status::InvalidArgument("manifest.json: library must be a *.so file"));
-  if (m["architecture"].get<std::string>() != HostArchitecture())
-    return refuse(Status::InvalidArgument("built for " + m["architecture"].get<std::string>() +
-                                          ", this host is " + HostArchitecture()));
 
   std::error_code ec;
   const fs::path final_dir = fs::path(o.adapters_dir) / res.id / res.version;
