@@ -66,7 +66,7 @@ std::string WebDriver::Start(const fs::path& work_dir) {
                       {"--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                        "--disable-background-networking", "--disable-component-update",
                        "--disable-default-apps", "--disable-sync", "--no-first-run",
-                       "--window-size=1280,900",
+                       "--window-size=1400,1000",
                        "--user-data-dir=" + (work_dir / "profile").string()}}}}}}}}};
   json v;
   std::string err = Call("POST", "/session", &caps, v);
