@@ -163,6 +163,11 @@ async function signIn(event) {
     return;
   }
   $('login-error').textContent = '';
+  try {
+    await loadSchoolNames();
+  } catch (e) {
+    schoolNames = new Map();  // names are a help, not a need: URNs are shown without them
+  }
   if (!location.hash || location.hash === '#login') location.hash = '#overview';
   route();
 }
@@ -310,7 +315,7 @@ async function overview() {
     ]);
     const heading = school.name ? school.name + ' (' + school.urn + ')' : 'School ' + school.urn;
     out.push(el('section', { class: 'school' }, el('h2', {}, heading),
-      table('Links of ' + heading, ['Link', 'Adapter', 'State', 'Schedule', 'Last run', 'Counts', 'Next run', ''], rows)));
+      table('Links of ' + heading, ['Link', 'Adapter', 'State', 'Schedule', 'Last run', 'Counts', 'Next run', 'Action'], rows)));
   }
   if (can('runs.read')) {
     const runs = (await api('GET', '/runs?limit=10')).items || [];
@@ -530,7 +535,7 @@ async function deadLetters() {
   const [dead, rejected] = await Promise.all([list('/outbox?status=dead'), list('/outbox?status=rejected')]);
   const items = dead.concat(rejected);
   if (!items.length) return empty('No dead letters — every change was delivered or is on its way.');
-  return table('Changes that could not be delivered', ['Change', 'Link', 'Record', 'Status', 'Tries', 'Last error', ''],
+  return table('Changes that could not be delivered', ['Change', 'Link', 'Record', 'Status', 'Tries', 'Last error', 'Action'],
     items.map((x) => ['#' + x.id + ' ' + x.op, x.link, x.kind + ' ' + x.record_id, stateTag(x.status), String(x.attempts), x.last_error,
       can('outbox.retry') ? action('Retry change ' + x.id, 'retry changes', () => api('POST', '/outbox/' + x.id + '/retry'),
         'Change ' + x.id + ' queued again; it goes with the link\'s next run.', { id: 'retry-outbox-' + x.id }) : '']));
@@ -815,7 +820,7 @@ function pupilIdentity(p, ids) {
     .filter(([, v]) => v);
   return el('section', { 'aria-labelledby': 'pupil-who' },
     el('h2', { id: 'pupil-who' }, name || p.upn),
-    el('dl', { class: 'facts' }, facts.map(([k, v]) => [el('dt', {}, k), el('dd', {}, String(v))])),
+    el('dl', { class: 'facts' }, facts.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, String(v))])),
     ids.length ? table('Her ids in each system', ['Link', 'Id there'], ids.map((i) => [i.link, i.id]), 'system-ids')
       : empty('No other system holds this pupil yet.'));
 }
