@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <map>
 
-#include "rfc4180.h"
+#include "sendsync/sdk/csv.h"
 
 namespace sendsync::csv {
 namespace {

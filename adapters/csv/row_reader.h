@@ -13,7 +13,7 @@
 
 #include "config.h"
 #include "fields.h"
-#include "rfc4180.h"
+#include "sendsync/sdk/csv.h"
 #include "sendsync/sdk/status.h"
 
 namespace sendsync::csv {

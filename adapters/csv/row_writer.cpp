@@ -4,7 +4,7 @@
 
 #include "cell_values.h"
 #include "fields.h"
-#include "rfc4180.h"
+#include "sendsync/sdk/csv.h"
 #include "row_reader.h"
 #include "sendsync/sdk/records.h"
 

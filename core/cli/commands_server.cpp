@@ -201,7 +201,10 @@ int ConfigCheck(const Invocation& inv) {
 
 }  // namespace
 
+void RegisterSchoolCommands(Registry& reg);  // commands_schools.cpp
+
 void RegisterServerCommands(Registry& reg) {
+  RegisterSchoolCommands(reg);
   reg.Add(
       {"serve", "run the service: scheduler, admin API, dashboard, /healthz, /metrics", "",
        "Runs every enabled link on its schedule and serves the admin API (docs/api/admin-api.yaml) "

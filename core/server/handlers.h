@@ -4,6 +4,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -24,6 +25,9 @@ class Errors {
  private:
   nlohmann::json list_ = nlohmann::json::array();
 };
+
+// Only the listed fields are accepted in a body: each other one is an "unknown field" error.
+void OnlyFields(const nlohmann::json& body, const std::set<std::string>& allowed, Errors& e);
 
 // A whole-number path parameter, or a 400 naming it.
 std::optional<Reply> IdParam(const Call& call, const char* name, int64_t& out);
@@ -58,6 +62,7 @@ Status AuditAction(Call& call, const std::string& action, nlohmann::json detail)
 // ---- handlers ----
 Reply WhoAmI(Call& call);
 Reply ListSchools(Call& call);
+Reply SetSchoolName(Call& call);
 Reply ListLinks(Call& call);
 Reply AddLink(Call& call);
 Reply ShowLink(Call& call);
@@ -75,6 +80,7 @@ Reply ListQuarantine(Call& call);
 Reply ShowQuarantine(Call& call);
 Reply RetryQuarantine(Call& call);
 Reply DiscardQuarantine(Call& call);
+Reply BulkQuarantine(Call& call);
 Reply ListMatches(Call& call);
 Reply ShowMatch(Call& call);
 Reply ResolveMatch(Call& call);

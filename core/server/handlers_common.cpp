@@ -1,4 +1,6 @@
 // Helpers the admin API's handlers share.
+#include <set>
+
 #include "core/audit/audit.h"
 #include "core/server/handlers.h"
 #include "sendsync/sdk/records.h"
@@ -120,6 +122,12 @@ json LinkJson(Call& call, const store::Link& l, bool details) {
     j["outbox"] = counts.ok() ? json(*counts) : json::object();
   }
   return j;
+}
+
+void OnlyFields(const json& body, const std::set<std::string>& allowed, Errors& e) {
+  if (!body.is_object()) return;
+  for (auto it = body.begin(); it != body.end(); ++it)
+    if (!allowed.count(it.key())) e.Add("/" + it.key(), "unknown field");
 }
 
 Status AuditAction(Call& call, const std::string& action, json detail) {

@@ -5,6 +5,7 @@
 #include <regex>
 
 #include "core/server/handlers.h"
+#include "core/server/schools.h"
 
 namespace sendsync::server::handlers {
 
@@ -83,9 +84,36 @@ Reply ListSchools(Call& call) {
         s["last_run_status"] = st;
     }
   }
+  auto names = store::ListSchoolNames(*call.conn);
+  if (!names.ok()) return FromStatus(names.status());
+  for (auto& [urn, s] : by_urn) s["name"] = nullptr;
+  for (const auto& n : *names)
+    if (auto it = by_urn.find(n.urn); it != by_urn.end()) it->second["name"] = n.name;
   json all = json::array();
   for (auto& [urn, s] : by_urn) all.push_back(std::move(s));
   return {200, OffsetPage(all, page)};
+}
+
+// Names one school (a token limited to a school may name only its own), audited.
+Reply SetSchoolName(Call& call) {
+  const std::string urn = call.params["urn"];
+  Errors e;
+  if (urn.size() != 6 || urn.find_first_not_of("0123456789") != std::string::npos)
+    e.Add("path:urn", "must be a school URN (6 digits)");
+  else if (!call.MaySee(urn))
+    return Problem(403, "this token is limited to another school");
+  OnlyFields(call.body, {"name"}, e);
+  std::string name;
+  if (!call.body.is_object() || !call.body.contains("name") || !call.body["name"].is_string())
+    e.Add("/name", "is required: the school's name as text");
+  else if (Status st = CheckSchoolName(call.body["name"].get<std::string>()); !st.ok())
+    e.Add("/name", st.message());
+  else
+    name = call.body["name"].get<std::string>();
+  if (!e.empty()) return e.ToReply();
+  Status st = StoreSchoolNames(*call.conn, {{urn, name, "api", 0}}, call.caller.Actor(), "api");
+  if (!st.ok()) return FromStatus(st);
+  return {200, {{"urn", urn}, {"name", name}}};
 }
 
 Reply ListLinks(Call& call) {

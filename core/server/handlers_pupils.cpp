@@ -67,6 +67,15 @@ std::optional<Reply> PupilParam(Call& call, store::RecordRow& out) {
   return std::nullopt;
 }
 
+// Statutory clocks are the law's (the EHC 6/16/20 weeks, annual reviews, amendments, phase
+// transfer, advice); the rest are the school's own rhythm (SEN support reviews, parent meetings,
+// a stage model's steps and intervention letters).
+bool StatutoryClock(const std::string& clock) {
+  return clock != "review_overdue" && clock != "parent_meetings" &&
+         clock != "intervention_letter" && clock.rfind("stage_", 0) != 0 &&
+         clock.rfind("calendar_", 0) != 0;
+}
+
 json OffsetPage(const json& all, const Page& page) {
   const size_t from = page.cursor.empty() ? 0 : static_cast<size_t>(std::stoll(page.cursor));
   json items = json::array();
@@ -98,6 +107,10 @@ Reply ShowPupil(Call& call) {
   if (auto r = PupilParam(call, p)) return *r;
   auto s = hub::PupilSummary(*call.conn, p.id, as_of);
   if (!s.ok()) return FromStatus(s.status());
+  // Each clock says whether the law sets it or the school's own rhythm, as the due list does.
+  if (s->contains("clocks") && (*s)["clocks"].is_array())
+    for (json& c : (*s)["clocks"])
+      c["kind"] = StatutoryClock(c.value("clock", "")) ? "statutory" : "school";
   Reply r;
   r.raw = std::make_shared<const std::string>(
       s->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
@@ -149,19 +162,6 @@ Reply PupilReadiness(Call& call) {
   if (!s.ok()) return FromStatus(s.status());
   return {200, std::move(*s)};
 }
-
-namespace {
-
-// Statutory clocks are the law's (the EHC 6/16/20 weeks, annual reviews, amendments, phase
-// transfer, advice); the rest are the school's own rhythm (SEN support reviews, parent meetings,
-// a stage model's steps and intervention letters).
-bool StatutoryClock(const std::string& clock) {
-  return clock != "review_overdue" && clock != "parent_meetings" &&
-         clock != "intervention_letter" && clock.rfind("stage_", 0) != 0 &&
-         clock.rfind("calendar_", 0) != 0;
-}
-
-}  // namespace
 
 Reply ListDue(Call& call) {
   Page page;

@@ -50,23 +50,32 @@ json ParseOpt(const std::optional<std::string>& v) {
   return v ? json::parse(*v, nullptr, false) : json();
 }
 
-std::string UpnOfRecord(store::Conn& conn, int64_t record_id) {
+// The UPN and name ("forename surname") of the pupil a record is about; empty when unknown.
+std::pair<std::string, std::string> PupilOfRecord(store::Conn& conn, int64_t record_id) {
   auto rec = store::LoadRecords(conn, {record_id});
-  if (!rec.ok() || rec->empty()) return "";
+  if (!rec.ok() || rec->empty()) return {};
   const int64_t pid = (*rec)[0].kind == "pupil" ? (*rec)[0].id : (*rec)[0].pupil_id;
-  if (pid == (*rec)[0].id) return (*rec)[0].upn;
-  auto p = store::LoadRecords(conn, {pid});
-  return p.ok() && !p->empty() ? (*p)[0].upn : "";
+  auto p = pid == (*rec)[0].id ? rec : store::LoadRecords(conn, {pid});
+  if (!p.ok() || p->empty()) return {};
+  const json body = json::parse((*p)[0].body, nullptr, false);
+  std::string name;
+  if (body.is_object())
+    name = body.value("legal_forename", "") + " " + body.value("legal_surname", "");
+  return {(*p)[0].upn, name == " " ? "" : name};
 }
 
 json ConflictJson(store::Conn& conn, LinkCache& links, const store::Conflict& c) {
+  const auto [upn, name] = PupilOfRecord(conn, c.record_id);
+  const store::Link* l = links.Get(c.link_id);
   return {
       {"id", c.id},
       {"link", links.Name(c.link_id)},
+      {"adapter", l ? json(l->adapter_id) : json()},
       {"school_urn", links.School(c.link_id)},
       {"kind", c.kind},
       {"record_id", hub::HubId(c.record_id)},
-      {"upn", UpnOfRecord(conn, c.record_id)},
+      {"upn", upn},
+      {"name", name},
       {"field", c.field},
       {"base", ParseOpt(c.base)},
       {"ours", ParseOpt(c.ours)},
@@ -127,13 +136,6 @@ json OutboxJson(LinkCache& links, const store::OutboxItem& x) {
            x.status == store::OutboxStatus::kPending ? IsoTime(x.next_attempt_at) : json()},
           {"last_error", x.last_error},
           {"remote_id", x.remote_id}};
-}
-
-// Only the listed fields are accepted in a body.
-void OnlyFields(const json& body, const std::set<std::string>& allowed, Errors& e) {
-  if (!body.is_object()) return;
-  for (auto it = body.begin(); it != body.end(); ++it)
-    if (!allowed.count(it.key())) e.Add("/" + it.key(), "unknown field");
 }
 
 }  // namespace
@@ -284,6 +286,74 @@ Reply DiscardQuarantine(Call& call) {
   auto after = store::GetQuarantine(*call.conn, q.id);
   if (!after.ok()) return FromStatus(after.status());
   return {200, QuarantineJson(links, *after, true)};
+}
+
+namespace {
+
+// The body of a bulk quarantine action: the action, 1..1000 ids, and for discard its reason.
+std::optional<Reply> BulkQuarantineBody(Call& call, std::string& action, std::vector<int64_t>& ids,
+                                        std::string& reason) {
+  Errors e;
+  const json& b = call.body;
+  OnlyFields(b, {"action", "ids", "reason"}, e);
+  if (!b.is_object() || !b.contains("action") || !b["action"].is_string() ||
+      (b["action"] != "retry" && b["action"] != "discard"))
+    e.Add("/action", "must be retry or discard");
+  else
+    action = b["action"].get<std::string>();
+  if (!b.is_object() || !b.contains("ids") || !b["ids"].is_array() || b["ids"].empty() ||
+      b["ids"].size() > 1000) {
+    e.Add("/ids", "must be a list of 1 to 1000 quarantined record ids");
+  } else {
+    std::set<int64_t> seen;
+    for (size_t i = 0; i < b["ids"].size(); ++i) {
+      const json& id = b["ids"][i];
+      if (!id.is_number_integer() || id.get<int64_t>() < 1)
+        e.Add("/ids/" + std::to_string(i), "must be a quarantined record id (a whole number)");
+      else if (!seen.insert(id.get<int64_t>()).second)
+        e.Add("/ids/" + std::to_string(i), "is listed twice");
+      else
+        ids.push_back(id.get<int64_t>());
+    }
+  }
+  if (b.is_object() && b.contains("reason") &&
+      (!b["reason"].is_string() || b["reason"].get<std::string>().size() > 2000))
+    e.Add("/reason", "must be text of up to 2000 characters");
+  else if (b.is_object() && b.contains("reason"))
+    reason = b["reason"].get<std::string>();
+  if (action == "discard" && reason.empty()) e.Add("/reason", "is required to discard: say why");
+  if (action == "retry" && !reason.empty()) e.Add("/reason", "is only for discard");
+  if (!e.empty()) return e.ToReply();
+  return std::nullopt;
+}
+
+}  // namespace
+
+// Many quarantined records at once, each through the engine as one at a time would be (each
+// retried or discarded record is audited under the token's name), after every id has been checked
+// against the caller's school: one the caller may not see changes nothing. A record that cannot be
+// retried (still failing the checks) or is no longer open is reported and the others go ahead.
+Reply BulkQuarantine(Call& call) {
+  std::string action, reason;
+  std::vector<int64_t> ids;
+  if (auto r = BulkQuarantineBody(call, action, ids, reason)) return *r;
+  LinkCache links(*call.conn);
+  for (int64_t id : ids) {
+    auto q = store::GetQuarantine(*call.conn, id);
+    if (!q.ok()) return FromStatus(q.status());
+    if (!call.MaySee(links.School(q->link_id))) return Problem(403, kOtherSchool);
+  }
+  json done = json::array(), failed = json::array();
+  for (int64_t id : ids) {
+    Status st = action == "retry"
+                    ? call.env.engine.RetryQuarantine(id, std::nullopt, call.caller.Actor())
+                    : call.env.engine.DiscardQuarantine(id, reason, call.caller.Actor());
+    if (st.ok())
+      done.push_back(id);
+    else
+      failed.push_back({{"id", id}, {"detail", st.message()}});
+  }
+  return {200, {{"action", action}, {"done", done}, {"failed", failed}}};
 }
 
 // ---- match queue ----

@@ -12,6 +12,7 @@ const std::vector<Route>& Routes() {
   static const std::vector<Route> kRoutes = {
       {"GET", "/api/v1/whoami", P::kWhoAmI, S, WhoAmI},
       {"GET", "/api/v1/schools", P::kLinksRead, S, ListSchools},
+      {"POST", "/api/v1/schools/{urn}/name", P::kLinksAdmin, S, SetSchoolName},
       {"GET", "/api/v1/links", P::kLinksRead, S, ListLinks},
       {"POST", "/api/v1/links", P::kLinksAdmin, S, AddLink},
       {"GET", "/api/v1/links/{name}", P::kLinksRead, S, ShowLink},
@@ -26,6 +27,7 @@ const std::vector<Route>& Routes() {
       {"GET", "/api/v1/conflicts/{conflict_id}", P::kConflictsRead, S, ShowConflict},
       {"POST", "/api/v1/conflicts/{conflict_id}/resolve", P::kConflictsResolve, S, ResolveConflict},
       {"GET", "/api/v1/quarantine", P::kQuarantineRead, S, ListQuarantine},
+      {"POST", "/api/v1/quarantine/bulk", P::kQuarantineResolve, S, BulkQuarantine},
       {"GET", "/api/v1/quarantine/{quarantine_id}", P::kQuarantineRead, S, ShowQuarantine},
       {"POST", "/api/v1/quarantine/{quarantine_id}/retry", P::kQuarantineResolve, S,
        RetryQuarantine},

@@ -199,6 +199,14 @@ const std::vector<Migration>& Migrations() {
            " heartbeat_at BIGINT NOT NULL)",
        },
        {}},
+      {8,
+       "schools: each school's name by URN, set by an admin or imported from the DfE's "
+       "establishment list, so people see names instead of bare URNs",
+       {
+           "CREATE TABLE schools (urn TEXT PRIMARY KEY, name TEXT NOT NULL,"
+           " source TEXT NOT NULL, updated_at BIGINT NOT NULL)",
+       },
+       {}},
   };
   return kMigrations;
 }

@@ -360,6 +360,19 @@ Status HostHeartbeat(Conn& conn, const Host& host);
 // Every host seen, by host id, with the links it holds now (ListHosts fills Host::links).
 Result<std::vector<Host>> ListHosts(Conn& conn);
 
+// ---- school names (migration 8) ----
+
+struct SchoolName {
+  std::string urn, name;
+  std::string source;  // "api", "cli" or "import:<file name>"
+  int64_t updated_at = 0;
+};
+// Sets the names of these schools (adding or replacing each), all in one statement per school
+// inside the caller's transaction, if any.
+Status PutSchoolNames(Conn& conn, const std::vector<SchoolName>& schools);
+// Every named school, by URN.
+Result<std::vector<SchoolName>> ListSchoolNames(Conn& conn);
+
 // ---- tokens (admin API) ----
 
 struct Token {

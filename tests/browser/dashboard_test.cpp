@@ -7,11 +7,14 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -44,6 +47,17 @@ class Dashboard : public ::testing::Test {
     fs::path png = fs::path(ARTIFACT_DIR) / (name + ".png");
     ASSERT_EQ(w_->browser.Screenshot(png), "");
     std::cout << "screenshot: " << png.string() << std::endl;
+  }
+
+  // Signs in as the admin ("admin") or as a SENCO of the seeded school named `senco_name`, and
+  // opens the SEN register from the navigation.
+  void OpenRegisterAs(const std::string& who, const std::string& senco_name) {
+    const std::string name = who == "admin" ? "browser-admin" : senco_name;
+    const std::string token = who == "admin" ? w_->admin_token : w_->Token("senco", name, kSchool);
+    ASSERT_FALSE(token.empty()) << w_->error;
+    SignIn(token);
+    ASSERT_EQ(Seen("#view .meta", "Signed in as " + name), "");
+    ASSERT_EQ(w_->browser.ClickCss("#nav a[href='#register']"), "");
   }
 
   std::string Seen(const std::string& css, const std::string& needle) {
@@ -133,6 +147,15 @@ TEST_F(Dashboard, Conflicts_TakingTheirsInThePageResolvesItInTheApi) {
   ASSERT_EQ(Seen(".conflict .side-base", "Smith"), "");
   ASSERT_EQ(Seen(".conflict .side-ours", "Jones"), "");
   ASSERT_EQ(Seen(".conflict .side-theirs", "Brown"), "");
+  // In words: whose record, the field's name as people say it, each side named by its system,
+  // and a link to the pupil's page.
+  EXPECT_EQ(Seen(".conflict h2", "Sam Jones's details: legal surname"), "");
+  EXPECT_EQ(Seen(".conflict .side-theirs h3", "tool (jsonl-folder) says"), "");
+  EXPECT_EQ(Seen(".conflict .side-ours h3", "sendsync (the hub) holds"), "");
+  EXPECT_EQ(Seen(".conflict .side-base h3", "Last agreed by both"), "");
+  size_t linked = 0;
+  ASSERT_EQ(w_->browser.Count(".conflict a[href='#pupil/" + Upn(1) + "']", linked), "");
+  EXPECT_EQ(linked, 1u);
   Shot("conflict-open");
   ASSERT_EQ(w_->browser.ClickCss(".conflict button.take-theirs"), "");
   EXPECT_EQ(Seen("#announce", "resolved"), "");
@@ -178,6 +201,11 @@ TEST_F(Dashboard, Quarantine_ShowsTheRawPayloadAsTextNeverAsMarkup) {
   ASSERT_EQ(w_->browser.ClickCss("#nav a[href='#quarantine']"), "");
   const std::string card =
       "article[aria-labelledby='q-" + std::to_string(w_->QuarantineId("T2")) + "']";
+  size_t open = 1;
+  ASSERT_EQ(Seen(card + " details.payload summary", "Payload as received"), "");
+  ASSERT_EQ(w_->browser.Count(card + " details.payload[open]", open), "");
+  EXPECT_EQ(open, 0u) << "the raw payload is folded away until asked for";
+  ASSERT_EQ(w_->browser.ClickCss(card + " details.payload summary"), "");
   ASSERT_EQ(Seen(card + " pre.raw", "<img src=x"), "") << "the payload as received";
   EXPECT_EQ(Seen(card + " .reasons", "dob"), "") << "and why it was held";
   size_t images = 1;
@@ -204,6 +232,60 @@ TEST_F(Dashboard, Quarantine_DiscardNeedsAReasonAndIsRecorded) {
   ApiReply q = w_->Api("GET", "/quarantine/" + std::to_string(id), w_->admin_token);
   ASSERT_EQ(q.status, 200) << q.error << q.body.dump();
   EXPECT_EQ(q.body["status"], "discarded");
+}
+
+// Grouped by link and reason, filtered in the address, and a whole group discarded at once with
+// one reason through the bulk API (each record audited).
+TEST_F(Dashboard, Quarantine_GroupedByLinkAndReasonWithABulkDiscard) {
+  const int64_t o8 = w_->QuarantineId("O8"), o9 = w_->QuarantineId("O9");
+  ASSERT_NE(o8, 0);
+  ASSERT_NE(o9, 0);
+  SignIn(w_->admin_token);
+  ASSERT_EQ(Seen("#view h1", "Overview"), "");
+  ASSERT_EQ(w_->browser.ClickCss("#nav a[href='#quarantine']"), "");
+  ASSERT_EQ(Seen("#view form.filters", "Reason"), "");
+  json ignored;
+  ASSERT_EQ(w_->browser.Execute("document.getElementById('quarantine-link').value = 'office';"
+                                "document.querySelector('form.filters button').click();",
+                                ignored),
+            "");
+  std::string heading;
+  ASSERT_EQ(w_->browser.WaitForText("#view section.quarantine-group h2", "(2)", heading), "");
+  EXPECT_NE(heading.find("From office: "), std::string::npos) << heading;
+  size_t groups = 0, open = 1;
+  ASSERT_EQ(w_->browser.Count("#view section.quarantine-group", groups), "");
+  EXPECT_EQ(groups, 1u) << "only the office's records, in one group";
+  ASSERT_EQ(w_->browser.Count("#view details.payload[open]", open), "");
+  EXPECT_EQ(open, 0u);
+  json hash;
+  ASSERT_EQ(w_->browser.Execute("return location.hash;", hash), "");
+  EXPECT_EQ(hash, "#quarantine/link=office");
+  Shot("quarantine-grouped");
+  ASSERT_EQ(w_->browser.ClickCss("#view input.pick-group"), "");
+  ASSERT_EQ(w_->browser.ClickCss("#view button.bulk-discard"), "");
+  EXPECT_EQ(Seen("#view .problem", "reason"), "") << "refused without a reason, saying so";
+  ASSERT_EQ(w_->browser.TypeCss("#bulk-reason", "Test pupils sent by mistake"), "");
+  ASSERT_EQ(w_->browser.ClickCss("#view button.bulk-discard"), "");
+  EXPECT_EQ(Seen("#announce", "Discarded 2 of 2 records"), "");
+  for (int64_t id : {o8, o9}) {
+    ApiReply q = w_->Api("GET", "/quarantine/" + std::to_string(id), w_->admin_token);
+    ASSERT_EQ(q.status, 200) << q.error << q.body.dump();
+    EXPECT_EQ(q.body["status"], "discarded");
+  }
+  int by_token = 0;
+  std::string cursor;
+  for (int page = 0; page < 50; ++page) {
+    ApiReply audit = w_->Api(
+        "GET", "/audit?limit=500" + (cursor.empty() ? "" : "&cursor=" + cursor), w_->admin_token);
+    ASSERT_EQ(audit.status, 200) << audit.error << audit.body.dump();
+    for (const json& e : audit.body["items"])
+      if (e.value("action", "") == "quarantine.discard" &&
+          e.value("actor", "") == "token:browser-admin")
+        ++by_token;
+    if (!audit.body["next_cursor"].is_string()) break;
+    cursor = audit.body["next_cursor"];
+  }
+  EXPECT_GE(by_token, 2) << "each record discarded is audited under the token";
 }
 
 TEST_F(Dashboard, DeadLetters_RetryPutsTheChangeBackInTheQueue) {
@@ -241,12 +323,7 @@ TEST_F(Dashboard, Due_ShowsTheLasOverdueDecisionClockWithThePupil) {
 TEST_F(Dashboard, Register_ShowsFiguresAndPupilsWithinTheTokensSchool) {
   for (const std::string who : {"admin", "senco"}) {
     SCOPED_TRACE(who);
-    const std::string name = who == "admin" ? "browser-admin" : "browser-register-senco";
-    const std::string token = who == "admin" ? w_->admin_token : w_->Token("senco", name, kSchool);
-    ASSERT_FALSE(token.empty()) << w_->error;
-    SignIn(token);
-    ASSERT_EQ(Seen("#view .meta", "Signed in as " + name), "");
-    ASSERT_EQ(w_->browser.ClickCss("#nav a[href='#register']"), "");
+    ASSERT_NO_FATAL_FAILURE(OpenRegisterAs(who, "browser-register-senco"));
     std::string row;
     ASSERT_EQ(w_->browser.WaitForText("#view table.pupils tbody tr", Upn(1), row), "");
     // Her surname depends on whether the conflict test ran first (Jones, or Brown once taken).
@@ -274,6 +351,81 @@ TEST_F(Dashboard, Register_ShowsFiguresAndPupilsWithinTheTokensSchool) {
   json ignored;
   ASSERT_EQ(w_->browser.Execute("location.hash = '#register';", ignored), "");
   EXPECT_EQ(Seen("#view .empty", "No pupil matches"), "");
+}
+
+// The pupil page, opened from the register for an admin and a SENCO of her school: who she is and
+// her id in each system, her SEN status over time, ranked needs, the cycle with its outcome and
+// target, the costed provision with entry and exit scores, the review, her clocks on a timeline
+// with today marked, and what was sent about her; the figures are the API's.
+TEST_F(Dashboard, Pupil_OpensFromTheRegisterWithHerWholeSenStory) {
+  ApiReply api = w_->Api("GET", "/pupils/" + Upn(1), w_->admin_token);
+  ASSERT_EQ(api.status, 200) << api.error << api.body.dump();
+  ASSERT_EQ(api.body["provision"].size(), 1u)
+      << "the seed's provision reached the hub: " << api.body.dump();
+  ASSERT_EQ(api.body["cycles"].size(), 1u) << api.body.dump();
+  const json cost = api.body["provision"][0]["cost"];
+  char per_term[32], per_year[32];
+  std::snprintf(per_term, sizeof per_term, "£%.2f", cost["per_term"].get<double>());
+  std::snprintf(per_year, sizeof per_year, "£%.2f", cost["per_year"].get<double>());
+  for (const std::string who : {"admin", "senco"}) {
+    SCOPED_TRACE(who);
+    ASSERT_NO_FATAL_FAILURE(OpenRegisterAs(who, "browser-pupil-senco"));
+    ASSERT_EQ(w_->browser.ClickCss("#view table.pupils a[href='#pupil/" + Upn(1) + "']"), "");
+    ASSERT_EQ(Seen("#view h1", "Pupil"), "");
+    // Each part of the page, and something it must say.
+    const std::vector<std::pair<std::string, std::string>> parts = {
+        {"#view dl.facts", Upn(1)},
+        {"#view table.system-ids", "mis"},
+        {"#view ol.sen-history", "K: SEN support, until 2025-07-18"},
+        {"#view ol.sen-history", "N: no special educational need, current"},
+        {"#view .cycle", "Understands and follows classroom instructions"},
+        {"#view table.targets", "Follows a two-step instruction"},
+        {"#view table.targets", "achieved"},
+        {"#view table.reviews", "end sen support"},
+        {"#view", "What other systems were sent"}};
+    for (const auto& [css, needle] : parts) EXPECT_EQ(Seen(css, needle), "") << css;
+    std::string row;
+    ASSERT_EQ(w_->browser.WaitForText("#view table.provision tbody tr", "Language group", row), "");
+    EXPECT_NE(row.find(per_term), std::string::npos) << per_term << " in " << row;
+    EXPECT_NE(row.find(per_year), std::string::npos) << per_year << " in " << row;
+    EXPECT_NE(row.find("78 → BPVS standard score: 86"), std::string::npos) << "impact: " << row;
+    // The clocks in date order with today among them: the LA's overdue decision clock before it.
+    json order;
+    ASSERT_EQ(
+        w_->browser.Execute("return Array.from(document.querySelectorAll('#view ol.clocks li'))"
+                            ".map((li) => li.className + '|' + li.textContent);",
+                            order),
+        "");
+    int today = -1, overdue = -1;
+    for (size_t i = 0; i < order.size(); ++i) {
+      const std::string li = order[i];
+      if (li.rfind("today|", 0) == 0) today = static_cast<int>(i);
+      if (li.find("clock-overdue") != std::string::npos &&
+          li.find("statutory") != std::string::npos)
+        overdue = static_cast<int>(i);
+    }
+    EXPECT_GE(overdue, 0) << order.dump();
+    EXPECT_GT(today, overdue) << "today comes after the overdue clock: " << order.dump();
+    Shot("pupil-" + who);
+    ASSERT_EQ(w_->browser.ClickCss("#sign-out"), "");
+  }
+  // Another school's SENCO is told there is no such pupil.
+  const std::string other = w_->Token("senco", "browser-pupil-other", "200000");
+  json ignored;
+  ASSERT_EQ(w_->browser.Execute("location.hash = '#overview';", ignored), "");  // signed out
+  SignIn(other);
+  ASSERT_EQ(Seen("#view .meta", "Signed in as browser-pupil-other"), "");
+  ASSERT_EQ(w_->browser.Execute("location.hash = '#pupil/" + Upn(1) + "';", ignored), "");
+  EXPECT_EQ(Seen("#view .problem", "no pupil with that UPN"), "");
+}
+
+// The due list and the conflicts lead to the pupil's page.
+TEST_F(Dashboard, Pupil_IsLinkedFromTheDueList) {
+  SignIn(w_->admin_token);
+  ASSERT_EQ(Seen("#view h1", "Overview"), "");
+  ASSERT_EQ(w_->browser.ClickCss("#nav a[href='#due']"), "");
+  ASSERT_EQ(w_->browser.ClickCss("#view tbody a[href='#pupil/" + Upn(1) + "']"), "");
+  EXPECT_EQ(Seen("#view dl.facts", Upn(1)), "");
 }
 
 // The register's three charts, drawn with Debian's Chart.js served by `serve` itself
@@ -503,6 +655,109 @@ TEST_F(Dashboard, NetworkError_ServiceGoneSaysItCannotBeReached) {
   ASSERT_EQ(w_->browser.ClickCss("#nav a[href='#conflicts']"), "");
   EXPECT_EQ(Seen("#view .problem", "Cannot reach sendsync"), "");
   Shot("network-error");
+}
+
+// A school named (here through the API; `sendsync schools import` for the DfE's list) is shown by
+// name wherever its URN is: the overview's heading, the register's and the due list's rows, the
+// pupil's page and the signed-in line of a SENCO of that school.
+TEST_F(Dashboard, SchoolNames_AreShownWhereverTheUrnIs) {
+  const json name = {{"name", "Oak Tree Primary School"}};
+  ApiReply set =
+      w_->Api("POST", std::string("/schools/") + kSchool + "/name", w_->admin_token, &name);
+  ASSERT_EQ(set.status, 200) << set.error << set.body.dump();
+  const std::string shown = "Oak Tree Primary School (" + std::string(kSchool) + ")";
+  SignIn(w_->admin_token);
+  EXPECT_EQ(Seen("#view section.school h2", shown), "");
+  json ignored;
+  ASSERT_EQ(w_->browser.Execute("location.hash = '#register';", ignored), "");
+  std::string row;
+  ASSERT_EQ(w_->browser.WaitForText("#view table.pupils tbody tr", Upn(1), row), "");
+  EXPECT_NE(row.find(shown), std::string::npos) << row;
+  ASSERT_EQ(w_->browser.Execute("location.hash = '#due';", ignored), "");
+  ASSERT_EQ(w_->browser.WaitForText("#view tbody tr", Upn(1), row), "");
+  EXPECT_NE(row.find(shown), std::string::npos) << row;
+  ASSERT_EQ(w_->browser.Execute("location.hash = '#pupil/" + Upn(1) + "';", ignored), "");
+  EXPECT_EQ(Seen("#view dl.facts", shown), "");
+  ASSERT_EQ(w_->browser.ClickCss("#sign-out"), "");
+  SignIn(w_->Token("senco", "browser-names-senco", kSchool));
+  EXPECT_EQ(Seen("#view .meta", "school " + shown), "");
+  Shot("overview-named");
+}
+
+// Every page checked by axe-core (npm, pinned in tests/browser/axe/package-lock.json, installed in
+// the build tree) with no serious or critical violation, and a screenshot of each at 1400×1000 in
+// the test output folder. Lesser findings are printed for people to look at.
+TEST_F(Dashboard, Accessibility_EveryPagePassesAxeWithNoSeriousViolation) {
+  std::ifstream in(AXE_JS);
+  ASSERT_TRUE(in) << "axe-core is missing at " << AXE_JS
+                  << ": build the browser_axe target (npm ci in tests/browser/axe)";
+  const std::string axe((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  json size;
+  ASSERT_EQ(w_->browser.Execute("return [window.innerWidth, window.innerHeight];", size), "");
+  EXPECT_EQ(size, json::array({1400, 1000})) << "screenshots are of a 1400×1000 viewport";
+  ApiReply link = w_->Api("GET", "/links/tool", w_->admin_token);
+  ASSERT_EQ(link.status, 200) << link.error << link.body.dump();
+  const std::string run = std::to_string(link.body["last_run"]["id"].get<int64_t>());
+  const std::vector<std::pair<std::string, std::string>> pages = {{"sign-in", ""},
+                                                                  {"overview", "#overview"},
+                                                                  {"run", "#run/" + run},
+                                                                  {"conflicts", "#conflicts"},
+                                                                  {"quarantine", "#quarantine"},
+                                                                  {"matches", "#matches"},
+                                                                  {"dead-letters", "#dead-letters"},
+                                                                  {"register", "#register"},
+                                                                  {"due", "#due"},
+                                                                  {"referrals", "#referrals"},
+                                                                  {"plugins", "#plugins"},
+                                                                  {"pupil", "#pupil/" + Upn(1)}};
+  const std::string run_axe = R"(
+    window.__axe = null;
+    axe.run(document, { resultTypes: ['violations'] }).then(
+      (r) => { window.__axe = r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help,
+        nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) })); },
+      (e) => { window.__axe = { error: String(e) }; });
+    return true;)";
+  for (const auto& [name, hash] : pages) {
+    SCOPED_TRACE(name);
+    json ignored;
+    if (name == "sign-in") {
+      ASSERT_EQ(Seen("#login h1", "Sign in"), "");
+    } else {
+      if (hash == "#overview") SignIn(w_->admin_token);
+      // The old page goes first, so that what is waited for below is the new page's.
+      ASSERT_EQ(w_->browser.Execute("document.getElementById('view').replaceChildren();"
+                                    "location.hash = '" +
+                                        hash + "';",
+                                    ignored),
+                "");
+      ASSERT_EQ(Seen("#view .meta", "Signed in as"), "") << "the page finished loading";
+    }
+    json has;
+    ASSERT_EQ(w_->browser.Execute("return typeof axe;", has), "");
+    if (has != "object") {
+      ASSERT_EQ(w_->browser.Execute(axe + "\nreturn true;", ignored), "");
+    }
+    ASSERT_EQ(w_->browser.Execute(run_axe, ignored), "");
+    json found;
+    for (int i = 0; i < 300 && (found.is_null() || found.empty()); ++i) {
+      ASSERT_EQ(w_->browser.Execute("return window.__axe;", found), "");
+      if (found.is_null())
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      else
+        break;
+    }
+    ASSERT_TRUE(found.is_array()) << "axe did not finish: " << found.dump();
+    for (const json& v : found) {
+      const std::string impact = v.value("impact", "");
+      if (impact == "serious" || impact == "critical")
+        ADD_FAILURE() << name << ": " << impact << " " << v.value("id", "") << " — "
+                      << v.value("help", "") << " at " << v["nodes"].dump();
+      else
+        std::cout << "axe " << name << ": " << impact << " " << v.value("id", "") << " — "
+                  << v.value("help", "") << std::endl;
+    }
+    Shot("page-" + name);
+  }
 }
 
 }  // namespace

@@ -110,7 +110,8 @@ struct World {
   // with impossible dates of birth (one with markup in its name): quarantined. A referral the LA
   // received in January 2024 and never decided: its 6-week decision clock is overdue. The same UPN
   // with two dates of birth: an item in the match queue. A target
-  // link whose output file is a folder, with one delivery attempt allowed: a dead letter.
+  // link whose output file is a folder, with one delivery attempt allowed: a dead letter. Two
+  // records from a third link with the same fault: a group in the quarantine.
   bool Seed() {
     fs::create_directories(dir / "plugins");
     fs::copy_file(fs::path(PLUGIN_DIR) / "jsonl-folder.so", dir / "plugins" / "jsonl-folder.so");
@@ -122,8 +123,16 @@ struct World {
         {"max_attempts", 1},
         {"log_level", "warn"}}.dump();
     const json read = {{"direction", "read"}};
-    if (!Cli({"init"}) || !AddLink("mis", "mis", {{"pupil", read}, {"referral", read}}) ||
+    if (!Cli({"init"}) ||
+        !AddLink("mis", "mis",
+                 {{"pupil", read},
+                  {"referral", read},
+                  {"sen", read},
+                  {"cycle", read},
+                  {"provision", read},
+                  {"review", read}}) ||
         !AddLink("tool", "tool", {{"pupil", read}}) ||
+        !AddLink("office", "office", {{"pupil", read}}) ||
         !AddLink("target", "target", {{"pupil", {{"direction", "write"}}}}))
       return false;
     fs::create_directories(dir / "target" / "out" / "pupil.jsonl");
@@ -138,6 +147,7 @@ struct World {
                      {"request_date", "2024-01-05"},
                      {"received_date", "2024-01-08"},
                      {"status", "received"}});
+    SeedSenSupportYear();
     AppendTo("tool", Pupil("T1", 1, "Smith"));
     AppendTo("mis", Pupil("S5", 5, "White"));
     AppendTo("tool", Pupil("T5", 5, "White", "2015-01-01"));  // same UPN, another birthday
@@ -146,13 +156,76 @@ struct World {
     AppendTo("tool", Pupil("T1", 1, "Brown"));
     AppendTo("tool", Pupil("T2", 2, "<img src=x onerror=\"window.pwned=1\">", "2014-02-30"));
     AppendTo("tool", Pupil("T3", 3, "Green", "2014-13-01"));
+    // Two records the office system sent with the same fault: one group in the quarantine.
+    AppendTo("office", Pupil("O8", 8, "Grey", "2014-02-31"));
+    AppendTo("office", Pupil("O9", 9, "Hill", "2015-04-31"));
     if (!Cli({"sync", "--link", "mis"}) || !Cli({"sync", "--link", "tool"}) ||
-        !Cli({"sync", "--link", "target"}))
+        !Cli({"sync", "--link", "office"}) || !Cli({"sync", "--link", "target"}))
       return false;
     admin_token = Token("admin", "browser-admin");
     if (admin_token.empty()) return false;
     auditor_token = Token("auditor", "browser-auditor");
     return !auditor_token.empty();
+  }
+
+  // Pupil 1's year at SEN support (K from September 2024, N since July 2025, so that no school
+  // clock of hers is due now): her needs, one completed plan-do-review cycle with an outcome and a
+  // target, a costed language group with entry and exit scores, and the review that ended it.
+  void SeedSenSupportYear() {
+    const json who = {{"id", "S1"}, {"upn", Upn(1)}};
+    AppendTo("mis", {{"kind", "sen"},
+                     {"pupil", who},
+                     {"provision", "N"},
+                     {"provision_start", "2025-07-19"},
+                     {"needs", json::array()},
+                     {"history",
+                      {{{"provision", "K"}, {"start", "2024-09-02"}, {"end", "2025-07-18"}},
+                       {{"provision", "N"}, {"start", "2025-07-19"}}}}});
+    const json target = {{"id", "T1"},
+                         {"description", "Follows a two-step instruction in class"},
+                         {"success_criteria", "4 of 5 times, observed by the TA"},
+                         {"due", "2025-07-18"},
+                         {"progress", "achieved"}};
+    AppendTo("mis", {{"kind", "cycle"},
+                     {"id", "C1"},
+                     {"pupil", who},
+                     {"start", "2024-09-09"},
+                     {"assessment_summary", "Receptive language below age; BPVS 78"},
+                     {"outcomes",
+                      {{{"id", "O1"},
+                        {"description", "Understands and follows classroom instructions"},
+                        {"targets", {target}}}}},
+                     {"review_date", "2025-07-18"},
+                     {"status", "completed"},
+                     {"completed", "2025-07-18"}});
+    AppendTo("mis", {{"kind", "provision"},
+                     {"id", "P1"},
+                     {"pupil", who},
+                     {"area", "CI"},
+                     {"intervention", "Language group"},
+                     {"wave", 2},
+                     {"group_size", 4},
+                     {"sessions_per_week", 3},
+                     {"minutes_per_session", 30},
+                     {"staff_role", "TA"},
+                     {"start", "2024-09-16"},
+                     {"end", "2025-07-11"},
+                     {"hourly_rate", 16},
+                     {"resources_cost", 120},
+                     {"baseline", {{"measure", "BPVS standard score"}, {"value", "78"}}},
+                     {"exit", {{"measure", "BPVS standard score"}, {"value", "86"}}},
+                     {"target_ids", {"T1"}},
+                     {"cycle_id", "C1"}});
+    AppendTo("mis", {{"kind", "review"},
+                     {"id", "R1"},
+                     {"pupil", who},
+                     {"cycle_id", "C1"},
+                     {"date", "2025-07-18"},
+                     {"review_kind", "sen_support"},
+                     {"parents_met", true},
+                     {"progress", {{{"target_id", "T1"}, {"progress", "achieved"}}}},
+                     {"impact", "Follows two-step instructions; BPVS up 8 points"},
+                     {"decision", "end_sen_support"}});
   }
 
   // Starts `sendsync serve` on an ephemeral loopback port; the base URL, or "" with `error` set.

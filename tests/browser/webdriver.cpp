@@ -66,13 +66,15 @@ std::string WebDriver::Start(const fs::path& work_dir) {
                       {"--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                        "--disable-background-networking", "--disable-component-update",
                        "--disable-default-apps", "--disable-sync", "--no-first-run",
-                       "--window-size=1280,900",
+                       "--window-size=1400,1000",
                        "--user-data-dir=" + (work_dir / "profile").string()}}}}}}}}};
   json v;
   std::string err = Call("POST", "/session", &caps, v);
   if (!err.empty()) return "cannot open a chromium session: " + err;
   session_ = v.value("sessionId", "");
   if (session_.empty()) return "chromedriver answered without a session id: " + v.dump();
+  // Pages are seen (and their screenshots taken) at 1400×1000.
+  if (std::string e = SetViewport(1400, 1000); !e.empty()) return "cannot size the window: " + e;
   return "";
 }
 
@@ -178,6 +180,21 @@ std::string WebDriver::Text(const std::string& element_id, std::string& text) {
 std::string WebDriver::Execute(const std::string& script, json& result) {
   json body = {{"script", script}, {"args", json::array()}};
   return Call("POST", "/session/" + session_ + "/execute/sync", &body, result);
+}
+
+std::string WebDriver::SetViewport(int width, int height) {
+  json inner, outer;
+  std::string err = Execute(
+      "return [window.innerWidth, window.innerHeight, window.outerWidth, "
+      "window.outerHeight];",
+      inner);
+  if (!err.empty()) return err;
+  if (!inner.is_array() || inner.size() != 4) return "cannot read the window's size";
+  if (inner[0] == width && inner[1] == height) return "";
+  // The window's frame (whatever it holds beyond the page) stays the same size: add it.
+  json rect = {{"width", width + inner[2].get<int>() - inner[0].get<int>()},
+               {"height", height + inner[3].get<int>() - inner[1].get<int>()}};
+  return Call("POST", "/session/" + session_ + "/window/rect", &rect, outer);
 }
 
 std::string WebDriver::Screenshot(const fs::path& png) {

@@ -47,6 +47,8 @@ class WebDriver {
   std::string Text(const std::string& element_id, std::string& text);
   // Runs `script` (a function body) in the page; its return value lands in `result`.
   std::string Execute(const std::string& script, nlohmann::json& result);
+  // Sizes the window so that the page's viewport is `width` × `height` CSS pixels.
+  std::string SetViewport(int width, int height);
   // Writes the viewport as a PNG.
   std::string Screenshot(const std::filesystem::path& png);
 

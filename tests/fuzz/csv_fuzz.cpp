@@ -12,7 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config.h"
-#include "rfc4180.h"
+#include "sendsync/sdk/csv.h"
 #include "row_reader.h"
 
 namespace {

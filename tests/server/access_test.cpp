@@ -70,7 +70,8 @@ class AccessTest : public ServerTest {
                {"quarantine_id", std::to_string(q[0].id)},
                {"match_id", std::to_string(m[0].id)},
                {"outbox_id", std::to_string(o[0].id)},
-               {"upn", Upn(1)}};
+               {"upn", Upn(1)},
+               {"urn", "100000"}};
   }
 
   // The route's pattern with real ids; a route about no one resource asks for school 100000.
@@ -194,7 +195,7 @@ TEST_F(AccessTest, EveryReadAndRefusalKeepsToTheApiDocument) {
 
 TEST_F(AccessTest, EveryChangeKeepsToTheApiDocument) {
   // A body for each POST route that the route accepts; a new POST route must be given one here.
-  const std::map<std::string, std::string> bodies = {
+  std::map<std::string, std::string> bodies = {
       {"/api/v1/links", json{{"name", "tool"},
                              {"school_urn", "100000"},
                              {"adapter", "jsonl-folder"},
@@ -208,6 +209,9 @@ TEST_F(AccessTest, EveryChangeKeepsToTheApiDocument) {
       {"/api/v1/conflicts/{conflict_id}/resolve", R"({"take": "ours"})"},
       {"/api/v1/quarantine/{quarantine_id}/retry", ""},
       {"/api/v1/quarantine/{quarantine_id}/discard", R"({"reason": "test"})"},
+      {"/api/v1/schools/{urn}/name", R"({"name": "Oak Tree Primary"})"},
+      {"/api/v1/quarantine/bulk",
+       json{{"action", "retry"}, {"ids", {std::stoll(values_["quarantine_id"])}}}.dump()},
       {"/api/v1/matches/{match_id}/resolve", R"({"to": "discard"})"},
       {"/api/v1/outbox/{outbox_id}/retry", ""},
       {"/api/v1/outbox/retry", R"({"status": "dead"})"},

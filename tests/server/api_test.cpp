@@ -124,6 +124,100 @@ TEST_F(ApiTest, InvalidResolutionIsA400ListingEachFieldPath) {
   EXPECT_EQ(store::GetConflict(*Conn(), ids[0])->status, sendsync::store::ReviewStatus::kOpen);
 }
 
+// A conflict says whose record it is (the pupil's name as the hub holds it) and what kind of system
+// the link is, so a page can put it in words.
+TEST_F(ApiTest, ConflictNamesThePupilAndTheLinksAdapter) {
+  Start();
+  RunMis();
+  auto ids = AddConflicts(1);
+  json c = Get("/api/v1/conflicts/" + std::to_string(ids[0]), Token(server::Role::kSenco)).Json();
+  EXPECT_EQ(c["name"], "Sam Smith") << c.dump();
+  EXPECT_EQ(c["upn"], Upn(1));
+  EXPECT_EQ(c["adapter"], "jsonl-folder");
+  json list = Get("/api/v1/conflicts", Token(server::Role::kSenco)).Json();
+  ASSERT_EQ(list["items"].size(), 1u) << list.dump();
+  EXPECT_EQ(list["items"][0]["name"], "Sam Smith");
+}
+
+// Many quarantined records at once: every id is checked against the token's school first (one of
+// another school changes nothing); then each is retried or discarded as one at a time would be,
+// audited under the token, with those that cannot be done listed and the rest going ahead.
+TEST_F(ApiTest, QuarantineBulkRetryAndDiscardWithinTheTokensSchool) {
+  AddLink("other", "other", "200000");
+  Start();
+  RunMis();
+  auto c = Conn();
+  auto links = store::ListLinks(*c);
+  ASSERT_TRUE(links.ok());
+  int64_t other_id = 0;
+  for (const auto& l : *links)
+    if (l.name == "other") other_id = l.id;
+  auto item = [&](int64_t link, int n, bool with_dob) {
+    store::QuarantineItem q;
+    q.link_id = link;
+    q.kind = "pupil";
+    q.external_id = "p" + std::to_string(n);
+    q.upn = Upn(n);
+    json raw = {{"kind", "pupil"},
+                {"id", q.external_id},
+                {"upn", Upn(n)},
+                {"legal_surname", "Ng"},
+                {"legal_forename", "Jo"},
+                {"sex", "F"},
+                {"school_urn", link == other_id ? "200000" : "100000"}};
+    if (with_dob) raw["dob"] = "2014-03-02";
+    q.raw = raw.dump();
+    q.reasons =
+        json::array({{{"code", "missing"}, {"path", "/dob"}, {"message", "dob is required"}}});
+    return q;
+  };
+  std::vector<store::QuarantineItem> q = {item(link_id_, 21, true), item(link_id_, 22, false),
+                                          item(link_id_, 23, false), item(other_id, 24, false)};
+  ASSERT_TRUE(store::InsertQuarantine(*c, q).ok());
+  const std::string senco = Token(server::Role::kSenco, "100000");
+  auto body = [](const std::string& action, std::vector<int64_t> ids, const std::string& reason) {
+    json b = {{"action", action}, {"ids", ids}};
+    if (!reason.empty()) b["reason"] = reason;
+    return b.dump();
+  };
+  auto status = [&](int64_t id) { return store::GetQuarantine(*Conn(), id)->status; };
+
+  Response r = Post("/api/v1/quarantine/bulk", senco, body("retry", {q[0].id, q[3].id}, ""));
+  EXPECT_EQ(r.status, 403) << r.body;
+  EXPECT_EQ(status(q[0].id), "open") << "another school's id in the list changes nothing";
+
+  r = Post("/api/v1/quarantine/bulk", senco, body("retry", {q[0].id, q[1].id}, ""));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Json()["done"], json::array({q[0].id}));
+  ASSERT_EQ(r.Json()["failed"].size(), 1u) << r.body;
+  EXPECT_EQ(r.Json()["failed"][0]["id"], q[1].id);
+  EXPECT_NE(r.Json()["failed"][0]["detail"].get<std::string>().find("still not valid"),
+            std::string::npos);
+  EXPECT_EQ(status(q[0].id), "applied");
+  EXPECT_EQ(status(q[1].id), "open");
+
+  r = Post("/api/v1/quarantine/bulk", senco, body("discard", {q[1].id, q[2].id}, ""));
+  ASSERT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(r.Json()["errors"][0]["path"], "/reason");
+  r = Post("/api/v1/quarantine/bulk", senco, body("discard", {q[1].id, q[1].id}, "x"));
+  EXPECT_EQ(r.status, 400) << "an id twice: " << r.body;
+  auto before = audit::List(*Conn(), {});
+  ASSERT_TRUE(before.ok());
+  r = Post("/api/v1/quarantine/bulk", senco, body("discard", {q[1].id, q[2].id}, "test data"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Json()["done"], json::array({q[1].id, q[2].id}));
+  EXPECT_EQ(status(q[1].id), "discarded");
+  EXPECT_EQ(status(q[2].id), "discarded");
+  EXPECT_EQ(status(q[3].id), "open");
+  auto after = audit::List(*Conn(), {});
+  ASSERT_TRUE(after.ok());
+  int discards = 0;
+  for (const auto& e : *after)
+    if (e.action == "quarantine.discard" && e.actor.rfind("token:", 0) == 0) ++discards;
+  EXPECT_EQ(discards, 2) << "each record audited under the token";
+  EXPECT_EQ(after->size(), before->size() + 2);
+}
+
 TEST_F(ApiTest, BodyThatIsNotJsonIsA400) {
   Start();
   RunMis();

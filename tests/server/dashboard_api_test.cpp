@@ -86,6 +86,28 @@ std::vector<std::string> Surnames(const json& page) {
   return out;
 }
 
+// The pupil page draws her clocks on one timeline: each says whether the law sets it or the
+// school's own rhythm, as the due list does.
+TEST_F(SeededDashboardTest, APupilsClocksSayWhetherTheyAreStatutory) {
+  Start();
+  const std::string token = Token(server::Role::kAdmin);
+  json p = Get("/api/v1/pupils/" + Upn(2), token).Json();
+  ASSERT_FALSE(p["clocks"].empty()) << p.dump();
+  std::set<std::string> kinds;
+  for (const json& c : p["clocks"]) kinds.insert(c.value("kind", "(none)"));
+  EXPECT_EQ(kinds.count("(none)"), 0u) << p["clocks"].dump();
+  json due = Get("/api/v1/due?within=366", token).Json();
+  for (const json& d : due["items"])
+    for (const json& c : p["clocks"]) {
+      if (d["upn"] == Upn(2) && d["clock"] == c["clock"] && d["due"] == c["due"]) {
+        EXPECT_EQ(d["kind"], c["kind"]) << c.dump();
+      }
+    }
+  // Served again from the summary cache, still with the kinds.
+  json again = Get("/api/v1/pupils/" + Upn(2), token).Json();
+  EXPECT_EQ(again["clocks"], p["clocks"]);
+}
+
 TEST_F(SeededDashboardTest, PupilsAreListedFilteredSortedAndPaged) {
   Start();
   const std::string admin = Token(server::Role::kAdmin);

@@ -142,5 +142,100 @@ TEST_F(ServerTest, ServiceRefusesToStartWithoutTheDashboardsFiles) {
   (*good)->Stop();
 }
 
+// `sendsync schools import`: the DfE's establishment list as a CSV whose header names the URN and
+// EstablishmentName columns (any others ignored, quoted fields with commas kept whole); a row with
+// a bad URN or name is left out and named by its line; the rest are stored, audited, and shown by
+// the API. A file without the columns names the one missing and the headers it found.
+TEST_F(TokenCliTest, SchoolsImportReadsTheEstablishmentListByItsHeaders) {
+  const fs::path csv = dir_ / "edubasealldata.csv";
+  std::ofstream(csv) << "URN,LA (code),EstablishmentName,TypeOfEstablishment (name)\r\n"
+                        "100000,820,\"Oak Tree Primary School, Bedford\",Community school\r\n"
+                        "100001,820,St Mary's C of E Academy,Academy converter\r\n"
+                        "12345,820,Too Short Urn School,Community school\r\n"
+                        "100002,820,,Community school\r\n";
+  Output out = Sendsync(store_url_, "schools import --json " + csv.string());
+  ASSERT_EQ(out.code, 0) << out.out;
+  json j = json::parse(out.out, nullptr, false);
+  EXPECT_EQ(j["rows"], 4);
+  EXPECT_EQ(j["named"], 2);
+  ASSERT_EQ(j["left_out"].size(), 2u) << out.out;
+  EXPECT_NE(j["left_out"][0].get<std::string>().find("line 4: URN \"12345\" is not a URN"),
+            std::string::npos)
+      << out.out;
+  EXPECT_NE(j["left_out"][1].get<std::string>().find("line 5: EstablishmentName is empty"),
+            std::string::npos)
+      << out.out;
+  auto names = store::ListSchoolNames(*Conn());
+  ASSERT_TRUE(names.ok());
+  ASSERT_EQ(names->size(), 2u);
+  EXPECT_EQ((*names)[0].name, "Oak Tree Primary School, Bedford");
+  EXPECT_EQ((*names)[0].source, "import:edubasealldata.csv");
+  auto entries = audit::List(*Conn(), {});
+  ASSERT_TRUE(entries.ok());
+  ASSERT_FALSE(entries->empty());
+  EXPECT_EQ(entries->back().action, "school.names");
+  EXPECT_EQ(entries->back().detail["count"], 2);
+
+  // Windows-1252 text (as the DfE publishes it) converted when asked; refused as UTF-8 otherwise.
+  const fs::path latin = dir_ / "latin.csv";
+  std::ofstream(latin) << "URN,EstablishmentName\n100003,Ysgol Gymraeg Caerdydd \xe9\n";
+  Output bad = Sendsync(store_url_, "schools import --json " + latin.string());
+  EXPECT_NE(bad.code, 0);
+  Output good = Sendsync(store_url_, "schools import --encoding windows-1252 " + latin.string());
+  ASSERT_EQ(good.code, 0) << good.out;
+  Output listed = Sendsync(store_url_, "schools list --json");
+  EXPECT_NE(listed.out.find("Ysgol Gymraeg Caerdydd \xc3\xa9"), std::string::npos) << listed.out;
+
+  const fs::path wrong = dir_ / "wrong.csv";
+  std::ofstream(wrong) << "urn,school\n100004,Elm\n";
+  const std::string cmd = "SENDSYNC_DB='" + store_url_ +
+                          "' timeout 30 " SENDSYNC_BIN " schools import " + wrong.string() +
+                          " 2>&1";
+  FILE* p = ::popen(cmd.c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  char buf[4096];
+  std::string said;
+  for (size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) said.append(buf, n);
+  EXPECT_EQ(WEXITSTATUS(::pclose(p)), 2);
+  EXPECT_NE(said.find("no column headed \"URN\" (headers found: urn, school)"), std::string::npos)
+      << said;
+  Output mapped = Sendsync(
+      store_url_, "schools import --urn-column urn --name-column school " + wrong.string());
+  EXPECT_EQ(mapped.code, 0) << mapped.out;
+
+  Start();
+  json schools = Get("/api/v1/schools", Token(server::Role::kAdmin)).Json();
+  EXPECT_TRUE(schools["items"].empty()) << "no links yet: " << schools.dump();
+}
+
+// POST /schools/{urn}/name: an admin names a school; GET /schools shows it; a SENCO may not, an
+// admin of another school may not, and a bad name is a 400 naming /name.
+TEST_F(TokenCliTest, SchoolNameSetThroughTheApiIsShownWithTheSchool) {
+  WritePupils("mis", 1, 1);
+  AddLink("mis", "mis");
+  Start();
+  const std::string admin = Token(server::Role::kAdmin);
+  Response r = Post("/api/v1/schools/100000/name", admin, R"({"name": "Oak Tree Primary"})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  json schools = Get("/api/v1/schools", admin).Json();
+  ASSERT_EQ(schools["items"].size(), 1u) << schools.dump();
+  EXPECT_EQ(schools["items"][0]["name"], "Oak Tree Primary");
+  EXPECT_EQ(
+      Post("/api/v1/schools/100000/name", Token(server::Role::kSenco, "100000"), R"({"name": "X"})")
+          .status,
+      403);
+  EXPECT_EQ(
+      Post("/api/v1/schools/100000/name", Token(server::Role::kAdmin, "200000"), R"({"name": "X"})")
+          .status,
+      403);
+  Response empty = Post("/api/v1/schools/100000/name", admin, R"({"name": ""})");
+  ASSERT_EQ(empty.status, 400) << empty.body;
+  EXPECT_EQ(empty.Json()["errors"][0]["path"], "/name");
+  EXPECT_EQ(Post("/api/v1/schools/12345/name", admin, R"({"name": "X"})").status, 400);
+  EXPECT_EQ(Get("/api/v1/schools", admin).Json()["items"][0]["name"], "Oak Tree Primary");
+  Output listed = Sendsync(store_url_, "schools list --json");
+  EXPECT_NE(listed.out.find("\"api\""), std::string::npos) << listed.out;
+}
+
 }  // namespace
 }  // namespace sendsync::server_test

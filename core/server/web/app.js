@@ -108,6 +108,27 @@ async function list(path, pages = 4) {
 
 const enc = encodeURIComponent;
 
+// School names by URN, from GET /schools (loaded once a session); a school without a recorded
+// name shows as its URN.
+let schoolNames = new Map();
+function schoolName(urn) {
+  if (!urn) return '—';
+  const n = schoolNames.get(urn);
+  return n ? n + ' (' + urn + ')' : String(urn);
+}
+
+async function loadSchoolNames() {
+  schoolNames = new Map();
+  if (!can('links.read')) return;
+  for (const school of await list('/schools')) if (school.name) schoolNames.set(school.urn, school.name);
+}
+
+// A link to a pupil's page (#pupil/UPN), reading `text` (her name, else the UPN).
+function pupilLink(upn, text) {
+  if (!upn) return text || '';
+  return el('a', { href: '#pupil/' + enc(upn), class: 'pupil-link' }, text || upn);
+}
+
 // ---- sign in / out ----------------------------------------------------------------------------
 
 function signOut(message) {
@@ -142,6 +163,11 @@ async function signIn(event) {
     return;
   }
   $('login-error').textContent = '';
+  try {
+    await loadSchoolNames();
+  } catch (e) {
+    schoolNames = new Map();  // names are a help, not a need: URNs are shown without them
+  }
   if (!location.hash || location.hash === '#login') location.hash = '#overview';
   route();
 }
@@ -159,6 +185,7 @@ const VIEWS = {
   register: { title: 'SEN register', may: 'see pupils', render: register },
   due: { title: 'Due reviews and statutory clocks', may: 'see due reviews', render: due },
   referrals: { title: 'Referrals', may: 'see referrals', render: referrals },
+  pupil: { title: 'Pupil', may: 'see pupils', render: pupil },
   plugins: { title: 'Plugins', may: 'see plugins', render: plugins },
 };
 
@@ -197,6 +224,8 @@ async function route() {
       const me = await api('GET', '/whoami');
       if (mine !== generation) return;
       who = me;
+      await loadSchoolNames();
+      if (mine !== generation) return;
     }
     applyNav();
     show($('nav'), true);
@@ -204,7 +233,7 @@ async function route() {
     if (mine !== generation) return;
     root.replaceChildren(el('h1', { id: 'view-title', tabindex: '-1' }, view.title),
       el('p', { class: 'meta' }, 'Signed in as ' + who.name + ' (' + who.role +
-        (who.school_urn ? ', school ' + who.school_urn : '') + ')'), body);
+        (who.school_urn ? ', school ' + schoolName(who.school_urn) : '') + ')'), body);
     if (typeof body.afterShow === 'function') body.afterShow();
   } catch (e) {
     if (mine === generation) fail(e, view.may);
@@ -284,8 +313,9 @@ async function overview() {
           'Run of ' + l.name + ' started; it shows under Recent runs when it has finished.', { id: 'run-link-' + l.name })
         : '',
     ]);
-    out.push(el('section', { class: 'school' }, el('h2', {}, 'School ' + school.urn),
-      table('Links of school ' + school.urn, ['Link', 'Adapter', 'State', 'Schedule', 'Last run', 'Counts', 'Next run', ''], rows)));
+    const heading = school.name ? school.name + ' (' + school.urn + ')' : 'School ' + school.urn;
+    out.push(el('section', { class: 'school' }, el('h2', {}, heading),
+      table('Links of ' + heading, ['Link', 'Adapter', 'State', 'Schedule', 'Last run', 'Counts', 'Next run', 'Action'], rows)));
   }
   if (can('runs.read')) {
     const runs = (await api('GET', '/runs?limit=10')).items || [];
@@ -304,7 +334,7 @@ async function runDetail(id) {
     'matches', 'pushed', 'retried', 'dead_lettered', 'rejected', 'duration_ms'].filter((k) => typeof s[k] === 'number');
   return el('div', {},
     el('h2', {}, 'Run ' + r.id + ' of ' + r.link),
-    el('p', {}, stateTag(r.status), ' — ' + r.mode + ', school ' + r.school_urn + ', started ' + when(r.started_at) + ', finished ' + when(r.finished_at)),
+    el('p', {}, stateTag(r.status), ' — ' + r.mode + ', school ' + schoolName(r.school_urn) + ', started ' + when(r.started_at) + ', finished ' + when(r.finished_at)),
     r.error ? el('p', { class: 'problem' }, 'Error: ' + r.error) : null,
     table('What the run did', ['Count', 'Number'], keys.map((k) => [k.replace(/_/g, ' ').replace('ms', '(ms)'), String(s[k])]), 'counts'),
     Array.isArray(s.changes) && s.changes.length
@@ -318,6 +348,29 @@ function side(cls, heading, value) {
   return el('div', { class: 'side ' + cls }, el('h3', {}, heading), el('pre', {}, valueText(value)));
 }
 
+// Record fields in words (docs/records.md), for people reading a conflict; others are spelled out
+// from their name.
+const FIELD_LABEL = {
+  upn: 'UPN', former_upn: 'former UPN', uln: 'ULN', legal_surname: 'legal surname', legal_forename: 'legal forename',
+  middle_names: 'middle names', preferred_surname: 'preferred surname', preferred_forename: 'preferred forename',
+  dob: 'date of birth', sex: 'sex', nc_year: 'NC year (year group)', school_urn: 'school (URN)', laestab: 'LA and establishment number',
+  on_roll_from: 'on roll from', on_roll_to: 'on roll until', home_la: 'home LA', eal: 'English as an additional language',
+  first_language: 'first language', contacts: 'contacts', attendance: 'attendance', attainment: 'attainment',
+  provision: 'SEN status (census SEN provision)', provision_start: 'date the SEN status began', local_status: 'the school\'s own SEN status',
+  needs: 'needs (ranked)', history: 'SEN status history', sen_unit: 'in an SEN unit', resourced_provision: 'in resourced provision',
+  parents_informed: 'date parents were told of SEN provision', key_adult: 'key adult', agencies: 'outside agencies',
+  stage_model: 'stage model', stage: 'stage', start: 'start date', end: 'end date', assessment_summary: 'assessment summary',
+  outcomes: 'outcomes and targets', planned_provision: 'planned provision', review_date: 'review date', status: 'status',
+  completed: 'date completed', area: 'area of need', intervention: 'intervention', wave: 'wave', group_size: 'group size',
+  sessions_per_week: 'sessions a week', minutes_per_session: 'minutes a session', staff_role: 'staff role', hourly_rate: 'hourly rate (£)',
+  resources_cost: 'resources cost (£ a year)', baseline: 'entry score', exit: 'exit score', date: 'date', review_kind: 'kind of review',
+  pupil_voice: 'the pupil\'s views', parent_voice: 'the parents\' views', parents_met: 'met the parents', progress: 'progress',
+  impact: 'impact', decision: 'decision', next_review: 'next review',
+};
+const KIND_LABEL = { pupil: 'details', sen: 'SEN record', cycle: 'plan-do-review cycle', provision: 'provision',
+  review: 'review', referral: 'request for an EHC needs assessment', ehc_plan: 'EHC plan' };
+const fieldLabel = (f) => FIELD_LABEL[f] || String(f).replace(/_/g, ' ');
+
 async function conflicts() {
   const items = await list('/conflicts?status=open');
   if (!items.length) return empty('No conflicts — nothing needs you.');
@@ -325,16 +378,20 @@ async function conflicts() {
     const whole = el('input', { type: 'checkbox', id: 'whole-' + c.id });
     const resolve = (take) => () => api('POST', '/conflicts/' + c.id + '/resolve', { take, whole_record: whole.checked });
     const allowed = can('conflicts.resolve');
+    const system = c.link + (c.adapter ? ' (' + c.adapter + ')' : '');
+    const whose = c.name ? c.name + '\'s ' : 'the pupil\'s ';
     return el('article', { class: 'card conflict', 'aria-labelledby': 'conflict-' + c.id },
-      el('h2', { id: 'conflict-' + c.id }, c.field + ' of ' + c.kind + ' record ' + c.record_id + (c.upn ? ', pupil UPN ' + c.upn : '')),
-      el('p', { class: 'meta' }, 'Conflict ' + c.id + ' from link ' + c.link + ', school ' + c.school_urn + ', raised ' + when(c.created_at)),
+      el('h2', { id: 'conflict-' + c.id }, whose + (KIND_LABEL[c.kind] || c.kind) + ': ' + fieldLabel(c.field)),
+      el('p', {}, c.upn ? pupilLink(c.upn, c.name || c.upn) : null, c.upn ? ' (UPN ' + c.upn + '), ' : '',
+        'school ' + schoolName(c.school_urn) + '. sendsync and ' + system + ' changed it differently since they last agreed; seen ' + when(c.created_at) + '.'),
+      el('p', { class: 'meta' }, 'Conflict ' + c.id + ' on field ' + c.field + ' of ' + c.kind + ' record ' + c.record_id),
       el('div', { class: 'sides' },
-        side('side-base', 'Base (last agreed)', c.base),
-        side('side-ours', 'Ours (the hub)', c.ours),
-        side('side-theirs', 'Theirs (' + c.link + ')', c.theirs)),
+        side('side-base', 'Last agreed by both', c.base),
+        side('side-ours', 'sendsync (the hub) holds', c.ours),
+        side('side-theirs', system + ' says', c.theirs)),
       allowed ? el('div', { class: 'actions' },
-        action('Keep ours', 'resolve conflicts', resolve('ours'), 'Conflict ' + c.id + ' resolved: kept the hub\'s value.', { class: 'take-ours' }),
-        action('Take theirs', 'resolve conflicts', resolve('theirs'), 'Conflict ' + c.id + ' resolved: took ' + c.link + '\'s value.', { class: 'take-theirs primary' }),
+        action('Keep sendsync\'s', 'resolve conflicts', resolve('ours'), 'Conflict ' + c.id + ' resolved: kept the hub\'s value.', { class: 'take-ours' }),
+        action('Take ' + c.link + '\'s', 'resolve conflicts', resolve('theirs'), 'Conflict ' + c.id + ' resolved: took ' + c.link + '\'s value.', { class: 'take-theirs primary' }),
         el('span', {}, whole, ' ', el('label', { for: 'whole-' + c.id }, 'the same for every open conflict of this record from ' + c.link)))
         : el('p', { class: 'meta' }, 'Your token\'s role cannot resolve conflicts.'));
   }));
@@ -345,26 +402,115 @@ async function withDetails(path, items) {
   return Promise.all(items.map((i) => api('GET', path + '/' + i.id)));
 }
 
-async function quarantine() {
-  const items = await withDetails('/quarantine', await list('/quarantine?status=open', 1));
-  if (!items.length) return empty('Nothing in quarantine — nothing needs you.');
-  return el('div', {}, items.map((q) => {
-    const reason = el('input', { type: 'text', id: 'discard-' + q.id, maxlength: 2000 });
-    const allowed = can('quarantine.resolve');
-    return el('article', { class: 'card quarantined', 'aria-labelledby': 'q-' + q.id },
-      el('h2', { id: 'q-' + q.id }, q.kind + ' ' + q.source_id + ' from ' + q.link + (q.upn ? ' (pupil ' + q.upn + ')' : '')),
-      el('p', { class: 'meta' }, 'Quarantined record ' + q.id + ', school ' + q.school_urn + ', since ' + when(q.created_at)),
-      el('h3', {}, 'Why it was held'),
-      el('ul', { class: 'reasons' }, (q.reasons || []).map((r) => el('li', {}, (r.path || '(record)') + ': ' + r.message + (r.code ? ' [' + r.code + ']' : '')))),
-      el('h3', {}, 'Payload as received'),
-      el('pre', { class: 'raw' }, q.raw || ''),
-      allowed ? el('div', { class: 'actions' },
-        action('Retry', 'retry quarantined records', () => api('POST', '/quarantine/' + q.id + '/retry'), 'Quarantined record ' + q.id + ' applied.', { class: 'retry' }),
-        el('label', { for: 'discard-' + q.id }, 'Reason to discard'), reason,
-        action('Discard', 'discard quarantined records', () => api('POST', '/quarantine/' + q.id + '/discard', { reason: reason.value }),
-          'Quarantined record ' + q.id + ' discarded.', { class: 'discard danger' }))
-        : null);
-  }));
+// Quarantine: the open items grouped by link and reason code (the first reason's), with filters
+// for both kept in the address (#quarantine/link=tool&code=DATE_INVALID), a tick box on each item
+// and each group, and Retry selected / Discard selected (with a reason) through the bulk API. The
+// raw payload of each item is folded away until asked for.
+async function quarantine(arg) {
+  const chosen = new URLSearchParams(arg || '');
+  const listed = await list('/quarantine?status=open', 1);
+  const all = await withDetails('/quarantine', listed);
+  if (!all.length) return empty('Nothing in quarantine — nothing needs you.');
+  const codeOf = (q) => ((q.reasons || [])[0] || {}).code || '(no code)';
+  const links = Array.from(new Set(all.map((q) => q.link))).sort();
+  const codes = Array.from(new Set(all.map(codeOf))).sort();
+  const items = all.filter((q) => (!chosen.get('link') || q.link === chosen.get('link')) &&
+    (!chosen.get('code') || codeOf(q) === chosen.get('code')));
+  const allowed = can('quarantine.resolve');
+  const select = (name, label, values) => el('p', {}, el('label', { for: 'quarantine-' + name }, label), ' ',
+    el('select', { id: 'quarantine-' + name }, [['', 'Any']].concat(values.map((v) => [v, v]))
+      .map(([v, t]) => el('option', { value: v, selected: (chosen.get(name) || '') === v }, t))));
+  const form = el('form', { class: 'filters', 'aria-label': 'Filter the quarantine', onsubmit: (ev) => {
+    ev.preventDefault();
+    const f = new URLSearchParams();
+    for (const k of ['link', 'code']) if ($('quarantine-' + k).value) f.set(k, $('quarantine-' + k).value);
+    location.hash = '#quarantine' + (f.toString() ? '/' + f.toString() : '');
+  } }, select('link', 'Link', links), select('code', 'Reason', codes), el('button', { type: 'submit' }, 'Show'));
+
+  const boxes = [];  // [checkbox, item id]
+  const selected = () => boxes.filter(([b]) => b.checked).map(([, id]) => id);
+  const chosenCount = el('span', { 'aria-live': 'polite' }, 'None selected');
+  const recount = () => { const n = selected().length; chosenCount.textContent = n ? n + ' selected' : 'None selected'; };
+  const bulkReason = el('input', { type: 'text', id: 'bulk-reason', maxlength: 2000 });
+  const bulk = (verb) => async () => {
+    const ids = selected();
+    if (!ids.length) throw new ApiError(400, 'Nothing selected', 'tick the records first');
+    const body = { action: verb, ids };
+    if (verb === 'discard') body.reason = bulkReason.value;
+    const r = await api('POST', '/quarantine/bulk', body);
+    const failed = (r.failed || []).map((f) => 'record ' + f.id + ': ' + f.detail).join('; ');
+    announce((verb === 'retry' ? 'Applied ' : 'Discarded ') + r.done.length + ' of ' + ids.length + ' records' +
+      (failed ? '. Not done: ' + failed : '.'));
+  };
+  const bulkBar = allowed ? el('div', { class: 'actions bulk', role: 'group', 'aria-label': 'With the selected records' },
+    chosenCount,
+    bulkAction('Retry selected', 'retry quarantined records', bulk('retry'), { class: 'bulk-retry' }),
+    el('label', { for: 'bulk-reason' }, 'Reason to discard'), bulkReason,
+    bulkAction('Discard selected', 'discard quarantined records', bulk('discard'), { class: 'bulk-discard danger' })) : null;
+
+  const groups = new Map();
+  for (const q of items) {
+    const key = q.link + '\u0000' + codeOf(q);
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key).push(q);
+  }
+  let g = 0;
+  const sections = Array.from(groups.values()).map((group) => {
+    const gid = 'qg-' + (++g);
+    const first = group[0];
+    const mine = [];
+    const cards = group.map((q) => {
+      const reason = el('input', { type: 'text', id: 'discard-' + q.id, maxlength: 2000 });
+      const tick = el('input', { type: 'checkbox', id: 'pick-' + q.id, class: 'pick', onchange: recount });
+      boxes.push([tick, q.id]);
+      mine.push(tick);
+      return el('article', { class: 'card quarantined', 'aria-labelledby': 'q-' + q.id },
+        el('h3', { id: 'q-' + q.id }, q.kind + ' ' + q.source_id + ' from ' + q.link),
+        el('p', { class: 'meta' }, 'Quarantined record ' + q.id + ', school ' + schoolName(q.school_urn) + ', first held ' + when(q.created_at) +
+          (q.times_seen > 1 ? ', sent again ' + (q.times_seen - 1) + ' time(s) since, last ' + when(q.last_seen_at) : '')),
+        q.upn ? el('p', {}, 'Pupil UPN ' + q.upn) : null,
+        el('ul', { class: 'reasons', 'aria-label': 'Why it was held' }, (q.reasons || []).map((r) => el('li', {}, (r.path || '(record)') + ': ' + r.message + (r.code ? ' [' + r.code + ']' : '')))),
+        el('details', { class: 'payload' }, el('summary', {}, 'Payload as received'), el('pre', { class: 'raw' }, q.raw || '')),
+        allowed ? el('div', { class: 'actions' },
+          el('span', {}, tick, ' ', el('label', { for: 'pick-' + q.id }, 'Select')),
+          action('Retry', 'retry quarantined records', () => api('POST', '/quarantine/' + q.id + '/retry'), 'Quarantined record ' + q.id + ' applied.', { class: 'retry' }),
+          el('label', { for: 'discard-' + q.id }, 'Reason to discard'), reason,
+          action('Discard', 'discard quarantined records', () => api('POST', '/quarantine/' + q.id + '/discard', { reason: reason.value }),
+            'Quarantined record ' + q.id + ' discarded.', { class: 'discard danger' }))
+          : null);
+    });
+    const all = el('input', { type: 'checkbox', id: gid + '-all', class: 'pick-group', onchange: (ev) => {
+      for (const b of mine) b.checked = ev.currentTarget.checked;
+      recount();
+    } });
+    return el('section', { class: 'quarantine-group', 'aria-labelledby': gid },
+      el('h2', { id: gid }, 'From ' + first.link + ': ' + codeOf(first) + ' (' + group.length + ')'),
+      el('p', { class: 'meta' }, ((first.reasons || [])[0] || {}).message || ''),
+      allowed ? el('p', {}, all, ' ', el('label', { for: gid + '-all' }, 'Select all ' + group.length + ' in this group')) : null,
+      cards);
+  });
+  return el('div', {},
+    el('p', { class: 'counts-line' }, el('strong', {}, String(all.length)), ' held, in ', String(groups.size), ' group(s) shown',
+      items.length < all.length ? ' (' + items.length + ' match the filters)' : ''),
+    form, bulkBar, more(listed),
+    sections.length ? sections : empty('Nothing held matches these filters.'));
+}
+
+// Like action(), for a button whose work announces its own outcome.
+function bulkAction(label, may, fn, attrs) {
+  return el('button', Object.assign({ type: 'button' }, attrs || {}, {
+    onclick: async (ev) => {
+      const button = ev.currentTarget;
+      button.disabled = true;
+      try {
+        await fn();
+        await route();
+      } catch (e) {
+        button.disabled = false;
+        fail(e, may);
+      }
+    },
+  }), label);
 }
 
 async function matches() {
@@ -389,7 +535,7 @@ async function deadLetters() {
   const [dead, rejected] = await Promise.all([list('/outbox?status=dead'), list('/outbox?status=rejected')]);
   const items = dead.concat(rejected);
   if (!items.length) return empty('No dead letters — every change was delivered or is on its way.');
-  return table('Changes that could not be delivered', ['Change', 'Link', 'Record', 'Status', 'Tries', 'Last error', ''],
+  return table('Changes that could not be delivered', ['Change', 'Link', 'Record', 'Status', 'Tries', 'Last error', 'Action'],
     items.map((x) => ['#' + x.id + ' ' + x.op, x.link, x.kind + ' ' + x.record_id, stateTag(x.status), String(x.attempts), x.last_error,
       can('outbox.retry') ? action('Retry change ' + x.id, 'retry changes', () => api('POST', '/outbox/' + x.id + '/retry'),
         'Change ' + x.id + ' queued again; it goes with the link\'s next run.', { id: 'retry-outbox-' + x.id }) : '']));
@@ -541,7 +687,8 @@ async function register(arg) {
   const download = el('a', { href: URL.createObjectURL(new Blob([csv], { type: 'text/csv' })), download: 'sen-register.csv', class: 'csv' },
     'Download these ' + items.length + ' pupils as CSV');
   const parts = [figures, el('h2', {}, 'Pupils (' + ((page && page.total) || 0) + ')'), form, download];
-  parts.push(items.length ? table('Pupils matching the filters, by name', header, items.map(cells), 'pupils') : empty('No pupil matches these filters.'));
+  const linked = (p) => { const c = cells(p); c[0] = pupilLink(p.upn); c[2] = schoolName(p.school_urn); return c; };
+  parts.push(items.length ? table('Pupils matching the filters, by name', header, items.map(linked), 'pupils') : empty('No pupil matches these filters.'));
   if (page && page.next_cursor) {
     const next = new URLSearchParams(chosen);
     next.set('cursor', page.next_cursor);
@@ -598,7 +745,7 @@ async function due(arg) {
     if (!rows.length) continue;
     parts.push(el('h2', {}, label + ' (' + rows.length + ')'),
       table(label + ': statutory clocks first, then soonest', ['Due', 'State', 'Pupil', 'School', 'What', 'Kind', 'Who', 'Note'],
-        rows.map((d) => [d.due, stateTag(d.state), (d.name || '') + ' ' + (d.upn || ''), d.school_urn || '', d.title,
+        rows.map((d) => [d.due, stateTag(d.state), el('span', {}, pupilLink(d.upn, d.name), ' ' + (d.upn || '')), schoolName(d.school_urn), d.title,
           d.kind === 'statutory' ? 'statutory' : 'school\'s own', d.owner, d.detail || ''])));
   }
   return el('div', {}, parts);
@@ -608,7 +755,7 @@ async function referrals() {
   const items = await list('/referrals');
   if (!items.length) return empty('No requests for an EHC needs assessment yet.');
   return el('div', {}, more(items), table('Requests for an EHC needs assessment', ['Pupil', 'Status', 'LA', 'LA reference', 'Requested', 'Received', 'Decision'],
-    items.map((r) => [(r.name || '') + ' ' + (r.upn || ''), stateTag(r.status), r.la || '—', r.la_reference || '—', r.request_date || '—',
+    items.map((r) => [el('span', {}, pupilLink(r.upn, r.name), ' ' + (r.upn || '')), stateTag(r.status), r.la || '—', r.la_reference || '—', r.request_date || '—',
       r.received_date || '—', r.decision ? r.decision + ' (' + (r.decision_date || '—') + ')' : '—'])));
 }
 
@@ -625,6 +772,149 @@ async function plugins() {
     el('h2', {}, 'Refused'),
     refused.length ? table('Files refused, with the reason', ['File', 'Reason'], refused.map((p) => [p.file, p.reason]), 'refused')
       : empty('No plugin was refused.'));
+}
+
+// ---- Pupil ------------------------------------------------------------------------------------
+// One pupil from GET /pupils/{upn} (and /disclosures): who she is and her ids in each system, her
+// SEN status over time, ranked needs, the Assess-Plan-Do-Review cycles with their outcomes and
+// targets, provision with its cost and impact, reviews, her clocks on a timeline with today
+// marked, and what each link was sent about her.
+
+const SEN_STATUS = { N: 'N: no special educational need', K: 'K: SEN support', E: 'E: EHC plan',
+  S: 'S: statement (legacy)', A: 'A: School Action (legacy)', P: 'P: School Action Plus (legacy)' };
+const NEED_TYPE = { SPLD: 'specific learning difficulty', MLD: 'moderate learning difficulty',
+  SLD: 'severe learning difficulty', PMLD: 'profound and multiple learning difficulty',
+  SEMH: 'social, emotional and mental health', SLCN: 'speech, language and communication needs',
+  ASD: 'autistic spectrum disorder', HI: 'hearing impairment', VI: 'vision impairment',
+  MSI: 'multi-sensory impairment', PD: 'physical disability', OTH: 'other difficulty/disability',
+  NSA: 'SEN support, no specialist assessment of type of need', DS: 'Down syndrome' };
+const AREA = { CL: 'cognition and learning', SEMH: 'social, emotional and mental health',
+  CI: 'communication and interaction', SP: 'sensory and/or physical' };
+
+const words = (code) => String(code || '').replace(/_/g, ' ');
+const money = (v) => typeof v === 'number' ? '£' + v.toFixed(2) : '—';
+const needText = (t) => t + (NEED_TYPE[t] ? ' (' + NEED_TYPE[t] + ')' : '');
+const measure = (m) => (m ? m.measure + ': ' + m.value + (m.date ? ' (' + m.date + ')' : '') : '—');
+
+// Items in date order as an ordered list; `today` (yyyy-mm-dd) is placed among them, marked.
+function timeline(cls, label, items, today) {
+  const sorted = items.slice().sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
+  const lis = [];
+  let placed = !today;
+  for (const i of sorted) {
+    if (!placed && i.date > today) {
+      lis.push(el('li', { class: 'today', 'aria-current': 'date' }, el('strong', {}, 'Today, ' + today)));
+      placed = true;
+    }
+    lis.push(el('li', { class: i.cls || '' }, el('span', { class: 'when' }, i.date), ' ', i.body));
+  }
+  if (!placed) lis.push(el('li', { class: 'today', 'aria-current': 'date' }, el('strong', {}, 'Today, ' + today)));
+  return el('ol', { class: 'timeline ' + cls, 'aria-label': label }, lis);
+}
+
+function pupilIdentity(p, ids) {
+  const name = [p.legal_forename, p.middle_names, p.legal_surname].filter(Boolean).join(' ');
+  const facts = [['UPN', p.upn], ['Former UPN', p.former_upn], ['ULN', p.uln], ['Date of birth', p.dob],
+    ['Sex', p.sex], ['NC year', p.nc_year], ['School', p.school_urn ? schoolName(p.school_urn) : ''], ['On roll from', p.on_roll_from],
+    ['Home LA', p.home_la], ['Preferred name', [p.preferred_forename, p.preferred_surname].filter(Boolean).join(' ')]]
+    .filter(([, v]) => v);
+  return el('section', { 'aria-labelledby': 'pupil-who' },
+    el('h2', { id: 'pupil-who' }, name || p.upn),
+    el('dl', { class: 'facts' }, facts.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, String(v))])),
+    ids.length ? table('Her ids in each system', ['Link', 'Id there'], ids.map((i) => [i.link, i.id]), 'system-ids')
+      : empty('No other system holds this pupil yet.'));
+}
+
+function pupilSen(sen, today) {
+  if (!sen) return el('section', {}, el('h2', {}, 'SEN status'), empty('No SEN record: no special educational need recorded.'));
+  const episodes = (Array.isArray(sen.history) ? sen.history : []).map((h) => ({
+    date: h.start, body: (SEN_STATUS[h.provision] || h.provision) + (h.end ? ', until ' + h.end : ', current'),
+  }));
+  const hasCurrent = episodes.some((e) => !String(e.body).includes('until'));
+  if (!hasCurrent && sen.provision_start)
+    episodes.push({ date: sen.provision_start, body: (SEN_STATUS[sen.provision] || sen.provision) + ', current' });
+  const needs = (sen.needs || []).slice().sort((a, b) => a.rank - b.rank);
+  return el('section', { 'aria-labelledby': 'pupil-sen' },
+    el('h2', { id: 'pupil-sen' }, 'SEN status: ' + (SEN_STATUS[sen.provision] || sen.provision)),
+    sen.local_status ? el('p', {}, 'The school\'s own status: ' + sen.local_status) : null,
+    el('h3', {}, 'Status over time'),
+    episodes.length ? timeline('sen-history', 'SEN status over time', episodes, today) : empty('No dated history.'),
+    el('h3', {}, 'Needs, ranked'),
+    needs.length ? table('Her needs, primary first', ['Rank', 'Need', 'From', 'To'],
+      needs.map((n) => [n.rank === 1 ? '1 (primary)' : String(n.rank), needText(n.type), n.start || '—', n.end || '—']), 'needs')
+      : empty('No need type recorded.'));
+}
+
+function pupilCycles(cycles) {
+  return el('section', { 'aria-labelledby': 'pupil-cycles' },
+    el('h2', { id: 'pupil-cycles' }, 'Assess, plan, do, review (' + cycles.length + ')'),
+    cycles.length ? cycles.map((c) => el('article', { class: 'card cycle' },
+      el('h3', {}, 'Cycle from ' + c.start + ' — ' + words(c.status) + (c.completed ? ' ' + c.completed : '')),
+      el('p', { class: 'meta' }, [c.stage_model ? 'Model ' + c.stage_model : '', c.stage ? 'stage ' + c.stage : '',
+        c.review_date ? 'review due ' + c.review_date : ''].filter(Boolean).join(', ')),
+      c.assessment_summary ? el('p', {}, el('strong', {}, 'Assess: '), c.assessment_summary) : null,
+      (c.outcomes || []).length ? el('ul', { class: 'outcomes' }, c.outcomes.map((o) => el('li', {},
+        el('strong', {}, 'Outcome: '), o.description,
+        (o.targets || []).length ? table('Targets towards: ' + o.description, ['Target', 'Success looks like', 'Due', 'Progress'],
+          o.targets.map((t) => [t.description, t.success_criteria || '—', t.due || '—', words(t.progress)]), 'targets') : null)))
+        : el('p', { class: 'meta' }, 'No outcomes planned yet.')))
+      : empty('No cycles recorded.'));
+}
+
+function pupilProvision(provision, perYear) {
+  const rows = provision.map((x) => [x.intervention, AREA[x.area] || x.area, 'wave ' + x.wave,
+    x.sessions_per_week + ' × ' + x.minutes_per_session + ' min a week' + (x.group_size > 1 ? ', group of ' + x.group_size : ', one-to-one'),
+    x.start + (x.end ? ' to ' + x.end : ' on'), money(x.cost && x.cost.per_term), money(x.cost && x.cost.per_year),
+    measure(x.baseline) + ' → ' + measure(x.exit)]);
+  const perTerm = provision.reduce((a, x) => a + ((x.cost && x.cost.per_term) || 0), 0);
+  return el('section', { 'aria-labelledby': 'pupil-provision' },
+    el('h2', { id: 'pupil-provision' }, 'Provision'),
+    el('p', { class: 'counts-line' }, 'Cost: ', el('strong', {}, money(perTerm)), ' a term, ', el('strong', {}, money(perYear)), ' a year'),
+    rows.length ? table('Provision with its cost and impact (entry → exit)', ['Intervention', 'Area', 'Wave', 'How often', 'When', 'Per term', 'Per year', 'Impact: entry → exit'], rows, 'provision')
+      : empty('No provision recorded.'));
+}
+
+function pupilReviews(reviews) {
+  return el('section', { 'aria-labelledby': 'pupil-reviews' },
+    el('h2', { id: 'pupil-reviews' }, 'Reviews'),
+    reviews.length ? table('Reviews, newest first', ['Date', 'Kind', 'Decision', 'Impact', 'Next review'],
+      reviews.slice().sort((a, b) => (a.date < b.date ? 1 : -1)).map((r) => [r.date, words(r.review_kind), words(r.decision) || '—', r.impact || '—', r.next_review || '—']), 'reviews')
+      : empty('No reviews recorded.'));
+}
+
+function pupilClocks(clocks, today) {
+  const items = clocks.map((c) => ({ date: c.due, cls: 'clock clock-' + String(c.state).replace(/[^a-z_]/g, ''),
+    body: el('span', {}, stateTag(c.state), ' ' + c.title + ' (' + (c.kind === 'statutory' ? 'statutory' : 'the school\'s own') + ', ' + c.owner + ' acts)' +
+      (c.done ? ', done ' + c.done : '') + (c.detail ? ' — ' + c.detail : '')) }));
+  return el('section', { 'aria-labelledby': 'pupil-clocks' },
+    el('h2', { id: 'pupil-clocks' }, 'Clocks'),
+    items.length ? timeline('clocks', 'Her clocks in date order, with today', items, today) : empty('No clocks running.'));
+}
+
+function pupilDisclosures(d) {
+  const items = (d && d.items) || [];
+  return el('section', { 'aria-labelledby': 'pupil-disclosures' },
+    el('h2', { id: 'pupil-disclosures' }, 'What other systems were sent'),
+    items.length ? table('Each change another system accepted about her: which fields, when', ['Link', 'Record', 'Fields', 'Delivered'],
+      items.map((x) => [x.link, x.kind + ' ' + x.op, (x.fields || []).join(', '), when(x.delivered_at)]), 'disclosures')
+      : empty('Nothing about this pupil has been sent to another system.'));
+}
+
+async function pupil(arg) {
+  const upn = decodeURIComponent(arg || '');
+  if (!upn) return empty('No pupil chosen: open one from the SEN register.');
+  const [s, d] = await Promise.all([api('GET', '/pupils/' + enc(upn)), api('GET', '/pupils/' + enc(upn) + '/disclosures')]);
+  const today = s.as_of;
+  return el('div', { class: 'pupil' },
+    pupilIdentity(s.pupil || {}, s.system_ids || []),
+    pupilSen(s.sen, today),
+    pupilCycles(s.cycles || []),
+    pupilProvision(s.provision || [], s.provision_cost_per_year),
+    pupilReviews(s.reviews || []),
+    pupilClocks(s.clocks || [], today),
+    pupilDisclosures(d),
+    (s.warnings || []).length ? el('section', {}, el('h2', {}, 'Warnings on her records'),
+      el('ul', {}, s.warnings.map((w) => el('li', {}, w.record_kind + ' ' + (w.path || '') + ': ' + w.message)))) : null);
 }
 
 // ---- start ------------------------------------------------------------------------------------

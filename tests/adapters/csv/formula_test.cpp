@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "csv_test_util.h"
-#include "rfc4180.h"
+#include "sendsync/sdk/csv.h"
 
 namespace {
 

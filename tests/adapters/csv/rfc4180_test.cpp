@@ -1,5 +1,5 @@
 // The RFC 4180 reader and writer: every quoting, line-break and encoding case MIS exports produce.
-#include "rfc4180.h"
+#include "sendsync/sdk/csv.h"
 
 #include <gtest/gtest.h>
 

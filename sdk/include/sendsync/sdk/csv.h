@@ -1,4 +1,5 @@
-// RFC 4180 CSV reading and writing for the csv adapter (and its tests; nothing else uses it).
+// RFC 4180 CSV reading and writing for the csv adapter and its tests, and for the host's import of
+// school names (core/server/schools.cpp).
 //
 // The reader streams: it holds one record at a time, never the whole file, and reports for every
 // record where it starts (byte offset and physical line) and where it ends, so a cursor can resume

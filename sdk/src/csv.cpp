@@ -1,4 +1,4 @@
-#include "rfc4180.h"
+#include "sendsync/sdk/csv.h"
 
 #include <algorithm>
 #include <cerrno>
