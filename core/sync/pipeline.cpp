@@ -523,7 +523,9 @@ Status ApplyChecked(store::Conn& conn, const LinkCtx& link, const std::string& k
     }
     auto lr = by_ext.find(w->ext);
     if (lr != by_ext.end() && lr->second.base) {
-      base_json = json::parse(*lr->second.base, nullptr, false);
+      // Usually the link agreed with what the hub holds: the same text, already parsed once.
+      const bool same_text = ours && *lr->second.base == hub_row->body;
+      base_json = same_text ? ours_json : json::parse(*lr->second.base, nullptr, false);
       if (base_json.is_object()) base = &base_json;
     }
     if (!w->replaced_temporary_upn.empty()) {
@@ -623,8 +625,11 @@ Status ApplyChecked(store::Conn& conn, const LinkCtx& link, const std::string& k
       audit_entries.push_back(std::move(e));
       if (reporting()) report(w->ext, upn, "conflict", "field", c.field);
     }
-    std::string body = m.merged.dump();
-    const std::string hash = audit::Sha256Hex(body);  // = HashOf(m.merged), without a second dump
+    // A fresh record's body and hash were made once by the check stage (CheckedRecord::fresh_body).
+    const bool checked_body = fresh && !w->fresh_body.empty();
+    std::string body = checked_body ? std::move(w->fresh_body) : m.merged.dump();
+    // = HashOf(m.merged), without a second dump
+    const std::string hash = checked_body ? w->fresh_hash : audit::Sha256Hex(body);
     const bool revived = hub_row && hub_row->deleted;
     const bool changed = is_new || !hub_row || revived || hash != hub_row->hash;
     store::RecordRow row;
