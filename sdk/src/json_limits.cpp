@@ -53,6 +53,50 @@ class BoundedSax {
   std::string error_;
 };
 
+// BoundedSax without the value: counts depth and keeps nothing.
+class DepthSax {
+ public:
+  explicit DepthSax(size_t max_depth) : max_depth_(max_depth) {}
+
+  bool null() { return true; }
+  bool boolean(bool) { return true; }
+  bool number_integer(json::number_integer_t) { return true; }
+  bool number_unsigned(json::number_unsigned_t) { return true; }
+  bool number_float(json::number_float_t, const json::string_t&) { return true; }
+  bool string(json::string_t&) { return true; }
+  bool binary(json::binary_t&) { return true; }
+  bool start_object(std::size_t) { return Enter(); }
+  bool key(json::string_t&) { return true; }
+  bool end_object() {
+    --depth_;
+    return true;
+  }
+  bool start_array(std::size_t) { return Enter(); }
+  bool end_array() {
+    --depth_;
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) {
+    error_ = e.what();
+    return false;
+  }
+
+  bool too_deep() const { return too_deep_; }
+  const std::string& error() const { return error_; }
+
+ private:
+  bool Enter() {
+    if (++depth_ <= max_depth_) return true;
+    too_deep_ = true;
+    return false;
+  }
+
+  const size_t max_depth_;
+  size_t depth_ = 0;
+  bool too_deep_ = false;
+  std::string error_;
+};
+
 // The byte offset of the first bracket past `max_depth` levels, for the message.
 size_t WhereTooDeep(std::string_view text, size_t max_depth) {
   size_t depth = 0;
@@ -77,6 +121,11 @@ size_t WhereTooDeep(std::string_view text, size_t max_depth) {
   return text.size();
 }
 
+std::string TooDeep(std::string_view text, size_t max_depth) {
+  return "nested more than " + std::to_string(max_depth) + " levels deep (at byte " +
+         std::to_string(WhereTooDeep(text, max_depth)) + ")";
+}
+
 }  // namespace
 
 json ParseJson(std::string_view text, std::string* error, size_t max_depth) {
@@ -84,13 +133,16 @@ json ParseJson(std::string_view text, std::string* error, size_t max_depth) {
   BoundedSax sax(result, max_depth);
   bool ok = json::sax_parse(text.begin(), text.end(), &sax);
   if (ok && !sax.too_deep()) return result;
-  if (error) {
-    *error = sax.too_deep()
-                 ? "nested more than " + std::to_string(max_depth) + " levels deep (at byte " +
-                       std::to_string(WhereTooDeep(text, max_depth)) + ")"
-                 : sax.error();
-  }
+  if (error) *error = sax.too_deep() ? TooDeep(text, max_depth) : sax.error();
   return json(json::value_t::discarded);
+}
+
+bool CheckJson(std::string_view text, std::string* error, size_t max_depth) {
+  DepthSax sax(max_depth);
+  bool ok = json::sax_parse(text.begin(), text.end(), &sax);
+  if (ok && !sax.too_deep()) return true;
+  if (error) *error = sax.too_deep() ? TooDeep(text, max_depth) : sax.error();
+  return false;
 }
 
 }  // namespace sendsync::sdk
