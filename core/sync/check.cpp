@@ -70,18 +70,20 @@ bool HoldsReference(const std::string& kind, const json& fields) {
 
 // The text of what the merge's fresh path stores for `fields` (CheckedRecord::fresh_body): the
 // dump of `fields` less explicit nulls, with a pupil's school the link's when it names none,
-// written key by key in the order (and form) nlohmann::json dumps an object, without copying it.
+// written key by key in the order and form nlohmann::json dumps an object (one serializer for the
+// whole record, nothing copied).
 std::string FreshBody(const LinkCtx& link, const std::string& kind, const json& fields) {
   static const std::string kSchool = "school_urn";
   bool school_due = kind == "pupil" && !link.link.school_urn.empty();
   if (school_due)
     if (auto it = fields.find(kSchool); it != fields.end() && !it->is_null()) school_due = false;
   std::string out = "{";
-  auto put = [&out](const std::string& key, const json& value) {
+  nlohmann::detail::serializer<json> writer(nlohmann::detail::output_adapter<char>(out), ' ');
+  auto put = [&](const std::string& key, const json& value) {
     if (out.size() > 1) out += ',';
-    out += json(key).dump();
+    writer.dump(json(key), false, false, 0);
     out += ':';
-    out += value.dump();
+    writer.dump(value, false, false, 0);
   };
   for (auto it = fields.begin(); it != fields.end(); ++it) {
     if (school_due && it.key() >= kSchool) {
