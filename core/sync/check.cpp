@@ -1,7 +1,9 @@
 // The store-free first stage of a batch: code maps, validation and ids (see internal.h).
 #include <map>
 
+#include "core/audit/audit.h"
 #include "core/domain/domain.h"
+#include "core/hub/hub.h"
 #include "core/sync/internal.h"
 
 namespace sendsync::sync::detail {
@@ -53,6 +55,51 @@ const KindSettings& SettingsOf(const LinkCtx& link, const std::string& kind) {
   return ks ? *ks : kEmpty;
 }
 
+namespace {
+
+// Whether `fields` of a record of `kind` hold a reference that hub::RefsIn maps to a hub id: then
+// what the hub stores depends on the store, and the merge makes the body itself.
+bool HoldsReference(const std::string& kind, const json& fields) {
+  for (const hub::RefField& r : hub::RefFields()) {
+    if (kind != r.kind) continue;
+    auto it = fields.find(r.field);
+    if (it != fields.end() && (r.list ? it->is_array() : it->is_string())) return true;
+  }
+  return false;
+}
+
+// The text of what the merge's fresh path stores for `fields` (CheckedRecord::fresh_body): the
+// dump of `fields` less explicit nulls, with a pupil's school the link's when it names none,
+// written key by key in the order and form nlohmann::json dumps an object (one serializer for the
+// whole record, nothing copied).
+std::string FreshBody(const LinkCtx& link, const std::string& kind, const json& fields) {
+  static const std::string kSchool = "school_urn";
+  bool school_due = kind == "pupil" && !link.link.school_urn.empty();
+  if (school_due)
+    if (auto it = fields.find(kSchool); it != fields.end() && !it->is_null()) school_due = false;
+  std::string out = "{";
+  nlohmann::detail::serializer<json> writer(nlohmann::detail::output_adapter<char>(out), ' ');
+  auto put = [&](const std::string& key, const json& value) {
+    if (out.size() > 1) out += ',';
+    writer.dump(json(key), false, false, 0);
+    out += ':';
+    writer.dump(value, false, false, 0);
+  };
+  for (auto it = fields.begin(); it != fields.end(); ++it) {
+    if (school_due && it.key() >= kSchool) {
+      put(kSchool, json(link.link.school_urn));
+      school_due = false;
+      if (it.key() == kSchool) continue;  // a null school: the link's replaces it
+    }
+    if (!it->is_null()) put(it.key(), *it);
+  }
+  if (school_due) put(kSchool, json(link.link.school_urn));
+  out += '}';
+  return out;
+}
+
+}  // namespace
+
 CheckedBatch CheckBatch(const LinkCtx& link, const std::string& kind,
                         const std::vector<Incoming>& items) {
   const KindSettings& ks = SettingsOf(link, kind);
@@ -100,6 +147,15 @@ CheckedBatch CheckBatch(const LinkCtx& link, const std::string& kind,
       continue;
     }
     c.fields = FieldsOf(rec);
+    if (kind != "sen" && !HoldsReference(kind, c.fields)) {
+      try {
+        c.fresh_body = FreshBody(link, kind, c.fields);
+        c.fresh_hash = audit::Sha256Hex(c.fresh_body);
+      } catch (const json::exception&) {  // text json cannot write: the merge meets it and says so
+        c.fresh_body.clear();
+        c.fresh_hash.clear();
+      }
+    }
     auto pos = position.find(c.ext);
     if (pos != position.end()) {
       out.ok[pos->second] = std::move(c);

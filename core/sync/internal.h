@@ -73,6 +73,12 @@ struct CheckedRecord {
   const Incoming* in = nullptr;
   std::string ext, upn, former_upn, dob, pupil_ext, pupil_upn;
   nlohmann::json fields;  // after code maps, without the envelope
+  // The canonical body text the hub stores for this record when it is new to the hub and to the
+  // link (the merge's "fresh" path: `fields` less explicit nulls, the link's school filled in for a
+  // pupil that names none) and its hash, produced here once, off the commit's thread. Empty when
+  // that body depends on the store: SEN records (always merged, for their history) and records
+  // holding references, which the merge maps to hub ids first.
+  std::string fresh_body, fresh_hash;
 };
 
 // A record that failed them, on its way to quarantine.

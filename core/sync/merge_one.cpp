@@ -89,7 +89,9 @@ Status ReadSides(const MergeInput& in, Sides& s) {
     s.ours = &s.ours_json;
   }
   if (in.link_record && in.link_record->base) {
-    s.base_json = json::parse(*in.link_record->base, nullptr, false);
+    // Usually the link agreed with what the hub holds: the same text, already parsed once.
+    const bool same_text = s.ours && *in.link_record->base == in.hub_row->body;
+    s.base_json = same_text ? s.ours_json : json::parse(*in.link_record->base, nullptr, false);
     if (s.base_json.is_object()) s.base = &s.base_json;
   }
   return Status::OK();
@@ -257,8 +259,11 @@ Status MergeOne(const MergeInput& in, BatchPlan& plan) {
   MergeOutcome m = MergeFields(in, s, plan, fresh);
   const std::string upn = plan.policy->is_pupil ? Str(m.merged, "upn") : w.pupil_upn;
   PlanConflicts(in, m, upn, plan.run_id, plan);
-  std::string body = m.merged.dump();
-  const std::string hash = audit::Sha256Hex(body);  // = HashOf(m.merged), without a second dump
+  // A fresh record's body and hash were made once by the check stage (CheckedRecord::fresh_body).
+  const bool checked_body = fresh && !w.fresh_body.empty();
+  std::string body = checked_body ? std::move(w.fresh_body) : m.merged.dump();
+  // = HashOf(m.merged), without a second dump
+  const std::string hash = checked_body ? w.fresh_hash : audit::Sha256Hex(body);
   const bool changed = PlanRow(in, m, s.ours, upn, body, hash, plan);
   // The link's base and the hub's view differ when the hub won a field: the link needs it.
   const bool base_is_merged = fresh || m.agreed_base == m.merged;

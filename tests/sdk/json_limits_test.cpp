@@ -7,6 +7,7 @@
 namespace {
 
 using nlohmann::json;
+using sendsync::sdk::CheckJson;
 using sendsync::sdk::ParseJson;
 
 std::string Nested(size_t depth) {
@@ -45,6 +46,22 @@ TEST(JsonLimits, BadJsonSaysWhatTheParserSaid) {
   std::string error;
   EXPECT_TRUE(ParseJson("{\"a\": }", &error).is_discarded());
   EXPECT_NE(error.find("syntax error"), std::string::npos) << error;
+}
+
+// CheckJson: the same check without building the value, for text passed on as it is.
+TEST(JsonLimits, CheckJsonAcceptsWhatParseJsonParses) {
+  EXPECT_TRUE(CheckJson(R"({"a": [1, 2.5, "x", null, true, {"b": {}}], "c": -3})"));
+  EXPECT_TRUE(CheckJson(Nested(64)));
+}
+
+TEST(JsonLimits, CheckJsonRefusesWhatParseJsonRefusesWithTheSameReason) {
+  for (const std::string& text : {Nested(65), std::string(1000000, '['), std::string("{\"a\": }"),
+                                  std::string("{\"a\":1} x"), std::string("")}) {
+    std::string checked, parsed;
+    EXPECT_FALSE(CheckJson(text, &checked)) << text.substr(0, 20);
+    EXPECT_TRUE(ParseJson(text, &parsed).is_discarded());
+    EXPECT_EQ(checked, parsed);
+  }
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "core/sync/reader.h"
+#include "sendsync/sdk/json_limits.h"
 #include "sync_fixture.h"
 
 using namespace sendsync;
@@ -214,4 +215,76 @@ TEST(PageReader, PagesGivenBackLeaveTheRestInOrder) {
   reader.Release(detail::Page());
   EXPECT_EQ(adapter.cursors().size(), 6u);
   EXPECT_EQ(adapter.cancels(), 0);
+}
+
+namespace {
+
+// An adapter whose one read answers with `body`, as written.
+class FixedAdapter : public plugins::Instance {
+ public:
+  explicit FixedAdapter(std::string body) : body_(std::move(body)) {}
+  plugins::CallResult Call(std::string_view, std::string_view) override {
+    plugins::CallResult r;
+    r.status = plugins::CallStatus::kOk;
+    r.body = body_;
+    return r;
+  }
+  void Cancel() override {}
+  int restarts() const override { return 0; }
+  plugins::Mode mode() const override { return plugins::Mode::kInProcess; }
+
+ private:
+  const std::string body_;
+};
+
+detail::Page ReadOnce(const std::string& body) {
+  FixedAdapter adapter(body);
+  detail::LinkCtx ctx = Link();
+  std::atomic<bool> stop{false};
+  detail::PageReader reader(adapter, ctx, "pupil", "", 50, stop);
+  return reader.Next();
+}
+
+std::string Page(const std::string& records) {
+  return R"({"records":[)" + records + R"(],"next_cursor":"c1","more":false})";
+}
+
+}  // namespace
+
+// The page is read once, fast (simdjson), yet every record is the value nlohmann reads from the
+// same text: numbers of every form, escapes, a repeated key.
+TEST(PageReader, ReadsEachRecordAsNlohmannReadsIt) {
+  const std::vector<std::string> records = {
+      R"({"kind":"pupil","id":"a","n":5,"neg":-7,"zero":-0,"big":18446744073709551615,)"
+      R"("huge":18446744073709551616,"f":1.0,"e":1e2,"tiny":5e-324,"x":0.1})",
+      R"({"kind":"pupil","id":"b","s":"Zo\u00eb \ud83d\ude00 \"q\" \\ \/ \t","u":"Zoë"})",
+      R"({"kind":"pupil","id":"c","id":"d","deep":[[[{"a":[{}]}]]],"t":true,"nil":null})",
+  };
+  std::string joined;
+  for (const std::string& r : records) joined += (joined.empty() ? "" : ",") + r;
+  detail::Page p = ReadOnce(Page(joined));
+  ASSERT_TRUE(p.status.ok()) << p.status.message();
+  ASSERT_EQ(p.items.size(), records.size());
+  for (size_t i = 0; i < records.size(); ++i) {
+    const json expected = json::parse(records[i]);
+    EXPECT_EQ(p.items[i].raw, expected) << records[i];
+    EXPECT_EQ(p.items[i].raw.dump(), expected.dump()) << records[i];
+  }
+  EXPECT_TRUE(p.items[0].raw["n"].is_number_unsigned());
+  EXPECT_TRUE(p.items[0].raw["huge"].is_number_float());
+  EXPECT_EQ(p.items[2].ext_id, "d") << "a repeated key: the last one wins";
+}
+
+// A page that is not JSON, or nested too deep, is refused with the reason it always had.
+TEST(PageReader, RefusesABadPageWithTheReasonItAlwaysHad) {
+  const std::string deep = std::string(70, '[') + std::string(70, ']');
+  for (const std::string& body :
+       {Page(R"({"kind":"pupil","id":"a",})"), Page(deep), Page(R"({"s":"\udc00"})"), Page("1e400"),
+        std::string("{\"records\":[] x")}) {
+    std::string why;
+    ASSERT_TRUE(sdk::ParseJson(body, &why).is_discarded()) << body;
+    detail::Page p = ReadOnce(body);
+    EXPECT_EQ(p.status.code(), Status::Code::kInvalidArgument) << body;
+    EXPECT_EQ(p.status.message(), "read pupil: the adapter's answer is not JSON (" + why + ")");
+  }
 }

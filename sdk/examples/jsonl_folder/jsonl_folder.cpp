@@ -275,19 +275,17 @@ class JsonlFolderAdapter : public sdk::Adapter {
 
   void AddLine(const std::string& kind, const std::string& file, const std::string& line,
                sdk::ReadResult& res) {
-    if (!json::accept(line)) {
-      res.AddReject(line, file, "not valid JSON");
-      return;
-    }
-    // Parsed with a bound on nesting, so a hostile line is refused at once, alone.
+    // Checked in one pass with a bound on nesting, without building it: a hostile line is refused
+    // at once, alone, and a record passes through as the text it is.
     std::string error;
-    json j = sdk::ParseJson(line, &error);
-    if (j.is_discarded()) {
-      res.AddReject(line, file, error);
+    if (!sdk::CheckJson(line, &error)) {
+      // Only a line that is JSON gets the nesting message (a rare second look, for refusals only).
+      res.AddReject(line, file, json::accept(line) ? error : "not valid JSON");
       return;
     }
-    // Deletions are the only lines we look inside; records pass through as text.
+    // Deletions are the only lines we look inside.
     if (line.find("\"delete\"") != std::string::npos) {
+      json j = sdk::ParseJson(line);
       if (j.is_object() && j.contains("delete") && j["delete"].is_object()) {
         const json& d = j["delete"];
         res.deletions.push_back({kind, d.value("id", ""), d.value("upn", "")});

@@ -22,4 +22,11 @@ inline constexpr size_t kMaxJsonDepth = 64;
 nlohmann::json ParseJson(std::string_view text, std::string* error = nullptr,
                          size_t max_depth = kMaxJsonDepth);
 
+// The check ParseJson makes, without building the value: whether `text` is one JSON value nested at
+// most `max_depth` deep, for text passed on as it is (a JSON-lines record). `*error`, when given,
+// says why not, as ParseJson would; a document too deep is refused at the first bracket too many,
+// before the rest is read.
+bool CheckJson(std::string_view text, std::string* error = nullptr,
+               size_t max_depth = kMaxJsonDepth);
+
 }  // namespace sendsync::sdk
