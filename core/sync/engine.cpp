@@ -320,6 +320,60 @@ Status Engine::Impl::Pull(store::Conn& conn, store::Conn& lease_conn, const Link
   return Status::OK();  // a dry run's transaction rolls back here
 }
 
+Status Engine::Impl::TakeLink(store::Conn& lease, const detail::LinkCtx& ctx,
+                              std::unique_ptr<detail::RunLock>& run_lock) {
+  const std::string busy =
+      "link '" + ctx.link.name + "' is being run elsewhere right now; try again later";
+  // On this host a run also holds the link's run lock, which the kernel drops when the process
+  // dies: while we hold it, no other live process here runs the link (run_lock.h).
+  if (!run_lock_path.empty()) {
+    auto taken = detail::RunLock::TryTake(run_lock_path, ctx.link.id);
+    if (!taken.ok())
+      log::Write(log::Level::kWarn, "run_lock.unavailable",
+                 {{"link", ctx.link.name}, {"error", taken.status().message()}});
+    else if (!*taken)
+      return Status::FailedPrecondition(busy);
+    else
+      run_lock = std::move(*taken);
+  }
+  auto got = store::AcquireLease(lease, ctx.link.id, opt.holder, opt.lease_ttl_ms);
+  if (!got.ok()) return got.status();
+  if (!*got) {
+    // A run on this machine that crashed leaves its lease until it expires; its process is gone,
+    // so waiting would only delay the recovery. Holding the run lock proves it is gone, the
+    // moment it died; without one, its process is looked up (a zombie counts as gone).
+    auto holder = store::LeaseHolder(lease, ctx.link.id);
+    if (!holder.ok()) return holder.status();
+    if (run_lock ? HolderIsHere(*holder, opt.holder) : HolderIsDeadHere(*holder, opt.holder)) {
+      got = store::TakeOverLease(lease, ctx.link.id, *holder, opt.holder, opt.lease_ttl_ms);
+      if (!got.ok()) return got.status();
+      if (*got)
+        log::Write(log::Level::kInfo, "lease.taken_over",
+                   {{"link", ctx.link.name}, {"from", *holder}});
+    }
+  }
+  return *got ? Status::OK() : Status::FailedPrecondition(busy);
+}
+
+void Engine::Impl::RecordEnd(store::Conn& lease, int64_t run_id, RunMode mode, RunSummary& sum) {
+  const std::string& name = sum.link;
+  json summary = sum.ToJson();
+  if (mode == RunMode::kDryRun) summary["changes"] = sum.changes;
+  Status finished = store::FinishRun(lease, run_id, sum.status, summary, sum.error);
+  if (!finished.ok()) {
+    // What was committed stays committed, but the run's record still says "running": the run
+    // reports itself failed so the caller (and the exit code) shows the store is in trouble.
+    log::Write(log::Level::kError, "run.finish_failed",
+               {{"link", name}, {"run_id", run_id}, {"error", finished.message()}});
+    sum.status = "failed";
+    sum.error = (sum.error.empty() ? "" : sum.error + "; ") +
+                "could not record the run's end: " + finished.message();
+    summary["status"] = sum.status;
+    summary["error"] = sum.error;
+  }
+  log::Write(log::Level::kInfo, "run.finished", summary);
+}
+
 Result<RunSummary> Engine::RunLink(const std::string& name, RunMode mode) {
   Impl& I = *impl_;
   auto t0 = std::chrono::steady_clock::now();
@@ -337,37 +391,8 @@ Result<RunSummary> Engine::RunLink(const std::string& name, RunMode mode) {
   if (!ctx->link.enabled)
     return Status::FailedPrecondition("link '" + name + "' is disabled (sendsync link enable " +
                                       name + ")");
-  const std::string busy = "link '" + name + "' is being run elsewhere right now; try again later";
-  // On this host a run also holds the link's run lock, which the kernel drops when the process
-  // dies: while we hold it, no other live process here runs the link (run_lock.h).
   std::unique_ptr<detail::RunLock> run_lock;
-  if (!I.run_lock_path.empty()) {
-    auto taken = detail::RunLock::TryTake(I.run_lock_path, ctx->link.id);
-    if (!taken.ok())
-      log::Write(log::Level::kWarn, "run_lock.unavailable",
-                 {{"link", name}, {"error", taken.status().message()}});
-    else if (!*taken)
-      return Status::FailedPrecondition(busy);
-    else
-      run_lock = std::move(*taken);
-  }
-  auto got = store::AcquireLease(lease, ctx->link.id, I.opt.holder, I.opt.lease_ttl_ms);
-  if (!got.ok()) return got.status();
-  if (!*got) {
-    // A run on this machine that crashed leaves its lease until it expires; its process is gone,
-    // so waiting would only delay the recovery. Holding the run lock proves it is gone, the
-    // moment it died; without one, its process is looked up (a zombie counts as gone).
-    auto holder = store::LeaseHolder(lease, ctx->link.id);
-    if (!holder.ok()) return holder.status();
-    if (run_lock ? Impl::HolderIsHere(*holder, I.opt.holder)
-                 : Impl::HolderIsDeadHere(*holder, I.opt.holder)) {
-      got = store::TakeOverLease(lease, ctx->link.id, *holder, I.opt.holder, I.opt.lease_ttl_ms);
-      if (!got.ok()) return got.status();
-      if (*got)
-        log::Write(log::Level::kInfo, "lease.taken_over", {{"link", name}, {"from", *holder}});
-    }
-  }
-  if (!*got) return Status::FailedPrecondition(busy);
+  SENDSYNC_RETURN_IF_ERROR(I.TakeLink(lease, *ctx, run_lock));
   // From here every way out (a store error before the run starts, an exception) releases the
   // lease; the normal path releases it below once the run is recorded as finished.
   store::LeaseGuard held(lease, ctx->link.id, I.opt.holder);
@@ -435,25 +460,11 @@ Result<RunSummary> Engine::RunLink(const std::string& name, RunMode mode) {
     sum.status = sum.NeedsPerson() ? "needs_person" : "ok";
   }
   keeper.reset();  // no renewal after the release below
-  json summary = sum.ToJson();
-  if (mode == RunMode::kDryRun) summary["changes"] = sum.changes;
-  Status finished = store::FinishRun(lease, *run_id, sum.status, summary, sum.error);
-  if (!finished.ok()) {
-    // What was committed stays committed, but the run's record still says "running": the run
-    // reports itself failed so the caller (and the exit code) shows the store is in trouble.
-    log::Write(log::Level::kError, "run.finish_failed",
-               {{"link", name}, {"run_id", *run_id}, {"error", finished.message()}});
-    sum.status = "failed";
-    sum.error = (sum.error.empty() ? "" : sum.error + "; ") +
-                "could not record the run's end: " + finished.message();
-    summary["status"] = sum.status;
-    summary["error"] = sum.error;
-  }
+  I.RecordEnd(lease, *run_id, mode, sum);
   Status released = held.Release();
   if (!released.ok())  // the data is safe; the link is only blocked until the lease lapses
     log::Write(log::Level::kWarn, "lease.release_failed",
                {{"link", name}, {"error", released.message()}});
-  log::Write(log::Level::kInfo, "run.finished", summary);
   return sum;
 }
 

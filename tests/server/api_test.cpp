@@ -180,7 +180,9 @@ TEST_F(ApiTest, QuarantineBulkRetryAndDiscardWithinTheTokensSchool) {
     if (!reason.empty()) b["reason"] = reason;
     return b.dump();
   };
-  auto status = [&](int64_t id) { return store::GetQuarantine(*Conn(), id)->status; };
+  auto status = [&](int64_t id) {
+    return std::string(store::ReviewStatusName(store::GetQuarantine(*Conn(), id)->status));
+  };
 
   Response r = Post("/api/v1/quarantine/bulk", senco, body("retry", {q[0].id, q[3].id}, ""));
   EXPECT_EQ(r.status, 403) << r.body;
