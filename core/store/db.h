@@ -47,9 +47,12 @@ std::string AsText(const Value& v, const std::string& fallback = "");
 std::optional<std::string> AsOptText(const Value& v);
 bool IsNull(const Value& v);
 
+// `sql` with its `?` placeholders (outside quotes) numbered for PostgreSQL: $1, $2, ...
+std::string PostgresPlaceholders(const std::string& sql);
+
 class Db;
 class Checkpointer;    // SQLite: copies the write-ahead log into the database in the background
-struct PooledSession;  // a Poco::Data session and, on SQLite, its prepared statements
+struct PooledSession;  // a Poco::Data session and its prepared statements (SQLite or libpq)
 
 // A pooled connection; returns itself to the pool when destroyed. Not thread-safe: one per thread.
 class Conn {
@@ -85,6 +88,12 @@ class Conn {
   // Rewrites `?` placeholders for this connection's dialect ($1, $2, … on PostgreSQL).
   std::string Sql(const std::string& sql) const;
 
+  // Notes that this connection changed what the API's caches hold (store::HubGeneration). Inside
+  // a transaction the generation moves once, as the transaction's last statement before COMMIT,
+  // so a transaction holds the generation's row lock only while it commits (on PostgreSQL every
+  // writer on every host takes it); outside one it moves at once.
+  Status HubChanged();
+
  private:
   Poco::Data::Session& session();
   std::string Where() const;
@@ -92,6 +101,7 @@ class Conn {
   Db& db_;
   std::unique_ptr<PooledSession> session_;
   bool in_tx_ = false;
+  bool hub_changed_ = false;      // in this transaction: move the hub generation before COMMIT
   bool rollback_failed_ = false;  // then ~Conn closes the session instead of pooling it
 };
 

@@ -35,7 +35,7 @@ Result<nlohmann::json> ParseStored(const std::string& text, const std::string& w
 }
 
 Status BumpHubGeneration(Conn& conn) {
-  return conn.Exec("UPDATE hub_generation SET n = n + 1 WHERE id = 1");
+  return conn.HubChanged();
 }
 
 }  // namespace sendsync::store::detail

@@ -24,7 +24,8 @@ Value TextOrNull(const std::string& v);  // "" -> NULL
 std::optional<int64_t> OptIntOf(const Value& v);
 
 // Moves the hub generation on (see HubGeneration in store.h); every store function that changes
-// records, link records or links calls it in the caller's transaction.
+// records, link records or links calls it in the caller's transaction (where it moves once, at
+// COMMIT: Conn::HubChanged).
 Status BumpHubGeneration(Conn& conn);
 
 // Parses stored JSON text; a damaged value becomes a Corruption status naming `what`.

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <thread>
 
 #include "core/audit/audit.h"
@@ -219,8 +220,7 @@ TEST_P(StoreTest, AStoreAtVersionTwoGetsPartialRecordIndexesAndKeepsItsRecords) 
         // migration 8's schools table
         "ALTER TABLE links DROP COLUMN adapter_version",
         "ALTER TABLE links DROP COLUMN adapter_previous_version", "DROP TABLE hosts",
-        "DROP TABLE schools",
-        "UPDATE schema_info SET value = '2' WHERE key = 'version'"})
+        "DROP TABLE schools", "UPDATE schema_info SET value = '2' WHERE key = 'version'"})
     ASSERT_TRUE(conn_->Exec(sql).ok()) << sql;
   auto again = Store::Open(url_, OpenMode::kCreate);
   ASSERT_TRUE(again.ok()) << again.status().ToString();
@@ -814,6 +814,84 @@ TEST_P(StoreTest, StatementsAreReusedAfterErrorsAndManyDistinctOnes) {
   EXPECT_EQ(AsInt((*row)[0][1]), -5);
   EXPECT_DOUBLE_EQ(std::stod(AsText((*row)[0][2])), 2.5);  // PostgreSQL: untyped, so text
   EXPECT_TRUE(IsNull((*row)[0][3]));
+}
+
+// A batch (pipelined on PostgreSQL, in chunks) whose row fails names that row, leaves nothing of
+// the batch once its transaction rolls back, and leaves the connection usable; rows each meant to
+// change one row name the one that did not, past the first chunk.
+TEST_P(StoreTest, ABatchNamesTheRowThatFailedAndIsAllOrNothingInItsTransaction) {
+  ASSERT_TRUE(conn_->Exec("CREATE TABLE batch_t (id BIGINT PRIMARY KEY, body TEXT)").ok());
+  std::vector<Row> rows;
+  for (int64_t i = 0; i < 700; ++i) rows.push_back({i, "body " + std::to_string(i)});
+  rows[400][0] = int64_t{3};  // a key taken by row 3
+  {
+    Tx tx(*conn_);
+    Status st = conn_->ExecEach("INSERT INTO batch_t (id, body) VALUES (?, ?)", rows);
+    EXPECT_EQ(st.code(), Status::Code::kAlreadyExists) << st.ToString();
+    EXPECT_NE(st.message().find("row 400"), std::string::npos) << st.ToString();
+  }  // rolled back
+  auto count = conn_->Query("SELECT COUNT(*) FROM batch_t");
+  ASSERT_TRUE(count.ok()) << count.status().ToString();
+  EXPECT_EQ(AsInt((*count)[0][0]), 0);
+
+  rows[400][0] = int64_t{400};
+  {
+    Tx tx(*conn_);
+    ASSERT_TRUE(conn_->ExecEach("INSERT INTO batch_t (id, body) VALUES (?, ?)", rows).ok());
+    ASSERT_TRUE(tx.Commit().ok());
+  }
+  std::vector<Row> updates;
+  for (int64_t i = 0; i < 700; ++i) updates.push_back({"new " + std::to_string(i), i});
+  updates[650][1] = int64_t{9999};  // no such row
+  {
+    Tx tx(*conn_);
+    Status st = conn_->ExecEach("UPDATE batch_t SET body = ? WHERE id = ?", updates,
+                                /*each_changes_one=*/true);
+    EXPECT_EQ(st.code(), Status::Code::kFailedPrecondition) << st.ToString();
+    EXPECT_NE(st.message().find("row 650"), std::string::npos) << st.ToString();
+  }
+  auto changed = conn_->Query("SELECT COUNT(*) FROM batch_t WHERE body LIKE 'new%'");
+  ASSERT_TRUE(changed.ok()) << changed.status().ToString();
+  EXPECT_EQ(AsInt((*changed)[0][0]), 0);
+  // Values that need care as text: the extremes of a whole number, a fraction that has no exact
+  // short decimal, a placeholder character and quotes inside text.
+  auto row =
+      conn_->Query("SELECT CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS DOUBLE PRECISION), ?",
+                   {std::numeric_limits<int64_t>::max(), std::numeric_limits<int64_t>::min(),
+                    0.1 + 0.2, std::string("it's a '?' \"x\"")});
+  ASSERT_TRUE(row.ok()) << row.status().ToString();
+  EXPECT_EQ(AsInt((*row)[0][0]), std::numeric_limits<int64_t>::max());
+  EXPECT_EQ(AsInt((*row)[0][1]), std::numeric_limits<int64_t>::min());
+  ASSERT_TRUE(std::holds_alternative<double>((*row)[0][2]));
+  EXPECT_EQ(std::get<double>((*row)[0][2]), 0.1 + 0.2);
+  EXPECT_EQ(AsText((*row)[0][3]), "it's a '?' \"x\"");
+}
+
+// Inside a transaction the hub generation moves once, when it commits, however many changes it
+// holds; a transaction rolled back leaves it where it was (the API's caches keep what they hold).
+TEST_P(StoreTest, TheHubGenerationMovesOncePerCommittedTransaction) {
+  const int64_t before = *HubGeneration(*conn_);
+  {
+    Tx tx(*conn_);
+    ASSERT_TRUE(InsertRecords(*conn_, {Pupil(1, "A123456789012")}).ok());
+    ASSERT_TRUE(InsertRecords(*conn_, {Pupil(2, "B123456789012")}).ok());
+    const int64_t link = MakeLink("mis");
+    ASSERT_TRUE(UpsertLinkRecords(*conn_, {{link, "pupil", "e1", 1, std::nullopt, ""}}).ok());
+  }  // rolled back
+  EXPECT_EQ(*HubGeneration(*conn_), before);
+  {
+    Tx tx(*conn_);
+    ASSERT_TRUE(InsertRecords(*conn_, {Pupil(1, "A123456789012")}).ok());
+    ASSERT_TRUE(InsertRecords(*conn_, {Pupil(2, "B123456789012")}).ok());
+    const int64_t link = MakeLink("mis");
+    ASSERT_TRUE(UpsertLinkRecords(*conn_, {{link, "pupil", "e1", 1, std::nullopt, ""}}).ok());
+    ASSERT_TRUE(tx.Commit().ok());
+  }
+  EXPECT_EQ(*HubGeneration(*conn_), before + 1);
+  // Another connection sees the move as soon as the transaction committed.
+  auto other = store_->Connect();
+  ASSERT_TRUE(other.ok());
+  EXPECT_EQ(*HubGeneration(**other), before + 1);
 }
 
 // ---- audit ----
