@@ -413,6 +413,10 @@ Status Conn::InsertMany(const std::string& table, const std::vector<std::string>
     if (!suffix.empty()) sql += " " + suffix;
     return ExecEach(sql, rows);
   }
+  // PostgreSQL: a plain insert of more than a few rows is a COPY, which the server parses and plans
+  // once for all of them (an upsert needs ON CONFLICT, which COPY lacks).
+  if (session_->pg && suffix.empty() && rows.size() >= 8)
+    return session_->pg->Copy(table, columns, rows);
   // Both databases cap bound parameters per statement (SQLite 32766, PostgreSQL 65535).
   const size_t per_stmt = std::max<size_t>(1, std::min<size_t>(500, 30000 / columns.size()));
   std::string head = "INSERT INTO " + table + " (";

@@ -124,6 +124,39 @@ std::string Dollars(const std::string& sql) {
   return out;
 }
 
+// Appends one value in COPY's text format: \N for NULL; backslash, tab, newline and carriage
+// return escaped in text (the only characters COPY's text format gives a meaning).
+void AppendCopyValue(const Value& v, std::string& out) {
+  if (const auto* n = std::get_if<int64_t>(&v)) {
+    char buf[24];
+    out.append(buf, std::to_chars(buf, buf + sizeof buf, *n).ptr);
+  } else if (const auto* d = std::get_if<double>(&v)) {
+    char buf[64];
+    out.append(buf, std::to_chars(buf, buf + sizeof buf, *d).ptr);
+  } else if (const auto* s = std::get_if<std::string>(&v)) {
+    for (char c : *s) {
+      switch (c) {
+        case '\\':
+          out += "\\\\";
+          break;
+        case '\t':
+          out += "\\t";
+          break;
+        case '\n':
+          out += "\\n";
+          break;
+        case '\r':
+          out += "\\r";
+          break;
+        default:
+          out += c;
+      }
+    }
+  } else {
+    out += "\\N";
+  }
+}
+
 }  // namespace
 
 std::string PostgresPlaceholders(const std::string& sql) {
@@ -232,6 +265,43 @@ Status PgStatements::RunEach(const std::string& sql, const std::vector<Row>& row
   if (PQexitPipelineMode(conn_) != 1 && first.ok())
     first = ConnectionError("cannot end pipeline mode");
   return first;
+}
+
+Status PgStatements::Copy(const std::string& table, const std::vector<std::string>& columns,
+                          const std::vector<Row>& rows) {
+  std::string sql = "COPY " + table + " (";
+  for (size_t i = 0; i < columns.size(); ++i) sql += (i ? "," : "") + columns[i];
+  sql += ") FROM STDIN";
+  ResultPtr start(PQexec(conn_, sql.c_str()));
+  if (!start || PQresultStatus(start.get()) != PGRES_COPY_IN)
+    return Error(start.get(), "cannot start copying into " + table);
+  constexpr size_t kSendAt = 1 << 20;  // bytes buffered before they go to the server
+  std::string buf;
+  buf.reserve(kSendAt + 4096);
+  bool sent = true;
+  for (size_t r = 0; r < rows.size() && sent; ++r) {
+    for (size_t c = 0; c < rows[r].size(); ++c) {
+      if (c) buf += '\t';
+      AppendCopyValue(rows[r][c], buf);
+    }
+    buf += '\n';
+    if (buf.size() >= kSendAt || r + 1 == rows.size()) {
+      sent = PQputCopyData(conn_, buf.data(), static_cast<int>(buf.size())) == 1;
+      buf.clear();
+    }
+  }
+  // Ending with an error message makes the server refuse the whole copy.
+  if (PQputCopyEnd(conn_, sent ? nullptr : "the client could not send every row") != 1)
+    return ConnectionError("cannot finish copying into " + table);
+  ResultPtr res(PQgetResult(conn_));
+  Status st = Status::OK();
+  if (!res || PQresultStatus(res.get()) != PGRES_COMMAND_OK)
+    st = Error(res.get(), "copying into " + table + " failed");
+  else if (!sent)
+    st = ConnectionError("cannot send rows to " + table);
+  while (ResultPtr more{PQgetResult(conn_)}) {  // the end of the copy's answers
+  }
+  return st;
 }
 
 }  // namespace sendsync::store

@@ -37,6 +37,10 @@ class PgStatements {
   // no row or several is FailedPrecondition naming the row. On an error the rows after it are not
   // run (the server aborts the rest of the pipeline, and the caller's transaction with it).
   Status RunEach(const std::string& sql, const std::vector<Row>& rows, bool each_changes_one);
+  // Inserts `rows` into `table` with COPY … FROM STDIN (text format): the server parses no
+  // statement per row and plans nothing. All or nothing, like one INSERT.
+  Status Copy(const std::string& table, const std::vector<std::string>& columns,
+              const std::vector<Row>& rows);
 
  private:
   Result<std::string> Prepare(const std::string& sql);  // the prepared statement's name

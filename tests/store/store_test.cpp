@@ -867,6 +867,55 @@ TEST_P(StoreTest, ABatchNamesTheRowThatFailedAndIsAllOrNothingInItsTransaction) 
   EXPECT_EQ(AsText((*row)[0][3]), "it's a '?' \"x\"");
 }
 
+// Many rows at once (COPY on PostgreSQL) come back exactly as they went in, whatever the text
+// holds; a duplicate key among them is AlreadyExists and nothing of the batch stays.
+TEST_P(StoreTest, ManyRowsInsertedAtOnceComeBackExactly) {
+  ASSERT_TRUE(conn_
+                  ->Exec("CREATE TABLE many_t (id BIGINT PRIMARY KEY, body TEXT, n BIGINT, x "
+                         "DOUBLE PRECISION)")
+                  .ok());
+  const std::vector<std::string> texts = {"plain",
+                                          "back\\slash",
+                                          "tab\there",
+                                          "new\nline",
+                                          "cr\rlf\r\n",
+                                          "\\N",
+                                          "t\xc3\xa9xt \xe2\x9c\x93",
+                                          "",
+                                          "'quote' \"double\" ?",
+                                          "\\.\nend",
+                                          "trailing\\"};
+  std::vector<Row> rows;
+  for (size_t i = 0; i < 40; ++i)
+    rows.push_back({static_cast<int64_t>(i), i % 7 == 6 ? Value() : Value(texts[i % texts.size()]),
+                    i % 5 == 4 ? Value() : Value(static_cast<int64_t>(i) * -1'000'000'007),
+                    0.1 * static_cast<double>(i)});
+  ASSERT_TRUE(conn_->InsertMany("many_t", {"id", "body", "n", "x"}, rows).ok());
+  auto back = conn_->Query("SELECT id, body, n, x FROM many_t ORDER BY id");
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  ASSERT_EQ(back->size(), rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    EXPECT_EQ(AsInt((*back)[i][0]), AsInt(rows[i][0]));
+    EXPECT_EQ(IsNull((*back)[i][1]), IsNull(rows[i][1])) << i;
+    EXPECT_EQ(AsText((*back)[i][1]), AsText(rows[i][1])) << i;
+    EXPECT_EQ(IsNull((*back)[i][2]), IsNull(rows[i][2])) << i;
+    EXPECT_EQ(AsInt((*back)[i][2]), AsInt(rows[i][2])) << i;
+    ASSERT_TRUE(std::holds_alternative<double>((*back)[i][3])) << i;
+    EXPECT_EQ(std::get<double>((*back)[i][3]), std::get<double>(rows[i][3])) << i;
+  }
+  std::vector<Row> again = rows;
+  for (Row& r : again) r[0] = AsInt(r[0]) + 100;
+  again[20][0] = int64_t{5};  // taken
+  {
+    Tx tx(*conn_);
+    Status st = conn_->InsertMany("many_t", {"id", "body", "n", "x"}, again);
+    EXPECT_EQ(st.code(), Status::Code::kAlreadyExists) << st.ToString();
+  }
+  auto count = conn_->Query("SELECT COUNT(*) FROM many_t");
+  ASSERT_TRUE(count.ok());
+  EXPECT_EQ(AsInt((*count)[0][0]), static_cast<int64_t>(rows.size()));
+}
+
 // Inside a transaction the hub generation moves once, when it commits, however many changes it
 // holds; a transaction rolled back leaves it where it was (the API's caches keep what they hold).
 TEST_P(StoreTest, TheHubGenerationMovesOncePerCommittedTransaction) {
