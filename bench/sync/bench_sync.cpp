@@ -291,12 +291,32 @@ struct Floors {
   Measure floor, schema;
 };
 
+// A schema floor must have moved every row into records, link_records and audit, each record
+// other than a pupil with its pupil found; else its time would measure less than the work.
+// `query` runs SQL and prints the row as a|b|c|d (sqlite3 and psql -tA both do).
+void CheckSchemaFloor(std::vector<std::string> query, long records, const char* what) {
+  query.push_back(
+      "SELECT (SELECT count(*) FROM records), (SELECT count(*) FROM link_records),"
+      " (SELECT count(*) FROM audit),"
+      " (SELECT count(*) FROM records WHERE kind <> 'pupil' AND pupil_id IS NULL)");
+  Measure m = Run(query, {});
+  const std::string n = std::to_string(records);
+  const std::string want = n + "|" + n + "|" + n + "|0";
+  if (m.status != 0 || m.output.substr(0, m.output.find_last_not_of("\n ") + 1) != want) {
+    std::fprintf(stderr,
+                 "%s: expected %s (records, link records, audit entries, records without their "
+                 "pupil), got (exit %d):\n%s\n",
+                 what, want.c_str(), m.status, m.output.c_str());
+    std::exit(1);
+  }
+}
+
 // SQLite's floor: sqlite3 importing the same rows (id, pupil, JSON body) into one table per kind.
 // Its schema floor: sqlite3 moving those rows into sendsync's own tables (records, link records
 // with their base, one audit entry each, and every index) with INSERT ... SELECT. No parsing,
 // validation, matching or hashing: what SQLite alone costs to store these rows the way the sync
 // must.
-Floors SqliteFloors(const fs::path& work) {
+Floors SqliteFloors(const fs::path& work, long records) {
   const Env none;
   Floors f;
   std::string script = (work / "floor.sql").string();
@@ -355,6 +375,7 @@ Floors SqliteFloors(const fs::path& work) {
   }
   f.schema = Run({"sqlite3", (work / "schema.db").string()}, none, schema_script);
   Check(f.schema, "sqlite3 into sendsync's tables");  // sqlite3 exits 1 on any SQL error
+  CheckSchemaFloor({"sqlite3", (work / "schema.db").string()}, records, "SQLite schema floor");
   for (const char* name : {"schema.db", "schema.db-wal", "schema.db-shm"}) fs::remove(work / name);
   return f;
 }
@@ -372,7 +393,8 @@ void CheckPsql(const Measure& m, const char* what) {
 // tables. Its schema floor: those rows moved from the staging table into sendsync's tables with
 // INSERT ... SELECT, as SQLite's schema floor does (the same columns, a constant hash, every index
 // sendsync's migrations create). `base` is the server's URL up to and including the last '/'.
-Floors PgFloors(const fs::path& work, const std::string& base, const std::string& db) {
+Floors PgFloors(const fs::path& work, const std::string& base, const std::string& db,
+                long records) {
   const Env none;
   Floors f;
   Check(Run({SENDSYNC_BIN, "init"}, {{"SENDSYNC_DB", base + db}}),
@@ -418,6 +440,8 @@ Floors PgFloors(const fs::path& work, const std::string& base, const std::string
   }
   f.schema = Run({"psql", "-q", base + db}, none, schema_script);
   CheckPsql(f.schema, "psql into sendsync's tables");
+  CheckSchemaFloor({"psql", "-tA", "-v", "ON_ERROR_STOP=1", base + db, "-c"}, records,
+                   "PostgreSQL schema floor");
   return f;
 }
 
@@ -541,7 +565,7 @@ int SyncBench(const SyncBenchOptions& o) {
   if (o.sqlite) {
     std::printf("SQLite: floors, full syncs, no-change ...\n");
     std::fflush(stdout);
-    sf = SqliteFloors(work);
+    sf = SqliteFloors(work, records);
     AddLink(work, sqlite_env, "");
     s.full = Sync(sqlite_env, o.page, "full sync (worker)");
     CheckTotals(s.full, records, "full sync (worker)");
@@ -563,7 +587,7 @@ int SyncBench(const SyncBenchOptions& o) {
           Run({"psql", "-q", "-v", "ON_ERROR_STOP=1", o.pg_url, "-c", "CREATE DATABASE " + db},
               none),
           "psql CREATE DATABASE (is --pg-url right?)");
-    pf = PgFloors(work, base, "bench_schema_" + tag);
+    pf = PgFloors(work, base, "bench_schema_" + tag, records);
     pg_env = {{"SENDSYNC_DB", base + "bench_sync_" + tag}};
     AddLink(work, pg_env, " (PostgreSQL)");
     p.full = Sync(pg_env, o.page, "full sync (PostgreSQL)");
