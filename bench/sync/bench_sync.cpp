@@ -1,13 +1,15 @@
 // sendsync-bench-sync: the sync benchmark of issue 4. Generates an LA-scale dataset, then times,
 // each in a fresh process:
 //   floor       the same rows loaded into equivalent SQLite tables by sqlite3's .import
+//   schema      those rows moved into sendsync's own tables by sqlite3 (INSERT ... SELECT)
 //   full        initial sync through the jsonl-folder adapter into a fresh SQLite store
 //               (out of process, the default, and in process)
 //   no-change   a re-sync with nothing new
 //   1% change   a re-sync after 1 % of the SEN records changed
 // and prints wall time, records/s and peak resident memory of the sendsync process as a table.
 //
-//   sendsync-bench-sync [--pupils N] [--schools N] [--work DIR] [--page-size N] [--pg-url URL]
+//   sendsync-bench-sync [--pupils N] [--schools N] [--work DIR] [--page-size N]
+//                       [--store sqlite|postgresql|both] [--pg-url URL]
 //
 // With --adapter ctf|csv|jsonl-folder, the per-adapter bench of issue 19 instead: the generator
 // writes one dataset (every pupil's identity, and SEN status and needs for pupils on SEN support
@@ -19,9 +21,13 @@
 // jsonl-folder's (ctf: <= 1.5), and the peak resident memory of the host and of the worker
 // (<= 100 MB).
 //
-// With --pg-url (a PostgreSQL server you run, and a database on it where the bench may CREATE
-// DATABASE), the same steps also run on PostgreSQL, with a floor of psql's \copy of the same CSV
-// rows into one table per kind, and the PostgreSQL/SQLite ratio of each step is printed.
+// With --store postgresql, the floor, schema floor, full sync (out of process), no-change and 1 %
+// change steps run on PostgreSQL instead; with both, on both. On PostgreSQL the floor is psql's
+// \copy of the same CSV rows into one staging table, the schema floor moves them into sendsync's
+// tables with INSERT ... SELECT. With both, the PostgreSQL/SQLite ratio of each step is printed.
+// The server is the bench's own (tests/common's PgServer, stopped at the end) unless --pg-url names
+// one you run, with a database from which the bench may CREATE DATABASE (--pg-url alone means
+// --store both).
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
