@@ -1,13 +1,15 @@
 // sendsync-bench-sync: the sync benchmark of issue 4. Generates an LA-scale dataset, then times,
 // each in a fresh process:
 //   floor       the same rows loaded into equivalent SQLite tables by sqlite3's .import
+//   schema      those rows moved into sendsync's own tables by sqlite3 (INSERT ... SELECT)
 //   full        initial sync through the jsonl-folder adapter into a fresh SQLite store
 //               (out of process, the default, and in process)
 //   no-change   a re-sync with nothing new
 //   1% change   a re-sync after 1 % of the SEN records changed
 // and prints wall time, records/s and peak resident memory of the sendsync process as a table.
 //
-//   sendsync-bench-sync [--pupils N] [--schools N] [--work DIR] [--page-size N] [--pg-url URL]
+//   sendsync-bench-sync [--pupils N] [--schools N] [--work DIR] [--page-size N]
+//                       [--store sqlite|postgresql|both] [--pg-url URL]
 //
 // With --adapter ctf|csv|jsonl-folder, the per-adapter bench of issue 19 instead: the generator
 // writes one dataset (every pupil's identity, and SEN status and needs for pupils on SEN support
@@ -19,15 +21,20 @@
 // jsonl-folder's (ctf: <= 1.5), and the peak resident memory of the host and of the worker
 // (<= 100 MB).
 //
-// With --pg-url (a PostgreSQL server you run, and a database on it where the bench may CREATE
-// DATABASE), the same steps also run on PostgreSQL, with a floor of psql's \copy of the same CSV
-// rows into one table per kind, and the PostgreSQL/SQLite ratio of each step is printed.
+// With --store postgresql, the floor, schema floor, full sync (out of process), no-change and 1 %
+// change steps run on PostgreSQL instead; with both, on both. On PostgreSQL the floor is psql's
+// \copy of the same CSV rows into one staging table, the schema floor moves them into sendsync's
+// tables with INSERT ... SELECT. With both, the PostgreSQL/SQLite ratio of each step is printed.
+// The server is the bench's own (tests/common's PgServer, stopped at the end) unless --pg-url names
+// one you run, with a database from which the bench may CREATE DATABASE (--pg-url alone means
+// --store both).
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -38,9 +45,11 @@
 #include <thread>
 #include <vector>
 
-#ifdef SIM_MIS_API
-#include <csignal>
+#ifdef BENCH_PG_SERVER
+#include "pg_server.h"
+#endif
 
+#ifdef SIM_MIS_API
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
@@ -89,6 +98,7 @@ Measure Run(const std::vector<std::string>& args, const std::map<std::string, st
   auto t0 = std::chrono::steady_clock::now();
   pid_t pid = ::fork();
   if (pid == 0) {
+    std::signal(SIGINT, SIG_DFL);  // the bench may ignore it (WithOwnServer); the step must not
     for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
     FILE* f = std::fopen(log.c_str(), "w");
     ::dup2(fileno(f), 1);
@@ -266,6 +276,382 @@ int AdapterBench(const std::string& adapter, const std::vector<long>& sizes, con
   return 0;
 }
 
+// The default bench: which stores it runs on, and where.
+struct SyncBenchOptions {
+  long pupils = 300000, schools = 400, page = 2000;
+  fs::path work;
+  bool sqlite = true, pg = false;
+  std::string pg_url;  // a database on the server to CREATE DATABASE from
+};
+
+constexpr const char* kKinds[] = {"pupil", "sen", "cycle", "provision", "review"};
+
+// The record hash the schema floors store: a 64-character constant (nothing is hashed).
+std::string ConstHash() {
+  return "'" + std::string(64, 'a') + "'";
+}
+
+using Env = std::map<std::string, std::string>;
+
+struct Floors {
+  Measure floor, schema;
+};
+
+// A schema floor must have moved every row into records, link_records and audit, each record
+// other than a pupil with its pupil found; else its time would measure less than the work.
+// `query` runs SQL and prints the row as a|b|c|d (sqlite3 and psql -tA both do).
+void CheckSchemaFloor(std::vector<std::string> query, long records, const char* what) {
+  query.push_back(
+      "SELECT (SELECT count(*) FROM records), (SELECT count(*) FROM link_records),"
+      " (SELECT count(*) FROM audit),"
+      " (SELECT count(*) FROM records WHERE kind <> 'pupil' AND pupil_id IS NULL)");
+  Measure m = Run(query, {});
+  const std::string n = std::to_string(records);
+  const std::string want = n + "|" + n + "|" + n + "|0";
+  if (m.status != 0 || m.output.substr(0, m.output.find_last_not_of("\n ") + 1) != want) {
+    std::fprintf(stderr,
+                 "%s: expected %s (records, link records, audit entries, records without their "
+                 "pupil), got (exit %d):\n%s\n",
+                 what, want.c_str(), m.status, m.output.c_str());
+    std::exit(1);
+  }
+}
+
+// SQLite's floor: sqlite3 importing the same rows (id, pupil, JSON body) into one table per kind.
+// Its schema floor: sqlite3 moving those rows into sendsync's own tables (records, link records
+// with their base, one audit entry each, and every index) with INSERT ... SELECT. No parsing,
+// validation, matching or hashing: what SQLite alone costs to store these rows the way the sync
+// must.
+Floors SqliteFloors(const fs::path& work, long records) {
+  const Env none;
+  Floors f;
+  std::string script = (work / "floor.sql").string();
+  {
+    std::ofstream s(script);
+    s << "PRAGMA journal_mode=WAL;\nPRAGMA synchronous=NORMAL;\n";
+    for (const char* k : kKinds)
+      s << "CREATE TABLE " << k << " (id TEXT, pupil TEXT, body TEXT);\n";
+    s << ".mode csv\n";
+    for (const char* k : kKinds)
+      s << ".import " << (work / "data" / "csv" / (std::string(k) + ".csv")).string() << " " << k
+        << "\n";
+  }
+  f.floor = Run({"sqlite3", (work / "floor.db").string()}, none, script);
+  Check(f.floor, "sqlite3 .import");
+
+  Check(Run({SENDSYNC_BIN, "init"}, {{"SENDSYNC_DB", "sqlite:" + (work / "schema.db").string()}}),
+        "creating an empty store");
+  const std::string schema_script = (work / "schema.sql").string();
+  {
+    const std::string h = ConstHash();
+    std::ofstream s(schema_script);
+    s << "PRAGMA journal_mode=WAL;\nPRAGMA synchronous=NORMAL;\n"
+      << "ATTACH '" << (work / "floor.db").string() << "' AS f;\n"
+      << "CREATE TEMP TABLE src AS SELECT 'pupil' AS kind, id, pupil, body FROM f.pupil";
+    for (const char* k : {"sen", "cycle", "provision", "review"})
+      s << " UNION ALL SELECT '" << k << "', id, pupil, body FROM f." << k;
+    s << ";\nCREATE TEMP TABLE pupil_ids AS SELECT id AS ext, rowid AS rid FROM temp.src WHERE "
+         "kind = 'pupil';\n"
+      << "CREATE INDEX temp.pupil_ext ON pupil_ids (ext);\n"
+      << "BEGIN;\n"
+      << "INSERT INTO records (id, kind, pupil_id, upn, former_upn, dob, school_urn, body, hash, "
+         "version,"
+         " deleted, created_at, updated_at) SELECT s.rowid, s.kind, CASE WHEN s.kind = 'pupil' "
+         "THEN NULL"
+         " ELSE (SELECT rid FROM temp.pupil_ids WHERE ext = s.pupil) END,"
+         " CASE WHEN s.kind = 'pupil' THEN json_extract(s.body, '$.upn') END, NULL,"
+         " CASE WHEN s.kind = 'pupil' THEN json_extract(s.body, '$.dob') END,"
+         " CASE WHEN s.kind = 'pupil' THEN '100000' END, s.body, "
+      << h
+      << ", 1, 0, 0, 0"
+         " FROM temp.src s ORDER BY s.rowid;\n"
+      << "INSERT INTO link_records (link_id, kind, external_id, record_id, base, base_hash, "
+         "updated_at)"
+         " SELECT 1, s.kind, s.id, s.rowid, s.body, "
+      << h << ", 0 FROM temp.src s ORDER BY s.rowid;\n"
+      << "INSERT INTO audit (seq, ts, actor, action, kind, record_id, pupil_id, detail, prev_hash, "
+         "hash)"
+         " SELECT s.rowid, 0, 'link:mis', 'record.create', s.kind, s.rowid,"
+         " CASE WHEN s.kind = 'pupil' THEN s.rowid ELSE (SELECT rid FROM temp.pupil_ids WHERE ext "
+         "= s.pupil) END,"
+         " json_object('hash', "
+      << h << ", 'source_id', s.id, 'version', 1), " << h << ", " << h
+      << " FROM temp.src s ORDER BY s.rowid;\n"
+      << "COMMIT;\n";
+  }
+  f.schema = Run({"sqlite3", (work / "schema.db").string()}, none, schema_script);
+  Check(f.schema, "sqlite3 into sendsync's tables");  // sqlite3 exits 1 on any SQL error
+  CheckSchemaFloor({"sqlite3", (work / "schema.db").string()}, records, "SQLite schema floor");
+  for (const char* name : {"schema.db", "schema.db-wal", "schema.db-shm"}) fs::remove(work / name);
+  return f;
+}
+
+// psql exits 3 when a script stops on an SQL error (ON_ERROR_STOP), which Check lets through.
+void CheckPsql(const Measure& m, const char* what) {
+  if (m.status != 0) {
+    std::fprintf(stderr, "%s failed (exit %d):\n%s\n", what, m.status, m.output.c_str());
+    std::exit(1);
+  }
+}
+
+// PostgreSQL's floor: psql's \copy of the same CSV rows into one staging table (kind, id, pupil,
+// body and a generated row number), in a fresh database where `sendsync init` has made sendsync's
+// tables. Its schema floor: those rows moved from the staging table into sendsync's tables with
+// INSERT ... SELECT, as SQLite's schema floor does (the same columns, a constant hash, every index
+// sendsync's migrations create). `base` is the server's URL up to and including the last '/'.
+Floors PgFloors(const fs::path& work, const std::string& base, const std::string& db,
+                long records) {
+  const Env none;
+  Floors f;
+  Check(Run({SENDSYNC_BIN, "init"}, {{"SENDSYNC_DB", base + db}}),
+        "creating an empty store (PostgreSQL)");
+  const std::string floor_script = (work / "pg-floor.sql").string();
+  {
+    std::ofstream s(floor_script);
+    s << "\\set ON_ERROR_STOP 1\nBEGIN;\n"
+      << "CREATE TABLE bench_stage (n BIGINT GENERATED ALWAYS AS IDENTITY, kind TEXT NOT NULL,"
+         " id TEXT, pupil TEXT, body TEXT);\n";
+    for (const char* k : kKinds)
+      s << "ALTER TABLE bench_stage ALTER COLUMN kind SET DEFAULT '" << k << "';\n"
+        << "\\copy bench_stage (id, pupil, body) FROM '"
+        << (work / "data" / "csv" / (std::string(k) + ".csv")).string() << "' CSV\n";
+    s << "COMMIT;\n";
+  }
+  f.floor = Run({"psql", "-q", base + db}, none, floor_script);
+  CheckPsql(f.floor, "psql \\copy");
+
+  const std::string schema_script = (work / "pg-schema.sql").string();
+  {
+    const std::string h = ConstHash();
+    // Each row's pupil: its own row number for a pupil, else the pupil row it names.
+    const std::string from =
+        " FROM bench_stage s LEFT JOIN bench_stage p ON s.kind <> 'pupil' AND p.kind = 'pupil'"
+        " AND p.id = s.pupil ORDER BY s.n;\n";
+    std::ofstream s(schema_script);
+    s << "\\set ON_ERROR_STOP 1\nANALYZE bench_stage;\nBEGIN;\n"
+      << "INSERT INTO records (id, kind, pupil_id, upn, former_upn, dob, school_urn, body, hash,"
+         " version, deleted, created_at, updated_at) SELECT s.n, s.kind, p.n,"
+         " CASE WHEN s.kind = 'pupil' THEN s.body::json->>'upn' END, NULL,"
+         " CASE WHEN s.kind = 'pupil' THEN s.body::json->>'dob' END,"
+         " CASE WHEN s.kind = 'pupil' THEN '100000' END, s.body, "
+      << h << ", 1, 0, 0, 0" << from
+      << "INSERT INTO link_records (link_id, kind, external_id, record_id, base, base_hash,"
+         " updated_at) SELECT 1, s.kind, s.id, s.n, s.body, "
+      << h << ", 0 FROM bench_stage s ORDER BY s.n;\n"
+      << "INSERT INTO audit (seq, ts, actor, action, kind, record_id, pupil_id, detail, prev_hash,"
+         " hash) SELECT s.n, 0, 'link:mis', 'record.create', s.kind, s.n,"
+         " CASE WHEN s.kind = 'pupil' THEN s.n ELSE p.n END,"
+         " json_build_object('hash', "
+      << h << ", 'source_id', s.id, 'version', 1)::text, " << h << ", " << h << from << "COMMIT;\n";
+  }
+  f.schema = Run({"psql", "-q", base + db}, none, schema_script);
+  CheckPsql(f.schema, "psql into sendsync's tables");
+  CheckSchemaFloor({"psql", "-tA", "-v", "ON_ERROR_STOP=1", base + db, "-c"}, records,
+                   "PostgreSQL schema floor");
+  return f;
+}
+
+// One store's syncs of the `mis` link: full (out of process and, for SQLite, in process),
+// no-change, and 1 % change (run after the change generator).
+struct Syncs {
+  Measure full, inproc, again, one;
+};
+
+void AddLink(const fs::path& work, const Env& env, const std::string& what) {
+  Check(Run({SENDSYNC_BIN, "init"}, env), ("init" + what).c_str());
+  Check(Run({SENDSYNC_BIN, "link", "add", "--school", "100000", "--adapter", "jsonl-folder",
+             "--name", "mis", "--config", (work / "source.json").string(), "--settings",
+             (work / "settings.json").string()},
+            env),
+        ("link add" + what).c_str());
+}
+
+Measure Sync(const Env& env, long page, const std::string& what, bool in_process = false) {
+  std::vector<std::string> args = {
+      SENDSYNC_BIN, "sync", "--link", "mis", "--json", "--page-size", std::to_string(page)};
+  if (in_process) args.push_back("--in-process");
+  Measure m = Run(args, env);
+  Check(m, what.c_str());
+  return m;
+}
+
+// A full sync must have pulled every record and applied or quarantined each; and when both stores
+// run, PostgreSQL must end each step with the same totals as SQLite.
+void CheckTotals(const Measure& m, long pulled, const std::string& what) {
+  const std::string totals = Totals(m.output);
+  if (totals.rfind("pulled " + std::to_string(pulled) + ",", 0) != 0) {
+    std::fprintf(stderr, "%s: expected %ld records pulled, got %s\n%s\n", what.c_str(), pulled,
+                 totals.c_str(), m.output.c_str());
+    std::exit(1);
+  }
+}
+void CheckSame(const Measure& pg, const Measure& sqlite, const std::string& what) {
+  if (Totals(pg.output) != Totals(sqlite.output)) {
+    std::fprintf(stderr, "%s: PostgreSQL %s, SQLite %s\n", what.c_str(), Totals(pg.output).c_str(),
+                 Totals(sqlite.output).c_str());
+    std::exit(1);
+  }
+}
+
+double Ratio(const Measure& a, const Measure& b) {
+  return b.seconds > 0 ? a.seconds / b.seconds : 0;
+}
+
+void PrintResults(const SyncBenchOptions& o, long records, long changed, const Floors& sf,
+                  const Syncs& s, const Floors& pf, const Syncs& p) {
+  std::printf("\n%ld records (%ld pupils); %ld changed for the 1%% run; page size %ld\n\n", records,
+              o.pupils, changed, o.page);
+  std::printf("| %-26s | %8s | %9s | %10s | %7s | %9s | %6s | %6s |\n", "step", "wall s", "records",
+              "records/s", "RSS MB", "worker MB", "floor", "schema");
+  std::printf("|%s|\n", std::string(106, '-').c_str());
+  if (o.sqlite) {
+    const double fl = sf.floor.seconds, sc = sf.schema.seconds;
+    std::printf("%s\n", Row("floor: sqlite3 .import", sf.floor, records, 0).c_str());
+    std::printf("%s\n", Row("schema floor: sqlite3", sf.schema, records, fl).c_str());
+    std::printf("%s\n", Row("full sync, out of process", s.full, records, fl, sc).c_str());
+    std::printf("%s\n", Row("full sync, in process", s.inproc, records, fl, sc).c_str());
+    std::printf("%s\n", Row("no-change re-sync", s.again, 0, 0).c_str());
+    std::printf("%s\n", Row("1% change re-sync", s.one, changed, 0).c_str());
+  }
+  if (o.pg) {
+    const double fl = pf.floor.seconds, sc = pf.schema.seconds;
+    std::printf("%s\n", Row("pg floor: psql \\copy", pf.floor, records, 0).c_str());
+    std::printf("%s\n", Row("pg schema floor: psql", pf.schema, records, fl).c_str());
+    std::printf("%s\n", Row("pg full sync, out of proc", p.full, records, fl, sc).c_str());
+    std::printf("%s\n", Row("pg no-change re-sync", p.again, 0, 0).c_str());
+    std::printf("%s\n", Row("pg 1% change re-sync", p.one, changed, 0).c_str());
+  }
+  if (o.sqlite) {
+    std::printf("\nout of process / in process: %.2fx\n", Ratio(s.full, s.inproc));
+    std::printf("full sync / schema floor: out of process %.2fx, in process %.2fx\n",
+                Ratio(s.full, sf.schema), Ratio(s.inproc, sf.schema));
+    std::printf(
+        "targets: full <= 15 s in and out of process and <= 1.5x the schema floor; RSS <= 400 MB "
+        "(host and worker); no-change <= 0.2 s; 1%% <= 0.4 s; out/in <= 1.1x\n");
+  }
+  if (o.pg) {
+    std::printf("\nPostgreSQL full sync / PostgreSQL schema floor: %.2fx\n",
+                Ratio(p.full, pf.schema));
+    if (o.sqlite)
+      std::printf(
+          "PostgreSQL / SQLite: floor %.2fx, schema floor %.2fx, full sync %.2fx, no-change "
+          "%.2fx, 1%% change %.2fx\n",
+          Ratio(pf.floor, sf.floor), Ratio(pf.schema, sf.schema), Ratio(p.full, s.full),
+          Ratio(p.again, s.again), Ratio(p.one, s.one));
+    std::printf(
+        "targets (300,000 pupils): PostgreSQL full sync <= 1.5x SQLite's and <= 2x the PostgreSQL "
+        "schema floor; no-change <= 0.3 s; 1%% <= 1 s\n");
+  }
+}
+
+// The default bench (see the top of this file and bench/README.md).
+int SyncBench(const SyncBenchOptions& o) {
+  const fs::path& work = o.work;
+  fs::remove_all(work);
+  fs::create_directories(work / "data");
+  const std::string data = (work / "data").string();
+  const Env none;
+
+  std::printf("generating %ld pupils in %ld schools ...\n", o.pupils, o.schools);
+  std::fflush(stdout);
+  Measure gen = Run({BENCH_GEN, "--out", data, "--pupils", std::to_string(o.pupils), "--schools",
+                     std::to_string(o.schools)},
+                    none);
+  Check(gen, "the generator");
+  std::printf("%s", gen.output.c_str());
+  const long records = CountLines(data);
+
+  std::ofstream(work / "source.json") << "{\"folder\": \"" << data << "\"}";
+  std::ofstream(work / "settings.json")
+      << R"({"kinds": {"pupil": {"direction": "read"}, "sen": {"direction": "read"},)"
+      << R"( "cycle": {"direction": "read"}, "provision": {"direction": "read"}, "review": {"direction": "read"}}})";
+  const Env sqlite_env = {{"SENDSYNC_DB", "sqlite:" + (work / "worker.db").string()}};
+  Floors sf, pf;
+  Syncs s, p;
+  if (o.sqlite) {
+    std::printf("SQLite: floors, full syncs, no-change ...\n");
+    std::fflush(stdout);
+    sf = SqliteFloors(work, records);
+    AddLink(work, sqlite_env, "");
+    s.full = Sync(sqlite_env, o.page, "full sync (worker)");
+    CheckTotals(s.full, records, "full sync (worker)");
+    const Env inproc_env = {{"SENDSYNC_DB", "sqlite:" + (work / "inproc.db").string()}};
+    AddLink(work, inproc_env, "");
+    s.inproc = Sync(inproc_env, o.page, "full sync (in-process)", true);
+    CheckTotals(s.inproc, records, "full sync (in-process)");
+    s.again = Sync(sqlite_env, o.page, "no-change re-sync");
+  }
+  // PostgreSQL: a fresh database for the floors and one for the syncs, next to pg_url's.
+  Env pg_env;
+  if (o.pg) {
+    std::printf("PostgreSQL: floors, full sync, no-change ...\n");
+    std::fflush(stdout);
+    const std::string base = o.pg_url.substr(0, o.pg_url.rfind('/') + 1);
+    const std::string tag = std::to_string(::getpid());
+    for (const std::string& db : {"bench_schema_" + tag, "bench_sync_" + tag})
+      CheckPsql(
+          Run({"psql", "-q", "-v", "ON_ERROR_STOP=1", o.pg_url, "-c", "CREATE DATABASE " + db},
+              none),
+          "psql CREATE DATABASE (is --pg-url right?)");
+    pf = PgFloors(work, base, "bench_schema_" + tag, records);
+    pg_env = {{"SENDSYNC_DB", base + "bench_sync_" + tag}};
+    AddLink(work, pg_env, " (PostgreSQL)");
+    p.full = Sync(pg_env, o.page, "full sync (PostgreSQL)");
+    CheckTotals(p.full, records, "full sync (PostgreSQL)");
+    if (o.sqlite) CheckSame(p.full, s.full, "full sync");
+    p.again = Sync(pg_env, o.page, "no-change re-sync (PostgreSQL)");
+    if (o.sqlite) CheckSame(p.again, s.again, "no-change re-sync");
+  }
+  Measure change = Run({BENCH_GEN, "--out", data, "--pupils", std::to_string(o.pupils), "--schools",
+                        std::to_string(o.schools), "--change-percent", "1"},
+                       none);
+  Check(change, "the change generator");
+  const long changed = CountLines(data) - records;
+  if (o.sqlite) s.one = Sync(sqlite_env, o.page, "1% change re-sync");
+  if (o.pg) {
+    p.one = Sync(pg_env, o.page, "1% change re-sync (PostgreSQL)");
+    if (o.sqlite) CheckSame(p.one, s.one, "1% change re-sync");
+  }
+  PrintResults(o, records, changed, sf, s, pf, p);
+  return 0;
+}
+
+#ifdef BENCH_PG_SERVER
+// --store postgresql|both without --pg-url: a PostgreSQL server of the bench's own (tests/common's
+// PgServer: initdb and pg_ctl in a temporary folder, 127.0.0.1, a free port, its socket in that
+// folder, PostgreSQL's default durability), stopped and removed when the bench ends, whether or not
+// a step failed. With SENDSYNC_SKIP_POSTGRES=1 (as for the tests) it skips: exit 77.
+int WithOwnServer(SyncBenchOptions o) {
+  if (sendsync::testing_support::PostgresSkipped()) {
+    std::fprintf(stderr, "sendsync-bench-sync: SENDSYNC_SKIP_POSTGRES=1: skipped\n");
+    return 77;
+  }
+  // Static, so that std::exit (how a failed step ends the bench) stops it too.
+  static sendsync::testing_support::PgServer server;
+  std::printf("starting PostgreSQL ...\n");
+  std::fflush(stdout);
+  std::string error;
+  if (!server.Start(/*durable=*/true, &error)) {
+    std::fprintf(stderr, "sendsync-bench-sync: cannot start PostgreSQL: %s\n", error.c_str());
+    return 1;
+  }
+  // Ctrl-C then stops only the step running (Run puts SIGINT back in its child), which fails the
+  // bench, which stops the server, instead of leaving the server behind.
+  std::signal(SIGINT, SIG_IGN);
+  o.pg_url = server.Url("postgres");
+  const int rc = SyncBench(o);
+  server.Stop();
+  return rc;
+}
+#else
+int WithOwnServer(const SyncBenchOptions&) {
+  std::fprintf(stderr,
+               "sendsync-bench-sync: starting a PostgreSQL server needs tests/common's PgServer, "
+               "built with the tests (SENDSYNC_TESTS=ON); or give --pg-url\n");
+  return 2;
+}
+#endif
+
 }  // namespace
 
 #ifdef SIM_MIS_API
@@ -424,6 +810,7 @@ int main(int argc, char** argv) {
   fs::path work = fs::current_path() / "bench-out";
   std::string adapter;
   std::string pg_url;  // postgresql://user@host:port/db: databases are made next to db
+  std::string store;   // sqlite, postgresql or both; default sqlite, or both with --pg-url
   std::vector<long> sizes = {20000, 300000};
   int latency_ms = 250, per_page = 100, in_flight = 4;  // --adapter mis-api
   for (int i = 1; i < argc; ++i) {
@@ -438,6 +825,8 @@ int main(int argc, char** argv) {
       page = std::atol(next());
     else if (!std::strcmp(argv[i], "--pg-url"))
       pg_url = next();
+    else if (!std::strcmp(argv[i], "--store"))
+      store = next();
     else if (!std::strcmp(argv[i], "--adapter"))
       adapter = next();
     else if (!std::strcmp(argv[i], "--latency-ms"))
@@ -460,7 +849,7 @@ int main(int argc, char** argv) {
       std::fprintf(
           stderr,
           "usage: sendsync-bench-sync [--pupils N] [--schools N] [--work DIR] [--page-size N]"
-          " [--pg-url postgresql://user@host:port/db]\n"
+          " [--store sqlite|postgresql|both] [--pg-url postgresql://user@host:port/db]\n"
           "       sendsync-bench-sync --adapter ctf|csv|jsonl-folder [--sizes N,N,...] [--work DIR]"
           " [--page-size N]\n"
           "       sendsync-bench-sync --adapter mis-api [--sizes N,N,...] [--latency-ms 250]"
@@ -496,189 +885,27 @@ int main(int argc, char** argv) {
     }
     return AdapterBench(adapter, sizes, work, page);
   }
-  fs::remove_all(work);
-  fs::create_directories(work / "data");
-  const std::string data = (work / "data").string();
-  const std::map<std::string, std::string> none;
-
-  std::printf("generating %ld pupils in %ld schools ...\n", pupils, schools);
-  Measure gen = Run({BENCH_GEN, "--out", data, "--pupils", std::to_string(pupils), "--schools",
-                     std::to_string(schools)},
-                    none);
-  Check(gen, "the generator");
-  std::printf("%s", gen.output.c_str());
-  const long records = CountLines(data);
-
-  // The floor: sqlite3 importing the same rows (id, pupil, JSON body) into one table per kind.
-  std::string script = (work / "floor.sql").string();
-  {
-    std::ofstream s(script);
-    s << "PRAGMA journal_mode=WAL;\nPRAGMA synchronous=NORMAL;\n";
-    for (const char* k : {"pupil", "sen", "cycle", "provision", "review"})
-      s << "CREATE TABLE " << k << " (id TEXT, pupil TEXT, body TEXT);\n";
-    s << ".mode csv\n";
-    for (const char* k : {"pupil", "sen", "cycle", "provision", "review"})
-      s << ".import " << (work / "data" / "csv" / (std::string(k) + ".csv")).string() << " " << k
-        << "\n";
+  if (store.empty()) store = pg_url.empty() ? "sqlite" : "both";
+  if (store != "sqlite" && store != "postgresql" && store != "both") {
+    std::fprintf(stderr, "sendsync-bench-sync: --store is sqlite, postgresql or both\n");
+    return 2;
   }
-  Measure floor = Run({"sqlite3", (work / "floor.db").string()}, none, script);
-  Check(floor, "sqlite3 .import");
-
-  // The schema floor: sqlite3 moving those rows into sendsync's own tables (records, link
-  // records with their base, one audit entry each, and every index) with INSERT ... SELECT. No
-  // parsing, validation, matching or hashing (hashes are a 64-character constant): what SQLite
-  // alone costs to store these rows the way the sync must.
-  Check(Run({SENDSYNC_BIN, "init"}, {{"SENDSYNC_DB", "sqlite:" + (work / "schema.db").string()}}),
-        "creating an empty store");
-  const std::string schema_script = (work / "schema.sql").string();
-  {
-    const std::string h = "'" + std::string(64, 'a') + "'";
-    std::ofstream s(schema_script);
-    s << "PRAGMA journal_mode=WAL;\nPRAGMA synchronous=NORMAL;\n"
-      << "ATTACH '" << (work / "floor.db").string() << "' AS f;\n"
-      << "CREATE TEMP TABLE src AS SELECT 'pupil' AS kind, id, pupil, body FROM f.pupil";
-    for (const char* k : {"sen", "cycle", "provision", "review"})
-      s << " UNION ALL SELECT '" << k << "', id, pupil, body FROM f." << k;
-    s << ";\nCREATE TEMP TABLE pupil_ids AS SELECT id AS ext, rowid AS rid FROM temp.src WHERE "
-         "kind = 'pupil';\n"
-      << "CREATE INDEX temp.pupil_ext ON pupil_ids (ext);\n"
-      << "BEGIN;\n"
-      << "INSERT INTO records (id, kind, pupil_id, upn, former_upn, dob, school_urn, body, hash, "
-         "version,"
-         " deleted, created_at, updated_at) SELECT s.rowid, s.kind, CASE WHEN s.kind = 'pupil' "
-         "THEN NULL"
-         " ELSE (SELECT rid FROM temp.pupil_ids WHERE ext = s.pupil) END,"
-         " CASE WHEN s.kind = 'pupil' THEN json_extract(s.body, '$.upn') END, NULL,"
-         " CASE WHEN s.kind = 'pupil' THEN json_extract(s.body, '$.dob') END,"
-         " CASE WHEN s.kind = 'pupil' THEN '100000' END, s.body, "
-      << h
-      << ", 1, 0, 0, 0"
-         " FROM temp.src s ORDER BY s.rowid;\n"
-      << "INSERT INTO link_records (link_id, kind, external_id, record_id, base, base_hash, "
-         "updated_at)"
-         " SELECT 1, s.kind, s.id, s.rowid, s.body, "
-      << h << ", 0 FROM temp.src s ORDER BY s.rowid;\n"
-      << "INSERT INTO audit (seq, ts, actor, action, kind, record_id, pupil_id, detail, prev_hash, "
-         "hash)"
-         " SELECT s.rowid, 0, 'link:mis', 'record.create', s.kind, s.rowid,"
-         " CASE WHEN s.kind = 'pupil' THEN s.rowid ELSE (SELECT rid FROM temp.pupil_ids WHERE ext "
-         "= s.pupil) END,"
-         " json_object('hash', "
-      << h << ", 'source_id', s.id, 'version', 1), " << h << ", " << h
-      << " FROM temp.src s ORDER BY s.rowid;\n"
-      << "COMMIT;\n";
+  if (store == "sqlite" && !pg_url.empty()) {
+    std::fprintf(stderr, "sendsync-bench-sync: --pg-url needs --store postgresql or both\n");
+    return 2;
   }
-  Measure schema_floor = Run({"sqlite3", (work / "schema.db").string()}, none, schema_script);
-  Check(schema_floor, "sqlite3 into sendsync's tables");  // sqlite3 exits 1 on any SQL error
-  for (const char* f : {"schema.db", "schema.db-wal", "schema.db-shm"}) fs::remove(work / f);
-
-  std::ofstream(work / "source.json") << "{\"folder\": \"" << data << "\"}";
-  std::ofstream(work / "settings.json")
-      << R"({"kinds": {"pupil": {"direction": "read"}, "sen": {"direction": "read"},)"
-      << R"( "cycle": {"direction": "read"}, "provision": {"direction": "read"}, "review": {"direction": "read"}}})";
-  auto store_env = [&](const char* name) {
-    return std::map<std::string, std::string>{{"SENDSYNC_DB", "sqlite:" + (work / name).string()}};
-  };
-  auto add_link = [&](const char* db) {
-    Check(Run({SENDSYNC_BIN, "init"}, store_env(db)), "init");
-    Check(Run({SENDSYNC_BIN, "link", "add", "--school", "100000", "--adapter", "jsonl-folder",
-               "--name", "mis", "--config", (work / "source.json").string(), "--settings",
-               (work / "settings.json").string()},
-              store_env(db)),
-          "link add");
-  };
-  const std::string ps = std::to_string(page);
-  add_link("worker.db");
-  Measure full = Run({SENDSYNC_BIN, "sync", "--link", "mis", "--json", "--page-size", ps},
-                     store_env("worker.db"));
-  Check(full, "full sync (worker)");
-  add_link("inproc.db");
-  Measure inproc =
-      Run({SENDSYNC_BIN, "sync", "--link", "mis", "--json", "--in-process", "--page-size", ps},
-          store_env("inproc.db"));
-  Check(inproc, "full sync (in-process)");
-  Measure again = Run({SENDSYNC_BIN, "sync", "--link", "mis", "--json", "--page-size", ps},
-                      store_env("worker.db"));
-  Check(again, "no-change re-sync");
-
-  // PostgreSQL: a fresh database for the floor and one for the sync, on the server pg_url names.
-  Measure pg_floor, pg_full, pg_again, pg_one;
-  std::map<std::string, std::string> pg_env;
-  const bool pg = !pg_url.empty();
-  if (pg) {
-    const std::string base = pg_url.substr(0, pg_url.rfind('/') + 1);
-    const std::string tag = std::to_string(::getpid());
-    for (const std::string& db : {"bench_floor_" + tag, "bench_sync_" + tag})
-      Check(
-          Run({"psql", "-q", "-v", "ON_ERROR_STOP=1", pg_url, "-c", "CREATE DATABASE " + db}, none),
-          "psql CREATE DATABASE (is --pg-url right?)");
-    const std::string pg_script = (work / "pg-floor.sql").string();
-    {
-      std::ofstream s(pg_script);
-      s << "\\set ON_ERROR_STOP 1\nBEGIN;\n";
-      for (const char* k : {"pupil", "sen", "cycle", "provision", "review"})
-        s << "CREATE TABLE " << k << " (id TEXT, pupil TEXT, body TEXT);\n\\copy " << k << " FROM '"
-          << (work / "data" / "csv" / (std::string(k) + ".csv")).string() << "' CSV\n";
-      s << "COMMIT;\n";
-    }
-    pg_floor = Run({"psql", "-q", base + "bench_floor_" + tag}, none, pg_script);
-    Check(pg_floor, "psql \\copy");
-    pg_env = {{"SENDSYNC_DB", base + "bench_sync_" + tag}};
-    Check(Run({SENDSYNC_BIN, "init"}, pg_env), "init (PostgreSQL)");
-    Check(Run({SENDSYNC_BIN, "link", "add", "--school", "100000", "--adapter", "jsonl-folder",
-               "--name", "mis", "--config", (work / "source.json").string(), "--settings",
-               (work / "settings.json").string()},
-              pg_env),
-          "link add (PostgreSQL)");
-    pg_full = Run({SENDSYNC_BIN, "sync", "--link", "mis", "--json", "--page-size", ps}, pg_env);
-    Check(pg_full, "full sync (PostgreSQL)");
-    pg_again = Run({SENDSYNC_BIN, "sync", "--link", "mis", "--json", "--page-size", ps}, pg_env);
-    Check(pg_again, "no-change re-sync (PostgreSQL)");
+  if (pupils < 1 || schools < 1 || page < 1) {
+    std::fprintf(stderr, "sendsync-bench-sync: --pupils, --schools and --page-size are >= 1\n");
+    return 2;
   }
-  Measure change = Run({BENCH_GEN, "--out", data, "--pupils", std::to_string(pupils), "--schools",
-                        std::to_string(schools), "--change-percent", "1"},
-                       none);
-  Check(change, "the change generator");
-  long changed = CountLines(data) - records;
-  Measure one = Run({SENDSYNC_BIN, "sync", "--link", "mis", "--json", "--page-size", ps},
-                    store_env("worker.db"));
-  Check(one, "1% change re-sync");
-  if (pg) {
-    pg_one = Run({SENDSYNC_BIN, "sync", "--link", "mis", "--json", "--page-size", ps}, pg_env);
-    Check(pg_one, "1% change re-sync (PostgreSQL)");
-  }
-
-  std::printf("\n%ld records (%ld pupils); %ld changed for the 1%% run; page size %ld\n\n", records,
-              pupils, changed, page);
-  std::printf("| %-26s | %8s | %9s | %10s | %7s | %9s | %6s | %6s |\n", "step", "wall s", "records",
-              "records/s", "RSS MB", "worker MB", "floor", "schema");
-  std::printf("|%s|\n", std::string(106, '-').c_str());
-  std::printf("%s\n", Row("floor: sqlite3 .import", floor, records, 0).c_str());
-  std::printf("%s\n", Row("schema floor: sqlite3", schema_floor, records, floor.seconds).c_str());
-  std::printf(
-      "%s\n",
-      Row("full sync, out of process", full, records, floor.seconds, schema_floor.seconds).c_str());
-  std::printf(
-      "%s\n",
-      Row("full sync, in process", inproc, records, floor.seconds, schema_floor.seconds).c_str());
-  std::printf("%s\n", Row("no-change re-sync", again, 0, 0).c_str());
-  std::printf("%s\n", Row("1% change re-sync", one, changed, 0).c_str());
-  if (pg) {
-    std::printf("%s\n", Row("pg floor: psql \\copy", pg_floor, records, 0).c_str());
-    std::printf("%s\n",
-                Row("pg full sync, out of proc", pg_full, records, pg_floor.seconds).c_str());
-    std::printf("%s\n", Row("pg no-change re-sync", pg_again, 0, 0).c_str());
-    std::printf("%s\n", Row("pg 1% change re-sync", pg_one, changed, 0).c_str());
-    std::printf(
-        "\nPostgreSQL / SQLite: floor %.2fx, full sync %.2fx, no-change %.2fx, 1%% change %.2fx\n",
-        pg_floor.seconds / floor.seconds, pg_full.seconds / full.seconds,
-        pg_again.seconds / again.seconds, pg_one.seconds / one.seconds);
-  }
-  std::printf("\nout of process / in process: %.2fx\n", full.seconds / inproc.seconds);
-  std::printf("full sync / schema floor: out of process %.2fx, in process %.2fx\n",
-              full.seconds / schema_floor.seconds, inproc.seconds / schema_floor.seconds);
-  std::printf(
-      "targets: full <= 15 s in and out of process and <= 1.5x the schema floor; RSS <= 400 MB "
-      "(host and worker); no-change <= 0.2 s; 1%% <= 0.4 s; out/in <= 1.1x\n");
-  return 0;
+  SyncBenchOptions o;
+  o.pupils = pupils;
+  o.schools = schools;
+  o.page = page;
+  o.work = work;
+  o.sqlite = store != "postgresql";
+  o.pg = store != "sqlite";
+  o.pg_url = pg_url;
+  if (o.pg && o.pg_url.empty()) return WithOwnServer(o);
+  return SyncBench(o);
 }
