@@ -209,7 +209,7 @@ Reply ListPupils(Call& call) {
   }
   std::set<int64_t> late;
   if (overdue) {  // the costly filter: the clocks of each pupil still in the list
-    const Date today = Today();
+    const Date today = call.Today();
     for (const PupilLine* l : kept) {
       auto recs = hub::LoadPupilRecords(*call.conn, l->id);
       if (!recs.ok()) return FromStatus(recs.status());
@@ -257,7 +257,7 @@ Reply ListPupils(Call& call) {
 }
 
 Reply SenRegister(Call& call) {
-  Date as_of = Today();
+  Date as_of = call.Today();
   if (const std::string t = call.Query("as_of"); !t.empty()) {
     auto d = Date::Parse(t);
     if (!d) {
