@@ -20,7 +20,7 @@
 namespace sendsync::server {
 
 // The service's budget for the due list's lines.
-inline constexpr size_t kDueCacheBytes = size_t{64} << 20;
+inline constexpr size_t kDueCacheBytes = size_t{32} << 20;
 
 class DueCache {
  public:

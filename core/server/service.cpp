@@ -168,8 +168,8 @@ Result<std::unique_ptr<Service>> Service::Start(const ServiceOptions& options) {
     I.summaries =
         std::make_unique<SummaryCache>(static_cast<size_t>(options.summary_cache_mb) << 20);
     I.env->summaries = I.summaries.get();
-    // The due list's lines: a few sets (a set per school and date asked about), a whole LA's at
-    // 20,000 pupils about 20 MB.
+    // The due list's lines: a set per school, date and window asked about (a whole LA's at
+    // 20,000 pupils, about 5,000 lines, a few MB).
     I.due = std::make_unique<DueCache>(kDueCacheBytes);
     I.env->due = I.due.get();
   }
