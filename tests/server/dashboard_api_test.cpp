@@ -202,6 +202,31 @@ TEST_F(SeededDashboardTest, RegisterCountsStatusNeedAndYearPerSchoolAndKAndEOver
   EXPECT_EQ(Get("/api/v1/register?months=99", admin).status, 400);
 }
 
+// The register's answer is kept between calls: a new pupil counts at the next call, and a SENCO
+// gets her own school's counts even after an admin's whole-LA answer was kept.
+TEST_F(SeededDashboardTest, RegisterShowsAChangeAtTheNextCallAndKeepsSchoolLimits) {
+  Start();
+  const std::string admin = Token(server::Role::kAdmin);
+  const std::string q = "/api/v1/register?as_of=2025-03-15&months=4";
+  auto pupils = [](const json& reg, const std::string& urn) -> int64_t {
+    for (const auto& s : reg["schools"])
+      if (s["school_urn"] == urn) return s["pupils"];
+    return 0;
+  };
+  json before = Get(q, admin).Json();
+  EXPECT_EQ(Get(q, admin).Json(), before);
+  EXPECT_EQ(pupils(before, "200000"), 1) << before.dump();
+  const std::string senco = Token(server::Role::kSenco, "200000");
+  for (int i = 0; i < 2; ++i) {
+    json own = Get(q, senco).Json();
+    ASSERT_EQ(own["schools"].size(), 1u) << own.dump();
+    EXPECT_EQ(own["schools"][0]["school_urn"], "200000");
+  }
+  Import({Pupil(5, "200000", "Evans", "4")});
+  EXPECT_EQ(pupils(Get(q, admin).Json(), "200000"), 2);
+  EXPECT_EQ(pupils(Get(q, senco).Json(), "200000"), 2);
+}
+
 TEST_F(DashboardApiTest, DisclosuresListWhatEachLinkWasSentAboutThePupilAndWhen) {
   fs::create_directories(dir_ / "target");
   sync::LinkSpec spec;
