@@ -117,7 +117,8 @@ dash_fail=0
 for path in "/api/v1/pupils?limit=50" "/api/v1/pupils?school=$school&limit=50" \
             "/api/v1/pupils?school=$school&sen_status=K&sort=-nc_year&limit=50" \
             "/api/v1/register?school=$school" "/api/v1/register" \
-            "/api/v1/due?school=$school&limit=100" "/api/v1/pupils/$first/disclosures"; do
+            "/api/v1/due?school=$school&limit=100" "/api/v1/due?school=$school&within=30&limit=500" \
+            "/api/v1/due?within=30&limit=500" "/api/v1/pupils/$first/disclosures"; do
   status=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $SENDSYNC_TOKEN" "$url$path")
   [ "$status" = 200 ] || { echo "GET $path answered $status" >&2; dash_fail=1; continue; }
   i=0

@@ -51,11 +51,23 @@ Result<std::vector<domain::DueItem>> ClocksOf(store::Conn& conn, int64_t pupil_i
 // LA receives it.
 bool RunningStatutoryClock(const domain::DueItem& item);
 
+// One line of the due list: a clock and the pupil it concerns.
+struct DueEntry {
+  domain::DueItem item;
+  int64_t pupil_id = 0;
+  std::string upn, name, school_urn;
+};
+
 // Reviews and deadlines due or overdue as of `as_of` (with `upcoming_days` > 0, also those due
 // within that many days), and the running statutory EHC clocks, soonest first, for one school or
 // all.
+Result<std::vector<DueEntry>> DueEntries(store::Conn& conn, Date as_of,
+                                         const std::string& school_urn, int upcoming_days = 0);
+// The same as JSON: each entry's DueEntryJson.
 Result<nlohmann::json> DueList(store::Conn& conn, Date as_of, const std::string& school_urn,
                                int upcoming_days = 0);
+// A due entry as the CLI and the API show it: DueItemJson plus pupil_id, upn, name, school_urn.
+nlohmann::json DueEntryJson(const DueEntry& e);
 
 // The referral readiness checklist for one pupil.
 Result<nlohmann::json> ReadinessOf(store::Conn& conn, int64_t pupil_id, Date as_of);

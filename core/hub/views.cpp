@@ -150,10 +150,11 @@ Result<json> PupilSummary(store::Conn& conn, int64_t pupil_id, Date as_of) {
   return out;
 }
 
-Result<json> DueList(store::Conn& conn, Date as_of, const std::string& school, int upcoming_days) {
+Result<std::vector<DueEntry>> DueEntries(store::Conn& conn, Date as_of, const std::string& school,
+                                         int upcoming_days) {
   auto ids = store::PupilsWithRecords(conn, school);
   if (!ids.ok()) return ids.status();
-  std::vector<std::pair<Date, json>> items;
+  std::vector<DueEntry> items;
   domain::ClockConfig cfg;
   if (upcoming_days > 0) cfg.due_soon_days = upcoming_days;
   for (int64_t id : *ids) {
@@ -161,20 +162,32 @@ Result<json> DueList(store::Conn& conn, Date as_of, const std::string& school, i
     if (!recs.ok()) return recs.status();
     auto clocks = ClocksOf(conn, id, *recs, as_of, cfg);
     if (!clocks.ok()) return clocks.status();
-    for (const auto& d : *clocks) {
+    for (auto& d : *clocks) {
       if (d.state != "due" && d.state != "overdue" && !RunningStatutoryClock(d)) continue;
-      json j = DueItemJson(d);
-      j["pupil_id"] = HubId(id);
-      j["upn"] = recs->pupil.upn;
-      j["name"] = recs->pupil.legal_forename + " " + recs->pupil.legal_surname;
-      j["school_urn"] = recs->pupil.school_urn.value_or("");
-      items.push_back({d.due, std::move(j)});
+      items.push_back({std::move(d), id, recs->pupil.upn,
+                       recs->pupil.legal_forename + " " + recs->pupil.legal_surname,
+                       recs->pupil.school_urn.value_or("")});
     }
   }
   std::stable_sort(items.begin(), items.end(),
-                   [](const auto& a, const auto& b) { return a.first < b.first; });
+                   [](const auto& a, const auto& b) { return a.item.due < b.item.due; });
+  return items;
+}
+
+json DueEntryJson(const DueEntry& e) {
+  json j = DueItemJson(e.item);
+  j["pupil_id"] = HubId(e.pupil_id);
+  j["upn"] = e.upn;
+  j["name"] = e.name;
+  j["school_urn"] = e.school_urn;
+  return j;
+}
+
+Result<json> DueList(store::Conn& conn, Date as_of, const std::string& school, int upcoming_days) {
+  auto entries = DueEntries(conn, as_of, school, upcoming_days);
+  if (!entries.ok()) return entries.status();
   json out = json::array();
-  for (auto& [d, j] : items) out.push_back(std::move(j));
+  for (const auto& e : *entries) out.push_back(DueEntryJson(e));
   return out;
 }
 

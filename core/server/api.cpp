@@ -171,6 +171,10 @@ bool Call::MaySee(const std::string& school_urn) const {
   return caller.school_urn.empty() || caller.school_urn == school_urn;
 }
 
+Date Call::Today() const {
+  return env.today ? env.today() : sendsync::Today();
+}
+
 json Page::Wrap(json items, const std::string& next) {
   return {{"items", std::move(items)}, {"next_cursor", next.empty() ? json() : json(next)}};
 }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -16,6 +17,7 @@
 #include "base/config/config.h"
 #include "core/audit/anchor.h"
 #include "core/server/auth.h"
+#include "core/server/due_cache.h"
 #include "core/server/metrics.h"
 #include "core/server/scheduler.h"
 #include "core/server/summary_cache.h"
@@ -42,6 +44,10 @@ struct ApiEnv {
   SummaryCache* summaries = nullptr;  // pupils' summaries as sent; null: built on every request
   TokenCache* tokens = nullptr;       // tokens already checked; null: looked up every request
   std::shared_ptr<PupilLinesCache> pupil_lines = nullptr;  // null: read on every request
+  DueCache* due = nullptr;  // the due list's lines; null: computed on every request
+  // Today's date for the clocks (a call without ?as_of=); null: the local date (Today()). Tests
+  // set it to move the date.
+  std::function<Date()> today = nullptr;
   // The audit chain's anchors (core/audit/anchor.h) that /audit/verify compares the chain with;
   // an empty file: the chain alone.
   audit::AnchorOptions anchors = {};
@@ -98,6 +104,8 @@ struct Call {
   std::string School() const;
   // Whether the caller may see things of `school_urn` (always, unless the token is limited).
   bool MaySee(const std::string& school_urn) const;
+  // Today's date for the clocks: env.today when set, else the local date.
+  Date Today() const;
 };
 
 // Pagination: ?limit= (1..500, default 50) and ?cursor= (opaque to clients).

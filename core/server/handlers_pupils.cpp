@@ -1,5 +1,7 @@
 // Pupils' SEN summaries, referral readiness, due reviews and clocks, referrals, and the audit log.
 #include <algorithm>
+#include <map>
+#include <memory>
 #include <regex>
 #include <set>
 
@@ -19,7 +21,7 @@ namespace {
 std::optional<Reply> AsOf(const Call& call, Date& out) {
   const std::string text = call.Query("as_of");
   if (text.empty()) {
-    out = Today();
+    out = call.Today();
     return std::nullopt;
   }
   auto d = Date::Parse(text);
@@ -198,25 +200,44 @@ Reply ListDue(Call& call) {
   }
   if (from && to && *to < *from) e.Add("query:to", "is before from");
   if (!e.empty()) return e.ToReply();
-  auto due = hub::DueList(*call.conn, as_of, call.School(), within);
-  if (!due.ok()) return FromStatus(due.status());
-  // Totals per state count what the other filters kept, so the page can show them all at once.
-  json totals = {{"upcoming", 0}, {"due", 0}, {"overdue", 0}, {"suspended", 0}};
-  json kept = json::array();
-  for (auto& item : *due) {
-    const std::string clock = item.value("clock", "");
-    item["kind"] = StatutoryClock(clock) ? "statutory" : "school";
-    if (!owner.empty() && item.value("owner", "") != owner) continue;
-    if (!kind.empty() && item["kind"] != kind) continue;
-    auto d = Date::Parse(item.value("due", ""));
-    if (from && (!d || *d < *from)) continue;
-    if (to && (!d || *to < *d)) continue;
-    const std::string st = item.value("state", "");
-    if (totals.contains(st)) totals[st] = totals[st].get<int64_t>() + 1;
-    if (!state.empty() && st != state) continue;
-    kept.push_back(std::move(item));
+  // The lines come from the cache when they were computed at the call's generation, for the same
+  // school (a school-limited token's is always its own), date and window; the filters, totals and
+  // page are made from them on each call.
+  const std::string school = call.School();
+  std::shared_ptr<const DueCache::Lines> lines;
+  const std::string key = DueCache::Key(school, as_of, within);
+  if (call.env.due) lines = call.env.due->Find(key, call.generation);
+  if (!lines) {
+    auto due = hub::DueEntries(*call.conn, as_of, school, within);
+    if (!due.ok()) return FromStatus(due.status());
+    lines = std::make_shared<const DueCache::Lines>(std::move(*due));
+    if (call.env.due) call.env.due->Put(key, call.generation, lines);
   }
-  json out = OffsetPage(kept, page);
+  // Totals per state count what the other filters kept, so the page can show them all at once.
+  std::map<std::string, int64_t> totals = {
+      {"upcoming", 0}, {"due", 0}, {"overdue", 0}, {"suspended", 0}};
+  std::vector<const hub::DueEntry*> kept;
+  for (const hub::DueEntry& line : *lines) {
+    const domain::DueItem& item = line.item;
+    if (!call.MaySee(line.school_urn)) continue;  // never another school's, whatever the key
+    if (!owner.empty() && item.owner != owner) continue;
+    if (!kind.empty() && (StatutoryClock(item.clock) ? "statutory" : "school") != kind) continue;
+    if (from && item.due < *from) continue;
+    if (to && *to < item.due) continue;
+    if (auto t = totals.find(item.state); t != totals.end()) ++t->second;
+    if (!state.empty() && item.state != state) continue;
+    kept.push_back(&line);
+  }
+  // Only the page's lines become JSON.
+  const size_t start = page.cursor.empty() ? 0 : static_cast<size_t>(std::stoll(page.cursor));
+  json items = json::array();
+  for (size_t i = start; i < kept.size() && items.size() < static_cast<size_t>(page.limit); ++i) {
+    json j = hub::DueEntryJson(*kept[i]);
+    j["kind"] = StatutoryClock(kept[i]->item.clock) ? "statutory" : "school";
+    items.push_back(std::move(j));
+  }
+  const size_t end = start + items.size();
+  json out = Page::Wrap(std::move(items), end < kept.size() ? std::to_string(end) : "");
   out["as_of"] = as_of.ToString();
   out["totals"] = totals;
   out["total"] = kept.size();

@@ -92,6 +92,7 @@ struct Service::Impl {
   Metrics metrics;
   std::unique_ptr<Scheduler> scheduler;
   std::unique_ptr<SummaryCache> summaries;  // before env, which points at it
+  std::unique_ptr<DueCache> due;            // the same
   TokenCache tokens;
   std::unique_ptr<ApiEnv> env;
   std::unique_ptr<HttpServer> http;
@@ -167,7 +168,12 @@ Result<std::unique_ptr<Service>> Service::Start(const ServiceOptions& options) {
     I.summaries =
         std::make_unique<SummaryCache>(static_cast<size_t>(options.summary_cache_mb) << 20);
     I.env->summaries = I.summaries.get();
+    // The due list's lines: a set per school, date and window asked about (a whole LA's at
+    // 20,000 pupils, about 5,000 lines, a few MB).
+    I.due = std::make_unique<DueCache>(kDueCacheBytes);
+    I.env->due = I.due.get();
   }
+  I.env->today = options.today;
 
   HttpOptions h;
   h.host = I.host;

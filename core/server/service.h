@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -25,7 +26,7 @@ struct ServiceOptions {
   // The chart library served as /ui/vendor/chart.js ("" or missing: 404, the page shows tables).
   std::string chart_js = kDefaultChartJs;
   int http_threads = 64;
-  int summary_cache_mb = 64;  // 0: no summary cache
+  int summary_cache_mb = 64;  // 0: no summary cache, and no due list cache
   int64_t max_request_bytes = 1 << 20;
   // The HTTP server's deadlines and connection caps (docs/server.md, "Slow and idle clients").
   int header_timeout_ms = 10000;
@@ -38,6 +39,8 @@ struct ServiceOptions {
   // Where the audit chain is anchored after runs, every minute when it moved and at stop.
   // An empty file: not anchored (tests that do not look at anchors).
   audit::AnchorOptions anchors;
+  // Today's date for the API's clocks; null: the local date. For tests that move the date.
+  std::function<Date()> today;
 };
 
 // The service's options from a loaded config (listen, TLS, web root, limits, retries) on top of

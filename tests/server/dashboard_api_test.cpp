@@ -2,6 +2,7 @@
 // and filtered, the SEN register's counts, a pupil's disclosures, and the due list's filters and
 // totals; each within the token's school.
 #include <fstream>
+#include <mutex>
 #include <set>
 
 #include "server_fixture.h"
@@ -201,6 +202,31 @@ TEST_F(SeededDashboardTest, RegisterCountsStatusNeedAndYearPerSchoolAndKAndEOver
   EXPECT_EQ(Get("/api/v1/register?months=99", admin).status, 400);
 }
 
+// The register's answer is kept between calls: a new pupil counts at the next call, and a SENCO
+// gets her own school's counts even after an admin's whole-LA answer was kept.
+TEST_F(SeededDashboardTest, RegisterShowsAChangeAtTheNextCallAndKeepsSchoolLimits) {
+  Start();
+  const std::string admin = Token(server::Role::kAdmin);
+  const std::string q = "/api/v1/register?as_of=2025-03-15&months=4";
+  auto pupils = [](const json& reg, const std::string& urn) -> int64_t {
+    for (const auto& s : reg["schools"])
+      if (s["school_urn"] == urn) return s["pupils"];
+    return 0;
+  };
+  json before = Get(q, admin).Json();
+  EXPECT_EQ(Get(q, admin).Json(), before);
+  EXPECT_EQ(pupils(before, "200000"), 1) << before.dump();
+  const std::string senco = Token(server::Role::kSenco, "200000");
+  for (int i = 0; i < 2; ++i) {
+    json own = Get(q, senco).Json();
+    ASSERT_EQ(own["schools"].size(), 1u) << own.dump();
+    EXPECT_EQ(own["schools"][0]["school_urn"], "200000");
+  }
+  Import({Pupil(5, "200000", "Evans", "4")});
+  EXPECT_EQ(pupils(Get(q, admin).Json(), "200000"), 2);
+  EXPECT_EQ(pupils(Get(q, senco).Json(), "200000"), 2);
+}
+
 TEST_F(DashboardApiTest, DisclosuresListWhatEachLinkWasSentAboutThePupilAndWhen) {
   fs::create_directories(dir_ / "target");
   sync::LinkSpec spec;
@@ -238,19 +264,31 @@ TEST_F(DashboardApiTest, DisclosuresListWhatEachLinkWasSentAboutThePupilAndWhen)
   EXPECT_EQ(Get("/api/v1/pupils/nope/disclosures", admin).status, 400);
 }
 
+// Adams's request for an EHC needs assessment, received by the LA on 2024-01-08 and never
+// decided: the LA's 6-week decision clock falls due on 2024-02-19.
+json AdamsReferral() {
+  return {{"kind", "referral"},
+          {"id", "RF1"},
+          {"pupil", {{"id", "p1"}, {"upn", Upn(1)}}},
+          {"requester_role", "school"},
+          {"request_source", 2},
+          {"la", "820"},
+          {"la_reference", "EHC-820-2024-00001"},
+          {"request_date", "2024-01-05"},
+          {"received_date", "2024-01-08"},
+          {"status", "received"}};
+}
+
+// The state of `clock` for `upn` in a due list answer; "" when it is not there.
+std::string ClockState(const json& due, const std::string& upn, const std::string& clock) {
+  for (const auto& i : due["items"])
+    if (i["upn"] == upn && i["clock"] == clock) return i["state"];
+  return "";
+}
+
 TEST_F(SeededDashboardTest, DueIsFilteredByOwnerKindStateAndDatesWithTotalsPerState) {
-  // Adams's request for an EHC needs assessment, received by the LA on 2024-01-08 and never
-  // decided: the LA's 6-week decision clock is overdue.
-  Import({{{"kind", "referral"},
-           {"id", "RF1"},
-           {"pupil", {{"id", "p1"}, {"upn", Upn(1)}}},
-           {"requester_role", "school"},
-           {"request_source", 2},
-           {"la", "820"},
-           {"la_reference", "EHC-820-2024-00001"},
-           {"request_date", "2024-01-05"},
-           {"received_date", "2024-01-08"},
-           {"status", "received"}}});
+  // By 2024-06-01 the LA's 6-week decision clock is overdue.
+  Import({AdamsReferral()});
   Start();
   const std::string admin = Token(server::Role::kAdmin);
   json all = Get("/api/v1/due?as_of=2024-06-01&limit=500", admin).Json();
@@ -287,6 +325,90 @@ TEST_F(SeededDashboardTest, DueIsFilteredByOwnerKindStateAndDatesWithTotalsPerSt
   Response bad = Get("/api/v1/due?owner=parent&kind=x&state=late&from=2024-13-01", admin);
   ASSERT_EQ(bad.status, 400);
   EXPECT_EQ(bad.Json()["errors"].size(), 4u) << bad.body;
+}
+
+// The due list's lines are kept between calls (server::DueCache): a change to a record shows at
+// the very next call, as if nothing were kept.
+TEST_F(SeededDashboardTest, DueListShowsAChangedRecordAtTheNextCall) {
+  Start();
+  const std::string admin = Token(server::Role::kAdmin);
+  const std::string senco = Token(server::Role::kSenco, "100000");
+  const std::string q = "/api/v1/due?as_of=2024-06-01&limit=500";
+  for (const std::string& token : {admin, senco}) {
+    json before = Get(q, token).Json();
+    EXPECT_EQ(ClockState(before, Upn(1), "ehc_decision_6w"), "") << before.dump();
+    EXPECT_EQ(Get(q, token).Json(), before) << "the same lines again, from the cache";
+  }
+  Import({AdamsReferral()});
+  for (const std::string& token : {admin, senco}) {
+    json after = Get(q, token).Json();
+    EXPECT_EQ(ClockState(after, Upn(1), "ehc_decision_6w"), "overdue") << after.dump();
+  }
+}
+
+// Clocks depend on today's date: at midnight a call without ?as_of= is answered for the new day,
+// never from the lines kept for the day before.
+TEST_F(SeededDashboardTest, DueListMovesOnWithTheDate) {
+  Import({AdamsReferral()});
+  struct Clock {
+    std::mutex mu;
+    Date today{2024, 2, 10};
+  };
+  auto clock = std::make_shared<Clock>();
+  server::ServiceOptions o = Options();
+  o.today = [clock] {
+    std::lock_guard<std::mutex> lock(clock->mu);
+    return clock->today;
+  };
+  Start(o);
+  const std::string admin = Token(server::Role::kAdmin);
+  json d1 = Get("/api/v1/due?limit=500", admin).Json();
+  EXPECT_EQ(d1["as_of"], "2024-02-10");
+  EXPECT_EQ(ClockState(d1, Upn(1), "ehc_decision_6w"), "due") << d1.dump();
+  EXPECT_EQ(Get("/api/v1/due?limit=500", admin).Json(), d1) << "the same day: the kept lines";
+  {
+    std::lock_guard<std::mutex> lock(clock->mu);
+    clock->today = Date(2024, 2, 20);  // the day after the decision was due
+  }
+  json d2 = Get("/api/v1/due?limit=500", admin).Json();
+  EXPECT_EQ(d2["as_of"], "2024-02-20");
+  EXPECT_EQ(ClockState(d2, Upn(1), "ehc_decision_6w"), "overdue") << d2.dump();
+  EXPECT_EQ(d2["totals"]["overdue"].get<int64_t>(), d1["totals"]["overdue"].get<int64_t>() + 1)
+      << d1["totals"].dump() << " then " << d2["totals"].dump();
+}
+
+// A school-limited token sees its own school's lines only, whoever filled the cache before it and
+// whatever school it names.
+TEST_F(SeededDashboardTest, DueListKeepsSchoolLimitsThroughTheCache) {
+  Import({AdamsReferral()});
+  Start();
+  const std::string admin = Token(server::Role::kAdmin);
+  // By mid-2025 Doyle (200000), on SEN support since January, is due a review.
+  const std::string q = "/api/v1/due?as_of=2025-06-01&limit=500";
+  auto schools = [](const json& due) {
+    std::set<std::string> out;
+    for (const auto& i : due["items"]) out.insert(i["school_urn"]);
+    return out;
+  };
+  // The whole LA's and each school's lines are kept first, by the admin.
+  EXPECT_EQ(schools(Get(q, admin).Json()), (std::set<std::string>{"100000", "200000"}));
+  EXPECT_EQ(schools(Get(q + "&school=100000", admin).Json()), std::set<std::string>{"100000"});
+  const std::string senco2 = Token(server::Role::kSenco, "200000");
+  for (int i = 0; i < 2; ++i) {  // computed, then kept
+    json own = Get(q, senco2).Json();
+    EXPECT_EQ(schools(own), std::set<std::string>{"200000"}) << own.dump();
+    EXPECT_EQ(ClockState(own, Upn(1), "ehc_decision_6w"), "") << own.dump();
+    EXPECT_EQ(own["total"], own["items"].size());
+  }
+  Response other = Get(q + "&school=100000", senco2);
+  if (other.status == 200) {
+    EXPECT_EQ(schools(other.Json()), std::set<std::string>{"200000"}) << other.body;
+  } else {
+    EXPECT_EQ(other.status, 403) << other.body;
+  }
+  json mine = Get(q, Token(server::Role::kSenco, "100000")).Json();
+  EXPECT_EQ(schools(mine), std::set<std::string>{"100000"}) << mine.dump();
+  EXPECT_EQ(ClockState(mine, Upn(1), "ehc_decision_6w"), "overdue") << mine.dump();
 }
 
 }  // namespace
