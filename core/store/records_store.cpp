@@ -1,5 +1,6 @@
 // Hub records and their history; what each link calls them.
 #include <map>
+#include <set>
 #include <tuple>
 
 #include "core/store/sql_util.h"
@@ -258,6 +259,28 @@ Result<std::vector<LinkRecord>> LinkRecordsByExternal(Conn& conn, int64_t link_i
         params);
     if (!rows.ok()) return rows.status();
     for (const Row& r : *rows) out.push_back(LinkRecordOf(r));
+    return Status::OK();
+  });
+  if (!st.ok()) return st;
+  return out;
+}
+
+Result<std::map<std::string, int64_t>> RecordIdsByExternal(Conn& conn, int64_t link_id,
+                                                           const std::string& kind,
+                                                           const std::vector<std::string>& ids) {
+  const std::set<std::string> unique(ids.begin(), ids.end());
+  const std::vector<std::string> wanted(unique.begin(), unique.end());
+  std::map<std::string, int64_t> out;
+  Status st = ForChunks(wanted.size(), kChunk, [&](size_t a, size_t b) {
+    std::vector<Value> params = {link_id, kind};
+    params.insert(params.end(), wanted.begin() + a, wanted.begin() + b);
+    auto rows = conn.Query(
+        "SELECT external_id, record_id FROM link_records "
+        "WHERE link_id = ? AND kind = ? AND external_id IN " +
+            InList(b - a),
+        params);
+    if (!rows.ok()) return rows.status();
+    for (const Row& r : *rows) out[AsText(r[0])] = AsInt(r[1]);
     return Status::OK();
   });
   if (!st.ok()) return st;
