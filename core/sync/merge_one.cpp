@@ -221,8 +221,11 @@ bool PlanRow(const MergeInput& in, const MergeOutcome& m, const json* ours, cons
     row.created_at = in.now;
     plan.inserts.push_back(std::move(row));
     ++plan.result.created;
-    plan.Audit("record.create", w.record_id, pupil_id,
-               {{"hash", hash}, {"version", 1}, {"source_id", w.ext}});
+    json detail = json::object();  // key by key: a braced list of pairs costs three times this
+    detail["hash"] = hash;
+    detail["version"] = 1;
+    detail["source_id"] = w.ext;
+    plan.Audit("record.create", w.record_id, pupil_id, std::move(detail));
     if (plan.Reporting()) plan.Report(w.ext, upn, "create", "fields", m.changed);
     return true;
   }
