@@ -236,15 +236,18 @@ bool PlanRow(const MergeInput& in, const MergeOutcome& m, const json* ours, cons
   for (const std::string& f : m.changed) {
     json old_v = ours && ours->contains(f) ? (*ours)[f] : json();
     json new_v = m.merged.contains(f) ? m.merged[f] : json();
-    fields[f] = {{"old", old_v.is_null() ? "" : audit::Sha256Hex(old_v.dump())},
-                 {"new", new_v.is_null() ? "" : audit::Sha256Hex(new_v.dump())}};
+    json& hashes = fields[f] = json::object();
+    hashes["old"] = old_v.is_null() ? "" : audit::Sha256Hex(old_v.dump());
+    hashes["new"] = new_v.is_null() ? "" : audit::Sha256Hex(new_v.dump());
   }
+  json detail = json::object();
+  detail["old_hash"] = hub_row->hash;
+  detail["hash"] = hash;
+  detail["version"] = row.version;
+  detail["fields"] = std::move(fields);
+  detail["source_id"] = w.ext;
   plan.Audit(revived ? "record.restore" : "record.update", w.record_id, pupil_id,
-             {{"old_hash", hub_row->hash},
-              {"hash", hash},
-              {"version", row.version},
-              {"fields", fields},
-              {"source_id", w.ext}});
+             std::move(detail));
   plan.updates.push_back(std::move(row));
   if (plan.Reporting())
     plan.Report(w.ext, upn, revived ? "restore" : "update", "fields", m.changed);
