@@ -1,5 +1,7 @@
 #include "core/audit/audit.h"
 
+#include "core/store/make_row.h"
+
 namespace sendsync::audit {
 
 using nlohmann::json;
@@ -69,10 +71,10 @@ Status Appender::Chain(std::vector<Entry>& entries) {
       std::string detail_text = e.detail.dump();
       e.hash = ChainHash(prev_, e, detail_text);
       prev_ = e.hash;
-      rows_.push_back({e.seq, e.ts, e.actor, e.action, e.kind.empty() ? Value() : Value(e.kind),
-                       e.record_id ? Value(e.record_id) : Value(),
-                       e.pupil_id ? Value(e.pupil_id) : Value(), std::move(detail_text),
-                       e.prev_hash, e.hash});
+      rows_.push_back(store::MakeRow(
+          e.seq, e.ts, e.actor, e.action, e.kind.empty() ? Value() : Value(e.kind),
+          e.record_id ? Value(e.record_id) : Value(), e.pupil_id ? Value(e.pupil_id) : Value(),
+          std::move(detail_text), e.prev_hash, e.hash));
     }
   } catch (const json::exception& x) {
     return Status::InvalidArgument(std::string("an audit entry cannot be written: ") + x.what());

@@ -42,7 +42,9 @@ void ForEachRef(const std::string& kind, const std::vector<json*>& bodies,
   }
 }
 
-bool IsPending(const std::string& v) { return v.rfind("x:", 0) == 0; }
+bool IsPending(const std::string& v) {
+  return v.rfind("x:", 0) == 0;
+}
 
 // "x:<link>:<ext>" -> (link, ext).
 bool SplitPending(const std::string& v, int64_t& link, std::string& ext) {
@@ -65,10 +67,10 @@ Status RefsIn(store::Conn& conn, int64_t link_id, const std::string& kind,
   ForEachRef(kind, bodies, [&](const RefField& r, json& v) { wanted[r.target].insert(v); });
   std::map<std::string, std::map<std::string, int64_t>> found;
   for (const auto& [target, ids] : wanted) {
-    auto rows = store::LinkRecordsByExternal(conn, link_id, target,
-                                             std::vector<std::string>(ids.begin(), ids.end()));
+    auto rows = store::RecordIdsByExternal(conn, link_id, target,
+                                           std::vector<std::string>(ids.begin(), ids.end()));
     if (!rows.ok()) return rows.status();
-    for (const auto& lr : *rows) found[target][lr.external_id] = lr.record_id;
+    found[target] = std::move(*rows);
   }
   ForEachRef(kind, bodies, [&](const RefField& r, json& v) {
     const std::string ext = v.get<std::string>();
@@ -79,7 +81,8 @@ Status RefsIn(store::Conn& conn, int64_t link_id, const std::string& kind,
   return Status::OK();
 }
 
-Status ResolvePending(store::Conn& conn, const std::string& kind, const std::vector<json*>& bodies) {
+Status ResolvePending(store::Conn& conn, const std::string& kind,
+                      const std::vector<json*>& bodies) {
   // (link, target kind) -> their ids
   std::map<std::pair<int64_t, std::string>, std::set<std::string>> wanted;
   ForEachRef(kind, bodies, [&](const RefField& r, json& v) {
@@ -90,10 +93,10 @@ Status ResolvePending(store::Conn& conn, const std::string& kind, const std::vec
   if (wanted.empty()) return Status::OK();
   std::map<std::pair<int64_t, std::string>, std::map<std::string, int64_t>> found;
   for (const auto& [key, ids] : wanted) {
-    auto rows = store::LinkRecordsByExternal(conn, key.first, key.second,
-                                             std::vector<std::string>(ids.begin(), ids.end()));
+    auto rows = store::RecordIdsByExternal(conn, key.first, key.second,
+                                           std::vector<std::string>(ids.begin(), ids.end()));
     if (!rows.ok()) return rows.status();
-    for (const auto& lr : *rows) found[key][lr.external_id] = lr.record_id;
+    found[key] = std::move(*rows);
   }
   ForEachRef(kind, bodies, [&](const RefField& r, json& v) {
     int64_t link;
@@ -113,7 +116,8 @@ Status RefsOut(store::Conn& conn, int64_t link_id, const std::string& kind,
     if (int64_t id = ParseHubId(v.get<std::string>())) ids.insert(id);
   });
   if (ids.empty()) return Status::OK();
-  auto rows = store::LinkRecordsByRecord(conn, link_id, std::vector<int64_t>(ids.begin(), ids.end()));
+  auto rows =
+      store::LinkRecordsByRecord(conn, link_id, std::vector<int64_t>(ids.begin(), ids.end()));
   if (!rows.ok()) return rows.status();
   std::map<int64_t, std::string> theirs;
   for (const auto& lr : *rows) theirs[lr.record_id] = lr.external_id;

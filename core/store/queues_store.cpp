@@ -310,6 +310,13 @@ Result<std::vector<QuarantineItem>> OpenQuarantineFor(Conn& conn, int64_t link_i
                                                       const std::string& kind,
                                                       const std::vector<std::string>& ids) {
   std::vector<QuarantineItem> out;
+  if (ids.empty()) return out;
+  // Usually the link has no open item of the kind: one probe instead of binding every id.
+  auto any = conn.Query(
+      "SELECT 1 FROM quarantine WHERE status = 'open' AND link_id = ? AND kind = ? LIMIT 1",
+      {link_id, kind});
+  if (!any.ok()) return any.status();
+  if (any->empty()) return out;
   Status st = detail::ForChunks(ids.size(), 500, [&](size_t a, size_t b) {
     std::vector<Value> params = {link_id, kind};
     params.insert(params.end(), ids.begin() + a, ids.begin() + b);

@@ -1,7 +1,10 @@
 // Hub records and their history; what each link calls them.
 #include <map>
+#include <set>
+#include <string_view>
 #include <tuple>
 
+#include "core/store/make_row.h"
 #include "core/store/sql_util.h"
 #include "core/store/store.h"
 
@@ -150,10 +153,11 @@ Status InsertRecords(Conn& conn, const std::vector<RecordRow>& rows) {
   std::vector<Row> values;
   values.reserve(rows.size());
   for (const RecordRow& r : rows)
-    values.push_back({r.id, r.kind, r.pupil_id ? Value(r.pupil_id) : Value(),
-                      detail::TextOrNull(r.upn), detail::TextOrNull(r.former_upn),
-                      detail::TextOrNull(r.dob), detail::TextOrNull(r.school_urn), r.body, r.hash,
-                      r.version, int64_t{r.deleted ? 1 : 0}, r.created_at, r.updated_at});
+    values.push_back(MakeRow(r.id, r.kind, r.pupil_id ? Value(r.pupil_id) : Value(),
+                             detail::TextOrNull(r.upn), detail::TextOrNull(r.former_upn),
+                             detail::TextOrNull(r.dob), detail::TextOrNull(r.school_urn), r.body,
+                             r.hash, r.version, int64_t{r.deleted ? 1 : 0}, r.created_at,
+                             r.updated_at));
   if (rows.empty()) return Status::OK();
   SENDSYNC_RETURN_IF_ERROR(detail::BumpHubGeneration(conn));
   return conn.InsertMany("records",
@@ -195,8 +199,8 @@ Status UpdateRecords(Conn& conn, const std::vector<RecordRow>& rows, const std::
     Row keys = {r.pupil_id ? Value(r.pupil_id) : Value(), detail::TextOrNull(r.upn),
                 detail::TextOrNull(r.former_upn), detail::TextOrNull(r.dob),
                 detail::TextOrNull(r.school_urn)};
-    Row rest = {r.body,       r.hash, r.version,    int64_t{r.deleted ? 1 : 0},
-                r.updated_at, r.id,   r.version - 1};
+    Row rest = MakeRow(r.body, r.hash, r.version, int64_t{r.deleted ? 1 : 0}, r.updated_at, r.id,
+                       r.version - 1);
     // (A value that reads back as another type only costs the longer statement.)
     if (keys == v->second.keys) {
       same_keys.push_back(std::move(rest));
@@ -264,6 +268,28 @@ Result<std::vector<LinkRecord>> LinkRecordsByExternal(Conn& conn, int64_t link_i
   return out;
 }
 
+Result<std::map<std::string, int64_t>> RecordIdsByExternal(Conn& conn, int64_t link_id,
+                                                           const std::string& kind,
+                                                           const std::vector<std::string>& ids) {
+  const std::set<std::string> unique(ids.begin(), ids.end());
+  const std::vector<std::string> wanted(unique.begin(), unique.end());
+  std::map<std::string, int64_t> out;
+  Status st = ForChunks(wanted.size(), kChunk, [&](size_t a, size_t b) {
+    std::vector<Value> params = {link_id, kind};
+    params.insert(params.end(), wanted.begin() + a, wanted.begin() + b);
+    auto rows = conn.Query(
+        "SELECT external_id, record_id FROM link_records "
+        "WHERE link_id = ? AND kind = ? AND external_id IN " +
+            InList(b - a),
+        params);
+    if (!rows.ok()) return rows.status();
+    for (const Row& r : *rows) out[AsText(r[0])] = AsInt(r[1]);
+    return Status::OK();
+  });
+  if (!st.ok()) return st;
+  return out;
+}
+
 Result<std::vector<LinkRecord>> LinkRecordsByRecord(Conn& conn, int64_t link_id,
                                                     const std::vector<int64_t>& record_ids) {
   std::vector<LinkRecord> out;
@@ -296,16 +322,18 @@ Result<std::vector<LinkRecord>> LinkRecordsOf(Conn& conn, int64_t record_id) {
 
 Status UpsertLinkRecords(Conn& conn, const std::vector<LinkRecord>& in) {
   // One statement may not touch a key twice (PostgreSQL refuses): the last row for a key wins.
-  std::map<std::tuple<int64_t, std::string, std::string>, size_t> last;
-  for (size_t i = 0; i < in.size(); ++i) last[{in[i].link_id, in[i].kind, in[i].external_id}] = i;
+  using Key = std::tuple<int64_t, std::string_view, std::string_view>;
+  auto key = [](const LinkRecord& r) { return Key{r.link_id, r.kind, r.external_id}; };
+  std::map<Key, size_t> last;
+  for (size_t i = 0; i < in.size(); ++i) last[key(in[i])] = i;
   std::vector<Row> values;
   values.reserve(last.size());
   const int64_t now = NowMs();
   for (size_t i = 0; i < in.size(); ++i) {
     const LinkRecord& r = in[i];
-    if (last[{r.link_id, r.kind, r.external_id}] != i) continue;
-    values.push_back({r.link_id, r.kind, r.external_id, r.record_id, detail::Opt(r.base),
-                      detail::TextOrNull(r.base_hash), now});
+    if (last.find(key(r))->second != i) continue;
+    values.push_back(MakeRow(r.link_id, r.kind, r.external_id, r.record_id, detail::Opt(r.base),
+                             detail::TextOrNull(r.base_hash), now));
   }
   if (values.empty()) return Status::OK();
   SENDSYNC_RETURN_IF_ERROR(detail::BumpHubGeneration(conn));
@@ -322,8 +350,8 @@ Status UpdateLinkBases(Conn& conn, const std::vector<LinkRecord>& rows) {
   params.reserve(rows.size());
   const int64_t now = NowMs();
   for (const LinkRecord& r : rows)
-    params.push_back({detail::Opt(r.base), detail::TextOrNull(r.base_hash), now, r.link_id, r.kind,
-                      r.external_id, r.record_id});
+    params.push_back(MakeRow(detail::Opt(r.base), detail::TextOrNull(r.base_hash), now, r.link_id,
+                             r.kind, r.external_id, r.record_id));
   SENDSYNC_RETURN_IF_ERROR(detail::BumpHubGeneration(conn));
   // Only the base changes, so no index entry is rewritten (an upsert that names record_id would
   // rewrite link_records_record's entry for every row).

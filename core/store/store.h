@@ -155,6 +155,11 @@ struct LinkRecord {
 Result<std::vector<LinkRecord>> LinkRecordsByExternal(Conn& conn, int64_t link_id,
                                                       const std::string& kind,
                                                       const std::vector<std::string>& ids);
+// Only which hub record each of `ids` (repeats allowed) is, for a caller that needs no base:
+// external id -> record id, for the ids the link has. Reads no base text.
+Result<std::map<std::string, int64_t>> RecordIdsByExternal(Conn& conn, int64_t link_id,
+                                                           const std::string& kind,
+                                                           const std::vector<std::string>& ids);
 Result<std::vector<LinkRecord>> LinkRecordsByRecord(Conn& conn, int64_t link_id,
                                                     const std::vector<int64_t>& record_ids);
 // Every link's id for a record (for `pupil show`): link id -> external id.

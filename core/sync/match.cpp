@@ -239,11 +239,10 @@ Status ResolvePupilsOf(store::Conn& conn, BatchPlan& plan, const BatchOptions& o
   std::vector<std::string> pupil_exts;
   for (const WorkRecord& w : work)
     if (!w.pupil_ext.empty()) pupil_exts.push_back(w.pupil_ext);
-  auto plinks = store::LinkRecordsByExternal(conn, plan.link_id,
-                                             records::KindName(records::Kind::kPupil), pupil_exts);
+  auto plinks = store::RecordIdsByExternal(conn, plan.link_id,
+                                           records::KindName(records::Kind::kPupil), pupil_exts);
   if (!plinks.ok()) return plinks.status();
-  std::map<std::string, int64_t> pupil_by_ext;
-  for (const auto& lr : *plinks) pupil_by_ext[lr.external_id] = lr.record_id;
+  const std::map<std::string, int64_t>& pupil_by_ext = *plinks;
   std::vector<std::string> upns;
   for (const WorkRecord& w : work)
     if (!pupil_by_ext.count(w.pupil_ext) && !w.pupil_upn.empty()) upns.push_back(w.pupil_upn);

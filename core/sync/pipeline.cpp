@@ -76,7 +76,7 @@ Status PlanRecords(store::Conn& conn, const LinkCtx& link, const BatchOptions& o
   auto known = store::LinkRecordsByExternal(conn, plan.link_id, plan.kind, exts);
   if (!known.ok()) return known.status();
   std::map<std::string, store::LinkRecord> by_ext;
-  for (auto& lr : *known) by_ext[lr.external_id] = lr;
+  for (auto& lr : *known) by_ext[lr.external_id] = std::move(lr);  // bases are long
 
   std::vector<WorkRecord*> resolved;
   if (plan.policy->is_pupil)

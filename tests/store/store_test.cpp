@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <set>
 #include <thread>
 
 #include "core/audit/audit.h"
@@ -476,6 +477,33 @@ TEST_P(StoreTest, LinkRecordsUpsertKeepsTheLastRowForAKey) {
   }
   EXPECT_EQ(LinkRecordsByRecord(*conn_, link, {2})->size(), 1u);
   EXPECT_EQ(LinkRecordsOf(*conn_, 1)->size(), 1u);
+}
+
+TEST_P(StoreTest, RecordIdsByExternalNamesEachKnownIdOnceForTheLinkAndKind) {
+  int64_t link = MakeLink("mis");
+  int64_t other = MakeLink("la");
+  std::vector<LinkRecord> rows;
+  for (int i = 0; i < 700; ++i)  // more than one chunk of ids
+    rows.push_back({link, "pupil", "P" + std::to_string(i), 1000 + i, "{}", "h"});
+  rows.push_back({link, "sen", "P1", 5, "{}", "h"});     // another kind, same id
+  rows.push_back({other, "pupil", "P2", 6, "{}", "h"});  // another link, same id
+  ASSERT_TRUE(UpsertLinkRecords(*conn_, rows).ok());
+  std::vector<std::string> asked;
+  for (int i = 0; i < 700; i += 2) asked.push_back("P" + std::to_string(i));
+  for (int i = 0; i < 700; i += 7) asked.push_back("P" + std::to_string(i));  // repeats
+  asked.push_back("unknown");
+  auto ids = RecordIdsByExternal(*conn_, link, "pupil", asked);
+  ASSERT_TRUE(ids.ok()) << ids.status().ToString();
+  std::set<std::string> expected;
+  for (const std::string& a : asked)
+    if (a != "unknown") expected.insert(a);
+  ASSERT_EQ(ids->size(), expected.size());
+  for (const auto& [ext, record_id] : *ids)
+    EXPECT_EQ(record_id, 1000 + std::stoi(ext.substr(1))) << ext;
+  EXPECT_EQ(ids->count("P1"), 0u);  // odd, not asked (only its sen record has id 5)
+  EXPECT_EQ(RecordIdsByExternal(*conn_, link, "sen", {"P1", "P1"})->at("P1"), 5);
+  EXPECT_EQ(RecordIdsByExternal(*conn_, other, "pupil", {"P2"})->at("P2"), 6);
+  EXPECT_TRUE(RecordIdsByExternal(*conn_, link, "pupil", {})->empty());
 }
 
 TEST_P(StoreTest, LinkBasesAreReplacedOnlyWhereTheLinkRecordNamesThatRecord) {
