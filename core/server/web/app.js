@@ -294,6 +294,9 @@ function counts(summary) {
 
 function number(n) { return Number(n).toLocaleString('en-GB'); }
 
+// An API time to the second: "2026-12-08 02:40:13 UTC".
+function clockTime(t) { return t ? String(t).replace('T', ' ').replace(/Z$/, ' UTC') : '—'; }
+
 function duration(seconds) {
   const s = Math.max(1, Math.round(seconds));
   if (s < 90) return s + ' s';
@@ -326,7 +329,7 @@ function progressView(run) {
   }
   return el('div', { class: 'progress', 'data-run': run.id },
     el('p', {}, text), bar,
-    el('p', { class: 'meta' }, 'As of ' + when(p.updated_at) + ', on host ' + (p.host || 'unknown') +
+    el('p', { class: 'meta' }, 'As of ' + clockTime(p.updated_at) + ', on host ' + (p.host || 'unknown') +
       (p.started_at ? '; this step began ' + when(p.started_at) : '')));
 }
 
@@ -409,11 +412,14 @@ async function runDetail(id) {
     'matches', 'pushed', 'retried', 'dead_lettered', 'rejected', 'duration_ms'].filter((k) => typeof s[k] === 'number');
   return el('div', {},
     el('h2', {}, 'Run ' + r.id + ' of ' + r.link),
-    el('p', {}, stateTag(r.status), ' — ' + r.mode + ', school ' + schoolName(r.school_urn) + ', started ' + when(r.started_at) + ', finished ' + when(r.finished_at)),
+    el('p', {}, stateTag(r.status), ' — ' + r.mode + ', school ' + schoolName(r.school_urn) + ', started ' + when(r.started_at) +
+      (r.status === 'running' ? ', not finished yet' : ', finished ' + when(r.finished_at))),
     r.error ? el('p', { class: 'problem' }, 'Error: ' + r.error) : null,
     r.status === 'running' ? el('section', { 'aria-labelledby': 'run-progress' },
       el('h2', { id: 'run-progress' }, 'Progress'), liveProgress(r)) : null,
-    table('What the run did', ['Count', 'Number'], keys.map((k) => [k.replace(/_/g, ' ').replace('ms', '(ms)'), String(s[k])]), 'counts'),
+    keys.length || r.status !== 'running'
+      ? table('What the run did', ['Count', 'Number'], keys.map((k) => [k.replace(/_/g, ' ').replace('ms', '(ms)'), String(s[k])]), 'counts')
+      : null,
     Array.isArray(s.changes) && s.changes.length
       ? el('div', {}, el('h2', {}, 'Changes'), el('ul', {}, s.changes.map((c) =>
         el('li', {}, [c.action, c.kind, c.id, c.upn ? '(pupil ' + c.upn + ')' : '', (c.fields || []).join(', ')].join(' ')))))
