@@ -4,8 +4,8 @@
 
 #include "cell_values.h"
 #include "fields.h"
-#include "row_reader.h"
 #include "sendsync/sdk/csv.h"
+#include "row_reader.h"
 #include "sendsync/sdk/records.h"
 
 namespace sendsync::csv {
