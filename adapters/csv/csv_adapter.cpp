@@ -116,6 +116,7 @@ Status CsvAdapter::Read(const sdk::ReadRequest& req, sdk::ReadResult& res) {
 
   size_t budget = req.limit;
   bool more = false;
+  int64_t left = 0;  // rows still to come in every source of the kind; -1: unknown
   std::vector<CursorPart> next;
   for (size_t i = 0; i < config_.sources.size(); ++i) {
     const SourceSpec& s = config_.sources[i];
@@ -127,15 +128,20 @@ Status CsvAdapter::Read(const sdk::ReadRequest& req, sdk::ReadResult& res) {
       part = it->second;  // a part for another mode is from an older config: start afresh
     if (budget == 0) {
       more = true;
+      left = -1;  // a source this page did not reach: how much it holds is not known yet
     } else {
       bool source_more = false;
-      SENDSYNC_RETURN_IF_ERROR(readers_[i]->ReadPage(req.kind, part, budget, res, source_more));
+      int64_t source_left = 0;
+      SENDSYNC_RETURN_IF_ERROR(
+          readers_[i]->ReadPage(req.kind, part, budget, res, source_more, source_left));
       more |= source_more;
+      left = left < 0 || source_left < 0 ? -1 : left + source_left;
     }
     next.push_back(std::move(part));
   }
   res.next_cursor = next.empty() ? req.cursor : FormatCursor(next);
   res.more = more;
+  if (more && left >= 0) res.remaining = left;  // for progress: records of the total
   return Status::OK();
 }
 

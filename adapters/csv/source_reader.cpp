@@ -91,10 +91,12 @@ Result<std::shared_ptr<RowReader>> SourceReader::BindHeader(CsvReader& reader,
 }
 
 Status SourceReader::ReadPage(const std::string& kind, CursorPart& part, size_t& budget,
-                              sdk::ReadResult& result, bool& more) {
+                              sdk::ReadResult& result, bool& more, int64_t& left) {
   more = false;
-  Status st = source_->mode == Mode::kSnapshot ? ReadSnapshot(kind, part, budget, result, more)
-                                               : ReadAppend(kind, part, budget, result, more);
+  left = 0;
+  Status st = source_->mode == Mode::kSnapshot
+                  ? ReadSnapshot(kind, part, budget, result, more, left)
+                  : ReadAppend(kind, part, budget, result, more, left);
   if (!st.ok()) return st.WithContext("source '" + source_->name + "'");
   return st;
 }
@@ -191,7 +193,7 @@ Status SourceReader::Deletions(const std::string& kind, const std::string& previ
 }
 
 Status SourceReader::ReadSnapshot(const std::string& kind, CursorPart& part, size_t& budget,
-                                  sdk::ReadResult& result, bool& more) {
+                                  sdk::ReadResult& result, bool& more, int64_t& left) {
   Result<std::optional<std::string>> file = CurrentFile(*source_);
   if (!file.ok()) return file.status();
   if (!*file) return Status::OK();  // nothing exported yet (or still settling)
@@ -215,11 +217,12 @@ Status SourceReader::ReadSnapshot(const std::string& kind, CursorPart& part, siz
     return Status::Unavailable(FileLabel(scan.path) +
                                " changed while it was being read; it will be read again");
   more = part.row < scan.last_data_row;
+  left = more ? static_cast<int64_t>(scan.last_data_row - part.row) : 0;
   return Status::OK();
 }
 
 Status SourceReader::ReadAppend(const std::string& kind, CursorPart& part, size_t& budget,
-                                sdk::ReadResult& result, bool& more) {
+                                sdk::ReadResult& result, bool& more, int64_t& left) {
   const std::string& path = source_->path;
   std::optional<FileStamp> stamp = StampOf(path);
   if (!stamp) {
@@ -250,6 +253,7 @@ Status SourceReader::ReadAppend(const std::string& kind, CursorPart& part, size_
   if (fresh) {
     part = CursorPart{source_->name, 'a', "", 0, 0, reader.offset(), reader.line()};
   }
+  const uint64_t from_offset = part.offset, from_row = part.row;
   SENDSYNC_RETURN_IF_ERROR(Emit(kind, path, **rows, nullptr, true, part, budget, result));
   uint64_t hashed = 0;
   Result<std::string> fp = HashPrefix(path, std::min(part.offset, kFingerprintBytes), &hashed);
@@ -258,6 +262,15 @@ Status SourceReader::ReadAppend(const std::string& kind, CursorPart& part, size_
   part.fplen = hashed;
   std::optional<FileStamp> now = StampOf(path);
   more = budget == 0 && now && part.offset < now->size;
+  // Rows still to come, at this page's bytes per row.
+  const uint64_t rows_read = part.row - from_row, bytes_read = part.offset - from_offset;
+  if (!more)
+    left = 0;
+  else if (rows_read == 0 || bytes_read == 0)
+    left = -1;
+  else
+    left =
+        static_cast<int64_t>(((now->size - part.offset) * rows_read + bytes_read - 1) / bytes_read);
   return Status::OK();
 }
 

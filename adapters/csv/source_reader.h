@@ -52,9 +52,13 @@ class SourceReader {
       : source_(&source), host_(&host), state_(source.state_folder) {}
 
   // Adds to `result` up to `budget` records and rejects of `kind` after `part`, decrementing the
-  // budget and moving `part` on. Sets `more` when this source has more rows for the kind.
+  // budget and moving `part` on. Sets `more` when this source has more rows for the kind, and
+  // `left` to how many rows it still has after the page, for progress (-1 when it cannot tell):
+  // in snapshot mode the rows after `part` up to the export's last one that is not blank (blank
+  // rows between count, so an estimate at worst a few over); in append mode the bytes left at the
+  // page's bytes per row (an estimate; the file may still grow).
   Status ReadPage(const std::string& kind, CursorPart& part, size_t& budget,
-                  sdk::ReadResult& result, bool& more);
+                  sdk::ReadResult& result, bool& more, int64_t& left);
 
   // The file the source would read now and its size, for discover(); null when none.
   nlohmann::json Current() const;
@@ -79,9 +83,9 @@ class SourceReader {
   };
 
   Status ReadSnapshot(const std::string& kind, CursorPart& part, size_t& budget,
-                      sdk::ReadResult& result, bool& more);
+                      sdk::ReadResult& result, bool& more, int64_t& left);
   Status ReadAppend(const std::string& kind, CursorPart& part, size_t& budget,
-                    sdk::ReadResult& result, bool& more);
+                    sdk::ReadResult& result, bool& more, int64_t& left);
   Result<std::shared_ptr<const Scan>> ScanFile(const std::string& path);
   // Reports deletions for a new export and saves the ids it leaves behind.
   Status Deletions(const std::string& kind, const std::string& previous_hash, const Scan& scan,

@@ -187,6 +187,7 @@ Status CtfReader::ReadPage(const sdk::ReadRequest& req, sdk::ReadResult& res,
     if (!exhausted) {
       res.next_cursor = next;
       res.more = true;
+      res.remaining = spool_.LeftAfterServed();  // for progress: the pupil pass counted them
       return Status::OK();
     }
     // Used up: read on from the files where the pupil pages stopped (new files, the rest).

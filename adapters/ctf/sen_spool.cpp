@@ -18,6 +18,7 @@ void SenSpool::BeginPupilPage(const std::string& cursor) {
   start_ = end_ = cursor;
   served_.clear();
   served_at_ = 0;
+  entries_ = served_entries_ = 0;
 }
 
 void SenSpool::Abandon() {
@@ -50,6 +51,7 @@ void SenSpool::EndPupilPage(const std::vector<Entry>& entries, const std::string
     return;
   }
   end_ = next_cursor;
+  entries_ += static_cast<int64_t>(entries.size());
 }
 
 bool SenSpool::Serves(const std::string& cursor) const {
@@ -59,6 +61,7 @@ bool SenSpool::Serves(const std::string& cursor) const {
 Status SenSpool::Serve(const std::string& cursor, size_t& budget, sdk::ReadResult& result,
                        std::string& next, bool& exhausted) {
   long at = cursor == start_ ? 0 : served_at_;
+  int64_t taken = cursor == start_ ? 0 : served_entries_;
   next = cursor;
   exhausted = false;
   if (std::fseek(file_, at, SEEK_SET) != 0)
@@ -88,6 +91,7 @@ Status SenSpool::Serve(const std::string& cursor, size_t& budget, sdk::ReadResul
     --budget;
     next = text.substr(0, a);
     at += static_cast<long>(n);
+    ++taken;
   }
   std::free(line);
   // Used up when no whole line follows.
@@ -96,6 +100,7 @@ Status SenSpool::Serve(const std::string& cursor, size_t& budget, sdk::ReadResul
   if (exhausted) next = end_;
   served_ = next;
   served_at_ = at;
+  served_entries_ = taken;
   return Status::OK();
 }
 

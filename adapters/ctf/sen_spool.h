@@ -49,13 +49,19 @@ class SenSpool {
   // (then `next` is where the pupil pages ended, and the caller reads on from the files there).
   Status Serve(const std::string& cursor, size_t& budget, sdk::ReadResult& result,
                std::string& next, bool& exhausted);
+  // How many entries are spooled after where the last Serve stopped (for progress: the pupil
+  // pages have read on to `end`, so these are the sen records and rejects still to come until
+  // there).
+  int64_t LeftAfterServed() const { return entries_ - served_entries_; }
 
  private:
-  std::FILE* file_ = nullptr;  // lines: <cursor after> TAB R|X TAB <json>
-  bool broken_ = false;        // a write failed: serve nothing from here
-  std::string start_, end_;    // where the spooled pupil pages started and ended
-  std::string served_;         // where the last sen page served from here ended
-  long served_at_ = 0;         // and its byte offset in the spool
+  std::FILE* file_ = nullptr;   // lines: <cursor after> TAB R|X TAB <json>
+  bool broken_ = false;         // a write failed: serve nothing from here
+  std::string start_, end_;     // where the spooled pupil pages started and ended
+  std::string served_;          // where the last sen page served from here ended
+  long served_at_ = 0;          // and its byte offset in the spool
+  int64_t entries_ = 0;         // entries spooled
+  int64_t served_entries_ = 0;  // entries before served_at_
 };
 
 }  // namespace sendsync::ctf

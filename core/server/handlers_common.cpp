@@ -67,16 +67,35 @@ std::optional<Reply> LinkFilter(Call& call, int64_t& link_id) {
   return std::nullopt;
 }
 
+namespace {
+
+// A running run's saved progress (sync::Progress::ToJson, with updated_at and host) as the API
+// shows it: times as ISO 8601, and only the fields it documents.
+json ProgressJson(const json& saved) {
+  json p = json::object();
+  for (const char* k : {"phase", "kind", "host"})
+    if (saved.contains(k) && saved[k].is_string()) p[k] = saved[k];
+  for (const char* k : {"records", "total", "rate", "seconds_left"})
+    if (saved.contains(k) && saved[k].is_number_integer()) p[k] = saved[k];
+  for (const char* k : {"started_at", "updated_at"})
+    if (saved.contains(k) && saved[k].is_number_integer()) p[k] = IsoTime(saved[k].get<int64_t>());
+  return p;
+}
+
+}  // namespace
+
 json RunJson(const store::Run& r, const std::string& link, const std::string& school) {
-  return {{"id", r.id},
-          {"link", link},
-          {"school_urn", school},
-          {"mode", r.mode},
-          {"status", r.status},
-          {"started_at", IsoTime(r.started_at)},
-          {"finished_at", IsoTime(r.finished_at.value_or(0))},
-          {"error", r.error},
-          {"summary", r.summary.is_null() ? json::object() : r.summary}};
+  json j = {{"id", r.id},
+            {"link", link},
+            {"school_urn", school},
+            {"mode", r.mode},
+            {"status", r.status},
+            {"started_at", IsoTime(r.started_at)},
+            {"finished_at", IsoTime(r.finished_at.value_or(0))},
+            {"error", r.error},
+            {"summary", r.summary.is_null() ? json::object() : r.summary}};
+  if (r.status == "running" && r.progress.is_object()) j["progress"] = ProgressJson(r.progress);
+  return j;
 }
 
 json LinkJson(Call& call, const store::Link& l, bool details) {

@@ -59,10 +59,15 @@ Run RunOf(const Row& r) {
   x.summary = s.is_discarded() ? json::object() : s;
   x.error = AsText(r[7]);
   x.holder = AsText(r[8]);
+  if (x.status == "running") {  // a finished run's progress is its summary
+    json p = json::parse(AsText(r[9], ""), nullptr, false);
+    if (p.is_object()) x.progress = std::move(p);
+  }
   return x;
 }
 
-const char* kRunCols = "id, link_id, mode, started_at, finished_at, status, summary, error, holder";
+const char* kRunCols =
+    "id, link_id, mode, started_at, finished_at, status, summary, error, holder, progress";
 
 Token TokenOf(const Row& r) {
   Token t;
@@ -191,7 +196,8 @@ Result<int64_t> StartRun(Conn& conn, int64_t link_id, const std::string& mode,
 Status FinishRun(Conn& conn, int64_t run_id, const std::string& status, const json& summary,
                  const std::string& error) {
   return conn.Exec(
-      "UPDATE runs SET finished_at = ?, status = ?, summary = ?, error = ? WHERE id = ?",
+      "UPDATE runs SET finished_at = ?, status = ?, summary = ?, error = ?, progress = NULL "
+      "WHERE id = ?",
       {NowMs(), status, summary.dump(), detail::TextOrNull(error), run_id});
 }
 
@@ -228,9 +234,14 @@ Status RecordRunProgress(Conn& conn, int64_t run_id, const json& summary) {
                    {summary.dump(), run_id});
 }
 
+Status SaveRunLiveProgress(Conn& conn, int64_t run_id, const json& progress) {
+  return conn.Exec("UPDATE runs SET progress = ? WHERE id = ? AND status = 'running'",
+                   {progress.dump(), run_id});
+}
+
 Status AbandonStaleRuns(Conn& conn, int64_t link_id, const std::string& new_holder) {
   return conn.Exec(
-      "UPDATE runs SET status = 'abandoned', finished_at = ?, "
+      "UPDATE runs SET status = 'abandoned', finished_at = ?, progress = NULL, "
       "error = 'the process running it stopped before it finished; the next run resumed' "
       "WHERE link_id = ? AND status = 'running' AND (holder IS NULL OR holder <> ?)",
       {NowMs(), link_id, new_holder});

@@ -207,6 +207,13 @@ const std::vector<Migration>& Migrations() {
            " source TEXT NOT NULL, updated_at BIGINT NOT NULL)",
        },
        {}},
+      {9,
+       "runs: a running run's progress (kind being read, records done of the total, rate), "
+       "saved at most once a second by the host running it, so every host's API shows it",
+       {
+           "ALTER TABLE runs ADD COLUMN progress TEXT",
+       },
+       {}},
   };
   return kMigrations;
 }

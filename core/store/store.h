@@ -301,6 +301,9 @@ struct Run {
   std::string status;  // running, ok, needs_person, failed, abandoned
   nlohmann::json summary;
   std::string error, holder;
+  // While the run is running: where it has got to, as the engine last saved it
+  // (sync::ProgressJson); null when it has saved none yet, and always once it has ended.
+  nlohmann::json progress;
 };
 
 Result<int64_t> StartRun(Conn& conn, int64_t link_id, const std::string& mode,
@@ -315,6 +318,9 @@ Status AbandonStaleRuns(Conn& conn, int64_t link_id, const std::string& new_hold
 // Saves a running run's counts so far (its summary), so a run that dies still says what it did.
 // No effect once the run has finished.
 Status RecordRunProgress(Conn& conn, int64_t run_id, const nlohmann::json& summary);
+// Saves where a running run has got to (the kind it reads, records done of the total, rate), for
+// the API of any host sharing the store. No effect once the run has finished, which clears it.
+Status SaveRunLiveProgress(Conn& conn, int64_t run_id, const nlohmann::json& progress);
 
 // Takes the lease on a link for `holder` until now + ttl_ms, if it is free, expired or already
 // ours. Returns false when another holder has it.

@@ -228,7 +228,8 @@ Status CommitPage(store::Conn& conn, const LinkCtx& ctx, const std::string& kind
 // transaction for a dry run).
 Status Engine::Impl::Pull(store::Conn& conn, store::Conn& lease_conn, const LinkCtx& ctx,
                           const plugins::PluginInfo& plugin, plugins::Instance& adapter,
-                          bool dry_run, int64_t run_id, RunSummary& sum) {
+                          bool dry_run, int64_t run_id, detail::ProgressReporter& progress,
+                          RunSummary& sum) {
   std::optional<store::Tx> dry;
   if (dry_run) {
     dry.emplace(conn);
@@ -262,7 +263,8 @@ Status Engine::Impl::Pull(store::Conn& conn, store::Conn& lease_conn, const Link
       reader = std::move(*r);
     }
     std::string cur = first_cursor[i];
-    auto started = std::chrono::steady_clock::now();
+    const auto started = std::chrono::steady_clock::now();
+    const int64_t started_ms = store::NowMs();
     int64_t kind_records = 0;
     for (;;) {
       if (stop) return Status::Cancelled("stopped on request");
@@ -303,12 +305,13 @@ Status Engine::Impl::Pull(store::Conn& conn, store::Conn& lease_conn, const Link
       if (!*renewed)
         return Status::FailedPrecondition("lost the lease on link " + ctx.link.name +
                                           " (another host took over); stopping");
-      if (opt.on_progress) {
-        double secs =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-        opt.on_progress({ctx.link.name, kind, "pull", kind_records,
-                         secs > 0 ? kind_records / secs : 0, more ? remaining : 0});
-      }
+      // Saved where the lease is renewed, outside the page's transaction; a SQLite dry run's
+      // would be rolled back unseen, so it is only reported.
+      const double secs =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      progress.Report(dry_run && conn.dialect() == store::Dialect::kSqlite ? nullptr : &renew_on,
+                      {ctx.link.name, kind, "pull", kind_records,
+                       secs > 0 ? kind_records / secs : 0, more ? remaining : 0, started_ms});
       if (!more) break;
       if (next == cur)
         return Status::InvalidArgument("read " + kind +
@@ -420,9 +423,10 @@ Result<RunSummary> Engine::RunLink(const std::string& name, RunMode mode) {
     // A failed pull does not hold back the push: the outbox is drained either way, unless the
     // run was stopped or no longer holds the lease.
     Status pulled = Status::OK(), pushed = Status::OK();
+    detail::ProgressReporter progress(I.opt, *run_id);
     if (mode != RunMode::kPushOnly) {
-      pulled =
-          I.Pull(conn, lease, *ctx, *plugin, **adapter, mode == RunMode::kDryRun, *run_id, sum);
+      pulled = I.Pull(conn, lease, *ctx, *plugin, **adapter, mode == RunMode::kDryRun, *run_id,
+                      progress, sum);
       if (!pulled.ok()) sum.pull_error = pulled.message();
     }
     if (mode == RunMode::kSync || mode == RunMode::kPushOnly) {
@@ -432,7 +436,7 @@ Result<RunSummary> Engine::RunLink(const std::string& name, RunMode mode) {
         may_push = renewed.ok() && *renewed;
       }
       if (may_push) {
-        pushed = detail::Push(conn, *ctx, **adapter, I.opt, I.stop, sum);
+        pushed = detail::Push(conn, *ctx, **adapter, I.opt, I.stop, progress, sum);
         if (!pushed.ok()) sum.push_error = pushed.message();
       }
     }

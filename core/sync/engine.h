@@ -52,11 +52,18 @@ struct RunSummary {
   nlohmann::json ToJson() const;
 };
 
+// Where a running link has got to: after each page it reads (pull, per kind) and each round of
+// deliveries (push).
 struct Progress {
-  std::string link, kind, phase;  // phase: pull, push
-  int64_t records = 0;
-  double rate = 0;         // records per second so far
-  int64_t remaining = -1;  // the adapter's estimate of what is left, -1 when unknown
+  std::string link, kind, phase;  // phase: pull, push; kind: "" for push
+  int64_t records = 0;            // done so far (of this kind, or delivered)
+  double rate = 0;                // records per second so far
+  int64_t remaining = -1;         // the adapter's estimate of what is left, -1 when unknown
+  int64_t started_at_ms = 0;      // when reading this kind (or the push) began, ms since 1970
+
+  // {phase, kind (not for push), records, rate, total and seconds_left (when known), started_at
+  // (ms)}: what the run's row in the store and the CLI's --json progress events hold.
+  nlohmann::json ToJson() const;
 };
 
 struct EngineOptions {
@@ -72,6 +79,9 @@ struct EngineOptions {
   std::string holder;                  // lease holder name; empty: host_id:pid:random
   std::string actor_prefix = "link:";  // audit actor for link runs
   std::function<void(const Progress&)> on_progress;
+  // A running run saves its progress in its row in the store (for `serve`'s API on every host)
+  // at most this often.
+  int64_t progress_save_every_ms = 1000;
   size_t max_reported_changes = 2000;  // cap on RunSummary::changes
   int max_parallel_links = 2;          // links RunAll runs at the same time
 };

@@ -9,6 +9,7 @@
 #include "core/store/store.h"
 #include "core/sync/internal.h"
 #include "core/sync/run_lock.h"
+#include "core/sync/run_progress.h"
 #include "core/sync/sync.h"
 
 namespace sendsync::sync {
@@ -32,7 +33,7 @@ struct Engine::Impl {
   void RecordEnd(store::Conn& lease, int64_t run_id, RunMode mode, RunSummary& sum);
   Status Pull(store::Conn& conn, store::Conn& lease_conn, const detail::LinkCtx& ctx,
               const plugins::PluginInfo& plugin, plugins::Instance& adapter, bool dry_run,
-              int64_t run_id, RunSummary& sum);
+              int64_t run_id, detail::ProgressReporter& progress, RunSummary& sum);
 
   store::Store& store;
   EngineOptions opt;

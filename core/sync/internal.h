@@ -145,9 +145,12 @@ Result<std::vector<std::optional<store::OutboxItem>>> MatchInFlight(
     store::Conn& conn, int64_t link_id, const std::string& kind,
     const std::vector<InFlightProbe>& probes);
 
-// Delivers the link's due outbox changes through `adapter` until none is due or `stop` is set.
+class ProgressReporter;
+// Delivers the link's due outbox changes through `adapter` until none is due or `stop` is set,
+// reporting progress after each round.
 Status Push(store::Conn& conn, const LinkCtx& link, plugins::Instance& adapter,
-            const EngineOptions& opt, const std::atomic<bool>& stop, RunSummary& sum);
+            const EngineOptions& opt, const std::atomic<bool>& stop, ProgressReporter& progress,
+            RunSummary& sum);
 
 // Crash-test fault points (SENDSYNC_FAULT_POINT=name[:n] kills the process with SIGKILL at the
 // n-th time `name` is reached). Compiled in only with SENDSYNC_FAULT_POINTS.

@@ -1,12 +1,14 @@
 // Push: drain a link's outbox through the adapter's write, in order per record, with an
 // idempotency key per change, exponential backoff with jitter, dead letters after the limit.
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <random>
 
 #include "base/log/log.h"
 #include "core/hub/hub.h"
 #include "core/sync/internal.h"
+#include "core/sync/run_progress.h"
 #include "sendsync/sdk/change_outcome.h"
 
 namespace sendsync::sync::detail {
@@ -245,8 +247,11 @@ Status RecordRound(store::Conn& conn, const LinkCtx& link, const EngineOptions& 
 }  // namespace
 
 Status Push(store::Conn& conn, const LinkCtx& link, plugins::Instance& adapter,
-            const EngineOptions& opt, const std::atomic<bool>& stop, RunSummary& sum) {
+            const EngineOptions& opt, const std::atomic<bool>& stop, ProgressReporter& progress,
+            RunSummary& sum) {
   const int64_t link_id = link.link.id;
+  const auto started = std::chrono::steady_clock::now();
+  const int64_t started_ms = store::NowMs();
   while (!stop.load()) {
     const int64_t now = store::NowMs();
     auto due = store::DueOutbox(conn, link_id, now, static_cast<int64_t>(opt.push_batch));
@@ -265,7 +270,10 @@ Status Push(store::Conn& conn, const LinkCtx& link, plugins::Instance& adapter,
       if (sent.fatal) return Status::InvalidArgument(sent.call_error);
       // Transient: what failed is now in backoff; carry on with what else is due.
     }
-    if (opt.on_progress) opt.on_progress({link.link.name, "", "push", sum.pushed, 0, -1});
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    progress.Report(&conn, {link.link.name, "", "push", sum.pushed,
+                            secs > 0 ? sum.pushed / secs : 0, -1, started_ms});
   }
   return Status::OK();
 }

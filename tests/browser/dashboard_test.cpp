@@ -65,6 +65,47 @@ class Dashboard : public ::testing::Test {
     return w_->browser.WaitForText(css, needle, seen);
   }
 
+  // Runs axe-core (npm, pinned in tests/browser/axe/package-lock.json, installed in the build tree)
+  // on the page as it is now: a failure for each serious or critical violation; lesser findings
+  // are printed for people to look at.
+  void ExpectAxeClean(const std::string& name) {
+    std::ifstream in(AXE_JS);
+    ASSERT_TRUE(in) << "axe-core is missing at " << AXE_JS
+                    << ": build the browser_axe target (npm ci in tests/browser/axe)";
+    const std::string axe((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string run_axe = R"(
+      window.__axe = null;
+      axe.run(document, { resultTypes: ['violations'] }).then(
+        (r) => { window.__axe = r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help,
+          nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) })); },
+        (e) => { window.__axe = { error: String(e) }; });
+      return true;)";
+    json has, ignored;
+    ASSERT_EQ(w_->browser.Execute("return typeof axe;", has), "");
+    if (has != "object") {
+      ASSERT_EQ(w_->browser.Execute(axe + "\nreturn true;", ignored), "");
+    }
+    ASSERT_EQ(w_->browser.Execute(run_axe, ignored), "");
+    json found;
+    for (int i = 0; i < 300 && (found.is_null() || found.empty()); ++i) {
+      ASSERT_EQ(w_->browser.Execute("return window.__axe;", found), "");
+      if (found.is_null())
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      else
+        break;
+    }
+    ASSERT_TRUE(found.is_array()) << "axe did not finish: " << found.dump();
+    for (const json& v : found) {
+      const std::string impact = v.value("impact", "");
+      if (impact == "serious" || impact == "critical")
+        ADD_FAILURE() << name << ": " << impact << " " << v.value("id", "") << " — "
+                      << v.value("help", "") << " at " << v["nodes"].dump();
+      else
+        std::cout << "axe " << name << ": " << impact << " " << v.value("id", "") << " — "
+                  << v.value("help", "") << std::endl;
+    }
+  }
+
   World* w_ = nullptr;
 };
 
@@ -688,10 +729,6 @@ TEST_F(Dashboard, SchoolNames_AreShownWhereverTheUrnIs) {
 // the build tree) with no serious or critical violation, and a screenshot of each at 1400×1000 in
 // the test output folder. Lesser findings are printed for people to look at.
 TEST_F(Dashboard, Accessibility_EveryPagePassesAxeWithNoSeriousViolation) {
-  std::ifstream in(AXE_JS);
-  ASSERT_TRUE(in) << "axe-core is missing at " << AXE_JS
-                  << ": build the browser_axe target (npm ci in tests/browser/axe)";
-  const std::string axe((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   json size;
   ASSERT_EQ(w_->browser.Execute("return [window.innerWidth, window.innerHeight];", size), "");
   EXPECT_EQ(size, json::array({1400, 1000})) << "screenshots are of a 1400×1000 viewport";
@@ -710,13 +747,6 @@ TEST_F(Dashboard, Accessibility_EveryPagePassesAxeWithNoSeriousViolation) {
                                                                   {"referrals", "#referrals"},
                                                                   {"plugins", "#plugins"},
                                                                   {"pupil", "#pupil/" + Upn(1)}};
-  const std::string run_axe = R"(
-    window.__axe = null;
-    axe.run(document, { resultTypes: ['violations'] }).then(
-      (r) => { window.__axe = r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help,
-        nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) })); },
-      (e) => { window.__axe = { error: String(e) }; });
-    return true;)";
   for (const auto& [name, hash] : pages) {
     SCOPED_TRACE(name);
     json ignored;
@@ -732,32 +762,94 @@ TEST_F(Dashboard, Accessibility_EveryPagePassesAxeWithNoSeriousViolation) {
                 "");
       ASSERT_EQ(Seen("#view .meta", "Signed in as"), "") << "the page finished loading";
     }
-    json has;
-    ASSERT_EQ(w_->browser.Execute("return typeof axe;", has), "");
-    if (has != "object") {
-      ASSERT_EQ(w_->browser.Execute(axe + "\nreturn true;", ignored), "");
-    }
-    ASSERT_EQ(w_->browser.Execute(run_axe, ignored), "");
-    json found;
-    for (int i = 0; i < 300 && (found.is_null() || found.empty()); ++i) {
-      ASSERT_EQ(w_->browser.Execute("return window.__axe;", found), "");
-      if (found.is_null())
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      else
-        break;
-    }
-    ASSERT_TRUE(found.is_array()) << "axe did not finish: " << found.dump();
-    for (const json& v : found) {
-      const std::string impact = v.value("impact", "");
-      if (impact == "serious" || impact == "critical")
-        ADD_FAILURE() << name << ": " << impact << " " << v.value("id", "") << " — "
-                      << v.value("help", "") << " at " << v["nodes"].dump();
-      else
-        std::cout << "axe " << name << ": " << impact << " " << v.value("id", "") << " — "
-                  << v.value("help", "") << std::endl;
-    }
+    ExpectAxeClean(name);
     Shot("page-" + name);
   }
+}
+
+// A run in flight, watched on its page: records done of the total in words, a progress bar named
+// for the run whose value is the records done and whose maximum is the total, the rate and time
+// left, moving on while the page stays open (no reload), clean under axe; once the run has ended
+// the page shows its final counts and no progress. The run is of a slow adapter (a page of 5
+// every 500 ms) on a school of its own, so that the other tests' pages are unchanged.
+TEST_F(Dashboard, Progress_ARunningRunShowsRecordsDoneOfTheTotalAndMovesOnWhileThePageIsOpen) {
+  constexpr int kPupils = 100;
+  constexpr char kSlowSchool[] = "100009";
+  fs::create_directories(w_->dir / "slow");
+  {
+    std::ofstream out(w_->dir / "slow" / "pupil.jsonl");
+    for (int n = 1; n <= kPupils; ++n) {
+      json p = Pupil("SL" + std::to_string(n), 500 + n, "Slow");
+      p["school_urn"] = kSlowSchool;
+      out << p.dump() << "\n";
+    }
+  }
+  std::ofstream(w_->dir / "slow.json")
+      << json{{"folder", (w_->dir / "slow").string()}, {"delay_ms", 500}, {"page", 5}}.dump();
+  std::ofstream(w_->dir / "slow-settings.json")
+      << json{{"kinds", {{"pupil", {{"direction", "read"}}}}}}.dump();
+  ASSERT_TRUE(w_->Cli({"link", "add", "--school", kSlowSchool, "--adapter", "slow-source", "--name",
+                       "slow", "--config", (w_->dir / "slow.json").string(), "--settings",
+                       (w_->dir / "slow-settings.json").string()}))
+      << w_->error;
+  SignIn(w_->admin_token);
+  ASSERT_EQ(Seen("#view .meta", "Signed in as"), "");
+  ApiReply started = w_->Api("POST", "/links/slow/run", w_->admin_token);
+  ASSERT_EQ(started.status, 202) << started.error << started.body.dump();
+  int64_t run_id = 0;
+  for (int i = 0; i < 200 && run_id == 0; ++i) {
+    ApiReply runs = w_->Api("GET", "/runs?link=slow&limit=1", w_->admin_token);
+    if (runs.status == 200 && !runs.body["items"].empty())
+      run_id = runs.body["items"][0].value("id", int64_t{0});
+    else
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  ASSERT_NE(run_id, 0) << "the run did not start";
+  const std::string run = std::to_string(run_id);
+  json ignored;
+  ASSERT_EQ(w_->browser.Execute("location.hash = '#run/" + run + "';", ignored), "");
+  EXPECT_EQ(Seen("#view .progress", " of " + std::to_string(kPupils) + " ("), "");
+  EXPECT_EQ(Seen("#view .progress", "a second"), "");
+  const std::string read_bar = R"(
+    const bar = document.querySelector('#view .progress progress');
+    return bar ? { label: bar.getAttribute('aria-label'), text: bar.getAttribute('aria-valuetext'),
+                   value: bar.value, max: bar.max } : null;)";
+  json bar;
+  ASSERT_EQ(w_->browser.Execute(read_bar, bar), "");
+  ASSERT_TRUE(bar.is_object()) << "no progress bar on the run's page";
+  EXPECT_EQ(bar["label"], "Run " + run + ": pupil records read");
+  EXPECT_EQ(bar["max"], kPupils);
+  const double first = bar["value"].get<double>();
+  EXPECT_GT(first, 0);
+  EXPECT_LT(first, kPupils);
+  EXPECT_NE(bar["text"].get<std::string>().find(" of " + std::to_string(kPupils)),
+            std::string::npos)
+      << bar.dump();
+  ExpectAxeClean("run-in-flight");
+  Shot("run-in-flight");
+  // Redrawn while the page is open: a larger value, without a reload.
+  bool moved = false;
+  for (int i = 0; i < 300 && !moved; ++i) {
+    ASSERT_EQ(w_->browser.Execute(read_bar, bar), "");
+    ASSERT_TRUE(bar.is_object()) << "the run ended before its progress was seen to move";
+    moved = bar["value"].get<double>() > first;
+    if (!moved) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_TRUE(moved) << "the progress stayed at " << first << " records";
+  // Ended: the final counts, and no progress any more.
+  std::string seen;
+  EXPECT_EQ(w_->browser.WaitForText("#view", "What the run did", seen, std::chrono::seconds(60)),
+            "");
+  size_t bars = 1;
+  for (int i = 0; i < 1200 && bars > 0; ++i) {
+    ASSERT_EQ(w_->browser.Count("#view .progress", bars), "");
+    if (bars > 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(bars, 0u) << "the progress is still shown after the run ended";
+  ApiReply ended = w_->Api("GET", "/runs/" + run, w_->admin_token);
+  ASSERT_EQ(ended.status, 200);
+  EXPECT_NE(ended.body.value("status", ""), "running");
+  EXPECT_EQ(Seen("#view table.counts", std::to_string(kPupils)), "");
 }
 
 }  // namespace

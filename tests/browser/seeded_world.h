@@ -115,6 +115,9 @@ struct World {
   bool Seed() {
     fs::create_directories(dir / "plugins");
     fs::copy_file(fs::path(PLUGIN_DIR) / "jsonl-folder.so", dir / "plugins" / "jsonl-folder.so");
+    // The server tests' adapter whose reads take a while: a run that stays running while a test
+    // looks at its progress (tests/server/fixtures/slow_source.cpp).
+    fs::copy_file(SLOW_SOURCE_SO, dir / "plugins" / fs::path(SLOW_SOURCE_SO).filename());
     std::ofstream(dir / "plugins" / "not-a-plugin.so") << "this is text, not a shared library\n";
     std::ofstream(dir / "sendsync.json") << json{
         {"data_dir", (dir / "data").string()},

@@ -217,11 +217,12 @@ TEST_P(StoreTest, AStoreAtVersionTwoGetsPartialRecordIndexesAndKeepsItsRecords) 
         "DROP INDEX quarantine_payload", "ALTER TABLE quarantine DROP COLUMN times_seen",
         "ALTER TABLE quarantine DROP COLUMN last_seen_at",
         "ALTER TABLE quarantine DROP COLUMN payload_hash",
-        // and without migration 6's adapter version columns, migration 7's hosts table and
-        // migration 8's schools table
+        // and without migration 6's adapter version columns, migration 7's hosts table,
+        // migration 8's schools table and migration 9's run progress column
         "ALTER TABLE links DROP COLUMN adapter_version",
         "ALTER TABLE links DROP COLUMN adapter_previous_version", "DROP TABLE hosts",
-        "DROP TABLE schools", "UPDATE schema_info SET value = '2' WHERE key = 'version'"})
+        "DROP TABLE schools", "ALTER TABLE runs DROP COLUMN progress",
+        "UPDATE schema_info SET value = '2' WHERE key = 'version'"})
     ASSERT_TRUE(conn_->Exec(sql).ok()) << sql;
   auto again = Store::Open(url_, OpenMode::kCreate);
   ASSERT_TRUE(again.ok()) << again.status().ToString();

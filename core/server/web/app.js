@@ -290,6 +290,82 @@ function counts(summary) {
   return keys.filter((k) => s[k] !== undefined).map((k) => k.replace('_', '-') + ' ' + s[k]).join(', ') || '—';
 }
 
+// ---- a running run's progress -------------------------------------------------------------------
+
+function number(n) { return Number(n).toLocaleString('en-GB'); }
+
+// An API time to the second: "2026-12-08 02:40:13 UTC".
+function clockTime(t) { return t ? String(t).replace('T', ' ').replace(/Z$/, ' UTC') : '—'; }
+
+function duration(seconds) {
+  const s = Math.max(1, Math.round(seconds));
+  if (s < 90) return s + ' s';
+  const m = Math.round(s / 60);
+  return m < 90 ? m + ' min' : Math.floor(m / 60) + ' h ' + (m % 60) + ' min';
+}
+
+// What a running run has done, in words and as a progress bar (API: RunProgress): "pupil records:
+// 5,200 of 20,000 (26 %), 2,400 a second, about 7 s left". Without a total (the adapter cannot know
+// it) the bar is indeterminate and there is no time left.
+function progressView(run) {
+  const p = run.progress;
+  if (!p) return el('p', { class: 'progress meta' }, 'Started; no progress reported yet.');
+  const pull = p.phase === 'pull';
+  const what = pull ? (p.kind || 'records') + ' records read' : 'changes delivered';
+  const known = typeof p.total === 'number' && p.total > 0;
+  const done = known ? Math.min(p.records, p.total) : p.records;
+  const percent = known ? Math.floor((100 * done) / p.total) : null;
+  let text = (pull ? 'Reading ' + (p.kind || 'records') : 'Delivering changes') + ': ' + number(p.records) +
+    (known ? ' of ' + number(p.total) + ' (' + percent + ' %)' : pull ? ' so far' : ' delivered');
+  if (p.rate > 0) text += ', ' + number(p.rate) + ' a second';
+  if (typeof p.seconds_left === 'number') text += ', about ' + duration(p.seconds_left) + ' left';
+  const bar = el('progress', {
+    'aria-label': 'Run ' + run.id + ': ' + what,
+    'aria-valuetext': known ? number(p.records) + ' of ' + number(p.total) + ' ' + what : number(p.records) + ' ' + what,
+  });
+  if (known) {
+    bar.max = p.total;
+    bar.value = done;
+  }
+  return el('div', { class: 'progress', 'data-run': run.id },
+    el('p', {}, text), bar,
+    el('p', { class: 'meta' }, 'As of ' + clockTime(p.updated_at) + ', on host ' + (p.host || 'unknown') +
+      (p.started_at ? '; this step began ' + when(p.started_at) : '')));
+}
+
+// Keeps a running run's progress up to date while its view is open: asks for the run every two
+// seconds and redraws `node`; once the run has ended, redraws the whole view (its final counts).
+// Stops when the view changes (a newer route).
+function watchRun(id, node) {
+  const mine = generation;
+  const tick = async () => {
+    if (mine !== generation) return;
+    let r;
+    try {
+      r = await api('GET', '/runs/' + enc(id));
+    } catch (e) {
+      return;  // the next route shows what went wrong; a watcher only watches
+    }
+    if (mine !== generation) return;
+    if (r.status !== 'running') {
+      announce('Run ' + r.id + ' of ' + r.link + ' has ended: ' + r.status.replace(/_/g, ' ') + '.');
+      route();
+      return;
+    }
+    const fresh = progressView(r);
+    node.replaceWith(fresh);
+    node = fresh;
+    setTimeout(tick, 2000);
+  };
+  setTimeout(tick, 2000);
+  return node;
+}
+
+// A running run's progress, kept up to date; for a run that has ended, nothing.
+function liveProgress(run) {
+  return run && run.status === 'running' ? watchRun(run.id, progressView(run)) : null;
+}
+
 function more(items) {
   return items.more ? el('p', { class: 'meta' }, 'Showing the first ' + items.length + '; narrow by school or link to see the rest.') : null;
 }
@@ -303,14 +379,15 @@ async function overview() {
     const rows = links.filter((l) => l.school_urn === school.urn).map((l) => [
       l.name, l.adapter,
       el('span', {}, stateTag(l.running ? 'running' : l.enabled ? 'enabled' : 'disabled'),
-        l.consecutive_failures ? ' (' + l.consecutive_failures + ' failed in a row)' : ''),
+        l.consecutive_failures ? ' (' + l.consecutive_failures + ' failed in a row)' : '',
+        l.last_run ? liveProgress(l.last_run) : null),
       l.schedule,
       l.last_run ? el('a', { href: '#run/' + l.last_run.id }, stateTag(l.last_run.status), ' ' + when(l.last_run.started_at)) : 'never run',
       l.last_run ? counts(l.last_run.summary) : '—',
       l.next_run_at ? when(l.next_run_at) : (l.enabled ? 'on demand' : '—'),
       can('links.run') && l.enabled
         ? action('Run ' + l.name + ' now', 'run links', () => api('POST', '/links/' + enc(l.name) + '/run'),
-          'Run of ' + l.name + ' started; it shows under Recent runs when it has finished.', { id: 'run-link-' + l.name })
+          'Run of ' + l.name + ' started; its progress shows beside the link and under Recent runs.', { id: 'run-link-' + l.name })
         : '',
     ]);
     const heading = school.name ? school.name + ' (' + school.urn + ')' : 'School ' + school.urn;
@@ -321,7 +398,8 @@ async function overview() {
     const runs = (await api('GET', '/runs?limit=10')).items || [];
     out.push(el('h2', {}, 'Recent runs'), runs.length
       ? table('The ten most recent runs', ['Run', 'Link', 'Mode', 'Status', 'Started', 'Counts'],
-        runs.map((r) => [el('a', { href: '#run/' + r.id }, 'Run ' + r.id), r.link, r.mode, stateTag(r.status), when(r.started_at), counts(r.summary)]))
+        runs.map((r) => [el('a', { href: '#run/' + r.id }, 'Run ' + r.id), r.link, r.mode, stateTag(r.status), when(r.started_at),
+          r.status === 'running' ? el('span', {}, counts(r.summary), liveProgress(r)) : counts(r.summary)]))
       : empty('No runs yet.'));
   }
   return el('div', {}, out);
@@ -334,9 +412,14 @@ async function runDetail(id) {
     'matches', 'pushed', 'retried', 'dead_lettered', 'rejected', 'duration_ms'].filter((k) => typeof s[k] === 'number');
   return el('div', {},
     el('h2', {}, 'Run ' + r.id + ' of ' + r.link),
-    el('p', {}, stateTag(r.status), ' — ' + r.mode + ', school ' + schoolName(r.school_urn) + ', started ' + when(r.started_at) + ', finished ' + when(r.finished_at)),
+    el('p', {}, stateTag(r.status), ' — ' + r.mode + ', school ' + schoolName(r.school_urn) + ', started ' + when(r.started_at) +
+      (r.status === 'running' ? ', not finished yet' : ', finished ' + when(r.finished_at))),
     r.error ? el('p', { class: 'problem' }, 'Error: ' + r.error) : null,
-    table('What the run did', ['Count', 'Number'], keys.map((k) => [k.replace(/_/g, ' ').replace('ms', '(ms)'), String(s[k])]), 'counts'),
+    r.status === 'running' ? el('section', { 'aria-labelledby': 'run-progress' },
+      el('h2', { id: 'run-progress' }, 'Progress'), liveProgress(r)) : null,
+    keys.length || r.status !== 'running'
+      ? table('What the run did', ['Count', 'Number'], keys.map((k) => [k.replace(/_/g, ' ').replace('ms', '(ms)'), String(s[k])]), 'counts')
+      : null,
     Array.isArray(s.changes) && s.changes.length
       ? el('div', {}, el('h2', {}, 'Changes'), el('ul', {}, s.changes.map((c) =>
         el('li', {}, [c.action, c.kind, c.id, c.upn ? '(pupil ' + c.upn + ')' : '', (c.fields || []).join(', ')].join(' ')))))

@@ -327,6 +327,34 @@ TEST(CsvAppend, ReadsOnlyRowsAddedSinceTheCursor) {
   EXPECT_TRUE(ReadPage(o->adapter, "review", second.cursor).records.empty());
 }
 
+// For progress: a page says how many rows are still to come, exactly for a snapshot export (its
+// scan knows its last row) and at the page's bytes per row for an appended file.
+TEST(CsvProgress, SnapshotPageSaysHowManyRowsAreStillToCome) {
+  TempDir dir;
+  std::string text = kHeader;
+  for (int i = 10; i < 100; ++i) text += Row("R-" + std::to_string(i));
+  WriteFile(dir / "r.csv", text);
+  auto o = Open(Config(Source(dir / "r.csv")));
+  sendsync::sdk::ReadResult first = ReadPage(o->adapter, "review", "", 30);
+  ASSERT_TRUE(first.more);
+  EXPECT_EQ(first.remaining, 60);
+  sendsync::sdk::ReadResult second = ReadPage(o->adapter, "review", first.next_cursor, 50);
+  EXPECT_EQ(second.remaining, 10);
+}
+
+TEST(CsvProgress, AppendPageEstimatesTheRowsStillToComeFromTheBytesLeft) {
+  TempDir dir;
+  std::string text = kHeader;
+  for (int i = 10; i < 100; ++i) text += Row("R-" + std::to_string(i));  // rows of one length
+  WriteFile(dir / "r.csv", text);
+  auto o = Open(Config(AppendSource(dir / "r.csv")));
+  sendsync::sdk::ReadResult first = ReadPage(o->adapter, "review", "", 30);
+  ASSERT_TRUE(first.more);
+  EXPECT_EQ(first.remaining, 60);
+  sendsync::sdk::ReadResult second = ReadPage(o->adapter, "review", first.next_cursor, 50);
+  EXPECT_EQ(second.remaining, 10);
+}
+
 TEST(CsvAppend, LastRowWithoutLineBreakWaitsUntilItIsComplete) {
   TempDir dir;
   WriteFile(dir / "r.csv", kHeader + Row("R-1") + "R-2,B801200005001,10/12/20");

@@ -217,6 +217,21 @@ TEST(CtfProgress, PupilPageSaysHowManyPupilsAreStillToCome) {
   EXPECT_EQ(second["remaining"], 10) << "the rest of the second file";
 }
 
+// SEN pages served from what the pupil pages parsed know exactly how many are still to come.
+TEST(CtfProgress, SenPageAfterThePupilPassSaysHowManySenRecordsAreStillToCome) {
+  Workspace w;
+  WriteCtf(w.drop / "8201234_CTF_8214567_001.xml", 200);  // 67 pupils with SEN history
+  auto c = Open(w.Config());
+  ASSERT_NE(c, nullptr);
+  ASSERT_EQ(ReadAll(*c, "pupil", "", 50)["records"].size(), 200u);
+  json first = Read(*c, "sen", "", 30);
+  ASSERT_TRUE(first["more"]);
+  EXPECT_EQ(first["records"].size(), 30u);
+  EXPECT_EQ(first["remaining"], 37);
+  json second = Read(*c, "sen", first["next_cursor"], 30);
+  EXPECT_EQ(second["remaining"], 7);
+}
+
 // The host reads a link's pupils, then its SEN, in one run: the pupil pages' parse serves both.
 TEST(CtfOnePass, SenPagesAfterPupilPagesNeedNotReadTheFileAgain) {
   Workspace w;
