@@ -219,6 +219,39 @@ TEST_F(SchedulerTest, JitterDelaysEachDueLinkByThisHostsOwnDelay) {
   EXPECT_TRUE(Runs(late_id).empty()) << late << " (delay " << delay(late) << " ms) started early";
 }
 
+// A host that died in the middle of a run (another machine's host id, so only its lease tells)
+// leaves that run "running". Its link is run again as soon as the lease lapses, resuming the dead
+// run: not an interval after the dead run started (an hour here), as the schedule alone would say.
+TEST_P(SchedulerStoresTest, ALinkWhoseHostDiedMidRunRunsWhenItsLeaseLapsesNotAtItsNextInterval) {
+  WritePupils("mis", 1, 3);
+  const int64_t id = AddLink("mis", "mis", "100000", "every 1h");
+  const std::string dead = "host-dead:4242:1";
+  auto run = store::StartRun(*Conn(), id, "sync", dead);
+  ASSERT_TRUE(run.ok()) << run.status().ToString();
+  constexpr int64_t kLeaseMs = 1500;
+  ASSERT_TRUE(*store::AcquireLease(*Conn(), id, dead, kLeaseMs));
+  auto lease = store::GetLease(*Conn(), id);
+  ASSERT_TRUE(lease.ok() && lease->has_value());
+  const int64_t lapses = (*lease)->expires_at;
+  auto o = Options(true);
+  o.engine.host_id = "host-live";
+  Start(o);
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        auto runs = Runs(id);
+        return runs.size() == 2 && runs[0].status == "ok";
+      },
+      std::chrono::seconds(15)))
+      << "the dead host's link was not run again after its lease lapsed";
+  Stop();
+  auto runs = Runs(id);
+  ASSERT_EQ(runs.size(), 2u);
+  EXPECT_EQ(runs[0].holder.rfind("host-live:", 0), 0u) << runs[0].holder;
+  EXPECT_GE(runs[0].started_at, lapses) << "taken while the dead host's lease still held";
+  EXPECT_EQ(runs[1].status, "abandoned");
+  EXPECT_EQ(store::ListPupils(*Conn())->size(), 3u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Stores, SchedulerStoresTest, ::testing::Values(false, true),
                          [](const auto& info) { return info.param ? "postgresql" : "sqlite"; });
 
