@@ -102,6 +102,12 @@ bool Scheduler::Running(const std::string& link) const {
   return running_.count(link) > 0;
 }
 
+bool Scheduler::RunningAnywhere(store::Conn& conn, const store::Link& link) const {
+  if (Running(link.name)) return true;
+  auto lease = store::GetLease(conn, link.id);
+  return lease.ok() && lease->has_value() && (*lease)->expires_at >= store::NowMs();
+}
+
 int Scheduler::RunningCount() const {
   std::lock_guard<std::mutex> lock(mu_);
   return static_cast<int>(running_.size());
@@ -120,7 +126,10 @@ RunHistory Scheduler::HistoryOf(store::Conn& conn, int64_t link_id) const {
   bool counting = true;
   for (const auto& r : *runs) {  // newest first
     if (r.mode == "dry-run") continue;
-    if (h.last_started_at == 0) h.last_started_at = r.started_at;
+    if (h.last_started_at == 0) {
+      h.last_started_at = r.started_at;
+      h.newest_running = r.status == "running";
+    }
     if (h.last_finished_at == 0 && r.finished_at) h.last_finished_at = *r.finished_at;
     if (r.status == "running") continue;
     if (counting && r.status == "failed")
@@ -138,6 +147,25 @@ std::optional<int64_t> Scheduler::NextRunAt(const store::Link& link, const RunHi
   auto s = ParseSchedule(link.schedule);
   if (!s.ok()) return std::nullopt;
   return server::NextRunAt(*s, h, now_ms, options_.backoff);
+}
+
+std::optional<int64_t> Scheduler::ResumeAt(store::Conn& conn, int64_t link_id,
+                                           int64_t now_ms) const {
+  auto lease = store::GetLease(conn, link_id);
+  if (!lease.ok()) {
+    log::Write(log::Level::kError, "scheduler.store_unreachable",
+               {{"error", lease.status().message()}});
+    return std::nullopt;
+  }
+  // No lease, or one that has lapsed: the run's host died (or ended without recording it). Run
+  // the link now; the engine takes the lease, marks that run abandoned and resumes from the last
+  // committed page. A lease taken by this host's own id: the engine tells a live process from a
+  // dead one at once (engine.h), so it is asked now too.
+  const std::string& mine = engine_.holder();
+  auto host_of = [](const std::string& h) { return h.substr(0, h.find(':')); };
+  if (!*lease || (*lease)->expires_at < now_ms || host_of((*lease)->holder) == host_of(mine))
+    return now_ms;
+  return (*lease)->expires_at;  // another host holds it: due when it lapses, unless renewed
 }
 
 void Scheduler::ReapFinished() {
@@ -192,7 +220,11 @@ void Scheduler::Tick() {
       if (nb != not_before_.end() && nb->second > now) continue;
     }
     const RunHistory history = HistoryOf(**conn, l.id);
-    auto next = NextRunAt(l, history, now);
+    auto next = history.newest_running ? ResumeAt(**conn, l.id, now) : NextRunAt(l, history, now);
+    if (next && *next > now && history.newest_running) {
+      std::lock_guard<std::mutex> lock(mu_);
+      not_before_[l.name] = *next;  // the lease's end: not asked for again before it
+    }
     if (!next || *next > now) {
       due_since_.erase(l.name);  // not due (or run meanwhile, here or by another host)
       continue;
