@@ -489,7 +489,9 @@ TEST_F(ScaleOut, ThreeHostsSurviveOneKilledMidRunAndDeliverEveryChangeOnce) {
   for (int s = 0; s < kSchools; ++s) {
     json st = mis_[s]->DumpSchool()["students"];
     for (const json& x : st)
-      if (x["id"] == StudentId(2)) EXPECT_EQ(x["sen_status"]["code"], "K") << "school " << s;
+      if (x["id"] == StudentId(2)) {
+        EXPECT_EQ(x["sen_status"]["code"], "K") << "school " << s;
+      }
   }
   // MIS -> hub: each pupil once, with the MIS's change.
   auto pupils = store::ListPupils(*c);
