@@ -1,5 +1,7 @@
 #include "core/server/scheduler.h"
 
+#include <algorithm>
+
 #include "base/log/log.h"
 
 namespace sendsync::server {
@@ -210,6 +212,14 @@ void Scheduler::Tick() {
     last_anchor_ms_ = now;
     options_.anchor();
   }
+  // The links due now, with when each fell due: started longest-overdue first, so that when more
+  // links are due than this host has room for, the ones at the end of the list are not passed over
+  // on every tick by those at its start falling due again.
+  struct Due {
+    int64_t since;
+    std::string name, schedule;
+  };
+  std::vector<Due> due;
   for (const auto& l : *links) {
     if (!l.enabled || l.schedule == "manual") continue;
     {
@@ -239,11 +249,21 @@ void Scheduler::Tick() {
       const int64_t since = due_since_.emplace(l.name, *next).first->second;
       if (since + delay > now) continue;
     }
-    due_since_.erase(l.name);
-    log::Write(log::Level::kInfo, "scheduler.start", {{"link", l.name}, {"schedule", l.schedule}});
+    due.push_back(
+        {history.last_started_at == 0 ? 0 : *next, l.name, l.schedule});  // never run: first
+  }
+  std::stable_sort(due.begin(), due.end(),
+                   [](const Due& x, const Due& y) { return x.since < y.since; });
+  for (const Due& d : due) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (stopping_ || static_cast<int>(running_.size()) >= options_.max_parallel_runs) return;
+    }
+    due_since_.erase(d.name);
+    log::Write(log::Level::kInfo, "scheduler.start", {{"link", d.name}, {"schedule", d.schedule}});
     // Refused only when the link is running already or the service is stopping: then it is
     // not started again, and the next tick looks again.
-    (void)StartRun(l.name);
+    (void)StartRun(d.name);
   }
 }
 

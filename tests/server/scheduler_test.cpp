@@ -134,6 +134,24 @@ TEST_F(SchedulerTest, FailingLinkBacksOffInsteadOfRunningEveryInterval) {
   EXPECT_FALSE(link["next_run_at"].is_null());
 }
 
+// More links due than the host has room for, each due again before its run ends: the ones at the
+// end of the list still run. (Links were tried in list order, so the first two took both places
+// on every tick and the third never ran.)
+TEST_F(SchedulerTest, LinksDueBeyondTheRoomLeftAreNotPassedOverForEver) {
+  std::vector<int64_t> ids;
+  for (const char* name : {"l0", "l1", "l2"}) {
+    WritePupils(name, 1, 1);
+    ids.push_back(AddLink(name, name, "100000", "every 1s", "slow-source", {{"delay_ms", 1200}}));
+  }
+  auto o = Options(true);
+  o.scheduler.max_parallel_runs = 2;
+  Start(o);
+  const bool third_ran = WaitFor([&] { return !Runs(ids[2]).empty(); }, std::chrono::seconds(8));
+  Stop();
+  EXPECT_TRUE(third_ran) << "l2 never ran; l0 ran " << Runs(ids[0]).size() << " times, l1 "
+                         << Runs(ids[1]).size();
+}
+
 // The scheduler on each store: PostgreSQL must keep up with SQLite. On PostgreSQL a link never run
 // was due at "now" read after its history query, always later than the tick's own "now", so it
 // started only when a whole tick took under a millisecond: 2 to 4 of 10 links in a minute.
