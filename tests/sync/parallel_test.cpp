@@ -497,6 +497,39 @@ TEST_F(TwoHosts, NeverRunTheSameLinkAtOnce) {
   EXPECT_EQ(Hub("pupil").size(), 3u);
 }
 
+// An admin import while a link's page is committing on PostgreSQL: both finish. (The import wrote
+// first, creating the import link and moving the hub generation, and then waited for the page's
+// commit turn, while the page waited to move the generation: PostgreSQL found a deadlock and
+// failed one of them. The scale-out test's import failed so.)
+TEST_F(TwoHosts, AnImportWhileAPageCommitsDoesNotDeadlock) {
+  auto page = Conn();
+  store::Tx tx(*page);
+  ASSERT_TRUE(tx.status().ok());
+  // A page in flight: it has its commit turn (sync/pipeline.cpp) and is planning.
+  ASSERT_TRUE(page->Exec("SELECT pg_advisory_xact_lock(7424012)").ok());
+  fs::create_directories(dir_ / "import");
+  Source({PupilRec("P1", 1)}, "import");
+  const std::string file = (dir_ / "import" / "pupil.jsonl").string();
+  Result<sync::Engine::ImportReport> imported = Status::Internal("not run");
+  std::thread importer([&] { imported = engine_->ImportJsonLines(file, "test"); });
+  auto watcher = Conn();
+  const bool waiting = WaitFor(
+      [&] {
+        auto rows = watcher->Query(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted");
+        return rows.ok() && !rows->empty() && store::AsInt((*rows)[0][0]) > 0;
+      },
+      20s);
+  // The page commits: it moves the hub generation, as every commit does.
+  Status bumped = page->Exec("UPDATE hub_generation SET n = n + 1 WHERE id = 1");
+  Status committed = bumped.ok() ? tx.Commit() : bumped;
+  importer.join();
+  ASSERT_TRUE(waiting) << "the import never waited for the page's turn";
+  EXPECT_TRUE(committed.ok()) << committed.ToString();
+  ASSERT_TRUE(imported.ok()) << imported.status().ToString();
+  EXPECT_EQ(imported->created, 1);
+}
+
 // A host killed (SIGKILL) in the middle of a run: another host is refused while the dead host's
 // lease lasts, then takes the link over, marks the dead run abandoned and resumes from the
 // committed cursor.
