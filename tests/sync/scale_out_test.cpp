@@ -118,7 +118,7 @@ std::vector<json> HubChanges(int s) {
                               {"provision", "K"},
                               {"provision_start", "2025-09-04"},
                               {"needs", json::array({{{"type", "SPLD"}, {"rank", 1}}})}}};
-  const std::string tag = StudentId(3);
+  const std::string tag = "S" + std::to_string(s) + "-P3";  // the import's ids are one namespace
   for (json& l : testing_support::ReadyPupilRecords(
            {.upn = Upn(UpnNo(s, 3)), .tag = tag, .urn = Urn(s), .laestab = Laestab(s)}))
     lines.push_back(std::move(l));
@@ -199,8 +199,10 @@ class ScaleOut : public ::testing::Test {
     lo.today = Date::Parse("2025-11-03");
     lo.auth.mode = "api_key";
     lo.auth.api_key = kLaKey;
-    la_ = std::make_unique<sims::LaPortalSim>(lo);
-    ASSERT_TRUE(la_->Start().ok());
+    for (int s = 0; s < kSchools; ++s) {
+      la_.push_back(std::make_unique<sims::LaPortalSim>(lo));
+      ASSERT_TRUE(la_.back()->Start().ok());
+    }
     sims::FaultConfig slow;  // every MIS request takes a while, so a kill finds runs in flight
     slow.latency_ms = 20;
     for (int s = 0; s < kSchools; ++s) {
@@ -219,7 +221,7 @@ class ScaleOut : public ::testing::Test {
     engine_.reset();
     store_.reset();
     for (auto& m : mis_) m->Stop();
-    if (la_) la_->Stop();
+    for (auto& l : la_) l->Stop();
     std::error_code ec;
     if (!HasFailure()) fs::remove_all(dir_, ec);
   }
@@ -248,7 +250,7 @@ class ScaleOut : public ::testing::Test {
       AddLink("census-" + std::to_string(s), Urn(s), "mis-api", mis,
               {{"kinds", {{"pupil", {{"direction", "read"}}}}}});
       AddLink("la-" + std::to_string(s), Urn(s), "la-portal",
-              {{"base_url", la_->base_url()},
+              {{"base_url", la_[s]->base_url()},
                {"la", "820"},
                {"school_name", "School " + std::to_string(s)},
                {"auth", {{"type", "api_key"}, {"key", std::string("env:") + kLaKeyEnv}}}},
@@ -304,13 +306,18 @@ class ScaleOut : public ::testing::Test {
     return r.ok() ? *r : std::vector<store::Run>{};
   }
 
-  // Links with an "ok" run that started at or after `since_ms` (ms since the epoch).
+  // A run that went to its end: "ok", or "needs_person" (it finished, leaving items for a person).
+  static bool Completed(const store::Run& r) {
+    return r.status == "ok" || r.status == "needs_person";
+  }
+
+  // Links with a completed run that started at or after `since_ms` (ms since the epoch).
   int LinksRunSince(int64_t since_ms) {
     auto c = Conn();
     int n = 0;
     for (const auto& [name, id] : links_) {
       for (const store::Run& r : Runs(*c, id))
-        if (r.status == "ok" && r.started_at >= since_ms) {
+        if (Completed(r) && r.started_at >= since_ms) {
           ++n;
           break;
         }
@@ -339,7 +346,8 @@ class ScaleOut : public ::testing::Test {
       if (r.kind == "pupil") upn[r.id] = r.upn;
     for (const auto& r : *rows)
       if (r.kind == "sen" && !r.deleted)
-        out[upn[r.pupil_id]] = json::parse(r.body).value("provision", "");
+        out[upn[r.pupil_id]] = json::parse(r.body).value("provision", "") + " " +
+                               json::parse(r.body).value("provision_start", "");
     return out;
   }
 
@@ -349,7 +357,7 @@ class ScaleOut : public ::testing::Test {
   sync::EngineOptions options_;
   std::unique_ptr<sync::Engine> engine_;
   std::vector<std::unique_ptr<sims::mis_api::MisApiSim>> mis_;
-  std::unique_ptr<sims::LaPortalSim> la_;
+  std::vector<std::unique_ptr<sims::LaPortalSim>> la_;  // one per school (its own API key's view)
   std::map<std::string, int64_t> links_;
   std::map<std::string, pid_t> hosts_;
 };
@@ -380,9 +388,12 @@ TEST_F(ScaleOut, ThreeHostsSurviveOneKilledMidRunAndDeliverEveryChangeOnce) {
   ASSERT_TRUE(imported.ok()) << imported.status().ToString();
   ASSERT_TRUE(imported->errors.empty()) << imported->errors[0];
   for (auto& m : mis_)
-    ASSERT_TRUE(m->SetSenStatus(StudentId(1), {{"code", "N"}, {"start_date", "2025-10-01"}}).ok());
+    ASSERT_TRUE(m->SetSenStatus(StudentId(1), {{"code", "K"}, {"start_date", "2025-10-01"}}).ok());
   const std::vector<store::OutboxItem> queued = Outbox();
-  ASSERT_GE(queued.size(), static_cast<size_t>(2 * kSchools)) << "a SEN change and a referral each";
+  std::map<std::string, int> queued_by_kind;
+  for (const auto& o : queued) queued_by_kind[o.kind] += 1;
+  ASSERT_GE(queued.size(), static_cast<size_t>(2 * kSchools))
+      << "a SEN change and a referral each: " << json(queued_by_kind).dump();
 
   // host-a in the middle of runs: killed.
   std::set<int64_t> cut;  // host-a's runs in flight
@@ -417,7 +428,7 @@ TEST_F(ScaleOut, ThreeHostsSurviveOneKilledMidRunAndDeliverEveryChangeOnce) {
   auto mis_changes_pulled = [&] {
     auto sen = HubSen();
     for (int s = 0; s < kSchools; ++s)
-      if (sen[Upn(UpnNo(s, 1))] != "N") return false;
+      if (sen[Upn(UpnNo(s, 1))] != "K 2025-10-01") return false;
     return true;
   };
   const bool settled = WaitFor(
@@ -444,10 +455,10 @@ TEST_F(ScaleOut, ThreeHostsSurviveOneKilledMidRunAndDeliverEveryChangeOnce) {
         EXPECT_EQ(r.status, "abandoned") << name << ": host-a's run " << r.id;
         abandoned += r.status == "abandoned";
       }
-      if (r.status == "ok" && r.started_at >= killed_ms && r.finished_at &&
+      if (Completed(r) && r.started_at >= killed_ms && r.finished_at &&
           (!first || *r.finished_at < *first))
         first = *r.finished_at;
-      if (r.status == "ok") ran_by.insert(r.holder.substr(0, r.holder.find(':')));
+      if (Completed(r)) ran_by.insert(r.holder.substr(0, r.holder.find(':')));
     }
     ASSERT_TRUE(first.has_value()) << name << " never ran to the end after the kill";
     const double after = (*first - killed_ms) / 1000.0;
@@ -468,7 +479,8 @@ TEST_F(ScaleOut, ThreeHostsSurviveOneKilledMidRunAndDeliverEveryChangeOnce) {
 
   // Exactly once at the MIS and at the LA; nothing dead, nothing left to send.
   std::map<std::string, int> at_la;
-  for (const json& r : la_->Referrals()) at_la[r.value("client_reference", "")] += 1;
+  for (auto& l : la_)
+    for (const json& r : l->Referrals()) at_la[r.value("client_reference", "")] += 1;
   int mis_changes = 0, la_changes = 0;
   for (const store::OutboxItem& o : Outbox()) {
     EXPECT_EQ(o.status, store::OutboxStatus::kDelivered) << o.kind << " " << o.last_error;
