@@ -63,8 +63,15 @@ Result<sync::RunSummary> Scheduler::RunClaimed(const std::string& link, sync::Ru
   if (!r.ok()) {
     metrics_.RecordRefused(link);
     if (r.status().code() == Status::Code::kFailedPrecondition) {
+      // Busy elsewhere: asked for again when the holder's lease ends (it may have died just
+      // after taking the link), or after kBusyElsewhereMs, whichever comes first.
+      int64_t until = store::NowMs() + kBusyElsewhereMs;
+      if (auto c = store_.Connect(); c.ok())
+        if (auto l = store::GetLink(**c, link); l.ok())
+          if (auto lease = store::GetLease(**c, l->id); lease.ok() && lease->has_value())
+            until = std::min(until, (*lease)->expires_at);
       std::lock_guard<std::mutex> lock(mu_);
-      not_before_[link] = store::NowMs() + kBusyElsewhereMs;
+      not_before_[link] = until;
     }
     log::Write(log::Level::kWarn, "run.not_started",
                {{"link", link}, {"error", r.status().message()}});
@@ -249,8 +256,11 @@ void Scheduler::Tick() {
       const int64_t since = due_since_.emplace(l.name, *next).first->second;
       if (since + delay > now) continue;
     }
-    due.push_back(
-        {history.last_started_at == 0 ? 0 : *next, l.name, l.schedule});  // never run: first
+    // Never run: first. A dead host's run to resume: due since that run started.
+    const int64_t overdue_since = history.last_started_at == 0 ? 0
+                                  : history.newest_running     ? history.last_started_at
+                                                               : *next;
+    due.push_back({overdue_since, l.name, l.schedule});
   }
   std::stable_sort(due.begin(), due.end(),
                    [](const Due& x, const Due& y) { return x.since < y.since; });
