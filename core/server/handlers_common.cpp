@@ -108,7 +108,7 @@ json LinkJson(Call& call, const store::Link& l, bool details) {
             {"adapter_version", l.adapter_version.empty() ? json() : json(l.adapter_version)},
             {"schedule", l.schedule},
             {"enabled", l.enabled},
-            {"running", sched.Running(l.name)},
+            {"running", sched.RunningAnywhere(*call.conn, l)},
             {"next_run_at", next ? IsoTime(*next) : json()},
             {"consecutive_failures", h.consecutive_failures},
             {"last_run", nullptr}};

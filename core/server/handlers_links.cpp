@@ -75,7 +75,8 @@ Reply ListSchools(Call& call) {
            {"last_run_status", nullptr}};
     s["links"] = s["links"].get<int>() + 1;
     if (l.enabled) s["links_enabled"] = s["links_enabled"].get<int>() + 1;
-    if (call.env.scheduler.Running(l.name)) s["running"] = s["running"].get<int>() + 1;
+    if (call.env.scheduler.RunningAnywhere(*call.conn, l))
+      s["running"] = s["running"].get<int>() + 1;
     auto runs = store::ListRuns(*call.conn, l.id, 1);
     if (runs.ok() && !runs->empty()) {
       const std::string st = (*runs)[0].status;

@@ -26,6 +26,9 @@ struct RunHistory {
   int64_t last_started_at = 0;   // 0: never run
   int64_t last_finished_at = 0;  // 0: never finished
   int consecutive_failures = 0;  // failed runs in a row, newest first
+  // The newest run still says "running": it runs on some host, or its host died in the middle of
+  // it. The scheduler then goes by the link's lease, not by the schedule (scheduler.h).
+  bool newest_running = false;
 };
 
 struct Backoff {

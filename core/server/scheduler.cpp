@@ -1,5 +1,7 @@
 #include "core/server/scheduler.h"
 
+#include <algorithm>
+
 #include "base/log/log.h"
 
 namespace sendsync::server {
@@ -61,8 +63,15 @@ Result<sync::RunSummary> Scheduler::RunClaimed(const std::string& link, sync::Ru
   if (!r.ok()) {
     metrics_.RecordRefused(link);
     if (r.status().code() == Status::Code::kFailedPrecondition) {
+      // Busy elsewhere: asked for again when the holder's lease ends (it may have died just
+      // after taking the link), or after kBusyElsewhereMs, whichever comes first.
+      int64_t until = store::NowMs() + kBusyElsewhereMs;
+      if (auto c = store_.Connect(); c.ok())
+        if (auto l = store::GetLink(**c, link); l.ok())
+          if (auto lease = store::GetLease(**c, l->id); lease.ok() && lease->has_value())
+            until = std::min(until, (*lease)->expires_at);
       std::lock_guard<std::mutex> lock(mu_);
-      not_before_[link] = store::NowMs() + kBusyElsewhereMs;
+      not_before_[link] = until;
     }
     log::Write(log::Level::kWarn, "run.not_started",
                {{"link", link}, {"error", r.status().message()}});
@@ -102,6 +111,12 @@ bool Scheduler::Running(const std::string& link) const {
   return running_.count(link) > 0;
 }
 
+bool Scheduler::RunningAnywhere(store::Conn& conn, const store::Link& link) const {
+  if (Running(link.name)) return true;
+  auto lease = store::GetLease(conn, link.id);
+  return lease.ok() && lease->has_value() && (*lease)->expires_at >= store::NowMs();
+}
+
 int Scheduler::RunningCount() const {
   std::lock_guard<std::mutex> lock(mu_);
   return static_cast<int>(running_.size());
@@ -120,7 +135,10 @@ RunHistory Scheduler::HistoryOf(store::Conn& conn, int64_t link_id) const {
   bool counting = true;
   for (const auto& r : *runs) {  // newest first
     if (r.mode == "dry-run") continue;
-    if (h.last_started_at == 0) h.last_started_at = r.started_at;
+    if (h.last_started_at == 0) {
+      h.last_started_at = r.started_at;
+      h.newest_running = r.status == "running";
+    }
     if (h.last_finished_at == 0 && r.finished_at) h.last_finished_at = *r.finished_at;
     if (r.status == "running") continue;
     if (counting && r.status == "failed")
@@ -138,6 +156,25 @@ std::optional<int64_t> Scheduler::NextRunAt(const store::Link& link, const RunHi
   auto s = ParseSchedule(link.schedule);
   if (!s.ok()) return std::nullopt;
   return server::NextRunAt(*s, h, now_ms, options_.backoff);
+}
+
+std::optional<int64_t> Scheduler::ResumeAt(store::Conn& conn, int64_t link_id,
+                                           int64_t now_ms) const {
+  auto lease = store::GetLease(conn, link_id);
+  if (!lease.ok()) {
+    log::Write(log::Level::kError, "scheduler.store_unreachable",
+               {{"error", lease.status().message()}});
+    return std::nullopt;
+  }
+  // No lease, or one that has lapsed: the run's host died (or ended without recording it). Run
+  // the link now; the engine takes the lease, marks that run abandoned and resumes from the last
+  // committed page. A lease taken by this host's own id: the engine tells a live process from a
+  // dead one at once (engine.h), so it is asked now too.
+  const std::string& mine = engine_.holder();
+  auto host_of = [](const std::string& h) { return h.substr(0, h.find(':')); };
+  if (!*lease || (*lease)->expires_at < now_ms || host_of((*lease)->holder) == host_of(mine))
+    return now_ms;
+  return (*lease)->expires_at;  // another host holds it: due when it lapses, unless renewed
 }
 
 void Scheduler::ReapFinished() {
@@ -182,6 +219,14 @@ void Scheduler::Tick() {
     last_anchor_ms_ = now;
     options_.anchor();
   }
+  // The links due now, with when each fell due: started longest-overdue first, so that when more
+  // links are due than this host has room for, the ones at the end of the list are not passed over
+  // on every tick by those at its start falling due again.
+  struct Due {
+    int64_t since;
+    std::string name, schedule;
+  };
+  std::vector<Due> due;
   for (const auto& l : *links) {
     if (!l.enabled || l.schedule == "manual") continue;
     {
@@ -192,7 +237,11 @@ void Scheduler::Tick() {
       if (nb != not_before_.end() && nb->second > now) continue;
     }
     const RunHistory history = HistoryOf(**conn, l.id);
-    auto next = NextRunAt(l, history, now);
+    auto next = history.newest_running ? ResumeAt(**conn, l.id, now) : NextRunAt(l, history, now);
+    if (next && *next > now && history.newest_running) {
+      std::lock_guard<std::mutex> lock(mu_);
+      not_before_[l.name] = *next;  // the lease's end: not asked for again before it
+    }
     if (!next || *next > now) {
       due_since_.erase(l.name);  // not due (or run meanwhile, here or by another host)
       continue;
@@ -207,11 +256,24 @@ void Scheduler::Tick() {
       const int64_t since = due_since_.emplace(l.name, *next).first->second;
       if (since + delay > now) continue;
     }
-    due_since_.erase(l.name);
-    log::Write(log::Level::kInfo, "scheduler.start", {{"link", l.name}, {"schedule", l.schedule}});
+    // Never run: first. A dead host's run to resume: due since that run started.
+    const int64_t overdue_since = history.last_started_at == 0 ? 0
+                                  : history.newest_running     ? history.last_started_at
+                                                               : *next;
+    due.push_back({overdue_since, l.name, l.schedule});
+  }
+  std::stable_sort(due.begin(), due.end(),
+                   [](const Due& x, const Due& y) { return x.since < y.since; });
+  for (const Due& d : due) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (stopping_ || static_cast<int>(running_.size()) >= options_.max_parallel_runs) return;
+    }
+    due_since_.erase(d.name);
+    log::Write(log::Level::kInfo, "scheduler.start", {{"link", d.name}, {"schedule", d.schedule}});
     // Refused only when the link is running already or the service is stopping: then it is
     // not started again, and the next tick looks again.
-    (void)StartRun(l.name);
+    (void)StartRun(d.name);
   }
 }
 

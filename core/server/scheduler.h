@@ -61,6 +61,9 @@ class Scheduler {
   Status StartRun(const std::string& link);
 
   bool Running(const std::string& link) const;
+  // Whether the link runs now on this host or on another one sharing the store (its lease is held
+  // and has not lapsed): what the API shows, so that every host answers alike.
+  bool RunningAnywhere(store::Conn& conn, const store::Link& link) const;
   int RunningCount() const;
   // False when the scheduling thread has not looked for due links for several ticks.
   bool Alive() const;
@@ -80,6 +83,9 @@ class Scheduler {
   void Loop();
   void Tick();
   void ReapFinished();  // mu_ held
+  // When a link whose newest run says "running" (not here) is due: now when its lease is free,
+  // lapsed or this host's own, else when the other host's lease ends. nullopt on a store error.
+  std::optional<int64_t> ResumeAt(store::Conn& conn, int64_t link_id, int64_t now_ms) const;
 
   store::Store& store_;
   sync::Engine& engine_;

@@ -268,6 +268,13 @@ Result<std::string> LeaseHolder(Conn& conn, int64_t link_id) {
   return rows->empty() ? std::string() : AsText((*rows)[0][0]);
 }
 
+Result<std::optional<Lease>> GetLease(Conn& conn, int64_t link_id) {
+  auto rows = conn.Query("SELECT holder, expires_at FROM leases WHERE link_id = ?", {link_id});
+  if (!rows.ok()) return rows.status();
+  if (rows->empty()) return std::optional<Lease>();
+  return std::optional<Lease>(Lease{AsText((*rows)[0][0]), AsInt((*rows)[0][1])});
+}
+
 Result<bool> TakeOverLease(Conn& conn, int64_t link_id, const std::string& old_holder,
                            const std::string& holder, int64_t ttl_ms) {
   size_t n = 0;

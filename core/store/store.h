@@ -327,6 +327,14 @@ Status SaveRunLiveProgress(Conn& conn, int64_t run_id, const nlohmann::json& pro
 Result<bool> AcquireLease(Conn& conn, int64_t link_id, const std::string& holder, int64_t ttl_ms);
 // Who holds the lease now ("" when nobody).
 Result<std::string> LeaseHolder(Conn& conn, int64_t link_id);
+// The link's lease row, expired or not (nullopt when there is none): who took it last and until
+// when (ms since the epoch). The scheduler waits for expires_at before taking over from a host
+// that may have died.
+struct Lease {
+  std::string holder;
+  int64_t expires_at = 0;
+};
+Result<std::optional<Lease>> GetLease(Conn& conn, int64_t link_id);
 // Takes the lease from `old_holder` (known dead) for `holder`; false if it changed hands meanwhile.
 Result<bool> TakeOverLease(Conn& conn, int64_t link_id, const std::string& old_holder,
                            const std::string& holder, int64_t ttl_ms);

@@ -120,14 +120,18 @@ Status PlanRecords(store::Conn& conn, const LinkCtx& link, const BatchOptions& o
 
 }  // namespace
 
+Status TakeCommitTurn(store::Conn& conn) {
+  if (conn.dialect() != store::Dialect::kPostgres || !conn.in_transaction()) return Status::OK();
+  return conn.Exec("SELECT pg_advisory_xact_lock(7424012)");  // again in one transaction: no wait
+}
+
 Result<BatchPlan> PlanBatch(store::Conn& conn, const LinkCtx& link, const std::string& kind,
                             CheckedBatch& checked, const std::vector<Deletion>& deletions,
                             const std::vector<Reject>& rejects, const BatchOptions& opt) {
   // Links run side by side, so pages of two links can commit at once. On PostgreSQL they take
   // turns here, as SQLite's one writer (BEGIN IMMEDIATE) makes them, so that two links never both
   // find a pupil missing and both create it. Held until the caller's transaction ends.
-  if (conn.dialect() == store::Dialect::kPostgres && conn.in_transaction() && !opt.dry_run)
-    SENDSYNC_RETURN_IF_ERROR(conn.Exec("SELECT pg_advisory_xact_lock(7424012)"));
+  if (!opt.dry_run) SENDSYNC_RETURN_IF_ERROR(TakeCommitTurn(conn));
   BatchPlan plan;
   plan.kind = kind;
   plan.policy = PolicyOf(kind);

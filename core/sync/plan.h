@@ -176,6 +176,13 @@ Status PlanDeletions(store::Conn& conn, BatchPlan& plan, const std::vector<Delet
 
 // ---- the whole plan, and the commit ------------------------------------------------------------
 
+// On PostgreSQL, inside a transaction: waits for this connection's turn to commit hub changes
+// (an advisory lock held until the transaction ends; SQLite's one writer gives the same). Take it
+// before the transaction's first write: a transaction that writes (say, moves the hub generation)
+// and then waits for the turn deadlocks with a page that has the turn and waits for that row.
+// PlanBatch takes it; so must a caller that writes before calling PlanBatch. No-op otherwise.
+Status TakeCommitTurn(store::Conn& conn);
+
 // Runs the stages on a checked batch of one kind. Reads the store (and allocates ids for new
 // records) but writes nothing else: the plan says what to write.
 Result<BatchPlan> PlanBatch(store::Conn& conn, const LinkCtx& link, const std::string& kind,

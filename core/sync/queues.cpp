@@ -574,6 +574,8 @@ Result<Engine::ImportReport> Engine::ImportJsonLines(const std::string& path,
   store::Conn& conn = **conn_r;
   store::Tx tx(conn);
   SENDSYNC_RETURN_IF_ERROR(tx.status());
+  // Before EnsureImportLink's first write (plan.h says why).
+  SENDSYNC_RETURN_IF_ERROR(detail::TakeCommitTurn(conn));
   // The import link owns every field it sends: an admin's file is an instruction.
   SENDSYNC_RETURN_IF_ERROR(EnsureImportLink(conn));
   auto ctx = detail::LoadLink(conn, kImportLink);

@@ -134,6 +134,24 @@ TEST_F(SchedulerTest, FailingLinkBacksOffInsteadOfRunningEveryInterval) {
   EXPECT_FALSE(link["next_run_at"].is_null());
 }
 
+// More links due than the host has room for, each due again before its run ends: the ones at the
+// end of the list still run. (Links were tried in list order, so the first two took both places
+// on every tick and the third never ran.)
+TEST_F(SchedulerTest, LinksDueBeyondTheRoomLeftAreNotPassedOverForEver) {
+  std::vector<int64_t> ids;
+  for (const char* name : {"l0", "l1", "l2"}) {
+    WritePupils(name, 1, 1);
+    ids.push_back(AddLink(name, name, "100000", "every 1s", "slow-source", {{"delay_ms", 1200}}));
+  }
+  auto o = Options(true);
+  o.scheduler.max_parallel_runs = 2;
+  Start(o);
+  const bool third_ran = WaitFor([&] { return !Runs(ids[2]).empty(); }, std::chrono::seconds(8));
+  Stop();
+  EXPECT_TRUE(third_ran) << "l2 never ran; l0 ran " << Runs(ids[0]).size() << " times, l1 "
+                         << Runs(ids[1]).size();
+}
+
 // The scheduler on each store: PostgreSQL must keep up with SQLite. On PostgreSQL a link never run
 // was due at "now" read after its history query, always later than the tick's own "now", so it
 // started only when a whole tick took under a millisecond: 2 to 4 of 10 links in a minute.
@@ -217,6 +235,39 @@ TEST_F(SchedulerTest, JitterDelaysEachDueLinkByThisHostsOwnDelay) {
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   Stop();
   EXPECT_TRUE(Runs(late_id).empty()) << late << " (delay " << delay(late) << " ms) started early";
+}
+
+// A host that died in the middle of a run (another machine's host id, so only its lease tells)
+// leaves that run "running". Its link is run again as soon as the lease lapses, resuming the dead
+// run: not an interval after the dead run started (an hour here), as the schedule alone would say.
+TEST_P(SchedulerStoresTest, ALinkWhoseHostDiedMidRunRunsWhenItsLeaseLapsesNotAtItsNextInterval) {
+  WritePupils("mis", 1, 3);
+  const int64_t id = AddLink("mis", "mis", "100000", "every 1h");
+  const std::string dead = "host-dead:4242:1";
+  auto run = store::StartRun(*Conn(), id, "sync", dead);
+  ASSERT_TRUE(run.ok()) << run.status().ToString();
+  constexpr int64_t kLeaseMs = 1500;
+  ASSERT_TRUE(*store::AcquireLease(*Conn(), id, dead, kLeaseMs));
+  auto lease = store::GetLease(*Conn(), id);
+  ASSERT_TRUE(lease.ok() && lease->has_value());
+  const int64_t lapses = (*lease)->expires_at;
+  auto o = Options(true);
+  o.engine.host_id = "host-live";
+  Start(o);
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        auto runs = Runs(id);
+        return runs.size() == 2 && runs[0].status == "ok";
+      },
+      std::chrono::seconds(15)))
+      << "the dead host's link was not run again after its lease lapsed";
+  Stop();
+  auto runs = Runs(id);
+  ASSERT_EQ(runs.size(), 2u);
+  EXPECT_EQ(runs[0].holder.rfind("host-live:", 0), 0u) << runs[0].holder;
+  EXPECT_GE(runs[0].started_at, lapses) << "taken while the dead host's lease still held";
+  EXPECT_EQ(runs[1].status, "abandoned");
+  EXPECT_EQ(store::ListPupils(*Conn())->size(), 3u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, SchedulerStoresTest, ::testing::Values(false, true),
