@@ -367,16 +367,6 @@ Result<std::vector<Row>> Conn::Query(const std::string& sql, const std::vector<V
 Status Conn::ExecEach(const std::string& sql, const std::vector<Row>& rows, bool each_changes_one) {
   if (rows.empty()) return Status::OK();
   if (session_->pg) return session_->pg->RunEach(sql, rows, each_changes_one);
-  if (dialect() != Dialect::kSqlite) {  // not reached today: every PostgreSQL session has `pg`
-    for (size_t i = 0; i < rows.size(); ++i) {
-      size_t n = 0;
-      SENDSYNC_RETURN_IF_ERROR(Exec(sql, rows[i], &n));
-      if (each_changes_one && n != 1)
-        return Status::FailedPrecondition("row " + std::to_string(i) + " of the batch changed " +
-                                          std::to_string(n) + " rows, not 1");
-    }
-    return Status::OK();
-  }
   const size_t ncols = rows.front().size();
   for (const Row& r : rows)
     if (r.size() != ncols) return Status::Internal("ExecEach: rows of different widths");
@@ -449,18 +439,22 @@ Status Conn::Begin() {
   return st;
 }
 
+namespace {
+constexpr const char* kMoveHubGeneration = "UPDATE hub_generation SET n = n + 1 WHERE id = 1";
+}  // namespace
+
 Status Conn::HubChanged() {
   if (in_tx_) {
     hub_changed_ = true;
     return Status::OK();
   }
-  return Exec("UPDATE hub_generation SET n = n + 1 WHERE id = 1");
+  return Exec(kMoveHubGeneration);
 }
 
 Status Conn::Commit() {
   if (!in_tx_) return Status::Internal("no transaction to commit");
   Status st = Status::OK();
-  if (hub_changed_) st = Exec("UPDATE hub_generation SET n = n + 1 WHERE id = 1");
+  if (hub_changed_) st = Exec(kMoveHubGeneration);
   hub_changed_ = false;
   if (st.ok()) st = Exec("COMMIT");
   in_tx_ = false;

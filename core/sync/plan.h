@@ -178,7 +178,7 @@ Status PlanDeletions(store::Conn& conn, BatchPlan& plan, const std::vector<Delet
 
 // On PostgreSQL, inside a transaction: waits for this connection's turn to commit hub changes
 // (an advisory lock held until the transaction ends; SQLite's one writer gives the same). Take it
-// before the transaction's first write: a transaction that writes (say, moves the hub generation)
+// before the transaction's first write: a transaction that writes (say, appends to the audit log)
 // and then waits for the turn deadlocks with a page that has the turn and waits for that row.
 // PlanBatch takes it; so must a caller that writes before calling PlanBatch. No-op otherwise.
 Status TakeCommitTurn(store::Conn& conn);
